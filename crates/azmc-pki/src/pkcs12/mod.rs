@@ -1,0 +1,131 @@
+//! PKCS#12 (`.pfx`/`.p12`) read and write.
+//!
+//! Read: PBES2 (PBKDF2 with HMAC-SHA1/SHA-256, AES-128/256-CBC), pbeWithSHAAnd3-KeyTripleDES-CBC,
+//! pbeWithSHAAnd40BitRC2-CBC and pbeWithSHAAnd128BitRC2-CBC; MAC HMAC-SHA1/SHA-256. An empty
+//! password is tried in both conventions: zero-length ("NULL", what Windows and Azure use)
+//! and the two-zero-byte BMPString (what OpenSSL writes for `pass:`).
+//!
+//! Write, two [`Profile`]s: `Modern` (PBES2 AES-256-CBC, PBKDF2-HMAC-SHA256, HMAC-SHA256 MAC)
+//! and `Legacy` (3DES for key and certificate bags, HMAC-SHA1 MAC, strict DER; an empty
+//! password is written as the zero-length password), the profile every legacy ASM client
+//! reads (`shared/asm-api.md` §5.5).
+
+use crate::cert::Certificate;
+use crate::error::Result;
+use crate::key::PrivateKey;
+
+/// Largest PKCS#12 file we read (real ones are 2–10 KiB).
+pub const MAX_PKCS12_SIZE: usize = 1024 * 1024;
+
+/// How a PKCS#12 file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// PBES2 AES-256-CBC with PBKDF2-HMAC-SHA256 for both bags, HMAC-SHA256 MAC.
+    #[default]
+    Modern,
+    /// pbeWithSHAAnd3-KeyTripleDES-CBC for both bags, HMAC-SHA1 MAC, strict DER;
+    /// `""` is written as the zero-length password. Readable by OpenSSL 3 without
+    /// `-legacy`, the classic xplat CLI, pyOpenSSL and Go's x/crypto/pkcs12.
+    Legacy,
+}
+
+impl std::str::FromStr for Profile {
+    type Err = crate::PkiError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "modern" => Ok(Profile::Modern),
+            "legacy" => Ok(Profile::Legacy),
+            _ => Err(crate::PkiError::BadRequest(format!(
+                "unknown PKCS#12 profile {s:?} (modern or legacy)"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Profile::Modern => "modern",
+            Profile::Legacy => "legacy",
+        })
+    }
+}
+
+/// Options for [`read`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadOptions {
+    /// Decrypt even when the MAC does not verify (the two azure-xplat-cli test files need
+    /// it). The result then says [`MacStatus::Mismatch`].
+    pub ignore_mac: bool,
+}
+
+/// What became of the integrity check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MacStatus {
+    /// The MAC verified.
+    Verified,
+    /// The file has no MAC.
+    Absent,
+    /// The MAC did not verify and `ignore_mac` was set.
+    Mismatch,
+}
+
+/// Which password form opened the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordForm {
+    /// A non-empty password.
+    Text,
+    /// The zero-length password (Windows, Azure publish settings).
+    Null,
+    /// The empty BMPString `00 00` (OpenSSL's `pass:`).
+    EmptyBmp,
+}
+
+/// How a file was protected (for `azmc pfx inspect`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pkcs12Layout {
+    /// e.g. `HMAC-SHA1`, or `none`.
+    pub mac_algorithm: String,
+    pub mac_iterations: u64,
+    /// Encryption of the key bag, e.g. `pbeWithSHAAnd3-KeyTripleDES-CBC`,
+    /// `PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC)`, or `none`.
+    pub key_encryption: String,
+    /// Encryption of the certificate bags.
+    pub cert_encryption: String,
+    pub password_form: PasswordForm,
+}
+
+/// The contents of a PKCS#12 file.
+#[derive(Debug, Clone)]
+pub struct Pkcs12 {
+    /// The private key, if the file has one.
+    pub key: Option<PrivateKey>,
+    /// The end-entity certificate: the one matching the key, else the first one.
+    pub certificate: Option<Certificate>,
+    /// Any other certificates (chain), in file order.
+    pub other_certificates: Vec<Certificate>,
+    /// The friendlyName of the key bag (or of the certificate bag).
+    pub friendly_name: Option<String>,
+    pub mac: MacStatus,
+    pub layout: Pkcs12Layout,
+}
+
+/// Read a PKCS#12 file.
+pub fn read(data: &[u8], password: &str, options: ReadOptions) -> Result<Pkcs12> {
+    let _ = (data, password, options);
+    unimplemented!("issue #2: PKCS#12 reader")
+}
+
+/// Write a PKCS#12 file holding `key`, `cert` (with localKeyID and friendlyName on both
+/// bags) and optionally a chain.
+pub fn write(
+    cert: &Certificate,
+    key: &PrivateKey,
+    chain: &[Certificate],
+    password: &str,
+    profile: Profile,
+    friendly_name: Option<&str>,
+) -> Result<Vec<u8>> {
+    let _ = (cert, key, chain, password, profile, friendly_name);
+    unimplemented!("issue #2: PKCS#12 writer")
+}

@@ -1,0 +1,1 @@
+//! Certificate, key and PEM tests.

@@ -1,0 +1,4 @@
+//! The one integration-test binary of azmc-pki.
+
+mod certs;
+mod pkcs12;

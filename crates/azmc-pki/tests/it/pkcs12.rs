@@ -1,0 +1,1 @@
+//! PKCS#12 tests (reader, writer, fixtures, OpenSSL interop, round trips).
