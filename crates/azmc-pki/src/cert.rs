@@ -4,8 +4,8 @@
 use crate::error::{PkiError, Result};
 use crate::pem;
 use crate::thumbprint::{Thumbprint, hex_upper};
-use sha2::{Digest, Sha256};
 use ::time::OffsetDateTime;
+use sha2::{Digest, Sha256};
 use x509_parser::prelude::*;
 
 /// Certificates larger than this are not management certificates (real ones are ~1 KiB).
@@ -32,7 +32,11 @@ impl Eq for Certificate {}
 
 impl std::fmt::Debug for Certificate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Certificate({}, {})", self.info.thumbprint, self.info.subject)
+        write!(
+            f,
+            "Certificate({}, {})",
+            self.info.thumbprint, self.info.subject
+        )
     }
 }
 
@@ -177,7 +181,6 @@ impl Certificate {
         &self.der
     }
 
-
     pub fn to_pem(&self) -> String {
         pem::encode("CERTIFICATE", &self.der)
     }
@@ -272,9 +275,7 @@ fn read_info(der: &[u8], x: &X509Certificate<'_>) -> CertInfo {
 
 fn key_algorithm_of(spki: &SubjectPublicKeyInfo<'_>) -> KeyAlgorithm {
     match spki.parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(r)) => KeyAlgorithm::Rsa {
-            bits: r.key_size(),
-        },
+        Ok(x509_parser::public_key::PublicKey::RSA(r)) => KeyAlgorithm::Rsa { bits: r.key_size() },
         Ok(x509_parser::public_key::PublicKey::EC(_)) => {
             let curve = spki
                 .algorithm

@@ -24,7 +24,12 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 4] = [KeyKind::Rsa2048, KeyKind::Rsa3072, KeyKind::Rsa4096, KeyKind::P256];
+    pub const ALL: [KeyKind; 4] = [
+        KeyKind::Rsa2048,
+        KeyKind::Rsa3072,
+        KeyKind::Rsa4096,
+        KeyKind::P256,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -83,7 +88,9 @@ pub fn create_self_signed(req: &NewCertificate<'_>) -> Result<(Certificate, Priv
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(PkiError::BadRequest("the name (CN) contains control characters".into()));
+        return Err(PkiError::BadRequest(
+            "the name (CN) contains control characters".into(),
+        ));
     }
     if req.days == 0 || req.days > MAX_DAYS {
         return Err(PkiError::BadRequest(format!(

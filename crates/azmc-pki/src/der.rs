@@ -98,12 +98,18 @@ impl<'a> Reader<'a> {
     /// Read the next element.
     pub fn read(&mut self) -> DerResult<Tlv<'a>> {
         let start = self.pos;
-        let tag = *self.buf.get(self.pos).ok_or_else(|| self.err("unexpected end of data"))?;
+        let tag = *self
+            .buf
+            .get(self.pos)
+            .ok_or_else(|| self.err("unexpected end of data"))?;
         if tag & 0x1f == 0x1f {
             return Err(self.err("multi-byte tags are not supported"));
         }
         self.pos += 1;
-        let first = *self.buf.get(self.pos).ok_or_else(|| self.err("missing length"))?;
+        let first = *self
+            .buf
+            .get(self.pos)
+            .ok_or_else(|| self.err("missing length"))?;
         self.pos += 1;
         let len = if first < 0x80 {
             usize::from(first)
@@ -116,7 +122,10 @@ impl<'a> Reader<'a> {
             }
             let mut len = 0usize;
             for _ in 0..n {
-                let b = *self.buf.get(self.pos).ok_or_else(|| self.err("truncated length"))?;
+                let b = *self
+                    .buf
+                    .get(self.pos)
+                    .ok_or_else(|| self.err("truncated length"))?;
                 self.pos += 1;
                 len = (len << 8) | usize::from(b);
             }
@@ -176,7 +185,10 @@ pub fn parse_one<'a>(buf: &'a [u8], trailing: &'static str) -> DerResult<Tlv<'a>
 /// The value of an unsigned INTEGER content with leading zero bytes removed
 /// (so `00 ff` and `ff` compare equal; used to compare key moduli).
 pub fn int_value(content: &[u8]) -> &[u8] {
-    let first = content.iter().position(|&b| b != 0).unwrap_or(content.len());
+    let first = content
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(content.len());
     &content[first..]
 }
 
@@ -237,7 +249,10 @@ fn push_len(out: &mut Vec<u8>, len: usize) {
         out.push(len as u8);
     } else {
         let bytes = len.to_be_bytes();
-        let skip = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len() - 1);
+        let skip = bytes
+            .iter()
+            .position(|&b| b != 0)
+            .unwrap_or(bytes.len() - 1);
         out.push(0x80 | (bytes.len() - skip) as u8);
         out.extend_from_slice(&bytes[skip..]);
     }
@@ -337,7 +352,11 @@ mod tests {
 
     #[test]
     fn oid_round_trip() {
-        for s in ["1.2.840.113549.1.12.1.3", "2.5.29.14", "1.3.6.1.4.1.311.17.1"] {
+        for s in [
+            "1.2.840.113549.1.12.1.3",
+            "2.5.29.14",
+            "1.3.6.1.4.1.311.17.1",
+        ] {
             let enc = oid(s);
             let t = parse_one(&enc, "trailing").unwrap();
             assert_eq!(oid_to_string(t.content), s);

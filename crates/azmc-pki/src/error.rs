@@ -24,17 +24,16 @@ pub enum PkiError {
     #[error("wrong password")]
     WrongPassword,
     /// The bags decrypt but the integrity MAC does not verify.
-    #[error("the integrity check (MAC) does not verify: the file was altered or made by a faulty tool (--ignore-mac reads it anyway)")]
+    #[error(
+        "the integrity check (MAC) does not verify: the file was altered or made by a faulty tool (--ignore-mac reads it anyway)"
+    )]
     MacMismatch,
     /// A private key was given that does not belong to the certificate.
     #[error("the private key does not match the certificate")]
     KeyMismatch,
     /// A thumbprint string that is not 40 hex digits.
     #[error("invalid thumbprint {input:?}: {reason}")]
-    BadThumbprint {
-        input: String,
-        reason: &'static str,
-    },
+    BadThumbprint { input: String, reason: &'static str },
     /// Parameters for a new certificate that cannot be honoured.
     #[error("invalid certificate request: {0}")]
     BadRequest(String),

@@ -71,7 +71,9 @@ impl PrivateKey {
             .read_tag(TAG_OCTET_STRING, "missing privateKey")
             .map_err(derr)?;
         let mut ar = alg.reader();
-        let oid = ar.read_tag(TAG_OID, "missing algorithm OID").map_err(derr)?;
+        let oid = ar
+            .read_tag(TAG_OID, "missing algorithm OID")
+            .map_err(derr)?;
         match der::oid_to_string(oid.content).as_str() {
             OID_RSA_ENCRYPTION => Self::from_pkcs1_der(inner.content),
             OID_EC_PUBLIC_KEY => {
@@ -80,7 +82,9 @@ impl PrivateKey {
                     .map_err(derr)?;
                 Self::from_sec1_parts(inner.content, Some(&der::oid_to_string(curve.content)))
             }
-            other => Err(PkiError::Unsupported(format!("private key algorithm {other}"))),
+            other => Err(PkiError::Unsupported(format!(
+                "private key algorithm {other}"
+            ))),
         }
     }
 
@@ -112,14 +116,21 @@ impl PrivateKey {
             .and_then(|t| t.expect(TAG_SEQUENCE, "ECPrivateKey is not a SEQUENCE"))
             .map_err(derr)?;
         let mut r = seq.reader();
-        let v = r.read_tag(TAG_INTEGER, "missing EC key version").map_err(derr)?;
+        let v = r
+            .read_tag(TAG_INTEGER, "missing EC key version")
+            .map_err(derr)?;
         if der::small_uint(&v).map_err(derr)? != 1 {
             return Err(bad("unknown ECPrivateKey version"));
         }
-        let scalar = r.read_tag(TAG_OCTET_STRING, "missing EC private scalar").map_err(derr)?;
+        let scalar = r
+            .read_tag(TAG_OCTET_STRING, "missing EC private scalar")
+            .map_err(derr)?;
         let mut inner_curve = None;
         if let Some(params) = r.read_optional(der::context(0)).map_err(derr)? {
-            let oid = params.reader().read_tag(TAG_OID, "EC parameters are not a named curve").map_err(derr)?;
+            let oid = params
+                .reader()
+                .read_tag(TAG_OID, "EC parameters are not a named curve")
+                .map_err(derr)?;
             inner_curve = Some(der::oid_to_string(oid.content));
         }
         let curve = inner_curve
@@ -154,13 +165,16 @@ impl PrivateKey {
                 "EC PRIVATE KEY" => return Self::from_sec1_der(&b.der),
                 "ENCRYPTED PRIVATE KEY" => {
                     return Err(PkiError::Unsupported(
-                        "encrypted PKCS#8 PEM; decrypt it first (openssl pkey) or use a .pfx".into(),
+                        "encrypted PKCS#8 PEM; decrypt it first (openssl pkey) or use a .pfx"
+                            .into(),
                     ));
                 }
                 _ => {}
             }
         }
-        Err(bad("no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block in the PEM"))
+        Err(bad(
+            "no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block in the PEM",
+        ))
     }
 
     /// Read PEM or DER (PKCS#8, then PKCS#1, then SEC1), whichever the bytes are.
@@ -252,7 +266,10 @@ fn rsa_public_parts(data: &[u8]) -> Result<(&[u8], &[u8])> {
     let mut r = seq.reader();
     let mut ints = Vec::with_capacity(9);
     while !r.is_empty() && ints.len() < 9 {
-        ints.push(r.read_tag(TAG_INTEGER, "RSAPrivateKey field is not an INTEGER").map_err(derr)?);
+        ints.push(
+            r.read_tag(TAG_INTEGER, "RSAPrivateKey field is not an INTEGER")
+                .map_err(derr)?,
+        );
     }
     if ints.len() != 9 {
         return Err(bad("RSAPrivateKey must have nine INTEGER fields"));
@@ -281,4 +298,3 @@ fn bit_length(int_content: &[u8]) -> usize {
         Some(&b) => (v.len() - 1) * 8 + (8 - b.leading_zeros() as usize),
     }
 }
-

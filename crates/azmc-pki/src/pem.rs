@@ -123,7 +123,9 @@ mod tests {
     fn errors_are_specific() {
         let e = parse_all(b"hello").unwrap_err().to_string();
         assert!(e.contains("no PEM block"), "{e}");
-        let e = parse_all(b"-----BEGIN X-----\nAAAA\n").unwrap_err().to_string();
+        let e = parse_all(b"-----BEGIN X-----\nAAAA\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no END line"), "{e}");
         let e = parse_all(b"-----BEGIN X-----\n!!!!\n-----END X-----\n")
             .unwrap_err()

@@ -34,7 +34,10 @@ impl Thumbprint {
 fn is_ignorable(c: char) -> bool {
     c.is_whitespace()
         || c == ':'
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{feff}')
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{feff}'
+        )
 }
 
 fn clean(s: &str) -> impl Iterator<Item = char> + '_ {
@@ -55,8 +58,12 @@ impl FromStr for Thumbprint {
         }
         let mut out = [0u8; 20];
         for (i, pair) in hex.chunks_exact(2).enumerate() {
-            let hi = pair[0].to_digit(16).ok_or_else(|| bad("not a hexadecimal digit"))?;
-            let lo = pair[1].to_digit(16).ok_or_else(|| bad("not a hexadecimal digit"))?;
+            let hi = pair[0]
+                .to_digit(16)
+                .ok_or_else(|| bad("not a hexadecimal digit"))?;
+            let lo = pair[1]
+                .to_digit(16)
+                .ok_or_else(|| bad("not a hexadecimal digit"))?;
             out[i] = (hi * 16 + lo) as u8;
         }
         Ok(Self(out))
