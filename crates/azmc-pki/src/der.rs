@@ -388,7 +388,8 @@ mod tests {
         assert_eq!(small_int(0), vec![0x02, 0x01, 0x00]);
         assert_eq!(small_int(2000), vec![0x02, 0x02, 0x07, 0xd0]);
         assert_eq!(int_value(&[0, 0, 5]), int_value(&[5]));
-        let t = parse_one(&small_int(2000), "t").unwrap();
+        let enc = small_int(2000);
+        let t = parse_one(&enc, "t").unwrap();
         assert_eq!(small_uint(&t).unwrap(), 2000);
     }
 
