@@ -1,9 +1,12 @@
 //! PKCS#12 (`.pfx`/`.p12`) read and write.
 //!
-//! Read: PBES2 (PBKDF2 with HMAC-SHA1/SHA-256, AES-128/256-CBC), pbeWithSHAAnd3-KeyTripleDES-CBC,
-//! pbeWithSHAAnd40BitRC2-CBC and pbeWithSHAAnd128BitRC2-CBC; MAC HMAC-SHA1/SHA-256. An empty
-//! password is tried in both conventions: zero-length ("NULL", what Windows and Azure use)
-//! and the two-zero-byte BMPString (what OpenSSL writes for `pass:`).
+//! Read: PBES2 (PBKDF2 with HMAC-SHA1/-SHA224/-SHA256/-SHA384/-SHA512; AES-128/192/256-CBC or
+//! DES-EDE3-CBC), pbeWithSHAAnd3-KeyTripleDES-CBC, pbeWithSHAAnd2-KeyTripleDES-CBC,
+//! pbeWithSHAAnd40BitRC2-CBC and pbeWithSHAAnd128BitRC2-CBC; MAC HMAC-SHA1/-SHA224/-SHA256/
+//! -SHA384/-SHA512 (PKCS#12 KDF). An empty password is tried in both conventions:
+//! zero-length ("NULL", what Windows and Azure use) and the two-zero-byte BMPString (what
+//! OpenSSL writes for `pass:`). Iteration counts above 10 000 000 per derivation (or
+//! 50 000 000 per file) are refused as hostile. Layout: `kdf` (algorithms), `read`, `write`.
 //!
 //! Write, two [`Profile`]s: `Modern` (PBES2 AES-256-CBC, PBKDF2-HMAC-SHA256, HMAC-SHA256 MAC)
 //! and `Legacy` (3DES for key and certificate bags, HMAC-SHA1 MAC, strict DER; an empty
@@ -13,6 +16,19 @@
 use crate::cert::Certificate;
 use crate::error::Result;
 use crate::key::PrivateKey;
+
+mod kdf;
+mod read;
+mod write;
+
+const OID_DATA: &str = "1.2.840.113549.1.7.1";
+const OID_ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
+const OID_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.1";
+const OID_SHROUDED_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.2";
+const OID_CERT_BAG: &str = "1.2.840.113549.1.12.10.1.3";
+const OID_X509_CERTIFICATE: &str = "1.2.840.113549.1.9.22.1";
+const OID_FRIENDLY_NAME: &str = "1.2.840.113549.1.9.20";
+const OID_LOCAL_KEY_ID: &str = "1.2.840.113549.1.9.21";
 
 /// Largest PKCS#12 file we read (real ones are 2–10 KiB).
 pub const MAX_PKCS12_SIZE: usize = 1024 * 1024;
@@ -111,13 +127,22 @@ pub struct Pkcs12 {
 }
 
 /// Read a PKCS#12 file.
+///
+/// An empty `password` is tried as the zero-length password, then as `00 00`
+/// ([`Pkcs12Layout::password_form`] says which opened the file). Errors: `TooLarge`,
+/// `BadPkcs12` (malformed), `Unsupported` (an algorithm we do not implement, or a hostile
+/// iteration count), `WrongPassword`, `MacMismatch` (the bags decrypt but the MAC does
+/// not verify; [`ReadOptions::ignore_mac`] reads such files anyway), and
+/// `BadKey`/`BadCertificate` for contents we cannot parse.
 pub fn read(data: &[u8], password: &str, options: ReadOptions) -> Result<Pkcs12> {
-    let _ = (data, password, options);
-    unimplemented!("issue #2: PKCS#12 reader")
+    read::read(data, password, options)
 }
 
 /// Write a PKCS#12 file holding `key`, `cert` (with localKeyID and friendlyName on both
 /// bags) and optionally a chain.
+///
+/// `friendly_name` defaults to the certificate's CN, else its thumbprint. The key must
+/// belong to the certificate (`KeyMismatch` otherwise).
 pub fn write(
     cert: &Certificate,
     key: &PrivateKey,
@@ -126,6 +151,5 @@ pub fn write(
     profile: Profile,
     friendly_name: Option<&str>,
 ) -> Result<Vec<u8>> {
-    let _ = (cert, key, chain, password, profile, friendly_name);
-    unimplemented!("issue #2: PKCS#12 writer")
+    write::write(cert, key, chain, password, profile, friendly_name)
 }

@@ -1,0 +1,202 @@
+//! Writing PFX files in strict DER.
+//!
+//! Layout (as Azure's own files): AuthenticatedSafe = [ `data` ContentInfo holding the
+//! pkcs8ShroudedKeyBag, `encryptedData` ContentInfo holding the certificate bag(s) ],
+//! then the MAC. Both profiles put localKeyID (SHA-1 of the certificate) and friendlyName
+//! on the key bag and the leaf certificate bag.
+
+use super::kdf::{Candidate, Cipher, Hash, Scheme};
+use super::{
+    OID_CERT_BAG, OID_DATA, OID_ENCRYPTED_DATA, OID_FRIENDLY_NAME, OID_LOCAL_KEY_ID,
+    OID_SHROUDED_KEY_BAG, OID_X509_CERTIFICATE, PasswordForm, Profile,
+};
+use crate::cert::Certificate;
+use crate::der::{self, context};
+use crate::error::{PkiError, Result};
+use crate::key::PrivateKey;
+
+/// Iterations of the Modern profile's PBKDF2.
+pub(crate) const MODERN_PBKDF2_ITERATIONS: u32 = 10_000;
+/// Iterations of the Modern profile's MAC (OpenSSL 3's default).
+pub(crate) const MODERN_MAC_ITERATIONS: u32 = 2048;
+/// Iterations of the Legacy profile's 3DES key derivation (Azure's value).
+pub(crate) const LEGACY_PBE_ITERATIONS: u32 = 2000;
+/// Iterations of the Legacy profile's MAC with a password (OpenSSL's default).
+pub(crate) const LEGACY_MAC_ITERATIONS: u32 = 2048;
+
+/// `[0] IMPLICIT OCTET STRING`, primitive.
+const TAG_IMPLICIT_0: u8 = 0x80;
+
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf)
+        .map_err(|e| PkiError::Crypto(format!("no random numbers from the OS: {e}")))?;
+    Ok(buf)
+}
+
+fn modern_scheme() -> Result<Scheme> {
+    Ok(Scheme::Pbes2 {
+        prf: Hash::Sha256,
+        salt: random::<16>()?.to_vec(),
+        iterations: MODERN_PBKDF2_ITERATIONS,
+        cipher: Cipher::Aes256,
+        iv: random::<16>()?.to_vec(),
+    })
+}
+
+fn legacy_scheme() -> Result<Scheme> {
+    Ok(Scheme::Pkcs12Pbe {
+        oid: super::kdf::OID_PBE_SHA1_3DES,
+        cipher: Cipher::DesEde3,
+        salt: random::<8>()?.to_vec(),
+        iterations: LEGACY_PBE_ITERATIONS,
+    })
+}
+
+/// `[0] EXPLICIT` around one element.
+fn explicit0(inner: &[u8]) -> Vec<u8> {
+    der::tlv(context(0), inner)
+}
+
+fn attribute(oid: &str, value: &[u8]) -> Vec<u8> {
+    der::sequence(&[&der::oid(oid), &der::set_of(&[value])])
+}
+
+fn cert_bag(cert: &Certificate, attributes: Option<&[u8]>) -> Vec<u8> {
+    let value = der::sequence(&[
+        &der::oid(OID_X509_CERTIFICATE),
+        &explicit0(&der::octet_string(cert.der())),
+    ]);
+    let oid = der::oid(OID_CERT_BAG);
+    let wrapped = explicit0(&value);
+    match attributes {
+        Some(a) => der::sequence(&[&oid, &wrapped, a]),
+        None => der::sequence(&[&oid, &wrapped]),
+    }
+}
+
+pub(crate) fn write(
+    cert: &Certificate,
+    key: &PrivateKey,
+    chain: &[Certificate],
+    password: &str,
+    profile: Profile,
+    friendly_name: Option<&str>,
+) -> Result<Vec<u8>> {
+    key.check_matches(cert)?;
+    let name = match friendly_name {
+        Some(n) => n.to_string(),
+        None => cert
+            .common_name()
+            .map_or_else(|| cert.thumbprint().to_string(), str::to_string),
+    };
+
+    let empty = password.is_empty();
+    let (candidate, key_scheme, cert_scheme, mac_hash, mac_salt, mac_iterations) = match profile {
+        Profile::Modern => (
+            // OpenSSL's convention for "" (the PBES2 bags use the empty UTF-8 string either way).
+            Candidate::new(
+                password,
+                if empty {
+                    PasswordForm::EmptyBmp
+                } else {
+                    PasswordForm::Text
+                },
+            ),
+            modern_scheme()?,
+            modern_scheme()?,
+            Hash::Sha256,
+            random::<16>()?.to_vec(),
+            MODERN_MAC_ITERATIONS,
+        ),
+        Profile::Legacy if empty => (
+            // The zero-length password, 1 MAC iteration, 20-byte MAC salt: what Azure wrote
+            // and what every legacy client reads.
+            Candidate::new("", PasswordForm::Null),
+            legacy_scheme()?,
+            legacy_scheme()?,
+            Hash::Sha1,
+            random::<20>()?.to_vec(),
+            1,
+        ),
+        Profile::Legacy => (
+            Candidate::new(password, PasswordForm::Text),
+            legacy_scheme()?,
+            legacy_scheme()?,
+            Hash::Sha1,
+            random::<8>()?.to_vec(),
+            LEGACY_MAC_ITERATIONS,
+        ),
+    };
+
+    let attributes = der::set_of(&[
+        &attribute(
+            OID_LOCAL_KEY_ID,
+            &der::octet_string(cert.thumbprint().as_bytes()),
+        ),
+        &attribute(OID_FRIENDLY_NAME, &der::bmp_string(&name)),
+    ]);
+
+    // The key: pkcs8ShroudedKeyBag in a plain `data` ContentInfo.
+    let encrypted_key = key_scheme.encrypt(&candidate, key.pkcs8_der())?;
+    let epki = der::sequence(&[&key_scheme.encode()?, &der::octet_string(&encrypted_key)]);
+    let key_bag = der::sequence(&[
+        &der::oid(OID_SHROUDED_KEY_BAG),
+        &explicit0(&epki),
+        &attributes,
+    ]);
+    let key_info = der::sequence(&[
+        &der::oid(OID_DATA),
+        &explicit0(&der::octet_string(&der::sequence(&[&key_bag]))),
+    ]);
+
+    // The certificates: leaf (with attributes) then chain, in an `encryptedData`.
+    let mut cert_bags = vec![cert_bag(cert, Some(&attributes))];
+    cert_bags.extend(chain.iter().map(|c| cert_bag(c, None)));
+    let bag_refs: Vec<&[u8]> = cert_bags.iter().map(Vec::as_slice).collect();
+    let cert_safe = der::sequence(&bag_refs);
+    let encrypted_certs = cert_scheme.encrypt(&candidate, &cert_safe)?;
+    let encrypted_data = der::sequence(&[
+        &der::small_int(0),
+        &der::sequence(&[
+            &der::oid(OID_DATA),
+            &cert_scheme.encode()?,
+            &der::tlv(TAG_IMPLICIT_0, &encrypted_certs),
+        ]),
+    ]);
+    let cert_info = der::sequence(&[&der::oid(OID_ENCRYPTED_DATA), &explicit0(&encrypted_data)]);
+
+    let auth_safe = der::sequence(&[&key_info, &cert_info]);
+
+    let mac_key = mac_hash.pkcs12_kdf(
+        &candidate.pkcs12,
+        &mac_salt,
+        3,
+        mac_iterations,
+        mac_hash.output_len(),
+    );
+    let tag = mac_hash.hmac(&mac_key, &auth_safe)?;
+    let digest_info = der::sequence(&[
+        &der::sequence(&[&der::oid(mac_hash.digest_oid()), &der::null()]),
+        &der::octet_string(&tag),
+    ]);
+    // iterations DEFAULT 1: omitted when 1, as DER requires.
+    let mac_data = if mac_iterations == 1 {
+        der::sequence(&[&digest_info, &der::octet_string(&mac_salt)])
+    } else {
+        der::sequence(&[
+            &digest_info,
+            &der::octet_string(&mac_salt),
+            &der::small_int(u64::from(mac_iterations)),
+        ])
+    };
+
+    Ok(der::sequence(&[
+        &der::small_int(3),
+        &der::sequence(&[
+            &der::oid(OID_DATA),
+            &explicit0(&der::octet_string(&auth_safe)),
+        ]),
+        &mac_data,
+    ]))
+}
