@@ -1,0 +1,152 @@
+//! Presentation: `--output table` (for people) and `--output json` (for programs; the
+//! shapes are documented in docs/json-output.md and pinned by tests).
+
+use azmc_pki::cert::{CertInfo, KeyAlgorithm};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Output format of listing and show commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+/// A certificate as JSON.
+#[derive(Debug, Serialize)]
+pub struct CertJson {
+    pub thumbprint: String,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub key_algorithm: &'static str,
+    pub key_bits: Option<usize>,
+    pub signature_algorithm: String,
+    pub key_usage: Vec<String>,
+    pub extended_key_usage: Vec<String>,
+    pub sha256_fingerprint: String,
+    pub self_signed: bool,
+    pub expired: bool,
+    pub not_yet_valid: bool,
+}
+
+pub fn key_parts(k: KeyAlgorithm) -> (&'static str, Option<usize>) {
+    match k {
+        KeyAlgorithm::Rsa { bits } => ("RSA", Some(bits)),
+        KeyAlgorithm::EcP256 => ("EC-P256", Some(256)),
+        KeyAlgorithm::EcP384 => ("EC-P384", Some(384)),
+        KeyAlgorithm::Other => ("other", None),
+    }
+}
+
+impl CertJson {
+    pub fn new(info: &CertInfo, now: OffsetDateTime) -> Self {
+        let (key_algorithm, key_bits) = key_parts(info.key);
+        Self {
+            thumbprint: info.thumbprint.to_string(),
+            subject: info.subject.clone(),
+            issuer: info.issuer.clone(),
+            serial: info.serial.clone(),
+            not_before: rfc3339(info.not_before),
+            not_after: rfc3339(info.not_after),
+            key_algorithm,
+            key_bits,
+            signature_algorithm: info.signature_algorithm.clone(),
+            key_usage: info.key_usage.clone(),
+            extended_key_usage: info.extended_key_usage.clone(),
+            sha256_fingerprint: info.sha256_fingerprint.clone(),
+            self_signed: info.self_signed,
+            expired: info.is_expired(now),
+            not_yet_valid: info.is_not_yet_valid(now),
+        }
+    }
+}
+
+/// `key: value` lines describing a certificate, for table output.
+pub fn cert_lines(info: &CertInfo, now: OffsetDateTime) -> Vec<(&'static str, String)> {
+    let status = if info.is_expired(now) {
+        "EXPIRED"
+    } else if info.is_not_yet_valid(now) {
+        "not yet valid"
+    } else {
+        "valid"
+    };
+    vec![
+        ("Thumbprint", info.thumbprint.to_string()),
+        ("Subject", info.subject.clone()),
+        ("Issuer", info.issuer.clone()),
+        ("Serial", info.serial.clone()),
+        ("Not before", rfc3339(info.not_before)),
+        (
+            "Not after",
+            format!("{} ({status})", rfc3339(info.not_after)),
+        ),
+        ("Key", info.key.to_string()),
+        ("Signature", info.signature_algorithm.clone()),
+        ("Key usage", join_or_none(&info.key_usage)),
+        ("Extended key usage", join_or_none(&info.extended_key_usage)),
+        ("SHA-256", info.sha256_fingerprint.clone()),
+        ("Self-signed", yes_no(info.self_signed).into()),
+    ]
+}
+
+pub fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn join_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "(none)".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Print `key: value` lines with the values aligned.
+pub fn print_fields(fields: &[(&str, String)]) {
+    let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in fields {
+        println!("{:<width$}  {v}", format!("{k}:"), width = width + 1);
+    }
+}
+
+/// Print a table with a header row; columns padded to their widest cell.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let mut out = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(c);
+            } else {
+                out.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.iter().map(|s| s.to_string()).collect());
+    for row in rows {
+        line(row.clone());
+    }
+}
+
+/// Print a value as pretty JSON followed by a newline.
+pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! The one integration-test binary of the `azmc` crate: runs the real binary
+//! (`CARGO_BIN_EXE_azmc`) in a temporary HOME with the environment cleared, so a user's
+//! store cannot leak into a test and a test cannot touch the user's.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod certs;
+mod pfx;
+mod publishsettings;
+mod real_clients;
+mod store;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A sandbox: temp HOME, AZMC_HOME and LocalMachine store inside it.
+#[derive(Debug)]
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+/// The result of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "expected success, got {}: {}",
+            self.code, self.stderr
+        );
+        self
+    }
+    pub fn fails(self, code: i32, message: &str) -> Self {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}; stdout {} stderr {}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.contains(message),
+            "stderr lacks {message:?}: {}",
+            self.stderr
+        );
+        self
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Sandbox {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_azmc"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("AZMC_HOME", self.path("azmc-home"))
+            .env("AZMC_MACHINE_STORE", self.path("machine-store"))
+            .current_dir(self.home())
+            .stdin(std::process::Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.command().args(args).output().unwrap().into()
+    }
+
+    pub fn write(&self, rel: &str, data: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::write(&p, data).unwrap();
+        p
+    }
+
+    pub fn read(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    pub fn mode(&self, rel: &str) -> u32 {
+        std::fs::metadata(self.path(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    /// A new RSA certificate in CurrentUser/My; returns its thumbprint.
+    pub fn new_cert(&self, name: &str, extra: &[&str]) -> String {
+        let out = format!("{name}.cer");
+        let mut args = vec!["cert", "new", "--name", name, "--out", &out];
+        args.extend_from_slice(extra);
+        let r = self.run(&args).ok();
+        let t = r.stdout.trim().to_string();
+        assert_eq!(t.len(), 40, "thumbprint expected: {}", r.stdout);
+        t
+    }
+
+    /// Every file under the sandbox's stores with its bytes (to prove nothing changed).
+    pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        for root in ["azmc-home", "machine-store"] {
+            walk(&self.path(root), &mut out);
+        }
+        out.sort();
+        out
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.file_name().is_some_and(|n| n != ".lock") {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+}
+
+/// Run the system openssl in `dir`; panics with its stderr on failure.
+pub fn openssl(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is required");
+    assert!(
+        o.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A fixture from shared/fixtures/publishsettings.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/publishsettings")
+        .join(name)
+}
+
+#[test]
+fn help_lists_every_command_group_and_exit_codes() {
+    let s = Sandbox::new();
+    let r = s.run(&["--help"]).ok();
+    for word in [
+        "cert",
+        "certstore",
+        "pfx",
+        "publishsettings",
+        "Exit status: 0 success, 1 failure, 2 usage error",
+    ] {
+        assert!(r.stdout.contains(word), "{word}: {}", r.stdout);
+    }
+    for group in ["cert", "certstore", "pfx", "publishsettings"] {
+        s.run(&[group, "--help"]).ok();
+    }
+    s.run(&[]).fails(2, "Usage");
+    s.run(&["frobnicate"]).fails(2, "unrecognized subcommand");
+    s.run(&["cert", "new"]).fails(2, "--name");
+}
