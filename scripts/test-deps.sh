@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the real legacy clients the tests run against, into .test-deps/ (git-ignored):
+#   .test-deps/venv    Python: azure-servicemanagement-legacy 0.20.8, azure-common, pyOpenSSL<23.3
+#                      (load_pkcs12, which the SDK's publish settings helper needs, left in 23.3)
+#   .test-deps/azcli   Node: the classic xplat CLI azure-cli 0.10.20 (with the overrides that let
+#                      it run on Node 20; see shared/real-clients.md)
+# Idempotent: a finished install leaves a stamp and is not repeated.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+deps="$root/.test-deps"
+mkdir -p "$deps"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "test-deps: '$1' is required but not installed" >&2; exit 1; }; }
+need python3
+need node
+need npm
+need openssl
+
+py_stamp="$deps/venv/.azmc-ok-1"
+if [ ! -f "$py_stamp" ]; then
+  rm -rf "$deps/venv"
+  python3 -m venv "$deps/venv"
+  "$deps/venv/bin/pip" install -q --disable-pip-version-check \
+    'azure-servicemanagement-legacy==0.20.8' 'azure-common==1.1.28' 'pyopenssl<23.3' 'cryptography<42'
+  "$deps/venv/bin/python" -c 'from OpenSSL import crypto; crypto.load_pkcs12; import azure.servicemanagement'
+  touch "$py_stamp"
+fi
+
+az_stamp="$deps/azcli/.azmc-ok-1"
+if [ ! -f "$az_stamp" ]; then
+  rm -rf "$deps/azcli"
+  mkdir -p "$deps/azcli"
+  cat > "$deps/azcli/package.json" <<'JSON'
+{"name":"azmc-test-azcli","private":true,"dependencies":{"azure-cli":"0.10.20"},
+ "overrides":{"psl":"1.8.0","underscore":"1.12.1"}}
+JSON
+  (cd "$deps/azcli" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  NODE_NO_WARNINGS=1 "$deps/azcli/node_modules/.bin/azure" --version >/dev/null
+  touch "$az_stamp"
+fi
+echo "test-deps: ready in $deps"
