@@ -1,0 +1,288 @@
+//! Management certificates and their links to subscriptions.
+//!
+//! Lock order (PostgreSQL; SQLite serialises writers with `BEGIN IMMEDIATE`): linking
+//! locks the service administrator's account row (serialising the limit checks), then
+//! the certificate row, then inserts the link; unlinking locks the certificate row, then
+//! deletes the link (and the certificate row if no link remains). Both bump the revision
+//! counter LAST. So no two link changes wait on each other in a cycle, and an unlink never
+//! deletes a certificate row a concurrent link is about to use.
+
+use time::OffsetDateTime;
+
+use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
+use crate::db::{Db, with_pool};
+use crate::error::{DbError, Limit, conflict_on_unique};
+use crate::model::{CertificateRecord, Limits, Link, LinkedCertificate};
+
+/// Bumps the revision other nodes poll to reload their authorisation index. Run it as the
+/// last statement of the transaction that changes links or a subscription's status.
+pub(crate) const BUMP_LINKS_REVISION: &str =
+    "UPDATE counters SET value = value + 1 WHERE name = 'links_revision'";
+
+macro_rules! select_linked {
+    () => {
+        "SELECT c.thumbprint, c.der, c.subject, c.not_before, c.not_after, \
+         l.subscription_id, l.created_at, l.created_by \
+         FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint "
+    };
+}
+
+type LinkedRow = (String, Vec<u8>, String, i64, i64, String, i64, String);
+
+fn linked(row: LinkedRow) -> Result<LinkedCertificate, DbError> {
+    let (thumbprint, der, subject, not_before, not_after, subscription_id, created_at, created_by) =
+        row;
+    Ok(LinkedCertificate {
+        certificate: CertificateRecord {
+            thumbprint,
+            der,
+            subject,
+            not_before: from_micros(not_before)?,
+            not_after: from_micros(not_after)?,
+        },
+        subscription_id,
+        created_at: from_micros(created_at)?,
+        created_by,
+    })
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl Db {
+    /// Links a management certificate to a subscription, in one transaction:
+    ///
+    /// * [`DbError::BadRequest`] if the thumbprint is not 40 hex digits;
+    /// * [`DbError::NotFound`] ("subscription") if the subscription does not exist;
+    /// * [`DbError::Conflict`] ("certificate") if this thumbprint is already linked to it;
+    /// * [`DbError::LimitExceeded`] ([`Limit::CertificatesPerSubscription`]) if the
+    ///   subscription already has `limits.per_subscription` certificates;
+    /// * [`DbError::LimitExceeded`] ([`Limit::CertificatesPerServiceAdmin`]) if its service
+    ///   administrator already has `limits.per_service_admin` distinct certificates across
+    ///   the subscriptions they administer and this certificate is not one of them.
+    ///
+    /// The certificate row is shared by every subscription it is linked to (the stored
+    /// row wins if it exists). Bumps [`Db::links_revision`]. Safe under concurrency:
+    /// two racing links never both pass a limit.
+    pub async fn link_certificate(
+        &self,
+        subscription_id: &str,
+        cert: &CertificateRecord,
+        created_by: &str,
+        limits: &Limits,
+        now: OffsetDateTime,
+    ) -> Result<LinkedCertificate, DbError> {
+        let thumb = thumbprint(&cert.thumbprint).ok_or_else(|| {
+            DbError::BadRequest(format!(
+                "thumbprint {:?} is not 40 hex digits",
+                cert.thumbprint
+            ))
+        })?;
+        let sub = sub_key(subscription_id);
+        let row: LinkedRow = with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            if let Some(lock) = d.lock_service_admin() {
+                sqlx::query(lock).bind(&sub).execute(&mut *tx).await?;
+            }
+            let admin: Option<(String,)> =
+                sqlx::query_as("SELECT service_admin FROM subscriptions WHERE id = $1")
+                    .bind(&sub)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((admin,)) = admin else {
+                return Err(DbError::not_found("subscription", subscription_id));
+            };
+            let exists: Option<(String,)> = sqlx::query_as(
+                "SELECT thumbprint FROM certificate_links WHERE subscription_id = $1 AND thumbprint = $2",
+            )
+            .bind(&sub)
+            .bind(&thumb)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if exists.is_some() {
+                return Err(DbError::conflict("certificate", &thumb));
+            }
+            let (on_sub,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM certificate_links WHERE subscription_id = $1")
+                    .bind(&sub)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if to_u64(on_sub) >= u64::from(limits.per_subscription) {
+                return Err(DbError::LimitExceeded {
+                    limit: Limit::CertificatesPerSubscription,
+                    max: limits.per_subscription,
+                });
+            }
+            let (admin_total, admin_has_it): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(DISTINCT l.thumbprint), \
+                 COALESCE(SUM(CASE WHEN l.thumbprint = $2 THEN 1 ELSE 0 END), 0) \
+                 FROM certificate_links l JOIN subscriptions s ON s.id = l.subscription_id \
+                 WHERE s.service_admin = $1",
+            )
+            .bind(&admin)
+            .bind(&thumb)
+            .fetch_one(&mut *tx)
+            .await?;
+            if admin_has_it == 0 && to_u64(admin_total) >= u64::from(limits.per_service_admin) {
+                return Err(DbError::LimitExceeded {
+                    limit: Limit::CertificatesPerServiceAdmin,
+                    max: limits.per_service_admin,
+                });
+            }
+            // DO UPDATE (not DO NOTHING) so that the row is locked until commit: an
+            // unlink that would delete the now-unused row waits for this link instead.
+            sqlx::query(
+                "INSERT INTO certificates (thumbprint, der, subject, not_before, not_after) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (thumbprint) DO UPDATE SET subject = certificates.subject",
+            )
+            .bind(&thumb)
+            .bind(&cert.der)
+            .bind(&cert.subject)
+            .bind(micros(cert.not_before))
+            .bind(micros(cert.not_after))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO certificate_links (subscription_id, thumbprint, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&sub)
+            .bind(&thumb)
+            .bind(micros(now))
+            .bind(created_by)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, "certificate", &thumb))?;
+            let row: LinkedRow = sqlx::query_as(concat!(
+                select_linked!(),
+                "WHERE l.subscription_id = $1 AND l.thumbprint = $2"
+            ))
+            .bind(&sub)
+            .bind(&thumb)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(BUMP_LINKS_REVISION).execute(&mut *tx).await?;
+            tx.commit().await?;
+            row
+        });
+        linked(row)
+    }
+
+    /// The certificate `thumbprint` (any case) as linked to `subscription_id`.
+    /// [`DbError::NotFound`] ("certificate") if it is not linked to it.
+    pub async fn get_linked_certificate(
+        &self,
+        subscription_id: &str,
+        thumbprint: &str,
+    ) -> Result<LinkedCertificate, DbError> {
+        let row: Option<LinkedRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_linked!(),
+            "WHERE l.subscription_id = $1 AND l.thumbprint = $2"
+        ))
+        .bind(sub_key(subscription_id))
+        .bind(thumb_key(thumbprint))
+        .fetch_optional(p)
+        .await)?;
+        linked(row.ok_or_else(|| DbError::not_found("certificate", thumbprint))?)
+    }
+
+    /// The certificates linked to `subscription_id`, oldest link first (empty for an
+    /// unknown subscription).
+    pub async fn list_linked_certificates(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Vec<LinkedCertificate>, DbError> {
+        let rows: Vec<LinkedRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_linked!(),
+            "WHERE l.subscription_id = $1 ORDER BY l.created_at, l.thumbprint"
+        ))
+        .bind(sub_key(subscription_id))
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter().map(linked).collect()
+    }
+
+    /// Removes the link; deletes the certificate row when no subscription links it any
+    /// more; bumps [`Db::links_revision`]. [`DbError::NotFound`] ("certificate") if it was
+    /// not linked.
+    pub async fn unlink_certificate(
+        &self,
+        subscription_id: &str,
+        thumbprint: &str,
+    ) -> Result<(), DbError> {
+        let sub = sub_key(subscription_id);
+        let thumb = thumb_key(thumbprint);
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            if let Some(lock) = d.lock_certificate() {
+                sqlx::query(lock).bind(&thumb).execute(&mut *tx).await?;
+            }
+            let removed = sqlx::query(
+                "DELETE FROM certificate_links WHERE subscription_id = $1 AND thumbprint = $2",
+            )
+            .bind(&sub)
+            .bind(&thumb)
+            .execute(&mut *tx)
+            .await?;
+            if removed.rows_affected() == 0 {
+                return Err(DbError::not_found("certificate", thumbprint));
+            }
+            sqlx::query(
+                "DELETE FROM certificates WHERE thumbprint = $1 AND NOT EXISTS \
+                 (SELECT 1 FROM certificate_links WHERE thumbprint = $1)",
+            )
+            .bind(&thumb)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(BUMP_LINKS_REVISION).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Every link with its certificate's validity window: the source of the server's
+    /// in-memory authorisation index. Ordered by subscription, then thumbprint.
+    pub async fn all_links(&self) -> Result<Vec<Link>, DbError> {
+        let rows: Vec<(String, String, i64, i64)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after \
+             FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint \
+             ORDER BY l.subscription_id, l.thumbprint"
+        )
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(subscription_id, thumbprint, nb, na)| {
+                Ok(Link {
+                    subscription_id,
+                    thumbprint,
+                    not_before: from_micros(nb)?,
+                    not_after: from_micros(na)?,
+                })
+            })
+            .collect()
+    }
+
+    /// A counter bumped in the same transaction as every link change and every
+    /// subscription status change. Poll it; reload [`Db::all_links`] when it moves.
+    pub async fn links_revision(&self) -> Result<i64, DbError> {
+        let (v,): (i64,) = with_pool!(self, |p| sqlx::query_as(
+            "SELECT value FROM counters WHERE name = 'links_revision'"
+        )
+        .fetch_one(p)
+        .await)?;
+        Ok(v)
+    }
+
+    /// How many certificates are linked to `subscription_id`.
+    pub async fn count_links(&self, subscription_id: &str) -> Result<u64, DbError> {
+        let (n,): (i64,) = with_pool!(self, |p| sqlx::query_as(
+            "SELECT COUNT(*) FROM certificate_links WHERE subscription_id = $1"
+        )
+        .bind(sub_key(subscription_id))
+        .fetch_one(p)
+        .await)?;
+        Ok(to_u64(n))
+    }
+}

@@ -1,0 +1,124 @@
+//! [`DbError`]: what went wrong, in variants a caller can act on.
+
+use std::fmt;
+
+/// A limit enforced by [`crate::Db::link_certificate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// Management certificates linked to one subscription.
+    CertificatesPerSubscription,
+    /// Distinct management certificates across all subscriptions one user administers as
+    /// service administrator.
+    CertificatesPerServiceAdmin,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::CertificatesPerSubscription => "management certificates per subscription",
+            Limit::CertificatesPerServiceAdmin => {
+                "management certificates per service administrator"
+            }
+        })
+    }
+}
+
+/// Everything that can go wrong in `azmc-db`.
+///
+/// "Not found", "already exists" and "the database failed" are separate variants and are
+/// never folded together: the server answers the first two with 404/409 and the others
+/// with a generic 500 after logging them. Messages never contain SQL text, parameters or
+/// secrets; [`DbError::Backend`] shows sqlx's own one-line `Display` of the failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The thing does not exist (`what` is "account", "subscription", "certificate",
+    /// "coadmin", "operation" or "job"; `id` is the key as the caller gave it).
+    #[error("{what} {id:?} does not exist")]
+    NotFound { what: &'static str, id: String },
+    /// The thing already exists, or is in a state that forbids the change (an operation
+    /// that already completed, a job lease held by another worker).
+    #[error("{what} {id:?} already exists or is in a conflicting state")]
+    Conflict { what: &'static str, id: String },
+    /// The change would exceed a limit; `max` is the limit in force.
+    #[error("limit exceeded: at most {max} {limit}")]
+    LimitExceeded { limit: Limit, max: u32 },
+    /// An argument the database cannot accept (a malformed continuation token or id).
+    #[error("invalid request: {0}")]
+    BadRequest(String),
+    /// The database URL or the configuration is wrong (unknown scheme, missing SQLite
+    /// file, PostgreSQL database that does not exist). Fix the configuration; retrying
+    /// will not help.
+    #[error("database configuration: {0}")]
+    Config(String),
+    /// The database server could not be reached or refused the connection.
+    #[error("cannot connect to the database at {url}: {source}")]
+    Unavailable {
+        /// The URL with any password removed.
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The database failed while executing a statement.
+    #[error("database failure: {0}")]
+    Backend(#[source] sqlx::Error),
+    /// Applying the embedded schema migrations failed (for example because the database
+    /// was migrated by a newer azmc).
+    #[error("database migration failed: {0}")]
+    Migration(#[source] sqlx::migrate::MigrateError),
+    /// A stored value this version cannot read (an unknown status, a timestamp out of
+    /// range). The database was altered by something other than azmc.
+    #[error("the database holds an unreadable value: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        DbError::Backend(e)
+    }
+}
+
+impl DbError {
+    pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {
+        DbError::NotFound {
+            what,
+            id: id.into(),
+        }
+    }
+
+    pub(crate) fn conflict(what: &'static str, id: impl Into<String>) -> Self {
+        DbError::Conflict {
+            what,
+            id: id.into(),
+        }
+    }
+
+    /// True for [`DbError::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DbError::NotFound { .. })
+    }
+
+    /// True for [`DbError::Conflict`].
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, DbError::Conflict { .. })
+    }
+}
+
+/// The database rejected a row because a unique or primary key already holds the value.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// The database rejected a row because a referenced row does not exist (or a referenced
+/// row cannot be deleted).
+pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_foreign_key_violation())
+}
+
+/// Map a unique violation to [`DbError::Conflict`], anything else to [`DbError::Backend`].
+pub(crate) fn conflict_on_unique(e: sqlx::Error, what: &'static str, id: &str) -> DbError {
+    if is_unique_violation(&e) {
+        DbError::conflict(what, id)
+    } else {
+        DbError::Backend(e)
+    }
+}

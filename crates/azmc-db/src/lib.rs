@@ -1,0 +1,84 @@
+//! `azmc-db`: the server's database.
+//!
+//! Everything the management server remembers lives here: portal accounts,
+//! subscriptions and their co-administrators, management certificates and the links that
+//! let them manage a subscription (with the per-subscription and per-service-administrator
+//! limits), the subscription operations behind Get Operation Status / List Subscription
+//! Operations, the durable job queue that runs asynchronous operations, and the server's
+//! own CA. The server speaks to it only through the domain verbs of [`Db`]
+//! (`link_certificate`, `claim_job`, …), never through SQL.
+//!
+//! Boundary: no HTTP, no XML, no certificate parsing (callers pass thumbprints and DER
+//! they have already checked), no clock (every verb that needs "now" takes it as an
+//! argument). Errors are [`DbError`] variants a caller can act on; "not found" is never
+//! "the database failed".
+//!
+//! # Backends
+//!
+//! Chosen once, by the URL scheme given to [`Db::connect`]: `sqlite://PATH` (bundled
+//! SQLite, WAL, `synchronous=FULL`) or `postgres://…`. A mistyped URL never creates an
+//! empty database ([`CreateMode::MustExist`]). The schema is applied by embedded
+//! migrations on connect, from `migrations/sqlite/` and `migrations/postgres/`, which hold
+//! the same files with the same tables and columns (tests check both).
+//!
+//! # Schema
+//!
+//! * `accounts` (username, folded `username_key`, email, argon2 hash)
+//! * `subscriptions` (GUID id, name, status, `service_admin` → accounts, quotas) and
+//!   `coadmins` (subscription, account)
+//! * `certificates` (thumbprint, DER, subject, validity), one row shared by every
+//!   subscription it is linked to, deleted with its last link; `certificate_links`
+//!   (subscription, thumbprint, created at/by)
+//! * `counters`: `links_revision`, bumped in the transaction of every link or
+//!   subscription-status change, so every node can poll it and reload its in-memory
+//!   authorisation index ([`Db::all_links`])
+//! * `operations` (32-hex id, subscription, name, object id, parameters as JSON, caller,
+//!   status, HTTP status, error, start/completion) and `jobs` (one per asynchronous
+//!   operation: kind, JSON payload, state, attempts, lease)
+//! * `server_ca` (a single row: certificate PEM, PKCS#8 key)
+//!
+//! Times are BIGINT unix microseconds (UTC), bytes BLOB/BYTEA, enumerations TEXT with a
+//! CHECK. Case-insensitive keys are stored folded next to the value as given, so both
+//! databases compare them identically.
+//!
+//! # Why one `Db` type with two pools, not a trait with two implementations
+//!
+//! The architecture notes sketch a `Db` trait with one implementation per backend. We
+//! depart from that: [`Db`] wraps `enum Pool { Sqlite(SqlitePool), Postgres(PgPool) }`
+//! and every verb is written once, with one SQL text run on whichever pool is in use
+//! (sqlx accepts `$1` placeholders on SQLite too); a small macro expands the body once per
+//! pool type. The seam the server depends on is the domain verbs, not the backend: two
+//! implementations of a trait would mean every query written twice, and the copies would
+//! drift. The few real dialect differences (how a write transaction starts, row locks
+//! with `FOR UPDATE`, catalogue queries, three type names in the DDL) are named in one
+//! place, `Dialect`, in `db.rs`. sqlx's `AnyPool` is avoided (it cannot decode SQLite
+//! booleans). One conformance story in `tests/it` runs every verb against both backends.
+//!
+//! Concurrency: on SQLite every writing transaction starts with `BEGIN IMMEDIATE`, so
+//! writers are serialised (waiting up to the 5 s busy timeout); on PostgreSQL the limit
+//! checks of `link_certificate` lock the service administrator's account row, and job
+//! claims re-check the job's state in the claiming `UPDATE`. TLS to PostgreSQL is not
+//! compiled in yet (sqlx's `tls-*` features are off): use a local socket or a trusted
+//! network.
+
+mod accounts;
+mod certificates;
+mod convert;
+mod db;
+mod error;
+mod jobs;
+mod migrations;
+mod model;
+mod operations;
+mod server_ca;
+mod subscriptions;
+
+pub use db::{CreateMode, Db};
+pub use error::{DbError, Limit};
+pub use jobs::GIVE_UP_MESSAGE;
+pub use model::{
+    Account, Caller, CertificateRecord, Job, Limits, Link, LinkedCertificate, NewJob, NewOperation,
+    NewSubscription, Operation, OperationFilter, OperationOutcome, OperationPage, OperationStatus,
+    ParseEnumError, Quotas, Role, Subscription, SubscriptionStatus, Usage,
+};
+pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};

@@ -1,0 +1,86 @@
+//! The schema migrations, embedded at compile time: one folder per backend, in lockstep
+//! (the same file names; the same tables and columns). Add a migration by adding a file to
+//! BOTH folders and a line to BOTH lists below; the tests refuse anything else.
+
+use std::borrow::Cow;
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// (version, description, file name, SQL).
+type Embedded = (i64, &'static str, &'static str, &'static str);
+
+pub(crate) const SQLITE: &[Embedded] = &[(
+    1,
+    "init",
+    "0001_init.sql",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+
+pub(crate) const POSTGRES: &[Embedded] = &[(
+    1,
+    "init",
+    "0001_init.sql",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+/// A migrator for one backend's list (built without sqlx's `macros` feature, which would
+/// compile sqlx and its drivers a second time).
+pub(crate) fn migrator(list: &'static [Embedded]) -> Migrator {
+    Migrator::with_migrations(
+        list.iter()
+            .map(|&(version, description, _file, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn files(dir: &str) -> Vec<String> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(dir);
+        let mut names: Vec<String> = std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn migration_folders_are_in_lockstep() {
+        let sqlite = files("sqlite");
+        let postgres = files("postgres");
+        assert!(!sqlite.is_empty());
+        assert_eq!(
+            sqlite, postgres,
+            "migrations/sqlite and migrations/postgres must hold the same file names"
+        );
+    }
+
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        for (dir, list) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
+            let embedded: Vec<String> = list.iter().map(|m| m.2.to_owned()).collect();
+            assert_eq!(embedded, files(dir), "the {dir} list in migrations.rs");
+            for (i, &(version, description, file, _)) in list.iter().enumerate() {
+                assert_eq!(version, i64::try_from(i).unwrap() + 1, "{file}");
+                assert_eq!(file, format!("{version:04}_{description}.sql"));
+            }
+        }
+        let versions = |l: &[Embedded]| l.iter().map(|m| (m.0, m.1)).collect::<Vec<_>>();
+        assert_eq!(versions(SQLITE), versions(POSTGRES));
+    }
+}

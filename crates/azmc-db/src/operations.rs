@@ -1,0 +1,322 @@
+//! Subscription operations: the records behind Get Operation Status and List Subscription
+//! Operations.
+
+use time::OffsetDateTime;
+
+use crate::convert::{
+    decode_parameters, decode_token, encode_parameters, encode_token, from_micros, micros,
+    operation_key, opt_from_micros, sub_key,
+};
+use crate::db::{Db, with_pool};
+use crate::error::{DbError, is_foreign_key_violation, is_unique_violation};
+use crate::model::{
+    Caller, NewOperation, Operation, OperationFilter, OperationOutcome, OperationPage,
+    OperationStatus,
+};
+
+/// Page size when the filter says 0, and the largest page served.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+pub(crate) const INSERT_OPERATION: &str = "INSERT INTO operations (id, subscription_id, name, \
+     object_id, object_key, parameters, caller_thumbprint, caller_user, caller_ip, status, \
+     started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'InProgress', $10)";
+
+/// Completes operation `$1` if it is still in progress.
+pub(crate) const COMPLETE_OPERATION: &str = "UPDATE operations SET status = $2, \
+     http_status = $3, error_code = $4, error_message = $5, completed_at = $6 \
+     WHERE id = $1 AND status = 'InProgress'";
+
+macro_rules! select_operation {
+    () => {
+        "SELECT id, subscription_id, name, object_id, parameters, caller_thumbprint, \
+         caller_user, caller_ip, status, http_status, error_code, error_message, started_at, \
+         completed_at FROM operations "
+    };
+}
+
+type OperationRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
+
+fn operation(row: OperationRow) -> Result<Operation, DbError> {
+    let (
+        id,
+        subscription_id,
+        name,
+        object_id,
+        parameters,
+        thumbprint,
+        user,
+        client_ip,
+        status,
+        http_status,
+        error_code,
+        error_message,
+        started_at,
+        completed_at,
+    ) = row;
+    Ok(Operation {
+        id,
+        subscription_id,
+        name,
+        object_id,
+        parameters: decode_parameters(&parameters)?,
+        caller: Caller {
+            thumbprint,
+            user,
+            client_ip,
+        },
+        status: status
+            .parse()
+            .map_err(|e| DbError::Corrupt(format!("operation: {e}")))?,
+        http_status: http_status
+            .map(|s| u16::try_from(s).map_err(|_| DbError::Corrupt(format!("HTTP status {s}"))))
+            .transpose()?,
+        error_code,
+        error_message,
+        started_at: from_micros(started_at)?,
+        completed_at: opt_from_micros(completed_at)?,
+    })
+}
+
+/// The validated, normalised values of a [`NewOperation`], ready to bind to
+/// [`INSERT_OPERATION`] in order.
+pub(crate) struct OperationInsert {
+    pub(crate) id: String,
+    pub(crate) subscription_id: String,
+    pub(crate) object_key: String,
+    pub(crate) parameters: String,
+    pub(crate) started_at: i64,
+}
+
+impl OperationInsert {
+    pub(crate) fn new(op: &NewOperation) -> Result<Self, DbError> {
+        let id = operation_key(&op.id).ok_or_else(|| {
+            DbError::BadRequest(format!("operation id {:?} is not 32 hex digits", op.id))
+        })?;
+        Ok(OperationInsert {
+            id,
+            subscription_id: sub_key(&op.subscription_id),
+            object_key: op.object_id.to_lowercase(),
+            parameters: encode_parameters(&op.parameters),
+            started_at: micros(op.started_at),
+        })
+    }
+
+    /// Map the failure of the insert: a missing subscription, a duplicate id.
+    pub(crate) fn error(&self, e: sqlx::Error, op: &NewOperation) -> DbError {
+        if is_foreign_key_violation(&e) {
+            DbError::not_found("subscription", &op.subscription_id)
+        } else if is_unique_violation(&e) {
+            DbError::conflict("operation", &self.id)
+        } else {
+            DbError::Backend(e)
+        }
+    }
+}
+
+/// Binds a [`NewOperation`] to [`INSERT_OPERATION`].
+macro_rules! bind_operation {
+    ($query:expr, $ins:expr, $op:expr) => {
+        $query
+            .bind(&$ins.id)
+            .bind(&$ins.subscription_id)
+            .bind(&$op.name)
+            .bind(&$op.object_id)
+            .bind(&$ins.object_key)
+            .bind(&$ins.parameters)
+            .bind(&$op.caller.thumbprint)
+            .bind(&$op.caller.user)
+            .bind(&$op.caller.client_ip)
+            .bind($ins.started_at)
+    };
+}
+pub(crate) use bind_operation;
+
+/// Validated values of an [`OperationOutcome`], ready to bind to [`COMPLETE_OPERATION`].
+pub(crate) struct OutcomeValues {
+    pub(crate) status: &'static str,
+    pub(crate) http_status: i64,
+}
+
+impl OutcomeValues {
+    pub(crate) fn new(outcome: &OperationOutcome) -> Result<Self, DbError> {
+        if outcome.status == OperationStatus::InProgress {
+            return Err(DbError::BadRequest(
+                "an operation outcome must be Succeeded or Failed".into(),
+            ));
+        }
+        Ok(OutcomeValues {
+            status: outcome.status.as_str(),
+            http_status: i64::from(outcome.http_status),
+        })
+    }
+}
+
+impl Db {
+    /// Records a new operation, `InProgress`. [`DbError::BadRequest`] for a malformed id,
+    /// [`DbError::NotFound`] ("subscription"), [`DbError::Conflict`] for a duplicate id.
+    pub async fn insert_operation(&self, op: &NewOperation) -> Result<(), DbError> {
+        let ins = OperationInsert::new(op)?;
+        with_pool!(self, |p| bind_operation!(
+            sqlx::query(INSERT_OPERATION),
+            ins,
+            op
+        )
+        .execute(p)
+        .await
+        .map(|_| ()))
+        .map_err(|e| ins.error(e, op))
+    }
+
+    /// Completes an operation. [`DbError::NotFound`] if there is none with this id,
+    /// [`DbError::Conflict`] if it already completed, [`DbError::BadRequest`] if the
+    /// outcome says `InProgress`.
+    pub async fn complete_operation(
+        &self,
+        id: &str,
+        outcome: &OperationOutcome,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let v = OutcomeValues::new(outcome)?;
+        let key = operation_key(id).ok_or_else(|| DbError::not_found("operation", id))?;
+        let (done, exists) = with_pool!(self, |p| {
+            let done = sqlx::query(COMPLETE_OPERATION)
+                .bind(&key)
+                .bind(v.status)
+                .bind(v.http_status)
+                .bind(&outcome.error_code)
+                .bind(&outcome.error_message)
+                .bind(micros(now))
+                .execute(p)
+                .await?
+                .rows_affected();
+            let exists: Option<(String,)> = if done == 0 {
+                sqlx::query_as("SELECT id FROM operations WHERE id = $1")
+                    .bind(&key)
+                    .fetch_optional(p)
+                    .await?
+            } else {
+                None
+            };
+            (done, exists)
+        });
+        match (done, exists) {
+            (0, None) => Err(DbError::not_found("operation", id)),
+            (0, Some(_)) => Err(DbError::conflict("operation", id)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The operation `id` of `subscription_id`. The id is accepted as 32 hex digits or
+    /// hyphenated 8-4-4-4-12, in any case. [`DbError::NotFound`] if there is none (also for
+    /// an id that is not in either form).
+    pub async fn get_operation(
+        &self,
+        subscription_id: &str,
+        id: &str,
+    ) -> Result<Operation, DbError> {
+        let key = operation_key(id).ok_or_else(|| DbError::not_found("operation", id))?;
+        let row: Option<OperationRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_operation!(),
+            "WHERE id = $1 AND subscription_id = $2"
+        ))
+        .bind(&key)
+        .bind(sub_key(subscription_id))
+        .fetch_optional(p)
+        .await)?;
+        operation(row.ok_or_else(|| DbError::not_found("operation", id))?)
+    }
+
+    /// One page of the operations of `subscription_id` started within
+    /// `[filter.start, filter.end]`, optionally of one object (case-insensitive) and one
+    /// status, ordered by start time then id. A continuation token that this function did
+    /// not produce is [`DbError::BadRequest`].
+    pub async fn list_operations(
+        &self,
+        subscription_id: &str,
+        filter: &OperationFilter,
+    ) -> Result<OperationPage, DbError> {
+        let (after_at, after_id) = match &filter.continuation {
+            Some(t) => decode_token(t)?,
+            None => (i64::MIN, String::new()),
+        };
+        let page = match filter.page_size {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n.min(MAX_PAGE_SIZE),
+        };
+        let object_key = filter.object_id.as_deref().map(str::to_lowercase);
+        let status = filter.status.map(OperationStatus::as_str);
+        let rows: Vec<OperationRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_operation!(),
+            "WHERE subscription_id = $1 AND started_at >= $2 AND started_at <= $3 \
+             AND ($4 IS NULL OR object_key = $4) AND ($5 IS NULL OR status = $5) \
+             AND (started_at > $6 OR (started_at = $6 AND id > $7)) \
+             ORDER BY started_at, id LIMIT $8"
+        ))
+        .bind(sub_key(subscription_id))
+        .bind(micros(filter.start))
+        .bind(micros(filter.end))
+        .bind(&object_key)
+        .bind(status)
+        .bind(after_at)
+        .bind(&after_id)
+        .bind(i64::from(page) + 1)
+        .fetch_all(p)
+        .await)?;
+        let mut operations = rows
+            .into_iter()
+            .map(operation)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = operations.len() > page as usize;
+        operations.truncate(page as usize);
+        let continuation = match operations.last() {
+            Some(last) if more => Some(encode_token(micros(last.started_at), &last.id)),
+            _ => None,
+        };
+        Ok(OperationPage {
+            operations,
+            continuation,
+        })
+    }
+
+    /// Marks every operation still `InProgress` that started before `started_before` and
+    /// has no queued or running job as `Failed` (HTTP 500, `InternalError`, `message`).
+    /// Run at start-up so that no operation stays `InProgress` forever after a crash.
+    /// Returns how many were failed.
+    pub async fn fail_interrupted_operations(
+        &self,
+        started_before: OffsetDateTime,
+        now: OffsetDateTime,
+        message: &str,
+    ) -> Result<u64, DbError> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "UPDATE operations SET status = 'Failed', http_status = 500, \
+             error_code = 'InternalError', error_message = $3, completed_at = $2 \
+             WHERE status = 'InProgress' AND started_at < $1 AND NOT EXISTS \
+             (SELECT 1 FROM jobs j WHERE j.operation_id = operations.id \
+              AND j.state IN ('queued', 'running'))"
+        )
+        .bind(micros(started_before))
+        .bind(micros(now))
+        .bind(message)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n)
+    }
+}

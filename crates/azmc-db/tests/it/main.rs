@@ -1,0 +1,63 @@
+//! azmc-db integration tests: one conformance story run against SQLite (always) and
+//! PostgreSQL (required: a local server, see `support::PgTestDb`), plus concurrency,
+//! durability and connection tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod concurrency;
+mod connect;
+mod story;
+mod support;
+
+use azmc_db::{CreateMode, Db};
+use support::{PgTestDb, SqliteTestDb};
+
+#[tokio::test]
+async fn sqlite_story() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    assert_eq!(db.backend_name(), "sqlite");
+    story::story(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_story() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    assert_eq!(db.backend_name(), "postgres");
+    story::story(&db).await;
+    db.close().await;
+}
+
+/// The two migration folders create the same tables with the same columns.
+#[tokio::test]
+async fn both_backends_have_the_same_schema() {
+    let pg = PgTestDb::create().await;
+    let pg_db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    let t = SqliteTestDb::new();
+    let sqlite_db = t.connect().await;
+    let pg_cols = pg_db.schema_columns().await.unwrap();
+    let sqlite_cols = sqlite_db.schema_columns().await.unwrap();
+    assert!(pg_cols.len() > 30, "{pg_cols:?}");
+    assert_eq!(sqlite_cols, pg_cols);
+    pg_db.close().await;
+    sqlite_db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_concurrent_links_respect_the_limit() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    concurrency::racing_links(&db).await;
+    concurrency::racing_claims(&db).await;
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_concurrent_links_respect_the_limit() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    concurrency::racing_links(&db).await;
+    concurrency::racing_claims(&db).await;
+    db.close().await;
+}
