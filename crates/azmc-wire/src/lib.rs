@@ -1,17 +1,19 @@
 //! `azmc-wire`: the documents azmc exchanges with the outside world, as types.
 //!
-//! Today: the `.publishsettings` document ([`publishsettings`]) that the classic Azure portal
-//! handed out and that the classic clients import: read (schema 1.0 and 2.0, as real files
-//! are written) and write (schema 2.0, in the one form every classic client reads). The ASM
-//! XML request and response types will join it, so that server and client share one
-//! definition and cannot disagree.
+//! * [`asm`]: the XML of the Service Management API (responses the server writes and the
+//!   client reads, request bodies the server reads), so that server and client share one
+//!   definition and cannot disagree.
+//! * [`publishsettings`]: the `.publishsettings` document that the classic Azure portal
+//!   handed out and that the classic clients import: read (schema 1.0 and 2.0, as real
+//!   files are written) and write (schema 2.0, in the one form every classic client reads).
 //!
 //! Boundary: bytes in, values out (and back). No files, no network, no clock. Certificates
 //! are handed to `azmc-pki`; this crate only knows where they sit in the document.
 //!
-//! Departure from `architecture.md` ("serde structs"): publish settings are read with
+//! Departure from `architecture.md` ("serde structs"): both are read with
 //! quick-xml's event reader rather than serde, because the document is untrusted input and
-//! the reader must refuse DOCTYPEs and entity declarations outright, bound nesting depth,
+//! the readers must refuse DOCTYPEs and entity declarations outright, bound nesting depth,
 //! and tolerate unknown elements and attributes — control that a derive does not give.
 
+pub mod asm;
 pub mod publishsettings;

@@ -3,6 +3,7 @@
 // clippy.toml allows these inside #[test] functions only; the helpers here panic on purpose too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod asm;
 mod common;
 mod fixtures;
 mod rejects;

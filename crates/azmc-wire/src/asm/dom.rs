@@ -1,0 +1,503 @@
+//! A small, bounded element tree for untrusted XML bodies: quick-xml's event reader, no DTD
+//! processing at all (the approach of `publishsettings::parse`).
+
+use super::{MAX_DEPTH, MAX_ELEMENTS, MAX_REQUEST_BODY, XmlError};
+use quick_xml::XmlVersion;
+use quick_xml::escape::EscapeError;
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::{Error as QxError, Reader};
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Bounds for [`parse_document_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest body, in bytes.
+    pub max_bytes: usize,
+    /// Deepest nesting (the root is level 1).
+    pub max_depth: usize,
+    /// Most elements in the document.
+    pub max_elements: usize,
+}
+
+impl Limits {
+    /// For request bodies on the server: 1 MiB, 32 levels, 10,000 elements.
+    pub const REQUEST: Limits = Limits {
+        max_bytes: MAX_REQUEST_BODY,
+        max_depth: MAX_DEPTH,
+        max_elements: MAX_ELEMENTS,
+    };
+
+    /// For response bodies read by the client: real list responses (the OS image
+    /// catalogue) run to several MiB.
+    pub const RESPONSE: Limits = Limits {
+        max_bytes: 64 * 1024 * 1024,
+        max_depth: 64,
+        max_elements: 2_000_000,
+    };
+}
+
+/// One element: its local name (prefix dropped), attributes, the text directly inside it
+/// (text, CDATA and references concatenated, line ends normalised, not trimmed) and its
+/// child elements in document order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Element {
+    /// Local name (`a:Name` → `Name`).
+    pub name: String,
+    /// The prefix as written (`a` for `a:Name`), if any.
+    pub prefix: Option<String>,
+    /// Attributes as written: qualified name and normalised value. Namespace declarations
+    /// (`xmlns`, `xmlns:*`) are included.
+    pub attrs: Vec<(String, String)>,
+    /// The element's own character data (not its children's).
+    pub text: String,
+    /// Child elements, in document order.
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// The name as written (`prefix:name`).
+    pub fn qualified_name(&self) -> String {
+        match &self.prefix {
+            Some(p) => format!("{p}:{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The value of the first attribute with this local name (namespace declarations
+    /// excluded): `attr("nil")` finds `nil="…"` and `i:nil="…"`.
+    pub fn attr(&self, local: &str) -> Option<&str> {
+        self.attrs.iter().find_map(|(k, v)| {
+            let (prefix, name) = split_name(k);
+            let is_decl = prefix == Some("xmlns") || (prefix.is_none() && name == "xmlns");
+            (!is_decl && name == local).then_some(v.as_str())
+        })
+    }
+
+    /// Whether the element is `nil="true"` (with any prefix or none; also `"1"`).
+    pub fn is_nil(&self) -> bool {
+        self.attr("nil")
+            .is_some_and(|v| matches!(v.trim(), "true" | "1"))
+    }
+
+    /// The element's text, or `None` when it is nil.
+    pub fn value(&self) -> Option<&str> {
+        if self.is_nil() {
+            None
+        } else {
+            Some(&self.text)
+        }
+    }
+
+    /// The first child with this local name (case-sensitive).
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// All children with this local name, in document order.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The text of the first child with this local name; `None` when there is no such child
+    /// or it is nil. An empty element gives `Some("")`.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child(name).and_then(Element::value)
+    }
+
+    /// The local names of the children, in order (for comparing shapes).
+    pub fn child_names(&self) -> Vec<&str> {
+        self.children.iter().map(|c| c.name.as_str()).collect()
+    }
+}
+
+/// A document whose root was checked: its direct children by local name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlatXml {
+    root: Element,
+}
+
+impl FlatXml {
+    /// The root element.
+    pub fn root(&self) -> &Element {
+        &self.root
+    }
+
+    /// The root element, owned.
+    pub fn into_root(self) -> Element {
+        self.root
+    }
+
+    /// The text of the root's first child with this local name; `None` when absent or nil.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.root.child_text(name)
+    }
+
+    /// Like [`get`](Self::get), but whitespace-trimmed and `None` when empty.
+    pub fn get_trimmed(&self, name: &str) -> Option<&str> {
+        self.get(name).map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// The root's first child with this local name.
+    pub fn element(&self, name: &str) -> Option<&Element> {
+        self.root.child(name)
+    }
+
+    /// All of the root's children with this local name (repeated or nested elements).
+    pub fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
+        self.root.children_named(name)
+    }
+}
+
+/// Parse a request body with [`Limits::REQUEST`] and check that the root's local name is
+/// `root` (case-sensitive).
+pub fn parse_flat(body: &[u8], root: &str) -> Result<FlatXml, XmlError> {
+    let doc = parse_document(body)?;
+    expect_root(doc, root).map(|root| FlatXml { root })
+}
+
+pub(crate) fn expect_root(doc: Element, expected: &str) -> Result<Element, XmlError> {
+    if doc.name == expected {
+        Ok(doc)
+    } else {
+        Err(XmlError::WrongRoot {
+            expected: expected.to_owned(),
+            found: shorten(&doc.qualified_name()),
+        })
+    }
+}
+
+/// Parse an untrusted body with [`Limits::REQUEST`].
+///
+/// Accepts: a UTF-8 byte-order mark, an XML declaration or none (`standalone="yes"`
+/// included), namespaces and prefixes (ignored: names are local names), comments and
+/// processing instructions (skipped), the five predefined entities and character
+/// references.
+///
+/// Refuses: anything but UTF-8, an empty body, malformed XML (an unescaped `&` or `<` in
+/// text included), a DOCTYPE (hence every entity declaration; nothing is expanded), any
+/// other entity reference, more than the size, depth or element limits.
+pub fn parse_document(body: &[u8]) -> Result<Element, XmlError> {
+    parse_document_with(body, Limits::REQUEST)
+}
+
+/// [`parse_document`] with other limits (the client uses [`Limits::RESPONSE`]).
+pub fn parse_document_with(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
+    if body.len() > limits.max_bytes {
+        return Err(XmlError::TooLarge {
+            size: body.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    let (offset, data) = match body.strip_prefix(UTF8_BOM) {
+        Some(rest) => (UTF8_BOM.len(), rest),
+        None => (0, body),
+    };
+    if data.starts_with(b"\xFF\xFE") || data.starts_with(b"\xFE\xFF") {
+        return Err(XmlError::NotUtf8("it is UTF-16".to_owned()));
+    }
+    let text = std::str::from_utf8(data).map_err(|e| {
+        XmlError::NotUtf8(format!(
+            "invalid byte at offset {}",
+            e.valid_up_to() + offset
+        ))
+    })?;
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| !is_xml_char(c)) {
+        return Err(malformed(format!(
+            "a character XML does not allow (U+{:04X}) at byte {}",
+            u32::from(c),
+            at + offset
+        )));
+    }
+    if text.trim().is_empty() {
+        return Err(XmlError::Empty);
+    }
+    Builder::new(text, offset, limits).run()
+}
+
+fn malformed(msg: impl Into<String>) -> XmlError {
+    XmlError::Malformed(msg.into())
+}
+
+struct Builder<'a> {
+    reader: Reader<&'a [u8]>,
+    offset: usize,
+    limits: Limits,
+    /// Open elements, innermost last.
+    stack: Vec<Element>,
+    root: Option<Element>,
+    elements: usize,
+    event_start: u64,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str, offset: usize, limits: Limits) -> Self {
+        let mut reader = Reader::from_reader(text.as_bytes());
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.check_comments = true;
+        config.expand_empty_elements = false;
+        config.allow_dangling_amp = false;
+        Self {
+            reader,
+            offset,
+            limits,
+            stack: Vec::new(),
+            root: None,
+            elements: 0,
+            event_start: 0,
+        }
+    }
+
+    fn position(&self) -> u64 {
+        self.reader.buffer_position() + self.offset as u64
+    }
+
+    fn run(mut self) -> Result<Element, XmlError> {
+        loop {
+            self.event_start = self.position();
+            let event = match self.reader.read_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    let at = self.reader.error_position() + self.offset as u64;
+                    return Err(reader_error(&e, at));
+                }
+            };
+            match event {
+                Event::DocType(_) => return Err(XmlError::Doctype),
+                Event::Start(e) => {
+                    let el = self.open(&e)?;
+                    self.stack.push(el);
+                    if self.stack.len() > self.limits.max_depth {
+                        return Err(XmlError::TooDeep {
+                            limit: self.limits.max_depth,
+                        });
+                    }
+                }
+                Event::Empty(e) => {
+                    let el = self.open(&e)?;
+                    self.close(el);
+                }
+                Event::End(_) => {
+                    // quick-xml has checked that the name matches the open element.
+                    if let Some(el) = self.stack.pop() {
+                        self.close(el);
+                    }
+                }
+                Event::Text(t) => match self.stack.last_mut() {
+                    Some(top) => top.text.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+                    None if t.trim().is_empty() => {}
+                    None => return Err(self.outside_root()),
+                },
+                Event::CData(c) => match self.stack.last_mut() {
+                    Some(top) => top.text.push_str(&c.xml_content(XmlVersion::Implicit1_0)),
+                    None => return Err(self.outside_root()),
+                },
+                Event::GeneralRef(r) => {
+                    let c = resolve_reference(&r)?;
+                    match self.stack.last_mut() {
+                        Some(top) => top.text.push(c),
+                        None => return Err(self.outside_root()),
+                    }
+                }
+                Event::Decl(_) => {
+                    if self.event_start != self.offset as u64 {
+                        return Err(malformed(format!(
+                            "an XML declaration that is not at the start, at byte {}",
+                            self.event_start
+                        )));
+                    }
+                }
+                Event::PI(_) | Event::Comment(_) => {}
+                Event::Eof => break,
+            }
+        }
+        if let Some(open) = self.stack.last() {
+            return Err(malformed(format!(
+                "unexpected end of input: <{}> is not closed",
+                shorten(&open.qualified_name())
+            )));
+        }
+        self.root
+            .ok_or_else(|| malformed("there is no root element"))
+    }
+
+    fn outside_root(&self) -> XmlError {
+        malformed(format!(
+            "content outside the root element at byte {}",
+            self.event_start
+        ))
+    }
+
+    /// An element opens (or is empty): check it and read its name and attributes.
+    fn open(&mut self, e: &BytesStart<'_>) -> Result<Element, XmlError> {
+        let qname = e.name();
+        let qname = qname.as_ref();
+        if !is_xml_name(qname) {
+            return Err(malformed(format!(
+                "invalid element name {:?} at byte {}",
+                shorten(qname),
+                self.event_start
+            )));
+        }
+        if self.stack.is_empty() && self.root.is_some() {
+            return Err(malformed(format!(
+                "a second root element <{}> at byte {}",
+                shorten(qname),
+                self.event_start
+            )));
+        }
+        self.elements += 1;
+        if self.elements > self.limits.max_elements {
+            return Err(XmlError::TooManyElements {
+                limit: self.limits.max_elements,
+            });
+        }
+        let mut attrs = Vec::new();
+        for attr in e.attributes() {
+            let attr = attr.map_err(|err| {
+                malformed(format!(
+                    "malformed attributes in <{}>: {err}",
+                    shorten(qname)
+                ))
+            })?;
+            let v = attr_value(&attr, qname)?;
+            attrs.push((attr.key.as_ref().to_owned(), v));
+        }
+        let (prefix, name) = split_name(qname);
+        Ok(Element {
+            name: name.to_owned(),
+            prefix: prefix.map(str::to_owned),
+            attrs,
+            text: String::new(),
+            children: Vec::new(),
+        })
+    }
+
+    /// A complete element: attach it to its parent, or make it the root.
+    fn close(&mut self, el: Element) {
+        match self.stack.last_mut() {
+            Some(parent) => parent.children.push(el),
+            None => self.root = Some(el),
+        }
+    }
+}
+
+fn split_name(qname: &str) -> (Option<&str>, &str) {
+    match qname.split_once(':') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, qname),
+    }
+}
+
+/// The attribute's value with references replaced and XML's whitespace normalisation
+/// applied. Any entity other than the five predefined ones is an error.
+fn attr_value(attr: &Attribute<'_>, element: &str) -> Result<String, XmlError> {
+    let key = attr.key.as_ref();
+    if attr.value.contains('<') {
+        return Err(malformed(format!(
+            "a '<' in the {} attribute of <{}>",
+            shorten(key),
+            shorten(element)
+        )));
+    }
+    let v = attr
+        .normalized_value(XmlVersion::Implicit1_0)
+        .map_err(|err| {
+            let cause = match &err {
+                QxError::Escape(esc) => escape_message(esc),
+                other => other.to_string(),
+            };
+            malformed(format!(
+                "{cause} in the {} attribute of <{}>",
+                shorten(key),
+                shorten(element)
+            ))
+        })?;
+    if let Some(c) = v.chars().find(|&c| !is_xml_char(c)) {
+        return Err(malformed(format!(
+            "a reference to U+{:04X}, which XML does not allow, in the {} attribute of <{}>",
+            u32::from(c),
+            shorten(key),
+            shorten(element)
+        )));
+    }
+    Ok(v.into_owned())
+}
+
+fn escape_message(e: &EscapeError) -> String {
+    match e {
+        EscapeError::UnrecognizedEntity(_, name) => {
+            format!("unknown entity reference &{};", shorten(name))
+        }
+        EscapeError::UnterminatedEntity(_) => "an '&' that starts no reference".to_owned(),
+        EscapeError::InvalidCharRef(err) => format!("invalid character reference ({err})"),
+        other => other.to_string(),
+    }
+}
+
+/// A reference in text: a character reference or one of the five predefined entities.
+fn resolve_reference(r: &BytesRef<'_>) -> Result<char, XmlError> {
+    if r.is_char_ref() {
+        return match r.resolve_char_ref() {
+            Ok(Some(c)) if is_xml_char(c) => Ok(c),
+            _ => Err(malformed(format!(
+                "invalid character reference &{};",
+                shorten(r)
+            ))),
+        };
+    }
+    match &**r {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "apos" => Ok('\''),
+        "quot" => Ok('"'),
+        other => Err(malformed(format!(
+            "unknown entity reference &{};",
+            shorten(other)
+        ))),
+    }
+}
+
+fn reader_error(e: &QxError, at: u64) -> XmlError {
+    let cause = match e {
+        QxError::IllFormed(quick_xml::errors::IllFormedError::UnclosedReference) => {
+            "an '&' that starts no reference (text must escape '&' as '&amp;')".to_owned()
+        }
+        QxError::Escape(esc) => escape_message(esc),
+        other => other.to_string(),
+    };
+    malformed(format!("{cause} at byte {at}"))
+}
+
+/// XML 1.0 `Char`: no control characters but tab, LF and CR; no U+FFFE, U+FFFF.
+pub(crate) fn is_xml_char(c: char) -> bool {
+    (c >= ' ' || matches!(c, '\t' | '\n' | '\r')) && c != '\u{FFFE}' && c != '\u{FFFF}'
+}
+
+/// XML's `Name` production, simplified: every non-ASCII character is allowed (quick-xml
+/// does not check names at all).
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let start_ok = |c: char| c.is_ascii_alphabetic() || c == '_' || c == ':' || !c.is_ascii();
+    match chars.next() {
+        Some(c) if start_ok(c) => {
+            chars.all(|c| start_ok(c) || c.is_ascii_digit() || c == '-' || c == '.')
+        }
+        _ => false,
+    }
+}
+
+/// Names in messages come from untrusted input: keep them short.
+pub(crate) fn shorten(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}

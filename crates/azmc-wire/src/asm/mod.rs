@@ -1,0 +1,72 @@
+//! The XML of the Service Management (ASM) API (`shared/asm-api.md`), shared by server and client.
+//!
+//! * Writing responses: plain structs with `to_xml()` ([`ErrorXml`], [`SubscriptionXml`],
+//!   [`SubscriptionCertificateXml`], [`OperationStatusXml`],
+//!   [`SubscriptionOperationCollectionXml`]), built on [`XmlWriter`]. Output is compact, has
+//!   no XML declaration, and its root declares `xmlns="http://schemas.microsoft.com/windowsazure"`
+//!   and `xmlns:i="http://www.w3.org/2001/XMLSchema-instance"`, as the live service did (§1.4).
+//!   Element names and order follow the live recordings and the service's data contracts.
+//! * Reading request bodies: [`parse_document`] builds a small tree ([`Element`]) from
+//!   untrusted bytes — no DTD (a DOCTYPE is refused, nothing is ever expanded), bounded size,
+//!   depth and element count — matching by local name, ignoring namespaces and prefixes.
+//!   [`parse_flat`] checks the root and gives its children by name;
+//!   [`parse_subscription_certificate`] reads the Add Management Certificate body.
+//! * Reading responses (for the client): [`parse_error`], [`parse_operation_status`],
+//!   [`parse_subscription`], [`parse_subscription_certificate_xml`],
+//!   [`parse_subscription_certificates`], [`parse_subscription_operations`]. Names are
+//!   matched case-sensitively by local name, as the Python client does.
+//! * Helpers: operation ids ([`format_operation_id`], [`normalize_operation_id`]), times
+//!   ([`format_time`], [`format_time_precise`]) and labels ([`encode_label`], [`decode_label`]).
+//!
+//! No I/O, no clock: times are passed in.
+
+mod certificate;
+mod dom;
+mod error;
+mod operation;
+mod subscription;
+mod values;
+mod writer;
+
+pub use certificate::{
+    SubscriptionCertificateInput, SubscriptionCertificateXml, parse_subscription_certificate,
+    parse_subscription_certificate_xml, parse_subscription_certificates,
+    subscription_certificates_to_xml,
+};
+pub use dom::{Element, FlatXml, Limits, parse_document, parse_document_with, parse_flat};
+pub use error::XmlError;
+pub use operation::{
+    ErrorXml, OperationStatus, OperationStatusXml, parse_error, parse_operation_status,
+};
+pub use subscription::{
+    OperationCallerXml, OperationParameterXml, SubscriptionOperationCollectionXml,
+    SubscriptionOperationXml, SubscriptionXml, parse_subscription, parse_subscription_operations,
+};
+pub use values::{
+    decode_label, encode_label, format_operation_id, format_time, format_time_precise,
+    normalize_operation_id,
+};
+pub use writer::{XmlWriter, escape};
+
+/// The brief's name for [`ErrorXml`].
+pub use operation::ErrorXml as Error;
+
+/// The default namespace of every ASM request and response body.
+pub const NS_WINDOWS_AZURE: &str = "http://schemas.microsoft.com/windowsazure";
+
+/// The XML Schema instance namespace, always declared with the prefix `i` (Node only
+/// recognises `i:nil`).
+pub const NS_XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// The data-contract namespace of `OperationParameter/a:Name` and `a:Value` (§1.5).
+pub const NS_SERVICE_MANAGEMENT_DATACONTRACT: &str =
+    "http://schemas.datacontract.org/2004/07/Microsoft.WindowsAzure.ServiceManagement";
+
+/// The largest request body [`parse_document`] reads (the server caps bodies at this size).
+pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
+
+/// The deepest element nesting [`parse_document`] accepts.
+pub const MAX_DEPTH: usize = 32;
+
+/// The most elements [`parse_document`] accepts in one body.
+pub const MAX_ELEMENTS: usize = 10_000;
