@@ -1,0 +1,191 @@
+//! Management certificates: `/{s}/certificates[/{thumbprint}]` (§4.3).
+//! Statuses are the Node clients': list/get 200, add 200 (not the 201 one live recording
+//! shows: Node accepts only 200), delete 200.
+
+use super::{empty, read_body, xml};
+use crate::bootstrap::record_of;
+use crate::error::ApiError;
+use crate::identity::Connection;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use azmc_db::{Limits, LinkedCertificate};
+use azmc_pki::{Certificate, Thumbprint};
+use azmc_wire::asm::{
+    SubscriptionCertificateXml, format_time_precise, parse_subscription_certificate,
+    subscription_certificates_to_xml,
+};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+const NOT_FOUND: &str = "The certificate does not exist.";
+
+/// The `SubscriptionCertificatePublicKey` of a certificate: base64 of the subjectPublicKey
+/// bits (for RSA the PKCS#1 `RSAPublicKey`, as the live service sent).
+fn public_key_b64(der: &[u8]) -> String {
+    match Certificate::from_der(der) {
+        Ok(c) => STANDARD.encode(public_key_bits(c.spki_der())),
+        Err(_) => String::new(),
+    }
+}
+
+/// The BIT STRING contents of a SubjectPublicKeyInfo.
+fn public_key_bits(spki: &[u8]) -> Vec<u8> {
+    use azmc_pki::der::{Reader, TAG_BIT_STRING, TAG_SEQUENCE};
+    let mut r = Reader::new(spki);
+    let Ok(seq) = r.read_tag(TAG_SEQUENCE, "spki") else {
+        return Vec::new();
+    };
+    let mut inner = seq.reader();
+    let _ = inner.read();
+    match inner.read_tag(TAG_BIT_STRING, "key") {
+        Ok(bits) if !bits.content.is_empty() => bits.content[1..].to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+fn to_xml(c: &LinkedCertificate) -> SubscriptionCertificateXml {
+    SubscriptionCertificateXml {
+        public_key_b64: public_key_b64(&c.certificate.der),
+        thumbprint: c.certificate.thumbprint.clone(),
+        data_b64: STANDARD.encode(&c.certificate.der),
+        created: Some(format_time_precise(c.created_at)),
+    }
+}
+
+fn parse_thumbprint(t: &str) -> Result<Thumbprint, ApiError> {
+    t.parse().map_err(|_| ApiError::not_found(NOT_FOUND))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Path(s): Path<String>,
+) -> Result<Response, ApiError> {
+    let certs = state
+        .db
+        .list_linked_certificates(&s)
+        .await
+        .map_err(|e| ApiError::from_db(e, "subscription"))?;
+    let items: Vec<_> = certs.iter().map(to_xml).collect();
+    Ok(xml(
+        StatusCode::OK,
+        subscription_certificates_to_xml(&items),
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path((s, thumbprint)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let t = parse_thumbprint(&thumbprint)?;
+    let c = state
+        .db
+        .get_linked_certificate(&s, &t.to_string())
+        .await
+        .map_err(|e| match e {
+            azmc_db::DbError::NotFound { .. } => ApiError::not_found(NOT_FOUND),
+            other => ApiError::from_db(other, "certificate"),
+        })?;
+    Ok(xml(StatusCode::OK, to_xml(&c).to_xml()))
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    Path(s): Path<String>,
+    conn: Option<axum::Extension<Connection>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let input = parse_subscription_certificate(&bytes).map_err(ApiError::invalid_xml)?;
+    let data = input
+        .data
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("SubscriptionCertificateData is required."))?;
+    let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
+    let der = STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| ApiError::bad_request("SubscriptionCertificateData is not valid base64."))?;
+    let cert = Certificate::from_der(&der).map_err(|e| {
+        ApiError::bad_request(format!(
+            "SubscriptionCertificateData is not an X.509 certificate: {e}"
+        ))
+    })?;
+    if let Some(claimed) = input.thumbprint.as_deref().filter(|t| !t.trim().is_empty()) {
+        let claimed: Thumbprint = claimed.parse().map_err(|_| {
+            ApiError::bad_request(
+                "SubscriptionCertificateThumbprint is not a 40-digit hex thumbprint.",
+            )
+        })?;
+        if claimed != cert.thumbprint() {
+            return Err(ApiError::bad_request(format!(
+                "SubscriptionCertificateThumbprint {claimed} does not match the certificate data (its thumbprint is {}).",
+                cert.thumbprint()
+            )));
+        }
+    }
+    if let Some(pk) = input.public_key.as_deref().filter(|p| !p.trim().is_empty()) {
+        let pk: String = pk.chars().filter(|c| !c.is_whitespace()).collect();
+        let expected = STANDARD.encode(public_key_bits(cert.spki_der()));
+        let spki = STANDARD.encode(cert.spki_der());
+        if pk != expected && pk != spki {
+            return Err(ApiError::bad_request(
+                "SubscriptionCertificatePublicKey does not match the certificate data.",
+            ));
+        }
+    }
+    let created_by = match conn.as_ref().and_then(|c| c.identity.as_ref()) {
+        Some(i) => format!("cert:{}", i.thumbprint),
+        None => "unknown".into(),
+    };
+    let limits = Limits {
+        per_subscription: state.config.cert_limit_per_subscription,
+        per_service_admin: state.config.cert_limit_per_service_admin,
+    };
+    state
+        .db
+        .link_certificate(
+            &s,
+            &record_of(&cert),
+            &created_by,
+            &limits,
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            azmc_db::DbError::Conflict { .. } => ApiError::conflict(format!(
+                "The certificate {} is already a management certificate of this subscription.",
+                cert.thumbprint()
+            )),
+            other => ApiError::from_db(other, "certificate"),
+        })?;
+    reload_index(&state).await?;
+    Ok(empty(StatusCode::OK))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((s, thumbprint)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let t = parse_thumbprint(&thumbprint)?;
+    state
+        .db
+        .unlink_certificate(&s, &t.to_string())
+        .await
+        .map_err(|e| match e {
+            azmc_db::DbError::NotFound { .. } => ApiError::not_found(NOT_FOUND),
+            other => ApiError::from_db(other, "certificate"),
+        })?;
+    reload_index(&state).await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// Make the change visible to the very next request on this node.
+async fn reload_index(state: &AppState) -> Result<(), ApiError> {
+    state.auth.reload(&state.db).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot reload the certificate index");
+        ApiError::internal()
+    })
+}

@@ -1,0 +1,155 @@
+//! Authorisation: which certificate may act on which subscription.
+//!
+//! The hot path never queries the database. [`AuthIndex`] keeps, in memory, the links
+//! (thumbprint → subscriptions) and the subscriptions' status. A handler that changes a
+//! link reloads the index before it answers, so a deleted certificate is refused on its
+//! very next request. Changes made by other nodes (PostgreSQL deployments) or by
+//! `azmc admin` are picked up by a background refresh that polls the database's links
+//! revision. If the index cannot be refreshed for `max_staleness`, every request is
+//! refused with 503: a revocation check never fails open.
+
+use crate::error::ApiError;
+use crate::identity::ClientIdentity;
+use azmc_db::{Db, DbError, SubscriptionStatus};
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+#[derive(Debug, Default)]
+struct Snapshot {
+    /// Upper-case thumbprint → lower-case subscription ids.
+    links: HashMap<String, HashSet<String>>,
+    /// Lower-case subscription id → status.
+    subscriptions: HashMap<String, SubscriptionStatus>,
+    revision: i64,
+}
+
+/// The in-memory authorisation index.
+#[derive(Debug)]
+pub struct AuthIndex {
+    snapshot: RwLock<Snapshot>,
+    /// When the snapshot last matched the database (monotonic clock: staleness is about
+    /// elapsed time on this machine, not the injected wall clock).
+    fresh_at: RwLock<Option<Instant>>,
+    /// Serialises reloads so a slow old reload cannot overwrite a newer one.
+    reload_lock: tokio::sync::Mutex<()>,
+    max_staleness: Duration,
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// No certificate, not linked, outside its validity, unknown subscription.
+    Forbidden,
+    /// Linked, but the subscription is disabled.
+    Disabled,
+    /// The index is stale: refuse everything until it is fresh again.
+    Unavailable,
+}
+
+impl From<Denied> for ApiError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Forbidden => ApiError::forbidden(),
+            Denied::Disabled => ApiError::subscription_disabled(),
+            Denied::Unavailable => ApiError::unavailable(),
+        }
+    }
+}
+
+impl AuthIndex {
+    pub fn new(max_staleness: Duration) -> Self {
+        Self {
+            snapshot: RwLock::new(Snapshot::default()),
+            fresh_at: RwLock::new(None),
+            reload_lock: tokio::sync::Mutex::new(()),
+            max_staleness,
+        }
+    }
+
+    /// Decide whether `identity` may act on `subscription` at `now`.
+    pub fn authorize(
+        &self,
+        identity: Option<&ClientIdentity>,
+        subscription: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), Denied> {
+        let fresh = self
+            .fresh_at
+            .read()
+            .map(|g| g.is_some_and(|t| t.elapsed() <= self.max_staleness))
+            .unwrap_or(false);
+        if !fresh {
+            return Err(Denied::Unavailable);
+        }
+        let identity = identity.ok_or(Denied::Forbidden)?;
+        if !identity.is_valid_at(now) {
+            return Err(Denied::Forbidden);
+        }
+        let sub = subscription.to_ascii_lowercase();
+        let snap = self.snapshot.read().map_err(|_| Denied::Unavailable)?;
+        let linked = snap
+            .links
+            .get(&identity.thumbprint.to_string())
+            .is_some_and(|subs| subs.contains(&sub));
+        if !linked {
+            return Err(Denied::Forbidden);
+        }
+        match snap.subscriptions.get(&sub) {
+            Some(SubscriptionStatus::Active) => Ok(()),
+            Some(SubscriptionStatus::Disabled) => Err(Denied::Disabled),
+            None => Err(Denied::Forbidden),
+        }
+    }
+
+    /// Reload everything from the database now.
+    pub async fn reload(&self, db: &Db) -> Result<(), DbError> {
+        let _guard = self.reload_lock.lock().await;
+        let revision = db.links_revision().await?;
+        let links = db.all_links().await?;
+        let subs = db.list_subscriptions().await?;
+        let mut snap = Snapshot {
+            revision,
+            ..Snapshot::default()
+        };
+        for l in links {
+            snap.links
+                .entry(l.thumbprint.to_ascii_uppercase())
+                .or_default()
+                .insert(l.subscription_id.to_ascii_lowercase());
+        }
+        for s in subs {
+            snap.subscriptions
+                .insert(s.id.to_ascii_lowercase(), s.status);
+        }
+        if let Ok(mut g) = self.snapshot.write() {
+            *g = snap;
+        }
+        if let Ok(mut g) = self.fresh_at.write() {
+            *g = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Reload if the database's revision moved; otherwise just mark the index fresh.
+    pub async fn refresh(&self, db: &Db) -> Result<(), DbError> {
+        let current = self.snapshot.read().map(|g| g.revision).unwrap_or(i64::MIN);
+        let revision = db.links_revision().await?;
+        if revision != current {
+            return self.reload(db).await;
+        }
+        if let Ok(mut g) = self.fresh_at.write() {
+            *g = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Number of links in the index (metrics).
+    pub fn link_count(&self) -> usize {
+        self.snapshot
+            .read()
+            .map(|g| g.links.values().map(HashSet::len).sum())
+            .unwrap_or(0)
+    }
+}

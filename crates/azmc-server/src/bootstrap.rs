@@ -1,0 +1,220 @@
+//! First start: what an empty database gets, and the files in the data directory.
+//!
+//! On an empty database: the local CA (stored in the database so that every node of one
+//! PostgreSQL deployment serves under the same CA), an administrator account, one
+//! subscription, and one management certificate linked to it, whose private key exists
+//! only inside `bootstrap.publishsettings` (the server keeps the public certificate).
+//! Later starts reuse all of it. `ca.pem` is (re)written at every start.
+
+use crate::error::ServerError;
+use crate::tls::LocalCa;
+use azmc_db::{Account, CertificateRecord, Db, DbError, Limits, NewSubscription, Quotas};
+use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+/// The administrator created on first start.
+pub const ADMIN_USER: &str = "admin";
+
+/// What start-up produced, for `azmc serve` to print.
+#[derive(Debug, Clone, Default)]
+pub struct BootstrapReport {
+    pub ca_file: PathBuf,
+    /// Set when this start created the administrator with a generated password.
+    pub admin_password_file: Option<PathBuf>,
+    /// Set when this start created the first subscription and its publish settings.
+    pub publishsettings_file: Option<PathBuf>,
+    pub subscription_id: Option<String>,
+    pub created: bool,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ServerError + '_ {
+    move |source| ServerError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Create the data directory (0700) if needed.
+pub fn ensure_data_dir(dir: &Path) -> Result<(), ServerError> {
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io_err(dir))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(io_err(dir))?;
+    }
+    Ok(())
+}
+
+/// Write a file atomically with the given mode (set on the file itself).
+pub fn write_file(path: &Path, data: &[u8], mode: u32) -> Result<(), ServerError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut rnd = [0u8; 8];
+    getrandom::fill(&mut rnd).map_err(|e| ServerError::Other(e.to_string()))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io_err(path))
+}
+
+/// Hash a password for storage (argon2id, PHC string).
+pub fn hash_password(password: &str) -> Result<String, ServerError> {
+    use argon2::PasswordHasher;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| ServerError::Other(format!("cannot hash the password: {e}")))
+}
+
+/// A random password: 24 characters of URL-safe base64 (144 bits).
+pub fn generate_password() -> Result<Zeroizing<String>, ServerError> {
+    use base64::Engine;
+    let mut b = Zeroizing::new([0u8; 18]);
+    getrandom::fill(b.as_mut()).map_err(|e| ServerError::Other(e.to_string()))?;
+    Ok(Zeroizing::new(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b.as_ref()),
+    ))
+}
+
+/// A random subscription id (GUID form, lower case).
+pub fn new_subscription_id() -> Result<String, ServerError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| ServerError::Other(e.to_string()))?;
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // variant
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
+}
+
+/// The local CA: the one in the database, or a new one stored there (first node wins).
+pub async fn load_or_create_ca(db: &Db, now: OffsetDateTime) -> Result<LocalCa, ServerError> {
+    if let Some((cert, key)) = db.get_server_ca().await? {
+        return Ok(LocalCa::from_parts(cert, key));
+    }
+    let fresh = LocalCa::generate(now)?;
+    let (cert, key) = db
+        .put_server_ca_if_absent(&fresh.cert_pem, fresh.key_der())
+        .await?;
+    Ok(LocalCa::from_parts(cert, key))
+}
+
+/// Everything a first start creates; a no-op (but for `ca.pem`) on later starts.
+pub async fn bootstrap(
+    db: &Db,
+    data_dir: &Path,
+    ca: &LocalCa,
+    api_url: &str,
+    admin_password: Option<&str>,
+    limits: &Limits,
+    now: OffsetDateTime,
+) -> Result<BootstrapReport, ServerError> {
+    let mut report = BootstrapReport {
+        ca_file: data_dir.join("ca.pem"),
+        ..BootstrapReport::default()
+    };
+    write_file(&report.ca_file, ca.cert_pem.as_bytes(), 0o644)?;
+
+    // The administrator. A Conflict means another node (or an earlier start) made it.
+    if db.list_accounts().await?.is_empty() {
+        let (password, generated) = match admin_password {
+            Some(p) if !p.is_empty() => (Zeroizing::new(p.to_string()), false),
+            _ => (generate_password()?, true),
+        };
+        let account = Account {
+            username: ADMIN_USER.into(),
+            email: None,
+            password_hash: hash_password(&password)?,
+            created_at: now,
+        };
+        match db.create_account(&account).await {
+            Ok(()) => {
+                if generated {
+                    let f = data_dir.join("admin-password");
+                    write_file(&f, format!("{}\n", password.as_str()).as_bytes(), 0o600)?;
+                    report.admin_password_file = Some(f);
+                }
+            }
+            Err(DbError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+
+    if db.subscription_count().await? > 0 {
+        return Ok(report);
+    }
+    let id = new_subscription_id()?;
+    db.create_subscription(
+        &NewSubscription {
+            id: &id,
+            name: "Default",
+            service_admin: ADMIN_USER,
+        },
+        &Quotas::default(),
+        now,
+    )
+    .await?;
+    let (cert, key) = create_self_signed(&NewCertificate {
+        name: "azmc bootstrap management certificate",
+        key: KeyKind::Rsa2048,
+        days: 365,
+        now,
+    })
+    .map_err(|e| ServerError::Other(format!("creating the bootstrap certificate: {e}")))?;
+    db.link_certificate(&id, &record_of(&cert), "bootstrap", limits, now)
+        .await?;
+    let xml = azmc_wire::publishsettings::write(&[azmc_wire::publishsettings::PublishEntry {
+        id: &id,
+        name: "Default",
+        endpoint: api_url,
+        certificate: &cert,
+        key: &key,
+    }])
+    .map_err(|e| ServerError::Other(format!("writing the bootstrap publish settings: {e}")))?;
+    let f = data_dir.join("bootstrap.publishsettings");
+    write_file(&f, xml.as_bytes(), 0o600)?;
+    report.publishsettings_file = Some(f);
+    report.subscription_id = Some(id);
+    report.created = true;
+    Ok(report)
+}
+
+/// The database record of a certificate.
+pub fn record_of(cert: &azmc_pki::Certificate) -> CertificateRecord {
+    CertificateRecord {
+        thumbprint: cert.thumbprint().to_string(),
+        der: cert.der().to_vec(),
+        subject: cert.subject().to_string(),
+        not_before: cert.not_before(),
+        not_after: cert.not_after(),
+    }
+}

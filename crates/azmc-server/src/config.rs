@@ -1,0 +1,99 @@
+//! Server configuration: one validated model, filled by the `azmc serve` flags (which also
+//! read `AZMC_*` environment variables) over these defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Per-subscription request budgets (token buckets). Reads are GET/HEAD, writes the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleConfig {
+    /// Sustained reads per second per subscription.
+    pub read_per_second: u32,
+    /// Reads allowed in a burst.
+    pub read_burst: u32,
+    /// Sustained writes per second per subscription.
+    pub write_per_second: u32,
+    /// Writes allowed in a burst.
+    pub write_burst: u32,
+}
+
+impl Default for ThrottleConfig {
+    /// 50 reads/s (burst 200) and 10 writes/s (burst 40) per subscription: far above what a
+    /// person or a CI pipeline does, low enough that a runaway script cannot starve others.
+    fn default() -> Self {
+        Self {
+            read_per_second: 50,
+            read_burst: 200,
+            write_per_second: 10,
+            write_burst: 40,
+        }
+    }
+}
+
+/// Everything `azmc serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where `ca.pem`, `admin-password` and `bootstrap.publishsettings` live (and the
+    /// SQLite database unless `database_url` says otherwise).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; `None` = `DATA_DIR/azmc.sqlite3`.
+    pub database_url: Option<String>,
+    /// The management API (HTTPS, client certificates). Port 0 picks a free port.
+    pub api_listen: SocketAddr,
+    /// The portal listener (HTTPS, no client certificate): `/healthz`, `/metrics`.
+    pub portal_listen: SocketAddr,
+    /// Extra DNS names or IP addresses for the server certificate; the first one is also
+    /// the host of the API URL written into publish settings.
+    pub hostnames: Vec<String>,
+    pub throttle: ThrottleConfig,
+    /// Largest request body accepted.
+    pub body_limit: usize,
+    /// A TLS handshake slower than this is dropped.
+    pub handshake_timeout: Duration,
+    /// Management certificates per subscription and per service administrator.
+    pub cert_limit_per_subscription: u32,
+    pub cert_limit_per_service_admin: u32,
+    /// How often other nodes' certificate changes are picked up (PostgreSQL deployments).
+    pub auth_refresh_interval: Duration,
+    /// If the certificate index cannot be refreshed for this long, every request is
+    /// refused (503) rather than served from stale data.
+    pub auth_max_staleness: Duration,
+    /// How often the job runner looks for work.
+    pub job_poll_interval: Duration,
+    /// How long a claimed job is leased to this node before another may take it over.
+    pub job_lease: Duration,
+    /// Attempts before a job is given up and its operation marked Failed.
+    pub job_max_attempts: u32,
+}
+
+impl ServerConfig {
+    /// Defaults for a data directory.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            database_url: None,
+            api_listen: SocketAddr::from(([127, 0, 0, 1], 9443)),
+            portal_listen: SocketAddr::from(([127, 0, 0, 1], 9080)),
+            hostnames: Vec::new(),
+            throttle: ThrottleConfig::default(),
+            body_limit: 1024 * 1024,
+            handshake_timeout: Duration::from_secs(10),
+            cert_limit_per_subscription: 100,
+            cert_limit_per_service_admin: 100,
+            auth_refresh_interval: Duration::from_secs(1),
+            auth_max_staleness: Duration::from_secs(30),
+            job_poll_interval: Duration::from_millis(200),
+            job_lease: Duration::from_secs(30),
+            job_max_attempts: 3,
+        }
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("azmc.sqlite3").display()),
+        }
+    }
+}

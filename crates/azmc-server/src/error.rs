@@ -1,0 +1,205 @@
+//! Errors. `ServerError` is for start-up and the machinery (the CLI maps it to an exit
+//! code); `ApiError` is what a request gets, mapped in exactly one place to an HTTP status
+//! and an ASM `<Error>` body. Internals (database messages, paths) are logged with the
+//! request id and never sent to the client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use azmc_db::{DbError, Limit};
+
+/// Failures of the server as a program (not of a request).
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The error code and message of a failed request, attached to the response as an
+/// extension so the operation log can record them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub message: String,
+}
+
+/// An ASM error answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Seconds for a `Retry-After` header (throttling).
+    pub retry_after: Option<u64>,
+}
+
+/// What real Azure answered when the certificate was not accepted.
+pub const FORBIDDEN_MESSAGE: &str = "The server failed to authenticate the request. Verify that the certificate is valid and is associated with this subscription.";
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 403 ForbiddenError: no certificate, an unknown or unlinked one, an expired one, or
+    /// an unknown subscription: one answer for all, so nothing leaks.
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "ForbiddenError", FORBIDDEN_MESSAGE)
+    }
+
+    pub fn subscription_disabled() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "SubscriptionDisabled",
+            "The subscription is in a disabled state.",
+        )
+    }
+
+    pub fn missing_version() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "MissingOrIncorrectVersionHeader",
+            "The versioning header is not specified or was specified incorrectly.",
+        )
+    }
+
+    pub fn invalid_xml(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidXmlRequest",
+            format!("The request body's XML was invalid or not correctly specified: {detail}"),
+        )
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+
+    pub fn bad_query(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "MissingOrInvalidRequiredQueryParameter",
+            message,
+        )
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceNotFound", message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "ConflictError", message)
+    }
+
+    pub fn invalid_verb() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidHttpVerb",
+            "The HTTP verb specified was not recognized by the server or isn't valid for this resource.",
+        )
+    }
+
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestBodyTooLarge",
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )
+    }
+
+    pub fn throttled(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "TooManyRequests",
+                "Too many requests received. Retry after some time.",
+            )
+        }
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServerBusy",
+            "The server (or an internal component) is currently unavailable to receive requests. Please retry your request.",
+        )
+    }
+
+    /// 500 InternalError. The cause must have been logged by the caller.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "The server encountered an internal error. Please retry the request.",
+        )
+    }
+
+    /// Map a database error; internal failures are logged here (with the request id,
+    /// which the tracing span carries) and answered generically.
+    pub fn from_db(e: DbError, what: &str) -> Self {
+        match e {
+            DbError::NotFound { .. } => Self::not_found(format!("The {what} does not exist.")),
+            DbError::Conflict { .. } => Self::conflict(format!("The {what} already exists.")),
+            DbError::LimitExceeded { limit, max } => Self::conflict(match limit {
+                Limit::CertificatesPerSubscription => format!(
+                    "The subscription already has the maximum of {max} management certificates. Delete one before adding another."
+                ),
+                Limit::CertificatesPerServiceAdmin => format!(
+                    "The service administrator of this subscription already has the maximum of {max} management certificates across their subscriptions. Delete one before adding another."
+                ),
+            }),
+            other => {
+                tracing::error!(error = %other, "database failure");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = azmc_wire::asm::Error {
+            code: self.code.to_string(),
+            message: self.message.clone(),
+        }
+        .to_xml();
+        let mut resp = (self.status, body).into_response();
+        let h = resp.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/xml; charset=utf-8"),
+        );
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        if let Some(s) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        resp.extensions_mut().insert(ErrorInfo {
+            code: self.code.to_string(),
+            message: self.message,
+        });
+        resp
+    }
+}

@@ -1,0 +1,55 @@
+//! Who is calling: the client certificate of the TLS connection, read once per connection
+//! by the acceptor (`serve.rs`) and attached to every request on it. Handlers never touch
+//! rustls.
+
+use azmc_pki::{Certificate, Thumbprint};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// The management certificate a connection presented.
+#[derive(Debug, Clone)]
+pub struct ClientIdentity {
+    pub thumbprint: Thumbprint,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+impl ClientIdentity {
+    /// From the peer's leaf certificate (DER). `None` when it cannot be parsed: such a
+    /// caller is treated exactly like one without a certificate.
+    pub fn from_der(der: &[u8]) -> Option<Self> {
+        let cert = Certificate::from_der(der).ok()?;
+        Some(Self {
+            thumbprint: cert.thumbprint(),
+            not_before: cert.not_before(),
+            not_after: cert.not_after(),
+        })
+    }
+
+    pub fn is_valid_at(&self, now: OffsetDateTime) -> bool {
+        self.not_before <= now && now <= self.not_after
+    }
+}
+
+/// Per-connection facts attached to each request as an extension.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The client certificate, if one was presented and parsed.
+    pub identity: Option<Arc<ClientIdentity>>,
+    pub peer: SocketAddr,
+}
+
+/// The `x-ms-request-id` of a request: 32 lower-case hex digits. Also the id of the
+/// operation a mutating request creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    /// A fresh random id (fails only if the operating system has no entropy source).
+    pub fn generate() -> Result<Self, getrandom::Error> {
+        let mut b = [0u8; 16];
+        getrandom::fill(&mut b)?;
+        Ok(Self(b.iter().map(|x| format!("{x:02x}")).collect()))
+    }
+}

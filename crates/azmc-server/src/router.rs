@@ -1,0 +1,188 @@
+//! The one route table of the management API, and the layers every request passes:
+//! request id → authorisation → `x-ms-version` → throttling → (matched routes only) the
+//! operation log. Paths arrive normalised by [`normalize_path`]: lower case, `//`
+//! collapsed, no trailing `/` (ASM clients send all of these; names in ASM paths are
+//! case-insensitive).
+
+use crate::api;
+use crate::error::ApiError;
+use crate::identity::{Connection, RequestId};
+use crate::ops;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// The management API.
+pub fn api_router(state: AppState) -> Router {
+    Router::new()
+        .route("/{s}", get(api::subscription::get))
+        .route(
+            "/{s}/certificates",
+            get(api::certificates::list).post(api::certificates::add),
+        )
+        .route(
+            "/{s}/certificates/{thumbprint}",
+            get(api::certificates::get).delete(api::certificates::delete),
+        )
+        .route("/{s}/operations", get(api::operations::list))
+        .route("/{s}/operations/{id}", get(api::operations::get))
+        .route_layer(middleware::from_fn_with_state(state.clone(), ops::record))
+        .fallback(not_found)
+        .method_not_allowed_fallback(invalid_verb)
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .layer(middleware::from_fn_with_state(state.clone(), request_id))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("The requested resource does not exist.")
+}
+
+async fn invalid_verb() -> ApiError {
+    ApiError::invalid_verb()
+}
+
+/// Collapse `//`, drop a trailing `/`, lower-case. `/` stays `/`.
+pub fn normalize_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        out.push_str(&seg.to_ascii_lowercase());
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// Rewrite the request URI to its normalised path (query kept as sent).
+pub fn normalize_request<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
+    let uri = req.uri();
+    let path = normalize_path(uri.path());
+    if path != uri.path() {
+        let pq = match uri.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path,
+        };
+        let mut parts = uri.clone().into_parts();
+        if let Ok(p) = pq.parse() {
+            parts.path_and_query = Some(p);
+            if let Ok(u) = axum::http::Uri::from_parts(parts) {
+                *req.uri_mut() = u;
+            }
+        }
+    }
+    req
+}
+
+/// Outermost layer: gives the request its id and puts `x-ms-request-id` on every answer.
+async fn request_id(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let id = match RequestId::generate() {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error = %e, "no randomness for a request id");
+            return ApiError::internal().into_response();
+        }
+    };
+    req.extensions_mut().insert(id.clone());
+    let span = tracing::info_span!("request", id = %id.0, method = %req.method(), path = %req.uri().path());
+    let mut resp = tracing::Instrument::instrument(next.run(req), span).await;
+    if let Ok(v) = HeaderValue::from_str(&id.0) {
+        resp.headers_mut().insert("x-ms-request-id", v);
+    }
+    state.metrics.response(resp.status().as_u16());
+    resp
+}
+
+/// Authorisation, version header, throttling: in that order, so an unauthorised caller
+/// learns nothing (not even whether its version header was right).
+async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let subscription = req
+        .uri()
+        .path()
+        .split('/')
+        .find(|s| !s.is_empty())
+        .unwrap_or_default()
+        .to_string();
+    let identity = req
+        .extensions()
+        .get::<Connection>()
+        .and_then(|c| c.identity.clone());
+    let now = state.clock.now();
+    if subscription.is_empty() {
+        state
+            .metrics
+            .denied
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return ApiError::forbidden().into_response();
+    }
+    if let Err(d) = state
+        .auth
+        .authorize(identity.as_deref(), &subscription, now)
+    {
+        state
+            .metrics
+            .denied
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return ApiError::from(d).into_response();
+    }
+    if !valid_version(req.headers().get("x-ms-version")) {
+        return ApiError::missing_version().into_response();
+    }
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD);
+    if let Err(wait) = state.throttle.check(&subscription, write) {
+        state
+            .metrics
+            .throttled
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return ApiError::throttled(wait).into_response();
+    }
+    next.run(req).await
+}
+
+/// `YYYY-MM-DD` with a plausible date (the clients send 2012-03-01 … 2017-01-01).
+pub fn valid_version(v: Option<&HeaderValue>) -> bool {
+    let Some(s) = v.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let b = s.trim().as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        std::str::from_utf8(&b[r]).ok()?.parse().ok()
+    };
+    matches!(
+        (num(0..4), num(5..7), num(8..10)),
+        (Some(2009..=2099), Some(1..=12), Some(1..=31))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalise_as_clients_need() {
+        assert_eq!(
+            normalize_path("/ABC//Services/WebSpaces//x/"),
+            "/abc/services/webspaces/x"
+        );
+        assert_eq!(normalize_path("/"), "/");
+        assert_eq!(normalize_path(""), "/");
+        assert_eq!(normalize_path("//"), "/");
+        assert_eq!(normalize_path("/s/operations/"), "/s/operations");
+    }
+
+    #[test]
+    fn versions() {
+        let v = |s: &'static str| valid_version(Some(&HeaderValue::from_static(s)));
+        assert!(v("2014-10-01") && v("2017-01-01") && v("2009-10-01"));
+        assert!(!v("2014-13-01") && !v("1.0") && !v("") && !v("2014-10-1") && !v("yesterday"));
+        assert!(!valid_version(None));
+    }
+}

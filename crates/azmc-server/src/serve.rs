@@ -1,0 +1,377 @@
+//! Start-up and the listeners.
+//!
+//! The API listener does the TLS handshake itself (with a timeout, so a slow client cannot
+//! hold a slot), reads the peer's certificate once, and attaches a [`Connection`] to every
+//! request of that connection. Handlers never see rustls.
+
+use crate::bootstrap::{self, BootstrapReport};
+use crate::config::ServerConfig;
+use crate::error::ServerError;
+use crate::identity::{ClientIdentity, Connection};
+use crate::jobs::{JobRegistry, JobRunner};
+use crate::router::{api_router, normalize_request};
+use crate::state::AppState;
+use crate::tls;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use azmc_db::{CreateMode, Db, Limits};
+use azmc_pki::clock::SharedClock;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+/// At most this many connections per listener are served at once.
+const MAX_CONNECTIONS: usize = 4096;
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    pub state: AppState,
+    pub api_addr: SocketAddr,
+    pub portal_addr: SocketAddr,
+    /// `https://HOST:PORT` of the API.
+    pub api_url: String,
+    pub bootstrap: BootstrapReport,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Options that are not part of the persistent configuration.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Password for the administrator created on first start (`AZMC_ADMIN_PASSWORD`);
+    /// generated and written to `DATA_DIR/admin-password` when absent.
+    pub admin_password: Option<String>,
+    /// Job kinds this node runs.
+    pub jobs: JobRegistry,
+}
+
+/// Open the database named by the configuration. The default SQLite file in the data
+/// directory is created on first start; an explicit `--database-url` must already exist
+/// (a mistyped URL never creates an empty database).
+pub async fn open_db(config: &ServerConfig) -> Result<Db, ServerError> {
+    if config.database_url.is_some() {
+        return Ok(Db::connect(&config.database_url(), CreateMode::MustExist).await?);
+    }
+    // The database holds the CA key: create the file owner-only before SQLite opens it
+    // (SQLite gives its -wal and -shm files the database file's permissions).
+    let file = config.data_dir.join("azmc.sqlite3");
+    if !file.exists() {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file)
+            .map_err(|source| ServerError::Io {
+                path: file.display().to_string(),
+                source,
+            })?;
+    }
+    Ok(Db::connect(&config.database_url(), CreateMode::CreateIfMissing).await?)
+}
+
+fn url_host(config: &ServerConfig, addr: SocketAddr) -> String {
+    if let Some(h) = config.hostnames.first() {
+        return match h.parse::<std::net::Ipv6Addr>() {
+            Ok(_) => format!("[{h}]"),
+            Err(_) => h.clone(),
+        };
+    }
+    match addr.ip() {
+        ip if ip.is_unspecified() => "localhost".into(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        ip => ip.to_string(),
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })
+}
+
+/// Start everything: database, first-start bootstrap, listeners, background tasks.
+pub async fn start(
+    config: ServerConfig,
+    clock: SharedClock,
+    options: StartOptions,
+) -> Result<Server, ServerError> {
+    bootstrap::ensure_data_dir(&config.data_dir)?;
+    let db = open_db(&config).await?;
+    let api_listener = bind(config.api_listen).await?;
+    let portal_listener = bind(config.portal_listen).await?;
+    let api_addr = api_listener
+        .local_addr()
+        .map_err(|source| ServerError::Bind {
+            addr: config.api_listen,
+            source,
+        })?;
+    let portal_addr = portal_listener
+        .local_addr()
+        .map_err(|source| ServerError::Bind {
+            addr: config.portal_listen,
+            source,
+        })?;
+    let api_url = format!(
+        "https://{}:{}",
+        url_host(&config, api_addr),
+        api_addr.port()
+    );
+
+    let now = clock.now();
+    let ca = bootstrap::load_or_create_ca(&db, now).await?;
+    let limits = Limits {
+        per_subscription: config.cert_limit_per_subscription,
+        per_service_admin: config.cert_limit_per_service_admin,
+    };
+    let report = bootstrap::bootstrap(
+        &db,
+        &config.data_dir,
+        &ca,
+        &api_url,
+        options.admin_password.as_deref(),
+        &limits,
+        now,
+    )
+    .await?;
+    let names = tls::server_names(&config.hostnames);
+    let (chain, key) = ca.issue_server_cert(&names, now)?;
+    let api_tls =
+        tokio_rustls::TlsAcceptor::from(Arc::new(tls::api_config(chain.clone(), key.clone_key())?));
+    let portal_tls = tokio_rustls::TlsAcceptor::from(Arc::new(tls::portal_config(chain, key)?));
+
+    let state = AppState::new(db, clock, config);
+    state.auth.reload(&state.db).await?;
+
+    let (shutdown, rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(serve_api(
+        api_listener,
+        api_tls,
+        api_router(state.clone()),
+        state.clone(),
+        rx.clone(),
+    )));
+    tasks.push(tokio::spawn(serve_plain_tls(
+        portal_listener,
+        portal_tls,
+        portal_router(state.clone()),
+        state.config.handshake_timeout,
+        rx.clone(),
+    )));
+    tasks.push(tokio::spawn(refresh_auth(state.clone(), rx.clone())));
+    let runner = JobRunner {
+        state: state.clone(),
+        registry: options.jobs,
+        worker: format!("{}-{}", std::process::id(), api_addr),
+    };
+    tasks.push(tokio::spawn(runner.run(rx)));
+    Ok(Server {
+        state,
+        api_addr,
+        portal_addr,
+        api_url,
+        bootstrap: report,
+        shutdown,
+        tasks,
+    })
+}
+
+impl Server {
+    /// Stop accepting, stop the background tasks, and close the database.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
+        self.state.db.close().await;
+    }
+
+    /// Resolves when the server has been asked to stop (for `azmc serve`).
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Keep the authorisation index in step with the database; prune throttle state.
+async fn refresh_auth(state: AppState, mut stop: watch::Receiver<bool>) {
+    let every = state.config.auth_refresh_interval;
+    let mut n: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = state.auth.refresh(&state.db).await {
+            tracing::error!(error = %e, "cannot refresh the certificate index");
+        }
+        n += 1;
+        if n.is_multiple_of(60) {
+            state.throttle.prune();
+        }
+    }
+}
+
+async fn serve_api(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    router: Router,
+    state: AppState,
+    mut stop: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let timeout = state.config.handshake_timeout;
+    loop {
+        let (tcp, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => { tracing::warn!(error = %e, "accept failed"); continue; }
+            },
+            _ = stop.changed() => return,
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            drop(tcp); // over capacity: refuse rather than queue without bound
+            continue;
+        };
+        let (acceptor, router, state, stop) = (
+            acceptor.clone(),
+            router.clone(),
+            state.clone(),
+            stop.clone(),
+        );
+        tokio::spawn(async move {
+            let _permit = permit;
+            let tls = match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    state
+                        .metrics
+                        .handshake_failures
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    state
+                        .metrics
+                        .handshake_failures
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::debug!(%peer, "TLS handshake timed out");
+                    return;
+                }
+            };
+            state
+                .metrics
+                .handshakes
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let identity = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .and_then(|der| ClientIdentity::from_der(der))
+                .map(Arc::new);
+            let conn = Connection { identity, peer };
+            serve_connection(
+                tls,
+                router,
+                move |mut req| {
+                    req.extensions_mut().insert(conn.clone());
+                    req
+                },
+                stop,
+            )
+            .await;
+        });
+    }
+}
+
+async fn serve_connection<F>(
+    tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+    router: Router,
+    attach: F,
+    mut stop: watch::Receiver<bool>,
+) where
+    F: Fn(axum::http::Request<hyper::body::Incoming>) -> axum::http::Request<hyper::body::Incoming>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let svc = router.map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
+        attach(normalize_request(req))
+    });
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection(TokioIo::new(tls), TowerToHyperService::new(svc));
+    tokio::pin!(conn);
+    tokio::select! {
+        r = conn.as_mut() => { if let Err(e) = r { tracing::debug!(error = %e, "connection ended with an error"); } }
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+        }
+    }
+}
+
+async fn serve_plain_tls(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    router: Router,
+    timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (tcp, _peer) = tokio::select! {
+            r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
+            _ = stop.changed() => return,
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            continue;
+        };
+        let (acceptor, router, stop) = (acceptor.clone(), router.clone(), stop.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let Ok(Ok(tls)) = tokio::time::timeout(timeout, acceptor.accept(tcp)).await else {
+                return;
+            };
+            serve_connection(tls, router, |r| r, stop).await;
+        });
+    }
+}
+
+/// The portal listener: health and metrics (the portal pages come with the portal issue).
+fn portal_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.links_revision().await {
+        Ok(_) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(state.auth.link_count()),
+    )
+}

@@ -1,0 +1,43 @@
+//! The shared state every handler sees.
+
+use crate::auth::AuthIndex;
+use crate::config::ServerConfig;
+use crate::metrics::Metrics;
+use crate::throttle::Throttle;
+use azmc_db::Db;
+use azmc_pki::clock::SharedClock;
+use std::sync::Arc;
+
+/// Cheap to clone; everything lives behind one `Arc`.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub db: Db,
+    pub auth: AuthIndex,
+    pub clock: SharedClock,
+    pub config: ServerConfig,
+    pub throttle: Throttle,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: SharedClock, config: ServerConfig) -> Self {
+        Self(Arc::new(Inner {
+            auth: AuthIndex::new(config.auth_max_staleness),
+            throttle: Throttle::new(&config.throttle),
+            metrics: Metrics::default(),
+            db,
+            clock,
+            config,
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
