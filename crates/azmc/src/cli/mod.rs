@@ -1,9 +1,12 @@
 //! Command-line definitions: one module per command group, each calling the libraries.
 
+mod admin;
 mod cert;
 mod certstore;
 mod pfx;
 mod publishsettings;
+mod serve;
+mod server_args;
 
 use crate::output::Format;
 use anyhow::{Context, Result};
@@ -43,6 +46,10 @@ enum Command {
     /// Read publish settings files and take their certificates out.
     #[command(subcommand)]
     Publishsettings(publishsettings::PublishsettingsCommand),
+    /// Run the management API server.
+    Serve(serve::ServeArgs),
+    /// Administer the server's accounts and subscriptions (directly in its database).
+    Admin(admin::AdminArgs),
 }
 
 /// What every command gets: the clock, where the stores live, the output format.
@@ -76,16 +83,27 @@ pub struct OutputArg {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    // The server commands do not use the local certificate store.
+    let command = match cli.command {
+        Command::Serve(a) => return serve::run(a),
+        Command::Admin(a) => return admin::run(a),
+        other => other,
+    };
     let ctx = Ctx {
         clock: clock::system(),
         paths: StorePaths::from_env().context("locating the certificate stores")?,
     };
-    match cli.command {
+    match command {
         Command::Cert(c) => cert::run(&ctx, c),
         Command::Certstore(c) => certstore::run(&ctx, c),
         Command::Pfx(c) => pfx::run(&ctx, c),
         Command::Publishsettings(c) => publishsettings::run(&ctx, c),
+        Command::Serve(_) | Command::Admin(_) => unreachable_command(),
     }
+}
+
+fn unreachable_command() -> Result<()> {
+    anyhow::bail!("internal error: server command dispatched twice")
 }
 
 /// Read an input file with a size cap, naming it in errors.

@@ -7,6 +7,7 @@ mod certs;
 mod pfx;
 mod publishsettings;
 mod real_clients;
+mod server;
 mod store;
 
 use std::os::unix::fs::PermissionsExt;

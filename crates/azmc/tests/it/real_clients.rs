@@ -156,3 +156,169 @@ fn classic_xplat_cli_imports_our_publish_settings() {
     );
     assert_eq!(m1, m2);
 }
+
+/// A running server plus a second, not yet linked certificate (its PEM and public parts).
+fn served_with_second_cert() -> (Sandbox, super::server::Served, std::path::PathBuf, String) {
+    let s = Sandbox::new();
+    let served = super::server::Served::start(&s, &[], &[]);
+    super::server::bootstrap_pem(&s, &served);
+    let t = s.new_cert("second", &[]);
+    s.write("pw2", "x\n");
+    s.run(&[
+        "certstore",
+        "export",
+        &t,
+        "--out",
+        "second.pfx",
+        "--password-file",
+        "pw2",
+    ])
+    .ok();
+    s.run(&[
+        "pfx",
+        "to-pem",
+        "second.pfx",
+        "--out",
+        "second.pem",
+        "--password-file",
+        "pw2",
+    ])
+    .ok();
+    (s, served, std::path::PathBuf::from("second.cer"), t)
+}
+
+#[test]
+fn python_sdk_drives_the_server() {
+    let deps = deps();
+    let (s, served, second_cer, second_t) = served_with_second_cert();
+    let sub = served.subscription();
+    let script = r#"
+import sys, base64
+from azure.servicemanagement import ServiceManagementService
+from azure.common import AzureMissingResourceHttpError, AzureHttpError
+host, sub, cer, thumb = sys.argv[1:5]
+sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
+s = sms.get_subscription()
+assert s.subscription_id == sub and s.subscription_status == 'Active' and s.max_storage_accounts == 100, vars(s)
+before = [c.subscription_certificate_thumbprint for c in sms.list_management_certificates()]
+assert len(before) == 1, before
+der = open(cer, 'rb').read()
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+pkcs1 = x509.load_der_x509_certificate(der).public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+r = sms.add_management_certificate(base64.b64encode(pkcs1).decode(), thumb, base64.b64encode(der).decode())
+assert base64.b64decode(sms.get_management_certificate(thumb).subscription_certificate_public_key) == pkcs1
+c = sms.get_management_certificate(thumb)
+assert c.subscription_certificate_thumbprint == thumb and base64.b64decode(c.subscription_certificate_data) == der
+assert len(sms.list_management_certificates()) == 2
+# the new certificate authenticates on its own
+other = ServiceManagementService(sub, 'second.pem', host=host)
+assert other.get_subscription().subscription_id == sub
+ops = sms.list_subscription_operations('2020-01-01', '2099-01-01')
+names = [o.operation_name for o in ops.subscription_operations]
+assert 'AddSubscriptionCertificate' in names, names
+op = [o for o in ops.subscription_operations if o.operation_name == 'AddSubscriptionCertificate'][0]
+assert op.operation_status.status == 'Succeeded' and op.operation_status.http_status_code == 200, vars(op.operation_status)
+assert op.operation_caller.subscription_certificate_thumbprint and op.operation_caller.client_ip == '127.0.0.1'
+st = sms.get_operation_status(op.operation_id)
+assert st.status == 'Succeeded', vars(st)
+sms.delete_management_certificate(thumb)
+try:
+    sms.get_management_certificate(thumb); raise SystemExit('expected 404')
+except AzureMissingResourceHttpError:
+    pass
+try:
+    other.get_subscription(); raise SystemExit('a deleted certificate still works')
+except AzureHttpError as e:
+    assert e.status_code == 403 and 'ForbiddenError' in str(e), e
+print('ok')
+"#;
+    let host = served.api_url.trim_start_matches("https://").to_string();
+    let out = Command::new(deps.join("venv/bin/python"))
+        .args([
+            "-c",
+            script,
+            &host,
+            &sub,
+            second_cer.to_str().unwrap(),
+            &second_t,
+        ])
+        .env("REQUESTS_CA_BUNDLE", served.data.join("ca.pem"))
+        .current_dir(s.home())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "python: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    served.stop();
+}
+
+#[test]
+fn node_sdk_drives_the_server() {
+    let deps = deps();
+    assert!(
+        deps.join("node/node_modules/azure-asm-mgmt").exists(),
+        "azure-asm-mgmt missing: run scripts/test-deps.sh"
+    );
+    let (s, served, second_cer, second_t) = served_with_second_cert();
+    let sub = served.subscription();
+    let script = r#"
+const fs = require('fs');
+const common = require('azure-common');
+const mgmt = require('azure-asm-mgmt');
+const [url, sub, cer, thumb] = process.argv.slice(1);
+const client = (pem) => mgmt.createManagementClient(new common.CertificateCloudCredentials({ subscriptionId: sub, pem: fs.readFileSync(pem, 'utf8') }), url);
+const c = client('bootstrap.pem');
+const p = (f) => new Promise((res, rej) => f((e, r) => e ? rej(e) : res(r)));
+(async () => {
+  const s = await p(cb => c.subscriptions.get(cb));
+  if (s.subscriptionID !== sub || s.subscriptionStatus !== 'Active' || s.maximumStorageAccounts !== 100) throw new Error(JSON.stringify(s));
+  const der = fs.readFileSync(cer);
+  const created = await p(cb => c.managementCertificates.create({ thumbprint: thumb, data: der }, cb));
+  if (created.statusCode !== 200) throw new Error('create: ' + created.statusCode);
+  const got = await p(cb => c.managementCertificates.get(thumb, cb));
+  // (the SDK decodes the base64 certificate data into a UTF-8 string, so only its presence can be checked)
+  if (got.thumbprint !== thumb || !got.data || isNaN(new Date(got.created))) throw new Error('get: ' + got.thumbprint);
+  const list = await p(cb => c.managementCertificates.list(cb));
+  if (list.subscriptionCertificates.length !== 2) throw new Error('list: ' + list.subscriptionCertificates.length);
+  const status = await p(cb => c.getOperationStatus(created.requestId, cb));
+  if (status.status !== 'Succeeded' || String(status.httpStatusCode) !== '200' || status.id.replace(/-/g, '') !== created.requestId) throw new Error('status: ' + JSON.stringify(status));
+  const ops = await p(cb => c.subscriptions.listOperations({ startTime: new Date('2020-01-01'), endTime: new Date('2099-01-01') }, cb));
+  if (!ops.subscriptionOperations.some(o => o.operationName === 'AddSubscriptionCertificate')) throw new Error('ops: ' + JSON.stringify(ops));
+  const other = client('second.pem');
+  await p(cb => other.subscriptions.get(cb));
+  const del = await p(cb => c.managementCertificates.deleteMethod(thumb, cb));
+  if (del.statusCode !== 200) throw new Error('delete: ' + del.statusCode);
+  try { await p(cb => c.managementCertificates.get(thumb, cb)); throw new Error('expected 404'); }
+  catch (e) { if (e.statusCode !== 404 || e.code !== 'ResourceNotFound') throw e; }
+  try { await p(cb => other.subscriptions.get(cb)); throw new Error('a deleted certificate still works'); }
+  catch (e) { if (e.statusCode !== 403 || e.code !== 'ForbiddenError') throw e; }
+  console.log('ok');
+})().catch(e => { console.error(e && e.stack || e); process.exit(1); });
+"#;
+    let out = Command::new("node")
+        .args([
+            "-e",
+            script,
+            &served.api_url,
+            &sub,
+            second_cer.to_str().unwrap(),
+            &second_t,
+        ])
+        .env("NODE_PATH", deps.join("node/node_modules"))
+        .env("NODE_EXTRA_CA_CERTS", served.data.join("ca.pem"))
+        .env("NODE_NO_WARNINGS", "1")
+        .current_dir(s.home())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "node: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    served.stop();
+}

@@ -1,0 +1,376 @@
+//! `azmc admin`: accounts and subscriptions, directly in the server's database (works
+//! whether or not `azmc serve` is running; a running server picks the changes up).
+
+use super::server_args::ServerLocation;
+use super::{OutputArg, read_input};
+use crate::output::{Format, print_json, print_table, rfc3339};
+use crate::secrets::PasswordArgs;
+use anyhow::{Context, Result};
+use azmc_db::{CreateMode, Db, Limits, Subscription};
+use clap::Subcommand;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    location: ServerLocation,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Portal accounts (service administrators and co-administrators).
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Subscriptions, their administrators and management certificates.
+    #[command(subcommand)]
+    Subscription(SubscriptionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account (password: prompt or --password-file; at least 12 characters).
+    #[command(
+        after_help = "Example:\n  azmc admin account create alice --email alice@example.test --password-file pw.txt"
+    )]
+    Create {
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Set an account's password.
+    Passwd {
+        username: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SubscriptionCommand {
+    /// Create a subscription.
+    #[command(after_help = "Example:\n  azmc admin subscription create --name Dev --admin alice")]
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Service administrator (an account).
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        /// The subscription id (a GUID); random when absent.
+        #[arg(long)]
+        id: Option<String>,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// List subscriptions.
+    List {
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Show a subscription with its co-administrators and management certificates.
+    Show {
+        id: String,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Disable a subscription: its certificates are refused (403 SubscriptionDisabled).
+    Disable { id: String },
+    /// Enable a disabled subscription.
+    Enable { id: String },
+    /// Add a co-administrator.
+    AddCoadmin { id: String, username: String },
+    /// Remove a co-administrator.
+    RemoveCoadmin { id: String, username: String },
+    /// Link a management certificate (.cer, DER or PEM) to a subscription.
+    #[command(
+        after_help = "Example:\n  azmc admin subscription add-cert --subscription 8a4a0a51-728e-482e-8daa-c477f03c541d mycert.cer"
+    )]
+    AddCert {
+        #[arg(long)]
+        subscription: String,
+        file: PathBuf,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn open(location: &ServerLocation) -> Result<Db> {
+    let url = match &location.database_url {
+        Some(u) => u.clone(),
+        None => {
+            let f = location.data_dir()?.join("azmc.sqlite3");
+            if !f.exists() {
+                anyhow::bail!(
+                    "{}: no server database here; run `azmc serve` once (or give --data-dir / --database-url)",
+                    f.display()
+                );
+            }
+            format!("sqlite://{}", f.display())
+        }
+    };
+    Db::connect(&url, CreateMode::MustExist)
+        .await
+        .with_context(|| "opening the server database".to_string())
+}
+
+#[derive(Serialize)]
+struct AccountJson {
+    username: String,
+    email: Option<String>,
+    created: String,
+}
+
+#[derive(Serialize)]
+struct SubscriptionJson {
+    id: String,
+    name: String,
+    status: String,
+    service_admin: String,
+    created: String,
+}
+
+impl SubscriptionJson {
+    fn new(s: &Subscription) -> Self {
+        Self {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            status: s.status.to_string(),
+            service_admin: s.service_admin.clone(),
+            created: rfc3339(s.created_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CertJsonShort {
+    thumbprint: String,
+    subject: String,
+    not_after: String,
+    added: String,
+    added_by: String,
+}
+
+#[derive(Serialize)]
+struct SubscriptionDetail {
+    #[serde(flatten)]
+    subscription: SubscriptionJson,
+    coadmins: Vec<String>,
+    certificates: Vec<CertJsonShort>,
+}
+
+pub fn run(a: AdminArgs) -> Result<()> {
+    let clock = azmc_pki::clock::system();
+    runtime()?.block_on(async move {
+        let db = open(&a.location).await?;
+        let now = clock.now();
+        let r = match a.command {
+            AdminCommand::Account(c) => account(&db, c, now).await,
+            AdminCommand::Subscription(c) => subscription(&db, c, now).await,
+        };
+        db.close().await;
+        r
+    })
+}
+
+async fn account(db: &Db, c: AccountCommand, now: time::OffsetDateTime) -> Result<()> {
+    match c {
+        AccountCommand::Create {
+            username,
+            email,
+            password,
+        } => {
+            let pw = password.get(&format!("Password for {username}"), true)?;
+            azmc_server::admin::create_account(db, &username, email.as_deref(), &pw, now)
+                .await
+                .with_context(|| format!("account {username}"))?;
+            eprintln!("azmc: created account {username}");
+        }
+        AccountCommand::List { output } => {
+            let accounts = db.list_accounts().await?;
+            let rows: Vec<AccountJson> = accounts
+                .iter()
+                .map(|a| AccountJson {
+                    username: a.username.clone(),
+                    email: a.email.clone(),
+                    created: rfc3339(a.created_at),
+                })
+                .collect();
+            match output.output {
+                Format::Json => print_json(&rows)?,
+                Format::Table => print_table(
+                    &["USERNAME", "EMAIL", "CREATED"],
+                    &rows
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r.username.clone(),
+                                r.email.clone().unwrap_or_default(),
+                                r.created.clone(),
+                            ]
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            }
+        }
+        AccountCommand::Passwd { username, password } => {
+            let pw = password.get(&format!("New password for {username}"), true)?;
+            azmc_server::admin::set_password(db, &username, &pw)
+                .await
+                .with_context(|| format!("account {username}"))?;
+            eprintln!("azmc: password of {username} changed");
+        }
+    }
+    Ok(())
+}
+
+async fn subscription(db: &Db, c: SubscriptionCommand, now: time::OffsetDateTime) -> Result<()> {
+    match c {
+        SubscriptionCommand::Create {
+            name,
+            admin,
+            id,
+            output,
+        } => {
+            let s = azmc_server::admin::create_subscription(db, &name, &admin, id.as_deref(), now)
+                .await
+                .context("creating the subscription")?;
+            match output.output {
+                Format::Json => print_json(&SubscriptionJson::new(&s))?,
+                Format::Table => println!("{}", s.id),
+            }
+        }
+        SubscriptionCommand::List { output } => {
+            let subs = db.list_subscriptions().await?;
+            let rows: Vec<SubscriptionJson> = subs.iter().map(SubscriptionJson::new).collect();
+            match output.output {
+                Format::Json => print_json(&rows)?,
+                Format::Table => print_table(
+                    &["ID", "NAME", "STATUS", "SERVICE ADMIN"],
+                    &rows
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r.id.clone(),
+                                r.name.clone(),
+                                r.status.clone(),
+                                r.service_admin.clone(),
+                            ]
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            }
+        }
+        SubscriptionCommand::Show { id, output } => {
+            let s = db
+                .get_subscription(&id)
+                .await
+                .with_context(|| format!("subscription {id}"))?;
+            let coadmins = db.list_coadmins(&s.id).await?;
+            let certs = db.list_linked_certificates(&s.id).await?;
+            let detail = SubscriptionDetail {
+                subscription: SubscriptionJson::new(&s),
+                coadmins,
+                certificates: certs
+                    .iter()
+                    .map(|c| CertJsonShort {
+                        thumbprint: c.certificate.thumbprint.clone(),
+                        subject: c.certificate.subject.clone(),
+                        not_after: rfc3339(c.certificate.not_after),
+                        added: rfc3339(c.created_at),
+                        added_by: c.created_by.clone(),
+                    })
+                    .collect(),
+            };
+            match output.output {
+                Format::Json => print_json(&detail)?,
+                Format::Table => {
+                    crate::output::print_fields(&[
+                        ("Id", detail.subscription.id.clone()),
+                        ("Name", detail.subscription.name.clone()),
+                        ("Status", detail.subscription.status.clone()),
+                        (
+                            "Service administrator",
+                            detail.subscription.service_admin.clone(),
+                        ),
+                        ("Co-administrators", detail.coadmins.join(", ")),
+                        ("Created", detail.subscription.created.clone()),
+                    ]);
+                    println!();
+                    print_table(
+                        &["THUMBPRINT", "SUBJECT", "EXPIRES", "ADDED BY"],
+                        &detail
+                            .certificates
+                            .iter()
+                            .map(|c| {
+                                vec![
+                                    c.thumbprint.clone(),
+                                    c.subject.clone(),
+                                    c.not_after.clone(),
+                                    c.added_by.clone(),
+                                ]
+                            })
+                            .collect::<Vec<_>>(),
+                    );
+                }
+            }
+        }
+        SubscriptionCommand::Disable { id } => {
+            db.set_subscription_status(&id, azmc_db::SubscriptionStatus::Disabled)
+                .await
+                .with_context(|| format!("subscription {id}"))?;
+            eprintln!("azmc: subscription {id} disabled");
+        }
+        SubscriptionCommand::Enable { id } => {
+            db.set_subscription_status(&id, azmc_db::SubscriptionStatus::Active)
+                .await
+                .with_context(|| format!("subscription {id}"))?;
+            eprintln!("azmc: subscription {id} enabled");
+        }
+        SubscriptionCommand::AddCoadmin { id, username } => {
+            db.add_coadmin(&id, &username)
+                .await
+                .with_context(|| format!("subscription {id}, account {username}"))?;
+            eprintln!("azmc: {username} is now a co-administrator of {id}");
+        }
+        SubscriptionCommand::RemoveCoadmin { id, username } => {
+            db.remove_coadmin(&id, &username)
+                .await
+                .with_context(|| format!("subscription {id}, account {username}"))?;
+            eprintln!("azmc: {username} is no longer a co-administrator of {id}");
+        }
+        SubscriptionCommand::AddCert { subscription, file } => {
+            let data = read_input(&file, 1024 * 1024)?;
+            let linked = azmc_server::admin::add_certificate(
+                db,
+                &subscription,
+                &data,
+                &Limits::default(),
+                now,
+            )
+            .await
+            .with_context(|| {
+                format!("{}: linking to subscription {subscription}", file.display())
+            })?;
+            println!("{}", linked.certificate.thumbprint);
+            eprintln!(
+                "azmc: linked {} to subscription {subscription}",
+                linked.certificate.subject
+            );
+        }
+    }
+    Ok(())
+}

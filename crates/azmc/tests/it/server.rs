@@ -1,0 +1,432 @@
+//! `azmc serve` and `azmc admin` as a user runs them: the real binary, real TLS, curl and
+//! the real legacy SDKs as clients.
+
+use super::{Run, Sandbox};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `azmc serve` child process.
+pub struct Served {
+    child: Child,
+    pub lines: Vec<String>,
+    pub api_url: String,
+    pub portal_url: String,
+    pub data: PathBuf,
+}
+
+impl std::fmt::Debug for Served {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Served({})", self.api_url)
+    }
+}
+
+impl Served {
+    /// Start the server on free ports and wait for its "API listening" line.
+    pub fn start(s: &Sandbox, extra_env: &[(&str, &str)], extra_args: &[&str]) -> Served {
+        let data = s.path("server");
+        let mut cmd = s.command();
+        cmd.args(["serve", "--data-dir"])
+            .arg(&data)
+            .args([
+                "--api-listen",
+                "127.0.0.1:0",
+                "--portal-listen",
+                "127.0.0.1:0",
+                "--log",
+                "warn",
+            ])
+            .args(extra_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("no 'API listening' line; got {lines:?}"));
+            let done = line.starts_with("API listening on ");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        let api_url = lines
+            .last()
+            .unwrap()
+            .trim_start_matches("API listening on ")
+            .to_string();
+        let portal_url = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("Portal listening on "))
+            .unwrap()
+            .to_string();
+        Served {
+            child,
+            lines,
+            api_url,
+            portal_url,
+            data,
+        }
+    }
+
+    pub fn subscription(&self) -> String {
+        let xml = std::fs::read_to_string(self.data.join("bootstrap.publishsettings")).unwrap();
+        let i = xml.find(" Id=\"").unwrap() + 5;
+        xml[i..i + 36].to_string()
+    }
+
+    /// SIGTERM, then wait: the server must exit 0.
+    pub fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "azmc serve exited with {status}");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "azmc serve did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// curl with the server's CA, optionally a client certificate PEM; returns (status, body).
+pub fn curl(
+    served: &Served,
+    cert: Option<&std::path::Path>,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut c = Command::new("curl");
+    c.args([
+        "-sS",
+        "-o",
+        "-",
+        "-w",
+        "\n%{http_code}",
+        "-X",
+        method,
+        "--cacert",
+    ])
+    .arg(served.data.join("ca.pem"))
+    .args(["-H", "x-ms-version: 2014-10-01"]);
+    if let Some(p) = cert {
+        c.arg("--cert").arg(p);
+    }
+    if let Some(b) = body {
+        c.args(["-H", "Content-Type: application/xml", "--data-binary", b]);
+    }
+    c.arg(format!("{}{path}", served.api_url));
+    let out = c.output().expect("curl is required");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap();
+    (code.trim().parse().unwrap_or(0), body.to_string())
+}
+
+/// The bootstrap certificate and key as one PEM (via `azmc publishsettings extract`).
+pub fn bootstrap_pem(s: &Sandbox, served: &Served) -> PathBuf {
+    let out = s.path("bootstrap.pem");
+    if !out.exists() {
+        s.run(&[
+            "publishsettings",
+            "extract",
+            served
+                .data
+                .join("bootstrap.publishsettings")
+                .to_str()
+                .unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .ok();
+    }
+    out
+}
+
+fn admin(s: &Sandbox, args: &[&str]) -> Run {
+    let data = s.path("server");
+    let mut all = vec!["admin", "--data-dir", data.to_str().unwrap()];
+    all.extend_from_slice(args);
+    s.run(&all)
+}
+
+#[test]
+fn serve_bootstraps_once_prints_its_url_and_stops_cleanly() {
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    assert!(
+        served.api_url.starts_with("https://127.0.0.1:"),
+        "{}",
+        served.api_url
+    );
+    assert!(!served.api_url.ends_with(":0"));
+    for want in [
+        "CA certificate: ",
+        "Administrator password (user admin): ",
+        "Publish settings for subscription ",
+    ] {
+        assert!(
+            served.lines.iter().any(|l| l.starts_with(want)),
+            "{want}: {:?}",
+            served.lines
+        );
+    }
+    for (f, mode) in [
+        ("admin-password", 0o600),
+        ("bootstrap.publishsettings", 0o600),
+        ("azmc.sqlite3", 0o600),
+        ("ca.pem", 0o644),
+    ] {
+        assert_eq!(s.mode(&format!("server/{f}")), mode, "{f}");
+    }
+    assert_eq!(s.mode("server"), 0o700);
+    let sub = served.subscription();
+    let pem = bootstrap_pem(&s, &served);
+    let (code, body) = curl(&served, Some(&pem), "GET", &format!("/{sub}"), None);
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains(&format!("<SubscriptionID>{sub}</SubscriptionID>")),
+        "{body}"
+    );
+    let (code, body) = curl(&served, None, "GET", &format!("/{sub}"), None);
+    assert_eq!(code, 403);
+    assert!(body.contains("<Code>ForbiddenError</Code>"), "{body}");
+    // health and metrics on the portal listener, no client certificate
+    let health = Command::new("curl")
+        .args(["-sS", "--cacert"])
+        .arg(served.data.join("ca.pem"))
+        .arg(format!("{}/healthz", served.portal_url))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&health.stdout), "ok\n");
+    let ca = std::fs::read(served.data.join("ca.pem")).unwrap();
+    served.stop();
+
+    // a second start reuses everything
+    let again = Served::start(&s, &[], &[]);
+    assert!(
+        !again
+            .lines
+            .iter()
+            .any(|l| l.starts_with("Publish settings for")
+                || l.starts_with("Administrator password")),
+        "{:?}",
+        again.lines
+    );
+    assert_eq!(std::fs::read(again.data.join("ca.pem")).unwrap(), ca);
+    assert_eq!(again.subscription(), sub);
+    let (code, _) = curl(
+        &again,
+        Some(&pem),
+        "GET",
+        &format!("/{sub}/certificates"),
+        None,
+    );
+    assert_eq!(code, 200);
+    again.stop();
+}
+
+#[test]
+fn admin_password_from_the_environment_is_not_written_to_disk() {
+    let s = Sandbox::new();
+    let served = Served::start(
+        &s,
+        &[("AZMC_ADMIN_PASSWORD", "correct horse battery staple")],
+        &[],
+    );
+    assert!(!served.data.join("admin-password").exists());
+    served.stop();
+    let accounts = admin(&s, &["account", "list", "--output", "json"])
+        .ok()
+        .json();
+    assert_eq!(accounts[0]["username"], "admin");
+}
+
+#[test]
+fn admin_commands_work_with_and_without_a_running_server() {
+    let s = Sandbox::new();
+    // no server has ever run here: a clear error, and no database is created
+    admin(&s, &["account", "list"]).fails(1, "no server database here");
+    assert!(!s.path("server/azmc.sqlite3").exists());
+    admin(&s, &["--database-url", "mysql://x", "account", "list"]).fails(1, "sqlite");
+    let typo = s.path("typo.sqlite3");
+    admin(
+        &s,
+        &[
+            "--database-url",
+            &format!("sqlite://{}", typo.display()),
+            "account",
+            "list",
+        ],
+    )
+    .fails(1, "typo.sqlite3");
+    assert!(!typo.exists(), "a mistyped URL never creates a database");
+
+    let served = Served::start(&s, &[], &[]);
+    let sub = served.subscription();
+    s.write("pw", "a long enough password\n");
+    admin(
+        &s,
+        &[
+            "account",
+            "create",
+            "alice",
+            "--email",
+            "alice@example.test",
+            "--password-file",
+            "pw",
+        ],
+    )
+    .ok();
+    admin(&s, &["account", "create", "alice", "--password-file", "pw"]).fails(1, "alice");
+    s.write("short", "short\n");
+    admin(
+        &s,
+        &["account", "create", "bob", "--password-file", "short"],
+    )
+    .fails(1, "at least 12 characters");
+    admin(&s, &["account", "passwd", "alice", "--password-file", "pw"]).ok();
+    let created = admin(
+        &s,
+        &[
+            "subscription",
+            "create",
+            "--name",
+            "Dev",
+            "--admin",
+            "alice",
+            "--output",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    let dev = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["service_admin"], "alice");
+    admin(
+        &s,
+        &["subscription", "create", "--name", "X", "--admin", "nobody"],
+    )
+    .fails(1, "nobody");
+    admin(&s, &["subscription", "add-coadmin", &sub, "alice"]).ok();
+    let shown = admin(&s, &["subscription", "show", &sub, "--output", "json"])
+        .ok()
+        .json();
+    assert_eq!(shown["coadmins"][0], "alice");
+    assert_eq!(shown["certificates"].as_array().unwrap().len(), 1);
+    admin(&s, &["subscription", "remove-coadmin", &sub, "alice"]).ok();
+    let list = admin(&s, &["subscription", "list", "--output", "json"])
+        .ok()
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+
+    // a certificate linked by `admin add-cert` works against the running server
+    let t = s.new_cert("via admin", &["--key", "p256"]);
+    s.write("pfxpw", "x\n");
+    s.run(&[
+        "certstore",
+        "export",
+        &t,
+        "--out",
+        "va.pfx",
+        "--password-file",
+        "pfxpw",
+    ])
+    .ok();
+    s.run(&[
+        "pfx",
+        "to-pem",
+        "va.pfx",
+        "--out",
+        "va.pem",
+        "--password-file",
+        "pfxpw",
+    ])
+    .ok();
+    let linked = admin(
+        &s,
+        &[
+            "subscription",
+            "add-cert",
+            "--subscription",
+            &dev,
+            "via admin.cer",
+        ],
+    )
+    .ok();
+    assert_eq!(linked.stdout.trim(), t);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (code, _) = curl(
+            &served,
+            Some(&s.path("va.pem")),
+            "GET",
+            &format!("/{dev}"),
+            None,
+        );
+        if code == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the running server never accepted the new certificate ({code})"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // disabling the subscription is picked up too
+    admin(&s, &["subscription", "disable", &dev]).ok();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (code, body) = curl(
+            &served,
+            Some(&s.path("va.pem")),
+            "GET",
+            &format!("/{dev}"),
+            None,
+        );
+        if code == 403 {
+            assert!(body.contains("SubscriptionDisabled"), "{body}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the running server never saw the disabled subscription"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    admin(&s, &["subscription", "enable", &dev]).ok();
+    served.stop();
+}
