@@ -430,3 +430,140 @@ fn admin_commands_work_with_and_without_a_running_server() {
     admin(&s, &["subscription", "enable", &dev]).ok();
     served.stop();
 }
+
+/// The Add Management Certificate body as the Python SDK sends it.
+fn add_cert_body(s: &Sandbox, cer: &str) -> String {
+    use base64::Engine;
+    let der = std::fs::read(s.path(cer)).unwrap();
+    format!(
+        "<SubscriptionCertificate xmlns=\"http://schemas.microsoft.com/windowsazure\"><SubscriptionCertificateData>{}</SubscriptionCertificateData></SubscriptionCertificate>",
+        base64::engine::general_purpose::STANDARD.encode(der)
+    )
+}
+
+#[test]
+fn a_killed_server_loses_nothing_it_answered_and_tls12_works() {
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    let sub = served.subscription();
+    let pem = bootstrap_pem(&s, &served);
+    let t = s.new_cert("durable", &["--key", "p256"]);
+    let (code, body) = curl(
+        &served,
+        Some(&pem),
+        "POST",
+        &format!("/{sub}/certificates"),
+        Some(&add_cert_body(&s, "durable.cer")),
+    );
+    assert_eq!(code, 200, "{body}");
+    // SIGKILL right after the answer: no shutdown, no checkpoint
+    let mut served = served;
+    served.child.kill().unwrap();
+    served.child.wait().unwrap();
+    drop(served);
+    let again = Served::start(&s, &[], &[]);
+    let (code, body) = curl(
+        &again,
+        Some(&pem),
+        "GET",
+        &format!("/{sub}/certificates/{t}"),
+        None,
+    );
+    assert_eq!(code, 200, "{body}");
+    // TLS 1.2 clients are served too
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--tls-max",
+            "1.2",
+            "--cacert",
+        ])
+        .arg(again.data.join("ca.pem"))
+        .arg("--cert")
+        .arg(&pem)
+        .args(["-H", "x-ms-version: 2014-10-01"])
+        .arg(format!("{}/{sub}", again.api_url))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    again.stop();
+}
+
+#[test]
+fn serve_on_postgresql_bootstraps_into_the_database() {
+    let base = std::env::var("AZMC_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let host_part = base.rsplit_once('/').map(|(h, _)| h.to_string()).unwrap();
+    let s = Sandbox::new();
+    // unique per run: the pid and the sandbox's random directory name
+    let tag: String = s
+        .home()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let name = format!(
+        "azmc_cli_{}_{}",
+        std::process::id(),
+        tag.to_ascii_lowercase()
+    );
+    let psql = |sql: &str| {
+        let o = Command::new("psql")
+            .args([base.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
+            .output()
+            .expect("psql is required");
+        assert!(
+            o.status.success(),
+            "PostgreSQL is required at {base}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    psql(&format!("CREATE DATABASE {name}"));
+    struct Drop_<'a>(&'a dyn Fn(&str), String);
+    impl Drop for Drop_<'_> {
+        fn drop(&mut self) {
+            (self.0)(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1));
+        }
+    }
+    let _guard = Drop_(&psql, name.clone());
+    let url = format!("{host_part}/{name}");
+    let served = Served::start(&s, &[], &["--database-url", &url]);
+    assert!(
+        !served.data.join("azmc.sqlite3").exists(),
+        "no SQLite file with --database-url"
+    );
+    let sub = served.subscription();
+    let pem = bootstrap_pem(&s, &served);
+    let (code, _) = curl(&served, Some(&pem), "GET", &format!("/{sub}"), None);
+    assert_eq!(code, 200);
+    served.stop();
+    // the admin commands reach the same database
+    let list = s
+        .run(&[
+            "admin",
+            "--database-url",
+            &url,
+            "subscription",
+            "list",
+            "--output",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(list[0]["id"], sub.as_str());
+    // a mistyped database name is refused, nothing is created
+    s.run(&[
+        "admin",
+        "--database-url",
+        &format!("{host_part}/{name}_typo"),
+        "account",
+        "list",
+    ])
+    .fails(1, &format!("{name}_typo"));
+}
