@@ -17,3 +17,4 @@
 
 pub mod asm;
 pub mod publishsettings;
+mod xmlcommon;

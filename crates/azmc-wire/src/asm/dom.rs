@@ -2,13 +2,13 @@
 //! processing at all (the approach of `publishsettings::parse`).
 
 use super::{MAX_DEPTH, MAX_ELEMENTS, MAX_REQUEST_BODY, XmlError};
+use crate::xmlcommon::{
+    UTF8_BOM, escape_message, is_xml_char, is_xml_name, resolve_reference, shorten,
+};
 use quick_xml::XmlVersion;
-use quick_xml::escape::EscapeError;
 use quick_xml::events::attributes::Attribute;
-use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Error as QxError, Reader};
-
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Bounds for [`parse_document_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,7 +295,7 @@ impl<'a> Builder<'a> {
                     None => return Err(self.outside_root()),
                 },
                 Event::GeneralRef(r) => {
-                    let c = resolve_reference(&r)?;
+                    let c = resolve_reference(&r).map_err(malformed)?;
                     match self.stack.last_mut() {
                         Some(top) => top.text.push(c),
                         None => return Err(self.outside_root()),
@@ -426,41 +426,6 @@ fn attr_value(attr: &Attribute<'_>, element: &str) -> Result<String, XmlError> {
     Ok(v.into_owned())
 }
 
-fn escape_message(e: &EscapeError) -> String {
-    match e {
-        EscapeError::UnrecognizedEntity(_, name) => {
-            format!("unknown entity reference &{};", shorten(name))
-        }
-        EscapeError::UnterminatedEntity(_) => "an '&' that starts no reference".to_owned(),
-        EscapeError::InvalidCharRef(err) => format!("invalid character reference ({err})"),
-        other => other.to_string(),
-    }
-}
-
-/// A reference in text: a character reference or one of the five predefined entities.
-fn resolve_reference(r: &BytesRef<'_>) -> Result<char, XmlError> {
-    if r.is_char_ref() {
-        return match r.resolve_char_ref() {
-            Ok(Some(c)) if is_xml_char(c) => Ok(c),
-            _ => Err(malformed(format!(
-                "invalid character reference &{};",
-                shorten(r)
-            ))),
-        };
-    }
-    match &**r {
-        "lt" => Ok('<'),
-        "gt" => Ok('>'),
-        "amp" => Ok('&'),
-        "apos" => Ok('\''),
-        "quot" => Ok('"'),
-        other => Err(malformed(format!(
-            "unknown entity reference &{};",
-            shorten(other)
-        ))),
-    }
-}
-
 fn reader_error(e: &QxError, at: u64) -> XmlError {
     let cause = match e {
         QxError::IllFormed(quick_xml::errors::IllFormedError::UnclosedReference) => {
@@ -470,34 +435,4 @@ fn reader_error(e: &QxError, at: u64) -> XmlError {
         other => other.to_string(),
     };
     malformed(format!("{cause} at byte {at}"))
-}
-
-/// XML 1.0 `Char`: no control characters but tab, LF and CR; no U+FFFE, U+FFFF.
-pub(crate) fn is_xml_char(c: char) -> bool {
-    (c >= ' ' || matches!(c, '\t' | '\n' | '\r')) && c != '\u{FFFE}' && c != '\u{FFFF}'
-}
-
-/// XML's `Name` production, simplified: every non-ASCII character is allowed (quick-xml
-/// does not check names at all).
-fn is_xml_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    let start_ok = |c: char| c.is_ascii_alphabetic() || c == '_' || c == ':' || !c.is_ascii();
-    match chars.next() {
-        Some(c) if start_ok(c) => {
-            chars.all(|c| start_ok(c) || c.is_ascii_digit() || c == '-' || c == '.')
-        }
-        _ => false,
-    }
-}
-
-/// Names in messages come from untrusted input: keep them short.
-pub(crate) fn shorten(s: &str) -> String {
-    const MAX: usize = 40;
-    if s.chars().count() <= MAX {
-        s.to_owned()
-    } else {
-        let mut out: String = s.chars().take(MAX).collect();
-        out.push('…');
-        out
-    }
 }

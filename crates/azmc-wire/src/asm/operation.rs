@@ -1,8 +1,9 @@
 //! Errors (§3) and asynchronous operation status (§2).
 
-use super::dom::{Element, Limits, expect_root, parse_document_with, shorten};
+use super::dom::{Element, Limits, expect_root, parse_document_with};
 use super::values::{format_operation_id, normalize_operation_id};
 use super::{XmlError, XmlWriter};
+use crate::xmlcommon::shorten;
 use std::fmt;
 use std::str::FromStr;
 

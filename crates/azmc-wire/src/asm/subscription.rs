@@ -1,9 +1,10 @@
 //! Get Subscription (§4.1) and List Subscription Operations (§4.2).
 
-use super::dom::{Element, Limits, expect_root, parse_document_with, shorten};
+use super::dom::{Element, Limits, expect_root, parse_document_with};
 use super::operation::OperationStatusXml;
 use super::values::{format_operation_id, normalize_operation_id};
 use super::{NS_SERVICE_MANAGEMENT_DATACONTRACT, XmlError, XmlWriter};
+use crate::xmlcommon::shorten;
 
 /// `GET /{s}` → `<Subscription>`.
 ///

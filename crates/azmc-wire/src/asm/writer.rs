@@ -1,7 +1,7 @@
 //! A minimal writer for compact response XML in the live service's style.
 
-use super::dom::is_xml_char;
 use super::{NS_WINDOWS_AZURE, NS_XSI};
+use crate::xmlcommon::is_xml_char;
 use std::borrow::Cow;
 
 /// Escape text for element content or a double- or single-quoted attribute value: `&`, `<`,

@@ -4,15 +4,15 @@ use super::{
     MAX_DEPTH, MAX_PUBLISH_SETTINGS_SIZE, PublishProfile, PublishSettings, PublishSettingsError,
     SubscriptionEntry,
 };
+use crate::xmlcommon::{
+    UTF8_BOM, escape_message, is_xml_char, is_xml_name, resolve_reference, shorten,
+};
 use quick_xml::XmlVersion;
-use quick_xml::escape::EscapeError;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Error as XmlError, Reader};
 
 type Result<T, E = PublishSettingsError> = std::result::Result<T, E>;
-
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The elements we read; everything else is skipped (with its subtree).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,41 +344,10 @@ fn value(attr: &Attribute<'_>, e: &BytesStart<'_>) -> Result<String> {
     Ok(v.into_owned())
 }
 
-/// XML 1.0 `Char`: no control characters but tab, LF and CR; no U+FFFE, U+FFFF.
-fn is_xml_char(c: char) -> bool {
-    (c >= ' ' || matches!(c, '\t' | '\n' | '\r')) && c != '\u{FFFE}' && c != '\u{FFFF}'
-}
-
-fn escape_message(e: &EscapeError) -> String {
-    match e {
-        EscapeError::UnrecognizedEntity(_, name) => {
-            format!("unknown entity reference &{};", shorten(name))
-        }
-        EscapeError::UnterminatedEntity(_) => "an '&' that starts no reference".to_owned(),
-        EscapeError::InvalidCharRef(err) => format!("invalid character reference ({err})"),
-        other => other.to_string(),
-    }
-}
-
 /// A reference in text content (quick-xml reports them separately): only character
 /// references and the five predefined entities exist.
 fn check_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<()> {
-    if r.is_char_ref() {
-        return match r.resolve_char_ref() {
-            Ok(Some(c)) if is_xml_char(c) => Ok(()),
-            _ => Err(not_xml(format!(
-                "invalid character reference &{};",
-                shorten(r)
-            ))),
-        };
-    }
-    match &**r {
-        "lt" | "gt" | "amp" | "apos" | "quot" => Ok(()),
-        other => Err(not_xml(format!(
-            "unknown entity reference &{};",
-            shorten(other)
-        ))),
-    }
+    resolve_reference(r).map(|_| ()).map_err(not_xml)
 }
 
 fn attr_error(
@@ -393,29 +362,4 @@ fn attr_error(
 
 fn xml_error(e: &XmlError, at: u64) -> PublishSettingsError {
     not_xml(format!("{e} at byte {at}"))
-}
-
-/// XML's `Name` production, simplified: every non-ASCII character is allowed (quick-xml
-/// does not check names at all).
-fn is_xml_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    let start_ok = |c: char| c.is_ascii_alphabetic() || c == '_' || c == ':' || !c.is_ascii();
-    match chars.next() {
-        Some(c) if start_ok(c) => {
-            chars.all(|c| start_ok(c) || c.is_ascii_digit() || c == '-' || c == '.')
-        }
-        _ => false,
-    }
-}
-
-/// Names in messages come from untrusted input: keep them short.
-fn shorten(s: &str) -> String {
-    const MAX: usize = 40;
-    if s.chars().count() <= MAX {
-        s.to_owned()
-    } else {
-        let mut out: String = s.chars().take(MAX).collect();
-        out.push('…');
-        out
-    }
 }
