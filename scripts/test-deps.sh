@@ -4,7 +4,7 @@
 #                      (load_pkcs12, which the SDK's publish settings helper needs, left in 23.3)
 #   .test-deps/azcli   Node: the classic xplat CLI azure-cli 0.10.20 (with the overrides that let
 #                      it run on Node 20; see shared/real-clients.md)
-#   .test-deps/node    Node: the ASM SDK packages (azure-asm-mgmt, azure-common)
+#   .test-deps/node    Node: the ASM SDK packages (azure-asm-mgmt, -storage, -compute, -sql, -website, azure-common)
 # Idempotent: a finished install leaves a stamp and is not repeated.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,16 +39,17 @@ JSON
   NODE_NO_WARNINGS=1 "$deps/azcli/node_modules/.bin/azure" --version >/dev/null
   touch "$az_stamp"
 fi
-node_stamp="$deps/node/.azmc-ok-1"
+node_stamp="$deps/node/.azmc-ok-2"
 if [ ! -f "$node_stamp" ]; then
   rm -rf "$deps/node"
   mkdir -p "$deps/node"
   cat > "$deps/node/package.json" <<'JSON'
 {"name":"azmc-test-node-sdk","private":true,
- "dependencies":{"azure-asm-mgmt":"0.10.2","azure-common":"0.9.27"}}
+ "dependencies":{"azure-asm-mgmt":"0.10.2","azure-asm-storage":"0.12.1","azure-asm-compute":"0.18.0",
+   "azure-asm-sql":"0.10.3","azure-asm-website":"0.10.7","azure-common":"0.9.27"}}
 JSON
   (cd "$deps/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
-  (cd "$deps/node" && node -e 'require("azure-asm-mgmt"); require("azure-common")')
+  (cd "$deps/node" && node -e 'for (const m of ["azure-asm-mgmt","azure-asm-storage","azure-asm-compute","azure-asm-sql","azure-asm-website","azure-common"]) require(m)')
   touch "$node_stamp"
 fi
 echo "test-deps: ready in $deps"
