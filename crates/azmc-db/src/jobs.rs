@@ -99,6 +99,44 @@ impl Db {
         Ok(())
     }
 
+    /// Queues a job for an operation that already exists (the server records every
+    /// mutating request as an operation before its handler decides to answer 202).
+    /// `NotFound` if the operation does not exist; `Conflict` if it already has a job.
+    pub async fn enqueue_job(&self, new_job: &NewJob) -> Result<(), DbError> {
+        let id = operation_key(&new_job.operation_id).ok_or_else(|| DbError::NotFound {
+            what: "operation",
+            id: new_job.operation_id.clone(),
+        })?;
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let found: Option<(String,)> =
+                sqlx::query_as("SELECT subscription_id FROM operations WHERE id = $1")
+                    .bind(&id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((subscription_id,)) = found else {
+                return Err(DbError::NotFound {
+                    what: "operation",
+                    id: new_job.operation_id.clone(),
+                });
+            };
+            sqlx::query(
+                "INSERT INTO jobs (operation_id, subscription_id, kind, payload, state, \
+                 attempts, run_after) VALUES ($1, $2, $3, $4, 'queued', 0, $5)",
+            )
+            .bind(&id)
+            .bind(&subscription_id)
+            .bind(&new_job.kind)
+            .bind(&new_job.payload)
+            .bind(micros(new_job.run_after))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| crate::error::conflict_on_unique(e, "job", &id))?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Claims the oldest runnable job for `worker`: one that is queued with
     /// `run_after <= now`, or running with an expired lease. The claim counts an attempt
     /// and sets the lease to `now + lease`. `None` when nothing is runnable (or, rarely,

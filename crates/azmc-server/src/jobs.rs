@@ -48,6 +48,16 @@ impl JobRegistry {
     pub fn register(&mut self, kind: &str, handler: Arc<dyn JobHandler>) {
         self.handlers.insert(kind.to_string(), handler);
     }
+
+    /// Add every kind of `other` (replacing same-named ones).
+    pub fn extend(&mut self, other: JobRegistry) {
+        self.handlers.extend(other.handlers);
+    }
+}
+
+/// The job kinds of the API itself (the resource handlers register theirs here).
+pub fn builtin() -> JobRegistry {
+    JobRegistry::default()
 }
 
 /// How long an InProgress operation without a job may stay so before the sweep fails it.

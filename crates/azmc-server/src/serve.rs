@@ -52,7 +52,7 @@ pub struct StartOptions {
     /// Password for the administrator created on first start (`AZMC_ADMIN_PASSWORD`);
     /// generated and written to `DATA_DIR/admin-password` when absent.
     pub admin_password: Option<String>,
-    /// Job kinds this node runs.
+    /// Job kinds this node runs in addition to the built-in ones (tests add their own).
     pub jobs: JobRegistry,
 }
 
@@ -171,9 +171,11 @@ pub async fn start(
         rx.clone(),
     )));
     tasks.push(tokio::spawn(refresh_auth(state.clone(), rx.clone())));
+    let mut registry = crate::jobs::builtin();
+    registry.extend(options.jobs);
     let runner = JobRunner {
         state: state.clone(),
-        registry: options.jobs,
+        registry,
         worker: format!("{}-{}", std::process::id(), api_addr),
     };
     tasks.push(tokio::spawn(runner.run(rx)));

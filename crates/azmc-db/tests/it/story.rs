@@ -48,7 +48,48 @@ pub async fn story(db: &Db) {
     certificates(db).await;
     operations(db).await;
     jobs(db).await;
+    enqueued_jobs(db).await;
     server_ca(db).await;
+}
+
+/// A job added to an operation that the request already recorded.
+async fn enqueued_jobs(db: &Db) {
+    let (op, job) = job_for(300, 50_000);
+    db.insert_operation(&op).await.unwrap();
+    db.enqueue_job(&job).await.unwrap();
+    is_conflict(db.enqueue_job(&job).await, "job");
+    let (_, mut orphan) = job_for(301, 50_000);
+    orphan.operation_id = format!("{:032x}", 0xdead_u32);
+    is_not_found(db.enqueue_job(&orphan).await, "operation");
+    // the job runs like any other and completes its operation
+    let claimed = loop {
+        let j = db
+            .claim_job("w-enq", at(50_000), Duration::from_secs(30))
+            .await
+            .unwrap()
+            .expect("a runnable job");
+        if j.operation_id == op.id {
+            break j;
+        }
+        db.finish_job(
+            j.id,
+            "w-enq",
+            &azmc_db::OperationOutcome::succeeded(200),
+            at(50_000),
+        )
+        .await
+        .unwrap();
+    };
+    db.finish_job(
+        claimed.id,
+        "w-enq",
+        &azmc_db::OperationOutcome::succeeded(202),
+        at(50_001),
+    )
+    .await
+    .unwrap();
+    let done = db.get_operation(S1, &op.id).await.unwrap();
+    assert_eq!(done.status, azmc_db::OperationStatus::Succeeded);
 }
 
 async fn accounts(db: &Db) {
