@@ -65,7 +65,26 @@ pub struct ServerConfig {
     pub job_lease: Duration,
     /// Attempts before a job is given up and its operation marked Failed.
     pub job_max_attempts: u32,
+    /// Regions offered by List Locations and accepted in create requests.
+    pub locations: Vec<String>,
+    /// DNS suffix of the endpoints the server reports for resources (storage accounts get
+    /// `https://NAME.blob.SUFFIX/`, SQL servers `NAME.database.SUFFIX`, sites
+    /// `NAME.azurewebsites.SUFFIX`). Nothing resolves them: they are names, not services.
+    pub dns_suffix: String,
+    /// How long asynchronous operations stay InProgress before their work runs (0 by
+    /// default; tests set it to observe InProgress).
+    pub async_delay: Duration,
 }
+
+/// The regions offered by default.
+pub const DEFAULT_LOCATIONS: &[&str] = &[
+    "West US",
+    "East US",
+    "North Europe",
+    "West Europe",
+    "East Asia",
+    "Southeast Asia",
+];
 
 impl ServerConfig {
     /// Defaults for a data directory.
@@ -86,6 +105,9 @@ impl ServerConfig {
             job_poll_interval: Duration::from_millis(200),
             job_lease: Duration::from_secs(30),
             job_max_attempts: 3,
+            locations: DEFAULT_LOCATIONS.iter().map(|s| s.to_string()).collect(),
+            dns_suffix: "azmc.localhost".into(),
+            async_delay: Duration::ZERO,
         }
     }
 

@@ -45,6 +45,16 @@ pub struct ServeArgs {
     /// Burst of writes per subscription.
     #[arg(long, default_value_t = ThrottleConfig::default().write_burst)]
     throttle_write_burst: u32,
+    /// A region offered by List Locations (repeatable; replaces the default list of West US,
+    /// East US, North Europe, West Europe, East Asia and Southeast Asia).
+    #[arg(long = "location", env = "AZMC_LOCATIONS", value_delimiter = ',')]
+    locations: Vec<String>,
+    /// DNS suffix of the endpoints reported for resources (e.g. https://NAME.blob.SUFFIX/).
+    #[arg(long, env = "AZMC_DNS_SUFFIX", default_value = "azmc.localhost")]
+    dns_suffix: String,
+    /// Milliseconds asynchronous operations stay InProgress before their work runs.
+    #[arg(long, env = "AZMC_ASYNC_DELAY_MS", default_value_t = 0)]
+    async_delay_ms: u64,
     /// Log filter (error, warn, info, debug, or a tracing filter such as azmc_server=debug).
     #[arg(long, env = "AZMC_LOG", default_value = "info")]
     log: String,
@@ -63,6 +73,11 @@ pub fn run(a: ServeArgs) -> Result<()> {
         write_per_second: a.throttle_write_rate,
         write_burst: a.throttle_write_burst,
     };
+    if !a.locations.is_empty() {
+        config.locations = a.locations.clone();
+    }
+    config.dns_suffix = a.dns_suffix.clone();
+    config.async_delay = std::time::Duration::from_millis(a.async_delay_ms);
     let admin_password = std::env::var("AZMC_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
