@@ -10,6 +10,16 @@ pub enum Limit {
     /// Distinct management certificates across all subscriptions one user administers as
     /// service administrator.
     CertificatesPerServiceAdmin,
+    /// Cloud services of one subscription (`max_hosted_services`).
+    HostedServices,
+    /// Cores of the deployments of one subscription (`max_core_count`).
+    Cores,
+    /// SQL Database servers of one subscription.
+    SqlServers,
+    /// Firewall rules of one SQL Database server.
+    FirewallRules,
+    /// Storage accounts of one subscription (`max_storage_accounts`).
+    StorageAccounts,
 }
 
 impl fmt::Display for Limit {
@@ -19,6 +29,11 @@ impl fmt::Display for Limit {
             Limit::CertificatesPerServiceAdmin => {
                 "management certificates per service administrator"
             }
+            Limit::HostedServices => "cloud services per subscription",
+            Limit::Cores => "cores per subscription",
+            Limit::SqlServers => "SQL servers per subscription",
+            Limit::FirewallRules => "firewall rules per SQL server",
+            Limit::StorageAccounts => "storage accounts per subscription",
         })
     }
 }

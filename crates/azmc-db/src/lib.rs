@@ -36,6 +36,16 @@
 //!   status, HTTP status, error, start/completion) and `jobs` (one per asynchronous
 //!   operation: kind, JSON payload, state, attempts, lease)
 //! * `server_ca` (a single row: certificate PEM, PKCS#8 key)
+//! * `hosted_services` (cloud services: name unique across subscriptions by `name_key`,
+//!   label, location or affinity group, extended properties as JSON, status),
+//!   `service_certificates` (per service: DER, the private key sealed by the server, an
+//!   Adding/Ready/Deleting status for the asynchronous add and delete), `deployments` (one
+//!   per slot: package URL, base64 configuration, roles and cores) and `sealing_key` (a
+//!   single row: the AES-256 key the server seals private keys with)
+//! * `affinity_groups` (per subscription, name folded in `name_key`, label, location) and
+//!   `storage_accounts` (name unique across subscriptions by `name_key`, location and
+//!   optional affinity group, account type, extended properties as JSON, the two access
+//!   keys, a Creating/Created status)
 //!
 //! Times are BIGINT unix microseconds (UTC), bytes BLOB/BYTEA, enumerations TEXT with a
 //! CHECK. Case-insensitive keys are stored folded next to the value as given, so both
@@ -62,19 +72,29 @@
 //! network.
 
 mod accounts;
+mod affinity_groups;
 mod certificates;
 mod convert;
 mod db;
+mod deployments;
 mod error;
+mod hosted_services;
 mod jobs;
 mod migrations;
 mod model;
 mod operations;
 mod server_ca;
+mod service_certificates;
+mod sql_servers;
+mod storage_accounts;
 mod subscriptions;
+mod websites;
 
+pub use affinity_groups::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
 pub use db::{CreateMode, Db};
+pub use deployments::{Deployment, DeploymentChange, NewConfiguration, NewDeployment, slot_name};
 pub use error::{DbError, Limit};
+pub use hosted_services::{HostedService, HostedServiceUpdate, NewHostedService};
 pub use jobs::GIVE_UP_MESSAGE;
 pub use model::{
     Account, Caller, CertificateRecord, Job, Limits, Link, LinkedCertificate, NewJob, NewOperation,
@@ -82,3 +102,9 @@ pub use model::{
     ParseEnumError, Quotas, Role, Subscription, SubscriptionStatus, Usage,
 };
 pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use service_certificates::ServiceCertificate;
+pub use sql_servers::{FirewallRule, NewSqlServer, SqlServer};
+pub use storage_accounts::{
+    NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType,
+};
+pub use websites::{NewWebsite, Website, WebsiteUpdate};

@@ -10,19 +10,59 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 /// (version, description, file name, SQL).
 type Embedded = (i64, &'static str, &'static str, &'static str);
 
-pub(crate) const SQLITE: &[Embedded] = &[(
-    1,
-    "init",
-    "0001_init.sql",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+pub(crate) const SQLITE: &[Embedded] = &[
+    (
+        1,
+        "init",
+        "0001_init.sql",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "affinity_storage",
+        "0002_affinity_storage.sql",
+        include_str!("../migrations/sqlite/0002_affinity_storage.sql"),
+    ),
+    (
+        3,
+        "cloud_services",
+        "0003_cloud_services.sql",
+        include_str!("../migrations/sqlite/0003_cloud_services.sql"),
+    ),
+    (
+        4,
+        "sql_websites",
+        "0004_sql_websites.sql",
+        include_str!("../migrations/sqlite/0004_sql_websites.sql"),
+    ),
+];
 
-pub(crate) const POSTGRES: &[Embedded] = &[(
-    1,
-    "init",
-    "0001_init.sql",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+pub(crate) const POSTGRES: &[Embedded] = &[
+    (
+        1,
+        "init",
+        "0001_init.sql",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "affinity_storage",
+        "0002_affinity_storage.sql",
+        include_str!("../migrations/postgres/0002_affinity_storage.sql"),
+    ),
+    (
+        3,
+        "cloud_services",
+        "0003_cloud_services.sql",
+        include_str!("../migrations/postgres/0003_cloud_services.sql"),
+    ),
+    (
+        4,
+        "sql_websites",
+        "0004_sql_websites.sql",
+        include_str!("../migrations/postgres/0004_sql_websites.sql"),
+    ),
+];
 
 /// A migrator for one backend's list (built without sqlx's `macros` feature, which would
 /// compile sqlx and its drivers a second time).

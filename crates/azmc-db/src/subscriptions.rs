@@ -309,6 +309,13 @@ impl Db {
         if exists.is_none() {
             return Err(DbError::not_found("subscription", subscription_id));
         }
-        Ok(Usage::default())
+        let (hosted_services, cores) = self.compute_usage(subscription_id).await?;
+        let storage_accounts = self.storage_usage(subscription_id).await?;
+        Ok(Usage {
+            hosted_services,
+            cores,
+            storage_accounts,
+            ..Usage::default()
+        })
     }
 }

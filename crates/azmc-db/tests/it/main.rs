@@ -3,8 +3,11 @@
 //! durability and connection tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod affinity_storage;
+mod cloud_services;
 mod concurrency;
 mod connect;
+mod sql_web;
 mod story;
 mod support;
 
@@ -59,5 +62,43 @@ async fn postgres_concurrent_links_respect_the_limit() {
     let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
     concurrency::racing_links(&db).await;
     concurrency::racing_claims(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_cloud_services() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    cloud_services::story(&db).await;
+    cloud_services::deployments(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_cloud_services() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    cloud_services::story(&db).await;
+    cloud_services::deployments(&db).await;
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_affinity_groups_and_storage_accounts() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    affinity_storage::affinity_groups(&db).await;
+    affinity_storage::storage_accounts(&db).await;
+    affinity_storage::racing_creates(&db).await;
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_affinity_groups_and_storage_accounts() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    affinity_storage::affinity_groups(&db).await;
+    affinity_storage::storage_accounts(&db).await;
+    affinity_storage::racing_creates(&db).await;
     db.close().await;
 }

@@ -1,0 +1,475 @@
+//! Deployments of cloud services: one per slot (`Production`, `Staging`), names unique
+//! within their service. Cores (one per role instance) count against the subscription's
+//! `max_core_count`, checked in the transaction of the insert.
+
+use time::OffsetDateTime;
+
+use crate::convert::{from_micros, micros, sub_key};
+use crate::db::{Db, with_pool};
+use crate::error::{DbError, Limit};
+use crate::hosted_services::{props_from_json, props_to_json, service_key};
+
+/// A deployment as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// The cloud service's name as stored.
+    pub service_name: String,
+    /// `Production` or `Staging`.
+    pub slot: String,
+    pub name: String,
+    /// 32 lower-case hex digits.
+    pub private_id: String,
+    /// Decoded label text.
+    pub label: String,
+    pub package_url: String,
+    /// Base64 of the service configuration, as given.
+    pub configuration: String,
+    /// `Deploying`, `Running`, `Suspended`, `Deleting`, ...
+    pub status: String,
+    /// (role name, instance count), in configuration order.
+    pub roles: Vec<(String, u32)>,
+    pub cores: i64,
+    pub extended_properties: Vec<(String, String)>,
+    pub created_at: OffsetDateTime,
+    pub modified_at: OffsetDateTime,
+}
+
+/// What Create Deployment stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDeployment<'a> {
+    pub subscription_id: &'a str,
+    pub service: &'a str,
+    /// `Production` or `Staging`.
+    pub slot: &'a str,
+    pub name: &'a str,
+    pub private_id: &'a str,
+    pub label: &'a str,
+    pub package_url: &'a str,
+    pub configuration: &'a str,
+    /// The status it is created in (e.g. `Deploying`).
+    pub status: &'a str,
+    pub roles: &'a [(String, u32)],
+    pub cores: i64,
+    pub extended_properties: &'a [(String, String)],
+}
+
+macro_rules! select_deployment {
+    () => {
+        "SELECT h.name, d.slot, d.name, d.private_id, d.label, d.package_url, d.configuration, \
+         d.status, d.roles, d.cores, d.extended_properties, d.created_at, d.modified_at \
+         FROM deployments d JOIN hosted_services h ON h.name_key = d.service_key \
+         WHERE h.subscription_id = $1 AND h.name_key = $2 "
+    };
+}
+
+type DeploymentRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    i64,
+);
+
+fn deployment(row: DeploymentRow) -> Result<Deployment, DbError> {
+    let (service_name, slot, name, private_id, label, package_url, configuration, status, roles) = (
+        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+    );
+    Ok(Deployment {
+        service_name,
+        slot,
+        name,
+        private_id,
+        label,
+        package_url,
+        configuration,
+        status,
+        roles: serde_json::from_str(&roles)
+            .map_err(|e| DbError::Corrupt(format!("deployment roles {roles:?}: {e}")))?,
+        cores: row.9,
+        extended_properties: props_from_json(&row.10)?,
+        created_at: from_micros(row.11)?,
+        modified_at: from_micros(row.12)?,
+    })
+}
+
+/// (base64 configuration, its roles with their instance counts, their cores).
+pub type NewConfiguration = (String, Vec<(String, u32)>, i64);
+
+/// What Change Configuration / Upgrade change: `None` keeps the stored value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeploymentChange {
+    pub package_url: Option<String>,
+    /// Decoded label text.
+    pub label: Option<String>,
+    pub configuration: Option<NewConfiguration>,
+}
+
+/// A slot name as stored (`Production` / `Staging`), from any case.
+pub fn slot_name(slot: &str) -> Option<&'static str> {
+    if slot.eq_ignore_ascii_case("production") {
+        Some("Production")
+    } else if slot.eq_ignore_ascii_case("staging") {
+        Some("Staging")
+    } else {
+        None
+    }
+}
+
+impl Db {
+    /// Creates a deployment, in one transaction:
+    ///
+    /// * [`DbError::NotFound`] ("hosted service") if the service does not exist;
+    /// * [`DbError::Conflict`] ("deployment slot") if the slot is occupied;
+    /// * [`DbError::Conflict`] ("deployment") if the service has a deployment of that name;
+    /// * [`DbError::LimitExceeded`] ([`Limit::Cores`]) if the subscription's deployments
+    ///   would use more than `max_core_count` cores;
+    /// * [`DbError::BadRequest`] for a slot other than Production/Staging.
+    pub async fn create_deployment(
+        &self,
+        new: &NewDeployment<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Deployment, DbError> {
+        let slot = slot_name(new.slot)
+            .ok_or_else(|| DbError::BadRequest(format!("slot {:?}", new.slot)))?;
+        let sub = sub_key(new.subscription_id);
+        let key = service_key(new.service);
+        let roles = serde_json::to_string(new.roles).unwrap_or_else(|_| "[]".into());
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let lock = match d {
+                crate::db::Dialect::Sqlite => {
+                    "SELECT max_core_count FROM subscriptions WHERE id = $1"
+                }
+                crate::db::Dialect::Postgres => {
+                    "SELECT max_core_count FROM subscriptions WHERE id = $1 FOR UPDATE"
+                }
+            };
+            let max: Option<(i64,)> = sqlx::query_as(lock)
+                .bind(&sub)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((max_cores,)) = max else {
+                return Err(DbError::not_found("hosted service", new.service));
+            };
+            let found: Option<(String,)> = sqlx::query_as(
+                "SELECT name FROM hosted_services WHERE subscription_id = $1 AND name_key = $2",
+            )
+            .bind(&sub)
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if found.is_none() {
+                return Err(DbError::not_found("hosted service", new.service));
+            }
+            let taken: Option<(String,)> =
+                sqlx::query_as("SELECT name FROM deployments WHERE service_key = $1 AND slot = $2")
+                    .bind(&key)
+                    .bind(slot)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(DbError::conflict("deployment slot", slot));
+            }
+            let same: Option<(String,)> = sqlx::query_as(
+                "SELECT name FROM deployments WHERE service_key = $1 AND name_key = $2",
+            )
+            .bind(&key)
+            .bind(new.name.to_lowercase())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if same.is_some() {
+                return Err(DbError::conflict("deployment", new.name));
+            }
+            let (used,): (i64,) = sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(d.cores), 0) AS BIGINT) FROM deployments d \
+                 JOIN hosted_services h ON h.name_key = d.service_key WHERE h.subscription_id = $1",
+            )
+            .bind(&sub)
+            .fetch_one(&mut *tx)
+            .await?;
+            if used + new.cores > max_cores {
+                return Err(DbError::LimitExceeded {
+                    limit: Limit::Cores,
+                    max: u32::try_from(max_cores.max(0)).unwrap_or(u32::MAX),
+                });
+            }
+            sqlx::query(
+                "INSERT INTO deployments (service_key, slot, name, name_key, private_id, label, \
+                 package_url, configuration, status, roles, cores, extended_properties, \
+                 created_at, modified_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+            )
+            .bind(&key)
+            .bind(slot)
+            .bind(new.name)
+            .bind(new.name.to_lowercase())
+            .bind(new.private_id)
+            .bind(new.label)
+            .bind(new.package_url)
+            .bind(new.configuration)
+            .bind(new.status)
+            .bind(&roles)
+            .bind(new.cores)
+            .bind(props_to_json(new.extended_properties))
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| crate::error::conflict_on_unique(e, "deployment", new.name))?;
+            tx.commit().await?;
+        });
+        self.get_deployment_by_slot(new.subscription_id, new.service, slot)
+            .await
+    }
+
+    /// The deployment in `slot` (any case). [`DbError::NotFound`] ("hosted service" or
+    /// "deployment").
+    pub async fn get_deployment_by_slot(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        slot: &str,
+    ) -> Result<Deployment, DbError> {
+        self.get_hosted_service(subscription_id, service).await?;
+        let slot = slot_name(slot).ok_or_else(|| DbError::not_found("deployment", slot))?;
+        let row: Option<DeploymentRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_deployment!(),
+            "AND d.slot = $3"
+        ))
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .bind(slot)
+        .fetch_optional(p)
+        .await)?;
+        deployment(row.ok_or_else(|| DbError::not_found("deployment", slot))?)
+    }
+
+    /// The deployment named `name` (any case). [`DbError::NotFound`] ("hosted service" or
+    /// "deployment").
+    pub async fn get_deployment_by_name(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        name: &str,
+    ) -> Result<Deployment, DbError> {
+        self.get_hosted_service(subscription_id, service).await?;
+        let row: Option<DeploymentRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_deployment!(),
+            "AND d.name_key = $3"
+        ))
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .bind(name.to_lowercase())
+        .fetch_optional(p)
+        .await)?;
+        deployment(row.ok_or_else(|| DbError::not_found("deployment", name))?)
+    }
+
+    /// The deployments of a service (Production first). Empty for an unknown service.
+    pub async fn list_deployments(
+        &self,
+        subscription_id: &str,
+        service: &str,
+    ) -> Result<Vec<Deployment>, DbError> {
+        let rows: Vec<DeploymentRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_deployment!(),
+            "ORDER BY d.slot"
+        ))
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter().map(deployment).collect()
+    }
+
+    /// Sets the status of the deployment `name`. [`DbError::NotFound`] ("deployment").
+    pub async fn set_deployment_status(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        name: &str,
+        status: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "UPDATE deployments SET status = $4, modified_at = $5 \
+             WHERE service_key = $2 AND name_key = $3 AND EXISTS \
+             (SELECT 1 FROM hosted_services h WHERE h.name_key = $2 AND h.subscription_id = $1)"
+        )
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .bind(name.to_lowercase())
+        .bind(status)
+        .bind(micros(now))
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(DbError::not_found("deployment", name));
+        }
+        Ok(())
+    }
+
+    /// Changes a deployment's package, label and/or configuration (with its roles and
+    /// cores), in one transaction. [`DbError::NotFound`] ("deployment");
+    /// [`DbError::LimitExceeded`] ([`Limit::Cores`]) if the new cores would exceed the
+    /// subscription's `max_core_count`.
+    pub async fn change_deployment(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        name: &str,
+        change: &DeploymentChange,
+        now: OffsetDateTime,
+    ) -> Result<Deployment, DbError> {
+        let sub = sub_key(subscription_id);
+        let key = service_key(service);
+        let name_key = name.to_lowercase();
+        let roles = change
+            .configuration
+            .as_ref()
+            .map(|(_, r, _)| serde_json::to_string(r).unwrap_or_else(|_| "[]".into()));
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let lock = match d {
+                crate::db::Dialect::Sqlite => {
+                    "SELECT max_core_count FROM subscriptions WHERE id = $1"
+                }
+                crate::db::Dialect::Postgres => {
+                    "SELECT max_core_count FROM subscriptions WHERE id = $1 FOR UPDATE"
+                }
+            };
+            let max: Option<(i64,)> = sqlx::query_as(lock)
+                .bind(&sub)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let current: Option<(i64,)> = sqlx::query_as(
+                "SELECT d.cores FROM deployments d JOIN hosted_services h ON h.name_key = d.service_key                  WHERE h.subscription_id = $1 AND d.service_key = $2 AND d.name_key = $3",
+            )
+            .bind(&sub)
+            .bind(&key)
+            .bind(&name_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (Some((max_cores,)), Some((old_cores,))) = (max, current) else {
+                return Err(DbError::not_found("deployment", name));
+            };
+            if let Some((_, _, cores)) = &change.configuration {
+                let (used,): (i64,) = sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(d.cores), 0) AS BIGINT) FROM deployments d                      JOIN hosted_services h ON h.name_key = d.service_key WHERE h.subscription_id = $1",
+                )
+                .bind(&sub)
+                .fetch_one(&mut *tx)
+                .await?;
+                if used - old_cores + cores > max_cores {
+                    return Err(DbError::LimitExceeded {
+                        limit: Limit::Cores,
+                        max: u32::try_from(max_cores.max(0)).unwrap_or(u32::MAX),
+                    });
+                }
+            }
+            sqlx::query(
+                "UPDATE deployments SET package_url = COALESCE($4, package_url),                  label = COALESCE($5, label), configuration = COALESCE($6, configuration),                  roles = COALESCE($7, roles), cores = COALESCE($8, cores), modified_at = $9                  WHERE service_key = $2 AND name_key = $3 AND EXISTS                  (SELECT 1 FROM hosted_services h WHERE h.name_key = $2 AND h.subscription_id = $1)",
+            )
+            .bind(&sub)
+            .bind(&key)
+            .bind(&name_key)
+            .bind(&change.package_url)
+            .bind(&change.label)
+            .bind(change.configuration.as_ref().map(|(c, _, _)| c.clone()))
+            .bind(&roles)
+            .bind(change.configuration.as_ref().map(|(_, _, n)| *n))
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        self.get_deployment_by_name(subscription_id, service, name)
+            .await
+    }
+
+    /// Deletes the deployment `name` (idempotent: `Ok(false)` if it was not there).
+    pub async fn delete_deployment(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        name: &str,
+    ) -> Result<bool, DbError> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "DELETE FROM deployments WHERE service_key = $2 AND name_key = $3 AND EXISTS \
+             (SELECT 1 FROM hosted_services h WHERE h.name_key = $2 AND h.subscription_id = $1)"
+        )
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .bind(name.to_lowercase())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Swaps the slots of a service's deployments (a lone deployment changes slot), in
+    /// one transaction. [`DbError::NotFound`] ("hosted service").
+    pub async fn swap_deployments(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        self.get_hosted_service(subscription_id, service).await?;
+        let key = service_key(service);
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            // The primary key is (service, slot), checked row by row on PostgreSQL: an
+            // UPDATE that swaps two slots would collide midway. So copy the rows aside,
+            // delete them, and insert them back with their slots swapped.
+            let rows: Vec<(String,)> =
+                sqlx::query_as("SELECT slot FROM deployments WHERE service_key = $1")
+                    .bind(&key)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            if !rows.is_empty() {
+                sqlx::query(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS swap_tmp AS SELECT * FROM deployments WHERE 1 = 0",
+                )
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM swap_tmp")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO swap_tmp SELECT * FROM deployments WHERE service_key = $1",
+                )
+                .bind(&key)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM deployments WHERE service_key = $1")
+                    .bind(&key)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE swap_tmp SET modified_at = $1, slot = CASE slot \
+                     WHEN 'Production' THEN 'Staging' ELSE 'Production' END",
+                )
+                .bind(micros(now))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO deployments SELECT * FROM swap_tmp")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM swap_tmp")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

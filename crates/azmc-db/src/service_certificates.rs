@@ -1,0 +1,261 @@
+//! The certificates of cloud services (Add/List/Get/Delete Service Certificate), and the
+//! per-database key that seals their private keys.
+//!
+//! A certificate is added in two steps, as the asynchronous API demands: the request
+//! stores it `Adding` (invisible), the job makes it `Ready`; a delete marks it `Deleting`
+//! (invisible) and the job removes the row. The sealed private key is stored as given
+//! (the server seals it; this crate never sees it in clear) and only read back by
+//! [`Db::service_certificate_sealed_key`].
+
+use time::OffsetDateTime;
+
+use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
+use crate::db::{Db, with_pool};
+use crate::error::DbError;
+use crate::hosted_services::service_key;
+
+/// A certificate of a cloud service (never its private key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceCertificate {
+    /// The cloud service's name as stored.
+    pub service_name: String,
+    /// 40 upper-case hex digits.
+    pub thumbprint: String,
+    pub der: Vec<u8>,
+    /// Whether a (sealed) private key is stored with it.
+    pub has_private_key: bool,
+    pub created_at: OffsetDateTime,
+}
+
+type CertRow = (String, String, Vec<u8>, bool, i64);
+
+fn cert(row: CertRow) -> Result<ServiceCertificate, DbError> {
+    let (service_name, thumbprint, der, has_private_key, created_at) = row;
+    Ok(ServiceCertificate {
+        service_name,
+        thumbprint,
+        der,
+        has_private_key,
+        created_at: from_micros(created_at)?,
+    })
+}
+
+macro_rules! select_cert {
+    () => {
+        "SELECT h.name, c.thumbprint, c.der, c.sealed_key IS NOT NULL, c.created_at \
+         FROM service_certificates c JOIN hosted_services h ON h.name_key = c.service_key \
+         WHERE h.subscription_id = $1 AND h.name_key = $2 AND c.status = 'Ready' "
+    };
+}
+
+impl Db {
+    async fn require_service(&self, subscription_id: &str, service: &str) -> Result<(), DbError> {
+        self.get_hosted_service(subscription_id, service)
+            .await
+            .map(|_| ())
+    }
+
+    /// Stores a certificate of a cloud service as `Adding` (not yet listed). Adding a
+    /// certificate the service already has replaces its data and key (the thumbprint
+    /// is the same, so is the certificate) and keeps it `Ready` if it was.
+    /// [`DbError::NotFound`] ("hosted service"); [`DbError::BadRequest`] for a malformed
+    /// thumbprint.
+    pub async fn begin_add_service_certificate(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        thumb: &str,
+        der: &[u8],
+        sealed_key: Option<&[u8]>,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let t = thumbprint(thumb).ok_or_else(|| {
+            DbError::BadRequest(format!("thumbprint {thumb:?} is not 40 hex digits"))
+        })?;
+        let sub = sub_key(subscription_id);
+        let key = service_key(service);
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let found: Option<(String,)> = sqlx::query_as(
+                "SELECT name FROM hosted_services WHERE subscription_id = $1 AND name_key = $2",
+            )
+            .bind(&sub)
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if found.is_none() {
+                return Err(DbError::not_found("hosted service", service));
+            }
+            sqlx::query(
+                "INSERT INTO service_certificates (service_key, thumbprint, der, sealed_key, \
+                 status, created_at) VALUES ($1, $2, $3, $4, 'Adding', $5) \
+                 ON CONFLICT (service_key, thumbprint) DO UPDATE SET der = excluded.der, \
+                 sealed_key = COALESCE(excluded.sealed_key, service_certificates.sealed_key), \
+                 status = CASE WHEN service_certificates.status = 'Ready' THEN 'Ready' \
+                 ELSE 'Adding' END",
+            )
+            .bind(&key)
+            .bind(&t)
+            .bind(der)
+            .bind(sealed_key)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Makes an added certificate `Ready` (idempotent). [`DbError::NotFound`]
+    /// ("certificate") if it is not stored (its service was deleted meanwhile).
+    pub async fn finish_add_service_certificate(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        thumb: &str,
+    ) -> Result<(), DbError> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "UPDATE service_certificates SET status = 'Ready' \
+             WHERE service_key = $2 AND thumbprint = $3 AND status IN ('Adding', 'Ready') \
+             AND EXISTS (SELECT 1 FROM hosted_services h \
+                         WHERE h.name_key = $2 AND h.subscription_id = $1)"
+        )
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .bind(thumb_key(thumb))
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(DbError::not_found("certificate", thumb));
+        }
+        Ok(())
+    }
+
+    /// The `Ready` certificates of a cloud service, by thumbprint. [`DbError::NotFound`]
+    /// ("hosted service") if there is no such service.
+    pub async fn list_service_certificates(
+        &self,
+        subscription_id: &str,
+        service: &str,
+    ) -> Result<Vec<ServiceCertificate>, DbError> {
+        self.require_service(subscription_id, service).await?;
+        let rows: Vec<CertRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_cert!(),
+            "ORDER BY c.thumbprint"
+        ))
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter().map(cert).collect()
+    }
+
+    /// One `Ready` certificate. [`DbError::NotFound`] ("hosted service" or "certificate").
+    pub async fn get_service_certificate(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        thumb: &str,
+    ) -> Result<ServiceCertificate, DbError> {
+        self.require_service(subscription_id, service).await?;
+        let row: Option<CertRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_cert!(),
+            "AND c.thumbprint = $3"
+        ))
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .bind(thumb_key(thumb))
+        .fetch_optional(p)
+        .await)?;
+        cert(row.ok_or_else(|| DbError::not_found("certificate", thumb))?)
+    }
+
+    /// Marks a `Ready` certificate `Deleting` (no longer listed). [`DbError::NotFound`]
+    /// ("hosted service" or "certificate").
+    pub async fn begin_delete_service_certificate(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        thumb: &str,
+    ) -> Result<(), DbError> {
+        self.require_service(subscription_id, service).await?;
+        let n = with_pool!(self, |p| sqlx::query(
+            "UPDATE service_certificates SET status = 'Deleting' \
+             WHERE service_key = $2 AND thumbprint = $3 AND status = 'Ready' \
+             AND EXISTS (SELECT 1 FROM hosted_services h \
+                         WHERE h.name_key = $2 AND h.subscription_id = $1)"
+        )
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .bind(thumb_key(thumb))
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(DbError::not_found("certificate", thumb));
+        }
+        Ok(())
+    }
+
+    /// Removes a `Deleting` certificate (idempotent: nothing to remove is fine).
+    pub async fn finish_delete_service_certificate(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        thumb: &str,
+    ) -> Result<(), DbError> {
+        with_pool!(self, |p| sqlx::query(
+            "DELETE FROM service_certificates \
+             WHERE service_key = $2 AND thumbprint = $3 AND status = 'Deleting' \
+             AND EXISTS (SELECT 1 FROM hosted_services h \
+                         WHERE h.name_key = $2 AND h.subscription_id = $1)"
+        )
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .bind(thumb_key(thumb))
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The sealed private key stored with a certificate (any status), if any. Only for
+    /// the server's own use (e.g. handing the key to a deployment); never sent to a client.
+    pub async fn service_certificate_sealed_key(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        thumb: &str,
+    ) -> Result<Option<Vec<u8>>, DbError> {
+        let row: Option<(Option<Vec<u8>>,)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT c.sealed_key FROM service_certificates c \
+             JOIN hosted_services h ON h.name_key = c.service_key \
+             WHERE h.subscription_id = $1 AND h.name_key = $2 AND c.thumbprint = $3"
+        )
+        .bind(sub_key(subscription_id))
+        .bind(service_key(service))
+        .bind(thumb_key(thumb))
+        .fetch_optional(p)
+        .await)?;
+        row.map(|(k,)| k)
+            .ok_or_else(|| DbError::not_found("certificate", thumb))
+    }
+
+    /// The key that seals stored private keys: the stored one, or `candidate` if none is
+    /// stored yet (atomically: nodes starting together all get the first one written).
+    pub async fn sealing_key_or_insert(&self, candidate: &[u8]) -> Result<Vec<u8>, DbError> {
+        let (k,): (Vec<u8>,) = with_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO sealing_key (id, key_bytes) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(candidate)
+            .execute(p)
+            .await?;
+            sqlx::query_as("SELECT key_bytes FROM sealing_key WHERE id = 1")
+                .fetch_one(p)
+                .await?
+        });
+        Ok(k)
+    }
+}

@@ -1,0 +1,295 @@
+//! Web sites and resource provider registrations. Site names are unique across all
+//! subscriptions (`name_key`); every lookup is scoped to the subscription and webspace.
+
+use time::OffsetDateTime;
+
+use crate::convert::{from_micros, micros, sub_key};
+use crate::db::{Db, with_pool};
+use crate::error::{DbError, conflict_on_unique};
+
+/// A web site as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Website {
+    pub subscription_id: String,
+    /// The name as given at creation.
+    pub name: String,
+    /// Lower case, e.g. `westuswebspace`.
+    pub webspace: String,
+    /// `Shared` or `Dedicated`.
+    pub compute_mode: String,
+    /// `Limited` or `Basic`.
+    pub site_mode: String,
+    pub server_farm: Option<String>,
+    /// `Running` or `Stopped`.
+    pub state: String,
+    pub created_at: OffsetDateTime,
+    pub modified_at: OffsetDateTime,
+}
+
+/// What Create Site stores (the caller validated the values; `state` starts `Running`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWebsite<'a> {
+    pub subscription_id: &'a str,
+    pub name: &'a str,
+    pub webspace: &'a str,
+    pub compute_mode: &'a str,
+    pub site_mode: &'a str,
+    pub server_farm: Option<&'a str>,
+}
+
+/// What Update Site changes: `None` keeps the stored value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WebsiteUpdate {
+    pub state: Option<String>,
+    pub compute_mode: Option<String>,
+    pub site_mode: Option<String>,
+}
+
+type SiteRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+);
+
+macro_rules! select_site {
+    () => {
+        "SELECT subscription_id, name, webspace, compute_mode, site_mode, server_farm, state, \
+         created_at, modified_at FROM websites "
+    };
+}
+
+fn site(row: SiteRow) -> Result<Website, DbError> {
+    let (subscription_id, name, webspace, compute_mode, site_mode, server_farm, state, c, m) = row;
+    Ok(Website {
+        subscription_id,
+        name,
+        webspace,
+        compute_mode,
+        site_mode,
+        server_farm,
+        state,
+        created_at: from_micros(c)?,
+        modified_at: from_micros(m)?,
+    })
+}
+
+fn site_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+fn check_enum(field: &str, value: &str, allowed: &[&str]) -> Result<(), DbError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(DbError::BadRequest(format!(
+            "{field} {value:?} is not one of {allowed:?}"
+        )))
+    }
+}
+
+impl Db {
+    /// Creates a web site. [`DbError::NotFound`] ("subscription"); [`DbError::Conflict`]
+    /// ("web site") if the name is taken in any subscription; [`DbError::BadRequest`] for
+    /// a compute or site mode outside the stored enumerations.
+    pub async fn create_website(
+        &self,
+        new: &NewWebsite<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Website, DbError> {
+        check_enum("compute mode", new.compute_mode, &["Shared", "Dedicated"])?;
+        check_enum("site mode", new.site_mode, &["Limited", "Basic"])?;
+        let sub = sub_key(new.subscription_id);
+        let key = site_key(new.name);
+        let row: SiteRow = with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let exists: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM subscriptions WHERE id = $1")
+                    .bind(&sub)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if exists.is_none() {
+                return Err(DbError::not_found("subscription", new.subscription_id));
+            }
+            sqlx::query(
+                "INSERT INTO websites (name_key, name, subscription_id, webspace, compute_mode, \
+                 site_mode, server_farm, state, created_at, modified_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'Running', $8, $8)",
+            )
+            .bind(&key)
+            .bind(new.name)
+            .bind(&sub)
+            .bind(new.webspace.to_ascii_lowercase())
+            .bind(new.compute_mode)
+            .bind(new.site_mode)
+            .bind(new.server_farm)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, "web site", new.name))?;
+            let row: SiteRow = sqlx::query_as(concat!(select_site!(), "WHERE name_key = $1"))
+                .bind(&key)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            row
+        });
+        site(row)
+    }
+
+    /// The sites of a subscription in one webspace, by name.
+    pub async fn list_websites(
+        &self,
+        subscription_id: &str,
+        webspace: &str,
+    ) -> Result<Vec<Website>, DbError> {
+        let rows: Vec<SiteRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_site!(),
+            "WHERE subscription_id = $1 AND webspace = $2 ORDER BY name_key"
+        ))
+        .bind(sub_key(subscription_id))
+        .bind(webspace.to_ascii_lowercase())
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter().map(site).collect()
+    }
+
+    /// One site of a subscription's webspace. [`DbError::NotFound`] ("web site").
+    pub async fn get_website(
+        &self,
+        subscription_id: &str,
+        webspace: &str,
+        name: &str,
+    ) -> Result<Website, DbError> {
+        let row: Option<SiteRow> = with_pool!(self, |p| sqlx::query_as(concat!(
+            select_site!(),
+            "WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3"
+        ))
+        .bind(sub_key(subscription_id))
+        .bind(webspace.to_ascii_lowercase())
+        .bind(site_key(name))
+        .fetch_optional(p)
+        .await)?;
+        site(row.ok_or_else(|| DbError::not_found("web site", name))?)
+    }
+
+    /// Updates a site. [`DbError::NotFound`] ("web site"); [`DbError::BadRequest`] for a
+    /// value outside the stored enumerations.
+    pub async fn update_website(
+        &self,
+        subscription_id: &str,
+        webspace: &str,
+        name: &str,
+        update: &WebsiteUpdate,
+        now: OffsetDateTime,
+    ) -> Result<Website, DbError> {
+        if let Some(s) = &update.state {
+            check_enum("state", s, &["Running", "Stopped"])?;
+        }
+        if let Some(m) = &update.compute_mode {
+            check_enum("compute mode", m, &["Shared", "Dedicated"])?;
+        }
+        if let Some(m) = &update.site_mode {
+            check_enum("site mode", m, &["Limited", "Basic"])?;
+        }
+        let done = with_pool!(self, |p| sqlx::query(
+            "UPDATE websites SET state = COALESCE($4, state), \
+             compute_mode = COALESCE($5, compute_mode), site_mode = COALESCE($6, site_mode), \
+             modified_at = $7 WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3"
+        )
+        .bind(sub_key(subscription_id))
+        .bind(webspace.to_ascii_lowercase())
+        .bind(site_key(name))
+        .bind(update.state.as_deref())
+        .bind(update.compute_mode.as_deref())
+        .bind(update.site_mode.as_deref())
+        .bind(micros(now))
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(DbError::not_found("web site", name));
+        }
+        self.get_website(subscription_id, webspace, name).await
+    }
+
+    /// Deletes a site. [`DbError::NotFound`] ("web site").
+    pub async fn delete_website(
+        &self,
+        subscription_id: &str,
+        webspace: &str,
+        name: &str,
+    ) -> Result<(), DbError> {
+        let done = with_pool!(self, |p| {
+            sqlx::query(
+            "DELETE FROM websites WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3"
+        )
+        .bind(sub_key(subscription_id))
+        .bind(webspace.to_ascii_lowercase())
+        .bind(site_key(name))
+        .execute(p)
+        .await.map(|r| r.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(DbError::not_found("web site", name));
+        }
+        Ok(())
+    }
+
+    /// Records a Register / Unregister Resource Provider call (idempotent).
+    /// [`DbError::NotFound`] ("subscription").
+    pub async fn set_resource_provider(
+        &self,
+        subscription_id: &str,
+        provider: &str,
+        registered: bool,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let sub = sub_key(subscription_id);
+        let provider = provider.to_ascii_lowercase();
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let exists: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM subscriptions WHERE id = $1")
+                    .bind(&sub)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if exists.is_none() {
+                return Err(DbError::not_found("subscription", subscription_id));
+            }
+            sqlx::query(
+                "INSERT INTO resource_providers (subscription_id, provider, registered, changed_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (subscription_id, provider) \
+                 DO UPDATE SET registered = $3, changed_at = $4",
+            )
+            .bind(&sub)
+            .bind(&provider)
+            .bind(registered)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The providers registered for a subscription (lower case, sorted).
+    pub async fn registered_resource_providers(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT provider FROM resource_providers \
+             WHERE subscription_id = $1 AND registered = TRUE ORDER BY provider"
+        )
+        .bind(sub_key(subscription_id))
+        .fetch_all(p)
+        .await)?;
+        Ok(rows.into_iter().map(|(p,)| p).collect())
+    }
+}

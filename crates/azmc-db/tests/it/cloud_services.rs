@@ -1,0 +1,583 @@
+//! Cloud services and service certificates, run against both backends.
+
+use crate::support::{T0, account, at, random_hex};
+use azmc_db::{
+    Db, DbError, HostedServiceUpdate, Limit, NewDeployment, NewHostedService, NewSubscription,
+    Quotas,
+};
+
+async fn subscription(db: &Db, max_hosted_services: i64) -> String {
+    subscription_with(db, max_hosted_services, 20).await
+}
+
+async fn subscription_with(db: &Db, max_hosted_services: i64, max_core_count: i64) -> String {
+    let admin = format!("cs{}", random_hex(4));
+    db.create_account(&account(&admin)).await.unwrap();
+    let id = format!("{}-0000-4000-8000-000000000000", random_hex(4));
+    db.create_subscription(
+        &NewSubscription {
+            id: &id,
+            name: "compute",
+            service_admin: &admin,
+        },
+        &Quotas {
+            max_hosted_services,
+            max_core_count,
+            ..Quotas::default()
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    id
+}
+
+fn svc<'a>(sub: &'a str, name: &'a str, props: &'a [(String, String)]) -> NewHostedService<'a> {
+    NewHostedService {
+        subscription_id: sub,
+        name,
+        label: "a label",
+        description: Some("a description"),
+        location: Some("West US"),
+        affinity_group: None,
+        extended_properties: props,
+    }
+}
+
+pub async fn story(db: &Db) {
+    let a = subscription(db, 2).await;
+    let b = subscription(db, 20).await;
+    let props = vec![("k1".to_string(), "v1".to_string())];
+
+    // Create, read back, names are case-insensitive and unique across subscriptions.
+    let h = db
+        .create_hosted_service(&svc(&a, "My-Svc", &props), at(1))
+        .await
+        .unwrap();
+    assert_eq!(h.name, "My-Svc");
+    assert_eq!(h.subscription_id, a);
+    assert_eq!(h.location.as_deref(), Some("West US"));
+    assert_eq!(h.status, "Created");
+    assert_eq!(h.extended_properties, props);
+    assert_eq!((h.created_at, h.modified_at), (at(1), at(1)));
+    assert_eq!(db.get_hosted_service(&a, "my-svc").await.unwrap(), h);
+    assert!(!db.hosted_service_name_available("MY-SVC").await.unwrap());
+    assert!(db.hosted_service_name_available("other").await.unwrap());
+    let e = db
+        .create_hosted_service(&svc(&b, "my-svc", &[]), at(2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::Conflict {
+                what: "hosted service",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // Not visible from another subscription.
+    assert!(
+        db.get_hosted_service(&b, "my-svc")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(db.list_hosted_services(&b).await.unwrap().is_empty());
+    // An affinity group that the subscription does not have.
+    let e = db
+        .create_hosted_service(
+            &NewHostedService {
+                location: None,
+                affinity_group: Some("no-such-group"),
+                ..svc(&a, "ag-svc", &[])
+            },
+            at(2),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::NotFound {
+                what: "affinity group",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // An affinity group of the subscription: the service keeps its stored name, and the
+    // group is in use until the service is gone.
+    db.create_affinity_group(
+        &azmc_db::NewAffinityGroup {
+            subscription_id: &a,
+            name: "My-Group",
+            label: "g",
+            description: None,
+            location: "West US",
+        },
+        at(2),
+    )
+    .await
+    .unwrap();
+    let in_group = db
+        .create_hosted_service(
+            &NewHostedService {
+                location: None,
+                affinity_group: Some("my-group"),
+                ..svc(&a, "ag-svc", &[])
+            },
+            at(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_group.affinity_group.as_deref(), Some("My-Group"));
+    assert_eq!(in_group.location, None);
+    assert!(db.affinity_group_in_use(&a, "MY-GROUP").await.unwrap());
+    let e = db.delete_affinity_group(&a, "my-group").await.unwrap_err();
+    assert!(e.is_conflict(), "{e:?}");
+    db.delete_hosted_service(&a, "ag-svc", false).await.unwrap();
+    assert!(!db.affinity_group_in_use(&a, "my-group").await.unwrap());
+    // Unknown subscription.
+    let e = db
+        .create_hosted_service(
+            &svc("00000000-0000-0000-0000-000000000000", "x", &[]),
+            at(2),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::NotFound {
+                what: "subscription",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+
+    // The quota: the third service of `a` is refused, nothing half-created.
+    db.create_hosted_service(&svc(&a, "second", &[]), at(3))
+        .await
+        .unwrap();
+    let e = db
+        .create_hosted_service(&svc(&a, "third", &[]), at(4))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::LimitExceeded {
+                limit: Limit::HostedServices,
+                max: 2
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(db.hosted_service_name_available("third").await.unwrap());
+    let names: Vec<_> = db
+        .list_hosted_services(&a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.name)
+        .collect();
+    assert_eq!(names, ["My-Svc", "second"]);
+    assert_eq!(db.subscription_usage(&a).await.unwrap().hosted_services, 2);
+    assert_eq!(db.subscription_usage(&b).await.unwrap().hosted_services, 0);
+
+    // Update: label and description replaced, extended properties merged.
+    let u = db
+        .update_hosted_service(
+            &a,
+            "MY-SVC",
+            &HostedServiceUpdate {
+                label: Some("new".into()),
+                description: None,
+                extended_properties: vec![
+                    ("k1".into(), "changed".into()),
+                    ("k2".into(), "added".into()),
+                ],
+            },
+            at(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.label, "new");
+    assert_eq!(u.description.as_deref(), Some("a description"));
+    assert_eq!(
+        u.extended_properties,
+        vec![
+            ("k1".into(), "changed".into()),
+            ("k2".into(), "added".into())
+        ]
+    );
+    assert_eq!((u.created_at, u.modified_at), (at(1), at(5)));
+    assert!(
+        db.update_hosted_service(&b, "my-svc", &HostedServiceUpdate::default(), at(5))
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+
+    // Service certificates: invisible while being added, then listed; the sealed key is
+    // kept but is not part of the listing.
+    let t1 = "AB".repeat(20);
+    let t2 = "cd".repeat(20);
+    db.begin_add_service_certificate(&a, "my-svc", &t1, b"der1", Some(b"sealed"), at(6))
+        .await
+        .unwrap();
+    assert!(
+        db.list_service_certificates(&a, "my-svc")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        db.get_service_certificate(&a, "my-svc", &t1)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    db.finish_add_service_certificate(&a, "my-svc", &t1)
+        .await
+        .unwrap();
+    db.finish_add_service_certificate(&a, "my-svc", &t1)
+        .await
+        .unwrap(); // idempotent
+    db.begin_add_service_certificate(&a, "my-svc", &t2, b"der2", None, at(7))
+        .await
+        .unwrap();
+    db.finish_add_service_certificate(&a, "my-svc", &t2)
+        .await
+        .unwrap();
+    let certs = db.list_service_certificates(&a, "My-Svc").await.unwrap();
+    assert_eq!(certs.len(), 2);
+    assert_eq!(certs[0].thumbprint, t1);
+    assert_eq!(certs[0].der, b"der1");
+    assert!(certs[0].has_private_key);
+    assert_eq!(certs[0].service_name, "My-Svc");
+    assert_eq!(certs[1].thumbprint, t2.to_uppercase());
+    assert!(!certs[1].has_private_key);
+    let c = db
+        .get_service_certificate(&a, "my-svc", &t2.to_lowercase())
+        .await
+        .unwrap();
+    assert_eq!(c.created_at, at(7));
+    assert_eq!(
+        db.service_certificate_sealed_key(&a, "my-svc", &t1)
+            .await
+            .unwrap(),
+        Some(b"sealed".to_vec())
+    );
+    // Adding again keeps it Ready.
+    db.begin_add_service_certificate(&a, "my-svc", &t1, b"der1", None, at(8))
+        .await
+        .unwrap();
+    assert_eq!(
+        db.list_service_certificates(&a, "my-svc")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        db.service_certificate_sealed_key(&a, "my-svc", &t1)
+            .await
+            .unwrap(),
+        Some(b"sealed".to_vec()),
+        "a .cer re-add keeps the stored key"
+    );
+    // Wrong subscription / service / thumbprint.
+    let e = db
+        .begin_add_service_certificate(&b, "my-svc", &t1, b"x", None, at(8))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::NotFound {
+                what: "hosted service",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        db.list_service_certificates(&a, "nope")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(matches!(
+        db.begin_add_service_certificate(&a, "my-svc", "xyz", b"x", None, at(8))
+            .await,
+        Err(DbError::BadRequest(_))
+    ));
+    // Delete: invisible at once, gone when the job finishes; a second delete is 404.
+    db.begin_delete_service_certificate(&a, "my-svc", &t2)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.list_service_certificates(&a, "my-svc")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let e = db
+        .begin_delete_service_certificate(&a, "my-svc", &t2)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::NotFound {
+                what: "certificate",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    db.finish_delete_service_certificate(&a, "my-svc", &t2)
+        .await
+        .unwrap();
+    db.finish_delete_service_certificate(&a, "my-svc", &t2)
+        .await
+        .unwrap(); // idempotent
+    assert!(
+        db.service_certificate_sealed_key(&a, "my-svc", &t2)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+
+    // comp=media marks the service Deleting; deleting removes its certificates.
+    db.mark_hosted_service_deleting(&a, "second").await.unwrap();
+    assert_eq!(
+        db.get_hosted_service(&a, "second").await.unwrap().status,
+        "Deleting"
+    );
+    assert!(
+        db.mark_hosted_service_deleting(&b, "second")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    db.delete_hosted_service(&a, "my-svc", false).await.unwrap();
+    assert!(
+        db.get_hosted_service(&a, "my-svc")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(
+        db.delete_hosted_service(&a, "my-svc", false)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(
+        db.service_certificate_sealed_key(&a, "my-svc", &t1)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(db.hosted_service_name_available("my-svc").await.unwrap());
+    // The name is free again, in any subscription.
+    db.create_hosted_service(&svc(&b, "MY-SVC", &[]), at(9))
+        .await
+        .unwrap();
+    db.delete_hosted_service(&a, "second", true).await.unwrap();
+    assert_eq!(db.subscription_usage(&a).await.unwrap().hosted_services, 0);
+    assert_eq!(db.subscription_usage(&b).await.unwrap().hosted_services, 1);
+
+    // The sealing key: the first one stored wins.
+    let k1 = db.sealing_key_or_insert(&[1u8; 32]).await.unwrap();
+    let k2 = db.sealing_key_or_insert(&[2u8; 32]).await.unwrap();
+    assert_eq!(k1, vec![1u8; 32]);
+    assert_eq!(k2, k1);
+}
+
+fn dep<'a>(
+    sub: &'a str,
+    service: &'a str,
+    slot: &'a str,
+    name: &'a str,
+    roles: &'a [(String, u32)],
+) -> NewDeployment<'a> {
+    NewDeployment {
+        subscription_id: sub,
+        service,
+        slot,
+        name,
+        private_id: "0123456789abcdef0123456789abcdef",
+        label: "dep label",
+        package_url: "https://a.blob.example/p.cspkg",
+        configuration: "PFNlcnZpY2VDb25maWd1cmF0aW9uLz4=",
+        status: "Deploying",
+        roles,
+        cores: roles.iter().map(|(_, n)| i64::from(*n)).sum(),
+        extended_properties: &[],
+    }
+}
+
+pub async fn deployments(db: &Db) {
+    let a = subscription_with(db, 20, 4).await;
+    let other = subscription(db, 20).await;
+    db.create_hosted_service(&svc(&a, "depsvc", &[]), at(1))
+        .await
+        .unwrap();
+    let two = vec![("Web".to_string(), 2u32)];
+    let d = db
+        .create_deployment(&dep(&a, "DEPSVC", "production", "Dep1", &two), at(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        (d.slot.as_str(), d.name.as_str(), d.status.as_str()),
+        ("Production", "Dep1", "Deploying")
+    );
+    assert_eq!(d.roles, two);
+    assert_eq!(d.service_name, "depsvc");
+    assert_eq!(
+        db.get_deployment_by_name(&a, "depsvc", "dep1")
+            .await
+            .unwrap(),
+        d
+    );
+    assert_eq!(
+        db.get_deployment_by_slot(&a, "depsvc", "PRODUCTION")
+            .await
+            .unwrap(),
+        d
+    );
+    assert!(
+        db.get_deployment_by_slot(&a, "depsvc", "staging")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(
+        db.get_deployment_by_name(&other, "depsvc", "dep1")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert_eq!(db.subscription_usage(&a).await.unwrap().cores, 2);
+    // Slot taken, name taken, cores quota (2 used of 4).
+    let e = db
+        .create_deployment(&dep(&a, "depsvc", "Production", "x", &two), at(3))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::Conflict {
+                what: "deployment slot",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = db
+        .create_deployment(&dep(&a, "depsvc", "Staging", "DEP1", &two), at(3))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::Conflict {
+                what: "deployment",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let three = vec![("Web".to_string(), 3u32)];
+    let e = db
+        .create_deployment(&dep(&a, "depsvc", "Staging", "big", &three), at(3))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::LimitExceeded {
+                limit: Limit::Cores,
+                max: 4
+            }
+        ),
+        "{e:?}"
+    );
+    let e = db
+        .create_deployment(&dep(&other, "depsvc", "Staging", "x", &two), at(3))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::NotFound {
+                what: "hosted service",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    db.create_deployment(&dep(&a, "depsvc", "Staging", "dep2", &two), at(3))
+        .await
+        .unwrap();
+    // Status, swap, and the 409 of a plain service delete.
+    db.set_deployment_status(&a, "depsvc", "DEP1", "Running", at(4))
+        .await
+        .unwrap();
+    assert!(
+        db.set_deployment_status(&a, "depsvc", "nope", "Running", at(4))
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    db.swap_deployments(&a, "depsvc", at(5)).await.unwrap();
+    let p = db
+        .get_deployment_by_slot(&a, "depsvc", "Production")
+        .await
+        .unwrap();
+    let s = db
+        .get_deployment_by_slot(&a, "depsvc", "Staging")
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.name.as_str(), s.name.as_str(), s.status.as_str()),
+        ("dep2", "Dep1", "Running")
+    );
+    assert_eq!(s.modified_at, at(5));
+    assert_eq!(db.list_deployments(&a, "depsvc").await.unwrap().len(), 2);
+    let e = db
+        .delete_hosted_service(&a, "depsvc", false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DbError::Conflict {
+                what: "deployment",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(db.delete_deployment(&a, "depsvc", "dep2").await.unwrap());
+    assert!(!db.delete_deployment(&a, "depsvc", "dep2").await.unwrap());
+    db.swap_deployments(&a, "depsvc", at(6)).await.unwrap(); // a lone deployment moves
+    assert_eq!(
+        db.get_deployment_by_slot(&a, "depsvc", "Production")
+            .await
+            .unwrap()
+            .name,
+        "Dep1"
+    );
+    // comp=media: the deployments go with the service.
+    db.delete_hosted_service(&a, "depsvc", true).await.unwrap();
+    assert!(db.list_deployments(&a, "depsvc").await.unwrap().is_empty());
+    assert_eq!(db.subscription_usage(&a).await.unwrap().cores, 0);
+}
