@@ -20,23 +20,66 @@
 //!
 //! No I/O, no clock: times are passed in.
 
+mod affinity_group;
 mod certificate;
+mod deployment;
 mod dom;
 mod error;
+mod hosted_service;
+mod location;
 mod operation;
+mod service_certificate;
+mod sql;
+mod storage;
 mod subscription;
 mod values;
+mod website;
 mod writer;
 
+pub use affinity_group::{
+    AffinityGroupMemberXml, AffinityGroupXml, CreateAffinityGroupInput, UpdateAffinityGroupInput,
+    affinity_groups_to_xml, parse_affinity_group, parse_affinity_groups,
+    parse_create_affinity_group, parse_update_affinity_group,
+};
 pub use certificate::{
     SubscriptionCertificateInput, SubscriptionCertificateXml, parse_subscription_certificate,
     parse_subscription_certificate_xml, parse_subscription_certificates,
     subscription_certificates_to_xml,
 };
+pub use deployment::{
+    CreateDeploymentInput, DeploymentChangeInput, DeploymentXml, RoleInstanceXml,
+    parse_create_deployment, parse_deployment, parse_deployment_change, parse_role_instance_names,
+    parse_service_configuration, parse_swap, parse_update_deployment_status,
+    parse_walk_upgrade_domain,
+};
 pub use dom::{Element, FlatXml, Limits, parse_document, parse_document_with, parse_flat};
 pub use error::XmlError;
+pub use hosted_service::{
+    CreateHostedServiceInput, HostedServiceXml, UpdateHostedServiceInput, availability_to_xml,
+    hosted_services_to_xml, parse_availability, parse_create_hosted_service, parse_hosted_service,
+    parse_hosted_services, parse_update_hosted_service, read_extended_properties,
+};
+pub use location::{
+    LocationXml, RoleSizeXml, locations_to_xml, parse_locations, parse_role_sizes,
+    role_sizes_to_xml,
+};
 pub use operation::{
     ErrorXml, OperationStatus, OperationStatusXml, parse_error, parse_operation_status,
+};
+pub use service_certificate::{
+    CertificateFileInput, ServiceCertificateXml, parse_certificate_file, parse_service_certificate,
+    parse_service_certificates, service_certificates_to_xml,
+};
+pub use sql::{
+    FIREWALL_RULE_TYPE, FirewallRuleInput, FirewallRuleXml, NS_SQL_AZURE, SqlServerInput,
+    SqlServerXml, firewall_rules_to_xml, parse_firewall_rule, parse_firewall_rule_input,
+    parse_firewall_rules, parse_sql_admin_password, parse_sql_server_input, parse_sql_servers,
+    sql_server_name_to_xml, sql_servers_to_xml,
+};
+pub use storage::{
+    CreateStorageServiceInput, StorageServiceKeysXml, StorageServiceXml, UpdateStorageServiceInput,
+    parse_create_storage_service, parse_regenerate_keys, parse_storage_keys, parse_storage_service,
+    parse_storage_services, parse_update_storage_service, storage_services_to_xml,
 };
 pub use subscription::{
     OperationCallerXml, OperationParameterXml, SubscriptionOperationCollectionXml,
@@ -45,6 +88,11 @@ pub use subscription::{
 pub use values::{
     decode_label, encode_label, format_operation_id, format_time, format_time_precise,
     normalize_operation_id,
+};
+pub use website::{
+    NS_SERIALIZATION, NS_SERIALIZATION_ARRAYS, SiteInput, SiteXml, WebSpaceXml, dns_suffix_to_xml,
+    geo_regions_to_xml, parse_geo_regions, parse_site, parse_site_input, parse_sites,
+    parse_webspaces, sites_to_xml, webspaces_to_xml,
 };
 pub use writer::{XmlWriter, escape};
 

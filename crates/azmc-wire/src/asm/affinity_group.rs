@@ -1,0 +1,225 @@
+//! Affinity groups (§4.5): `/{s}/affinitygroups[/{name}]`.
+
+use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
+use super::location::{read_compute_capabilities, texts, write_compute_capabilities};
+use super::{XmlError, XmlWriter};
+
+/// The body of Create Affinity Group, as sent (absent, empty or nil → `None`; values
+/// trimmed except `Description`); the server validates it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CreateAffinityGroupInput {
+    pub name: Option<String>,
+    /// Base64, as sent.
+    pub label: Option<String>,
+    pub description: Option<String>,
+    pub location: Option<String>,
+}
+
+/// Read a Create Affinity Group body (root `CreateAffinityGroup`).
+pub fn parse_create_affinity_group(body: &[u8]) -> Result<CreateAffinityGroupInput, XmlError> {
+    let doc = parse_flat(body, "CreateAffinityGroup")?;
+    let field = |name| doc.get_trimmed(name).map(str::to_owned);
+    Ok(CreateAffinityGroupInput {
+        name: field("Name"),
+        label: field("Label"),
+        description: doc.get("Description").map(str::to_owned),
+        location: field("Location"),
+    })
+}
+
+/// The body of Update Affinity Group, as sent (absent or nil → `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UpdateAffinityGroupInput {
+    /// Base64, as sent.
+    pub label: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Read an Update Affinity Group body (root `UpdateAffinityGroup`).
+pub fn parse_update_affinity_group(body: &[u8]) -> Result<UpdateAffinityGroupInput, XmlError> {
+    let doc = parse_flat(body, "UpdateAffinityGroup")?;
+    Ok(UpdateAffinityGroupInput {
+        label: doc.get_trimmed("Label").map(str::to_owned),
+        description: doc.get("Description").map(str::to_owned),
+    })
+}
+
+/// A service that lives in an affinity group (`HostedServices/HostedService`,
+/// `StorageServices/StorageService` of Get Affinity Group).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AffinityGroupMemberXml {
+    pub url: String,
+    pub service_name: String,
+}
+
+/// One affinity group in Get / List Affinity Groups.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AffinityGroupXml {
+    pub name: String,
+    /// Base64 label.
+    pub label: String,
+    pub description: Option<String>,
+    pub location: String,
+    /// `None` leaves the element out (lists); Get sends both lists.
+    pub hosted_services: Option<Vec<AffinityGroupMemberXml>>,
+    pub storage_services: Option<Vec<AffinityGroupMemberXml>>,
+    pub capabilities: Vec<String>,
+    /// Preformatted (see [`super::format_time`]).
+    pub created_time: String,
+    pub web_worker_role_sizes: Vec<String>,
+    pub virtual_machines_role_sizes: Vec<String>,
+}
+
+fn write_members(w: &mut XmlWriter, list: &str, item: &str, members: &[AffinityGroupMemberXml]) {
+    w.open(list);
+    for m in members {
+        w.open(item)
+            .text("Url", &m.url)
+            .text("ServiceName", &m.service_name)
+            .close();
+    }
+    w.close();
+}
+
+fn read_members(el: Option<&Element>, item: &str) -> Option<Vec<AffinityGroupMemberXml>> {
+    el.map(|l| {
+        l.children_named(item)
+            .map(|m| AffinityGroupMemberXml {
+                url: m.child_text("Url").unwrap_or_default().to_owned(),
+                service_name: m.child_text("ServiceName").unwrap_or_default().to_owned(),
+            })
+            .collect()
+    })
+}
+
+impl AffinityGroupXml {
+    /// The Get Affinity Group Properties body (root `AffinityGroup`).
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::root("AffinityGroup");
+        self.write_fields(&mut w);
+        w.finish()
+    }
+
+    fn write_fields(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name)
+            .text("Label", &self.label)
+            .text("Description", self.description.as_deref().unwrap_or(""))
+            .text("Location", &self.location);
+        if let Some(h) = &self.hosted_services {
+            write_members(w, "HostedServices", "HostedService", h);
+        }
+        if let Some(s) = &self.storage_services {
+            write_members(w, "StorageServices", "StorageService", s);
+        }
+        w.open("Capabilities");
+        for c in &self.capabilities {
+            w.text("Capability", c);
+        }
+        w.close();
+        w.text("CreatedTime", &self.created_time);
+        write_compute_capabilities(
+            w,
+            &self.web_worker_role_sizes,
+            &self.virtual_machines_role_sizes,
+        );
+    }
+
+    fn from_element(el: &Element) -> AffinityGroupXml {
+        let text = |name| el.child_text(name).map(str::to_owned);
+        let (web, vm) = read_compute_capabilities(el.child("ComputeCapabilities"));
+        AffinityGroupXml {
+            name: text("Name").unwrap_or_default(),
+            label: text("Label").unwrap_or_default(),
+            description: text("Description").filter(|d| !d.is_empty()),
+            location: text("Location").unwrap_or_default(),
+            hosted_services: read_members(el.child("HostedServices"), "HostedService"),
+            storage_services: read_members(el.child("StorageServices"), "StorageService"),
+            capabilities: texts(Some(el), "Capabilities", "Capability"),
+            created_time: text("CreatedTime").unwrap_or_default(),
+            web_worker_role_sizes: web,
+            virtual_machines_role_sizes: vm,
+        }
+    }
+}
+
+/// The List Affinity Groups body.
+pub fn affinity_groups_to_xml(groups: &[AffinityGroupXml]) -> String {
+    let mut w = XmlWriter::root("AffinityGroups");
+    for g in groups {
+        w.open("AffinityGroup");
+        g.write_fields(&mut w);
+        w.close();
+    }
+    w.finish()
+}
+
+/// Read a Get Affinity Group Properties response.
+pub fn parse_affinity_group(body: &[u8]) -> Result<AffinityGroupXml, XmlError> {
+    let doc = expect_root(
+        parse_document_with(body, Limits::RESPONSE)?,
+        "AffinityGroup",
+    )?;
+    Ok(AffinityGroupXml::from_element(&doc))
+}
+
+/// Read a List Affinity Groups response.
+pub fn parse_affinity_groups(body: &[u8]) -> Result<Vec<AffinityGroupXml>, XmlError> {
+    let doc = expect_root(
+        parse_document_with(body, Limits::RESPONSE)?,
+        "AffinityGroups",
+    )?;
+    Ok(doc
+        .children_named("AffinityGroup")
+        .map(AffinityGroupXml::from_element)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_body_as_python_sends_it() {
+        let body = br#"<CreateAffinityGroup xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.microsoft.com/windowsazure"><Name>utaffgrp77aa1b0d</Name><Label>dHN0bWdtdGFmZmdycA==</Label><Description>tstmgmt affinity group</Description><Location>West US</Location></CreateAffinityGroup>"#;
+        let i = parse_create_affinity_group(body).unwrap();
+        assert_eq!(i.name.as_deref(), Some("utaffgrp77aa1b0d"));
+        assert_eq!(i.label.as_deref(), Some("dHN0bWdtdGFmZmdycA=="));
+        assert_eq!(i.description.as_deref(), Some("tstmgmt affinity group"));
+        assert_eq!(i.location.as_deref(), Some("West US"));
+        let node = br#"<?xml version="1.0" encoding="utf-8" standalone="yes"?><UpdateAffinityGroup xmlns="http://schemas.microsoft.com/windowsazure"><Label>eA==</Label><Description nil="true"/></UpdateAffinityGroup>"#;
+        let u = parse_update_affinity_group(node).unwrap();
+        assert_eq!(u.label.as_deref(), Some("eA=="));
+        assert_eq!(u.description, None);
+    }
+
+    #[test]
+    fn get_body_matches_the_recording_and_round_trips() {
+        let g = AffinityGroupXml {
+            name: "ag".into(),
+            label: "dA==".into(),
+            description: Some("d".into()),
+            location: "West US".into(),
+            hosted_services: Some(vec![AffinityGroupMemberXml {
+                url: "https://h/s/services/hostedservices/svc".into(),
+                service_name: "svc".into(),
+            }]),
+            storage_services: Some(vec![]),
+            capabilities: vec!["PersistentVMRole".into(), "HighMemory".into()],
+            created_time: "2015-06-30T23:58:19Z".into(),
+            web_worker_role_sizes: vec!["Small".into()],
+            virtual_machines_role_sizes: vec!["Small".into()],
+        };
+        let xml = g.to_xml();
+        assert!(xml.contains("<Name>ag</Name><Label>dA==</Label><Description>d</Description><Location>West US</Location><HostedServices><HostedService><Url>https://h/s/services/hostedservices/svc</Url><ServiceName>svc</ServiceName></HostedService></HostedServices><StorageServices></StorageServices><Capabilities><Capability>PersistentVMRole</Capability><Capability>HighMemory</Capability></Capabilities><CreatedTime>2015-06-30T23:58:19Z</CreatedTime><ComputeCapabilities>"), "{xml}");
+        assert_eq!(parse_affinity_group(xml.as_bytes()).unwrap(), g);
+        let list = affinity_groups_to_xml(&[AffinityGroupXml {
+            hosted_services: None,
+            storage_services: None,
+            description: None,
+            ..g.clone()
+        }]);
+        assert!(!list.contains("HostedServices"));
+        assert!(list.contains("<Description></Description>"));
+        assert_eq!(parse_affinity_groups(list.as_bytes()).unwrap().len(), 1);
+    }
+}

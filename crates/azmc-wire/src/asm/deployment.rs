@@ -1,0 +1,317 @@
+//! Deployments of cloud services (§4.8).
+
+use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
+use super::hosted_service::read_extended_properties;
+use super::{XmlError, XmlWriter};
+
+/// One role instance of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoleInstanceXml {
+    pub role_name: String,
+    pub instance_name: String,
+    /// `ReadyRole`, `StoppedVM`, …
+    pub instance_status: String,
+    pub upgrade_domain: u32,
+    pub fault_domain: u32,
+    pub instance_size: String,
+    pub ip_address: String,
+    /// `Started` / `Stopped`.
+    pub power_state: String,
+}
+
+/// A deployment in Get Deployment and in Get Hosted Service with `embed-detail=true`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeploymentXml {
+    pub name: String,
+    /// `Production` / `Staging`.
+    pub slot: String,
+    pub private_id: String,
+    pub status: String,
+    /// Base64 label.
+    pub label: String,
+    pub url: String,
+    /// Base64 of the service configuration.
+    pub configuration: String,
+    pub role_instances: Vec<RoleInstanceXml>,
+    pub upgrade_domain_count: u32,
+    /// Role names.
+    pub roles: Vec<String>,
+    pub sdk_version: String,
+    pub locked: bool,
+    pub rollback_allowed: bool,
+    /// Preformatted times.
+    pub created_time: String,
+    pub last_modified_time: String,
+    pub extended_properties: Vec<(String, String)>,
+}
+
+impl DeploymentXml {
+    /// The Get Deployment body (root `Deployment`).
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::root("Deployment");
+        self.write_fields(&mut w);
+        w.finish()
+    }
+
+    pub(crate) fn write_fields(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name)
+            .text("DeploymentSlot", &self.slot)
+            .text("PrivateID", &self.private_id)
+            .text("Status", &self.status)
+            .text("Label", &self.label)
+            .text("Url", &self.url)
+            .text("Configuration", &self.configuration)
+            .open("RoleInstanceList");
+        for i in &self.role_instances {
+            w.open("RoleInstance")
+                .text("RoleName", &i.role_name)
+                .text("InstanceName", &i.instance_name)
+                .text("InstanceStatus", &i.instance_status)
+                .int("InstanceUpgradeDomain", i.upgrade_domain)
+                .int("InstanceFaultDomain", i.fault_domain)
+                .text("InstanceSize", &i.instance_size)
+                .text("InstanceStateDetails", "")
+                .text("IpAddress", &i.ip_address)
+                .text("PowerState", &i.power_state)
+                .close();
+        }
+        w.close()
+            .int("UpgradeDomainCount", self.upgrade_domain_count)
+            .open("RoleList");
+        for r in &self.roles {
+            w.open("Role")
+                .text("RoleName", r)
+                .text("OsVersion", "*")
+                .close();
+        }
+        w.close()
+            .text("SdkVersion", &self.sdk_version)
+            .bool("Locked", self.locked)
+            .bool("RollbackAllowed", self.rollback_allowed)
+            .text("CreatedTime", &self.created_time)
+            .text("LastModifiedTime", &self.last_modified_time)
+            .open("ExtendedProperties");
+        for (n, v) in &self.extended_properties {
+            w.open("ExtendedProperty")
+                .text("Name", n)
+                .text("Value", v)
+                .close();
+        }
+        w.close();
+    }
+
+    pub(crate) fn from_element(el: &Element) -> DeploymentXml {
+        let text = |e: &Element, n| e.child_text(n).unwrap_or_default().to_owned();
+        let num = |e: &Element, n| {
+            e.child_text(n)
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        DeploymentXml {
+            name: text(el, "Name"),
+            slot: text(el, "DeploymentSlot"),
+            private_id: text(el, "PrivateID"),
+            status: text(el, "Status"),
+            label: text(el, "Label"),
+            url: text(el, "Url"),
+            configuration: text(el, "Configuration"),
+            role_instances: el
+                .child("RoleInstanceList")
+                .map(|l| {
+                    l.children_named("RoleInstance")
+                        .map(|i| RoleInstanceXml {
+                            role_name: text(i, "RoleName"),
+                            instance_name: text(i, "InstanceName"),
+                            instance_status: text(i, "InstanceStatus"),
+                            upgrade_domain: num(i, "InstanceUpgradeDomain"),
+                            fault_domain: num(i, "InstanceFaultDomain"),
+                            instance_size: text(i, "InstanceSize"),
+                            ip_address: text(i, "IpAddress"),
+                            power_state: text(i, "PowerState"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            upgrade_domain_count: num(el, "UpgradeDomainCount"),
+            roles: el
+                .child("RoleList")
+                .map(|l| {
+                    l.children_named("Role")
+                        .map(|r| text(r, "RoleName"))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            sdk_version: text(el, "SdkVersion"),
+            locked: el.child_text("Locked") == Some("true"),
+            rollback_allowed: el.child_text("RollbackAllowed") == Some("true"),
+            created_time: text(el, "CreatedTime"),
+            last_modified_time: text(el, "LastModifiedTime"),
+            extended_properties: read_extended_properties(el.child("ExtendedProperties")),
+        }
+    }
+}
+
+/// Read a Get Deployment response.
+pub fn parse_deployment(body: &[u8]) -> Result<DeploymentXml, XmlError> {
+    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Deployment")?;
+    Ok(DeploymentXml::from_element(&doc))
+}
+
+/// The body of Create Deployment, as sent (absent, empty or nil → `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CreateDeploymentInput {
+    pub name: Option<String>,
+    pub package_url: Option<String>,
+    /// Base64, as sent.
+    pub label: Option<String>,
+    /// Base64 of the .cscfg, as sent.
+    pub configuration: Option<String>,
+    pub start_deployment: Option<String>,
+    pub treat_warnings_as_error: Option<String>,
+    pub extended_properties: Vec<(String, String)>,
+}
+
+/// Read a Create Deployment body (root `CreateDeployment`).
+pub fn parse_create_deployment(body: &[u8]) -> Result<CreateDeploymentInput, XmlError> {
+    let doc = parse_flat(body, "CreateDeployment")?;
+    let field = |name| doc.get_trimmed(name).map(str::to_owned);
+    Ok(CreateDeploymentInput {
+        name: field("Name"),
+        package_url: field("PackageUrl"),
+        label: field("Label"),
+        configuration: field("Configuration"),
+        start_deployment: field("StartDeployment"),
+        treat_warnings_as_error: field("TreatWarningsAsError"),
+        extended_properties: read_extended_properties(doc.element("ExtendedProperties")),
+    })
+}
+
+/// Read an Update Deployment Status body (root `UpdateDeploymentStatus`): its `Status`.
+pub fn parse_update_deployment_status(body: &[u8]) -> Result<Option<String>, XmlError> {
+    let doc = parse_flat(body, "UpdateDeploymentStatus")?;
+    Ok(doc.get_trimmed("Status").map(str::to_owned))
+}
+
+/// Read a Swap Deployment body (root `Swap`): (`Production`, `SourceDeployment`).
+pub fn parse_swap(body: &[u8]) -> Result<(Option<String>, Option<String>), XmlError> {
+    let doc = parse_flat(body, "Swap")?;
+    Ok((
+        doc.get_trimmed("Production").map(str::to_owned),
+        doc.get_trimmed("SourceDeployment").map(str::to_owned),
+    ))
+}
+
+/// The roles of a service configuration (`.cscfg`): (role name, `Instances count`), in
+/// document order. Errors name what is wrong.
+pub fn parse_service_configuration(xml: &[u8]) -> Result<Vec<(String, u32)>, String> {
+    let doc = super::parse_document(xml).map_err(|e| e.to_string())?;
+    if doc.name != "ServiceConfiguration" {
+        return Err(format!(
+            "the root element is {:?}, not ServiceConfiguration",
+            doc.name
+        ));
+    }
+    let mut roles = Vec::new();
+    for r in doc.children_named("Role") {
+        let name = r
+            .attr("name")
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .ok_or("a Role has no name attribute")?;
+        let count = r
+            .child("Instances")
+            .and_then(|i| i.attr("count"))
+            .ok_or_else(|| format!("role {name} has no <Instances count=\"N\"/>"))?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| format!("role {name}: Instances count {count:?} is not 1..1000"))?;
+        roles.push((name.to_owned(), count));
+    }
+    if roles.is_empty() {
+        return Err("the configuration has no Role".into());
+    }
+    Ok(roles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_roles_and_round_trip() {
+        let cfg = br#"<?xml version="1.0"?><ServiceConfiguration serviceName="x" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration"><Role name="WebRole1"><Instances count="2" /></Role><Role name="Worker"><Instances count="1"/></Role></ServiceConfiguration>"#;
+        assert_eq!(
+            parse_service_configuration(cfg).unwrap(),
+            vec![("WebRole1".into(), 2), ("Worker".into(), 1)]
+        );
+        assert!(parse_service_configuration(b"<ServiceConfiguration/>").is_err());
+        assert!(
+            parse_service_configuration(
+                b"<ServiceConfiguration><Role name=\"a\"><Instances count=\"0\"/></Role></ServiceConfiguration>"
+            )
+            .is_err()
+        );
+        let d = DeploymentXml {
+            name: "d".into(),
+            slot: "Production".into(),
+            role_instances: vec![RoleInstanceXml {
+                role_name: "r".into(),
+                instance_name: "r_IN_0".into(),
+                upgrade_domain: 1,
+                ..Default::default()
+            }],
+            roles: vec!["r".into()],
+            extended_properties: vec![("a".into(), "b".into())],
+            ..Default::default()
+        };
+        assert_eq!(parse_deployment(d.to_xml().as_bytes()).unwrap(), d);
+    }
+}
+
+/// The body of Change Deployment Configuration (root `ChangeConfiguration`) or Upgrade
+/// Deployment (root `UpgradeDeployment`), as sent (absent, empty or nil → `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeploymentChangeInput {
+    /// Base64 of the .cscfg.
+    pub configuration: Option<String>,
+    /// Upgrade only.
+    pub package_url: Option<String>,
+    /// Base64 label (upgrade only).
+    pub label: Option<String>,
+    /// `Auto` / `Manual` / `Simultaneous`.
+    pub mode: Option<String>,
+    pub extended_properties: Vec<(String, String)>,
+}
+
+/// Read a Change Deployment Configuration (`ChangeConfiguration`) or Upgrade Deployment
+/// (`UpgradeDeployment`) body.
+pub fn parse_deployment_change(body: &[u8], root: &str) -> Result<DeploymentChangeInput, XmlError> {
+    let doc = parse_flat(body, root)?;
+    let field = |name| doc.get_trimmed(name).map(str::to_owned);
+    Ok(DeploymentChangeInput {
+        configuration: field("Configuration"),
+        package_url: field("PackageUrl"),
+        label: field("Label"),
+        mode: field("Mode"),
+        extended_properties: read_extended_properties(doc.element("ExtendedProperties")),
+    })
+}
+
+/// Read a Walk Upgrade Domain body (root `WalkUpgradeDomain`): its `UpgradeDomain`.
+pub fn parse_walk_upgrade_domain(body: &[u8]) -> Result<Option<String>, XmlError> {
+    let doc = parse_flat(body, "WalkUpgradeDomain")?;
+    Ok(doc.get_trimmed("UpgradeDomain").map(str::to_owned))
+}
+
+/// Read a Delete Role Instances body (root `RoleInstances`): the `Name`s.
+pub fn parse_role_instance_names(body: &[u8]) -> Result<Vec<String>, XmlError> {
+    let doc = parse_flat(body, "RoleInstances")?;
+    Ok(doc
+        .children("Name")
+        .filter_map(|n| n.value().map(|v| v.trim().to_owned()))
+        .filter(|n| !n.is_empty())
+        .collect())
+}

@@ -1,0 +1,303 @@
+//! Cloud (hosted) services (§4.7): `/{s}/services/hostedservices`.
+
+use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
+use super::{DeploymentXml, XmlError, XmlWriter};
+
+/// An `<ExtendedProperties>` list: (Name, Value) pairs in document order. Entries without
+/// a `Name` are kept with an empty name (the server refuses them, naming the field).
+pub fn read_extended_properties(el: Option<&Element>) -> Vec<(String, String)> {
+    el.map(|props| {
+        props
+            .children_named("ExtendedProperty")
+            .map(|p| {
+                (
+                    p.child_text("Name").unwrap_or_default().trim().to_owned(),
+                    p.child_text("Value").unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn write_extended_properties(w: &mut XmlWriter, props: &[(String, String)]) {
+    w.open("ExtendedProperties");
+    for (n, v) in props {
+        w.open("ExtendedProperty")
+            .text("Name", n)
+            .text("Value", v)
+            .close();
+    }
+    w.close();
+}
+
+/// The body of Create Hosted Service, as sent (absent, empty or nil → `None`; values
+/// trimmed except `Description`); the server validates it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CreateHostedServiceInput {
+    pub service_name: Option<String>,
+    /// Base64, as sent.
+    pub label: Option<String>,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub affinity_group: Option<String>,
+    pub extended_properties: Vec<(String, String)>,
+    pub reverse_dns_fqdn: Option<String>,
+}
+
+/// Read a Create Hosted Service body (root `CreateHostedService`).
+pub fn parse_create_hosted_service(body: &[u8]) -> Result<CreateHostedServiceInput, XmlError> {
+    let doc = parse_flat(body, "CreateHostedService")?;
+    let field = |name| doc.get_trimmed(name).map(str::to_owned);
+    Ok(CreateHostedServiceInput {
+        service_name: field("ServiceName"),
+        label: field("Label"),
+        description: doc.get("Description").map(str::to_owned),
+        location: field("Location"),
+        affinity_group: field("AffinityGroup"),
+        extended_properties: read_extended_properties(doc.element("ExtendedProperties")),
+        reverse_dns_fqdn: field("ReverseDnsFqdn"),
+    })
+}
+
+/// The body of Update Hosted Service, as sent (absent or nil → `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UpdateHostedServiceInput {
+    /// Base64, as sent.
+    pub label: Option<String>,
+    pub description: Option<String>,
+    pub extended_properties: Vec<(String, String)>,
+}
+
+/// Read an Update Hosted Service body (root `UpdateHostedService`).
+pub fn parse_update_hosted_service(body: &[u8]) -> Result<UpdateHostedServiceInput, XmlError> {
+    let doc = parse_flat(body, "UpdateHostedService")?;
+    Ok(UpdateHostedServiceInput {
+        label: doc.get_trimmed("Label").map(str::to_owned),
+        description: doc.get("Description").map(str::to_owned),
+        extended_properties: read_extended_properties(doc.element("ExtendedProperties")),
+    })
+}
+
+/// One cloud service in Get / List Hosted Services.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostedServiceXml {
+    pub url: String,
+    pub service_name: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub affinity_group: Option<String>,
+    /// Base64 label.
+    pub label: String,
+    /// `Created`, `Deleting`, …
+    pub status: String,
+    /// Preformatted times (see [`super::format_time`]).
+    pub date_created: String,
+    pub date_last_modified: String,
+    pub extended_properties: Vec<(String, String)>,
+    /// `None` leaves out `<Deployments>` (lists, and Get without `embed-detail=true`).
+    pub deployments: Option<Vec<DeploymentXml>>,
+    /// `ComputeCapabilities`: the role sizes offered for web/worker roles and virtual
+    /// machines (the same list for both); empty leaves the element out.
+    pub role_sizes: Vec<String>,
+}
+
+impl HostedServiceXml {
+    /// The Get Hosted Service Properties body (root `HostedService`).
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::root("HostedService");
+        self.write_fields(&mut w);
+        w.finish()
+    }
+
+    fn write_fields(&self, w: &mut XmlWriter) {
+        w.text("Url", &self.url)
+            .text("ServiceName", &self.service_name)
+            .open("HostedServiceProperties")
+            .text_or_nil("Description", self.description.as_deref())
+            .opt_text("AffinityGroup", self.affinity_group.as_deref())
+            .opt_text("Location", self.location.as_deref())
+            .text("Label", &self.label)
+            .text("Status", &self.status)
+            .text("DateCreated", &self.date_created)
+            .text("DateLastModified", &self.date_last_modified);
+        write_extended_properties(w, &self.extended_properties);
+        w.close();
+        if !self.role_sizes.is_empty() {
+            w.open("ComputeCapabilities");
+            for list in ["WebWorkerRoleSizes", "VirtualMachinesRoleSizes"] {
+                w.open(list);
+                for r in &self.role_sizes {
+                    w.text("RoleSize", r);
+                }
+                w.close();
+            }
+            w.close();
+        }
+        if let Some(deps) = &self.deployments {
+            w.open("Deployments");
+            for d in deps {
+                w.open("Deployment");
+                d.write_fields(w);
+                w.close();
+            }
+            w.close();
+        }
+    }
+
+    fn from_element(el: &Element) -> HostedServiceXml {
+        let text = |e: &Element, name| e.child_text(name).map(str::to_owned);
+        let empty = Element::default();
+        let props = el.child("HostedServiceProperties").unwrap_or(&empty);
+        HostedServiceXml {
+            url: text(el, "Url").unwrap_or_default(),
+            service_name: text(el, "ServiceName").unwrap_or_default(),
+            description: text(props, "Description"),
+            location: text(props, "Location"),
+            affinity_group: text(props, "AffinityGroup"),
+            label: text(props, "Label").unwrap_or_default(),
+            status: text(props, "Status").unwrap_or_default(),
+            date_created: text(props, "DateCreated").unwrap_or_default(),
+            date_last_modified: text(props, "DateLastModified").unwrap_or_default(),
+            extended_properties: read_extended_properties(props.child("ExtendedProperties")),
+            role_sizes: el
+                .child("ComputeCapabilities")
+                .and_then(|c| c.child("WebWorkerRoleSizes"))
+                .map(|l| {
+                    l.children_named("RoleSize")
+                        .filter_map(|r| r.value().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            deployments: el.child("Deployments").map(|d| {
+                d.children_named("Deployment")
+                    .map(DeploymentXml::from_element)
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// The List Hosted Services body.
+pub fn hosted_services_to_xml(services: &[HostedServiceXml]) -> String {
+    let mut w = XmlWriter::root("HostedServices");
+    for s in services {
+        w.open("HostedService");
+        s.write_fields(&mut w);
+        w.close();
+    }
+    w.finish()
+}
+
+/// Read a Get Hosted Service Properties response.
+pub fn parse_hosted_service(body: &[u8]) -> Result<HostedServiceXml, XmlError> {
+    let doc = expect_root(
+        parse_document_with(body, Limits::RESPONSE)?,
+        "HostedService",
+    )?;
+    Ok(HostedServiceXml::from_element(&doc))
+}
+
+/// Read a List Hosted Services response.
+pub fn parse_hosted_services(body: &[u8]) -> Result<Vec<HostedServiceXml>, XmlError> {
+    let doc = expect_root(
+        parse_document_with(body, Limits::RESPONSE)?,
+        "HostedServices",
+    )?;
+    Ok(doc
+        .children_named("HostedService")
+        .map(HostedServiceXml::from_element)
+        .collect())
+}
+
+/// An `AvailabilityResponse` (name checks): `<Result>` and a `<Reason>` (nil when
+/// available).
+pub fn availability_to_xml(available: bool, reason: Option<&str>) -> String {
+    let mut w = XmlWriter::root("AvailabilityResponse");
+    w.bool("Result", available).text_or_nil("Reason", reason);
+    w.finish()
+}
+
+/// Read an `AvailabilityResponse`: (result, reason).
+pub fn parse_availability(body: &[u8]) -> Result<(bool, Option<String>), XmlError> {
+    let doc = expect_root(
+        parse_document_with(body, Limits::RESPONSE)?,
+        "AvailabilityResponse",
+    )?;
+    Ok((
+        doc.child_text("Result") == Some("true"),
+        doc.child_text("Reason").map(str::to_owned),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_body_as_python_sends_it() {
+        let body = br#"<CreateHostedService xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.microsoft.com/windowsazure"><ServiceName>utsvc1ee3195f</ServiceName><Label>cHl0aG9ubGFiZWw=</Label><Description>python hosted service description</Description><Location>West US</Location><ExtendedProperties><ExtendedProperty><Name>ext2</Name><Value>val2</Value></ExtendedProperty><ExtendedProperty><Name>ext1</Name><Value>val1</Value></ExtendedProperty></ExtendedProperties></CreateHostedService>"#;
+        let i = parse_create_hosted_service(body).unwrap();
+        assert_eq!(i.service_name.as_deref(), Some("utsvc1ee3195f"));
+        assert_eq!(i.label.as_deref(), Some("cHl0aG9ubGFiZWw="));
+        assert_eq!(i.location.as_deref(), Some("West US"));
+        assert_eq!(i.affinity_group, None);
+        assert_eq!(
+            i.extended_properties,
+            vec![
+                ("ext2".into(), "val2".into()),
+                ("ext1".into(), "val1".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn get_body_matches_the_recording() {
+        let x = HostedServiceXml {
+            url: "https://h/s/services/hostedservices/a".into(),
+            service_name: "a".into(),
+            description: Some("d".into()),
+            location: Some("West US".into()),
+            affinity_group: None,
+            label: "bA==".into(),
+            status: "Created".into(),
+            date_created: "2015-07-02T16:45:20Z".into(),
+            date_last_modified: "2015-07-02T16:45:20Z".into(),
+            extended_properties: vec![("ext1".into(), "v&1".into())],
+            deployments: None,
+            role_sizes: Vec::new(),
+        };
+        let xml = x.to_xml();
+        assert!(
+            xml.starts_with("<HostedService xmlns=\"http://schemas.microsoft.com/windowsazure\"")
+        );
+        assert!(xml.contains("<Url>https://h/s/services/hostedservices/a</Url><ServiceName>a</ServiceName><HostedServiceProperties><Description>d</Description><Location>West US</Location><Label>bA==</Label><Status>Created</Status><DateCreated>2015-07-02T16:45:20Z</DateCreated><DateLastModified>2015-07-02T16:45:20Z</DateLastModified><ExtendedProperties><ExtendedProperty><Name>ext1</Name><Value>v&amp;1</Value></ExtendedProperty></ExtendedProperties></HostedServiceProperties></HostedService>"), "{xml}");
+        assert_eq!(parse_hosted_service(xml.as_bytes()).unwrap(), x);
+        let bare = HostedServiceXml {
+            description: None,
+            role_sizes: vec!["Small".into(), "A5".into()],
+            ..x.clone()
+        };
+        let xml = bare.to_xml();
+        assert!(
+            xml.contains("<HostedServiceProperties><Description i:nil=\"true\"/>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<ComputeCapabilities><WebWorkerRoleSizes><RoleSize>Small</RoleSize><RoleSize>A5</RoleSize></WebWorkerRoleSizes><VirtualMachinesRoleSizes>"), "{xml}");
+        assert_eq!(parse_hosted_service(xml.as_bytes()).unwrap(), bare);
+        let list = hosted_services_to_xml(std::slice::from_ref(&x));
+        assert_eq!(parse_hosted_services(list.as_bytes()).unwrap(), vec![x]);
+    }
+
+    #[test]
+    fn availability() {
+        let yes = availability_to_xml(true, None);
+        assert!(yes.contains("<Result>true</Result><Reason i:nil=\"true\"/>"));
+        assert_eq!(parse_availability(yes.as_bytes()).unwrap(), (true, None));
+        let no = availability_to_xml(false, Some("taken"));
+        assert_eq!(
+            parse_availability(no.as_bytes()).unwrap(),
+            (false, Some("taken".into()))
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! Service certificates of cloud services (§4.9):
+//! `/{s}/services/hostedservices/{svc}/certificates[/sha1-{thumbprint}]`.
+
+use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
+use super::{XmlError, XmlWriter};
+
+/// The body of Add Service Certificate (root `CertificateFile`), as sent (absent, empty
+/// or nil → `None`; `Password` is not trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CertificateFileInput {
+    /// Base64 of the .pfx or .cer file.
+    pub data: Option<String>,
+    /// `pfx` or `cer` (any case).
+    pub certificate_format: Option<String>,
+    pub password: Option<String>,
+}
+
+/// Read an Add Service Certificate body.
+pub fn parse_certificate_file(body: &[u8]) -> Result<CertificateFileInput, XmlError> {
+    let doc = parse_flat(body, "CertificateFile")?;
+    Ok(CertificateFileInput {
+        data: doc.get_trimmed("Data").map(str::to_owned),
+        certificate_format: doc.get_trimmed("CertificateFormat").map(str::to_owned),
+        password: doc.get("Password").map(str::to_owned),
+    })
+}
+
+/// One service certificate in List / Get Service Certificate(s).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServiceCertificateXml {
+    pub certificate_url: String,
+    /// Upper-case hex SHA-1.
+    pub thumbprint: String,
+    /// `sha1`.
+    pub thumbprint_algorithm: String,
+    /// Base64 DER of the public certificate.
+    pub data_b64: String,
+}
+
+impl ServiceCertificateXml {
+    /// The Get Service Certificate body (root `Certificate`).
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::root("Certificate");
+        self.write_fields(&mut w);
+        w.finish()
+    }
+
+    fn write_fields(&self, w: &mut XmlWriter) {
+        w.text("CertificateUrl", &self.certificate_url)
+            .text("Thumbprint", &self.thumbprint)
+            .text("ThumbprintAlgorithm", &self.thumbprint_algorithm)
+            .text("Data", &self.data_b64);
+    }
+
+    fn from_element(el: &Element) -> ServiceCertificateXml {
+        let text = |n| el.child_text(n).unwrap_or_default().to_owned();
+        ServiceCertificateXml {
+            certificate_url: text("CertificateUrl"),
+            thumbprint: text("Thumbprint"),
+            thumbprint_algorithm: text("ThumbprintAlgorithm"),
+            data_b64: text("Data"),
+        }
+    }
+}
+
+/// The List Service Certificates body (root `Certificates`).
+pub fn service_certificates_to_xml(certs: &[ServiceCertificateXml]) -> String {
+    let mut w = XmlWriter::root("Certificates");
+    for c in certs {
+        w.open("Certificate");
+        c.write_fields(&mut w);
+        w.close();
+    }
+    w.finish()
+}
+
+/// Read a Get Service Certificate response.
+pub fn parse_service_certificate(body: &[u8]) -> Result<ServiceCertificateXml, XmlError> {
+    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Certificate")?;
+    Ok(ServiceCertificateXml::from_element(&doc))
+}
+
+/// Read a List Service Certificates response.
+pub fn parse_service_certificates(body: &[u8]) -> Result<Vec<ServiceCertificateXml>, XmlError> {
+    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Certificates")?;
+    Ok(doc
+        .children_named("Certificate")
+        .map(ServiceCertificateXml::from_element)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies() {
+        let i = parse_certificate_file(b"<CertificateFile xmlns=\"http://schemas.microsoft.com/windowsazure\"><Data>AAEC</Data><CertificateFormat>PFX</CertificateFormat><Password> pw </Password></CertificateFile>").unwrap();
+        assert_eq!(i.data.as_deref(), Some("AAEC"));
+        assert_eq!(i.certificate_format.as_deref(), Some("PFX"));
+        assert_eq!(i.password.as_deref(), Some(" pw "));
+        let c = ServiceCertificateXml {
+            certificate_url: "https://h/s/services/hostedservices/a/certificates/sha1-AB".into(),
+            thumbprint: "AB".into(),
+            thumbprint_algorithm: "sha1".into(),
+            data_b64: "AAEC".into(),
+        };
+        let list = service_certificates_to_xml(std::slice::from_ref(&c));
+        assert!(list.contains("<Certificates xmlns=\"http://schemas.microsoft.com/windowsazure\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\"><Certificate><CertificateUrl>https://h/s/services/hostedservices/a/certificates/sha1-AB</CertificateUrl><Thumbprint>AB</Thumbprint><ThumbprintAlgorithm>sha1</ThumbprintAlgorithm><Data>AAEC</Data></Certificate></Certificates>"), "{list}");
+        assert_eq!(
+            parse_service_certificates(list.as_bytes()).unwrap(),
+            vec![c.clone()]
+        );
+        assert_eq!(parse_service_certificate(c.to_xml().as_bytes()).unwrap(), c);
+    }
+}
