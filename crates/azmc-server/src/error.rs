@@ -170,6 +170,21 @@ impl ApiError {
                 Limit::CertificatesPerServiceAdmin => format!(
                     "The service administrator of this subscription already has the maximum of {max} management certificates across their subscriptions. Delete one before adding another."
                 ),
+                Limit::HostedServices => format!(
+                    "The subscription already has the maximum of {max} cloud services (MaxHostedServices). Delete one before creating another."
+                ),
+                Limit::Cores => format!(
+                    "The deployment would exceed the subscription's maximum of {max} cores (MaxCoreCount)."
+                ),
+                Limit::SqlServers => format!(
+                    "The subscription already has the maximum of {max} SQL servers. Delete one before creating another."
+                ),
+                Limit::FirewallRules => format!(
+                    "The server already has the maximum of {max} firewall rules. Delete one before creating another."
+                ),
+                Limit::StorageAccounts => format!(
+                    "The subscription already has the maximum of {max} storage accounts (MaxStorageAccounts). Delete one before creating another."
+                ),
             }),
             other => {
                 tracing::error!(error = %other, "database failure");

@@ -57,7 +57,30 @@ impl JobRegistry {
 
 /// The job kinds of the API itself (the resource handlers register theirs here).
 pub fn builtin() -> JobRegistry {
-    JobRegistry::default()
+    use crate::api::{deployments, hosted_services, service_certificates};
+    let mut r = JobRegistry::default();
+    r.register(
+        hosted_services::DELETE_MEDIA_JOB,
+        Arc::new(hosted_services::DeleteMediaJob),
+    );
+    r.register(
+        service_certificates::ADD_JOB,
+        Arc::new(service_certificates::AddJob),
+    );
+    r.register(
+        service_certificates::DELETE_JOB,
+        Arc::new(service_certificates::DeleteJob),
+    );
+    r.register(deployments::CREATE_JOB, Arc::new(deployments::SetStatusJob));
+    r.register(deployments::STATUS_JOB, Arc::new(deployments::SetStatusJob));
+    r.register(deployments::DELETE_JOB, Arc::new(deployments::DeleteJob));
+    r.register(deployments::SWAP_JOB, Arc::new(deployments::SwapJob));
+    r.register(deployments::NOOP_JOB, Arc::new(deployments::NoopJob));
+    r.register(
+        crate::api::storage_accounts::CREATE_JOB,
+        Arc::new(crate::api::storage_accounts::CreateJob),
+    );
+    r
 }
 
 /// How long an InProgress operation without a job may stay so before the sweep fails it.

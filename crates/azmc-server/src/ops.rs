@@ -19,7 +19,240 @@ const NAMES: &[(&str, &str, &str)] = &[
         "/{s}/certificates/{thumbprint}",
         "RemoveSubscriptionCertificate",
     ),
+    ("POST", "/{s}/affinitygroups", "CreateAffinityGroup"),
+    ("PUT", "/{s}/affinitygroups/{name}", "UpdateAffinityGroup"),
+    (
+        "DELETE",
+        "/{s}/affinitygroups/{name}",
+        "DeleteAffinityGroup",
+    ),
+    (
+        "POST",
+        "/{s}/services/storageservices",
+        "CreateStorageService",
+    ),
+    (
+        "PUT",
+        "/{s}/services/storageservices/{name}",
+        "UpdateStorageService",
+    ),
+    (
+        "DELETE",
+        "/{s}/services/storageservices/{name}",
+        "DeleteStorageService",
+    ),
+    (
+        "POST",
+        "/{s}/services/storageservices/{name}/keys",
+        "RegenerateStorageServiceKeys",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices",
+        "CreateHostedService",
+    ),
+    (
+        "PUT",
+        "/{s}/services/hostedservices/{svc}",
+        "UpdateHostedService",
+    ),
+    (
+        "DELETE",
+        "/{s}/services/hostedservices/{svc}",
+        "DeleteHostedService",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/certificates",
+        "AddCertificate",
+    ),
+    (
+        "DELETE",
+        "/{s}/services/hostedservices/{svc}/certificates/{thumbprint}",
+        "DeleteCertificate",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}",
+        "SwapDeployment",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}",
+        "CreateDeployment",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=status",
+        "UpdateDeploymentStatus",
+    ),
+    (
+        "DELETE",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}",
+        "DeleteDeployment",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=status",
+        "UpdateDeploymentStatus",
+    ),
+    (
+        "DELETE",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}",
+        "DeleteDeployment",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=config",
+        "ChangeDeploymentConfiguration",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=upgrade",
+        "UpgradeDeployment",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=walkupgradedomain",
+        "WalkUpgradeDomain",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=rollback",
+        "RollbackDeploymentUpdateOrUpgrade",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}?comp=reboot",
+        "RebootRoleInstance",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}?comp=reimage",
+        "ReimageRoleInstance",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}?comp=rebuild",
+        "RebuildRoleInstance",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances?comp=delete",
+        "DeleteRoleInstances",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=config",
+        "ChangeDeploymentConfiguration",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=upgrade",
+        "UpgradeDeployment",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=walkupgradedomain",
+        "WalkUpgradeDomain",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=rollback",
+        "RollbackDeploymentUpdateOrUpgrade",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}?comp=reboot",
+        "RebootRoleInstance",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}?comp=reimage",
+        "ReimageRoleInstance",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}?comp=rebuild",
+        "RebuildRoleInstance",
+    ),
+    (
+        "POST",
+        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances?comp=delete",
+        "DeleteRoleInstances",
+    ),
+    ("PUT", "/{s}/services", "RegisterResourceProvider"),
+    (
+        "PUT",
+        "/{s}/services?action=unregister",
+        "UnregisterResourceProvider",
+    ),
+    ("POST", "/{s}/services/sqlservers/servers", "CreateServer"),
+    (
+        "DELETE",
+        "/{s}/services/sqlservers/servers/{server}",
+        "DeleteServer",
+    ),
+    (
+        "POST",
+        "/{s}/services/sqlservers/servers/{server}",
+        "SetServerAdministratorPassword",
+    ),
+    (
+        "POST",
+        "/{s}/services/sqlservers/servers/{server}/firewallrules",
+        "CreateFirewallRule",
+    ),
+    (
+        "PUT",
+        "/{s}/services/sqlservers/servers/{server}/firewallrules/{rule}",
+        "UpdateFirewallRule",
+    ),
+    (
+        "DELETE",
+        "/{s}/services/sqlservers/servers/{server}/firewallrules/{rule}",
+        "DeleteFirewallRule",
+    ),
+    (
+        "POST",
+        "/{s}/services/webspaces/{webspace}/sites",
+        "CreateSite",
+    ),
+    (
+        "PUT",
+        "/{s}/services/webspaces/{webspace}/sites/{site}",
+        "UpdateSite",
+    ),
+    (
+        "DELETE",
+        "/{s}/services/webspaces/{webspace}/sites/{site}",
+        "DeleteSite",
+    ),
+    (
+        "POST",
+        "/{s}/services/webspaces/{webspace}/sites/{site}/restart",
+        "RestartSite",
+    ),
 ];
+
+/// The name of a route, refined by its `comp` (or `action`) query parameter where NAMES
+/// has an entry for `route?comp=…` (one path serves several operations).
+fn operation_name_with(method: &Method, route: &str, query: Option<&str>) -> String {
+    let comp = crate::api::query_params(query)
+        .into_iter()
+        .find(|(k, _)| k == "comp" || k == "action")
+        .map(|(k, v)| (k, v.to_ascii_lowercase()));
+    if let Some((k, c)) = comp {
+        let with = format!("{route}?{k}={c}");
+        if let Some((_, _, n)) = NAMES
+            .iter()
+            .find(|(m, r, _)| *m == method.as_str() && *r == with)
+        {
+            return (*n).to_string();
+        }
+    }
+    operation_name(method, route)
+}
 
 fn operation_name(method: &Method, route: &str) -> String {
     NAMES
@@ -64,7 +297,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     let op = NewOperation {
         id: id.0.clone(),
         subscription_id: subscription,
-        name: operation_name(req.method(), &route),
+        name: operation_name_with(req.method(), &route, req.uri().query()),
         object_id: path.clone(),
         parameters: parameters(&route, &path),
         caller,
@@ -107,12 +340,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn provider_actions_name_their_operations() {
+        let route = "/{s}/services";
+        assert_eq!(
+            operation_name_with(&Method::PUT, route, Some("service=website&action=register")),
+            "RegisterResourceProvider"
+        );
+        assert_eq!(
+            operation_name_with(
+                &Method::PUT,
+                route,
+                Some("service=website&action=Unregister")
+            ),
+            "UnregisterResourceProvider"
+        );
+    }
+
+    #[test]
     fn names_and_parameters() {
         assert_eq!(
             operation_name(&Method::POST, "/{s}/certificates"),
             "AddSubscriptionCertificate"
         );
         assert_eq!(operation_name(&Method::PUT, "/{s}/x"), "PUT /{s}/x");
+        let slot = "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}";
+        assert_eq!(
+            operation_name_with(&Method::POST, slot, None),
+            "CreateDeployment"
+        );
+        assert_eq!(
+            operation_name_with(&Method::POST, slot, Some("comp=Status")),
+            "UpdateDeploymentStatus"
+        );
+        assert_eq!(
+            operation_name_with(&Method::POST, slot, Some("comp=upgrade")),
+            "UpgradeDeployment"
+        );
+        assert_eq!(
+            operation_name_with(&Method::POST, slot, Some("comp=unknown")),
+            "CreateDeployment"
+        );
         assert_eq!(
             parameters("/{s}/certificates/{thumbprint}", "/abc/certificates/00ff"),
             vec![("thumbprint".to_string(), "00ff".to_string())]

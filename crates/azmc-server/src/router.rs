@@ -15,6 +15,7 @@ use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::routing::{post, put};
 
 /// The management API.
 pub fn api_router(state: AppState) -> Router {
@@ -27,6 +28,128 @@ pub fn api_router(state: AppState) -> Router {
         .route(
             "/{s}/certificates/{thumbprint}",
             get(api::certificates::get).delete(api::certificates::delete),
+        )
+        .route("/{s}/locations", get(api::locations::list))
+        .route("/{s}/rolesizes", get(api::locations::role_sizes))
+        .route(
+            "/{s}/affinitygroups",
+            get(api::affinity_groups::list).post(api::affinity_groups::create),
+        )
+        .route(
+            "/{s}/affinitygroups/{name}",
+            get(api::affinity_groups::get)
+                .put(api::affinity_groups::update)
+                .delete(api::affinity_groups::delete),
+        )
+        .route(
+            "/{s}/services/storageservices",
+            get(api::storage_accounts::list).post(api::storage_accounts::create),
+        )
+        .route(
+            "/{s}/services/storageservices/operations/isavailable/{name}",
+            get(api::storage_accounts::name_available),
+        )
+        .route(
+            "/{s}/services/storageservices/{name}",
+            get(api::storage_accounts::get)
+                .put(api::storage_accounts::update)
+                .delete(api::storage_accounts::delete),
+        )
+        .route(
+            "/{s}/services/storageservices/{name}/keys",
+            get(api::storage_accounts::get_keys).post(api::storage_accounts::regenerate_keys),
+        )
+        .route(
+            "/{s}/services/hostedservices",
+            get(api::hosted_services::list).post(api::hosted_services::create),
+        )
+        .route(
+            "/{s}/services/hostedservices/operations/isavailable/{name}",
+            get(api::hosted_services::name_available),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}",
+            get(api::hosted_services::get)
+                .put(api::hosted_services::update)
+                .delete(api::hosted_services::delete)
+                .post(api::deployments::swap),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}",
+            get(api::deployments::get_by_slot)
+                .post(api::deployments::post_slot)
+                .delete(api::deployments::delete_by_slot),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deployments/{name}",
+            get(api::deployments::get_by_name)
+                .post(api::deployments::post_name)
+                .delete(api::deployments::delete_by_name),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances",
+            post(api::deployments::instances_by_name),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances",
+            post(api::deployments::instances_by_slot),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}",
+            post(api::deployments::instance_by_name),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}",
+            post(api::deployments::instance_by_slot),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/certificates",
+            get(api::service_certificates::list).post(api::service_certificates::add),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/certificates/{thumbprint}",
+            get(api::service_certificates::get).delete(api::service_certificates::delete),
+        )
+        .route("/{s}/services", put(api::websites::provider))
+        .route(
+            "/{s}/services/sqlservers/servers",
+            get(api::sql_servers::list).post(api::sql_servers::create),
+        )
+        .route(
+            "/{s}/services/sqlservers/servers/{server}",
+            post(api::sql_servers::post_server).delete(api::sql_servers::delete),
+        )
+        .route(
+            "/{s}/services/sqlservers/servers/{server}/firewallrules",
+            get(api::sql_servers::list_rules).post(api::sql_servers::create_rule),
+        )
+        .route(
+            "/{s}/services/sqlservers/servers/{server}/firewallrules/{rule}",
+            get(api::sql_servers::get_rule)
+                .put(api::sql_servers::update_rule)
+                .delete(api::sql_servers::delete_rule),
+        )
+        .route(
+            "/{s}/services/webspaces",
+            get(api::websites::list_webspaces),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}",
+            get(api::websites::get_webspace),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites",
+            get(api::websites::list_sites).post(api::websites::create_site),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites/{site}",
+            get(api::websites::get_site)
+                .put(api::websites::update_site)
+                .delete(api::websites::delete_site),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites/{site}/restart",
+            post(api::websites::restart_site),
         )
         .route("/{s}/operations", get(api::operations::list))
         .route("/{s}/operations/{id}", get(api::operations::get))

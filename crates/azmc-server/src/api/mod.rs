@@ -1,8 +1,16 @@
 //! Thin handlers: extract, call the database, map the result.
 
+pub mod affinity_groups;
 pub mod certificates;
+pub mod deployments;
+pub mod hosted_services;
+pub mod locations;
 pub mod operations;
+pub mod service_certificates;
+pub mod sql_servers;
+pub mod storage_accounts;
 pub mod subscription;
+pub mod websites;
 
 use crate::error::ApiError;
 use axum::body::{Body, Bytes};

@@ -1,0 +1,271 @@
+//! Affinity groups: `/{s}/affinitygroups[/{name}]` (§4.5). Statuses are the Node
+//! clients': list/get/update/delete 200, create 201. Delete is refused (409) while
+//! resources still reference the group (`Db::affinity_group_in_use`).
+
+use super::locations::{CAPABILITIES, canonical_location, role_size_names};
+use super::{empty, read_body, xml};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use azmc_db::{AffinityGroup, AffinityGroupUpdate, DbError, NewAffinityGroup};
+use azmc_wire::asm::{
+    AffinityGroupMemberXml, AffinityGroupXml, affinity_groups_to_xml, decode_label, encode_label,
+    format_time, parse_create_affinity_group, parse_update_affinity_group,
+};
+
+/// Map a database error about an affinity group.
+fn db_error(e: DbError, name: &str) -> ApiError {
+    match e {
+        DbError::NotFound {
+            what: "affinity group",
+            ..
+        } => ApiError::not_found(format!("The affinity group '{name}' does not exist.")),
+        DbError::Conflict {
+            what: "affinity group",
+            ..
+        } => ApiError::conflict(format!(
+            "An affinity group named '{name}' already exists in this subscription."
+        )),
+        DbError::Conflict {
+            what: "affinity group in use",
+            ..
+        } => ApiError::conflict(format!(
+            "The affinity group '{name}' is in use by storage accounts or cloud services of this subscription; delete or move them first."
+        )),
+        other => ApiError::from_db(other, "affinity group"),
+    }
+}
+
+/// The base URL of this server as the client addressed it (for `Url` elements).
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("https://{host}")
+}
+
+/// A `Label` from the wire: required, base64 of UTF-8, at most 100 characters.
+pub fn label_of(b64: Option<&str>) -> Result<String, ApiError> {
+    let b64 = b64.ok_or_else(|| ApiError::bad_request("Label is required."))?;
+    let text = decode_label(b64)
+        .map_err(|e| ApiError::bad_request(format!("Label is not valid base64 text: {e}")))?;
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request("Label must not be empty."));
+    }
+    if text.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "Label is longer than 100 characters.",
+        ));
+    }
+    Ok(text)
+}
+
+/// A `Description`: at most 1024 characters.
+pub fn check_description(d: Option<&str>) -> Result<(), ApiError> {
+    if d.is_some_and(|d| d.chars().count() > 1024) {
+        return Err(ApiError::bad_request(
+            "Description is longer than 1024 characters.",
+        ));
+    }
+    Ok(())
+}
+
+/// An affinity group name: 1–63 letters, digits, hyphens, underscores and periods,
+/// starting with a letter or digit.
+pub fn valid_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn to_xml(g: &AffinityGroup) -> AffinityGroupXml {
+    AffinityGroupXml {
+        name: g.name.clone(),
+        label: encode_label(&g.label),
+        description: g.description.clone(),
+        location: g.location.clone(),
+        hosted_services: None,
+        storage_services: None,
+        capabilities: CAPABILITIES.iter().map(|c| c.to_string()).collect(),
+        created_time: format_time(g.created_at),
+        web_worker_role_sizes: role_size_names(),
+        virtual_machines_role_sizes: role_size_names(),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Path(s): Path<String>,
+) -> Result<Response, ApiError> {
+    let groups = state
+        .db
+        .list_affinity_groups(&s)
+        .await
+        .map_err(|e| db_error(e, ""))?;
+    let items: Vec<_> = groups.iter().map(to_xml).collect();
+    Ok(xml(StatusCode::OK, affinity_groups_to_xml(&items)))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(s): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let input = parse_create_affinity_group(&bytes).map_err(ApiError::invalid_xml)?;
+    let name = input
+        .name
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("Name is required."))?;
+    if !valid_name(name) {
+        return Err(ApiError::bad_request(format!(
+            "Name {name:?} is invalid: use 1 to 63 letters, digits, hyphens, underscores and periods, starting with a letter or digit."
+        )));
+    }
+    let label = label_of(input.label.as_deref())?;
+    check_description(input.description.as_deref())?;
+    let requested = input
+        .location
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("Location is required."))?;
+    let location = canonical_location(&state, requested).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Location {requested:?} is not available; available locations: {}.",
+            state.config.locations.join(", ")
+        ))
+    })?;
+    let new = NewAffinityGroup {
+        subscription_id: &s,
+        name,
+        label: &label,
+        description: input.description.as_deref(),
+        location: &location,
+    };
+    state
+        .db
+        .create_affinity_group(&new, state.clock.now())
+        .await
+        .map_err(|e| db_error(e, name))?;
+    let mut r = empty(StatusCode::CREATED);
+    let loc = format!(
+        "{}/subscriptions/{s}/affinitygroup/{name}",
+        base_url(&headers)
+    );
+    if let Ok(v) = HeaderValue::from_str(&loc) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let g = state
+        .db
+        .get_affinity_group(&s, &name)
+        .await
+        .map_err(|e| db_error(e, &name))?;
+    let base = base_url(&headers);
+    let hosted = state
+        .db
+        .list_hosted_services(&s)
+        .await
+        .map_err(|e| db_error(e, &name))?
+        .into_iter()
+        .filter(|h| {
+            h.affinity_group
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&g.name))
+        })
+        .map(|h| AffinityGroupMemberXml {
+            url: format!(
+                "{base}/{}/services/hostedservices/{}",
+                g.subscription_id, h.name
+            ),
+            service_name: h.name,
+        })
+        .collect();
+    let storage = state
+        .db
+        .list_storage_accounts_in_affinity_group(&s, &g.name)
+        .await
+        .map_err(|e| db_error(e, &name))?
+        .into_iter()
+        .map(|a| AffinityGroupMemberXml {
+            url: format!(
+                "{base}/{}/services/storageservices/{}",
+                g.subscription_id, a.name
+            ),
+            service_name: a.name,
+        })
+        .collect();
+    let mut x = to_xml(&g);
+    x.hosted_services = Some(hosted);
+    x.storage_services = Some(storage);
+    Ok(xml(StatusCode::OK, x.to_xml()))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let input = parse_update_affinity_group(&bytes).map_err(ApiError::invalid_xml)?;
+    let label = label_of(input.label.as_deref())?;
+    check_description(input.description.as_deref())?;
+    let update = AffinityGroupUpdate {
+        label: Some(label),
+        description: input.description,
+    };
+    state
+        .db
+        .update_affinity_group(&s, &name, &update)
+        .await
+        .map_err(|e| db_error(e, &name))?;
+    Ok(empty(StatusCode::OK))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    state
+        .db
+        .delete_affinity_group(&s, &name)
+        .await
+        .map_err(|e| db_error(e, &name))?;
+    Ok(empty(StatusCode::OK))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_labels() {
+        assert!(valid_name("ag1") && valid_name("09da2f93-0f94-421d-bb65-a3a49034649b"));
+        assert!(valid_name("affinityGroupName") && valid_name(&"a".repeat(63)));
+        assert!(!valid_name("") && !valid_name("-a") && !valid_name(&"a".repeat(64)));
+        assert!(!valid_name("a b") && !valid_name("a/b"));
+        assert_eq!(label_of(Some("bXlhZw==")).unwrap(), "myag");
+        assert!(label_of(None).is_err() && label_of(Some("!!")).is_err());
+        let long = encode_label(&"x".repeat(101));
+        assert!(label_of(Some(&long)).unwrap_err().message.contains("Label"));
+        assert!(check_description(Some(&"d".repeat(1025))).is_err());
+        assert!(check_description(Some(&"d".repeat(1024))).is_ok());
+    }
+}

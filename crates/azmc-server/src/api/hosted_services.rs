@@ -1,0 +1,453 @@
+//! Cloud (hosted) services: `/{s}/services/hostedservices[/{svc}]` and the name check
+//! (§4.7). Statuses are the Node clients': list/get/update 200, create 201, delete 200,
+//! delete with `comp=media` 202 (asynchronous: job kind [`DELETE_MEDIA_JOB`]).
+
+use super::{empty, query_params, read_body, xml};
+use crate::error::ApiError;
+use crate::identity::RequestId;
+use crate::jobs::{JobFuture, JobHandler, JobResult};
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
+use azmc_db::{DbError, HostedService, HostedServiceUpdate, Job, NewHostedService, NewJob};
+use azmc_wire::asm::{
+    DeploymentXml, HostedServiceXml, availability_to_xml, decode_label, encode_label, format_time,
+    hosted_services_to_xml, parse_create_hosted_service, parse_update_hosted_service,
+};
+
+pub const NOT_FOUND: &str = "The hosted service does not exist.";
+const TAKEN: &str = "The specified DNS name is already taken.";
+
+/// The role sizes offered in `ComputeCapabilities`.
+const ROLE_SIZES: &[&str] = &[
+    "ExtraSmall",
+    "Small",
+    "Medium",
+    "Large",
+    "ExtraLarge",
+    "A5",
+    "A6",
+    "A7",
+];
+
+/// Job kind of `DELETE …/{svc}?comp=media`.
+pub const DELETE_MEDIA_JOB: &str = "DeleteHostedServiceMedia";
+
+/// Map a database error about a hosted service.
+pub fn db_error(e: DbError) -> ApiError {
+    match e {
+        DbError::NotFound {
+            what: "affinity group",
+            id,
+        } => ApiError::bad_request(format!(
+            "AffinityGroup {id:?} does not exist in this subscription."
+        )),
+        DbError::NotFound {
+            what: "hosted service",
+            ..
+        } => ApiError::not_found(NOT_FOUND),
+        DbError::Conflict {
+            what: "hosted service",
+            ..
+        } => ApiError::conflict(TAKEN),
+        other => ApiError::from_db(other, "hosted service"),
+    }
+}
+
+/// A DNS label: 1–63 letters, digits and hyphens, not starting or ending with a hyphen.
+pub fn valid_service_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// The base URL of this server as the client addressed it (for `Url` elements).
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("https://{host}")
+}
+
+/// A `Label` from the wire: required, base64 of UTF-8, at most 100 characters.
+pub fn label_of(b64: Option<&str>) -> Result<String, ApiError> {
+    let b64 = b64.ok_or_else(|| ApiError::bad_request("Label is required."))?;
+    let text = decode_label(b64)
+        .map_err(|e| ApiError::bad_request(format!("Label is not valid base64 text: {e}")))?;
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request("Label must not be empty."));
+    }
+    if text.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "Label is longer than 100 characters.",
+        ));
+    }
+    Ok(text)
+}
+
+fn check_description(d: Option<&str>) -> Result<(), ApiError> {
+    if d.is_some_and(|d| d.chars().count() > 1024) {
+        return Err(ApiError::bad_request(
+            "Description is longer than 1024 characters.",
+        ));
+    }
+    Ok(())
+}
+
+/// At most 50 extended properties; names `[A-Za-z][A-Za-z0-9_]*` up to 64 characters,
+/// values up to 255.
+pub fn check_extended_properties(props: &[(String, String)]) -> Result<(), ApiError> {
+    if props.len() > 50 {
+        return Err(ApiError::bad_request(
+            "ExtendedProperties has more than 50 entries.",
+        ));
+    }
+    for (n, v) in props {
+        let ok = n.len() <= 64
+            && n.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            return Err(ApiError::bad_request(format!(
+                "ExtendedProperty Name {n:?} must start with a letter, hold only letters, digits and underscores, and be at most 64 characters."
+            )));
+        }
+        if v.chars().count() > 255 {
+            return Err(ApiError::bad_request(format!(
+                "ExtendedProperty Value of {n} is longer than 255 characters."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The wire form of a stored service.
+pub fn to_xml(
+    base: &str,
+    s: &HostedService,
+    deployments: Option<Vec<DeploymentXml>>,
+) -> HostedServiceXml {
+    HostedServiceXml {
+        url: format!(
+            "{base}/{}/services/hostedservices/{}",
+            s.subscription_id, s.name
+        ),
+        service_name: s.name.clone(),
+        description: s.description.clone(),
+        location: s.location.clone(),
+        affinity_group: s.affinity_group.clone(),
+        label: encode_label(&s.label),
+        status: s.status.clone(),
+        date_created: format_time(s.created_at),
+        date_last_modified: format_time(s.modified_at),
+        extended_properties: s.extended_properties.clone(),
+        deployments,
+        role_sizes: ROLE_SIZES.iter().map(|r| r.to_string()).collect(),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Path(s): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let services = state.db.list_hosted_services(&s).await.map_err(db_error)?;
+    let base = base_url(&headers);
+    let items: Vec<_> = services.iter().map(|h| to_xml(&base, h, None)).collect();
+    Ok(xml(StatusCode::OK, hosted_services_to_xml(&items)))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(s): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let input = parse_create_hosted_service(&bytes).map_err(ApiError::invalid_xml)?;
+    let name = input
+        .service_name
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("ServiceName is required."))?;
+    if !valid_service_name(name) {
+        return Err(ApiError::bad_request(format!(
+            "ServiceName {name:?} is invalid: use 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen."
+        )));
+    }
+    let label = label_of(input.label.as_deref())?;
+    check_description(input.description.as_deref())?;
+    check_extended_properties(&input.extended_properties)?;
+    let location = match (&input.location, &input.affinity_group) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "Specify either Location or AffinityGroup, not both.",
+            ));
+        }
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "Location or AffinityGroup is required.",
+            ));
+        }
+        (Some(l), None) => Some(
+            state
+                .config
+                .locations
+                .iter()
+                .find(|c| c.eq_ignore_ascii_case(l))
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "Location {l:?} is not available; available locations: {}.",
+                        state.config.locations.join(", ")
+                    ))
+                })?,
+        ),
+        (None, Some(_)) => None,
+    };
+    let new = NewHostedService {
+        subscription_id: &s,
+        name,
+        label: &label,
+        description: input.description.as_deref(),
+        location: location.as_deref(),
+        affinity_group: input.affinity_group.as_deref(),
+        extended_properties: &input.extended_properties,
+    };
+    state
+        .db
+        .create_hosted_service(&new, state.clock.now())
+        .await
+        .map_err(db_error)?;
+    let mut r = empty(StatusCode::CREATED);
+    let location = format!("{}/subscriptions/{s}/compute/{name}", base_url(&headers));
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path((s, svc)): Path<(String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let detail = query_params(uri.query())
+        .iter()
+        .any(|(k, v)| k == "embed-detail" && v.eq_ignore_ascii_case("true"));
+    let h = state
+        .db
+        .get_hosted_service(&s, &svc)
+        .await
+        .map_err(db_error)?;
+    let base = base_url(&headers);
+    let deployments = if detail {
+        Some(super::deployments::embedded(&state, &base, &h).await?)
+    } else {
+        None
+    };
+    Ok(xml(StatusCode::OK, to_xml(&base, &h, deployments).to_xml()))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path((s, svc)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let input = parse_update_hosted_service(&bytes).map_err(ApiError::invalid_xml)?;
+    let label = match input.label.as_deref() {
+        Some(l) => Some(label_of(Some(l))?),
+        None => None,
+    };
+    check_description(input.description.as_deref())?;
+    check_extended_properties(&input.extended_properties)?;
+    let update = HostedServiceUpdate {
+        label,
+        description: input.description,
+        extended_properties: input.extended_properties,
+    };
+    state
+        .db
+        .update_hosted_service(&s, &svc, &update, state.clock.now())
+        .await
+        .map_err(db_error)?;
+    Ok(empty(StatusCode::OK))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((s, svc)): Path<(String, String)>,
+    uri: Uri,
+    id: Option<axum::Extension<RequestId>>,
+) -> Result<Response, ApiError> {
+    let media = query_params(uri.query())
+        .iter()
+        .any(|(k, v)| k == "comp" && v.eq_ignore_ascii_case("media"));
+    if !media {
+        state
+            .db
+            .delete_hosted_service(&s, &svc, false)
+            .await
+            .map_err(|e| match e {
+                DbError::Conflict { what: "deployment", .. } => ApiError::conflict(
+                    "The hosted service still has deployments: delete them first (or delete with comp=media).",
+                ),
+                other => db_error(other),
+            })?;
+        return Ok(empty(StatusCode::OK));
+    }
+    state
+        .db
+        .mark_hosted_service_deleting(&s, &svc)
+        .await
+        .map_err(db_error)?;
+    let payload = serde_json::json!({ "subscription": s, "service": svc }).to_string();
+    enqueue(&state, id, DELETE_MEDIA_JOB, payload).await?;
+    Ok(empty(StatusCode::ACCEPTED))
+}
+
+/// Queue the job of an asynchronous operation (the request's operation).
+pub async fn enqueue(
+    state: &AppState,
+    id: Option<axum::Extension<RequestId>>,
+    kind: &str,
+    payload: String,
+) -> Result<(), ApiError> {
+    let Some(axum::Extension(id)) = id else {
+        tracing::error!("no request id for an asynchronous operation");
+        return Err(ApiError::internal());
+    };
+    let now = state.clock.now();
+    state
+        .db
+        .enqueue_job(&NewJob {
+            operation_id: id.0.clone(),
+            subscription_id: String::new(),
+            kind: kind.to_string(),
+            payload,
+            run_after: now,
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot queue a job");
+            ApiError::internal()
+        })
+}
+
+pub async fn name_available(
+    State(state): State<AppState>,
+    Path((_s, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let body = if !valid_service_name(&name) {
+        availability_to_xml(
+            false,
+            Some(
+                "The name must be 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen.",
+            ),
+        )
+    } else if state
+        .db
+        .hosted_service_name_available(&name)
+        .await
+        .map_err(db_error)?
+    {
+        availability_to_xml(true, None)
+    } else {
+        availability_to_xml(
+            false,
+            Some("A hosted service with the specified name already exists."),
+        )
+    };
+    Ok(xml(StatusCode::OK, body))
+}
+
+/// The fields of a job payload.
+pub fn payload_field(job: &Job, name: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(&job.payload)
+        .ok()?
+        .get(name)?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// A job failure for an unreadable payload.
+pub fn bad_payload(job: &Job) -> JobResult {
+    tracing::error!(job = job.id, kind = %job.kind, "unreadable job payload");
+    JobResult::Failed {
+        http_status: 500,
+        code: "InternalError".into(),
+        message: "The server encountered an internal error. Please retry the request.".into(),
+    }
+}
+
+/// Map a database failure inside a job.
+pub fn job_db_error(e: DbError, not_found: &str) -> JobResult {
+    match e {
+        DbError::NotFound { .. } => JobResult::Failed {
+            http_status: 404,
+            code: "ResourceNotFound".into(),
+            message: not_found.into(),
+        },
+        other => {
+            tracing::error!(error = %other, "job database failure");
+            JobResult::Failed {
+                http_status: 500,
+                code: "InternalError".into(),
+                message: "The server encountered an internal error. Please retry the request."
+                    .into(),
+            }
+        }
+    }
+}
+
+/// `DELETE …/{svc}?comp=media`: remove the service with its deployments and certificates
+/// (there are no disks or blobs to remove). Idempotent: a service already gone succeeds.
+#[derive(Debug)]
+pub struct DeleteMediaJob;
+
+impl JobHandler for DeleteMediaJob {
+    fn run(&self, state: AppState, job: Job) -> JobFuture {
+        Box::pin(async move {
+            tokio::time::sleep(state.config.async_delay).await;
+            let (Some(s), Some(svc)) = (
+                payload_field(&job, "subscription"),
+                payload_field(&job, "service"),
+            ) else {
+                return bad_payload(&job);
+            };
+            match state.db.delete_hosted_service(&s, &svc, true).await {
+                Ok(()) | Err(DbError::NotFound { .. }) => JobResult::Succeeded { http_status: 200 },
+                Err(e) => job_db_error(e, NOT_FOUND),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names() {
+        assert!(valid_service_name("a") && valid_service_name("my-svc-1"));
+        assert!(valid_service_name(&"a".repeat(63)));
+        assert!(!valid_service_name(&"a".repeat(64)));
+        assert!(!valid_service_name("") && !valid_service_name("-a") && !valid_service_name("a-"));
+        assert!(!valid_service_name("a_b") && !valid_service_name("a.b"));
+    }
+
+    #[test]
+    fn extended_properties() {
+        assert!(check_extended_properties(&[("a_1".into(), "v".into())]).is_ok());
+        assert!(check_extended_properties(&[("1a".into(), "v".into())]).is_err());
+        assert!(check_extended_properties(&[("".into(), "v".into())]).is_err());
+        assert!(check_extended_properties(&[("a".into(), "v".repeat(256))]).is_err());
+        let many: Vec<_> = (0..51).map(|i| (format!("p{i}"), String::new())).collect();
+        assert!(check_extended_properties(&many).is_err());
+    }
+}

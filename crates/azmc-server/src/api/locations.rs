@@ -1,0 +1,90 @@
+//! List Locations (`GET /{s}/locations`, §4.4) from `config.locations`, and List Role
+//! Sizes (`GET /{s}/rolesizes`) from the fixed list of classic sizes. Both 200.
+
+use super::xml;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use azmc_wire::asm::{LocationXml, RoleSizeXml, locations_to_xml, role_sizes_to_xml};
+
+/// A classic role size: (name, cores, memory MB, max data disks, web/worker resource disk
+/// MB, VM resource disk MB), as the live service listed them.
+pub const ROLE_SIZES: &[(&str, u32, u32, u32, u64, u64)] = &[
+    ("ExtraSmall", 1, 768, 1, 20_480, 20_480),
+    ("Small", 1, 1_792, 2, 230_400, 71_680),
+    ("Medium", 2, 3_584, 4, 501_760, 138_240),
+    ("Large", 4, 7_168, 8, 1_024_000, 291_840),
+    ("ExtraLarge", 8, 14_336, 16, 2_088_960, 619_520),
+    ("A5", 2, 14_336, 4, 501_760, 138_240),
+    ("A6", 4, 28_672, 8, 1_024_000, 291_840),
+    ("A7", 8, 57_344, 16, 2_088_960, 619_520),
+];
+
+/// The storage account types every location offers.
+pub const STORAGE_ACCOUNT_TYPES: &[&str] = &[
+    "Standard_LRS",
+    "Standard_ZRS",
+    "Standard_GRS",
+    "Standard_RAGRS",
+    "Premium_LRS",
+];
+
+/// The services every location offers.
+pub const AVAILABLE_SERVICES: &[&str] = &["Compute", "Storage", "PersistentVMRole", "HighMemory"];
+
+/// The capabilities of affinity groups.
+pub const CAPABILITIES: &[&str] = &["PersistentVMRole", "HighMemory"];
+
+/// The names of [`ROLE_SIZES`].
+pub fn role_size_names() -> Vec<String> {
+    ROLE_SIZES.iter().map(|r| r.0.to_string()).collect()
+}
+
+/// The configured location matching `name` case-insensitively, in its configured spelling.
+pub fn canonical_location(state: &AppState, name: &str) -> Option<String> {
+    state
+        .config
+        .locations
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(name.trim()))
+        .cloned()
+}
+
+pub async fn list(State(state): State<AppState>) -> Response {
+    let items: Vec<LocationXml> = state
+        .config
+        .locations
+        .iter()
+        .map(|l| LocationXml {
+            name: l.clone(),
+            display_name: l.clone(),
+            available_services: AVAILABLE_SERVICES.iter().map(|s| s.to_string()).collect(),
+            web_worker_role_sizes: role_size_names(),
+            virtual_machines_role_sizes: role_size_names(),
+            storage_account_types: STORAGE_ACCOUNT_TYPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        })
+        .collect();
+    xml(StatusCode::OK, locations_to_xml(&items))
+}
+
+pub async fn role_sizes() -> Response {
+    let items: Vec<RoleSizeXml> = ROLE_SIZES
+        .iter()
+        .map(|&(name, cores, mem, disks, ww, vm)| RoleSizeXml {
+            name: name.to_string(),
+            label: format!("{name} ({cores} cores, {mem} MB)"),
+            cores,
+            memory_in_mb: mem,
+            supported_by_web_worker_roles: true,
+            supported_by_virtual_machines: true,
+            max_data_disk_count: disks,
+            web_worker_resource_disk_size_in_mb: ww,
+            virtual_machine_resource_disk_size_in_mb: vm,
+        })
+        .collect();
+    xml(StatusCode::OK, role_sizes_to_xml(&items))
+}

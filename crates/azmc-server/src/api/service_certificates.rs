@@ -1,0 +1,307 @@
+//! Service certificates of a cloud service:
+//! `/{s}/services/hostedservices/{svc}/certificates[/sha1-{thumbprint}]` (§4.9).
+//! Statuses are the Node clients': list/get 200, add 202, delete 202 (both asynchronous:
+//! job kinds [`ADD_JOB`] and [`DELETE_JOB`]).
+//!
+//! Add reads the `.pfx` with its password (so a wrong password is a 400 at once), keeps
+//! the certificate, and seals the private key (PKCS#8) with AES-256-GCM under the
+//! database's sealing key (created on first use, stored next to the server CA), with the
+//! thumbprint as associated data. The key is never returned by any API.
+
+use super::hosted_services::{
+    bad_payload, base_url, db_error, enqueue, job_db_error, payload_field,
+};
+use super::{empty, read_body, xml};
+use crate::error::ApiError;
+use crate::identity::RequestId;
+use crate::jobs::{JobFuture, JobHandler, JobResult};
+use crate::state::AppState;
+use aws_lc_rs::aead;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use azmc_db::{DbError, Job, ServiceCertificate};
+use azmc_pki::Certificate;
+use azmc_pki::pkcs12::{self, ReadOptions};
+use azmc_wire::asm::{ServiceCertificateXml, parse_certificate_file, service_certificates_to_xml};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+const NOT_FOUND: &str = "The certificate does not exist.";
+
+/// Job kind of Add Service Certificate.
+pub const ADD_JOB: &str = "AddServiceCertificate";
+/// Job kind of Delete Service Certificate.
+pub const DELETE_JOB: &str = "DeleteServiceCertificate";
+
+fn cert_error(e: DbError) -> ApiError {
+    match e {
+        DbError::NotFound {
+            what: "certificate",
+            ..
+        } => ApiError::not_found(NOT_FOUND),
+        other => db_error(other),
+    }
+}
+
+/// `sha1-THUMBPRINT` (any case) → the upper-case thumbprint.
+fn parse_id(id: &str) -> Result<String, ApiError> {
+    let (alg, t) = id
+        .split_once('-')
+        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    if !alg.eq_ignore_ascii_case("sha1")
+        || t.len() != 40
+        || !t.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(ApiError::not_found(NOT_FOUND));
+    }
+    Ok(t.to_ascii_uppercase())
+}
+
+fn to_xml(base: &str, s: &str, c: &ServiceCertificate) -> ServiceCertificateXml {
+    ServiceCertificateXml {
+        certificate_url: format!(
+            "{base}/{s}/services/hostedservices/{}/certificates/sha1-{}",
+            c.service_name, c.thumbprint
+        ),
+        thumbprint: c.thumbprint.clone(),
+        thumbprint_algorithm: "sha1".into(),
+        data_b64: STANDARD.encode(&c.der),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Path((s, svc)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let certs = state
+        .db
+        .list_service_certificates(&s, &svc)
+        .await
+        .map_err(cert_error)?;
+    let base = base_url(&headers);
+    let items: Vec<_> = certs.iter().map(|c| to_xml(&base, &s, c)).collect();
+    Ok(xml(StatusCode::OK, service_certificates_to_xml(&items)))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path((s, svc, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let t = parse_id(&id)?;
+    let c = state
+        .db
+        .get_service_certificate(&s, &svc, &t)
+        .await
+        .map_err(cert_error)?;
+    Ok(xml(
+        StatusCode::OK,
+        to_xml(&base_url(&headers), &s, &c).to_xml(),
+    ))
+}
+
+/// Seal `plain` with the database's sealing key: nonce ‖ ciphertext ‖ tag.
+pub async fn seal(state: &AppState, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let internal = |what: &str| {
+        tracing::error!("cannot seal a private key: {what}");
+        ApiError::internal()
+    };
+    let mut candidate = [0u8; 32];
+    getrandom::fill(&mut candidate).map_err(|_| internal("no randomness"))?;
+    let key = state
+        .db
+        .sealing_key_or_insert(&candidate)
+        .await
+        .map_err(|e| internal(&e.to_string()))?;
+    let key = aead::LessSafeKey::new(
+        aead::UnboundKey::new(&aead::AES_256_GCM, &key).map_err(|_| internal("bad key"))?,
+    );
+    let mut nonce = [0u8; aead::NONCE_LEN];
+    getrandom::fill(&mut nonce).map_err(|_| internal("no randomness"))?;
+    let mut buf = plain.to_vec();
+    key.seal_in_place_append_tag(
+        aead::Nonce::assume_unique_for_key(nonce),
+        aead::Aad::from(aad),
+        &mut buf,
+    )
+    .map_err(|_| internal("seal failed"))?;
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&buf);
+    Ok(out)
+}
+
+/// Open what [`seal`] produced (for tests and future use by deployments).
+pub async fn open(state: &AppState, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+    let key = state.db.sealing_key_or_insert(&[0u8; 32]).await.ok()?;
+    let key = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_256_GCM, &key).ok()?);
+    let (nonce, ct) = sealed.split_at_checked(aead::NONCE_LEN)?;
+    let mut buf = ct.to_vec();
+    let plain = key
+        .open_in_place(
+            aead::Nonce::try_assume_unique_for_key(nonce).ok()?,
+            aead::Aad::from(aad),
+            &mut buf,
+        )
+        .ok()?;
+    Some(plain.to_vec())
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    Path((s, svc)): Path<(String, String)>,
+    id: Option<axum::Extension<RequestId>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let input = parse_certificate_file(&bytes).map_err(ApiError::invalid_xml)?;
+    let data = input
+        .data
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("Data is required."))?;
+    let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
+    let data = STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| ApiError::bad_request("Data is not valid base64."))?;
+    let format = input
+        .certificate_format
+        .as_deref()
+        .unwrap_or("pfx")
+        .trim_start_matches('.')
+        .to_ascii_lowercase();
+    let (cert, key) = match format.as_str() {
+        "pfx" => {
+            let password = input.password.as_deref().unwrap_or("");
+            let p12 = pkcs12::read(&data, password, ReadOptions::default()).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "Data could not be read as a PKCS#12 (.pfx) file with the given Password: {e}"
+                ))
+            })?;
+            let cert = p12
+                .certificate
+                .ok_or_else(|| ApiError::bad_request("Data (a .pfx file) holds no certificate."))?;
+            (cert, p12.key)
+        }
+        "cer" => {
+            let cert = Certificate::from_der(&data)
+                .or_else(|_| Certificate::from_pem(&data))
+                .map_err(|e| {
+                    ApiError::bad_request(format!("Data is not an X.509 certificate (.cer): {e}"))
+                })?;
+            (cert, None)
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "CertificateFormat {other:?} is not supported: use pfx or cer."
+            )));
+        }
+    };
+    let thumb = cert.thumbprint().to_string();
+    let sealed = match &key {
+        Some(k) => Some(seal(&state, k.pkcs8_der(), thumb.as_bytes()).await?),
+        None => None,
+    };
+    state
+        .db
+        .begin_add_service_certificate(
+            &s,
+            &svc,
+            &thumb,
+            cert.der(),
+            sealed.as_deref(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(cert_error)?;
+    let payload =
+        serde_json::json!({ "subscription": s, "service": svc, "thumbprint": thumb }).to_string();
+    enqueue(&state, id, ADD_JOB, payload).await?;
+    Ok(empty(StatusCode::ACCEPTED))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((s, svc, tid)): Path<(String, String, String)>,
+    id: Option<axum::Extension<RequestId>>,
+) -> Result<Response, ApiError> {
+    let thumb = parse_id(&tid)?;
+    state
+        .db
+        .begin_delete_service_certificate(&s, &svc, &thumb)
+        .await
+        .map_err(cert_error)?;
+    let payload =
+        serde_json::json!({ "subscription": s, "service": svc, "thumbprint": thumb }).to_string();
+    enqueue(&state, id, DELETE_JOB, payload).await?;
+    Ok(empty(StatusCode::ACCEPTED))
+}
+
+fn fields(job: &Job) -> Option<(String, String, String)> {
+    Some((
+        payload_field(job, "subscription")?,
+        payload_field(job, "service")?,
+        payload_field(job, "thumbprint")?,
+    ))
+}
+
+/// Makes an added certificate visible. Idempotent.
+#[derive(Debug)]
+pub struct AddJob;
+
+impl JobHandler for AddJob {
+    fn run(&self, state: AppState, job: Job) -> JobFuture {
+        Box::pin(async move {
+            tokio::time::sleep(state.config.async_delay).await;
+            let Some((s, svc, t)) = fields(&job) else {
+                return bad_payload(&job);
+            };
+            match state.db.finish_add_service_certificate(&s, &svc, &t).await {
+                Ok(()) => JobResult::Succeeded { http_status: 200 },
+                Err(e) => job_db_error(e, super::hosted_services::NOT_FOUND),
+            }
+        })
+    }
+}
+
+/// Removes a deleted certificate. Idempotent.
+#[derive(Debug)]
+pub struct DeleteJob;
+
+impl JobHandler for DeleteJob {
+    fn run(&self, state: AppState, job: Job) -> JobFuture {
+        Box::pin(async move {
+            tokio::time::sleep(state.config.async_delay).await;
+            let Some((s, svc, t)) = fields(&job) else {
+                return bad_payload(&job);
+            };
+            match state
+                .db
+                .finish_delete_service_certificate(&s, &svc, &t)
+                .await
+            {
+                Ok(()) => JobResult::Succeeded { http_status: 200 },
+                Err(e) => job_db_error(e, NOT_FOUND),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_ids() {
+        let t = "bea4b74bd6b915e9dd6a01fb1b8c3c1740f517f2";
+        assert_eq!(
+            parse_id(&format!("sha1-{t}")).unwrap(),
+            t.to_ascii_uppercase()
+        );
+        assert!(parse_id(t).is_err());
+        assert!(parse_id(&format!("md5-{t}")).is_err());
+        assert!(parse_id("sha1-abc").is_err());
+    }
+}

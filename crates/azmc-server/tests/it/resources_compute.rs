@@ -1,0 +1,1467 @@
+//! Cloud services, service certificates and deployments end to end: an in-process server,
+//! real TLS with the bootstrap management certificate, raw HTTP/1.1 requests.
+
+use azmc_db::{NewSubscription, Quotas};
+use azmc_pki::pkcs12::{self, Profile};
+use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
+use azmc_server::{ServerConfig, StartOptions};
+use azmc_wire::asm::{
+    OperationStatus, parse_availability, parse_deployment, parse_error, parse_hosted_service,
+    parse_hosted_services, parse_operation_status, parse_service_certificate,
+    parse_service_certificates, parse_subscription_operations,
+};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A running server, a TLS connector holding the bootstrap certificate, its subscription.
+struct Api {
+    server: Option<azmc_server::Server>,
+    tls: tokio_rustls::TlsConnector,
+    addr: std::net::SocketAddr,
+    sub: String,
+    cert: azmc_pki::Certificate,
+    _dir: tempfile::TempDir,
+}
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The ASM error (code, message) of a failed answer.
+    fn error(&self) -> (String, String) {
+        let e = parse_error(self.body.as_bytes())
+            .unwrap_or_else(|| panic!("not an ASM error: {}", self.body));
+        (e.code, e.message)
+    }
+
+    fn request_id(&self) -> String {
+        self.header("x-ms-request-id").unwrap().to_string()
+    }
+}
+
+impl Api {
+    async fn start(async_delay: Duration) -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = ServerConfig::new(dir.path().join("data"));
+        config.api_listen = "127.0.0.1:0".parse().unwrap();
+        config.portal_listen = "127.0.0.1:0".parse().unwrap();
+        config.async_delay = async_delay;
+        config.job_poll_interval = Duration::from_millis(20);
+        let server = azmc_server::start(
+            config,
+            azmc_pki::clock::system(),
+            StartOptions {
+                admin_password: Some("correct horse battery staple".into()),
+                ..StartOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let data = dir.path().join("data");
+        let ps = std::fs::read(data.join("bootstrap.publishsettings")).unwrap();
+        let ps = azmc_wire::publishsettings::parse(&ps).unwrap();
+        let sub = ps.subscriptions().unwrap().remove(0);
+        let opened = sub.open_certificate(false).unwrap();
+        let ca =
+            azmc_pki::Certificate::from_pem(&std::fs::read(data.join("ca.pem")).unwrap()).unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(CertificateDer::from(ca.der().to_vec())).unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let cfg = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_client_auth_cert(
+                vec![CertificateDer::from(opened.certificate.der().to_vec())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(opened.key.pkcs8_der().to_vec())),
+            )
+            .unwrap();
+        Api {
+            addr: server.api_addr,
+            server: Some(server),
+            tls: tokio_rustls::TlsConnector::from(Arc::new(cfg)),
+            sub: sub.id.clone(),
+            cert: opened.certificate.clone(),
+            _dir: dir,
+        }
+    }
+
+    fn state(&self) -> &azmc_server::state::AppState {
+        &self.server.as_ref().unwrap().state
+    }
+
+    async fn req(&self, method: &str, path: &str, body: Option<&str>) -> Resp {
+        let tcp = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let mut tls = self.tls.connect(name, tcp).await.unwrap();
+        let body = body.unwrap_or("");
+        let path = path.replace("{s}", &self.sub);
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nx-ms-version: 2014-10-01\r\n\
+             Content-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        tls.write_all(head.as_bytes()).await.unwrap();
+        tls.write_all(body.as_bytes()).await.unwrap();
+        tls.flush().await.unwrap();
+        let mut raw = Vec::new();
+        let _ = tls.read_to_end(&mut raw).await;
+        let text = String::from_utf8(raw).unwrap();
+        let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.split("\r\n");
+        let status: u16 = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        let chunked = headers
+            .iter()
+            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+        let body = if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_string()
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Poll an operation until it leaves InProgress; returns its final status XML parts.
+    async fn wait(&self, id: &str) -> (OperationStatus, Option<u16>, Option<String>) {
+        for _ in 0..200 {
+            let r = self
+                .req("GET", &format!("/{{s}}/operations/{id}"), None)
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            let op = parse_operation_status(r.body.as_bytes()).unwrap();
+            if op.status != OperationStatus::InProgress {
+                return (op.status, op.http_status, op.error.map(|e| e.code));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("operation {id} stayed InProgress");
+    }
+
+    async fn status_of(&self, id: &str) -> OperationStatus {
+        let r = self
+            .req("GET", &format!("/{{s}}/operations/{id}"), None)
+            .await;
+        parse_operation_status(r.body.as_bytes()).unwrap().status
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await;
+        }
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+fn create_body(name: &str, label: &str, location: &str) -> String {
+    format!(
+        "<CreateHostedService xmlns=\"http://schemas.microsoft.com/windowsazure\"><ServiceName>{name}</ServiceName><Label>{}</Label><Description>desc</Description><Location>{location}</Location><ExtendedProperties><ExtendedProperty><Name>k1</Name><Value>v1</Value></ExtendedProperty></ExtendedProperties></CreateHostedService>",
+        STANDARD.encode(label)
+    )
+}
+
+async fn expect_error(
+    api: &Api,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    status: u16,
+    code: &str,
+    needle: &str,
+) -> Resp {
+    let r = api.req(method, path, body).await;
+    assert_eq!(r.status, status, "{method} {path}: {}", r.body);
+    let (c, m) = r.error();
+    assert_eq!(c, code, "{m}");
+    assert!(m.contains(needle), "{needle:?} not in {m:?}");
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_services_create_read_update_delete_and_errors() {
+    let api = Api::start(Duration::ZERO).await;
+    let hs = "/{s}/services/hostedservices";
+
+    let r = api
+        .req("GET", &format!("{hs}/operations/isavailable/svc-one"), None)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(parse_availability(r.body.as_bytes()).unwrap(), (true, None));
+
+    let r = api
+        .req(
+            "POST",
+            hs,
+            Some(&create_body("Svc-One", "first", "west us")),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body.is_empty());
+    assert!(r.header("location").unwrap().ends_with("/compute/Svc-One"));
+    let created_id = r.request_id();
+
+    let r = api
+        .req("GET", &format!("{hs}/svc-one?embed-detail=false"), None)
+        .await;
+    assert_eq!(r.status, 200);
+    let h = parse_hosted_service(r.body.as_bytes()).unwrap();
+    assert_eq!(h.service_name, "Svc-One");
+    assert_eq!(h.location.as_deref(), Some("West US"), "canonical spelling");
+    assert_eq!(STANDARD.decode(&h.label).unwrap(), b"first");
+    assert_eq!(h.status, "Created");
+    assert_eq!(h.description.as_deref(), Some("desc"));
+    assert_eq!(h.extended_properties, vec![("k1".into(), "v1".into())]);
+    assert!(
+        h.url
+            .ends_with(&format!("/{}/services/hostedservices/Svc-One", api.sub)),
+        "{}",
+        h.url
+    );
+    assert!(h.deployments.is_none());
+    let r = api
+        .req("GET", &format!("{hs}/SVC-ONE?embed-detail=true"), None)
+        .await;
+    assert_eq!(
+        parse_hosted_service(r.body.as_bytes()).unwrap().deployments,
+        Some(vec![])
+    );
+
+    let r = api
+        .req("GET", &format!("{hs}/operations/isavailable/SVC-ONE"), None)
+        .await;
+    let (ok, reason) = parse_availability(r.body.as_bytes()).unwrap();
+    assert!(!ok && reason.unwrap().contains("already exists"));
+    let r = api
+        .req(
+            "GET",
+            &format!("{hs}/operations/isavailable/bad_name"),
+            None,
+        )
+        .await;
+    assert!(!parse_availability(r.body.as_bytes()).unwrap().0);
+
+    // 409: the name is taken (any case).
+    let conflict = expect_error(
+        &api,
+        "POST",
+        hs,
+        Some(&create_body("SVC-one", "x", "West US")),
+        409,
+        "ConflictError",
+        "DNS name is already taken",
+    )
+    .await;
+    // 400s naming the field; nothing is created by any of them.
+    let bad = [
+        ("<CreateHostedService><Label>eA==</Label><Location>West US</Location></CreateHostedService>".to_string(), "ServiceName"),
+        (create_body("bad_name", "x", "West US"), "ServiceName"),
+        (create_body(&"a".repeat(64), "x", "West US"), "ServiceName"),
+        ("<CreateHostedService><ServiceName>svc-two</ServiceName><Location>West US</Location></CreateHostedService>".to_string(), "Label"),
+        ("<CreateHostedService><ServiceName>svc-two</ServiceName><Label>!!!</Label><Location>West US</Location></CreateHostedService>".to_string(), "Label"),
+        ("<CreateHostedService><ServiceName>svc-two</ServiceName><Label>eA==</Label></CreateHostedService>".to_string(), "Location"),
+        (
+            "<CreateHostedService><ServiceName>svc-two</ServiceName><Label>eA==</Label><AffinityGroup>nope</AffinityGroup></CreateHostedService>".to_string(),
+            "AffinityGroup",
+        ),
+        (create_body("svc-two", "x", "Mars"), "Location"),
+        ("<CreateHostedService><ServiceName>svc-two</ServiceName><Label>eA==</Label><Location>West US</Location><AffinityGroup>ag</AffinityGroup></CreateHostedService>".to_string(), "AffinityGroup"),
+        ("<CreateHostedService><ServiceName>svc-two</ServiceName><Label>eA==</Label><Location>West US</Location><ExtendedProperties><ExtendedProperty><Name>1bad</Name><Value>v</Value></ExtendedProperty></ExtendedProperties></CreateHostedService>".to_string(), "ExtendedProperty"),
+    ];
+    for (body, field) in &bad {
+        expect_error(&api, "POST", hs, Some(body), 400, "BadRequest", field).await;
+    }
+    expect_error(
+        &api,
+        "POST",
+        hs,
+        Some("<CreateHostedService><Label>a & b</Label>"),
+        400,
+        "InvalidXmlRequest",
+        "XML",
+    )
+    .await;
+    let r = api.req("GET", hs, None).await;
+    let all = parse_hosted_services(r.body.as_bytes()).unwrap();
+    assert_eq!(all.len(), 1, "{}", r.body);
+
+    // Update: label and description replaced, properties merged.
+    let upd = format!(
+        "<UpdateHostedService xmlns=\"http://schemas.microsoft.com/windowsazure\"><Label>{}</Label><Description>new</Description><ExtendedProperties><ExtendedProperty><Name>k2</Name><Value>v2</Value></ExtendedProperty></ExtendedProperties></UpdateHostedService>",
+        STANDARD.encode("second")
+    );
+    let r = api.req("PUT", &format!("{hs}/svc-one"), Some(&upd)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let h = parse_hosted_service(
+        api.req("GET", &format!("{hs}/svc-one"), None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(STANDARD.decode(&h.label).unwrap(), b"second");
+    assert_eq!(h.description.as_deref(), Some("new"));
+    assert_eq!(
+        h.extended_properties,
+        vec![("k1".into(), "v1".into()), ("k2".into(), "v2".into())]
+    );
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{hs}/nope"),
+        Some(&upd),
+        404,
+        "ResourceNotFound",
+        "hosted service does not exist",
+    )
+    .await;
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{hs}/svc-one"),
+        Some("<UpdateHostedService><Label>***</Label></UpdateHostedService>"),
+        400,
+        "BadRequest",
+        "Label",
+    )
+    .await;
+
+    // Get Subscription counts it.
+    let r = api.req("GET", "/{s}", None).await;
+    assert!(
+        r.body
+            .contains("<CurrentHostedServices>1</CurrentHostedServices>"),
+        "{}",
+        r.body
+    );
+
+    // 404s.
+    expect_error(
+        &api,
+        "GET",
+        &format!("{hs}/nope"),
+        None,
+        404,
+        "ResourceNotFound",
+        "hosted service does not exist",
+    )
+    .await;
+    // Delete: 200, then 404.
+    let r = api.req("DELETE", &format!("{hs}/SVC-ONE"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let deleted_id = r.request_id();
+    expect_error(
+        &api,
+        "DELETE",
+        &format!("{hs}/svc-one"),
+        None,
+        404,
+        "ResourceNotFound",
+        "does not exist",
+    )
+    .await;
+    expect_error(
+        &api,
+        "GET",
+        &format!("{hs}/svc-one"),
+        None,
+        404,
+        "ResourceNotFound",
+        "does not exist",
+    )
+    .await;
+    assert!(
+        parse_hosted_services(api.req("GET", hs, None).await.body.as_bytes())
+            .unwrap()
+            .is_empty()
+    );
+
+    // The operation log: names, outcomes, the caller.
+    let (st, code, _) = api.wait(&created_id).await;
+    assert_eq!((st, code), (OperationStatus::Succeeded, Some(201)));
+    assert_eq!(api.wait(&deleted_id).await.0, OperationStatus::Succeeded);
+    let (st, code, err) = api.wait(&conflict.request_id()).await;
+    assert_eq!(
+        (st, code, err.as_deref()),
+        (OperationStatus::Failed, Some(409), Some("ConflictError"))
+    );
+    let r = api
+        .req(
+            "GET",
+            "/{s}/operations?StartTime=2020-01-01&EndTime=2099-01-01",
+            None,
+        )
+        .await;
+    let ops = parse_subscription_operations(r.body.as_bytes()).unwrap();
+    let names: Vec<_> = ops
+        .operations
+        .iter()
+        .map(|o| o.operation_name.as_str())
+        .collect();
+    for want in [
+        "CreateHostedService",
+        "UpdateHostedService",
+        "DeleteHostedService",
+    ] {
+        assert!(names.contains(&want), "{want}: {names:?}");
+    }
+    let create = ops
+        .operations
+        .iter()
+        .find(|o| o.operation_id == created_id)
+        .unwrap();
+    assert_eq!(create.operation_name, "CreateHostedService");
+    assert_eq!(
+        create
+            .operation_caller
+            .subscription_certificate_thumbprint
+            .as_deref(),
+        Some(api.cert.thumbprint().to_string().as_str())
+    );
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_service_quota_and_names_across_subscriptions() {
+    let api = Api::start(Duration::ZERO).await;
+    let db = &api.state().db;
+    // A second subscription, allowed one cloud service, managed by the same certificate.
+    let second = "5ec0dd00-0000-4000-8000-000000000001";
+    db.create_subscription(
+        &NewSubscription {
+            id: second,
+            name: "small",
+            service_admin: "admin",
+        },
+        &Quotas {
+            max_hosted_services: 1,
+            ..Quotas::default()
+        },
+        azmc_pki::clock::system().now(),
+    )
+    .await
+    .unwrap();
+    db.link_certificate(
+        second,
+        &azmc_server::bootstrap::record_of(&api.cert),
+        "test",
+        &azmc_db::Limits {
+            per_subscription: 100,
+            per_service_admin: 100,
+        },
+        azmc_pki::clock::system().now(),
+    )
+    .await
+    .unwrap();
+    api.state().auth.reload(db).await.unwrap();
+
+    let hs2 = format!("/{second}/services/hostedservices");
+    let r = api
+        .req("POST", &hs2, Some(&create_body("quota-a", "a", "East US")))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = expect_error(
+        &api,
+        "POST",
+        &hs2,
+        Some(&create_body("quota-b", "b", "East US")),
+        409,
+        "ConflictError",
+        "maximum of 1 cloud services",
+    )
+    .await;
+    assert!(r.error().1.contains("MaxHostedServices"));
+    // Names are unique across subscriptions.
+    expect_error(
+        &api,
+        "POST",
+        "/{s}/services/hostedservices",
+        Some(&create_body("QUOTA-A", "a", "East US")),
+        409,
+        "ConflictError",
+        "already taken",
+    )
+    .await;
+    let r = api
+        .req(
+            "GET",
+            "/{s}/services/hostedservices/operations/isavailable/quota-a",
+            None,
+        )
+        .await;
+    assert!(!parse_availability(r.body.as_bytes()).unwrap().0);
+    // Each subscription sees only its own.
+    assert!(
+        parse_hosted_services(
+            api.req("GET", "/{s}/services/hostedservices", None)
+                .await
+                .body
+                .as_bytes()
+        )
+        .unwrap()
+        .is_empty()
+    );
+    expect_error(
+        &api,
+        "GET",
+        "/{s}/services/hostedservices/quota-a",
+        None,
+        404,
+        "ResourceNotFound",
+        "does not exist",
+    )
+    .await;
+    // A cloud service in an affinity group of the subscription.
+    db.create_affinity_group(
+        &azmc_db::NewAffinityGroup {
+            subscription_id: &api.sub,
+            name: "Grp-1",
+            label: "g",
+            description: None,
+            location: "West US",
+        },
+        azmc_pki::clock::system().now(),
+    )
+    .await
+    .unwrap();
+    let body = "<CreateHostedService xmlns=\"http://schemas.microsoft.com/windowsazure\"><ServiceName>in-group</ServiceName><Label>Zw==</Label><AffinityGroup>grp-1</AffinityGroup></CreateHostedService>";
+    let r = api
+        .req("POST", "/{s}/services/hostedservices", Some(body))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let h = parse_hosted_service(
+        api.req("GET", "/{s}/services/hostedservices/in-group", None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        (h.affinity_group.as_deref(), h.location),
+        (Some("Grp-1"), None)
+    );
+    // The group exists only in the first subscription.
+    let body2 = body.replace("in-group", "in-group-2");
+    expect_error(
+        &api,
+        "POST",
+        &hs2,
+        Some(&body2),
+        400,
+        "BadRequest",
+        "AffinityGroup",
+    )
+    .await;
+    assert!(db.affinity_group_in_use(&api.sub, "GRP-1").await.unwrap());
+    // After a delete the quota has room again.
+    assert_eq!(
+        api.req("DELETE", &format!("{hs2}/quota-a"), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        api.req("POST", &hs2, Some(&create_body("quota-b", "b", "East US")))
+            .await
+            .status,
+        201
+    );
+    api.stop().await;
+}
+
+fn pfx(name: &str, password: &str) -> (Vec<u8>, azmc_pki::Certificate, azmc_pki::PrivateKey) {
+    let (cert, key) = create_self_signed(&NewCertificate {
+        name,
+        key: KeyKind::Rsa2048,
+        days: 30,
+        now: azmc_pki::clock::system().now(),
+    })
+    .unwrap();
+    let data = pkcs12::write(&cert, &key, &[], password, Profile::Legacy, None).unwrap();
+    (data, cert, key)
+}
+
+fn cert_file(data: &[u8], format: &str, password: &str) -> String {
+    format!(
+        "<CertificateFile xmlns=\"http://schemas.microsoft.com/windowsazure\"><Data>{}</Data><CertificateFormat>{format}</CertificateFormat><Password>{password}</Password></CertificateFile>",
+        STANDARD.encode(data)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_certificates_are_added_and_deleted_asynchronously() {
+    let api = Api::start(Duration::from_millis(400)).await;
+    let hs = "/{s}/services/hostedservices";
+    assert_eq!(
+        api.req("POST", hs, Some(&create_body("certsvc", "c", "West US")))
+            .await
+            .status,
+        201
+    );
+    let certs = format!("{hs}/certsvc/certificates");
+    let (data, cert, key) = pfx("service cert", "s3cret");
+    let thumb = cert.thumbprint().to_string();
+
+    // Bad input: 400 naming the field, 404 for an unknown service; no job is queued.
+    expect_error(
+        &api,
+        "POST",
+        &certs,
+        Some(&cert_file(&data, "pfx", "wrong")),
+        400,
+        "BadRequest",
+        "Password",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &certs,
+        Some("<CertificateFile><CertificateFormat>pfx</CertificateFormat></CertificateFile>"),
+        400,
+        "BadRequest",
+        "Data",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &certs,
+        Some("<CertificateFile><Data>@@@</Data></CertificateFile>"),
+        400,
+        "BadRequest",
+        "Data",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &certs,
+        Some(&cert_file(&data, "p7b", "")),
+        400,
+        "BadRequest",
+        "CertificateFormat",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &certs,
+        Some(&cert_file(b"not a cert", "cer", "")),
+        400,
+        "BadRequest",
+        "Data",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{hs}/nope/certificates"),
+        Some(&cert_file(&data, "pfx", "s3cret")),
+        404,
+        "ResourceNotFound",
+        "hosted service",
+    )
+    .await;
+    expect_error(
+        &api,
+        "GET",
+        &format!("{hs}/nope/certificates"),
+        None,
+        404,
+        "ResourceNotFound",
+        "hosted service",
+    )
+    .await;
+
+    // Add: 202, InProgress (not yet listed), then Succeeded (listed).
+    let r = api
+        .req("POST", &certs, Some(&cert_file(&data, "PFX", "s3cret")))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let add_id = r.request_id();
+    assert_eq!(api.status_of(&add_id).await, OperationStatus::InProgress);
+    assert!(
+        parse_service_certificates(api.req("GET", &certs, None).await.body.as_bytes())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        api.wait(&add_id).await,
+        (OperationStatus::Succeeded, Some(200), None)
+    );
+    let list =
+        parse_service_certificates(api.req("GET", &certs, None).await.body.as_bytes()).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].thumbprint, thumb);
+    assert_eq!(list[0].thumbprint_algorithm, "sha1");
+    assert!(
+        list[0]
+            .certificate_url
+            .ends_with(&format!("/certsvc/certificates/sha1-{thumb}"))
+    );
+    assert_eq!(STANDARD.decode(&list[0].data_b64).unwrap(), cert.der());
+    let r = api
+        .req(
+            "GET",
+            &format!("{certs}/sha1-{}", thumb.to_lowercase()),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let got = parse_service_certificate(r.body.as_bytes()).unwrap();
+    assert_eq!(STANDARD.decode(&got.data_b64).unwrap(), cert.der());
+    assert!(!r.body.contains("PRIVATE"));
+
+    // The private key is stored sealed, and opens to the key of the .pfx.
+    let sealed = api
+        .state()
+        .db
+        .service_certificate_sealed_key(&api.sub, "certsvc", &thumb)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !sealed
+            .windows(16)
+            .any(|w| key.pkcs8_der().windows(16).any(|k| k == w)),
+        "the key is not stored in clear"
+    );
+    let opened =
+        azmc_server::api::service_certificates::open(api.state(), &sealed, thumb.as_bytes())
+            .await
+            .unwrap();
+    assert_eq!(opened, key.pkcs8_der());
+    assert!(
+        azmc_server::api::service_certificates::open(api.state(), &sealed, b"other aad")
+            .await
+            .is_none()
+    );
+
+    // A .cer is accepted too (no key).
+    let (_, cer, _) = pfx("public only", "x");
+    let r = api
+        .req("POST", &certs, Some(&cert_file(cer.der(), "cer", "")))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    assert_eq!(
+        parse_service_certificates(api.req("GET", &certs, None).await.body.as_bytes())
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // 404s for unknown ids.
+    expect_error(
+        &api,
+        "GET",
+        &format!("{certs}/sha1-{}", "00".repeat(20)),
+        None,
+        404,
+        "ResourceNotFound",
+        "certificate",
+    )
+    .await;
+    expect_error(
+        &api,
+        "GET",
+        &format!("{certs}/md5-{thumb}"),
+        None,
+        404,
+        "ResourceNotFound",
+        "certificate",
+    )
+    .await;
+    expect_error(
+        &api,
+        "DELETE",
+        &format!("{certs}/sha1-{}", "00".repeat(20)),
+        None,
+        404,
+        "ResourceNotFound",
+        "certificate",
+    )
+    .await;
+
+    // Delete: 202, gone from the list at once, Succeeded; a second delete is 404.
+    let r = api
+        .req("DELETE", &format!("{certs}/sha1-{thumb}"), None)
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let del_id = r.request_id();
+    assert_eq!(api.status_of(&del_id).await, OperationStatus::InProgress);
+    expect_error(
+        &api,
+        "GET",
+        &format!("{certs}/sha1-{thumb}"),
+        None,
+        404,
+        "ResourceNotFound",
+        "certificate",
+    )
+    .await;
+    assert_eq!(api.wait(&del_id).await.0, OperationStatus::Succeeded);
+    expect_error(
+        &api,
+        "DELETE",
+        &format!("{certs}/sha1-{thumb}"),
+        None,
+        404,
+        "ResourceNotFound",
+        "certificate",
+    )
+    .await;
+    assert!(
+        api.state()
+            .db
+            .service_certificate_sealed_key(&api.sub, "certsvc", &thumb)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+
+    // The operation log names them.
+    let r = api
+        .req(
+            "GET",
+            "/{s}/operations?StartTime=2020-01-01&EndTime=2099-01-01",
+            None,
+        )
+        .await;
+    let ops = parse_subscription_operations(r.body.as_bytes()).unwrap();
+    let add = ops
+        .operations
+        .iter()
+        .find(|o| o.operation_id == add_id)
+        .unwrap();
+    assert_eq!(add.operation_name, "AddCertificate");
+    let del = ops
+        .operations
+        .iter()
+        .find(|o| o.operation_id == del_id)
+        .unwrap();
+    assert_eq!(del.operation_name, "DeleteCertificate");
+    assert!(del.operation_completed_time.is_some());
+
+    // comp=media: 202, the service shows Deleting, then it is gone with its certificates.
+    let r = api
+        .req("DELETE", &format!("{hs}/certsvc?comp=media"), None)
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let h = parse_hosted_service(
+        api.req("GET", &format!("{hs}/certsvc"), None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(h.status, "Deleting");
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    expect_error(
+        &api,
+        "GET",
+        &format!("{hs}/certsvc"),
+        None,
+        404,
+        "ResourceNotFound",
+        "does not exist",
+    )
+    .await;
+    expect_error(
+        &api,
+        "DELETE",
+        &format!("{hs}/certsvc?comp=media"),
+        None,
+        404,
+        "ResourceNotFound",
+        "does not exist",
+    )
+    .await;
+    api.stop().await;
+}
+
+const CSCFG: &str = r#"<?xml version="1.0" encoding="utf-8"?><ServiceConfiguration serviceName="app" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration"><Role name="Web"><Instances count="2" /></Role></ServiceConfiguration>"#;
+
+fn deployment_body(name: &str, cfg: &str, start: bool) -> String {
+    format!(
+        "<CreateDeployment xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>{name}</Name><PackageUrl>https://a.blob.core.windows.net/p/app.cspkg</PackageUrl><Label>{}</Label><Configuration>{}</Configuration><StartDeployment>{start}</StartDeployment></CreateDeployment>",
+        STANDARD.encode(name),
+        STANDARD.encode(cfg)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployments_are_created_changed_swapped_and_deleted() {
+    let api = Api::start(Duration::from_millis(300)).await;
+    let hs = "/{s}/services/hostedservices";
+    assert_eq!(
+        api.req("POST", hs, Some(&create_body("depsvc", "d", "West US")))
+            .await
+            .status,
+        201
+    );
+    let slots = format!("{hs}/depsvc/deploymentslots");
+    let deps = format!("{hs}/depsvc/deployments");
+
+    expect_error(
+        &api,
+        "POST",
+        &format!("{slots}/production"),
+        Some(&deployment_body("d1", "<nope/>", true)),
+        400,
+        "BadRequest",
+        "Configuration",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{slots}/production"),
+        Some("<CreateDeployment><Name>d1</Name></CreateDeployment>"),
+        400,
+        "BadRequest",
+        "PackageUrl",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{slots}/nowhere"),
+        Some(&deployment_body("d1", CSCFG, true)),
+        400,
+        "BadRequest",
+        "slot",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{hs}/nope/deploymentslots/production"),
+        Some(&deployment_body("d1", CSCFG, true)),
+        404,
+        "ResourceNotFound",
+        "hosted service",
+    )
+    .await;
+
+    let r = api
+        .req(
+            "POST",
+            &format!("{slots}/Production"),
+            Some(&deployment_body("d1", CSCFG, true)),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let id = r.request_id();
+    assert_eq!(api.status_of(&id).await, OperationStatus::InProgress);
+    let d = parse_deployment(
+        api.req("GET", &format!("{deps}/d1"), None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(d.status, "Deploying");
+    assert_eq!(api.wait(&id).await.0, OperationStatus::Succeeded);
+    let r = api.req("GET", &format!("{slots}/production"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let d = parse_deployment(r.body.as_bytes()).unwrap();
+    assert_eq!(
+        (d.name.as_str(), d.slot.as_str(), d.status.as_str()),
+        ("d1", "Production", "Running")
+    );
+    assert_eq!(STANDARD.decode(&d.configuration).unwrap(), CSCFG.as_bytes());
+    let names: Vec<_> = d
+        .role_instances
+        .iter()
+        .map(|i| i.instance_name.as_str())
+        .collect();
+    assert_eq!(names, ["Web_IN_0", "Web_IN_1"]);
+    assert!(
+        d.role_instances
+            .iter()
+            .all(|i| i.instance_status == "ReadyRole")
+    );
+    assert_eq!(d.private_id.len(), 32);
+    let h = parse_hosted_service(
+        api.req("GET", &format!("{hs}/depsvc?embed-detail=true"), None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(h.deployments.unwrap(), vec![d.clone()]);
+    assert!(
+        api.req("GET", "/{s}", None)
+            .await
+            .body
+            .contains("<CurrentCoreCount>2</CurrentCoreCount>")
+    );
+
+    // Conflicts: the slot, the name, deleting a service that has deployments.
+    expect_error(
+        &api,
+        "POST",
+        &format!("{slots}/production"),
+        Some(&deployment_body("d9", CSCFG, true)),
+        409,
+        "ConflictError",
+        "Production slot",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{slots}/staging"),
+        Some(&deployment_body("D1", CSCFG, true)),
+        409,
+        "ConflictError",
+        "already has a deployment named",
+    )
+    .await;
+    expect_error(
+        &api,
+        "DELETE",
+        &format!("{hs}/depsvc"),
+        None,
+        409,
+        "ConflictError",
+        "deployments",
+    )
+    .await;
+
+    // Staging, status change, swap.
+    let r = api
+        .req(
+            "POST",
+            &format!("{slots}/staging"),
+            Some(&deployment_body("d2", CSCFG, false)),
+        )
+        .await;
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    assert_eq!(
+        parse_deployment(
+            api.req("GET", &format!("{deps}/d2"), None)
+                .await
+                .body
+                .as_bytes()
+        )
+        .unwrap()
+        .status,
+        "Suspended"
+    );
+    expect_error(
+        &api,
+        "POST",
+        &format!("{deps}/d2?comp=status"),
+        Some("<UpdateDeploymentStatus><Status>Dancing</Status></UpdateDeploymentStatus>"),
+        400,
+        "BadRequest",
+        "Status",
+    )
+    .await;
+    let r = api.req("POST", &format!("{deps}/d2/?comp=status"), Some("<UpdateDeploymentStatus xmlns=\"http://schemas.microsoft.com/windowsazure\"><Status>Running</Status></UpdateDeploymentStatus>")).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let status_id = r.request_id();
+    assert_eq!(api.wait(&status_id).await.0, OperationStatus::Succeeded);
+    assert_eq!(
+        parse_deployment(
+            api.req("GET", &format!("{deps}/d2"), None)
+                .await
+                .body
+                .as_bytes()
+        )
+        .unwrap()
+        .status,
+        "Running"
+    );
+    expect_error(
+        &api,
+        "POST",
+        &format!("{hs}/depsvc"),
+        Some("<Swap><Production>d1</Production><SourceDeployment>d1</SourceDeployment></Swap>"),
+        400,
+        "BadRequest",
+        "staging",
+    )
+    .await;
+    let r = api.req("POST", &format!("{hs}/depsvc"), Some("<Swap xmlns=\"http://schemas.microsoft.com/windowsazure\"><Production>d1</Production><SourceDeployment>d2</SourceDeployment></Swap>")).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    assert_eq!(
+        parse_deployment(
+            api.req("GET", &format!("{slots}/production"), None)
+                .await
+                .body
+                .as_bytes()
+        )
+        .unwrap()
+        .name,
+        "d2"
+    );
+    assert_eq!(
+        parse_deployment(
+            api.req("GET", &format!("{slots}/staging"), None)
+                .await
+                .body
+                .as_bytes()
+        )
+        .unwrap()
+        .name,
+        "d1"
+    );
+
+    // Delete by slot and by name.
+    let r = api.req("DELETE", &format!("{slots}/staging"), None).await;
+    assert_eq!(r.status, 202);
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    expect_error(
+        &api,
+        "GET",
+        &format!("{deps}/d1"),
+        None,
+        404,
+        "ResourceNotFound",
+        "deployment",
+    )
+    .await;
+    let r = api
+        .req("DELETE", &format!("{deps}/d2?comp=media"), None)
+        .await;
+    assert_eq!(r.status, 202);
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    expect_error(
+        &api,
+        "DELETE",
+        &format!("{deps}/d2"),
+        None,
+        404,
+        "ResourceNotFound",
+        "deployment",
+    )
+    .await;
+    assert!(
+        api.req("GET", "/{s}", None)
+            .await
+            .body
+            .contains("<CurrentCoreCount>0</CurrentCoreCount>")
+    );
+    assert_eq!(
+        api.req("DELETE", &format!("{hs}/depsvc"), None)
+            .await
+            .status,
+        200
+    );
+
+    let r = api
+        .req(
+            "GET",
+            "/{s}/operations?StartTime=2020-01-01&EndTime=2099-01-01",
+            None,
+        )
+        .await;
+    let ops = parse_subscription_operations(r.body.as_bytes()).unwrap();
+    let names: Vec<_> = ops
+        .operations
+        .iter()
+        .map(|o| o.operation_name.as_str())
+        .collect();
+    for want in [
+        "CreateDeployment",
+        "UpdateDeploymentStatus",
+        "SwapDeployment",
+        "DeleteDeployment",
+    ] {
+        assert!(names.contains(&want), "{want}: {names:?}");
+    }
+    assert_eq!(
+        ops.operations
+            .iter()
+            .find(|o| o.operation_id == status_id)
+            .unwrap()
+            .operation_name,
+        "UpdateDeploymentStatus"
+    );
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployment_configuration_upgrade_and_role_instances() {
+    let api = Api::start(Duration::from_millis(100)).await;
+    let hs = "/{s}/services/hostedservices";
+    assert_eq!(
+        api.req("POST", hs, Some(&create_body("chgsvc", "c", "West US")))
+            .await
+            .status,
+        201
+    );
+    let dep = format!("{hs}/chgsvc/deployments/d1");
+    let slot = format!("{hs}/chgsvc/deploymentslots/production");
+    let r = api
+        .req("POST", &slot, Some(&deployment_body("d1", CSCFG, true)))
+        .await;
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+
+    // Change configuration: 3 instances now; 30 would exceed MaxCoreCount (20).
+    let cfg = |n: u32| {
+        format!(
+            "<ChangeConfiguration xmlns=\"http://schemas.microsoft.com/windowsazure\"><Configuration>{}</Configuration><TreatWarningsAsError>false</TreatWarningsAsError><Mode>Auto</Mode></ChangeConfiguration>",
+            STANDARD.encode(CSCFG.replace("count=\"2\"", &format!("count=\"{n}\"")))
+        )
+    };
+    let r = api
+        .req("POST", &format!("{dep}/?comp=config"), Some(&cfg(3)))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let config_id = r.request_id();
+    assert_eq!(api.wait(&config_id).await.0, OperationStatus::Succeeded);
+    let d = parse_deployment(api.req("GET", &dep, None).await.body.as_bytes()).unwrap();
+    assert_eq!(d.role_instances.len(), 3);
+    assert!(
+        api.req("GET", "/{s}", None)
+            .await
+            .body
+            .contains("<CurrentCoreCount>3</CurrentCoreCount>")
+    );
+    expect_error(
+        &api,
+        "POST",
+        &format!("{dep}/?comp=config"),
+        Some(&cfg(30)),
+        409,
+        "ConflictError",
+        "MaxCoreCount",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{dep}/?comp=config"),
+        Some("<ChangeConfiguration/>"),
+        400,
+        "BadRequest",
+        "Configuration",
+    )
+    .await;
+
+    // Upgrade (by slot): package, label and configuration replaced.
+    let up = format!(
+        "<UpgradeDeployment xmlns=\"http://schemas.microsoft.com/windowsazure\"><Mode>Auto</Mode><PackageUrl>https://a.blob.core.windows.net/p/v2.cspkg</PackageUrl><Configuration>{}</Configuration><Label>{}</Label><Force>false</Force></UpgradeDeployment>",
+        STANDARD.encode(CSCFG),
+        STANDARD.encode("v2")
+    );
+    let r = api
+        .req("POST", &format!("{slot}/?comp=upgrade"), Some(&up))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    let d = parse_deployment(api.req("GET", &dep, None).await.body.as_bytes()).unwrap();
+    assert_eq!(
+        (STANDARD.decode(&d.label).unwrap(), d.role_instances.len()),
+        (b"v2".to_vec(), 2)
+    );
+    expect_error(
+        &api,
+        "POST",
+        &format!("{dep}/?comp=upgrade"),
+        Some("<UpgradeDeployment><Configuration>PEE+</Configuration></UpgradeDeployment>"),
+        400,
+        "BadRequest",
+        "Configuration",
+    )
+    .await;
+
+    // Walk upgrade domain; rollback with nothing to roll back; unknown comp.
+    expect_error(
+        &api,
+        "POST",
+        &format!("{dep}?comp=walkupgradedomain"),
+        Some("<WalkUpgradeDomain><UpgradeDomain>7</UpgradeDomain></WalkUpgradeDomain>"),
+        400,
+        "BadRequest",
+        "UpgradeDomain",
+    )
+    .await;
+    let r = api
+        .req(
+            "POST",
+            &format!("{dep}?comp=walkupgradedomain"),
+            Some("<WalkUpgradeDomain><UpgradeDomain>1</UpgradeDomain></WalkUpgradeDomain>"),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    expect_error(&api, "POST", &format!("{dep}/?comp=rollback"), Some("<RollbackUpdateOrUpgrade><Mode>Auto</Mode><Force>false</Force></RollbackUpdateOrUpgrade>"), 409, "ConflictError", "roll back").await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{dep}/?comp=frobnicate"),
+        Some(""),
+        400,
+        "MissingOrInvalidRequiredQueryParameter",
+        "frobnicate",
+    )
+    .await;
+
+    // Role instances: reboot / reimage / rebuild, then delete one.
+    for action in ["reboot", "reimage", "rebuild&resources=allLocalDrives"] {
+        let r = api
+            .req(
+                "POST",
+                &format!("{dep}/roleinstances/web_in_1?comp={action}"),
+                Some(""),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{action}: {}", r.body);
+        assert_eq!(
+            api.wait(&r.request_id()).await.0,
+            OperationStatus::Succeeded
+        );
+    }
+    let r = api
+        .req(
+            "POST",
+            &format!("{slot}/roleinstances/Web_IN_0?comp=reboot"),
+            Some(""),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let reboot_id = r.request_id();
+    expect_error(
+        &api,
+        "POST",
+        &format!("{dep}/roleinstances/Web_IN_9?comp=reboot"),
+        Some(""),
+        404,
+        "ResourceNotFound",
+        "role instance",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{dep}/roleinstances/?comp=delete"),
+        Some("<RoleInstances><Name>Web_IN_0</Name><Name>Web_IN_1</Name></RoleInstances>"),
+        400,
+        "BadRequest",
+        "at least one",
+    )
+    .await;
+    let r = api.req("POST", &format!("{dep}/roleinstances/?comp=delete"), Some("<RoleInstances xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>Web_IN_1</Name></RoleInstances>")).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    let d = parse_deployment(api.req("GET", &dep, None).await.body.as_bytes()).unwrap();
+    assert_eq!(d.role_instances.len(), 1);
+    assert!(
+        api.req("GET", "/{s}", None)
+            .await
+            .body
+            .contains("<CurrentCoreCount>1</CurrentCoreCount>")
+    );
+
+    let r = api
+        .req(
+            "GET",
+            "/{s}/operations?StartTime=2020-01-01&EndTime=2099-01-01",
+            None,
+        )
+        .await;
+    let ops = parse_subscription_operations(r.body.as_bytes()).unwrap();
+    let name_of = |id: &str| {
+        ops.operations
+            .iter()
+            .find(|o| o.operation_id == id)
+            .unwrap()
+            .operation_name
+            .clone()
+    };
+    assert_eq!(name_of(&config_id), "ChangeDeploymentConfiguration");
+    assert_eq!(name_of(&reboot_id), "RebootRoleInstance");
+    let names: Vec<_> = ops
+        .operations
+        .iter()
+        .map(|o| o.operation_name.as_str())
+        .collect();
+    for want in [
+        "UpgradeDeployment",
+        "WalkUpgradeDomain",
+        "RollbackDeploymentUpdateOrUpgrade",
+        "ReimageRoleInstance",
+        "RebuildRoleInstance",
+        "DeleteRoleInstances",
+    ] {
+        assert!(names.contains(&want), "{want}: {names:?}");
+    }
+    api.stop().await;
+}

@@ -1,0 +1,1159 @@
+//! Locations, role sizes, affinity groups and storage accounts end to end: an in-process
+//! server, real TLS with the bootstrap management certificate, raw HTTP/1.1 requests.
+
+use azmc_db::{NewSubscription, Quotas};
+use azmc_server::{ServerConfig, StartOptions};
+use azmc_wire::asm::{
+    OperationStatus, parse_affinity_group, parse_affinity_groups, parse_availability, parse_error,
+    parse_locations, parse_operation_status, parse_role_sizes, parse_storage_keys,
+    parse_storage_service, parse_storage_services, parse_subscription,
+    parse_subscription_operations,
+};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A running server, a TLS connector holding the bootstrap certificate, its subscription.
+struct Api {
+    server: Option<azmc_server::Server>,
+    tls: tokio_rustls::TlsConnector,
+    addr: std::net::SocketAddr,
+    sub: String,
+    cert: azmc_pki::Certificate,
+    _dir: tempfile::TempDir,
+}
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The ASM error (code, message) of a failed answer.
+    fn error(&self) -> (String, String) {
+        let e = parse_error(self.body.as_bytes())
+            .unwrap_or_else(|| panic!("not an ASM error: {}", self.body));
+        (e.code, e.message)
+    }
+
+    fn request_id(&self) -> String {
+        self.header("x-ms-request-id").unwrap().to_string()
+    }
+}
+
+impl Api {
+    async fn start(async_delay: Duration) -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = ServerConfig::new(dir.path().join("data"));
+        config.api_listen = "127.0.0.1:0".parse().unwrap();
+        config.portal_listen = "127.0.0.1:0".parse().unwrap();
+        config.async_delay = async_delay;
+        config.job_poll_interval = Duration::from_millis(20);
+        let server = azmc_server::start(
+            config,
+            azmc_pki::clock::system(),
+            StartOptions {
+                admin_password: Some("correct horse battery staple".into()),
+                ..StartOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let data = dir.path().join("data");
+        let ps = std::fs::read(data.join("bootstrap.publishsettings")).unwrap();
+        let ps = azmc_wire::publishsettings::parse(&ps).unwrap();
+        let sub = ps.subscriptions().unwrap().remove(0);
+        let opened = sub.open_certificate(false).unwrap();
+        let ca =
+            azmc_pki::Certificate::from_pem(&std::fs::read(data.join("ca.pem")).unwrap()).unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(CertificateDer::from(ca.der().to_vec())).unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let cfg = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_client_auth_cert(
+                vec![CertificateDer::from(opened.certificate.der().to_vec())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(opened.key.pkcs8_der().to_vec())),
+            )
+            .unwrap();
+        Api {
+            addr: server.api_addr,
+            server: Some(server),
+            tls: tokio_rustls::TlsConnector::from(Arc::new(cfg)),
+            sub: sub.id.clone(),
+            cert: opened.certificate.clone(),
+            _dir: dir,
+        }
+    }
+
+    fn state(&self) -> &azmc_server::state::AppState {
+        &self.server.as_ref().unwrap().state
+    }
+
+    async fn req(&self, method: &str, path: &str, body: Option<&str>) -> Resp {
+        let tcp = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let mut tls = self.tls.connect(name, tcp).await.unwrap();
+        let body = body.unwrap_or("");
+        let path = path.replace("{s}", &self.sub);
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nx-ms-version: 2014-10-01\r\n\
+             Content-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        tls.write_all(head.as_bytes()).await.unwrap();
+        tls.write_all(body.as_bytes()).await.unwrap();
+        tls.flush().await.unwrap();
+        let mut raw = Vec::new();
+        let _ = tls.read_to_end(&mut raw).await;
+        let text = String::from_utf8(raw).unwrap();
+        let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.split("\r\n");
+        let status: u16 = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        let chunked = headers
+            .iter()
+            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+        let body = if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_string()
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Poll an operation until it leaves InProgress; returns its final status XML parts.
+    async fn wait(&self, id: &str) -> (OperationStatus, Option<u16>, Option<String>) {
+        for _ in 0..200 {
+            let r = self
+                .req("GET", &format!("/{{s}}/operations/{id}"), None)
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            let op = parse_operation_status(r.body.as_bytes()).unwrap();
+            if op.status != OperationStatus::InProgress {
+                return (op.status, op.http_status, op.error.map(|e| e.code));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("operation {id} stayed InProgress");
+    }
+
+    async fn status_of(&self, id: &str) -> OperationStatus {
+        let r = self
+            .req("GET", &format!("/{{s}}/operations/{id}"), None)
+            .await;
+        parse_operation_status(r.body.as_bytes()).unwrap().status
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await;
+        }
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+async fn expect_error(
+    api: &Api,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    status: u16,
+    code: &str,
+    needle: &str,
+) -> Resp {
+    let r = api.req(method, path, body).await;
+    assert_eq!(r.status, status, "{method} {path}: {}", r.body);
+    let (c, m) = r.error();
+    assert_eq!(c, code, "{m}");
+    assert!(m.contains(needle), "{needle:?} not in {m:?}");
+    r
+}
+
+fn ag_body(name: &str, label: &str, location: &str) -> String {
+    format!(
+        "<CreateAffinityGroup xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>{name}</Name><Label>{}</Label><Description>group</Description><Location>{location}</Location></CreateAffinityGroup>",
+        STANDARD.encode(label)
+    )
+}
+
+fn sa_body(name: &str, place: &str, account_type: &str) -> String {
+    format!(
+        "<CreateStorageServiceInput xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns=\"http://schemas.microsoft.com/windowsazure\"><ServiceName>{name}</ServiceName><Description>desc</Description><Label>{}</Label>{place}<ExtendedProperties><ExtendedProperty><Name>ext1</Name><Value>val1</Value></ExtendedProperty></ExtendedProperties><AccountType>{account_type}</AccountType></CreateStorageServiceInput>",
+        STANDARD.encode(format!("{name}label"))
+    )
+}
+
+fn at(location: &str) -> String {
+    format!("<Location>{location}</Location>")
+}
+
+fn in_group(group: &str) -> String {
+    format!("<AffinityGroup>{group}</AffinityGroup>")
+}
+
+async fn operation_names(api: &Api) -> Vec<(String, String, Option<String>)> {
+    let r = api
+        .req(
+            "GET",
+            "/{s}/operations?StartTime=2020-01-01&EndTime=2099-01-01",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    parse_subscription_operations(r.body.as_bytes())
+        .unwrap()
+        .operations
+        .into_iter()
+        .map(|o| {
+            (
+                o.operation_id,
+                o.operation_name,
+                o.operation_caller.subscription_certificate_thumbprint,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locations_and_role_sizes() {
+    let api = Api::start(Duration::ZERO).await;
+    let r = api.req("GET", "/{s}/locations", None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.header("content-type")
+            .unwrap()
+            .starts_with("application/xml")
+    );
+    let locs = parse_locations(r.body.as_bytes()).unwrap();
+    let names: Vec<_> = locs.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "West US",
+            "East US",
+            "North Europe",
+            "West Europe",
+            "East Asia",
+            "Southeast Asia"
+        ]
+    );
+    for l in &locs {
+        assert_eq!(l.display_name, l.name);
+        assert!(l.available_services.iter().any(|s| s == "Compute"));
+        assert!(l.available_services.iter().any(|s| s == "Storage"));
+        assert!(l.web_worker_role_sizes.iter().any(|s| s == "Small"));
+        assert!(l.virtual_machines_role_sizes.iter().any(|s| s == "A7"));
+        assert_eq!(l.storage_account_types.len(), 5);
+        assert!(l.storage_account_types.iter().any(|s| s == "Premium_LRS"));
+    }
+    let r = api.req("GET", "/{s}/rolesizes", None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let sizes = parse_role_sizes(r.body.as_bytes()).unwrap();
+    let names: Vec<_> = sizes.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ExtraSmall",
+            "Small",
+            "Medium",
+            "Large",
+            "ExtraLarge",
+            "A5",
+            "A6",
+            "A7"
+        ]
+    );
+    let a7 = sizes.iter().find(|s| s.name == "A7").unwrap();
+    assert_eq!(
+        (a7.cores, a7.memory_in_mb, a7.max_data_disk_count),
+        (8, 57344, 16)
+    );
+    assert_eq!(a7.label, "A7 (8 cores, 57344 MB)");
+    let xs = sizes.iter().find(|s| s.name == "ExtraSmall").unwrap();
+    assert_eq!((xs.cores, xs.memory_in_mb), (1, 768));
+    assert!(xs.supported_by_virtual_machines && xs.supported_by_web_worker_roles);
+    // Reads are not operations.
+    assert!(operation_names(&api).await.is_empty());
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn affinity_groups_create_read_update_delete_and_errors() {
+    let api = Api::start(Duration::ZERO).await;
+    let ags = "/{s}/affinitygroups";
+
+    let r = api
+        .req(
+            "POST",
+            ags,
+            Some(&ag_body("MyGroup", "my label", "west us")),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body.is_empty());
+    assert!(
+        r.header("location")
+            .unwrap()
+            .ends_with(&format!("/subscriptions/{}/affinitygroup/MyGroup", api.sub)),
+        "{:?}",
+        r.header("location")
+    );
+    let created_id = r.request_id();
+
+    let r = api.req("GET", &format!("{ags}/mygroup"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let g = parse_affinity_group(r.body.as_bytes()).unwrap();
+    assert_eq!(g.name, "MyGroup");
+    assert_eq!(STANDARD.decode(&g.label).unwrap(), b"my label");
+    assert_eq!(g.description.as_deref(), Some("group"));
+    assert_eq!(g.location, "West US", "canonical spelling");
+    assert_eq!(g.hosted_services, Some(vec![]));
+    assert_eq!(g.storage_services, Some(vec![]));
+    assert_eq!(g.capabilities, ["PersistentVMRole", "HighMemory"]);
+    assert!(g.created_time.ends_with('Z') && g.created_time.len() == 20);
+    assert!(g.web_worker_role_sizes.iter().any(|s| s == "Small"));
+
+    // 409: the name is taken in this subscription (any case).
+    let conflict = expect_error(
+        &api,
+        "POST",
+        ags,
+        Some(&ag_body("MYGROUP", "x", "East US")),
+        409,
+        "ConflictError",
+        "already exists",
+    )
+    .await;
+    // 400s naming the field.
+    let long_label = STANDARD.encode("x".repeat(101));
+    let bad = [
+        (
+            "<CreateAffinityGroup><Label>eA==</Label><Location>West US</Location></CreateAffinityGroup>"
+                .to_string(),
+            "BadRequest",
+            "Name",
+        ),
+        (ag_body("bad name", "x", "West US"), "BadRequest", "Name"),
+        (
+            "<CreateAffinityGroup><Name>g2</Name><Location>West US</Location></CreateAffinityGroup>"
+                .to_string(),
+            "BadRequest",
+            "Label",
+        ),
+        (
+            "<CreateAffinityGroup><Name>g2</Name><Label>!!notbase64</Label><Location>West US</Location></CreateAffinityGroup>"
+                .to_string(),
+            "BadRequest",
+            "Label",
+        ),
+        (
+            format!("<CreateAffinityGroup><Name>g2</Name><Label>{long_label}</Label><Location>West US</Location></CreateAffinityGroup>"),
+            "BadRequest",
+            "Label",
+        ),
+        (
+            format!("<CreateAffinityGroup><Name>g2</Name><Label>eA==</Label><Description>{}</Description><Location>West US</Location></CreateAffinityGroup>", "d".repeat(1025)),
+            "BadRequest",
+            "Description",
+        ),
+        (
+            "<CreateAffinityGroup><Name>g2</Name><Label>eA==</Label></CreateAffinityGroup>"
+                .to_string(),
+            "BadRequest",
+            "Location",
+        ),
+        (ag_body("g2", "x", "Mars North"), "BadRequest", "Location"),
+        (
+            "<CreateAffinityGroup><Name>g2</Name><Label>a&b</Label></CreateAffinityGroup>"
+                .to_string(),
+            "InvalidXmlRequest",
+            "XML",
+        ),
+        (
+            "<CreateHostedService><Name>g2</Name></CreateHostedService>".to_string(),
+            "InvalidXmlRequest",
+            "CreateAffinityGroup",
+        ),
+    ];
+    for (body, code, field) in &bad {
+        expect_error(&api, "POST", ags, Some(body), 400, code, field).await;
+    }
+    let list = parse_affinity_groups(api.req("GET", ags, None).await.body.as_bytes()).unwrap();
+    assert_eq!(list.len(), 1, "nothing created by the failed requests");
+    assert_eq!(list[0].name, "MyGroup");
+    assert_eq!(list[0].hosted_services, None, "lists omit members");
+
+    // Update: label and description.
+    let upd = format!(
+        "<UpdateAffinityGroup xmlns=\"http://schemas.microsoft.com/windowsazure\"><Label>{}</Label><Description>new desc</Description></UpdateAffinityGroup>",
+        STANDARD.encode("new label")
+    );
+    let r = api.req("PUT", &format!("{ags}/MyGroup"), Some(&upd)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.is_empty());
+    let updated_id = r.request_id();
+    let g = parse_affinity_group(
+        api.req("GET", &format!("{ags}/MyGroup"), None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(STANDARD.decode(&g.label).unwrap(), b"new label");
+    assert_eq!(g.description.as_deref(), Some("new desc"));
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{ags}/MyGroup"),
+        Some("<UpdateAffinityGroup><Description>x</Description></UpdateAffinityGroup>"),
+        400,
+        "BadRequest",
+        "Label",
+    )
+    .await;
+
+    // 404s.
+    for (method, body) in [("GET", None), ("PUT", Some(upd.as_str())), ("DELETE", None)] {
+        expect_error(
+            &api,
+            method,
+            &format!("{ags}/nosuchgroup"),
+            body,
+            404,
+            "ResourceNotFound",
+            "nosuchgroup",
+        )
+        .await;
+    }
+
+    // In use by a storage account: delete refused, the group lists the account.
+    let r = api
+        .req(
+            "POST",
+            "/{s}/services/storageservices",
+            Some(&sa_body("agstore1", &in_group("mygroup"), "Standard_LRS")),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        api.wait(&r.request_id()).await.0,
+        OperationStatus::Succeeded
+    );
+    let a = parse_storage_service(
+        api.req("GET", "/{s}/services/storageservices/agstore1", None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(a.affinity_group.as_deref(), Some("MyGroup"));
+    assert_eq!(
+        a.location.as_deref(),
+        Some("West US"),
+        "the group's location"
+    );
+    let g = parse_affinity_group(
+        api.req("GET", &format!("{ags}/MyGroup"), None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    let members = g.storage_services.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].service_name, "agstore1");
+    assert!(
+        members[0]
+            .url
+            .ends_with(&format!("/{}/services/storageservices/agstore1", api.sub))
+    );
+    assert!(
+        api.state()
+            .db
+            .affinity_group_in_use(&api.sub, "MYGROUP")
+            .await
+            .unwrap()
+    );
+    let in_use = expect_error(
+        &api,
+        "DELETE",
+        &format!("{ags}/MyGroup"),
+        None,
+        409,
+        "ConflictError",
+        "in use",
+    )
+    .await;
+    assert!(in_use.error().1.to_lowercase().contains("mygroup"));
+    assert_eq!(
+        api.req("DELETE", "/{s}/services/storageservices/agstore1", None)
+            .await
+            .status,
+        200
+    );
+    assert!(
+        !api.state()
+            .db
+            .affinity_group_in_use(&api.sub, "mygroup")
+            .await
+            .unwrap()
+    );
+    let r = api.req("DELETE", &format!("{ags}/MyGroup"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let deleted_id = r.request_id();
+    expect_error(
+        &api,
+        "GET",
+        &format!("{ags}/MyGroup"),
+        None,
+        404,
+        "ResourceNotFound",
+        "does not exist",
+    )
+    .await;
+    assert!(
+        parse_affinity_groups(api.req("GET", ags, None).await.body.as_bytes())
+            .unwrap()
+            .is_empty()
+    );
+
+    // The operation log: names, outcomes, the caller.
+    assert_eq!(
+        api.wait(&created_id).await,
+        (OperationStatus::Succeeded, Some(201), None)
+    );
+    assert_eq!(
+        api.wait(&updated_id).await,
+        (OperationStatus::Succeeded, Some(200), None)
+    );
+    assert_eq!(
+        api.wait(&deleted_id).await,
+        (OperationStatus::Succeeded, Some(200), None)
+    );
+    assert_eq!(
+        api.wait(&conflict.request_id()).await,
+        (
+            OperationStatus::Failed,
+            Some(409),
+            Some("ConflictError".to_string())
+        )
+    );
+    assert_eq!(
+        api.wait(&in_use.request_id()).await.2.as_deref(),
+        Some("ConflictError")
+    );
+    let ops = operation_names(&api).await;
+    let thumb = api.cert.thumbprint().to_string();
+    for (id, want) in [
+        (&created_id, "CreateAffinityGroup"),
+        (&updated_id, "UpdateAffinityGroup"),
+        (&deleted_id, "DeleteAffinityGroup"),
+    ] {
+        let op = ops.iter().find(|o| &o.0 == id).unwrap();
+        assert_eq!(op.1, want);
+        assert_eq!(op.2.as_deref(), Some(thumb.as_str()));
+    }
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_accounts_end_to_end() {
+    let api = Api::start(Duration::from_millis(600)).await;
+    let ss = "/{s}/services/storageservices";
+
+    let r = api
+        .req(
+            "GET",
+            &format!("{ss}/operations/isavailable/mystore1"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<Reason i:nil=\"true\"/>"), "{}", r.body);
+    assert_eq!(parse_availability(r.body.as_bytes()).unwrap(), (true, None));
+
+    // Create: 202, InProgress while the job waits, then Succeeded 200.
+    let r = api
+        .req(
+            "POST",
+            ss,
+            Some(&sa_body("mystore1", &at("west us"), "Standard_GRS")),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert!(r.body.is_empty());
+    assert!(
+        r.header("location")
+            .unwrap()
+            .ends_with(&format!("/subscriptions/{}/storage/mystore1", api.sub))
+    );
+    let create_id = r.request_id();
+    assert_eq!(api.status_of(&create_id).await, OperationStatus::InProgress);
+    let a = parse_storage_service(
+        api.req("GET", &format!("{ss}/mystore1"), None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(a.status, "Creating");
+    assert_eq!(
+        api.wait(&create_id).await,
+        (OperationStatus::Succeeded, Some(200), None)
+    );
+
+    let r = api.req("GET", &format!("{ss}/MyStore1"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let a = parse_storage_service(r.body.as_bytes()).unwrap();
+    assert_eq!(a.service_name, "mystore1");
+    assert!(
+        a.url
+            .ends_with(&format!("/{}/services/storageservices/mystore1", api.sub)),
+        "{}",
+        a.url
+    );
+    assert_eq!(a.status, "Created");
+    assert_eq!(a.location.as_deref(), Some("West US"));
+    assert_eq!(a.affinity_group, None);
+    assert_eq!(STANDARD.decode(&a.label).unwrap(), b"mystore1label");
+    assert_eq!(a.description.as_deref(), Some("desc"));
+    assert_eq!(a.account_type, "Standard_GRS");
+    assert_eq!(
+        a.endpoints,
+        [
+            "https://mystore1.blob.azmc.localhost/",
+            "https://mystore1.queue.azmc.localhost/",
+            "https://mystore1.table.azmc.localhost/",
+            "https://mystore1.file.azmc.localhost/"
+        ]
+    );
+    assert_eq!(a.geo_primary_region.as_deref(), Some("West US"));
+    assert_eq!(a.geo_secondary_region.as_deref(), Some("East US"));
+    assert_eq!(a.status_of_primary.as_deref(), Some("Available"));
+    assert_eq!(a.extended_properties, vec![("ext1".into(), "val1".into())]);
+    assert_eq!(a.capabilities, ["PersistentVMRole"]);
+    let list = parse_storage_services(api.req("GET", ss, None).await.body.as_bytes()).unwrap();
+    assert_eq!(list, vec![a.clone()]);
+
+    // Keys: two 64-byte keys; regenerate replaces exactly the one asked for.
+    let r = api.req("GET", &format!("{ss}/mystore1/keys"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let k = parse_storage_keys(r.body.as_bytes()).unwrap();
+    assert_eq!(STANDARD.decode(&k.primary).unwrap().len(), 64);
+    assert_eq!(STANDARD.decode(&k.secondary).unwrap().len(), 64);
+    assert_ne!(k.primary, k.secondary);
+    assert!(k.url.ends_with("/services/storageservices/mystore1"));
+    let regen = |t: &str| {
+        format!(
+            "<RegenerateKeys xmlns=\"http://schemas.microsoft.com/windowsazure\"><KeyType>{t}</KeyType></RegenerateKeys>"
+        )
+    };
+    let r = api
+        .req(
+            "POST",
+            &format!("{ss}/mystore1/keys?action=regenerate"),
+            Some(&regen("Primary")),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let regen_id = r.request_id();
+    let k2 = parse_storage_keys(r.body.as_bytes()).unwrap();
+    assert_ne!(k2.primary, k.primary);
+    assert_eq!(k2.secondary, k.secondary);
+    assert_eq!(STANDARD.decode(&k2.primary).unwrap().len(), 64);
+    let r = api
+        .req(
+            "POST",
+            &format!("{ss}/mystore1/keys?action=regenerate"),
+            Some(&regen("secondary")),
+        )
+        .await;
+    let k3 = parse_storage_keys(r.body.as_bytes()).unwrap();
+    assert_eq!(k3.primary, k2.primary);
+    assert_ne!(k3.secondary, k2.secondary);
+    assert_eq!(
+        parse_storage_keys(
+            api.req("GET", &format!("{ss}/mystore1/keys"), None)
+                .await
+                .body
+                .as_bytes()
+        )
+        .unwrap(),
+        k3
+    );
+    expect_error(
+        &api,
+        "POST",
+        &format!("{ss}/mystore1/keys?action=regenerate"),
+        Some(&regen("Tertiary")),
+        400,
+        "BadRequest",
+        "KeyType",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{ss}/mystore1/keys?action=regenerate"),
+        Some("<RegenerateKeys/>"),
+        400,
+        "BadRequest",
+        "KeyType",
+    )
+    .await;
+    expect_error(
+        &api,
+        "POST",
+        &format!("{ss}/mystore1/keys"),
+        Some(&regen("Primary")),
+        400,
+        "MissingOrInvalidRequiredQueryParameter",
+        "action=regenerate",
+    )
+    .await;
+
+    // Update: label, description, account type (GRS → LRS), extended properties merged.
+    let upd = |t: &str| {
+        format!(
+            "<UpdateStorageServiceInput xmlns=\"http://schemas.microsoft.com/windowsazure\"><Description>new desc</Description><Label>{}</Label><ExtendedProperties><ExtendedProperty><Name>ext2</Name><Value>two</Value></ExtendedProperty></ExtendedProperties><AccountType>{t}</AccountType></UpdateStorageServiceInput>",
+            STANDARD.encode("new label")
+        )
+    };
+    let r = api
+        .req("PUT", &format!("{ss}/mystore1"), Some(&upd("Standard_LRS")))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.is_empty());
+    let update_id = r.request_id();
+    let a = parse_storage_service(
+        api.req("GET", &format!("{ss}/mystore1"), None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(STANDARD.decode(&a.label).unwrap(), b"new label");
+    assert_eq!(a.description.as_deref(), Some("new desc"));
+    assert_eq!(a.account_type, "Standard_LRS");
+    assert_eq!(a.geo_secondary_region, None, "no secondary for LRS");
+    assert_eq!(
+        a.extended_properties,
+        vec![
+            ("ext1".into(), "val1".into()),
+            ("ext2".into(), "two".into())
+        ]
+    );
+    for (body, field) in [
+        (upd("Premium_LRS"), "AccountType"),
+        (upd("Standard_Fast"), "AccountType"),
+        (
+            "<UpdateStorageServiceInput><Label>%%%</Label></UpdateStorageServiceInput>".into(),
+            "Label",
+        ),
+    ] {
+        expect_error(
+            &api,
+            "PUT",
+            &format!("{ss}/mystore1"),
+            Some(&body),
+            400,
+            "BadRequest",
+            field,
+        )
+        .await;
+    }
+
+    // Name availability now: taken in this subscription; invalid names are never free.
+    let r = api
+        .req(
+            "GET",
+            &format!("{ss}/operations/isavailable/mystore1"),
+            None,
+        )
+        .await;
+    let (ok, reason) = parse_availability(r.body.as_bytes()).unwrap();
+    assert!(!ok);
+    assert_eq!(
+        reason.as_deref(),
+        Some("A storage account named 'mystore1' already exists in the subscription.")
+    );
+    let r = api
+        .req("GET", &format!("{ss}/operations/isavailable/ab"), None)
+        .await;
+    let (ok, reason) = parse_availability(r.body.as_bytes()).unwrap();
+    assert!(!ok && reason.unwrap().contains("between 3 and 24"));
+
+    // 409 on a taken name, 400s naming the field; nothing created by any of them.
+    let conflict = expect_error(
+        &api,
+        "POST",
+        ss,
+        Some(&sa_body("mystore1", &at("East US"), "Standard_LRS")),
+        409,
+        "ConflictError",
+        "mystore1",
+    )
+    .await;
+    let bad = [
+        (
+            "<CreateStorageServiceInput><Label>eA==</Label><Location>West US</Location></CreateStorageServiceInput>".to_string(),
+            "BadRequest",
+            "ServiceName",
+        ),
+        (sa_body("ab", &at("West US"), "Standard_LRS"), "BadRequest", "ServiceName"),
+        (sa_body(&"a".repeat(25), &at("West US"), "Standard_LRS"), "BadRequest", "ServiceName"),
+        (sa_body("UpperCase", &at("West US"), "Standard_LRS"), "BadRequest", "ServiceName"),
+        (sa_body("with-hyphen", &at("West US"), "Standard_LRS"), "BadRequest", "ServiceName"),
+        (
+            "<CreateStorageServiceInput><ServiceName>okname1</ServiceName><Location>West US</Location></CreateStorageServiceInput>".to_string(),
+            "BadRequest",
+            "Label",
+        ),
+        (
+            "<CreateStorageServiceInput><ServiceName>okname1</ServiceName><Label>***</Label><Location>West US</Location></CreateStorageServiceInput>".to_string(),
+            "BadRequest",
+            "Label",
+        ),
+        (
+            format!("<CreateStorageServiceInput><ServiceName>okname1</ServiceName><Label>eA==</Label><Description>{}</Description><Location>West US</Location></CreateStorageServiceInput>", "d".repeat(1025)),
+            "BadRequest",
+            "Description",
+        ),
+        (sa_body("okname1", "", "Standard_LRS"), "BadRequest", "Location or AffinityGroup"),
+        (
+            sa_body("okname1", &format!("{}{}", at("West US"), in_group("g")), "Standard_LRS"),
+            "BadRequest",
+            "either Location or AffinityGroup",
+        ),
+        (sa_body("okname1", &at("Atlantis"), "Standard_LRS"), "BadRequest", "Location"),
+        (sa_body("okname1", &in_group("nosuchgroup"), "Standard_LRS"), "BadRequest", "AffinityGroup"),
+        (sa_body("okname1", &at("West US"), "Standard_Fast"), "BadRequest", "AccountType"),
+        (
+            "<CreateStorageServiceInput><ServiceName>okname1</ServiceName>".to_string(),
+            "InvalidXmlRequest",
+            "XML",
+        ),
+    ];
+    for (body, code, field) in &bad {
+        expect_error(&api, "POST", ss, Some(body), 400, code, field).await;
+    }
+    assert_eq!(
+        parse_storage_services(api.req("GET", ss, None).await.body.as_bytes())
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Older callers: no AccountType, GeoReplicationEnabled=false → Standard_LRS; ZRS kept.
+    let r = api
+        .req(
+            "POST",
+            ss,
+            Some(&format!(
+                "<CreateStorageServiceInput><ServiceName>oldstyle</ServiceName><Label>{}</Label><Location>East Asia</Location><GeoReplicationEnabled>false</GeoReplicationEnabled></CreateStorageServiceInput>",
+                STANDARD.encode("old")
+            )),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    api.wait(&r.request_id()).await;
+    let a = parse_storage_service(
+        api.req("GET", &format!("{ss}/oldstyle"), None)
+            .await
+            .body
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(a.account_type, "Standard_LRS");
+    assert_eq!(a.location.as_deref(), Some("East Asia"));
+
+    // Get Subscription counts storage accounts.
+    let sub = parse_subscription(api.req("GET", "/{s}", None).await.body.as_bytes()).unwrap();
+    assert_eq!(sub.current_storage_accounts, 2);
+
+    // 404s.
+    for (method, path, body) in [
+        ("GET", format!("{ss}/nosuchacct"), None),
+        ("GET", format!("{ss}/nosuchacct/keys"), None),
+        (
+            "POST",
+            format!("{ss}/nosuchacct/keys?action=regenerate"),
+            Some(regen("Primary")),
+        ),
+        ("PUT", format!("{ss}/nosuchacct"), Some(upd("Standard_LRS"))),
+        ("DELETE", format!("{ss}/nosuchacct"), None),
+    ] {
+        expect_error(
+            &api,
+            method,
+            &path,
+            body.as_deref(),
+            404,
+            "ResourceNotFound",
+            "The storage account 'nosuchacct' was not found.",
+        )
+        .await;
+    }
+
+    // Delete: 200, the operation Succeeded, the account gone, the name free again.
+    let r = api.req("DELETE", &format!("{ss}/mystore1"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.is_empty());
+    let delete_id = r.request_id();
+    assert_eq!(
+        api.wait(&delete_id).await,
+        (OperationStatus::Succeeded, Some(200), None)
+    );
+    expect_error(
+        &api,
+        "GET",
+        &format!("{ss}/mystore1"),
+        None,
+        404,
+        "ResourceNotFound",
+        "was not found",
+    )
+    .await;
+    let r = api
+        .req(
+            "GET",
+            &format!("{ss}/operations/isavailable/mystore1"),
+            None,
+        )
+        .await;
+    assert!(parse_availability(r.body.as_bytes()).unwrap().0);
+    let sub = parse_subscription(api.req("GET", "/{s}", None).await.body.as_bytes()).unwrap();
+    assert_eq!(sub.current_storage_accounts, 1);
+
+    // The operation log.
+    assert_eq!(
+        api.wait(&conflict.request_id()).await,
+        (
+            OperationStatus::Failed,
+            Some(409),
+            Some("ConflictError".to_string())
+        )
+    );
+    let ops = operation_names(&api).await;
+    let thumb = api.cert.thumbprint().to_string();
+    for (id, want) in [
+        (&create_id, "CreateStorageService"),
+        (&regen_id, "RegenerateStorageServiceKeys"),
+        (&update_id, "UpdateStorageService"),
+        (&delete_id, "DeleteStorageService"),
+    ] {
+        let op = ops
+            .iter()
+            .find(|o| &o.0 == id)
+            .unwrap_or_else(|| panic!("{want} not in {ops:?}"));
+        assert_eq!(op.1, want);
+        assert_eq!(op.2.as_deref(), Some(thumb.as_str()));
+    }
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_quota_and_names_across_subscriptions() {
+    let api = Api::start(Duration::ZERO).await;
+    let db = &api.state().db;
+    // A second subscription, allowed one storage account, managed by the same certificate.
+    let second = "5ec0dd00-0000-4000-8000-00000000000a";
+    db.create_subscription(
+        &NewSubscription {
+            id: second,
+            name: "small",
+            service_admin: "admin",
+        },
+        &Quotas {
+            max_storage_accounts: 1,
+            ..Quotas::default()
+        },
+        azmc_pki::clock::system().now(),
+    )
+    .await
+    .unwrap();
+    db.link_certificate(
+        second,
+        &azmc_server::bootstrap::record_of(&api.cert),
+        "test",
+        &azmc_db::Limits {
+            per_subscription: 100,
+            per_service_admin: 100,
+        },
+        azmc_pki::clock::system().now(),
+    )
+    .await
+    .unwrap();
+    api.state().auth.reload(db).await.unwrap();
+
+    let ss2 = format!("/{second}/services/storageservices");
+    let r = api
+        .req(
+            "POST",
+            &ss2,
+            Some(&sa_body("quotaa", &at("East US"), "Standard_LRS")),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        api.wait_in(second, &r.request_id()).await,
+        OperationStatus::Succeeded
+    );
+    let r = expect_error(
+        &api,
+        "POST",
+        &ss2,
+        Some(&sa_body("quotab", &at("East US"), "Standard_LRS")),
+        409,
+        "ConflictError",
+        "maximum of 1 storage accounts",
+    )
+    .await;
+    assert!(r.error().1.contains("MaxStorageAccounts"));
+    // Names are unique across subscriptions.
+    expect_error(
+        &api,
+        "POST",
+        "/{s}/services/storageservices",
+        Some(&sa_body("quotaa", &at("East US"), "Standard_LRS")),
+        409,
+        "ConflictError",
+        "quotaa",
+    )
+    .await;
+    let r = api
+        .req(
+            "GET",
+            "/{s}/services/storageservices/operations/isavailable/quotaa",
+            None,
+        )
+        .await;
+    let (ok, reason) = parse_availability(r.body.as_bytes()).unwrap();
+    assert!(!ok);
+    assert!(reason.unwrap().contains("already taken"));
+    // Each subscription sees only its own.
+    assert!(
+        parse_storage_services(
+            api.req("GET", "/{s}/services/storageservices", None)
+                .await
+                .body
+                .as_bytes()
+        )
+        .unwrap()
+        .is_empty()
+    );
+    expect_error(
+        &api,
+        "GET",
+        "/{s}/services/storageservices/quotaa",
+        None,
+        404,
+        "ResourceNotFound",
+        "was not found",
+    )
+    .await;
+    // An affinity group of the other subscription is not usable here.
+    let r = api
+        .req(
+            "POST",
+            &format!("/{second}/affinitygroups"),
+            Some(&ag_body("sharedname", "x", "East US")),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    expect_error(
+        &api,
+        "POST",
+        "/{s}/services/storageservices",
+        Some(&sa_body("other1", &in_group("sharedname"), "Standard_LRS")),
+        400,
+        "BadRequest",
+        "AffinityGroup",
+    )
+    .await;
+    // ... and the same group name is free in this subscription.
+    let r = api
+        .req(
+            "POST",
+            "/{s}/affinitygroups",
+            Some(&ag_body("SharedName", "x", "West US")),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // After a delete the quota has room again.
+    assert_eq!(
+        api.req("DELETE", &format!("{ss2}/quotaa"), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        api.req(
+            "POST",
+            &ss2,
+            Some(&sa_body("quotab", &at("East US"), "Standard_LRS"))
+        )
+        .await
+        .status,
+        202
+    );
+    api.stop().await;
+}
+
+impl Api {
+    /// [`Api::wait`] for an operation of another subscription.
+    async fn wait_in(&self, sub: &str, id: &str) -> OperationStatus {
+        for _ in 0..200 {
+            let r = self
+                .req("GET", &format!("/{sub}/operations/{id}"), None)
+                .await;
+            let op = parse_operation_status(r.body.as_bytes()).unwrap();
+            if op.status != OperationStatus::InProgress {
+                return op.status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("operation {id} stayed InProgress");
+    }
+}
