@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod certs;
+mod compat_compute;
+mod compat_sql_web;
+mod compat_storage;
 mod pfx;
 mod publishsettings;
 mod real_clients;

@@ -1,0 +1,301 @@
+//! The real legacy clients drive SQL Database servers, their firewall rules and web sites
+//! against a running `azmc serve`: the Python `azure-servicemanagement-legacy` SDK
+//! (`SqlDatabaseManagementService`, `WebsiteManagementService`) and the Node
+//! `azure-asm-sql` / `azure-asm-website` SDKs, with the exact calls they make (installed
+//! by `scripts/test-deps.sh` into `.test-deps/`; a missing client is a failure).
+
+use super::Sandbox;
+use super::server::{Served, bootstrap_pem, curl};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn deps() -> PathBuf {
+    let dir = std::env::var_os("AZMC_TEST_DEPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.test-deps")));
+    assert!(
+        dir.join("venv/bin/python").exists()
+            && dir.join("node/node_modules/azure-asm-sql").exists()
+            && dir.join("node/node_modules/azure-asm-website").exists(),
+        "the real legacy clients are not installed in {}: run scripts/test-deps.sh",
+        dir.display()
+    );
+    dir
+}
+
+fn served() -> (Sandbox, Served) {
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    bootstrap_pem(&s, &served);
+    (s, served)
+}
+
+fn check(out: std::process::Output, who: &str) {
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim().ends_with("ok"),
+        "{who}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn python(deps: &std::path::Path, s: &Sandbox, served: &Served, script: &str) {
+    let host = served.api_url.trim_start_matches("https://").to_string();
+    let out = Command::new(deps.join("venv/bin/python"))
+        .args(["-c", script, &host, &served.subscription()])
+        .env("REQUESTS_CA_BUNDLE", served.data.join("ca.pem"))
+        .current_dir(s.home())
+        .output()
+        .unwrap();
+    check(out, "python");
+}
+
+fn node(deps: &std::path::Path, s: &Sandbox, served: &Served, script: &str) {
+    let out = Command::new("node")
+        .args(["-e", script, &served.api_url, &served.subscription()])
+        .env("NODE_PATH", deps.join("node/node_modules"))
+        .env("NODE_EXTRA_CA_CERTS", served.data.join("ca.pem"))
+        .env("NODE_NO_WARNINGS", "1")
+        .current_dir(s.home())
+        .output()
+        .unwrap();
+    check(out, "node");
+}
+
+#[test]
+fn python_sdk_manages_sql_servers_and_firewall_rules() {
+    let deps = deps();
+    let (s, served) = served();
+    let script = r#"
+import sys
+from azure.servicemanagement import SqlDatabaseManagementService, ServiceManagementService
+from azure.common import AzureMissingResourceHttpError, AzureConflictHttpError, AzureHttpError
+host, sub = sys.argv[1:3]
+sql = SqlDatabaseManagementService(sub, 'bootstrap.pem', host=host)
+r = sql.create_server('azuredb', 'T5ii-B48x', 'West US')
+name = r.server_name
+assert len(name) == 10 and name.isalnum() and name == name.lower(), name
+assert r.fully_qualified_domain_name == name + '.database.azmc.localhost', vars(r)
+servers = sql.list_servers()
+assert [x.name for x in servers] == [name], [vars(x) for x in servers]
+srv = servers[0]
+assert srv.administrator_login == 'azuredb' and srv.location == 'West US', vars(srv)
+assert srv.fully_qualified_domain_name == name + '.database.azmc.localhost' and srv.version == '2.0', vars(srv)
+def bad(f, field):
+    try:
+        f(); raise SystemExit('expected 400 naming ' + field)
+    except AzureHttpError as e:
+        assert e.status_code == 400 and field in str(e), e
+bad(lambda: sql.create_server('admin', 'T5ii-B48x', 'West US'), 'AdministratorLogin')
+bad(lambda: sql.create_server('azuredb', 'weakpass', 'West US'), 'AdministratorLoginPassword')
+bad(lambda: sql.create_server('azuredb', 'T5ii-B48x', 'Mars'), 'Location')
+bad(lambda: sql.set_server_admin_password(name, 'short'), 'AdministratorLoginPassword')
+sql.set_server_admin_password(name, 'U6jj-C59y')
+sql.create_firewall_rule(name, 'AllowAll', '192.168.144.0', '192.168.144.255')
+sql.create_firewall_rule(name, 'Office', '10.0.0.1', '10.0.0.1')
+try:
+    sql.create_firewall_rule(name, 'allowall', '1.1.1.1', '1.1.1.1'); raise SystemExit('expected 409')
+except AzureConflictHttpError as e:
+    assert 'ConflictError' in str(e), e
+bad(lambda: sql.create_firewall_rule(name, 'Bad', '10.0.0.9', '10.0.0.1'), 'StartIPAddress')
+bad(lambda: sql.create_firewall_rule(name, 'Bad', '10.0.0.1', 'ten'), 'EndIPAddress')
+sql.update_firewall_rule(name, 'AllowAll', '192.168.116.0', '192.168.116.255')
+rules = sql.list_firewall_rules(name)
+by = {x.name: x for x in rules}
+assert sorted(by) == ['AllowAll', 'Office'], sorted(by)
+a = by['AllowAll']
+assert a.start_ip_address == '192.168.116.0' and a.end_ip_address == '192.168.116.255', vars(a)
+assert a.type == 'Microsoft.SqlAzure.FirewallRule' and a.state == 'Normal', vars(a)
+assert a.self_link.endswith('/services/sqlservers/servers/%s/firewallrules/AllowAll' % name), a.self_link
+assert a.parent_link.endswith('/services/sqlservers/servers/' + name), a.parent_link
+sql.delete_firewall_rule(name, 'Office')
+assert [x.name for x in sql.list_firewall_rules(name)] == ['AllowAll']
+for f in (lambda: sql.delete_firewall_rule(name, 'Office'),
+          lambda: sql.update_firewall_rule(name, 'Office', '1.1.1.1', '1.1.1.1'),
+          lambda: sql.list_firewall_rules('nosuchsrvr'),
+          lambda: sql.set_server_admin_password('nosuchsrvr', 'U6jj-C59y'),
+          lambda: sql.delete_server('nosuchsrvr')):
+    try:
+        f(); raise SystemExit('expected 404')
+    except AzureMissingResourceHttpError as e:
+        assert 'ResourceNotFound' in str(e), e
+sql.delete_server(name)
+assert list(sql.list_servers()) == []
+sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
+ops = sms.list_subscription_operations('2020-01-01', '2099-01-01').subscription_operations
+names = [o.operation_name for o in ops]
+for n in ('CreateServer', 'SetServerAdministratorPassword', 'CreateFirewallRule', 'UpdateFirewallRule', 'DeleteFirewallRule', 'DeleteServer'):
+    assert n in names, (n, names)
+created = [o for o in ops if o.operation_name == 'CreateServer']
+assert any(o.operation_status.status == 'Succeeded' and o.operation_status.http_status_code == 201 for o in created), [vars(o.operation_status) for o in created]
+assert any(o.operation_status.status == 'Failed' and o.operation_status.http_status_code == 400 for o in created)
+conflict = [o for o in ops if o.operation_name == 'CreateFirewallRule' and o.operation_status.status == 'Failed']
+assert any(o.operation_status.http_status_code == 409 for o in conflict), [vars(o.operation_status) for o in conflict]
+assert all(o.operation_caller.subscription_certificate_thumbprint for o in ops)
+print('ok')
+"#;
+    python(&deps, &s, &served, script);
+    served.stop();
+}
+
+#[test]
+fn python_sdk_manages_web_sites() {
+    let deps = deps();
+    let (s, served) = served();
+    let script = r#"
+import sys
+from azure.servicemanagement import WebsiteManagementService, ServiceManagementService
+from azure.common import AzureMissingResourceHttpError, AzureConflictHttpError, AzureHttpError
+host, sub = sys.argv[1:3]
+ws = WebsiteManagementService(sub, 'bootstrap.pem', host=host)
+spaces = ws.list_webspaces()
+names = [w.name for w in spaces]
+assert 'westuswebspace' in names and 'eastuswebspace' in names, names
+east = [w for w in spaces if w.name == 'eastuswebspace'][0]
+assert east.geo_region == 'East US' and east.plan == 'VirtualDedicatedPlan' and east.status == 'Ready' and east.subscription == sub, vars(east)
+assert ws.get_webspace('eastuswebspace').geo_region == 'East US'
+site = ws.create_site('eastuswebspace', 'PySite1', 'East US', ['pysite1.azurewebsites.net'])
+assert site.name == 'PySite1' and site.state == 'Running' and site.web_space == 'eastuswebspace', vars(site)
+assert list(site.host_names) == ['pysite1.azurewebsites.azmc.localhost'], list(site.host_names)
+assert 'pysite1.scm.azurewebsites.azmc.localhost' in list(site.enabled_host_names)
+assert site.compute_mode == 'Shared' and site.site_mode == 'Limited' and site.enabled == True, vars(site)
+assert [h.name for h in site.host_name_ssl_states] == list(site.enabled_host_names)
+got = ws.get_site('eastuswebspace', 'pysite1')
+assert got.name == 'PySite1' and got.self_link.endswith('/webspaces/eastuswebspace/sites/PySite1'), vars(got)
+assert [x.name for x in ws.list_sites('eastuswebspace')] == ['PySite1']
+assert list(ws.list_sites('westuswebspace')) == []
+try:
+    ws.create_site('westuswebspace', 'pysite1', 'West US', ['pysite1.azurewebsites.net']); raise SystemExit('expected 409')
+except AzureConflictHttpError as e:
+    assert 'ConflictError' in str(e), e
+try:
+    ws.create_site('eastuswebspace', 'bad_name', 'East US', []); raise SystemExit('expected 400')
+except AzureHttpError as e:
+    assert e.status_code == 400 and 'Name' in str(e), e
+try:
+    ws.create_site('eastuswebspace', 'other', 'West US', []); raise SystemExit('expected 400')
+except AzureHttpError as e:
+    assert e.status_code == 400 and 'GeoRegion' in str(e), e
+ws.restart_site('eastuswebspace', 'PySite1')
+ws.update_site('eastuswebspace', 'PySite1', 'Stopped')
+assert ws.get_site('eastuswebspace', 'PySite1').state == 'Stopped'
+ws.delete_site('eastuswebspace', 'PySite1', delete_empty_server_farm=True, delete_metrics=True)
+for f in (lambda: ws.get_site('eastuswebspace', 'PySite1'),
+          lambda: ws.delete_site('eastuswebspace', 'PySite1'),
+          lambda: ws.get_webspace('marswebspace'),
+          lambda: ws.list_sites('marswebspace')):
+    try:
+        f(); raise SystemExit('expected 404')
+    except AzureMissingResourceHttpError as e:
+        assert 'ResourceNotFound' in str(e), e
+sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
+ops = sms.list_subscription_operations('2020-01-01', '2099-01-01').subscription_operations
+names = [o.operation_name for o in ops]
+for n in ('CreateSite', 'UpdateSite', 'DeleteSite', 'RestartSite'):
+    assert n in names, (n, names)
+assert any(o.operation_name == 'CreateSite' and o.operation_status.http_status_code == 409 for o in ops)
+print('ok')
+"#;
+    python(&deps, &s, &served, script);
+    served.stop();
+}
+
+#[test]
+fn node_sdks_manage_sql_servers_and_web_sites() {
+    let deps = deps();
+    let (s, served) = served();
+    let script = r#"
+const fs = require('fs');
+const common = require('azure-common');
+const sqlSdk = require('azure-asm-sql');
+const webSdk = require('azure-asm-website');
+const [url, sub] = process.argv.slice(1);
+const creds = new common.CertificateCloudCredentials({ subscriptionId: sub, pem: fs.readFileSync('bootstrap.pem', 'utf8') });
+const sql = sqlSdk.createSqlManagementClient(creds, url);
+const web = webSdk.createWebSiteManagementClient(creds, url);
+const p = (f) => new Promise((res, rej) => f((e, r) => e ? rej(e) : res(r)));
+// A body-less PUT through azure-common waits for the caller to end the request stream.
+const pEnded = (f) => new Promise((res, rej) => f((e, r) => e ? rej(e) : res(r)).end());
+const expectErr = async (f, status, code) => {
+  try { await p(f); } catch (e) {
+    if (e.statusCode !== status || e.code !== code) throw new Error('expected ' + status + ' ' + code + ', got ' + e.statusCode + ' ' + e.code + ': ' + e.message);
+    return e;
+  }
+  throw new Error('expected ' + status);
+};
+(async () => {
+  const created = await p(cb => sql.servers.create({ administratorUserName: 'nodeadmin', administratorPassword: 'N0de-Pass', location: 'West US', version: '12.0' }, cb));
+  if (created.statusCode !== 201 || !created.requestId) throw new Error('create: ' + JSON.stringify(created));
+  const list = await p(cb => sql.servers.list(cb));
+  if (list.servers.length !== 1) throw new Error('list: ' + JSON.stringify(list));
+  const srv = list.servers[0];
+  if (srv.administratorUserName !== 'nodeadmin' || srv.location !== 'West US' || srv.version !== '12.0' || srv.state !== 'Ready' || srv.fullyQualifiedDomainName !== srv.name + '.database.azmc.localhost')
+    throw new Error('server: ' + JSON.stringify(srv));
+  const name = srv.name;
+  // (the SDK reads the ServerName text; its FullyQualifiedDomainName attribute lookup never matches, live or here)
+  if (created.serverName !== name) throw new Error('serverName: ' + JSON.stringify(created));
+  const e = await expectErr(cb => sql.servers.create({ administratorUserName: 'sa', administratorPassword: 'N0de-Pass', location: 'West US' }, cb), 400, 'BadRequest');
+  if (!/AdministratorLogin/.test(e.message)) throw e;
+  const pw = await p(cb => sql.servers.changeAdministratorPassword(name, { newPassword: 'N3w-Passw0rd' }, cb));
+  if (pw.statusCode !== 200) throw new Error('password: ' + pw.statusCode);
+  const rule = await p(cb => sql.firewallRules.create(name, { name: 'NodeRule', startIPAddress: '10.1.0.0', endIPAddress: '10.1.0.255' }, cb));
+  if (rule.statusCode !== 201 || rule.firewallRule.name !== 'NodeRule' || rule.firewallRule.startIPAddress !== '10.1.0.0' || rule.firewallRule.type !== 'Microsoft.SqlAzure.FirewallRule')
+    throw new Error('rule create: ' + JSON.stringify(rule));
+  await expectErr(cb => sql.firewallRules.create(name, { name: 'noderule', startIPAddress: '10.1.0.0', endIPAddress: '10.1.0.1' }, cb), 409, 'ConflictError');
+  const upd = await p(cb => sql.firewallRules.update(name, 'NodeRule', { name: 'NodeRule', startIPAddress: '10.2.0.0', endIPAddress: '10.2.0.255' }, cb));
+  if (upd.statusCode !== 200 || upd.firewallRule.endIPAddress !== '10.2.0.255') throw new Error('rule update: ' + JSON.stringify(upd));
+  const got = await p(cb => sql.firewallRules.get(name, 'NodeRule', cb));
+  if (got.firewallRule.startIPAddress !== '10.2.0.0' || got.firewallRule.state !== 'Normal') throw new Error('rule get: ' + JSON.stringify(got));
+  const rules = await p(cb => sql.firewallRules.list(name, cb));
+  if (rules.firewallRules.length !== 1 || rules.firewallRules[0].name !== 'NodeRule') throw new Error('rules: ' + JSON.stringify(rules));
+  const del = await p(cb => sql.firewallRules.deleteMethod(name, 'NodeRule', cb));
+  if (del.statusCode !== 200) throw new Error('rule delete: ' + del.statusCode);
+  await expectErr(cb => sql.firewallRules.get(name, 'NodeRule', cb), 404, 'ResourceNotFound');
+  const sdel = await p(cb => sql.servers.deleteMethod(name, cb));
+  if (sdel.statusCode !== 200) throw new Error('server delete: ' + sdel.statusCode);
+  await expectErr(cb => sql.servers.deleteMethod(name, cb), 404, 'ResourceNotFound');
+  if ((await p(cb => sql.servers.list(cb))).servers.length !== 0) throw new Error('servers left');
+
+  const reg = await pEnded(cb => web.registerSubscription(cb));
+  if (reg.statusCode !== 202) throw new Error('register: ' + reg.statusCode);
+  const spaces = await p(cb => web.webSpaces.list(cb));
+  const west = spaces.webSpaces.find(w => w.name === 'westuswebspace');
+  if (!west || west.geoRegion !== 'West US' || west.plan !== 'VirtualDedicatedPlan' || west.subscription !== sub) throw new Error('webspaces: ' + JSON.stringify(spaces));
+  const site = await p(cb => web.webSites.create('westuswebspace', { name: 'node-site', serverFarm: 'Default1', webSpace: { name: 'westuswebspace', geoRegion: 'West US', plan: 'VirtualDedicatedPlan' } }, cb));
+  if (site.statusCode !== 200 || site.webSite.name !== 'node-site' || site.webSite.hostNames[0] !== 'node-site.azurewebsites.azmc.localhost')
+    throw new Error('site create: ' + JSON.stringify(site));
+  await expectErr(cb => web.webSites.create('westuswebspace', { name: 'NODE-SITE', serverFarm: 'Default1' }, cb), 409, 'ConflictError');
+  const gs = await p(cb => web.webSites.get('westuswebspace', 'node-site', cb));
+  if (gs.webSite.state !== 'Running' || gs.webSite.serverFarm !== 'Default1') throw new Error('site get: ' + JSON.stringify(gs));
+  const up = await p(cb => web.webSites.update('westuswebspace', 'node-site', { state: 'Stopped' }, cb));
+  if (up.statusCode !== 200 || up.webSite.state !== 'Stopped') throw new Error('site update: ' + JSON.stringify(up));
+  await expectErr(cb => web.webSites.update('westuswebspace', 'node-site', { state: 'Paused' }, cb), 400, 'BadRequest');
+  const ls = await p(cb => web.webSpaces.listWebSites('westuswebspace', cb));
+  if (ls.webSites.length !== 1) throw new Error('sites: ' + JSON.stringify(ls));
+  const sd = await p(cb => web.webSites.deleteMethod('westuswebspace', 'node-site', { deleteEmptyServerFarm: false, deleteMetrics: true, deleteAllSlots: false }, cb));
+  if (sd.statusCode !== 200) throw new Error('site delete: ' + sd.statusCode);
+  await expectErr(cb => web.webSites.get('westuswebspace', 'node-site', cb), 404, 'ResourceNotFound');
+  const unreg = await pEnded(cb => web.unregisterSubscription(cb));
+  if (unreg.statusCode !== 202) throw new Error('unregister: ' + unreg.statusCode);
+  console.log('ok');
+})().catch(e => { console.error(e && e.stack || e); process.exit(1); });
+"#;
+    node(&deps, &s, &served, script);
+    // The registration calls are operations that completed at once.
+    let pem = s.path("bootstrap.pem");
+    let sub = served.subscription();
+    let (code, body) = curl(
+        &served,
+        Some(&pem),
+        "GET",
+        &format!("/{sub}/operations?StartTime=2020-01-01T00:00:00Z&EndTime=2099-01-01T00:00:00Z"),
+        None,
+    );
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("<OperationName>RegisterResourceProvider</OperationName>"),
+        "{body}"
+    );
+    assert!(!body.contains("InProgress"), "{body}");
+    served.stop();
+}
