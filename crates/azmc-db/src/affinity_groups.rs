@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, for_update, with_pool};
 use crate::error::{DbError, conflict_on_unique};
 
 /// An affinity group as stored.
@@ -59,14 +59,10 @@ pub(crate) const AFFINITY_GROUP_IN_USE_SQL: &str = "SELECT CASE WHEN \
 
 /// Reads (and on PostgreSQL locks) an affinity group row: `$1` subscription, `$2` key.
 pub(crate) fn lock_group(d: crate::db::Dialect) -> &'static str {
-    match d {
-        crate::db::Dialect::Sqlite => {
-            "SELECT name FROM affinity_groups WHERE subscription_id = $1 AND name_key = $2"
-        }
-        crate::db::Dialect::Postgres => {
-            "SELECT name FROM affinity_groups WHERE subscription_id = $1 AND name_key = $2 FOR UPDATE"
-        }
-    }
+    for_update!(
+        d,
+        "SELECT name FROM affinity_groups WHERE subscription_id = $1 AND name_key = $2"
+    )
 }
 
 type GroupRow = (String, String, String, Option<String>, String, i64);

@@ -40,6 +40,28 @@ pub(crate) fn thumb_key(t: &str) -> String {
     t.to_ascii_uppercase()
 }
 
+/// Extended properties as stored: a JSON array of `[name, value]` pairs.
+pub(crate) fn props_to_json(props: &[(String, String)]) -> String {
+    serde_json::to_string(props).unwrap_or_else(|_| "[]".into())
+}
+
+/// The inverse of [`props_to_json`].
+pub(crate) fn props_from_json(text: &str) -> Result<Vec<(String, String)>, DbError> {
+    serde_json::from_str(text)
+        .map_err(|e| DbError::Corrupt(format!("extended properties {text:?}: {e}")))
+}
+
+/// Merge the extended properties of an update into the stored ones: given names overwrite
+/// their values, new names are appended, others are kept.
+pub(crate) fn merge_props(props: &mut Vec<(String, String)>, update: &[(String, String)]) {
+    for (n, v) in update {
+        match props.iter_mut().find(|(k, _)| k == n) {
+            Some(slot) => slot.1.clone_from(v),
+            None => props.push((n.clone(), v.clone())),
+        }
+    }
+}
+
 fn all_hex(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_hexdigit())
 }

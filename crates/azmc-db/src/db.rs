@@ -41,6 +41,19 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// The SQL literal `$sql` for `$dialect`: as is on SQLite (whose `BEGIN IMMEDIATE`
+/// already serialises writers), with ` FOR UPDATE` appended on PostgreSQL, so that the
+/// rows read stay locked until the transaction ends.
+macro_rules! for_update {
+    ($dialect:expr, $sql:literal) => {
+        match $dialect {
+            $crate::db::Dialect::Sqlite => $sql,
+            $crate::db::Dialect::Postgres => concat!($sql, " FOR UPDATE"),
+        }
+    };
+}
+pub(crate) use for_update;
+
 /// Whether [`Db::connect`] may create a new SQLite database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateMode {

@@ -4,10 +4,10 @@
 
 use time::OffsetDateTime;
 
-use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, with_pool};
+use crate::convert::{from_micros, micros, props_from_json, props_to_json, sub_key};
+use crate::db::{Db, for_update, with_pool};
 use crate::error::{DbError, Limit};
-use crate::hosted_services::{props_from_json, props_to_json, service_key};
+use crate::hosted_services::service_key;
 
 /// A deployment as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +61,10 @@ macro_rules! select_deployment {
          WHERE h.subscription_id = $1 AND h.name_key = $2 "
     };
 }
+
+/// The cores used by the deployments of subscription `$1` (for `max_core_count`).
+const USED_CORES_SQL: &str = "SELECT CAST(COALESCE(SUM(d.cores), 0) AS BIGINT) FROM deployments d \
+     JOIN hosted_services h ON h.name_key = d.service_key WHERE h.subscription_id = $1";
 
 type DeploymentRow = (
     String,
@@ -144,14 +148,7 @@ impl Db {
         let roles = serde_json::to_string(new.roles).unwrap_or_else(|_| "[]".into());
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let lock = match d {
-                crate::db::Dialect::Sqlite => {
-                    "SELECT max_core_count FROM subscriptions WHERE id = $1"
-                }
-                crate::db::Dialect::Postgres => {
-                    "SELECT max_core_count FROM subscriptions WHERE id = $1 FOR UPDATE"
-                }
-            };
+            let lock = for_update!(d, "SELECT max_core_count FROM subscriptions WHERE id = $1");
             let max: Option<(i64,)> = sqlx::query_as(lock)
                 .bind(&sub)
                 .fetch_optional(&mut *tx)
@@ -188,18 +185,12 @@ impl Db {
             if same.is_some() {
                 return Err(DbError::conflict("deployment", new.name));
             }
-            let (used,): (i64,) = sqlx::query_as(
-                "SELECT CAST(COALESCE(SUM(d.cores), 0) AS BIGINT) FROM deployments d \
-                 JOIN hosted_services h ON h.name_key = d.service_key WHERE h.subscription_id = $1",
-            )
-            .bind(&sub)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (used,): (i64,) = sqlx::query_as(USED_CORES_SQL)
+                .bind(&sub)
+                .fetch_one(&mut *tx)
+                .await?;
             if used + new.cores > max_cores {
-                return Err(DbError::LimitExceeded {
-                    limit: Limit::Cores,
-                    max: u32::try_from(max_cores.max(0)).unwrap_or(u32::MAX),
-                });
+                return Err(DbError::limit_exceeded(Limit::Cores, max_cores));
             }
             sqlx::query(
                 "INSERT INTO deployments (service_key, slot, name, name_key, private_id, label, \
@@ -239,16 +230,14 @@ impl Db {
     ) -> Result<Deployment, DbError> {
         self.get_hosted_service(subscription_id, service).await?;
         let slot = slot_name(slot).ok_or_else(|| DbError::not_found("deployment", slot))?;
-        let row: Option<DeploymentRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_deployment!(),
-            "AND d.slot = $3"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(slot)
-        .fetch_optional(p)
-        .await)?;
-        deployment(row.ok_or_else(|| DbError::not_found("deployment", slot))?)
+        self.find_deployment(
+            subscription_id,
+            service,
+            concat!(select_deployment!(), "AND d.slot = $3"),
+            slot,
+            slot,
+        )
+        .await
     }
 
     /// The deployment named `name` (any case). [`DbError::NotFound`] ("hosted service" or
@@ -260,16 +249,33 @@ impl Db {
         name: &str,
     ) -> Result<Deployment, DbError> {
         self.get_hosted_service(subscription_id, service).await?;
-        let row: Option<DeploymentRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_deployment!(),
-            "AND d.name_key = $3"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(name.to_lowercase())
-        .fetch_optional(p)
-        .await)?;
-        deployment(row.ok_or_else(|| DbError::not_found("deployment", name))?)
+        self.find_deployment(
+            subscription_id,
+            service,
+            concat!(select_deployment!(), "AND d.name_key = $3"),
+            &name.to_lowercase(),
+            name,
+        )
+        .await
+    }
+
+    /// The deployment of the service that `sql` (a `select_deployment!` query) finds with
+    /// `$3` = `key`. [`DbError::NotFound`] ("deployment", `id`) if there is none.
+    async fn find_deployment(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        sql: &'static str,
+        key: &str,
+        id: &str,
+    ) -> Result<Deployment, DbError> {
+        let row: Option<DeploymentRow> = with_pool!(self, |p| sqlx::query_as(sql)
+            .bind(sub_key(subscription_id))
+            .bind(service_key(service))
+            .bind(key)
+            .fetch_optional(p)
+            .await)?;
+        deployment(row.ok_or_else(|| DbError::not_found("deployment", id))?)
     }
 
     /// The deployments of a service (Production first). Empty for an unknown service.
@@ -338,14 +344,7 @@ impl Db {
             .map(|(_, r, _)| serde_json::to_string(r).unwrap_or_else(|_| "[]".into()));
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let lock = match d {
-                crate::db::Dialect::Sqlite => {
-                    "SELECT max_core_count FROM subscriptions WHERE id = $1"
-                }
-                crate::db::Dialect::Postgres => {
-                    "SELECT max_core_count FROM subscriptions WHERE id = $1 FOR UPDATE"
-                }
-            };
+            let lock = for_update!(d, "SELECT max_core_count FROM subscriptions WHERE id = $1");
             let max: Option<(i64,)> = sqlx::query_as(lock)
                 .bind(&sub)
                 .fetch_optional(&mut *tx)
@@ -362,17 +361,12 @@ impl Db {
                 return Err(DbError::not_found("deployment", name));
             };
             if let Some((_, _, cores)) = &change.configuration {
-                let (used,): (i64,) = sqlx::query_as(
-                    "SELECT CAST(COALESCE(SUM(d.cores), 0) AS BIGINT) FROM deployments d                      JOIN hosted_services h ON h.name_key = d.service_key WHERE h.subscription_id = $1",
-                )
-                .bind(&sub)
-                .fetch_one(&mut *tx)
-                .await?;
+                let (used,): (i64,) = sqlx::query_as(USED_CORES_SQL)
+                    .bind(&sub)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 if used - old_cores + cores > max_cores {
-                    return Err(DbError::LimitExceeded {
-                        limit: Limit::Cores,
-                        max: u32::try_from(max_cores.max(0)).unwrap_or(u32::MAX),
-                    });
+                    return Err(DbError::limit_exceeded(Limit::Cores, max_cores));
                 }
             }
             sqlx::query(

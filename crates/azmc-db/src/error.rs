@@ -107,6 +107,14 @@ impl DbError {
         }
     }
 
+    /// [`DbError::LimitExceeded`] for a limit stored as a (non-negative) BIGINT.
+    pub(crate) fn limit_exceeded(limit: Limit, max: i64) -> Self {
+        DbError::LimitExceeded {
+            limit,
+            max: u32::try_from(max.max(0)).unwrap_or(u32::MAX),
+        }
+    }
+
     /// True for [`DbError::NotFound`].
     pub fn is_not_found(&self) -> bool {
         matches!(self, DbError::NotFound { .. })

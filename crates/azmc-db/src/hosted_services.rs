@@ -3,8 +3,8 @@
 
 use time::OffsetDateTime;
 
-use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, with_pool};
+use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
+use crate::db::{Db, for_update, with_pool};
 use crate::error::{DbError, Limit, conflict_on_unique};
 
 /// A cloud service as stored.
@@ -49,15 +49,6 @@ pub struct HostedServiceUpdate {
 /// The name as stored in `name_key`.
 pub(crate) fn service_key(name: &str) -> String {
     name.to_ascii_lowercase()
-}
-
-pub(crate) fn props_to_json(props: &[(String, String)]) -> String {
-    serde_json::to_string(props).unwrap_or_else(|_| "[]".into())
-}
-
-pub(crate) fn props_from_json(text: &str) -> Result<Vec<(String, String)>, DbError> {
-    serde_json::from_str(text)
-        .map_err(|e| DbError::Corrupt(format!("extended properties {text:?}: {e}")))
 }
 
 macro_rules! select_service {
@@ -119,14 +110,10 @@ impl Db {
             let mut tx = p.begin_with(d.begin_write()).await?;
             // Locks the subscription row (PostgreSQL) so that two racing creates never
             // both pass the quota.
-            let lock = match d {
-                crate::db::Dialect::Sqlite => {
-                    "SELECT max_hosted_services FROM subscriptions WHERE id = $1"
-                }
-                crate::db::Dialect::Postgres => {
-                    "SELECT max_hosted_services FROM subscriptions WHERE id = $1 FOR UPDATE"
-                }
-            };
+            let lock = for_update!(
+                d,
+                "SELECT max_hosted_services FROM subscriptions WHERE id = $1"
+            );
             let max: Option<(i64,)> = sqlx::query_as(lock)
                 .bind(&sub)
                 .fetch_optional(&mut *tx)
@@ -167,10 +154,7 @@ impl Db {
                     .fetch_one(&mut *tx)
                     .await?;
             if count >= max {
-                return Err(DbError::LimitExceeded {
-                    limit: Limit::HostedServices,
-                    max: u32::try_from(max.max(0)).unwrap_or(u32::MAX),
-                });
+                return Err(DbError::limit_exceeded(Limit::HostedServices, max));
             }
             sqlx::query(
                 "INSERT INTO hosted_services (name_key, name, subscription_id, label, \
@@ -265,12 +249,7 @@ impl Db {
                 return Err(DbError::not_found("hosted service", name));
             };
             let mut props = props_from_json(&props)?;
-            for (n, v) in &update.extended_properties {
-                match props.iter_mut().find(|(k, _)| k == n) {
-                    Some(slot) => slot.1.clone_from(v),
-                    None => props.push((n.clone(), v.clone())),
-                }
-            }
+            merge_props(&mut props, &update.extended_properties);
             sqlx::query(
                 "UPDATE hosted_services SET label = COALESCE($3, label), \
                  description = COALESCE($4, description), extended_properties = $5, \

@@ -7,7 +7,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, Dialect, with_pool};
+use crate::db::{Db, for_update, with_pool};
 use crate::error::{DbError, Limit, conflict_on_unique};
 
 /// A SQL server as stored (without its password hash).
@@ -115,10 +115,7 @@ impl Db {
             let mut tx = p.begin_with(d.begin_write()).await?;
             // Locks the subscription row (PostgreSQL) so that two racing creates never
             // both pass the limit; SQLite's BEGIN IMMEDIATE already serialises them.
-            let lock = match d {
-                Dialect::Sqlite => "SELECT id FROM subscriptions WHERE id = $1",
-                Dialect::Postgres => "SELECT id FROM subscriptions WHERE id = $1 FOR UPDATE",
-            };
+            let lock = for_update!(d, "SELECT id FROM subscriptions WHERE id = $1");
             let exists: Option<(String,)> = sqlx::query_as(lock)
                 .bind(&sub)
                 .fetch_optional(&mut *tx)
@@ -283,15 +280,10 @@ impl Db {
         let key = rule_key(name);
         let row: RuleRow = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let lock = match d {
-                Dialect::Sqlite => {
-                    "SELECT name FROM sql_servers WHERE subscription_id = $1 AND name = $2"
-                }
-                Dialect::Postgres => {
-                    "SELECT name FROM sql_servers WHERE subscription_id = $1 AND name = $2 \
-                     FOR UPDATE"
-                }
-            };
+            let lock = for_update!(
+                d,
+                "SELECT name FROM sql_servers WHERE subscription_id = $1 AND name = $2"
+            );
             let owned: Option<(String,)> = sqlx::query_as(lock)
                 .bind(&sub)
                 .bind(&srv)

@@ -6,8 +6,8 @@
 use time::OffsetDateTime;
 
 use crate::affinity_groups::{group_key, lock_group};
-use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, Dialect, with_pool};
+use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
+use crate::db::{Db, for_update, with_pool};
 use crate::error::{DbError, Limit, conflict_on_unique};
 
 /// A storage account as stored.
@@ -66,15 +66,6 @@ pub struct StorageAccountUpdate {
 pub enum StorageKeyType {
     Primary,
     Secondary,
-}
-
-fn props_to_json(props: &[(String, String)]) -> String {
-    serde_json::to_string(props).unwrap_or_else(|_| "[]".into())
-}
-
-fn props_from_json(text: &str) -> Result<Vec<(String, String)>, DbError> {
-    serde_json::from_str(text)
-        .map_err(|e| DbError::Corrupt(format!("extended properties {text:?}: {e}")))
 }
 
 /// The name as stored in `name_key`.
@@ -161,12 +152,10 @@ impl Db {
             let mut tx = p.begin_with(d.begin_write()).await?;
             // Locks the subscription row (PostgreSQL) so that two racing creates never
             // both pass the quota.
-            let lock = match d {
-                Dialect::Sqlite => "SELECT max_storage_accounts FROM subscriptions WHERE id = $1",
-                Dialect::Postgres => {
-                    "SELECT max_storage_accounts FROM subscriptions WHERE id = $1 FOR UPDATE"
-                }
-            };
+            let lock = for_update!(
+                d,
+                "SELECT max_storage_accounts FROM subscriptions WHERE id = $1"
+            );
             let max: Option<(i64,)> = sqlx::query_as(lock)
                 .bind(&sub)
                 .fetch_optional(&mut *tx)
@@ -217,10 +206,7 @@ impl Db {
                     .fetch_one(&mut *tx)
                     .await?;
             if count >= max {
-                return Err(DbError::LimitExceeded {
-                    limit: Limit::StorageAccounts,
-                    max: u32::try_from(max.max(0)).unwrap_or(u32::MAX),
-                });
+                return Err(DbError::limit_exceeded(Limit::StorageAccounts, max));
             }
             sqlx::query(
                 "INSERT INTO storage_accounts (name_key, name, subscription_id, label, \
@@ -361,12 +347,7 @@ impl Db {
                 return Err(DbError::not_found("storage account", name));
             };
             let mut props = props_from_json(&props)?;
-            for (n, v) in &update.extended_properties {
-                match props.iter_mut().find(|(k, _)| k == n) {
-                    Some(slot) => slot.1.clone_from(v),
-                    None => props.push((n.clone(), v.clone())),
-                }
-            }
+            merge_props(&mut props, &update.extended_properties);
             sqlx::query(
                 "UPDATE storage_accounts SET label = COALESCE($3, label), \
                  description = COALESCE($4, description), \

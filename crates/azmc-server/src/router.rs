@@ -224,47 +224,63 @@ async fn request_id(State(state): State<AppState>, mut req: Request, next: Next)
 /// Authorisation, version header, throttling: in that order, so an unauthorised caller
 /// learns nothing (not even whether its version header was right).
 async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let subscription = req
-        .uri()
+    let (parts, body) = req.into_parts();
+    if let Err(e) = admit(&state, &parts) {
+        // Let the client finish sending, so that it can read the answer.
+        api::drain(body, api::DRAIN_LIMIT).await;
+        return e.into_response();
+    }
+    // Admitted: read the whole body now (bounded), so that no handler can answer while the
+    // client is still sending.
+    let bytes = match api::read_body(&parts.headers, body, state.config.body_limit).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+/// Authorisation, version header, throttling.
+fn admit(state: &AppState, parts: &axum::http::request::Parts) -> Result<(), ApiError> {
+    let subscription = parts
+        .uri
         .path()
         .split('/')
         .find(|s| !s.is_empty())
-        .unwrap_or_default()
-        .to_string();
-    let identity = req
-        .extensions()
+        .unwrap_or_default();
+    let identity = parts
+        .extensions
         .get::<Connection>()
         .and_then(|c| c.identity.clone());
-    let now = state.clock.now();
-    if subscription.is_empty() {
+    let denied = || {
         state
             .metrics
             .denied
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return ApiError::forbidden().into_response();
+    };
+    if subscription.is_empty() {
+        denied();
+        return Err(ApiError::forbidden());
     }
     if let Err(d) = state
         .auth
-        .authorize(identity.as_deref(), &subscription, now)
+        .authorize(identity.as_deref(), subscription, state.clock.now())
     {
-        state
-            .metrics
-            .denied
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return ApiError::from(d).into_response();
+        denied();
+        return Err(ApiError::from(d));
     }
-    if !valid_version(req.headers().get("x-ms-version")) {
-        return ApiError::missing_version().into_response();
+    if !valid_version(parts.headers.get("x-ms-version")) {
+        return Err(ApiError::missing_version());
     }
-    let write = !matches!(*req.method(), Method::GET | Method::HEAD);
-    if let Err(wait) = state.throttle.check(&subscription, write) {
+    let write = !matches!(parts.method, Method::GET | Method::HEAD);
+    if let Err(wait) = state.throttle.check(subscription, write) {
         state
             .metrics
             .throttled
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return ApiError::throttled(wait).into_response();
+        return Err(ApiError::throttled(wait));
     }
-    next.run(req).await
+    Ok(())
 }
 
 /// `YYYY-MM-DD` with a plausible date (the clients send 2012-03-01 … 2017-01-01).

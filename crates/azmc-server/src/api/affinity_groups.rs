@@ -2,18 +2,20 @@
 //! clients': list/get/update/delete 200, create 201. Delete is refused (409) while
 //! resources still reference the group (`Db::affinity_group_in_use`).
 
-use super::locations::{CAPABILITIES, canonical_location, role_size_names};
-use super::{empty, read_body, xml};
+use super::locations::{CAPABILITIES, role_size_names};
+use super::validate::{available_location, read_input, required, with_location};
+pub use super::validate::{base_url, check_description, label_of};
+use super::{empty, xml};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use azmc_db::{AffinityGroup, AffinityGroupUpdate, DbError, NewAffinityGroup};
 use azmc_wire::asm::{
-    AffinityGroupMemberXml, AffinityGroupXml, affinity_groups_to_xml, decode_label, encode_label,
-    format_time, parse_create_affinity_group, parse_update_affinity_group,
+    AffinityGroupMemberXml, AffinityGroupXml, affinity_groups_to_xml, encode_label, format_time,
+    parse_create_affinity_group, parse_update_affinity_group,
 };
 
 /// Map a database error about an affinity group.
@@ -37,41 +39,6 @@ fn db_error(e: DbError, name: &str) -> ApiError {
         )),
         other => ApiError::from_db(other, "affinity group"),
     }
-}
-
-/// The base URL of this server as the client addressed it (for `Url` elements).
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("https://{host}")
-}
-
-/// A `Label` from the wire: required, base64 of UTF-8, at most 100 characters.
-pub fn label_of(b64: Option<&str>) -> Result<String, ApiError> {
-    let b64 = b64.ok_or_else(|| ApiError::bad_request("Label is required."))?;
-    let text = decode_label(b64)
-        .map_err(|e| ApiError::bad_request(format!("Label is not valid base64 text: {e}")))?;
-    if text.trim().is_empty() {
-        return Err(ApiError::bad_request("Label must not be empty."));
-    }
-    if text.chars().count() > 100 {
-        return Err(ApiError::bad_request(
-            "Label is longer than 100 characters.",
-        ));
-    }
-    Ok(text)
-}
-
-/// A `Description`: at most 1024 characters.
-pub fn check_description(d: Option<&str>) -> Result<(), ApiError> {
-    if d.is_some_and(|d| d.chars().count() > 1024) {
-        return Err(ApiError::bad_request(
-            "Description is longer than 1024 characters.",
-        ));
-    }
-    Ok(())
 }
 
 /// An affinity group name: 1–63 letters, digits, hyphens, underscores and periods,
@@ -121,12 +88,8 @@ pub async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_create_affinity_group(&bytes).map_err(ApiError::invalid_xml)?;
-    let name = input
-        .name
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("Name is required."))?;
+    let input = read_input(&state, &headers, body, parse_create_affinity_group).await?;
+    let name = required(input.name.as_deref(), "Name")?;
     if !valid_name(name) {
         return Err(ApiError::bad_request(format!(
             "Name {name:?} is invalid: use 1 to 63 letters, digits, hyphens, underscores and periods, starting with a letter or digit."
@@ -134,16 +97,7 @@ pub async fn create(
     }
     let label = label_of(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
-    let requested = input
-        .location
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("Location is required."))?;
-    let location = canonical_location(&state, requested).ok_or_else(|| {
-        ApiError::bad_request(format!(
-            "Location {requested:?} is not available; available locations: {}.",
-            state.config.locations.join(", ")
-        ))
-    })?;
+    let location = available_location(&state, required(input.location.as_deref(), "Location")?)?;
     let new = NewAffinityGroup {
         subscription_id: &s,
         name,
@@ -156,15 +110,13 @@ pub async fn create(
         .create_affinity_group(&new, state.clock.now())
         .await
         .map_err(|e| db_error(e, name))?;
-    let mut r = empty(StatusCode::CREATED);
-    let loc = format!(
-        "{}/subscriptions/{s}/affinitygroup/{name}",
-        base_url(&headers)
-    );
-    if let Ok(v) = HeaderValue::from_str(&loc) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(r)
+    Ok(with_location(
+        empty(StatusCode::CREATED),
+        &format!(
+            "{}/subscriptions/{s}/affinitygroup/{name}",
+            base_url(&headers)
+        ),
+    ))
 }
 
 pub async fn get(
@@ -223,8 +175,7 @@ pub async fn update(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_update_affinity_group(&bytes).map_err(ApiError::invalid_xml)?;
+    let input = read_input(&state, &headers, body, parse_update_affinity_group).await?;
     let label = label_of(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
     let update = AffinityGroupUpdate {

@@ -2,7 +2,8 @@
 //! Statuses are the Node clients': list/get 200, add 200 (not the 201 one live recording
 //! shows: Node accepts only 200), delete 200.
 
-use super::{empty, read_body, xml};
+use super::validate::{decode_base64, read_input, required};
+use super::{empty, xml};
 use crate::bootstrap::record_of;
 use crate::error::ApiError;
 use crate::identity::Connection;
@@ -98,16 +99,9 @@ pub async fn add(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_subscription_certificate(&bytes).map_err(ApiError::invalid_xml)?;
-    let data = input
-        .data
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("SubscriptionCertificateData is required."))?;
-    let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
-    let der = STANDARD
-        .decode(compact.as_bytes())
-        .map_err(|_| ApiError::bad_request("SubscriptionCertificateData is not valid base64."))?;
+    let input = read_input(&state, &headers, body, parse_subscription_certificate).await?;
+    let data = required(input.data.as_deref(), "SubscriptionCertificateData")?;
+    let (_, der) = decode_base64(data, "SubscriptionCertificateData")?;
     let cert = Certificate::from_der(&der).map_err(|e| {
         ApiError::bad_request(format!(
             "SubscriptionCertificateData is not an X.509 certificate: {e}"

@@ -5,12 +5,13 @@
 //! core, counted against `MaxCoreCount`).
 
 use super::hosted_services::{
-    bad_payload, db_error, enqueue, job_db_error, label_of, payload_field,
+    db_error, delayed_job, enqueue, job_outcome, payload_field, service_of,
 };
+use super::validate::{check_extended_properties, decode_base64, label_of, read_input, required};
 use super::{empty, query_params, read_body, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::jobs::{JobFuture, JobHandler, JobResult};
+use crate::jobs::{JobFuture, JobHandler};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -25,8 +26,6 @@ use azmc_wire::asm::{
     parse_deployment_change, parse_role_instance_names, parse_service_configuration, parse_swap,
     parse_update_deployment_status, parse_walk_upgrade_domain,
 };
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 
 const NOT_FOUND: &str = "The deployment does not exist.";
 
@@ -65,6 +64,41 @@ fn slot_of(slot: &str) -> Result<&'static str, ApiError> {
             "The deployment slot {slot:?} is invalid: use production or staging."
         ))
     })
+}
+
+/// The deployment in `slot` (already checked by [`slot_of`]).
+async fn by_slot(state: &AppState, s: &str, svc: &str, slot: &str) -> Result<Deployment, ApiError> {
+    state
+        .db
+        .get_deployment_by_slot(s, svc, slot)
+        .await
+        .map_err(dep_error)
+}
+
+/// The deployment named `name`.
+async fn by_name(state: &AppState, s: &str, svc: &str, name: &str) -> Result<Deployment, ApiError> {
+    state
+        .db
+        .get_deployment_by_name(s, svc, name)
+        .await
+        .map_err(dep_error)
+}
+
+/// Queue the [`NOOP_JOB`] that reports the end of a change already applied (`what` names
+/// it in the payload): 202.
+async fn report_change(
+    state: &AppState,
+    s: &str,
+    svc: &str,
+    d: &Deployment,
+    id: Option<axum::Extension<RequestId>>,
+    what: &str,
+) -> Result<Response, ApiError> {
+    let payload =
+        serde_json::json!({ "subscription": s, "service": svc, "name": d.name, "what": what })
+            .to_string();
+    enqueue(state, id, NOOP_JOB, payload).await?;
+    Ok(empty(StatusCode::ACCEPTED))
 }
 
 /// The wire form of a stored deployment.
@@ -163,11 +197,7 @@ pub async fn post_slot(
     match comp(&uri) {
         None => create(&state, &s, &svc, slot, id, &bytes).await,
         Some(c) => {
-            let d = state
-                .db
-                .get_deployment_by_slot(&s, &svc, slot)
-                .await
-                .map_err(dep_error)?;
+            let d = by_slot(&state, &s, &svc, slot).await?;
             change_by_comp(&state, &s, &svc, &d, &c, id, &bytes).await
         }
     }
@@ -188,11 +218,7 @@ pub async fn post_name(
             "The query parameter comp is required (status, config, upgrade, walkupgradedomain or rollback).",
         ));
     };
-    let d = state
-        .db
-        .get_deployment_by_name(&s, &svc, &name)
-        .await
-        .map_err(dep_error)?;
+    let d = by_name(&state, &s, &svc, &name).await?;
     change_by_comp(&state, &s, &svc, &d, &c, id, &bytes).await
 }
 
@@ -224,10 +250,7 @@ async fn change_by_comp(
                     ))
                 })?;
             check_idle(d)?;
-            let payload = serde_json::json!({ "subscription": s, "service": svc, "name": d.name, "what": format!("walk {ud}") })
-                .to_string();
-            enqueue(state, id, NOOP_JOB, payload).await?;
-            Ok(empty(StatusCode::ACCEPTED))
+            report_change(state, s, svc, d, id, &format!("walk {ud}")).await
         }
         "rollback" => Err(ApiError::conflict(
             "There is no update or upgrade in progress on this deployment to roll back.",
@@ -244,13 +267,7 @@ fn unsupported(comp: &str) -> ApiError {
 
 /// The roles and cores of a base64 service configuration, or a 400 naming `Configuration`.
 fn configuration_roles(configuration: &str) -> Result<NewConfiguration, ApiError> {
-    let compact: String = configuration
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let cscfg = STANDARD
-        .decode(compact.as_bytes())
-        .map_err(|_| ApiError::bad_request("Configuration is not valid base64."))?;
+    let (compact, cscfg) = decode_base64(configuration, "Configuration")?;
     let roles = parse_service_configuration(&cscfg).map_err(|e| {
         ApiError::bad_request(format!(
             "Configuration is not a valid service configuration: {e}"
@@ -292,15 +309,10 @@ async fn change(
 ) -> Result<Response, ApiError> {
     let input = parse_deployment_change(bytes, root).map_err(ApiError::invalid_xml)?;
     let upgrade = root == "UpgradeDeployment";
-    let configuration = input
-        .configuration
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("Configuration is required."))?;
-    let configuration = configuration_roles(configuration)?;
+    let configuration =
+        configuration_roles(required(input.configuration.as_deref(), "Configuration")?)?;
     let (package_url, label) = if upgrade {
-        let url = input
-            .package_url
-            .ok_or_else(|| ApiError::bad_request("PackageUrl is required."))?;
+        let url = required(input.package_url, "PackageUrl")?;
         check_package_url(&url)?;
         let label = label_of(input.label.as_deref())?;
         (Some(url), Some(label))
@@ -333,11 +345,7 @@ async fn change(
         )
         .await
         .map_err(dep_error)?;
-    let payload =
-        serde_json::json!({ "subscription": s, "service": svc, "name": d.name, "what": root })
-            .to_string();
-    enqueue(state, id, NOOP_JOB, payload).await?;
-    Ok(empty(StatusCode::ACCEPTED))
+    report_change(state, s, svc, d, id, root).await
 }
 
 /// `POST …/roleinstances/{instance}?comp=reboot|reimage|rebuild` (by name or slot).
@@ -371,10 +379,7 @@ async fn instance_action(
         return Err(ApiError::not_found("The role instance does not exist."));
     }
     check_idle(d)?;
-    let payload = serde_json::json!({ "subscription": s, "service": svc, "name": d.name, "what": format!("{action} {instance}") })
-        .to_string();
-    enqueue(state, id, NOOP_JOB, payload).await?;
-    Ok(empty(StatusCode::ACCEPTED))
+    report_change(state, s, svc, d, id, &format!("{action} {instance}")).await
 }
 
 pub async fn instance_by_name(
@@ -383,11 +388,7 @@ pub async fn instance_by_name(
     uri: Uri,
     id: Option<axum::Extension<RequestId>>,
 ) -> Result<Response, ApiError> {
-    let d = state
-        .db
-        .get_deployment_by_name(&s, &svc, &name)
-        .await
-        .map_err(dep_error)?;
+    let d = by_name(&state, &s, &svc, &name).await?;
     instance_action(&state, &s, &svc, &d, &instance, &uri, id).await
 }
 
@@ -398,11 +399,7 @@ pub async fn instance_by_slot(
     id: Option<axum::Extension<RequestId>>,
 ) -> Result<Response, ApiError> {
     let slot = slot_of(&slot)?;
-    let d = state
-        .db
-        .get_deployment_by_slot(&s, &svc, slot)
-        .await
-        .map_err(dep_error)?;
+    let d = by_slot(&state, &s, &svc, slot).await?;
     instance_action(&state, &s, &svc, &d, &instance, &uri, id).await
 }
 
@@ -467,10 +464,7 @@ async fn delete_instances(
         )
         .await
         .map_err(dep_error)?;
-    let payload = serde_json::json!({ "subscription": s, "service": svc, "name": d.name, "what": "delete instances" })
-        .to_string();
-    enqueue(state, id, NOOP_JOB, payload).await?;
-    Ok(empty(StatusCode::ACCEPTED))
+    report_change(state, s, svc, d, id, "delete instances").await
 }
 
 pub async fn instances_by_name(
@@ -482,11 +476,7 @@ pub async fn instances_by_name(
     body: Body,
 ) -> Result<Response, ApiError> {
     let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let d = state
-        .db
-        .get_deployment_by_name(&s, &svc, &name)
-        .await
-        .map_err(dep_error)?;
+    let d = by_name(&state, &s, &svc, &name).await?;
     delete_instances(&state, &s, &svc, &d, &uri, id, &bytes).await
 }
 
@@ -500,11 +490,7 @@ pub async fn instances_by_slot(
 ) -> Result<Response, ApiError> {
     let slot = slot_of(&slot)?;
     let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let d = state
-        .db
-        .get_deployment_by_slot(&s, &svc, slot)
-        .await
-        .map_err(dep_error)?;
+    let d = by_slot(&state, &s, &svc, slot).await?;
     delete_instances(&state, &s, &svc, &d, &uri, id, &bytes).await
 }
 
@@ -517,10 +503,7 @@ async fn create(
     bytes: &[u8],
 ) -> Result<Response, ApiError> {
     let input = parse_create_deployment(bytes).map_err(ApiError::invalid_xml)?;
-    let name = input
-        .name
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("Name is required."))?;
+    let name = required(input.name.as_deref(), "Name")?;
     let name_ok = name.len() <= 100
         && name
             .chars()
@@ -530,17 +513,11 @@ async fn create(
             "Name {name:?} is invalid: use up to 100 letters, digits, hyphens, underscores and dots."
         )));
     }
-    let package_url = input
-        .package_url
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("PackageUrl is required."))?;
+    let package_url = required(input.package_url.as_deref(), "PackageUrl")?;
     check_package_url(package_url)?;
     let label = label_of(input.label.as_deref())?;
-    let configuration = input
-        .configuration
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("Configuration is required."))?;
-    let (compact, roles, cores) = configuration_roles(configuration)?;
+    let (compact, roles, cores) =
+        configuration_roles(required(input.configuration.as_deref(), "Configuration")?)?;
     let start = match input
         .start_deployment
         .as_deref()
@@ -555,7 +532,7 @@ async fn create(
             )));
         }
     };
-    super::hosted_services::check_extended_properties(&input.extended_properties)?;
+    check_extended_properties(&input.extended_properties)?;
     let private_id = random_hex()?;
     state
         .db
@@ -629,11 +606,7 @@ pub async fn get_by_slot(
     Path((s, svc, slot)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let slot = slot_of(&slot)?;
-    let d = state
-        .db
-        .get_deployment_by_slot(&s, &svc, slot)
-        .await
-        .map_err(dep_error)?;
+    let d = by_slot(&state, &s, &svc, slot).await?;
     Ok(xml(StatusCode::OK, to_xml(&state, &d).to_xml()))
 }
 
@@ -641,11 +614,7 @@ pub async fn get_by_name(
     State(state): State<AppState>,
     Path((s, svc, name)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let d = state
-        .db
-        .get_deployment_by_name(&s, &svc, &name)
-        .await
-        .map_err(dep_error)?;
+    let d = by_name(&state, &s, &svc, &name).await?;
     Ok(xml(StatusCode::OK, to_xml(&state, &d).to_xml()))
 }
 
@@ -673,11 +642,7 @@ pub async fn delete_by_slot(
     id: Option<axum::Extension<RequestId>>,
 ) -> Result<Response, ApiError> {
     let slot = slot_of(&slot)?;
-    let d = state
-        .db
-        .get_deployment_by_slot(&s, &svc, slot)
-        .await
-        .map_err(dep_error)?;
+    let d = by_slot(&state, &s, &svc, slot).await?;
     begin_delete(&state, &s, &svc, &d, id).await
 }
 
@@ -686,11 +651,7 @@ pub async fn delete_by_name(
     Path((s, svc, name)): Path<(String, String, String)>,
     id: Option<axum::Extension<RequestId>>,
 ) -> Result<Response, ApiError> {
-    let d = state
-        .db
-        .get_deployment_by_name(&s, &svc, &name)
-        .await
-        .map_err(dep_error)?;
+    let d = by_name(&state, &s, &svc, &name).await?;
     begin_delete(&state, &s, &svc, &d, id).await
 }
 
@@ -702,14 +663,9 @@ pub async fn swap(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let (production, source) = parse_swap(&bytes).map_err(ApiError::invalid_xml)?;
-    let source = source.ok_or_else(|| ApiError::bad_request("SourceDeployment is required."))?;
-    let src = state
-        .db
-        .get_deployment_by_name(&s, &svc, &source)
-        .await
-        .map_err(dep_error)?;
+    let (production, source) = read_input(&state, &headers, body, parse_swap).await?;
+    let source = required(source, "SourceDeployment")?;
+    let src = by_name(&state, &s, &svc, &source).await?;
     if src.slot != "Staging" {
         return Err(ApiError::bad_request(format!(
             "SourceDeployment {source} is not in the staging slot."
@@ -756,22 +712,22 @@ pub struct SetStatusJob;
 
 impl JobHandler for SetStatusJob {
     fn run(&self, state: AppState, job: Job) -> JobFuture {
-        Box::pin(async move {
-            tokio::time::sleep(state.config.async_delay).await;
-            let (Some((s, svc, name)), Some(status)) =
-                (triple(&job), payload_field(&job, "status"))
-            else {
-                return bad_payload(&job);
-            };
-            match state
-                .db
-                .set_deployment_status(&s, &svc, &name, &status, state.clock.now())
-                .await
-            {
-                Ok(()) => JobResult::Succeeded { http_status: 200 },
-                Err(e) => job_db_error(e, NOT_FOUND),
-            }
-        })
+        let read = |job: &Job| Some((triple(job)?, payload_field(job, "status")?));
+        delayed_job(
+            state,
+            job,
+            read,
+            |state, ((s, svc, name), status)| async move {
+                let now = state.clock.now();
+                job_outcome(
+                    state
+                        .db
+                        .set_deployment_status(&s, &svc, &name, &status, now)
+                        .await,
+                    NOT_FOUND,
+                )
+            },
+        )
     }
 }
 
@@ -781,15 +737,8 @@ pub struct DeleteJob;
 
 impl JobHandler for DeleteJob {
     fn run(&self, state: AppState, job: Job) -> JobFuture {
-        Box::pin(async move {
-            tokio::time::sleep(state.config.async_delay).await;
-            let Some((s, svc, name)) = triple(&job) else {
-                return bad_payload(&job);
-            };
-            match state.db.delete_deployment(&s, &svc, &name).await {
-                Ok(_) => JobResult::Succeeded { http_status: 200 },
-                Err(e) => job_db_error(e, NOT_FOUND),
-            }
+        delayed_job(state, job, triple, |state, (s, svc, name)| async move {
+            job_outcome(state.db.delete_deployment(&s, &svc, &name).await, NOT_FOUND)
         })
     }
 }
@@ -802,18 +751,12 @@ pub struct SwapJob;
 
 impl JobHandler for SwapJob {
     fn run(&self, state: AppState, job: Job) -> JobFuture {
-        Box::pin(async move {
-            tokio::time::sleep(state.config.async_delay).await;
-            let (Some(s), Some(svc)) = (
-                payload_field(&job, "subscription"),
-                payload_field(&job, "service"),
-            ) else {
-                return bad_payload(&job);
-            };
-            match state.db.swap_deployments(&s, &svc, state.clock.now()).await {
-                Ok(()) => JobResult::Succeeded { http_status: 200 },
-                Err(e) => job_db_error(e, super::hosted_services::NOT_FOUND),
-            }
+        delayed_job(state, job, service_of, |state, (s, svc)| async move {
+            let now = state.clock.now();
+            job_outcome(
+                state.db.swap_deployments(&s, &svc, now).await,
+                super::hosted_services::NOT_FOUND,
+            )
         })
     }
 }
@@ -825,15 +768,11 @@ pub struct NoopJob;
 
 impl JobHandler for NoopJob {
     fn run(&self, state: AppState, job: Job) -> JobFuture {
-        Box::pin(async move {
-            tokio::time::sleep(state.config.async_delay).await;
-            let Some((s, svc, name)) = triple(&job) else {
-                return bad_payload(&job);
-            };
-            match state.db.get_deployment_by_name(&s, &svc, &name).await {
-                Ok(_) => JobResult::Succeeded { http_status: 200 },
-                Err(e) => job_db_error(e, NOT_FOUND),
-            }
+        delayed_job(state, job, triple, |state, (s, svc, name)| async move {
+            job_outcome(
+                state.db.get_deployment_by_name(&s, &svc, &name).await,
+                NOT_FOUND,
+            )
         })
     }
 }

@@ -2,18 +2,23 @@
 //! (§4.7). Statuses are the Node clients': list/get/update 200, create 201, delete 200,
 //! delete with `comp=media` 202 (asynchronous: job kind [`DELETE_MEDIA_JOB`]).
 
-use super::{empty, query_params, read_body, xml};
+pub use super::validate::{base_url, check_extended_properties, label_of};
+use super::validate::{
+    check_description, location_or_affinity_group, optional_label, read_input, required,
+    with_location,
+};
+use super::{empty, query_params, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::jobs::{JobFuture, JobHandler, JobResult};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use azmc_db::{DbError, HostedService, HostedServiceUpdate, Job, NewHostedService, NewJob};
 use azmc_wire::asm::{
-    DeploymentXml, HostedServiceXml, availability_to_xml, decode_label, encode_label, format_time,
+    DeploymentXml, HostedServiceXml, availability_to_xml, encode_label, format_time,
     hosted_services_to_xml, parse_create_hosted_service, parse_update_hosted_service,
 };
 
@@ -64,66 +69,6 @@ pub fn valid_service_name(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
-/// The base URL of this server as the client addressed it (for `Url` elements).
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("https://{host}")
-}
-
-/// A `Label` from the wire: required, base64 of UTF-8, at most 100 characters.
-pub fn label_of(b64: Option<&str>) -> Result<String, ApiError> {
-    let b64 = b64.ok_or_else(|| ApiError::bad_request("Label is required."))?;
-    let text = decode_label(b64)
-        .map_err(|e| ApiError::bad_request(format!("Label is not valid base64 text: {e}")))?;
-    if text.trim().is_empty() {
-        return Err(ApiError::bad_request("Label must not be empty."));
-    }
-    if text.chars().count() > 100 {
-        return Err(ApiError::bad_request(
-            "Label is longer than 100 characters.",
-        ));
-    }
-    Ok(text)
-}
-
-fn check_description(d: Option<&str>) -> Result<(), ApiError> {
-    if d.is_some_and(|d| d.chars().count() > 1024) {
-        return Err(ApiError::bad_request(
-            "Description is longer than 1024 characters.",
-        ));
-    }
-    Ok(())
-}
-
-/// At most 50 extended properties; names `[A-Za-z][A-Za-z0-9_]*` up to 64 characters,
-/// values up to 255.
-pub fn check_extended_properties(props: &[(String, String)]) -> Result<(), ApiError> {
-    if props.len() > 50 {
-        return Err(ApiError::bad_request(
-            "ExtendedProperties has more than 50 entries.",
-        ));
-    }
-    for (n, v) in props {
-        let ok = n.len() <= 64
-            && n.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ok {
-            return Err(ApiError::bad_request(format!(
-                "ExtendedProperty Name {n:?} must start with a letter, hold only letters, digits and underscores, and be at most 64 characters."
-            )));
-        }
-        if v.chars().count() > 255 {
-            return Err(ApiError::bad_request(format!(
-                "ExtendedProperty Value of {n} is longer than 255 characters."
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The wire form of a stored service.
 pub fn to_xml(
     base: &str,
@@ -166,12 +111,8 @@ pub async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_create_hosted_service(&bytes).map_err(ApiError::invalid_xml)?;
-    let name = input
-        .service_name
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("ServiceName is required."))?;
+    let input = read_input(&state, &headers, body, parse_create_hosted_service).await?;
+    let name = required(input.service_name.as_deref(), "ServiceName")?;
     if !valid_service_name(name) {
         return Err(ApiError::bad_request(format!(
             "ServiceName {name:?} is invalid: use 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen."
@@ -180,33 +121,11 @@ pub async fn create(
     let label = label_of(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
     check_extended_properties(&input.extended_properties)?;
-    let location = match (&input.location, &input.affinity_group) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::bad_request(
-                "Specify either Location or AffinityGroup, not both.",
-            ));
-        }
-        (None, None) => {
-            return Err(ApiError::bad_request(
-                "Location or AffinityGroup is required.",
-            ));
-        }
-        (Some(l), None) => Some(
-            state
-                .config
-                .locations
-                .iter()
-                .find(|c| c.eq_ignore_ascii_case(l))
-                .cloned()
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!(
-                        "Location {l:?} is not available; available locations: {}.",
-                        state.config.locations.join(", ")
-                    ))
-                })?,
-        ),
-        (None, Some(_)) => None,
-    };
+    let location = location_or_affinity_group(
+        &state,
+        input.location.as_deref(),
+        input.affinity_group.as_deref(),
+    )?;
     let new = NewHostedService {
         subscription_id: &s,
         name,
@@ -221,12 +140,10 @@ pub async fn create(
         .create_hosted_service(&new, state.clock.now())
         .await
         .map_err(db_error)?;
-    let mut r = empty(StatusCode::CREATED);
-    let location = format!("{}/subscriptions/{s}/compute/{name}", base_url(&headers));
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(r)
+    Ok(with_location(
+        empty(StatusCode::CREATED),
+        &format!("{}/subscriptions/{s}/compute/{name}", base_url(&headers)),
+    ))
 }
 
 pub async fn get(
@@ -258,12 +175,8 @@ pub async fn update(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_update_hosted_service(&bytes).map_err(ApiError::invalid_xml)?;
-    let label = match input.label.as_deref() {
-        Some(l) => Some(label_of(Some(l))?),
-        None => None,
-    };
+    let input = read_input(&state, &headers, body, parse_update_hosted_service).await?;
+    let label = optional_label(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
     check_extended_properties(&input.extended_properties)?;
     let update = HostedServiceUpdate {
@@ -405,6 +318,44 @@ pub fn job_db_error(e: DbError, not_found: &str) -> JobResult {
     }
 }
 
+/// The outcome of a job's database step: success (200), or [`job_db_error`].
+pub fn job_outcome<T>(r: Result<T, DbError>, not_found: &str) -> JobResult {
+    match r {
+        Ok(_) => JobResult::Succeeded { http_status: 200 },
+        Err(e) => job_db_error(e, not_found),
+    }
+}
+
+/// The frame every resource job shares: wait `config.async_delay`, read the payload
+/// with `read` (an unreadable one fails the job: [`bad_payload`]), then run `step`.
+pub fn delayed_job<P, F, Fut>(
+    state: AppState,
+    job: Job,
+    read: fn(&Job) -> Option<P>,
+    step: F,
+) -> JobFuture
+where
+    P: Send + 'static,
+    F: FnOnce(AppState, P) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = JobResult> + Send + 'static,
+{
+    Box::pin(async move {
+        tokio::time::sleep(state.config.async_delay).await;
+        match read(&job) {
+            Some(p) => step(state, p).await,
+            None => bad_payload(&job),
+        }
+    })
+}
+
+/// The (`subscription`, `service`) of a job payload.
+pub fn service_of(job: &Job) -> Option<(String, String)> {
+    Some((
+        payload_field(job, "subscription")?,
+        payload_field(job, "service")?,
+    ))
+}
+
 /// `DELETE …/{svc}?comp=media`: remove the service with its deployments and certificates
 /// (there are no disks or blobs to remove). Idempotent: a service already gone succeeds.
 #[derive(Debug)]
@@ -412,14 +363,7 @@ pub struct DeleteMediaJob;
 
 impl JobHandler for DeleteMediaJob {
     fn run(&self, state: AppState, job: Job) -> JobFuture {
-        Box::pin(async move {
-            tokio::time::sleep(state.config.async_delay).await;
-            let (Some(s), Some(svc)) = (
-                payload_field(&job, "subscription"),
-                payload_field(&job, "service"),
-            ) else {
-                return bad_payload(&job);
-            };
+        delayed_job(state, job, service_of, |state, (s, svc)| async move {
             match state.db.delete_hosted_service(&s, &svc, true).await {
                 Ok(()) | Err(DbError::NotFound { .. }) => JobResult::Succeeded { http_status: 200 },
                 Err(e) => job_db_error(e, NOT_FOUND),
@@ -439,15 +383,5 @@ mod tests {
         assert!(!valid_service_name(&"a".repeat(64)));
         assert!(!valid_service_name("") && !valid_service_name("-a") && !valid_service_name("a-"));
         assert!(!valid_service_name("a_b") && !valid_service_name("a.b"));
-    }
-
-    #[test]
-    fn extended_properties() {
-        assert!(check_extended_properties(&[("a_1".into(), "v".into())]).is_ok());
-        assert!(check_extended_properties(&[("1a".into(), "v".into())]).is_err());
-        assert!(check_extended_properties(&[("".into(), "v".into())]).is_err());
-        assert!(check_extended_properties(&[("a".into(), "v".repeat(256))]).is_err());
-        let many: Vec<_> = (0..51).map(|i| (format!("p{i}"), String::new())).collect();
-        assert!(check_extended_properties(&many).is_err());
     }
 }

@@ -10,6 +10,7 @@ pub mod service_certificates;
 pub mod sql_servers;
 pub mod storage_accounts;
 pub mod subscription;
+pub mod validate;
 pub mod websites;
 
 use crate::error::ApiError;
@@ -17,27 +18,55 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+/// How much of an oversized or refused request body is read and thrown away before the
+/// answer goes out. Answering before the client has finished sending makes HTTP/2 clients
+/// (curl) report a framing error and HTTP/1.1 clients a broken pipe instead of the ASM
+/// error; past this many bytes the connection is dropped instead.
+pub const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
+
 /// Read a request body up to `limit` bytes (413 beyond, also for chunked bodies).
 pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    use http_body_util::BodyExt;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
+        drain(body, DRAIN_LIMIT).await;
         return Err(ApiError::too_large(limit));
     }
-    match axum::body::to_bytes(body, limit).await {
-        Ok(b) => Ok(b),
-        Err(e) => {
-            let too_big = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            if too_big {
-                Err(ApiError::too_large(limit))
-            } else {
-                Err(ApiError::bad_request("The request body could not be read."))
+    let mut body = body;
+    let mut buf = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(ApiError::bad_request("The request body could not be read."));
+        };
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                drain(body, DRAIN_LIMIT.saturating_sub(buf.len() + data.len())).await;
+                return Err(ApiError::too_large(limit));
             }
+            buf.extend_from_slice(&data);
         }
     }
+    Ok(Bytes::from(buf))
+}
+
+/// Read and discard up to `max` bytes of a body (see [`DRAIN_LIMIT`]).
+pub async fn drain(mut body: Body, max: usize) {
+    use http_body_util::BodyExt;
+    let mut seen = 0usize;
+    let read = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                seen += data.len();
+                if seen > max {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), read).await;
 }
 
 /// A 200 (or other) answer with an ASM XML body.

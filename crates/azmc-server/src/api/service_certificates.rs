@@ -8,13 +8,12 @@
 //! database's sealing key (created on first use, stored next to the server CA), with the
 //! thumbprint as associated data. The key is never returned by any API.
 
-use super::hosted_services::{
-    bad_payload, base_url, db_error, enqueue, job_db_error, payload_field,
-};
-use super::{empty, read_body, xml};
+use super::hosted_services::{db_error, delayed_job, enqueue, job_outcome, payload_field};
+use super::validate::{base_url, decode_base64, read_input, required};
+use super::{empty, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::jobs::{JobFuture, JobHandler, JobResult};
+use crate::jobs::{JobFuture, JobHandler};
 use crate::state::AppState;
 use aws_lc_rs::aead;
 use axum::body::Body;
@@ -156,16 +155,8 @@ pub async fn add(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_certificate_file(&bytes).map_err(ApiError::invalid_xml)?;
-    let data = input
-        .data
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("Data is required."))?;
-    let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
-    let data = STANDARD
-        .decode(compact.as_bytes())
-        .map_err(|_| ApiError::bad_request("Data is not valid base64."))?;
+    let input = read_input(&state, &headers, body, parse_certificate_file).await?;
+    let (_, data) = decode_base64(required(input.data.as_deref(), "Data")?, "Data")?;
     let format = input
         .certificate_format
         .as_deref()
@@ -253,15 +244,11 @@ pub struct AddJob;
 
 impl JobHandler for AddJob {
     fn run(&self, state: AppState, job: Job) -> JobFuture {
-        Box::pin(async move {
-            tokio::time::sleep(state.config.async_delay).await;
-            let Some((s, svc, t)) = fields(&job) else {
-                return bad_payload(&job);
-            };
-            match state.db.finish_add_service_certificate(&s, &svc, &t).await {
-                Ok(()) => JobResult::Succeeded { http_status: 200 },
-                Err(e) => job_db_error(e, super::hosted_services::NOT_FOUND),
-            }
+        delayed_job(state, job, fields, |state, (s, svc, t)| async move {
+            job_outcome(
+                state.db.finish_add_service_certificate(&s, &svc, &t).await,
+                super::hosted_services::NOT_FOUND,
+            )
         })
     }
 }
@@ -272,19 +259,14 @@ pub struct DeleteJob;
 
 impl JobHandler for DeleteJob {
     fn run(&self, state: AppState, job: Job) -> JobFuture {
-        Box::pin(async move {
-            tokio::time::sleep(state.config.async_delay).await;
-            let Some((s, svc, t)) = fields(&job) else {
-                return bad_payload(&job);
-            };
-            match state
-                .db
-                .finish_delete_service_certificate(&s, &svc, &t)
-                .await
-            {
-                Ok(()) => JobResult::Succeeded { http_status: 200 },
-                Err(e) => job_db_error(e, NOT_FOUND),
-            }
+        delayed_job(state, job, fields, |state, (s, svc, t)| async move {
+            job_outcome(
+                state
+                    .db
+                    .finish_delete_service_certificate(&s, &svc, &t)
+                    .await,
+                NOT_FOUND,
+            )
         })
     }
 }

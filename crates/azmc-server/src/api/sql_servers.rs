@@ -9,12 +9,14 @@
 //! Administrator passwords are checked for complexity, hashed with argon2id and never
 //! returned.
 
-use super::{empty, query_params, read_body, xml};
+use super::locations::canonical_location;
+use super::validate::{base_url_or_configured as base_url, read_input, required};
+use super::{empty, query_params, xml};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use azmc_db::{DbError, FirewallRule, NewSqlServer, SqlServer};
 use azmc_wire::asm::{
@@ -173,18 +175,6 @@ fn server_xml(state: &AppState, s: &SqlServer) -> SqlServerXml {
     }
 }
 
-/// `https://HOST` as the caller addressed us (for `SelfLink` / `ParentLink`).
-fn base_url(headers: &HeaderMap, state: &AppState) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty())
-        .map(str::to_owned)
-        .or_else(|| state.config.hostnames.first().cloned())
-        .unwrap_or_else(|| "localhost".into());
-    format!("https://{host}")
-}
-
 fn rule_xml(base: &str, s: &str, r: &FirewallRule) -> FirewallRuleXml {
     let parent = format!("{base}/{s}/services/sqlservers/servers/{}", r.server_name);
     FirewallRuleXml {
@@ -215,31 +205,21 @@ pub async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_sql_server_input(&bytes).map_err(ApiError::invalid_xml)?;
-    let login = input
-        .administrator_login
-        .ok_or_else(|| ApiError::bad_request("AdministratorLogin is required."))?;
+    let input = read_input(&state, &headers, body, parse_sql_server_input).await?;
+    let login = required(input.administrator_login, "AdministratorLogin")?;
     validate_login(&login)?;
-    let password = input
-        .administrator_login_password
-        .ok_or_else(|| ApiError::bad_request("AdministratorLoginPassword is required."))?;
+    let password = required(
+        input.administrator_login_password,
+        "AdministratorLoginPassword",
+    )?;
     validate_password(&password, &login)?;
-    let location = input
-        .location
-        .ok_or_else(|| ApiError::bad_request("Location is required."))?;
-    let location = state
-        .config
-        .locations
-        .iter()
-        .find(|l| l.eq_ignore_ascii_case(&location))
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "Location '{location}' is not a valid location; valid locations: {}.",
-                state.config.locations.join(", ")
-            ))
-        })?;
+    let location = required(input.location, "Location")?;
+    let location = canonical_location(&state, &location).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Location '{location}' is not a valid location; valid locations: {}.",
+            state.config.locations.join(", ")
+        ))
+    })?;
     let version = match input.version {
         None => DEFAULT_VERSION.to_string(),
         Some(v) if VERSIONS.contains(&v.as_str()) => v,
@@ -305,10 +285,10 @@ pub async fn post_server(
             "The query parameter 'op' must be 'ResetPassword'.",
         ));
     }
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let password = parse_sql_admin_password(&bytes)
-        .map_err(ApiError::invalid_xml)?
-        .ok_or_else(|| ApiError::bad_request("AdministratorLoginPassword is required."))?;
+    let password = required(
+        read_input(&state, &headers, body, parse_sql_admin_password).await?,
+        "AdministratorLoginPassword",
+    )?;
     let current = state
         .db
         .get_sql_server(&s, &server)
@@ -345,7 +325,7 @@ fn validate_rule_name(name: &str) -> Result<(), ApiError> {
 }
 
 fn ipv4(field: &str, value: Option<String>) -> Result<Ipv4Addr, ApiError> {
-    let v = value.ok_or_else(|| ApiError::bad_request(format!("{field} is required.")))?;
+    let v = required(value, field)?;
     v.parse()
         .map_err(|_| ApiError::bad_request(format!("{field} '{v}' is not a valid IPv4 address.")))
 }
@@ -398,11 +378,8 @@ pub async fn create_rule(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_firewall_rule_input(&bytes).map_err(ApiError::invalid_xml)?;
-    let name = input
-        .name
-        .ok_or_else(|| ApiError::bad_request("Name is required."))?;
+    let input = read_input(&state, &headers, body, parse_firewall_rule_input).await?;
+    let name = required(input.name, "Name")?;
     validate_rule_name(&name)?;
     let (start, end) = range(input.start_ip_address, input.end_ip_address)?;
     let r = state
@@ -429,8 +406,7 @@ pub async fn update_rule(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_firewall_rule_input(&bytes).map_err(ApiError::invalid_xml)?;
+    let input = read_input(&state, &headers, body, parse_firewall_rule_input).await?;
     if let Some(n) = &input.name
         && n.to_lowercase() != rule.to_lowercase()
     {

@@ -3,16 +3,20 @@
 //! once as `Creating`, job kind [`CREATE_JOB`] makes it `Created`), everything else 200
 //! (regenerate with the keys in the body).
 
-use super::affinity_groups::{base_url, check_description, label_of};
-use super::locations::{STORAGE_ACCOUNT_TYPES, canonical_location};
-use super::{empty, query_params, read_body, xml};
+use super::hosted_services::{delayed_job, job_outcome, payload_field};
+use super::locations::STORAGE_ACCOUNT_TYPES;
+use super::validate::{
+    base_url, check_description, check_extended_properties, label_of, location_or_affinity_group,
+    optional_label, read_input, required, with_location,
+};
+use super::{empty, query_params, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::jobs::{JobFuture, JobHandler, JobResult};
+use crate::jobs::{JobFuture, JobHandler};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use azmc_db::{
     DbError, Job, NewJob, NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType,
@@ -78,32 +82,6 @@ fn account_type_of(t: &str) -> Result<String, ApiError> {
                 STORAGE_ACCOUNT_TYPES.join(", ")
             ))
         })
-}
-
-/// At most 50 extended properties; names `[A-Za-z][A-Za-z0-9_]*` up to 64 characters,
-/// values up to 255.
-fn check_extended_properties(props: &[(String, String)]) -> Result<(), ApiError> {
-    if props.len() > 50 {
-        return Err(ApiError::bad_request(
-            "ExtendedProperties has more than 50 entries.",
-        ));
-    }
-    for (n, v) in props {
-        let ok = n.len() <= 64
-            && n.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ok {
-            return Err(ApiError::bad_request(format!(
-                "ExtendedProperty Name {n:?} must start with a letter, hold only letters, digits and underscores, and be at most 64 characters."
-            )));
-        }
-        if v.chars().count() > 255 {
-            return Err(ApiError::bad_request(format!(
-                "ExtendedProperty Value of {n} is longer than 255 characters."
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// A fresh access key: base64 of 64 random bytes.
@@ -215,12 +193,8 @@ pub async fn create(
     id: Option<axum::Extension<RequestId>>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_create_storage_service(&bytes).map_err(ApiError::invalid_xml)?;
-    let name = input
-        .service_name
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("ServiceName is required."))?;
+    let input = read_input(&state, &headers, body, parse_create_storage_service).await?;
+    let name = required(input.service_name.as_deref(), "ServiceName")?;
     if !valid_name(name) {
         return Err(ApiError::bad_request(format!(
             "ServiceName {name:?} is not a valid storage account name. {INVALID_NAME}"
@@ -229,25 +203,11 @@ pub async fn create(
     let label = label_of(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
     check_extended_properties(&input.extended_properties)?;
-    let location = match (&input.location, &input.affinity_group) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::bad_request(
-                "Specify either Location or AffinityGroup, not both.",
-            ));
-        }
-        (None, None) => {
-            return Err(ApiError::bad_request(
-                "Location or AffinityGroup is required.",
-            ));
-        }
-        (Some(l), None) => Some(canonical_location(&state, l).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "Location {l:?} is not available; available locations: {}.",
-                state.config.locations.join(", ")
-            ))
-        })?),
-        (None, Some(_)) => None,
-    };
+    let location = location_or_affinity_group(
+        &state,
+        input.location.as_deref(),
+        input.affinity_group.as_deref(),
+    )?;
     let account_type = match (
         &input.account_type,
         input.geo_replication_enabled.as_deref(),
@@ -295,12 +255,10 @@ pub async fn create(
         }
         return Err(ApiError::internal());
     }
-    let mut r = empty(StatusCode::ACCEPTED);
-    let loc = format!("{}/subscriptions/{s}/storage/{name}", base_url(&headers));
-    if let Ok(v) = HeaderValue::from_str(&loc) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(r)
+    Ok(with_location(
+        empty(StatusCode::ACCEPTED),
+        &format!("{}/subscriptions/{s}/storage/{name}", base_url(&headers)),
+    ))
 }
 
 pub async fn get(
@@ -347,8 +305,7 @@ pub async fn regenerate_keys(
             "The query parameter action=regenerate is required.",
         ));
     }
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let key_type = parse_regenerate_keys(&bytes).map_err(ApiError::invalid_xml)?;
+    let key_type = read_input(&state, &headers, body, parse_regenerate_keys).await?;
     let which = match key_type.as_deref() {
         Some(k) if k.eq_ignore_ascii_case("primary") => StorageKeyType::Primary,
         Some(k) if k.eq_ignore_ascii_case("secondary") => StorageKeyType::Secondary,
@@ -378,12 +335,8 @@ pub async fn update(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_update_storage_service(&bytes).map_err(ApiError::invalid_xml)?;
-    let label = match input.label.as_deref() {
-        Some(l) => Some(label_of(Some(l))?),
-        None => None,
-    };
+    let input = read_input(&state, &headers, body, parse_update_storage_service).await?;
+    let label = optional_label(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
     check_extended_properties(&input.extended_properties)?;
     let account_type = input
@@ -475,48 +428,18 @@ pub struct CreateJob;
 
 impl JobHandler for CreateJob {
     fn run(&self, state: AppState, job: Job) -> JobFuture {
-        Box::pin(async move {
-            tokio::time::sleep(state.config.async_delay).await;
-            let payload: Option<(String, String)> =
-                serde_json::from_str::<serde_json::Value>(&job.payload)
-                    .ok()
-                    .and_then(|v| {
-                        Some((
-                            v.get("subscription")?.as_str()?.to_string(),
-                            v.get("name")?.as_str()?.to_string(),
-                        ))
-                    });
-            let Some((s, name)) = payload else {
-                tracing::error!(job = job.id, "unreadable job payload");
-                return JobResult::Failed {
-                    http_status: 500,
-                    code: "InternalError".into(),
-                    message: "The server encountered an internal error. Please retry the request."
-                        .into(),
-                };
-            };
-            match state
-                .db
-                .mark_storage_account_created(&s, &name, state.clock.now())
-                .await
-            {
-                Ok(_) => JobResult::Succeeded { http_status: 200 },
-                Err(DbError::NotFound { .. }) => JobResult::Failed {
-                    http_status: 404,
-                    code: "ResourceNotFound".into(),
-                    message: format!("The storage account '{name}' was not found."),
-                },
-                Err(e) => {
-                    tracing::error!(error = %e, "job database failure");
-                    JobResult::Failed {
-                        http_status: 500,
-                        code: "InternalError".into(),
-                        message:
-                            "The server encountered an internal error. Please retry the request."
-                                .into(),
-                    }
-                }
-            }
+        let read = |job: &Job| {
+            Some((
+                payload_field(job, "subscription")?,
+                payload_field(job, "name")?,
+            ))
+        };
+        delayed_job(state, job, read, |state, (s, name)| async move {
+            let now = state.clock.now();
+            job_outcome(
+                state.db.mark_storage_account_created(&s, &name, now).await,
+                &format!("The storage account '{name}' was not found."),
+            )
         })
     }
 }

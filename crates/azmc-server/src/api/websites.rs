@@ -6,14 +6,15 @@
 //! list/get 200, create 200 + `Site`, update 200 + `Site`, delete 200, restart 200; register and
 //! unregister 202 (Node accepts nothing else; its operation is complete at once).
 
-use super::{empty, query_params, read_body, xml};
+use super::validate::{base_url_or_configured as base_url, read_input, required};
+use super::{empty, query_params, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::state::AppState;
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use azmc_db::{DbError, NewWebsite, OperationOutcome, OperationStatus, Website, WebsiteUpdate};
 use azmc_wire::asm::{
@@ -88,17 +89,6 @@ fn map_db(e: DbError, name: &str) -> ApiError {
         DbError::BadRequest(m) => ApiError::bad_request(m),
         other => ApiError::from_db(other, "web site"),
     }
-}
-
-fn base_url(headers: &HeaderMap, state: &AppState) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty())
-        .map(str::to_owned)
-        .or_else(|| state.config.hostnames.first().cloned())
-        .unwrap_or_else(|| "localhost".into());
-    format!("https://{host}")
 }
 
 fn site_xml(state: &AppState, base: &str, site: &Website) -> SiteXml {
@@ -303,11 +293,8 @@ pub async fn create_site(
 ) -> Result<Response, ApiError> {
     let location = location_of(&state, &ws).ok_or_else(|| webspace_not_found(&ws))?;
     let webspace = webspace_name(&location);
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_site_input(&bytes).map_err(ApiError::invalid_xml)?;
-    let name = input
-        .name
-        .ok_or_else(|| ApiError::bad_request("Name is required."))?;
+    let input = read_input(&state, &headers, body, parse_site_input).await?;
+    let name = required(input.name, "Name")?;
     validate_site_name(&name)?;
     if let Some(n) = &input.webspace_name
         && !n.eq_ignore_ascii_case(&webspace)
@@ -353,8 +340,7 @@ pub async fn update_site(
     body: Body,
 ) -> Result<Response, ApiError> {
     let location = location_of(&state, &ws).ok_or_else(|| webspace_not_found(&ws))?;
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
-    let input = parse_site_input(&bytes).map_err(ApiError::invalid_xml)?;
+    let input = read_input(&state, &headers, body, parse_site_input).await?;
     let update = WebsiteUpdate {
         state: one_of("State", input.state, &["Running", "Stopped"])?,
         compute_mode: one_of("ComputeMode", input.compute_mode, &["Shared", "Dedicated"])?,

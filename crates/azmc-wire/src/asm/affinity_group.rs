@@ -1,7 +1,10 @@
 //! Affinity groups (§4.5): `/{s}/affinitygroups[/{name}]`.
 
-use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
-use super::location::{read_compute_capabilities, texts, write_compute_capabilities};
+use super::common::{
+    list_to_xml, parse_response, parse_response_list, read_compute_capabilities, texts,
+    write_compute_capabilities, write_texts,
+};
+use super::dom::{Element, parse_flat};
 use super::{XmlError, XmlWriter};
 
 /// The body of Create Affinity Group, as sent (absent, empty or nil → `None`; values
@@ -111,11 +114,7 @@ impl AffinityGroupXml {
         if let Some(s) = &self.storage_services {
             write_members(w, "StorageServices", "StorageService", s);
         }
-        w.open("Capabilities");
-        for c in &self.capabilities {
-            w.text("Capability", c);
-        }
-        w.close();
+        write_texts(w, "Capabilities", "Capability", &self.capabilities);
         w.text("CreatedTime", &self.created_time);
         write_compute_capabilities(
             w,
@@ -144,34 +143,28 @@ impl AffinityGroupXml {
 
 /// The List Affinity Groups body.
 pub fn affinity_groups_to_xml(groups: &[AffinityGroupXml]) -> String {
-    let mut w = XmlWriter::root("AffinityGroups");
-    for g in groups {
-        w.open("AffinityGroup");
-        g.write_fields(&mut w);
-        w.close();
-    }
-    w.finish()
+    list_to_xml(
+        "AffinityGroups",
+        "AffinityGroup",
+        groups,
+        AffinityGroupXml::write_fields,
+    )
 }
 
 /// Read a Get Affinity Group Properties response.
 pub fn parse_affinity_group(body: &[u8]) -> Result<AffinityGroupXml, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
-        "AffinityGroup",
-    )?;
+    let doc = parse_response(body, "AffinityGroup")?;
     Ok(AffinityGroupXml::from_element(&doc))
 }
 
 /// Read a List Affinity Groups response.
 pub fn parse_affinity_groups(body: &[u8]) -> Result<Vec<AffinityGroupXml>, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
+    parse_response_list(
+        body,
         "AffinityGroups",
-    )?;
-    Ok(doc
-        .children_named("AffinityGroup")
-        .map(AffinityGroupXml::from_element)
-        .collect())
+        "AffinityGroup",
+        AffinityGroupXml::from_element,
+    )
 }
 
 #[cfg(test)]

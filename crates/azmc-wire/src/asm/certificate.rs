@@ -1,6 +1,7 @@
 //! Management certificates (§4.3): `/{s}/certificates`.
 
-use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
+use super::common::{list_to_xml, parse_response, parse_response_list};
+use super::dom::{Element, parse_flat};
 use super::{XmlError, XmlWriter};
 
 /// The body of Add Management Certificate (`POST /{s}/certificates`), as sent. Every field
@@ -74,13 +75,12 @@ impl SubscriptionCertificateXml {
 /// The List Management Certificates body: `<SubscriptionCertificates>` with one
 /// `<SubscriptionCertificate>` per entry.
 pub fn subscription_certificates_to_xml(certificates: &[SubscriptionCertificateXml]) -> String {
-    let mut w = XmlWriter::root("SubscriptionCertificates");
-    for c in certificates {
-        w.open("SubscriptionCertificate");
-        c.write_fields(&mut w);
-        w.close();
-    }
-    w.finish()
+    list_to_xml(
+        "SubscriptionCertificates",
+        "SubscriptionCertificate",
+        certificates,
+        SubscriptionCertificateXml::write_fields,
+    )
 }
 
 /// Read a Get Management Certificate response (root `SubscriptionCertificate`). Missing
@@ -88,10 +88,7 @@ pub fn subscription_certificates_to_xml(certificates: &[SubscriptionCertificateX
 pub fn parse_subscription_certificate_xml(
     body: &[u8],
 ) -> Result<SubscriptionCertificateXml, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
-        "SubscriptionCertificate",
-    )?;
+    let doc = parse_response(body, "SubscriptionCertificate")?;
     Ok(SubscriptionCertificateXml::from_element(&doc))
 }
 
@@ -99,12 +96,10 @@ pub fn parse_subscription_certificate_xml(
 pub fn parse_subscription_certificates(
     body: &[u8],
 ) -> Result<Vec<SubscriptionCertificateXml>, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
+    parse_response_list(
+        body,
         "SubscriptionCertificates",
-    )?;
-    Ok(doc
-        .children_named("SubscriptionCertificate")
-        .map(SubscriptionCertificateXml::from_element)
-        .collect())
+        "SubscriptionCertificate",
+        SubscriptionCertificateXml::from_element,
+    )
 }

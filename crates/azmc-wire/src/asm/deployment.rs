@@ -1,7 +1,7 @@
 //! Deployments of cloud services (§4.8).
 
-use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
-use super::hosted_service::read_extended_properties;
+use super::common::{parse_response, read_extended_properties, write_extended_properties};
+use super::dom::{Element, parse_flat};
 use super::{XmlError, XmlWriter};
 
 /// One role instance of a deployment.
@@ -89,15 +89,8 @@ impl DeploymentXml {
             .bool("Locked", self.locked)
             .bool("RollbackAllowed", self.rollback_allowed)
             .text("CreatedTime", &self.created_time)
-            .text("LastModifiedTime", &self.last_modified_time)
-            .open("ExtendedProperties");
-        for (n, v) in &self.extended_properties {
-            w.open("ExtendedProperty")
-                .text("Name", n)
-                .text("Value", v)
-                .close();
-        }
-        w.close();
+            .text("LastModifiedTime", &self.last_modified_time);
+        write_extended_properties(w, &self.extended_properties);
     }
 
     pub(crate) fn from_element(el: &Element) -> DeploymentXml {
@@ -153,7 +146,7 @@ impl DeploymentXml {
 
 /// Read a Get Deployment response.
 pub fn parse_deployment(body: &[u8]) -> Result<DeploymentXml, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Deployment")?;
+    let doc = parse_response(body, "Deployment")?;
     Ok(DeploymentXml::from_element(&doc))
 }
 

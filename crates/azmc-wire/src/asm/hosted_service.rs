@@ -1,35 +1,11 @@
 //! Cloud (hosted) services (§4.7): `/{s}/services/hostedservices`.
 
-use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
+use super::common::{
+    list_to_xml, parse_response, parse_response_list, read_extended_properties, texts,
+    write_compute_capabilities, write_extended_properties,
+};
+use super::dom::{Element, parse_flat};
 use super::{DeploymentXml, XmlError, XmlWriter};
-
-/// An `<ExtendedProperties>` list: (Name, Value) pairs in document order. Entries without
-/// a `Name` are kept with an empty name (the server refuses them, naming the field).
-pub fn read_extended_properties(el: Option<&Element>) -> Vec<(String, String)> {
-    el.map(|props| {
-        props
-            .children_named("ExtendedProperty")
-            .map(|p| {
-                (
-                    p.child_text("Name").unwrap_or_default().trim().to_owned(),
-                    p.child_text("Value").unwrap_or_default().to_owned(),
-                )
-            })
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-fn write_extended_properties(w: &mut XmlWriter, props: &[(String, String)]) {
-    w.open("ExtendedProperties");
-    for (n, v) in props {
-        w.open("ExtendedProperty")
-            .text("Name", n)
-            .text("Value", v)
-            .close();
-    }
-    w.close();
-}
 
 /// The body of Create Hosted Service, as sent (absent, empty or nil → `None`; values
 /// trimmed except `Description`); the server validates it.
@@ -124,15 +100,7 @@ impl HostedServiceXml {
         write_extended_properties(w, &self.extended_properties);
         w.close();
         if !self.role_sizes.is_empty() {
-            w.open("ComputeCapabilities");
-            for list in ["WebWorkerRoleSizes", "VirtualMachinesRoleSizes"] {
-                w.open(list);
-                for r in &self.role_sizes {
-                    w.text("RoleSize", r);
-                }
-                w.close();
-            }
-            w.close();
+            write_compute_capabilities(w, &self.role_sizes, &self.role_sizes);
         }
         if let Some(deps) = &self.deployments {
             w.open("Deployments");
@@ -160,15 +128,11 @@ impl HostedServiceXml {
             date_created: text(props, "DateCreated").unwrap_or_default(),
             date_last_modified: text(props, "DateLastModified").unwrap_or_default(),
             extended_properties: read_extended_properties(props.child("ExtendedProperties")),
-            role_sizes: el
-                .child("ComputeCapabilities")
-                .and_then(|c| c.child("WebWorkerRoleSizes"))
-                .map(|l| {
-                    l.children_named("RoleSize")
-                        .filter_map(|r| r.value().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            role_sizes: texts(
+                el.child("ComputeCapabilities"),
+                "WebWorkerRoleSizes",
+                "RoleSize",
+            ),
             deployments: el.child("Deployments").map(|d| {
                 d.children_named("Deployment")
                     .map(DeploymentXml::from_element)
@@ -180,34 +144,28 @@ impl HostedServiceXml {
 
 /// The List Hosted Services body.
 pub fn hosted_services_to_xml(services: &[HostedServiceXml]) -> String {
-    let mut w = XmlWriter::root("HostedServices");
-    for s in services {
-        w.open("HostedService");
-        s.write_fields(&mut w);
-        w.close();
-    }
-    w.finish()
+    list_to_xml(
+        "HostedServices",
+        "HostedService",
+        services,
+        HostedServiceXml::write_fields,
+    )
 }
 
 /// Read a Get Hosted Service Properties response.
 pub fn parse_hosted_service(body: &[u8]) -> Result<HostedServiceXml, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
-        "HostedService",
-    )?;
+    let doc = parse_response(body, "HostedService")?;
     Ok(HostedServiceXml::from_element(&doc))
 }
 
 /// Read a List Hosted Services response.
 pub fn parse_hosted_services(body: &[u8]) -> Result<Vec<HostedServiceXml>, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
+    parse_response_list(
+        body,
         "HostedServices",
-    )?;
-    Ok(doc
-        .children_named("HostedService")
-        .map(HostedServiceXml::from_element)
-        .collect())
+        "HostedService",
+        HostedServiceXml::from_element,
+    )
 }
 
 /// An `AvailabilityResponse` (name checks): `<Result>` and a `<Reason>` (nil when
@@ -220,10 +178,7 @@ pub fn availability_to_xml(available: bool, reason: Option<&str>) -> String {
 
 /// Read an `AvailabilityResponse`: (result, reason).
 pub fn parse_availability(body: &[u8]) -> Result<(bool, Option<String>), XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
-        "AvailabilityResponse",
-    )?;
+    let doc = parse_response(body, "AvailabilityResponse")?;
     Ok((
         doc.child_text("Result") == Some("true"),
         doc.child_text("Reason").map(str::to_owned),

@@ -1,7 +1,10 @@
-//! Locations (§4.4, `GET /{s}/locations`) and role sizes (`GET /{s}/rolesizes`), and the
-//! `ComputeCapabilities` element they share with affinity groups.
+//! Locations (§4.4, `GET /{s}/locations`) and role sizes (`GET /{s}/rolesizes`). Their
+//! `ComputeCapabilities` element (shared with affinity groups and cloud services) is
+//! written and read by `common.rs`.
 
-use super::dom::{Element, Limits, expect_root, parse_document_with};
+use super::common::{
+    parse_response_list, read_compute_capabilities, texts, write_compute_capabilities, write_texts,
+};
 use super::{XmlError, XmlWriter};
 
 /// One region in List Locations.
@@ -17,42 +20,6 @@ pub struct LocationXml {
     pub storage_account_types: Vec<String>,
 }
 
-/// `<ComputeCapabilities>` with its two role size lists.
-pub(crate) fn write_compute_capabilities(w: &mut XmlWriter, web: &[String], vm: &[String]) {
-    w.open("ComputeCapabilities");
-    w.open("WebWorkerRoleSizes");
-    for s in web {
-        w.text("RoleSize", s);
-    }
-    w.close();
-    w.open("VirtualMachinesRoleSizes");
-    for s in vm {
-        w.text("RoleSize", s);
-    }
-    w.close();
-    w.close();
-}
-
-/// The texts of `el/list/item`.
-pub(crate) fn texts(el: Option<&Element>, list: &str, item: &str) -> Vec<String> {
-    el.and_then(|e| e.child(list))
-        .map(|l| {
-            l.children_named(item)
-                .filter_map(Element::value)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// (web/worker role sizes, VM role sizes) of a `ComputeCapabilities` element.
-pub(crate) fn read_compute_capabilities(el: Option<&Element>) -> (Vec<String>, Vec<String>) {
-    (
-        texts(el, "WebWorkerRoleSizes", "RoleSize"),
-        texts(el, "VirtualMachinesRoleSizes", "RoleSize"),
-    )
-}
-
 /// The List Locations body.
 pub fn locations_to_xml(locations: &[LocationXml]) -> String {
     let mut w = XmlWriter::root("Locations");
@@ -60,21 +27,25 @@ pub fn locations_to_xml(locations: &[LocationXml]) -> String {
         w.open("Location")
             .text("Name", &l.name)
             .text("DisplayName", &l.display_name);
-        w.open("AvailableServices");
-        for s in &l.available_services {
-            w.text("AvailableService", s);
-        }
-        w.close();
+        write_texts(
+            &mut w,
+            "AvailableServices",
+            "AvailableService",
+            &l.available_services,
+        );
         write_compute_capabilities(
             &mut w,
             &l.web_worker_role_sizes,
             &l.virtual_machines_role_sizes,
         );
-        w.open("StorageCapabilities").open("StorageAccountTypes");
-        for t in &l.storage_account_types {
-            w.text("StorageAccountType", t);
-        }
-        w.close().close();
+        w.open("StorageCapabilities");
+        write_texts(
+            &mut w,
+            "StorageAccountTypes",
+            "StorageAccountType",
+            &l.storage_account_types,
+        );
+        w.close();
         w.close();
     }
     w.finish()
@@ -82,25 +53,21 @@ pub fn locations_to_xml(locations: &[LocationXml]) -> String {
 
 /// Read a List Locations response.
 pub fn parse_locations(body: &[u8]) -> Result<Vec<LocationXml>, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Locations")?;
-    Ok(doc
-        .children_named("Location")
-        .map(|l| {
-            let (web, vm) = read_compute_capabilities(l.child("ComputeCapabilities"));
-            LocationXml {
-                name: l.child_text("Name").unwrap_or_default().to_owned(),
-                display_name: l.child_text("DisplayName").unwrap_or_default().to_owned(),
-                available_services: texts(Some(l), "AvailableServices", "AvailableService"),
-                web_worker_role_sizes: web,
-                virtual_machines_role_sizes: vm,
-                storage_account_types: texts(
-                    l.child("StorageCapabilities"),
-                    "StorageAccountTypes",
-                    "StorageAccountType",
-                ),
-            }
-        })
-        .collect())
+    parse_response_list(body, "Locations", "Location", |l| {
+        let (web, vm) = read_compute_capabilities(l.child("ComputeCapabilities"));
+        LocationXml {
+            name: l.child_text("Name").unwrap_or_default().to_owned(),
+            display_name: l.child_text("DisplayName").unwrap_or_default().to_owned(),
+            available_services: texts(Some(l), "AvailableServices", "AvailableService"),
+            web_worker_role_sizes: web,
+            virtual_machines_role_sizes: vm,
+            storage_account_types: texts(
+                l.child("StorageCapabilities"),
+                "StorageAccountTypes",
+                "StorageAccountType",
+            ),
+        }
+    })
 }
 
 /// One size in List Role Sizes (element names and order as the live service sent them).
@@ -147,30 +114,24 @@ pub fn role_sizes_to_xml(sizes: &[RoleSizeXml]) -> String {
 
 /// Read a List Role Sizes response (unparseable numbers read as 0).
 pub fn parse_role_sizes(body: &[u8]) -> Result<Vec<RoleSizeXml>, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "RoleSizes")?;
-    Ok(doc
-        .children_named("RoleSize")
-        .map(|r| {
-            let text = |n| r.child_text(n).unwrap_or_default().trim();
-            RoleSizeXml {
-                name: text("Name").to_owned(),
-                label: text("Label").to_owned(),
-                cores: text("Cores").parse().unwrap_or(0),
-                memory_in_mb: text("MemoryInMb").parse().unwrap_or(0),
-                supported_by_web_worker_roles: text("SupportedByWebWorkerRoles") == "true",
-                supported_by_virtual_machines: text("SupportedByVirtualMachines") == "true",
-                max_data_disk_count: text("MaxDataDiskCount").parse().unwrap_or(0),
-                web_worker_resource_disk_size_in_mb: text("WebWorkerResourceDiskSizeInMb")
-                    .parse()
-                    .unwrap_or(0),
-                virtual_machine_resource_disk_size_in_mb: text(
-                    "VirtualMachineResourceDiskSizeInMb",
-                )
+    parse_response_list(body, "RoleSizes", "RoleSize", |r| {
+        let text = |n| r.child_text(n).unwrap_or_default().trim();
+        RoleSizeXml {
+            name: text("Name").to_owned(),
+            label: text("Label").to_owned(),
+            cores: text("Cores").parse().unwrap_or(0),
+            memory_in_mb: text("MemoryInMb").parse().unwrap_or(0),
+            supported_by_web_worker_roles: text("SupportedByWebWorkerRoles") == "true",
+            supported_by_virtual_machines: text("SupportedByVirtualMachines") == "true",
+            max_data_disk_count: text("MaxDataDiskCount").parse().unwrap_or(0),
+            web_worker_resource_disk_size_in_mb: text("WebWorkerResourceDiskSizeInMb")
                 .parse()
                 .unwrap_or(0),
-            }
-        })
-        .collect())
+            virtual_machine_resource_disk_size_in_mb: text("VirtualMachineResourceDiskSizeInMb")
+                .parse()
+                .unwrap_or(0),
+        }
+    })
 }
 
 #[cfg(test)]

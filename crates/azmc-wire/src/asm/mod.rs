@@ -22,6 +22,7 @@
 
 mod affinity_group;
 mod certificate;
+mod common;
 mod deployment;
 mod dom;
 mod error;
@@ -46,6 +47,7 @@ pub use certificate::{
     parse_subscription_certificate_xml, parse_subscription_certificates,
     subscription_certificates_to_xml,
 };
+pub use common::read_extended_properties;
 pub use deployment::{
     CreateDeploymentInput, DeploymentChangeInput, DeploymentXml, RoleInstanceXml,
     parse_create_deployment, parse_deployment, parse_deployment_change, parse_role_instance_names,
@@ -57,7 +59,7 @@ pub use error::XmlError;
 pub use hosted_service::{
     CreateHostedServiceInput, HostedServiceXml, UpdateHostedServiceInput, availability_to_xml,
     hosted_services_to_xml, parse_availability, parse_create_hosted_service, parse_hosted_service,
-    parse_hosted_services, parse_update_hosted_service, read_extended_properties,
+    parse_hosted_services, parse_update_hosted_service,
 };
 pub use location::{
     LocationXml, RoleSizeXml, locations_to_xml, parse_locations, parse_role_sizes,

@@ -1,6 +1,7 @@
 //! Errors (§3) and asynchronous operation status (§2).
 
-use super::dom::{Element, Limits, expect_root, parse_document_with};
+use super::common::parse_response;
+use super::dom::{Element, Limits, parse_document_with};
 use super::values::{format_operation_id, normalize_operation_id};
 use super::{XmlError, XmlWriter};
 use crate::xmlcommon::shorten;
@@ -180,6 +181,6 @@ impl OperationStatusXml {
 
 /// Read an operation status response (root `Operation`).
 pub fn parse_operation_status(body: &[u8]) -> Result<OperationStatusXml, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Operation")?;
+    let doc = parse_response(body, "Operation")?;
     OperationStatusXml::from_element(&doc)
 }

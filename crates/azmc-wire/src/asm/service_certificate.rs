@@ -1,7 +1,8 @@
 //! Service certificates of cloud services (§4.9):
 //! `/{s}/services/hostedservices/{svc}/certificates[/sha1-{thumbprint}]`.
 
-use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
+use super::common::{list_to_xml, parse_response, parse_response_list};
+use super::dom::{Element, parse_flat};
 use super::{XmlError, XmlWriter};
 
 /// The body of Add Service Certificate (root `CertificateFile`), as sent (absent, empty
@@ -65,28 +66,28 @@ impl ServiceCertificateXml {
 
 /// The List Service Certificates body (root `Certificates`).
 pub fn service_certificates_to_xml(certs: &[ServiceCertificateXml]) -> String {
-    let mut w = XmlWriter::root("Certificates");
-    for c in certs {
-        w.open("Certificate");
-        c.write_fields(&mut w);
-        w.close();
-    }
-    w.finish()
+    list_to_xml(
+        "Certificates",
+        "Certificate",
+        certs,
+        ServiceCertificateXml::write_fields,
+    )
 }
 
 /// Read a Get Service Certificate response.
 pub fn parse_service_certificate(body: &[u8]) -> Result<ServiceCertificateXml, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Certificate")?;
+    let doc = parse_response(body, "Certificate")?;
     Ok(ServiceCertificateXml::from_element(&doc))
 }
 
 /// Read a List Service Certificates response.
 pub fn parse_service_certificates(body: &[u8]) -> Result<Vec<ServiceCertificateXml>, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Certificates")?;
-    Ok(doc
-        .children_named("Certificate")
-        .map(ServiceCertificateXml::from_element)
-        .collect())
+    parse_response_list(
+        body,
+        "Certificates",
+        "Certificate",
+        ServiceCertificateXml::from_element,
+    )
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! their firewall rules. Server bodies use the SQL Azure namespace
 //! ([`NS_SQL_AZURE`]); firewall rules the ordinary windowsazure one.
 
-use super::dom::{Element, Limits, expect_root, parse_document, parse_document_with, parse_flat};
+use super::common::{list_to_xml, parse_response, parse_response_list};
+use super::dom::{Element, expect_root, parse_document, parse_flat};
 use super::{XmlError, XmlWriter, escape};
 
 /// The default namespace of SQL server request and response bodies.
@@ -94,19 +95,15 @@ pub fn sql_servers_to_xml(servers: &[SqlServerXml]) -> String {
 
 /// Read a List Servers response.
 pub fn parse_sql_servers(body: &[u8]) -> Result<Vec<SqlServerXml>, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Servers")?;
     let text = |el: &Element, n: &str| el.child_text(n).unwrap_or_default().trim().to_owned();
-    Ok(doc
-        .children_named("Server")
-        .map(|el| SqlServerXml {
-            name: text(el, "Name"),
-            administrator_login: text(el, "AdministratorLogin"),
-            location: text(el, "Location"),
-            fully_qualified_domain_name: text(el, "FullyQualifiedDomainName"),
-            version: text(el, "Version"),
-            state: text(el, "State"),
-        })
-        .collect())
+    parse_response_list(body, "Servers", "Server", |el| SqlServerXml {
+        name: text(el, "Name"),
+        administrator_login: text(el, "AdministratorLogin"),
+        location: text(el, "Location"),
+        fully_qualified_domain_name: text(el, "FullyQualifiedDomainName"),
+        version: text(el, "Version"),
+        state: text(el, "State"),
+    })
 }
 
 /// The body of Create / Update Firewall Rule (root `ServiceResource`), trimmed; absent,
@@ -174,34 +171,28 @@ impl FirewallRuleXml {
 
 /// The List Firewall Rules body (root `ServiceResources`).
 pub fn firewall_rules_to_xml(rules: &[FirewallRuleXml]) -> String {
-    let mut w = XmlWriter::root("ServiceResources");
-    for r in rules {
-        w.open("ServiceResource");
-        r.write_fields(&mut w);
-        w.close();
-    }
-    w.finish()
+    list_to_xml(
+        "ServiceResources",
+        "ServiceResource",
+        rules,
+        FirewallRuleXml::write_fields,
+    )
 }
 
 /// Read a Get / Create / Update Firewall Rule response.
 pub fn parse_firewall_rule(body: &[u8]) -> Result<FirewallRuleXml, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
-        "ServiceResource",
-    )?;
+    let doc = parse_response(body, "ServiceResource")?;
     Ok(FirewallRuleXml::from_element(&doc))
 }
 
 /// Read a List Firewall Rules response.
 pub fn parse_firewall_rules(body: &[u8]) -> Result<Vec<FirewallRuleXml>, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
+    parse_response_list(
+        body,
         "ServiceResources",
-    )?;
-    Ok(doc
-        .children_named("ServiceResource")
-        .map(FirewallRuleXml::from_element)
-        .collect())
+        "ServiceResource",
+        FirewallRuleXml::from_element,
+    )
 }
 
 #[cfg(test)]

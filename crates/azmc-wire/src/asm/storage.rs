@@ -1,20 +1,12 @@
 //! Storage accounts (§4.6): `/{s}/services/storageservices[/{name}[/keys]]`. The name
 //! check answers with [`super::availability_to_xml`].
 
-use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
-use super::location::texts;
-use super::{XmlError, XmlWriter, read_extended_properties};
-
-fn write_extended_properties(w: &mut XmlWriter, props: &[(String, String)]) {
-    w.open("ExtendedProperties");
-    for (n, v) in props {
-        w.open("ExtendedProperty")
-            .text("Name", n)
-            .text("Value", v)
-            .close();
-    }
-    w.close();
-}
+use super::common::{
+    list_to_xml, parse_response, parse_response_list, read_extended_properties, texts,
+    write_extended_properties, write_texts,
+};
+use super::dom::{Element, parse_flat};
+use super::{XmlError, XmlWriter};
 
 /// The body of Create Storage Account, as sent (absent, empty or nil → `None`; values
 /// trimmed except `Description`); the server validates it.
@@ -121,13 +113,9 @@ impl StorageServiceXml {
             .opt_text("AffinityGroup", self.affinity_group.as_deref())
             .opt_text("Location", self.location.as_deref())
             .text("Label", &self.label)
-            .text("Status", &self.status)
-            .open("Endpoints");
-        for e in &self.endpoints {
-            w.text("Endpoint", e);
-        }
-        w.close()
-            .text("GeoPrimaryRegion", &or_empty(&self.geo_primary_region))
+            .text("Status", &self.status);
+        write_texts(w, "Endpoints", "Endpoint", &self.endpoints);
+        w.text("GeoPrimaryRegion", &or_empty(&self.geo_primary_region))
             .text("StatusOfPrimary", &or_empty(&self.status_of_primary))
             .text("GeoSecondaryRegion", &or_empty(&self.geo_secondary_region))
             .text("StatusOfSecondary", &or_empty(&self.status_of_secondary))
@@ -137,11 +125,7 @@ impl StorageServiceXml {
             .text("AccountType", &self.account_type)
             .close();
         write_extended_properties(w, &self.extended_properties);
-        w.open("Capabilities");
-        for c in &self.capabilities {
-            w.text("Capability", c);
-        }
-        w.close();
+        write_texts(w, "Capabilities", "Capability", &self.capabilities);
     }
 
     fn from_element(el: &Element) -> StorageServiceXml {
@@ -175,34 +159,28 @@ impl StorageServiceXml {
 
 /// The List Storage Accounts body.
 pub fn storage_services_to_xml(accounts: &[StorageServiceXml]) -> String {
-    let mut w = XmlWriter::root("StorageServices");
-    for a in accounts {
-        w.open("StorageService");
-        a.write_fields(&mut w);
-        w.close();
-    }
-    w.finish()
+    list_to_xml(
+        "StorageServices",
+        "StorageService",
+        accounts,
+        StorageServiceXml::write_fields,
+    )
 }
 
 /// Read a Get Storage Account Properties response.
 pub fn parse_storage_service(body: &[u8]) -> Result<StorageServiceXml, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
-        "StorageService",
-    )?;
+    let doc = parse_response(body, "StorageService")?;
     Ok(StorageServiceXml::from_element(&doc))
 }
 
 /// Read a List Storage Accounts response.
 pub fn parse_storage_services(body: &[u8]) -> Result<Vec<StorageServiceXml>, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
+    parse_response_list(
+        body,
         "StorageServices",
-    )?;
-    Ok(doc
-        .children_named("StorageService")
-        .map(StorageServiceXml::from_element)
-        .collect())
+        "StorageService",
+        StorageServiceXml::from_element,
+    )
 }
 
 /// The Get Storage Keys / Regenerate Keys body.
@@ -228,10 +206,7 @@ impl StorageServiceKeysXml {
 
 /// Read a Get Storage Keys / Regenerate Keys response.
 pub fn parse_storage_keys(body: &[u8]) -> Result<StorageServiceKeysXml, XmlError> {
-    let doc = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
-        "StorageService",
-    )?;
+    let doc = parse_response(body, "StorageService")?;
     let keys = doc
         .child("StorageServiceKeys")
         .ok_or_else(|| XmlError::Missing {

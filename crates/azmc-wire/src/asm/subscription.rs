@@ -1,6 +1,7 @@
 //! Get Subscription (§4.1) and List Subscription Operations (§4.2).
 
-use super::dom::{Element, Limits, expect_root, parse_document_with};
+use super::common::parse_response;
+use super::dom::Element;
 use super::operation::OperationStatusXml;
 use super::values::{format_operation_id, normalize_operation_id};
 use super::{NS_SERVICE_MANAGEMENT_DATACONTRACT, XmlError, XmlWriter};
@@ -83,7 +84,7 @@ impl SubscriptionXml {
 /// Read a Get Subscription response (root `Subscription`). Missing counters read as 0 (as in
 /// Python); a counter that is not a plain non-negative integer is an error.
 pub fn parse_subscription(body: &[u8]) -> Result<SubscriptionXml, XmlError> {
-    let el = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Subscription")?;
+    let el = parse_response(body, "Subscription")?;
     let text = |name| el.child_text(name).unwrap_or_default().to_owned();
     let opt = |name| el.child_text(name).map(str::to_owned);
     let int = |name| int_child(&el, name);
@@ -289,10 +290,7 @@ impl SubscriptionOperationXml {
 pub fn parse_subscription_operations(
     body: &[u8],
 ) -> Result<SubscriptionOperationCollectionXml, XmlError> {
-    let el = expect_root(
-        parse_document_with(body, Limits::RESPONSE)?,
-        "SubscriptionOperationCollection",
-    )?;
+    let el = parse_response(body, "SubscriptionOperationCollection")?;
     let operations = match el.child("SubscriptionOperations") {
         Some(list) => list
             .children_named("SubscriptionOperation")

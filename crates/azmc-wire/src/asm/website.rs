@@ -2,7 +2,8 @@
 //! the 2015 live recordings; host name lists are `a:string` items (Python matches that
 //! literal prefixed name).
 
-use super::dom::{Element, Limits, expect_root, parse_document_with, parse_flat};
+use super::common::{list_to_xml, parse_response, parse_response_list};
+use super::dom::{Element, parse_flat};
 use super::{XmlError, XmlWriter};
 
 /// The namespace of the `a:string` items of `HostNames` / `EnabledHostNames`.
@@ -58,22 +59,12 @@ impl WebSpaceXml {
 
 /// The List Web Spaces body (root `WebSpaces`).
 pub fn webspaces_to_xml(spaces: &[WebSpaceXml]) -> String {
-    let mut w = XmlWriter::root("WebSpaces");
-    for s in spaces {
-        w.open("WebSpace");
-        s.write_fields(&mut w);
-        w.close();
-    }
-    w.finish()
+    list_to_xml("WebSpaces", "WebSpace", spaces, WebSpaceXml::write_fields)
 }
 
 /// Read a List Web Spaces response.
 pub fn parse_webspaces(body: &[u8]) -> Result<Vec<WebSpaceXml>, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "WebSpaces")?;
-    Ok(doc
-        .children_named("WebSpace")
-        .map(WebSpaceXml::from_element)
-        .collect())
+    parse_response_list(body, "WebSpaces", "WebSpace", WebSpaceXml::from_element)
 }
 
 /// The namespace of the bare `string` answer of `?properties=dnssuffix`.
@@ -95,11 +86,9 @@ pub fn geo_regions_to_xml(locations: &[String]) -> String {
 
 /// Read a `?properties=georegions` response: the region names in order.
 pub fn parse_geo_regions(body: &[u8]) -> Result<Vec<String>, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "GeoRegions")?;
-    Ok(doc
-        .children_named("GeoRegion")
-        .map(|g| g.child_text("Name").unwrap_or_default().to_owned())
-        .collect())
+    parse_response_list(body, "GeoRegions", "GeoRegion", |g| {
+        g.child_text("Name").unwrap_or_default().to_owned()
+    })
 }
 
 /// The `GET /{s}/services/webspaces?properties=dnssuffix` body:
@@ -247,28 +236,18 @@ impl SiteXml {
 
 /// The List Sites body (root `Sites`).
 pub fn sites_to_xml(sites: &[SiteXml]) -> String {
-    let mut w = XmlWriter::root("Sites");
-    for s in sites {
-        w.open("Site");
-        s.write_fields(&mut w);
-        w.close();
-    }
-    w.finish()
+    list_to_xml("Sites", "Site", sites, SiteXml::write_fields)
 }
 
 /// Read a Get / Create Site response.
 pub fn parse_site(body: &[u8]) -> Result<SiteXml, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Site")?;
+    let doc = parse_response(body, "Site")?;
     Ok(SiteXml::from_element(&doc))
 }
 
 /// Read a List Sites response.
 pub fn parse_sites(body: &[u8]) -> Result<Vec<SiteXml>, XmlError> {
-    let doc = expect_root(parse_document_with(body, Limits::RESPONSE)?, "Sites")?;
-    Ok(doc
-        .children_named("Site")
-        .map(SiteXml::from_element)
-        .collect())
+    parse_response_list(body, "Sites", "Site", SiteXml::from_element)
 }
 
 /// The body of Create Site / Update Site (root `Site`), trimmed; absent, empty or nil

@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// Milliseconds asynchronous operations stay InProgress before their work runs.
     #[arg(long, env = "AZMC_ASYNC_DELAY_MS", default_value_t = 0)]
     async_delay_ms: u64,
+    /// Seconds a node holds a claimed job before another node may take it over (when the
+    /// first one died).
+    #[arg(long, env = "AZMC_JOB_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    job_lease_secs: u64,
     /// Log filter (error, warn, info, debug, or a tracing filter such as azmc_server=debug).
     #[arg(long, env = "AZMC_LOG", default_value = "info")]
     log: String,
@@ -78,6 +82,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
     }
     config.dns_suffix = a.dns_suffix.clone();
     config.async_delay = std::time::Duration::from_millis(a.async_delay_ms);
+    config.job_lease = std::time::Duration::from_secs(a.job_lease_secs);
     let admin_password = std::env::var("AZMC_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());

@@ -11,6 +11,7 @@ mod pfx;
 mod publishsettings;
 mod real_clients;
 mod server;
+mod server_e2e;
 mod store;
 
 use std::os::unix::fs::PermissionsExt;

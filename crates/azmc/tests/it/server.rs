@@ -25,7 +25,20 @@ impl std::fmt::Debug for Served {
 impl Served {
     /// Start the server on free ports and wait for its "API listening" line.
     pub fn start(s: &Sandbox, extra_env: &[(&str, &str)], extra_args: &[&str]) -> Served {
-        let data = s.path("server");
+        Self::start_with(s, s.path("server"), extra_env, extra_args)
+    }
+
+    /// Like `start`, with another data directory (a second node).
+    pub fn start_in(s: &Sandbox, data: PathBuf, extra_args: &[&str]) -> Served {
+        Self::start_with(s, data, &[], extra_args)
+    }
+
+    fn start_with(
+        s: &Sandbox,
+        data: PathBuf,
+        extra_env: &[(&str, &str)],
+        extra_args: &[&str],
+    ) -> Served {
         let mut cmd = s.command();
         cmd.args(["serve", "--data-dir"])
             .arg(&data)
@@ -88,6 +101,12 @@ impl Served {
         let xml = std::fs::read_to_string(self.data.join("bootstrap.publishsettings")).unwrap();
         let i = xml.find(" Id=\"").unwrap() + 5;
         xml[i..i + 36].to_string()
+    }
+
+    /// SIGKILL: no shutdown of any kind.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     /// SIGTERM, then wait: the server must exit 0.
