@@ -106,7 +106,12 @@ impl JobRunner {
                 self.sweep().await;
                 last_sweep = Some(std::time::Instant::now());
             }
-            let ran = self.run_one().await;
+            // A running job does not hold up shutdown: it is dropped mid-way, as if this
+            // node had died, and its lease expiry hands it to the next claimer.
+            let ran = tokio::select! {
+                ran = self.run_one() => ran,
+                _ = shutdown.changed() => return,
+            };
             if !ran {
                 tokio::select! {
                     _ = tokio::time::sleep(poll) => {}

@@ -19,7 +19,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use azmc_db::{CreateMode, Db, Limits};
 use azmc_pki::clock::SharedClock;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
@@ -32,6 +32,12 @@ use tower::ServiceExt;
 
 /// At most this many connections per listener are served at once.
 const MAX_CONNECTIONS: usize = 4096;
+/// A client must send a request's headers within this time (also bounds an idle HTTP/1.1
+/// connection that never sends one).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// After this, a connection is closed gracefully (in-flight requests finish); clients
+/// reconnect. Bounds how long any one connection can hold a slot.
+const MAX_CONNECTION_LIFETIME: Duration = Duration::from_secs(300);
 
 /// A running server.
 #[derive(Debug)]
@@ -246,6 +252,9 @@ async fn serve_api(
             drop(tcp); // over capacity: refuse rather than queue without bound
             continue;
         };
+        // Without it, the first answer on a TLS 1.3 connection waits for the client's
+        // delayed ACK of the session tickets (about 40 ms).
+        let _ = tcp.set_nodelay(true);
         let (acceptor, router, state, stop) = (
             acceptor.clone(),
             router.clone(),
@@ -314,7 +323,16 @@ async fn serve_connection<F>(
     let svc = router.map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
         attach(normalize_request(req))
     });
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(30)))
+        .keep_alive_timeout(Duration::from_secs(20));
     let conn = builder.serve_connection(TokioIo::new(tls), TowerToHyperService::new(svc));
     tokio::pin!(conn);
     tokio::select! {
@@ -322,6 +340,10 @@ async fn serve_connection<F>(
         _ = stop.changed() => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+        }
+        _ = tokio::time::sleep(MAX_CONNECTION_LIFETIME) => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(30), conn).await;
         }
     }
 }
@@ -342,6 +364,7 @@ async fn serve_plain_tls(
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             continue;
         };
+        let _ = tcp.set_nodelay(true);
         let (acceptor, router, stop) = (acceptor.clone(), router.clone(), stop.clone());
         tokio::spawn(async move {
             let _permit = permit;
