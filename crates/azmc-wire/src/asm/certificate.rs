@@ -17,6 +17,27 @@ pub struct SubscriptionCertificateInput {
     pub data: Option<String>,
 }
 
+impl SubscriptionCertificateInput {
+    /// The Add Management Certificate body as the Python client sends it: root
+    /// `SubscriptionCertificate` (windowsazure namespace and the `i` prefix, no XML
+    /// declaration), then `SubscriptionCertificatePublicKey`,
+    /// `SubscriptionCertificateThumbprint`, `SubscriptionCertificateData`; `None` fields
+    /// are left out.
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::root("SubscriptionCertificate");
+        w.opt_text(
+            "SubscriptionCertificatePublicKey",
+            self.public_key.as_deref(),
+        )
+        .opt_text(
+            "SubscriptionCertificateThumbprint",
+            self.thumbprint.as_deref(),
+        )
+        .opt_text("SubscriptionCertificateData", self.data.as_deref());
+        w.finish()
+    }
+}
+
 /// Read an Add Management Certificate body: root `SubscriptionCertificate` (local name),
 /// children matched by local name in any order with any or no prefix, unknown elements
 /// ignored, with or without an XML declaration. See [`super::parse_document`] for what
@@ -102,4 +123,56 @@ pub fn parse_subscription_certificates(
         "SubscriptionCertificate",
         SubscriptionCertificateXml::from_element,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::{HOSTILE, HOSTILE_READ};
+    use super::*;
+
+    #[test]
+    fn add_body_round_trips() {
+        let full = SubscriptionCertificateInput {
+            public_key: Some("MIIBCgKCAQEA".into()),
+            thumbprint: Some("BEA4B74BD6B915E9DD6A01FB1B8C3C1740F517F2".into()),
+            data: Some(HOSTILE.into()),
+        };
+        let xml = full.to_xml();
+        assert!(xml.starts_with("<SubscriptionCertificate xmlns=\"http://schemas.microsoft.com/windowsazure\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\"><SubscriptionCertificatePublicKey>MIIBCgKCAQEA</SubscriptionCertificatePublicKey><SubscriptionCertificateThumbprint>"), "{xml}");
+        assert_eq!(
+            parse_subscription_certificate(xml.as_bytes()).unwrap(),
+            SubscriptionCertificateInput {
+                data: Some(HOSTILE_READ.into()),
+                ..full
+            }
+        );
+        let only_data = SubscriptionCertificateInput {
+            data: Some("MIIC".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            parse_subscription_certificate(only_data.to_xml().as_bytes()).unwrap(),
+            only_data
+        );
+    }
+
+    #[test]
+    fn add_body_matches_the_recording() {
+        let body = include_bytes!(
+            "../../tests/it/asm_recorded/add_management_certificate_request_python.xml"
+        );
+        let recorded = parse_subscription_certificate(body).unwrap();
+        let ours = recorded.to_xml();
+        assert_eq!(
+            parse_subscription_certificate(ours.as_bytes()).unwrap(),
+            recorded
+        );
+        let text = std::str::from_utf8(body).unwrap();
+        let start = text.find("<SubscriptionCertificate ").unwrap();
+        let a = super::super::parse_document(&body[start..]).unwrap();
+        let b = super::super::parse_document(ours.as_bytes()).unwrap();
+        // Same elements, order and texts; only the order of the namespace declarations differs.
+        assert_eq!(a.name, b.name);
+        assert_eq!(a.children, b.children);
+    }
 }

@@ -1,4 +1,5 @@
-//! A minimal writer for compact response XML in the live service's style.
+//! A minimal writer for compact XML in the live service's style: the responses the server
+//! writes and the request bodies the client sends.
 
 use super::{NS_WINDOWS_AZURE, NS_XSI};
 use crate::xmlcommon::is_xml_char;
@@ -64,6 +65,35 @@ impl XmlWriter {
         };
         w.open_with(name, &[("xmlns", NS_WINDOWS_AZURE), ("xmlns:i", NS_XSI)]);
         w
+    }
+
+    /// Start a document whose root declares only `ns` as its default namespace (no `i`
+    /// prefix): the request bodies that real clients send that way (SQL `Server` and
+    /// `AdministratorLoginPassword`, firewall rule `ServiceResource`).
+    ///
+    /// ```
+    /// use azmc_wire::asm::{NS_SQL_AZURE, XmlWriter};
+    /// let mut w = XmlWriter::root_ns("Server", NS_SQL_AZURE);
+    /// w.text("Location", "West US");
+    /// assert_eq!(
+    ///     w.finish(),
+    ///     "<Server xmlns=\"http://schemas.microsoft.com/sqlazure/2010/12/\">\
+    ///      <Location>West US</Location></Server>"
+    /// );
+    /// ```
+    pub fn root_ns(name: &str, ns: &str) -> Self {
+        let mut w = XmlWriter {
+            out: String::with_capacity(256),
+            open: Vec::new(),
+        };
+        w.open_with(name, &[("xmlns", ns)]);
+        w
+    }
+
+    /// Text directly inside the innermost open element (escaped).
+    pub fn content(&mut self, text: &str) -> &mut Self {
+        self.out.push_str(&escape(text));
+        self
     }
 
     /// Open an element (closed by [`close`](Self::close) or [`finish`](Self::finish)).
