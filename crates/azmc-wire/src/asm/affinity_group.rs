@@ -195,7 +195,7 @@ pub fn parse_affinity_groups(body: &[u8]) -> Result<Vec<AffinityGroupXml>, XmlEr
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::{HOSTILE, HOSTILE_READ};
+    use super::super::common::testing::{HOSTILE, HOSTILE_READ};
     use super::*;
 
     #[test]

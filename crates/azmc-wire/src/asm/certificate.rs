@@ -127,7 +127,7 @@ pub fn parse_subscription_certificates(
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::{HOSTILE, HOSTILE_READ};
+    use super::super::common::testing::{HOSTILE, HOSTILE_READ};
     use super::*;
 
     #[test]

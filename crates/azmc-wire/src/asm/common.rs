@@ -115,66 +115,74 @@ pub(crate) fn parse_response_list<T>(
         .collect())
 }
 
-/// A value with everything a writer must escape or replace: markup characters, both
-/// quotes, non-ASCII, a tab and a line feed (kept, as character references) and a C0
-/// control character (which XML cannot carry: written as U+FFFD). No surrounding
-/// whitespace, so trimming readers keep it whole.
+/// Values and helpers for the request-writer tests of the resource modules.
 #[cfg(test)]
-pub(crate) const HOSTILE: &str = "a<b>&amp; \"q\" 'p' é漢🎉\tx\ny\u{1}z]]>";
+pub(crate) mod testing {
+    /// A value with everything a writer must escape or replace: markup characters, both
+    /// quotes, non-ASCII, a tab and a line feed (kept, as character references) and a C0
+    /// control character (which XML cannot carry: written as U+FFFD). No surrounding
+    /// whitespace, so trimming readers keep it whole.
+    pub(crate) const HOSTILE: &str = "a<b>&amp; \"q\" 'p' é漢🎉\tx\ny\u{1}z]]>";
 
-/// [`HOSTILE`] as a reader gives it back.
-#[cfg(test)]
-pub(crate) const HOSTILE_READ: &str = "a<b>&amp; \"q\" 'p' é漢🎉\tx\ny\u{FFFD}z]]>";
+    /// [`HOSTILE`] as a reader gives it back.
+    pub(crate) const HOSTILE_READ: &str = "a<b>&amp; \"q\" 'p' é漢🎉\tx\ny\u{FFFD}z]]>";
 
-/// A text as a reader gives it back after a writer wrote it: characters XML cannot carry
-/// become U+FFFD.
-#[cfg(test)]
-pub(crate) fn read_back(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if crate::xmlcommon::is_xml_char(c) {
-                c
-            } else {
-                '\u{FFFD}'
-            }
-        })
-        .collect()
-}
-
-/// A field that readers trim, as read back: trimmed, `None` when empty.
-#[cfg(test)]
-pub(crate) fn read_back_trimmed(text: Option<&str>) -> Option<String> {
-    text.map(read_back)
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-}
-
-/// Extended properties as read back (names trimmed, values kept).
-#[cfg(test)]
-pub(crate) fn read_back_properties(props: &[(String, String)]) -> Vec<(String, String)> {
-    props
-        .iter()
-        .map(|(n, v)| (read_back(n).trim().to_owned(), read_back(v)))
-        .collect()
-}
-
-/// Proptest strategies for request-body values: hostile characters included.
-#[cfg(test)]
-pub(crate) mod strategies {
-    use proptest::prelude::*;
-
-    /// Any short text: markup, quotes, whitespace, a control character, non-ASCII.
-    pub(crate) fn text() -> impl Strategy<Value = String> {
-        "[\\x01\t\r\n a-zA-Z0-9<>&\"'=;é漢🎉-]{0,16}"
+    /// A text as a reader gives it back after a writer wrote it: characters XML cannot carry
+    /// become U+FFFD.
+    pub(crate) fn read_back(text: &str) -> String {
+        text.chars()
+            .map(|c| {
+                if crate::xmlcommon::is_xml_char(c) {
+                    c
+                } else {
+                    '\u{FFFD}'
+                }
+            })
+            .collect()
     }
 
-    /// An optional [`text`].
-    pub(crate) fn opt_text() -> impl Strategy<Value = Option<String>> {
-        proptest::option::of(text())
+    /// A field that readers trim, as read back: trimmed, `None` when empty.
+    pub(crate) fn read_back_trimmed(text: Option<&str>) -> Option<String> {
+        text.map(read_back)
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
     }
 
-    /// Up to three extended properties.
-    pub(crate) fn properties() -> impl Strategy<Value = Vec<(String, String)>> {
-        proptest::collection::vec((text(), text()), 0..3)
+    /// Extended properties as read back (names trimmed, values kept).
+    pub(crate) fn read_back_properties(props: &[(String, String)]) -> Vec<(String, String)> {
+        props
+            .iter()
+            .map(|(n, v)| (read_back(n).trim().to_owned(), read_back(v)))
+            .collect()
+    }
+
+    /// Proptest strategies for request-body values: hostile characters included.
+    pub(crate) mod strategies {
+        use proptest::prelude::*;
+
+        /// Any short text: markup, quotes, whitespace, a control character, non-ASCII.
+        pub(crate) fn text() -> impl Strategy<Value = String> {
+            "[\\x01\t\r\n a-zA-Z0-9<>&\"'=;é漢🎉-]{0,16}"
+        }
+
+        /// An optional [`text`].
+        pub(crate) fn opt_text() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(text())
+        }
+
+        /// Up to three extended properties.
+        pub(crate) fn properties() -> impl Strategy<Value = Vec<(String, String)>> {
+            proptest::collection::vec((text(), text()), 0..3)
+        }
+    }
+
+    /// The root's children of a document (names, attributes, texts and nesting), for
+    /// comparing a written body with a recorded one: equal unless the namespace declarations
+    /// of the root (or their order) differ.
+    pub(crate) fn children_of(xml: &str) -> Vec<super::Element> {
+        match super::super::parse_document(xml.as_bytes()) {
+            Ok(doc) => doc.children,
+            Err(e) => panic!("not a document ({e}): {xml}"),
+        }
     }
 }

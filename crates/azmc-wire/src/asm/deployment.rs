@@ -1,6 +1,9 @@
 //! Deployments of cloud services (§4.8).
 
-use super::common::{parse_response, read_extended_properties, write_extended_properties};
+use super::common::{
+    parse_response, read_extended_properties, write_extended_properties,
+    write_request_extended_properties,
+};
 use super::dom::{Element, parse_flat};
 use super::{XmlError, XmlWriter};
 
@@ -164,6 +167,27 @@ pub struct CreateDeploymentInput {
     pub extended_properties: Vec<(String, String)>,
 }
 
+impl CreateDeploymentInput {
+    /// The Create Deployment body as the Python client sends it: root `CreateDeployment`
+    /// (windowsazure namespace and the `i` prefix, no XML declaration), then `Name`,
+    /// `PackageUrl`, `Label`, `Configuration`, `StartDeployment`, `TreatWarningsAsError`,
+    /// `ExtendedProperties` (only when there are some); `None` fields are left out.
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::root("CreateDeployment");
+        w.opt_text("Name", self.name.as_deref())
+            .opt_text("PackageUrl", self.package_url.as_deref())
+            .opt_text("Label", self.label.as_deref())
+            .opt_text("Configuration", self.configuration.as_deref())
+            .opt_text("StartDeployment", self.start_deployment.as_deref())
+            .opt_text(
+                "TreatWarningsAsError",
+                self.treat_warnings_as_error.as_deref(),
+            );
+        write_request_extended_properties(&mut w, &self.extended_properties);
+        w.finish()
+    }
+}
+
 /// Read a Create Deployment body (root `CreateDeployment`).
 pub fn parse_create_deployment(body: &[u8]) -> Result<CreateDeploymentInput, XmlError> {
     let doc = parse_flat(body, "CreateDeployment")?;
@@ -183,6 +207,23 @@ pub fn parse_create_deployment(body: &[u8]) -> Result<CreateDeploymentInput, Xml
 pub fn parse_update_deployment_status(body: &[u8]) -> Result<Option<String>, XmlError> {
     let doc = parse_flat(body, "UpdateDeploymentStatus")?;
     Ok(doc.get_trimmed("Status").map(str::to_owned))
+}
+
+/// The Update Deployment Status body:
+/// `<UpdateDeploymentStatus><Status>Running|Suspended</Status></UpdateDeploymentStatus>`.
+pub fn update_deployment_status_to_xml(status: &str) -> String {
+    let mut w = XmlWriter::root("UpdateDeploymentStatus");
+    w.text("Status", status);
+    w.finish()
+}
+
+/// The Swap Deployment body: `<Swap><Production>…</Production><SourceDeployment>…</SourceDeployment></Swap>`,
+/// a `None` name left out.
+pub fn swap_to_xml(production: Option<&str>, source_deployment: Option<&str>) -> String {
+    let mut w = XmlWriter::root("Swap");
+    w.opt_text("Production", production)
+        .opt_text("SourceDeployment", source_deployment);
+    w.finish()
 }
 
 /// Read a Swap Deployment body (root `Swap`): (`Production`, `SourceDeployment`).
@@ -231,7 +272,221 @@ pub fn parse_service_configuration(xml: &[u8]) -> Result<Vec<(String, u32)>, Str
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::testing::{
+        HOSTILE, HOSTILE_READ, read_back_properties, read_back_trimmed, strategies,
+    };
     use super::*;
+    use proptest::prelude::*;
+
+    const ROOT_ATTRS: &str = "xmlns=\"http://schemas.microsoft.com/windowsazure\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\"";
+
+    #[test]
+    fn create_body_round_trips() {
+        let full = CreateDeploymentInput {
+            name: Some("dep1".into()),
+            package_url: Some("https://acct.blob.core.windows.net/pkgs/app.cspkg?a=1&b=2".into()),
+            label: Some(super::super::encode_label(HOSTILE)),
+            configuration: Some(super::super::encode_label("<ServiceConfiguration/>")),
+            start_deployment: Some("true".into()),
+            treat_warnings_as_error: Some("false".into()),
+            extended_properties: vec![("k".into(), HOSTILE.into())],
+        };
+        let xml = full.to_xml();
+        assert!(xml.starts_with(&format!("<CreateDeployment {ROOT_ATTRS}><Name>dep1</Name><PackageUrl>https://acct.blob.core.windows.net/pkgs/app.cspkg?a=1&amp;b=2</PackageUrl><Label>")), "{xml}");
+        assert!(xml.contains("</Configuration><StartDeployment>true</StartDeployment><TreatWarningsAsError>false</TreatWarningsAsError><ExtendedProperties><ExtendedProperty><Name>k</Name>"), "{xml}");
+        assert_eq!(
+            parse_create_deployment(xml.as_bytes()).unwrap(),
+            CreateDeploymentInput {
+                extended_properties: vec![("k".into(), HOSTILE_READ.into())],
+                ..full
+            }
+        );
+        let bare = CreateDeploymentInput {
+            name: Some("dep1".into()),
+            package_url: Some("https://p".into()),
+            label: Some("ZA==".into()),
+            configuration: Some("PGEvPg==".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            parse_create_deployment(bare.to_xml().as_bytes()).unwrap(),
+            bare
+        );
+    }
+
+    #[test]
+    fn change_and_upgrade_bodies_round_trip() {
+        let upgrade = DeploymentChangeInput {
+            configuration: Some("PGEvPg==".into()),
+            package_url: Some("https://p/app.cspkg".into()),
+            label: Some("bA==".into()),
+            mode: Some("Auto".into()),
+            extended_properties: vec![("k".into(), HOSTILE.into())],
+        };
+        let xml = upgrade.to_xml("UpgradeDeployment");
+        assert!(xml.starts_with(&format!("<UpgradeDeployment {ROOT_ATTRS}><Mode>Auto</Mode><PackageUrl>https://p/app.cspkg</PackageUrl><Configuration>PGEvPg==</Configuration><Label>bA==</Label><Force>false</Force><ExtendedProperties>")), "{xml}");
+        let expected = DeploymentChangeInput {
+            extended_properties: vec![("k".into(), HOSTILE_READ.into())],
+            ..upgrade.clone()
+        };
+        assert_eq!(
+            parse_deployment_change(xml.as_bytes(), "UpgradeDeployment").unwrap(),
+            expected
+        );
+        assert!(parse_deployment_change(xml.as_bytes(), "ChangeConfiguration").is_err());
+
+        let change = DeploymentChangeInput {
+            configuration: Some("PGEvPg==".into()),
+            mode: Some("Manual".into()),
+            ..Default::default()
+        };
+        let xml = change.to_xml("ChangeConfiguration");
+        assert_eq!(
+            xml,
+            format!(
+                "<ChangeConfiguration {ROOT_ATTRS}><Configuration>PGEvPg==</Configuration><Mode>Manual</Mode></ChangeConfiguration>"
+            )
+        );
+        assert_eq!(
+            parse_deployment_change(xml.as_bytes(), "ChangeConfiguration").unwrap(),
+            change
+        );
+        // Nothing set is dropped, whatever the root.
+        let xml = upgrade.to_xml("ChangeConfiguration");
+        assert_eq!(
+            parse_deployment_change(xml.as_bytes(), "ChangeConfiguration").unwrap(),
+            expected
+        );
+        let none = DeploymentChangeInput::default();
+        assert_eq!(
+            parse_deployment_change(
+                none.to_xml("UpgradeDeployment").as_bytes(),
+                "UpgradeDeployment"
+            )
+            .unwrap(),
+            none
+        );
+    }
+
+    #[test]
+    fn small_bodies_round_trip() {
+        let status = update_deployment_status_to_xml("Suspended");
+        assert_eq!(
+            status,
+            format!(
+                "<UpdateDeploymentStatus {ROOT_ATTRS}><Status>Suspended</Status></UpdateDeploymentStatus>"
+            )
+        );
+        assert_eq!(
+            parse_update_deployment_status(status.as_bytes())
+                .unwrap()
+                .as_deref(),
+            Some("Suspended")
+        );
+        assert_eq!(
+            parse_update_deployment_status(update_deployment_status_to_xml(HOSTILE).as_bytes())
+                .unwrap()
+                .as_deref(),
+            Some(HOSTILE_READ)
+        );
+
+        let swap = swap_to_xml(Some("prod-dep"), Some("staging-dep"));
+        assert_eq!(
+            swap,
+            format!(
+                "<Swap {ROOT_ATTRS}><Production>prod-dep</Production><SourceDeployment>staging-dep</SourceDeployment></Swap>"
+            )
+        );
+        assert_eq!(
+            parse_swap(swap.as_bytes()).unwrap(),
+            (Some("prod-dep".into()), Some("staging-dep".into()))
+        );
+        assert_eq!(
+            parse_swap(swap_to_xml(None, Some(HOSTILE)).as_bytes()).unwrap(),
+            (None, Some(HOSTILE_READ.into()))
+        );
+        assert_eq!(
+            parse_swap(swap_to_xml(None, None).as_bytes()).unwrap(),
+            (None, None)
+        );
+
+        let walk = walk_upgrade_domain_to_xml("1");
+        assert_eq!(
+            walk,
+            format!(
+                "<WalkUpgradeDomain {ROOT_ATTRS}><UpgradeDomain>1</UpgradeDomain></WalkUpgradeDomain>"
+            )
+        );
+        assert_eq!(
+            parse_walk_upgrade_domain(walk.as_bytes())
+                .unwrap()
+                .as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            parse_walk_upgrade_domain(walk_upgrade_domain_to_xml(HOSTILE).as_bytes())
+                .unwrap()
+                .as_deref(),
+            Some(HOSTILE_READ)
+        );
+
+        let names = vec!["WebRole1_IN_0".to_owned(), HOSTILE.to_owned()];
+        let xml = role_instance_names_to_xml(&names);
+        assert!(
+            xml.starts_with(&format!(
+                "<RoleInstances {ROOT_ATTRS}><Name>WebRole1_IN_0</Name><Name>a&lt;b"
+            )),
+            "{xml}"
+        );
+        assert_eq!(
+            parse_role_instance_names(xml.as_bytes()).unwrap(),
+            vec!["WebRole1_IN_0".to_owned(), HOSTILE_READ.to_owned()]
+        );
+        assert_eq!(
+            parse_role_instance_names(role_instance_names_to_xml(&[]).as_bytes()).unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn create_round_trips(
+            name in strategies::opt_text(),
+            package_url in strategies::opt_text(),
+            label in strategies::opt_text(),
+            configuration in strategies::opt_text(),
+            start_deployment in strategies::opt_text(),
+            treat_warnings_as_error in strategies::opt_text(),
+            extended_properties in strategies::properties(),
+        ) {
+            let input = CreateDeploymentInput {
+                name, package_url, label, configuration, start_deployment,
+                treat_warnings_as_error, extended_properties,
+            };
+            let back = parse_create_deployment(input.to_xml().as_bytes()).unwrap();
+            let t = |o: &Option<String>| read_back_trimmed(o.as_deref());
+            let expected = CreateDeploymentInput {
+                name: t(&input.name),
+                package_url: t(&input.package_url),
+                label: t(&input.label),
+                configuration: t(&input.configuration),
+                start_deployment: t(&input.start_deployment),
+                treat_warnings_as_error: t(&input.treat_warnings_as_error),
+                extended_properties: read_back_properties(&input.extended_properties),
+            };
+            prop_assert_eq!(back, expected);
+        }
+
+        #[test]
+        fn role_instance_names_round_trip(names in proptest::collection::vec(strategies::text(), 0..5)) {
+            let back = parse_role_instance_names(role_instance_names_to_xml(&names).as_bytes()).unwrap();
+            let expected: Vec<String> = names
+                .iter()
+                .filter_map(|n| read_back_trimmed(Some(n)))
+                .collect();
+            prop_assert_eq!(back, expected);
+        }
+    }
 
     #[test]
     fn configuration_roles_and_round_trip() {
@@ -279,6 +534,36 @@ pub struct DeploymentChangeInput {
     pub extended_properties: Vec<(String, String)>,
 }
 
+impl DeploymentChangeInput {
+    /// The Change Deployment Configuration (`root` = `ChangeConfiguration`) or Upgrade
+    /// Deployment (`root` = `UpgradeDeployment`) body, in the element order of the Python
+    /// client; `None` fields are left out, `ExtendedProperties` only when there are some.
+    ///
+    /// * `UpgradeDeployment`: `Mode`, `PackageUrl`, `Configuration`, `Label`, then
+    ///   `<Force>false</Force>` (the live service requires `Force`; the server here ignores
+    ///   it and this struct does not carry it), `ExtendedProperties`.
+    /// * Any other root (`ChangeConfiguration`): `Configuration`, `Mode`,
+    ///   `ExtendedProperties`; `PackageUrl` and `Label` belong to upgrades and should be
+    ///   `None` here — if set they are written (after `Mode`) rather than dropped.
+    pub fn to_xml(&self, root: &str) -> String {
+        let mut w = XmlWriter::root(root);
+        if root == "UpgradeDeployment" {
+            w.opt_text("Mode", self.mode.as_deref())
+                .opt_text("PackageUrl", self.package_url.as_deref())
+                .opt_text("Configuration", self.configuration.as_deref())
+                .opt_text("Label", self.label.as_deref())
+                .bool("Force", false);
+        } else {
+            w.opt_text("Configuration", self.configuration.as_deref())
+                .opt_text("Mode", self.mode.as_deref())
+                .opt_text("PackageUrl", self.package_url.as_deref())
+                .opt_text("Label", self.label.as_deref());
+        }
+        write_request_extended_properties(&mut w, &self.extended_properties);
+        w.finish()
+    }
+}
+
 /// Read a Change Deployment Configuration (`ChangeConfiguration`) or Upgrade Deployment
 /// (`UpgradeDeployment`) body.
 pub fn parse_deployment_change(body: &[u8], root: &str) -> Result<DeploymentChangeInput, XmlError> {
@@ -293,10 +578,27 @@ pub fn parse_deployment_change(body: &[u8], root: &str) -> Result<DeploymentChan
     })
 }
 
+/// The Walk Upgrade Domain body: `<WalkUpgradeDomain><UpgradeDomain>0</UpgradeDomain></WalkUpgradeDomain>`.
+pub fn walk_upgrade_domain_to_xml(domain: &str) -> String {
+    let mut w = XmlWriter::root("WalkUpgradeDomain");
+    w.text("UpgradeDomain", domain);
+    w.finish()
+}
+
 /// Read a Walk Upgrade Domain body (root `WalkUpgradeDomain`): its `UpgradeDomain`.
 pub fn parse_walk_upgrade_domain(body: &[u8]) -> Result<Option<String>, XmlError> {
     let doc = parse_flat(body, "WalkUpgradeDomain")?;
     Ok(doc.get_trimmed("UpgradeDomain").map(str::to_owned))
+}
+
+/// The Delete Role Instances body: `<RoleInstances><Name>…</Name>…</RoleInstances>`, one
+/// `Name` per instance, in order.
+pub fn role_instance_names_to_xml(names: &[String]) -> String {
+    let mut w = XmlWriter::root("RoleInstances");
+    for n in names {
+        w.text("Name", n);
+    }
+    w.finish()
 }
 
 /// Read a Delete Role Instances body (root `RoleInstances`): the `Name`s.

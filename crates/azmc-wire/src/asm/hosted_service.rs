@@ -219,7 +219,7 @@ pub fn parse_availability(body: &[u8]) -> Result<(bool, Option<String>), XmlErro
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::{
+    use super::super::common::testing::{
         HOSTILE, HOSTILE_READ, read_back, read_back_properties, read_back_trimmed, strategies,
     };
     use super::*;

@@ -52,7 +52,8 @@ pub use deployment::{
     CreateDeploymentInput, DeploymentChangeInput, DeploymentXml, RoleInstanceXml,
     parse_create_deployment, parse_deployment, parse_deployment_change, parse_role_instance_names,
     parse_service_configuration, parse_swap, parse_update_deployment_status,
-    parse_walk_upgrade_domain,
+    parse_walk_upgrade_domain, role_instance_names_to_xml, swap_to_xml,
+    update_deployment_status_to_xml, walk_upgrade_domain_to_xml,
 };
 pub use dom::{Element, FlatXml, Limits, parse_document, parse_document_with, parse_flat};
 pub use error::XmlError;
@@ -81,7 +82,8 @@ pub use sql::{
 pub use storage::{
     CreateStorageServiceInput, StorageServiceKeysXml, StorageServiceXml, UpdateStorageServiceInput,
     parse_create_storage_service, parse_regenerate_keys, parse_storage_keys, parse_storage_service,
-    parse_storage_services, parse_update_storage_service, storage_services_to_xml,
+    parse_storage_services, parse_update_storage_service, regenerate_keys_to_xml,
+    storage_services_to_xml,
 };
 pub use subscription::{
     OperationCallerXml, OperationParameterXml, SubscriptionOperationCollectionXml,
