@@ -11,9 +11,27 @@
 //!   depth and element count — matching by local name, ignoring namespaces and prefixes.
 //!   [`parse_flat`] checks the root and gives its children by name;
 //!   [`parse_subscription_certificate`] reads the Add Management Certificate body.
+//! * Writing request bodies (for the client): every input struct the server reads has a
+//!   `to_xml()` — [`CreateAffinityGroupInput`], [`UpdateAffinityGroupInput`],
+//!   [`SubscriptionCertificateInput`], [`CreateHostedServiceInput`],
+//!   [`UpdateHostedServiceInput`], [`CreateStorageServiceInput`],
+//!   [`UpdateStorageServiceInput`], [`CreateDeploymentInput`], [`CertificateFileInput`],
+//!   [`SqlServerInput`], [`FirewallRuleInput`], [`SiteInput`], and
+//!   [`DeploymentChangeInput::to_xml`]`(root)` for `ChangeConfiguration` /
+//!   `UpgradeDeployment` — and the bodies read as a tuple or a single value have free
+//!   functions: [`regenerate_keys_to_xml`], [`update_deployment_status_to_xml`],
+//!   [`swap_to_xml`], [`walk_upgrade_domain_to_xml`], [`role_instance_names_to_xml`],
+//!   [`sql_admin_password_to_xml`]. They write what the Python client sends (the 2015
+//!   recordings): no XML declaration, root with the windowsazure default namespace and the
+//!   `i` prefix — except SQL `Server` / `AdministratorLoginPassword` (SQL Azure namespace
+//!   only, [`XmlWriter::root_ns`]) and the firewall rule `ServiceResource` (windowsazure
+//!   only) — elements in the service's order, `None` fields left out, `ExtendedProperties`
+//!   only when there are some. Unlike the real clients, every value is escaped; labels
+//!   stay base64 as the structs hold them. Each round-trips through its `parse_*` reader.
 //! * Reading responses (for the client): [`parse_error`], [`parse_operation_status`],
 //!   [`parse_subscription`], [`parse_subscription_certificate_xml`],
-//!   [`parse_subscription_certificates`], [`parse_subscription_operations`]. Names are
+//!   [`parse_subscription_certificates`], [`parse_subscription_operations`], the Create SQL
+//!   Server answer [`parse_sql_server_name`], and the resource readers. Names are
 //!   matched case-sensitively by local name, as the Python client does.
 //! * Helpers: operation ids ([`format_operation_id`], [`normalize_operation_id`]), times
 //!   ([`format_time`], [`format_time_precise`]) and labels ([`encode_label`], [`decode_label`]).
@@ -76,8 +94,8 @@ pub use service_certificate::{
 pub use sql::{
     FIREWALL_RULE_TYPE, FirewallRuleInput, FirewallRuleXml, NS_SQL_AZURE, SqlServerInput,
     SqlServerXml, firewall_rules_to_xml, parse_firewall_rule, parse_firewall_rule_input,
-    parse_firewall_rules, parse_sql_admin_password, parse_sql_server_input, parse_sql_servers,
-    sql_server_name_to_xml, sql_servers_to_xml,
+    parse_firewall_rules, parse_sql_admin_password, parse_sql_server_input, parse_sql_server_name,
+    parse_sql_servers, sql_admin_password_to_xml, sql_server_name_to_xml, sql_servers_to_xml,
 };
 pub use storage::{
     CreateStorageServiceInput, StorageServiceKeysXml, StorageServiceXml, UpdateStorageServiceInput,

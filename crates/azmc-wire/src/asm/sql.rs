@@ -19,6 +19,24 @@ pub struct SqlServerInput {
     pub version: Option<String>,
 }
 
+impl SqlServerInput {
+    /// The Create Server body as the Python client sends it: root `Server` in the SQL
+    /// Azure namespace ([`NS_SQL_AZURE`], no `i` prefix, no XML declaration), then
+    /// `AdministratorLogin`, `AdministratorLoginPassword`, `Location` and Node's
+    /// `Version`; `None` fields are left out.
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::root_ns("Server", NS_SQL_AZURE);
+        w.opt_text("AdministratorLogin", self.administrator_login.as_deref())
+            .opt_text(
+                "AdministratorLoginPassword",
+                self.administrator_login_password.as_deref(),
+            )
+            .opt_text("Location", self.location.as_deref())
+            .opt_text("Version", self.version.as_deref());
+        w.finish()
+    }
+}
+
 /// Read a Create Server body.
 pub fn parse_sql_server_input(body: &[u8]) -> Result<SqlServerInput, XmlError> {
     let doc = parse_flat(body, "Server")?;
@@ -39,6 +57,31 @@ pub fn parse_sql_server_input(body: &[u8]) -> Result<SqlServerInput, XmlError> {
 pub fn parse_sql_admin_password(body: &[u8]) -> Result<Option<String>, XmlError> {
     let root = expect_root(parse_document(body)?, "AdministratorLoginPassword")?;
     Ok(root.value().filter(|p| !p.is_empty()).map(str::to_owned))
+}
+
+/// The Set Server Administrator Password body:
+/// `<AdministratorLoginPassword xmlns="…sqlazure/2010/12/">password</AdministratorLoginPassword>`.
+pub fn sql_admin_password_to_xml(password: &str) -> String {
+    let mut w = XmlWriter::root_ns("AdministratorLoginPassword", NS_SQL_AZURE);
+    w.content(password);
+    w.finish()
+}
+
+/// Read a Create Server answer (`<ServerName FullyQualifiedDomainName="…">name</ServerName>`,
+/// what [`sql_server_name_to_xml`] writes): the server name, trimmed. An empty or nil
+/// name is an error.
+pub fn parse_sql_server_name(body: &[u8]) -> Result<String, XmlError> {
+    let doc = parse_response(body, "ServerName")?;
+    match doc.value().map(str::trim) {
+        None => Err(XmlError::Missing {
+            element: "ServerName".into(),
+        }),
+        Some("") => Err(XmlError::InvalidValue {
+            element: "ServerName".into(),
+            message: "the server name is empty".into(),
+        }),
+        Some(name) => Ok(name.to_owned()),
+    }
 }
 
 /// `<name>text</name>` in a hand-built document.
@@ -113,6 +156,20 @@ pub struct FirewallRuleInput {
     pub name: Option<String>,
     pub start_ip_address: Option<String>,
     pub end_ip_address: Option<String>,
+}
+
+impl FirewallRuleInput {
+    /// The Create / Update Firewall Rule body as the Python client sends it: root
+    /// `ServiceResource` declaring only the windowsazure namespace (no `i` prefix, no XML
+    /// declaration), then `Name`, `StartIPAddress`, `EndIPAddress`; `None` fields are left
+    /// out.
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::root_ns("ServiceResource", super::NS_WINDOWS_AZURE);
+        w.opt_text("Name", self.name.as_deref())
+            .opt_text("StartIPAddress", self.start_ip_address.as_deref())
+            .opt_text("EndIPAddress", self.end_ip_address.as_deref());
+        w.finish()
+    }
 }
 
 /// Read a firewall rule body.
@@ -197,7 +254,161 @@ pub fn parse_firewall_rules(body: &[u8]) -> Result<Vec<FirewallRuleXml>, XmlErro
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::testing::{HOSTILE, HOSTILE_READ, children_of};
     use super::*;
+
+    #[test]
+    fn request_bodies_round_trip() {
+        let full = SqlServerInput {
+            administrator_login: Some("azuredb".into()),
+            administrator_login_password: Some(format!(" {HOSTILE} ")),
+            location: Some("West US".into()),
+            version: Some("12.0".into()),
+        };
+        let xml = full.to_xml();
+        assert!(xml.starts_with("<Server xmlns=\"http://schemas.microsoft.com/sqlazure/2010/12/\"><AdministratorLogin>azuredb</AdministratorLogin><AdministratorLoginPassword> a&lt;b"), "{xml}");
+        assert!(xml.ends_with("</AdministratorLoginPassword><Location>West US</Location><Version>12.0</Version></Server>"), "{xml}");
+        assert_eq!(
+            parse_sql_server_input(xml.as_bytes()).unwrap(),
+            SqlServerInput {
+                administrator_login_password: Some(format!(" {HOSTILE_READ} ")),
+                ..full
+            }
+        );
+        let bare = SqlServerInput {
+            administrator_login: Some("azuredb".into()),
+            administrator_login_password: Some("pw".into()),
+            location: Some("West US".into()),
+            version: None,
+        };
+        assert_eq!(
+            parse_sql_server_input(bare.to_xml().as_bytes()).unwrap(),
+            bare
+        );
+
+        let pw = sql_admin_password_to_xml("U6jj-C59y");
+        assert_eq!(
+            pw,
+            "<AdministratorLoginPassword xmlns=\"http://schemas.microsoft.com/sqlazure/2010/12/\">U6jj-C59y</AdministratorLoginPassword>"
+        );
+        assert_eq!(
+            parse_sql_admin_password(sql_admin_password_to_xml(HOSTILE).as_bytes())
+                .unwrap()
+                .as_deref(),
+            Some(HOSTILE_READ)
+        );
+        assert_eq!(
+            parse_sql_admin_password(sql_admin_password_to_xml("").as_bytes()).unwrap(),
+            None
+        );
+
+        let rule = FirewallRuleInput {
+            name: Some(HOSTILE.into()),
+            start_ip_address: Some("0.0.0.0".into()),
+            end_ip_address: Some("255.255.255.255".into()),
+        };
+        let xml = rule.to_xml();
+        assert!(
+            xml.starts_with(
+                "<ServiceResource xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>a&lt;b"
+            ),
+            "{xml}"
+        );
+        assert_eq!(
+            parse_firewall_rule_input(xml.as_bytes()).unwrap(),
+            FirewallRuleInput {
+                name: Some(HOSTILE_READ.into()),
+                ..rule
+            }
+        );
+        let name_only = FirewallRuleInput {
+            name: Some("r".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            parse_firewall_rule_input(name_only.to_xml().as_bytes()).unwrap(),
+            name_only
+        );
+    }
+
+    #[test]
+    fn server_name_answer_is_read() {
+        assert_eq!(
+            parse_sql_server_name(RECORDED_CREATED.as_bytes()).unwrap(),
+            "go5ryw2d7i"
+        );
+        let ours = sql_server_name_to_xml("n6vk2hlhm8", "n6vk2hlhm8.database.windows.net");
+        assert_eq!(
+            parse_sql_server_name(ours.as_bytes()).unwrap(),
+            "n6vk2hlhm8"
+        );
+        // Escaped, and pretty-printed answers are trimmed.
+        assert_eq!(
+            parse_sql_server_name(sql_server_name_to_xml("a&b", "x").as_bytes()).unwrap(),
+            "a&b"
+        );
+        assert_eq!(
+            parse_sql_server_name(b"<?xml version=\"1.0\"?>\n<ServerName>\n  abc\n</ServerName>\n")
+                .unwrap(),
+            "abc"
+        );
+        assert_eq!(
+            parse_sql_server_name(b"<ServerName FullyQualifiedDomainName=\"x\"/>"),
+            Err(XmlError::InvalidValue {
+                element: "ServerName".into(),
+                message: "the server name is empty".into()
+            })
+        );
+        assert_eq!(
+            parse_sql_server_name(b"<ServerName xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" i:nil=\"true\"/>"),
+            Err(XmlError::Missing {
+                element: "ServerName".into()
+            })
+        );
+        assert!(matches!(
+            parse_sql_server_name(RECORDED_SERVERS.as_bytes()),
+            Err(XmlError::WrongRoot { .. })
+        ));
+        assert!(parse_sql_server_name(b"").is_err());
+    }
+
+    /// Request bodies of the 2015 live recordings (test_create_server #0,
+    /// test_set_server_admin_password #1, test_update_firewall_rule #1 and #2).
+    const RECORDED_CREATE_REQUEST: &str = r#"<Server xmlns="http://schemas.microsoft.com/sqlazure/2010/12/"><AdministratorLogin>azuredb</AdministratorLogin><AdministratorLoginPassword>T5ii-B48x</AdministratorLoginPassword><Location>West US</Location></Server>"#;
+    const RECORDED_PASSWORD_REQUEST: &str = r#"<AdministratorLoginPassword xmlns="http://schemas.microsoft.com/sqlazure/2010/12/">U6jj-C59y</AdministratorLoginPassword>"#;
+    const RECORDED_RULE_REQUESTS: [&str; 2] = [
+        r#"<ServiceResource xmlns="http://schemas.microsoft.com/windowsazure"><Name>AllowAll</Name><StartIPAddress>192.168.144.0</StartIPAddress><EndIPAddress>192.168.144.255</EndIPAddress></ServiceResource>"#,
+        r#"<ServiceResource xmlns="http://schemas.microsoft.com/windowsazure"><Name>AllowAll</Name><StartIPAddress>192.168.116.0</StartIPAddress><EndIPAddress>192.168.116.255</EndIPAddress></ServiceResource>"#,
+    ];
+
+    #[test]
+    fn request_bodies_match_the_recordings() {
+        let input = parse_sql_server_input(RECORDED_CREATE_REQUEST.as_bytes()).unwrap();
+        let ours = input.to_xml();
+        assert_eq!(parse_sql_server_input(ours.as_bytes()).unwrap(), input);
+        assert_eq!(children_of(&ours), children_of(RECORDED_CREATE_REQUEST));
+        // These bodies declare the same single namespace as the recording: the same document.
+        assert_eq!(
+            parse_document(ours.as_bytes()).unwrap(),
+            parse_document(RECORDED_CREATE_REQUEST.as_bytes()).unwrap()
+        );
+        let pw = parse_sql_admin_password(RECORDED_PASSWORD_REQUEST.as_bytes()).unwrap();
+        let ours = sql_admin_password_to_xml(pw.as_deref().unwrap());
+        assert_eq!(parse_sql_admin_password(ours.as_bytes()).unwrap(), pw);
+        assert_eq!(
+            parse_document(ours.as_bytes()).unwrap(),
+            parse_document(RECORDED_PASSWORD_REQUEST.as_bytes()).unwrap()
+        );
+        for recorded in RECORDED_RULE_REQUESTS {
+            let input = parse_firewall_rule_input(recorded.as_bytes()).unwrap();
+            let ours = input.to_xml();
+            assert_eq!(parse_firewall_rule_input(ours.as_bytes()).unwrap(), input);
+            assert_eq!(
+                parse_document(ours.as_bytes()).unwrap(),
+                parse_document(recorded.as_bytes()).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn create_server_body_as_python_sends_it() {
