@@ -115,7 +115,7 @@ fn main() {
                 "--out",
                 "e.pfx",
                 "--force",
-                "--profile",
+                "--pfx-profile",
                 profile,
                 "--password-file",
                 "pw",

@@ -3,6 +3,7 @@
 
 mod cli;
 mod output;
+mod profiles;
 mod secrets;
 
 use clap::Parser;
@@ -42,6 +43,21 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // An error of the service: once, as `ERROR Code: message (request id …)`.
+            if let Some(azmc_client::ClientError::Api {
+                code,
+                message,
+                request_id,
+                status,
+            }) = e.downcast_ref::<azmc_client::ClientError>()
+            {
+                let id = request_id
+                    .as_deref()
+                    .map(|id| format!(", request id {id}"))
+                    .unwrap_or_default();
+                eprintln!("ERROR {code}: {message} (HTTP {status}{id})");
+                return ExitCode::FAILURE;
+            }
             eprintln!("azmc: error: {e:#}");
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)

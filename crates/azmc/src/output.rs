@@ -6,12 +6,22 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// Output format of listing and show commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// Output format of toolkit commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
     Table,
     Json,
+}
+
+/// `--output`: toolkit commands take table or json; API commands also xml (the API's
+/// own XML for what they read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+    Xml,
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {

@@ -2,7 +2,7 @@
 //! whether or not `azmc serve` is running; a running server picks the changes up).
 
 use super::server_args::ServerLocation;
-use super::{OutputArg, read_input};
+use super::{GlobalArgs, read_input};
 use crate::output::{Format, print_json, print_table, rfc3339};
 use crate::secrets::PasswordArgs;
 use anyhow::{Context, Result};
@@ -43,10 +43,7 @@ enum AccountCommand {
         password: PasswordArgs,
     },
     /// List accounts.
-    List {
-        #[command(flatten)]
-        output: OutputArg,
-    },
+    List,
     /// Set an account's password.
     Passwd {
         username: String,
@@ -68,20 +65,11 @@ enum SubscriptionCommand {
         /// The subscription id (a GUID); random when absent.
         #[arg(long)]
         id: Option<String>,
-        #[command(flatten)]
-        output: OutputArg,
     },
     /// List subscriptions.
-    List {
-        #[command(flatten)]
-        output: OutputArg,
-    },
+    List,
     /// Show a subscription with its co-administrators and management certificates.
-    Show {
-        id: String,
-        #[command(flatten)]
-        output: OutputArg,
-    },
+    Show { id: String },
     /// Disable a subscription: its certificates are refused (403 SubscriptionDisabled).
     Disable { id: String },
     /// Enable a disabled subscription.
@@ -94,11 +82,8 @@ enum SubscriptionCommand {
     #[command(
         after_help = "Example:\n  azmc admin subscription add-cert --subscription 8a4a0a51-728e-482e-8daa-c477f03c541d mycert.cer"
     )]
-    AddCert {
-        #[arg(long)]
-        subscription: String,
-        file: PathBuf,
-    },
+    /// The subscription is given with --subscription.
+    AddCert { file: PathBuf },
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -172,21 +157,22 @@ struct SubscriptionDetail {
     certificates: Vec<CertJsonShort>,
 }
 
-pub fn run(a: AdminArgs) -> Result<()> {
+pub fn run(a: AdminArgs, g: &GlobalArgs) -> Result<()> {
+    let fmt = g.plain_format()?;
     let clock = azmc_pki::clock::system();
     runtime()?.block_on(async move {
         let db = open(&a.location).await?;
         let now = clock.now();
         let r = match a.command {
-            AdminCommand::Account(c) => account(&db, c, now).await,
-            AdminCommand::Subscription(c) => subscription(&db, c, now).await,
+            AdminCommand::Account(c) => account(&db, c, now, fmt).await,
+            AdminCommand::Subscription(c) => subscription(&db, c, now, fmt, g).await,
         };
         db.close().await;
         r
     })
 }
 
-async fn account(db: &Db, c: AccountCommand, now: time::OffsetDateTime) -> Result<()> {
+async fn account(db: &Db, c: AccountCommand, now: time::OffsetDateTime, fmt: Format) -> Result<()> {
     match c {
         AccountCommand::Create {
             username,
@@ -199,7 +185,7 @@ async fn account(db: &Db, c: AccountCommand, now: time::OffsetDateTime) -> Resul
                 .with_context(|| format!("account {username}"))?;
             eprintln!("azmc: created account {username}");
         }
-        AccountCommand::List { output } => {
+        AccountCommand::List => {
             let accounts = db.list_accounts().await?;
             let rows: Vec<AccountJson> = accounts
                 .iter()
@@ -209,7 +195,7 @@ async fn account(db: &Db, c: AccountCommand, now: time::OffsetDateTime) -> Resul
                     created: rfc3339(a.created_at),
                 })
                 .collect();
-            match output.output {
+            match fmt {
                 Format::Json => print_json(&rows)?,
                 Format::Table => print_table(
                     &["USERNAME", "EMAIL", "CREATED"],
@@ -237,26 +223,27 @@ async fn account(db: &Db, c: AccountCommand, now: time::OffsetDateTime) -> Resul
     Ok(())
 }
 
-async fn subscription(db: &Db, c: SubscriptionCommand, now: time::OffsetDateTime) -> Result<()> {
+async fn subscription(
+    db: &Db,
+    c: SubscriptionCommand,
+    now: time::OffsetDateTime,
+    fmt: Format,
+    g: &GlobalArgs,
+) -> Result<()> {
     match c {
-        SubscriptionCommand::Create {
-            name,
-            admin,
-            id,
-            output,
-        } => {
+        SubscriptionCommand::Create { name, admin, id } => {
             let s = azmc_server::admin::create_subscription(db, &name, &admin, id.as_deref(), now)
                 .await
                 .context("creating the subscription")?;
-            match output.output {
+            match fmt {
                 Format::Json => print_json(&SubscriptionJson::new(&s))?,
                 Format::Table => println!("{}", s.id),
             }
         }
-        SubscriptionCommand::List { output } => {
+        SubscriptionCommand::List => {
             let subs = db.list_subscriptions().await?;
             let rows: Vec<SubscriptionJson> = subs.iter().map(SubscriptionJson::new).collect();
-            match output.output {
+            match fmt {
                 Format::Json => print_json(&rows)?,
                 Format::Table => print_table(
                     &["ID", "NAME", "STATUS", "SERVICE ADMIN"],
@@ -274,7 +261,7 @@ async fn subscription(db: &Db, c: SubscriptionCommand, now: time::OffsetDateTime
                 ),
             }
         }
-        SubscriptionCommand::Show { id, output } => {
+        SubscriptionCommand::Show { id } => {
             let s = db
                 .get_subscription(&id)
                 .await
@@ -295,7 +282,7 @@ async fn subscription(db: &Db, c: SubscriptionCommand, now: time::OffsetDateTime
                     })
                     .collect(),
             };
-            match output.output {
+            match fmt {
                 Format::Json => print_json(&detail)?,
                 Format::Table => {
                     crate::output::print_fields(&[
@@ -352,7 +339,10 @@ async fn subscription(db: &Db, c: SubscriptionCommand, now: time::OffsetDateTime
                 .with_context(|| format!("subscription {id}, account {username}"))?;
             eprintln!("azmc: {username} is no longer a co-administrator of {id}");
         }
-        SubscriptionCommand::AddCert { subscription, file } => {
+        SubscriptionCommand::AddCert { file } => {
+            let Some(subscription) = g.subscription.clone() else {
+                return crate::usage("add-cert needs --subscription ID");
+            };
             let data = read_input(&file, 1024 * 1024)?;
             let linked = azmc_server::admin::add_certificate(
                 db,

@@ -1,6 +1,6 @@
 //! `azmc cert new|show`.
 
-use super::{Ctx, OutputArg, StoreArg, check_output, read_input};
+use super::{Ctx, StoreArg, check_output, read_input};
 use crate::output::{CertJson, Format, cert_lines, print_fields, print_json};
 use crate::secrets::Passphrase;
 use anyhow::{Context, Result};
@@ -60,8 +60,6 @@ pub struct NewArgs {
     /// With --protect, read the passphrase from FILE instead of prompting.
     #[arg(long, value_name = "FILE", requires = "protect")]
     passphrase_file: Option<PathBuf>,
-    #[command(flatten)]
-    output: OutputArg,
 }
 
 fn parse_key_kind(s: &str) -> Result<KeyKind, String> {
@@ -74,8 +72,6 @@ pub struct ShowArgs {
     target: String,
     #[command(flatten)]
     store: StoreArg,
-    #[command(flatten)]
-    output: OutputArg,
 }
 
 pub fn run(ctx: &Ctx, cmd: CertCommand) -> Result<()> {
@@ -163,7 +159,7 @@ fn new(ctx: &Ctx, a: NewArgs) -> Result<()> {
         let _ = store.delete(&cert.thumbprint());
         return Err(e).context(format!("{}: cannot write", out.display()));
     }
-    match a.output.output {
+    match ctx.output()?.output {
         Format::Json => print_json(&NewJson {
             thumbprint: cert.thumbprint().to_string(),
             store: a.store.store.to_string(),
@@ -201,7 +197,7 @@ fn show(ctx: &Ctx, a: ShowArgs) -> Result<()> {
             .certificate
     };
     let now = ctx.clock.now();
-    match a.output.output {
+    match ctx.output()?.output {
         Format::Json => print_json(&CertJson::new(cert.info(), now)),
         Format::Table => {
             print_fields(&cert_lines(cert.info(), now));

@@ -21,8 +21,6 @@ pub enum CertstoreCommand {
     List {
         #[command(flatten)]
         store: StoreArg,
-        #[command(flatten)]
-        output: OutputArg,
     },
     /// Show one certificate of a store.
     Show {
@@ -30,8 +28,6 @@ pub enum CertstoreCommand {
         select: Select,
         #[command(flatten)]
         store: StoreArg,
-        #[command(flatten)]
-        output: OutputArg,
     },
     /// Delete a certificate and its private key from a store.
     Delete {
@@ -44,7 +40,7 @@ pub enum CertstoreCommand {
     #[command(after_help = "Examples:
   azmc certstore export 6A7F31713273EBE91086040703CC857BB5ECC550 --out mgmt.cer
   azmc certstore export --subject \"My management cert\" --out mgmt.pfx --password-file pw.txt
-  azmc certstore export --subject ci --out ci.pfx --profile legacy --delete-key
+  azmc certstore export --subject ci --out ci.pfx --pfx-profile legacy --delete-key
 
 The format follows the extension of --out (.cer/.crt/.pem: certificate only; .pfx/.p12: with
 the private key) unless --format is given.")]
@@ -119,8 +115,8 @@ pub struct ExportArgs {
     #[arg(long)]
     pem: bool,
     /// PKCS#12 profile: modern (AES-256, SHA-256) or legacy (3DES, SHA-1; what old clients read).
-    #[arg(long, default_value = "modern")]
-    profile: Profile,
+    #[arg(long = "pfx-profile", value_name = "PROFILE", default_value = "modern")]
+    pfx_profile: Profile,
     #[command(flatten)]
     password: PasswordArgs,
     /// Strongly protected keys: read the passphrase from FILE instead of prompting.
@@ -154,18 +150,12 @@ pub struct ImportArgs {
     /// Import even if the PKCS#12 integrity check (MAC) fails.
     #[arg(long)]
     ignore_mac: bool,
-    #[command(flatten)]
-    output: OutputArg,
 }
 
 pub fn run(ctx: &Ctx, cmd: CertstoreCommand) -> Result<()> {
     match cmd {
-        CertstoreCommand::List { store, output } => list(ctx, &store, output),
-        CertstoreCommand::Show {
-            select,
-            store,
-            output,
-        } => show(ctx, &select, &store, output),
+        CertstoreCommand::List { store } => list(ctx, &store, ctx.output()?),
+        CertstoreCommand::Show { select, store } => show(ctx, &select, &store, ctx.output()?),
         CertstoreCommand::Delete { select, store } => delete(ctx, &select, &store),
         CertstoreCommand::Export(a) => export(ctx, a),
         CertstoreCommand::Import(a) => import(ctx, a),
@@ -329,7 +319,7 @@ fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
         }
         ExportFormat::Pfx => {
             let password = a.password.get("Password for the .pfx", true)?;
-            if password.is_empty() && a.profile == Profile::Modern {
+            if password.is_empty() && a.pfx_profile == Profile::Modern {
                 eprintln!(
                     "azmc: warning: the .pfx has an empty password; anyone who gets the file gets the key"
                 );
@@ -338,7 +328,7 @@ fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
                 file: a.passphrase_file.clone(),
             };
             let pfx = s
-                .export_pfx(&e.thumbprint, &password, a.profile, &passphrase)
+                .export_pfx(&e.thumbprint, &password, a.pfx_profile, &passphrase)
                 .with_context(|| format!("{}: exporting {}", a.store.store, e.thumbprint))?;
             store_fs::write_secret_file(&a.out, &pfx)
                 .with_context(|| format!("{}: cannot write", a.out.display()))?;
@@ -350,11 +340,11 @@ fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
                 eprintln!(
                     "azmc: wrote {} ({} profile), verified it, and removed the private key from {}",
                     a.out.display(),
-                    a.profile,
+                    a.pfx_profile,
                     a.store.store
                 );
             } else {
-                eprintln!("azmc: wrote {} ({} profile)", a.out.display(), a.profile);
+                eprintln!("azmc: wrote {} ({} profile)", a.out.display(), a.pfx_profile);
             }
         }
     }
@@ -428,7 +418,7 @@ fn import(ctx: &Ctx, a: ImportArgs) -> Result<()> {
         .with_context(|| name.clone())?
     };
     let now = ctx.clock.now();
-    match a.output.output {
+    match ctx.output()?.output {
         Format::Json => print_json(&EntryJson::new(&entry, now)),
         Format::Table => {
             println!("{}", entry.thumbprint);

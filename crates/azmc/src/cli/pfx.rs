@@ -25,8 +25,6 @@ pub enum PfxCommand {
         /// Read the file even if its integrity check (MAC) fails.
         #[arg(long)]
         ignore_mac: bool,
-        #[command(flatten)]
-        output: OutputArg,
     },
     /// Convert a .pfx/.p12 into one PEM file holding the certificate and then the private
     /// key (unencrypted): what the Python SDK's cert_file and the Node SDK's `pem` want.
@@ -60,8 +58,7 @@ pub fn run(ctx: &Ctx, cmd: PfxCommand) -> Result<()> {
             file,
             password,
             ignore_mac,
-            output,
-        } => inspect(ctx, &file, &password, ignore_mac, output),
+        } => inspect(ctx, &file, &password, ignore_mac, ctx.output()?),
         PfxCommand::ToPem {
             file,
             out,

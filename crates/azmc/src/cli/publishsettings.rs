@@ -25,8 +25,6 @@ pub enum PublishsettingsCommand {
         /// Read certificates even if their integrity check (MAC) fails.
         #[arg(long)]
         ignore_mac: bool,
-        #[command(flatten)]
-        output: OutputArg,
     },
     /// Put the certificates of a .publishsettings file into the certificate store (their
     /// keys not exportable), and optionally destroy the file afterwards.
@@ -38,10 +36,8 @@ A publish settings file holds private keys with no password: keep it private, an
 once imported (--delete-file overwrites it before removing it, and only after the import
 succeeded).")]
     Import {
+        /// The file (with --subscription ID|NAME: import only that subscription).
         file: PathBuf,
-        /// Only this subscription (id or name).
-        #[arg(long, value_name = "ID|NAME")]
-        subscription: Option<String>,
         #[command(flatten)]
         store: StoreArg,
         /// Overwrite and remove the file after a successful import.
@@ -50,8 +46,6 @@ succeeded).")]
         /// Read certificates even if their integrity check (MAC) fails.
         #[arg(long)]
         ignore_mac: bool,
-        #[command(flatten)]
-        output: OutputArg,
     },
     /// Write the management certificate of one subscription as a .pfx (password-protected)
     /// or a .pem (certificate and unencrypted key, mode 0600).
@@ -59,18 +53,17 @@ succeeded).")]
   azmc publishsettings extract my.publishsettings --out mgmt.pem
   azmc publishsettings extract my.publishsettings --subscription 8a4a0a51-728e-482e-8daa-c477f03c541d --out mgmt.pfx --password-file pw.txt")]
     Extract {
+        /// The file. Choose the subscription with --subscription ID|NAME when it holds
+        /// several certificates.
         file: PathBuf,
-        /// The subscription (id or name); needed when the file holds several certificates.
-        #[arg(long, value_name = "ID|NAME")]
-        subscription: Option<String>,
         /// Output file: .pfx/.p12 or .pem.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         #[command(flatten)]
         password: PasswordArgs,
         /// PKCS#12 profile for a .pfx: modern or legacy.
-        #[arg(long, default_value = "modern")]
-        profile: Profile,
+        #[arg(long = "pfx-profile", value_name = "PROFILE", default_value = "modern")]
+        pfx_profile: Profile,
         /// Read certificates even if their integrity check (MAC) fails.
         #[arg(long)]
         ignore_mac: bool,
@@ -83,7 +76,7 @@ succeeded).")]
     /// certificate is embedded in the PKCS#12 profile every legacy client reads.
     #[command(after_help = "Examples:
   azmc publishsettings create --subject ci --endpoint https://127.0.0.1:9443 \\
-      --subscription 8a4a0a51-728e-482e-8daa-c477f03c541d=Dev --out dev.publishsettings
+      --include 8a4a0a51-728e-482e-8daa-c477f03c541d=Dev --out dev.publishsettings
 
 The file holds the private key without a password; it is written with mode 0600.")]
     Create {
@@ -94,8 +87,8 @@ The file holds the private key without a password; it is written with mode 0600.
         /// The management endpoint (ServiceManagementUrl), e.g. https://127.0.0.1:9443.
         #[arg(long, value_name = "URL")]
         endpoint: String,
-        /// A subscription: ID or ID=NAME. Repeat for several.
-        #[arg(long, value_name = "ID[=NAME]", required = true)]
+        /// A subscription to include: ID or ID=NAME. Repeat for several.
+        #[arg(long = "include", value_name = "ID[=NAME]", required = true)]
         subscription: Vec<String>,
         /// Output file (mode 0600).
         #[arg(long, value_name = "FILE")]
@@ -111,41 +104,36 @@ The file holds the private key without a password; it is written with mode 0600.
 
 pub fn run(ctx: &Ctx, cmd: PublishsettingsCommand) -> Result<()> {
     match cmd {
-        PublishsettingsCommand::Show {
-            file,
-            ignore_mac,
-            output,
-        } => show(ctx, &file, ignore_mac, output),
+        PublishsettingsCommand::Show { file, ignore_mac } => {
+            show(ctx, &file, ignore_mac, ctx.output()?)
+        }
         PublishsettingsCommand::Import {
             file,
-            subscription,
             store,
             delete_file,
             ignore_mac,
-            output,
         } => import(
             ctx,
             &file,
-            subscription.as_deref(),
+            ctx.global.subscription.as_deref(),
             &store,
             delete_file,
             ignore_mac,
-            output,
+            ctx.output()?,
         ),
         PublishsettingsCommand::Extract {
             file,
-            subscription,
             out,
             password,
-            profile,
+            pfx_profile,
             ignore_mac,
             force,
         } => extract(
             &file,
-            subscription.as_deref(),
+            ctx.global.subscription.as_deref(),
             &out,
             &password,
-            profile,
+            pfx_profile,
             ignore_mac,
             force,
         ),
@@ -305,16 +293,26 @@ struct ImportedJson {
     store: String,
 }
 
-fn import(
+/// A subscription whose certificate is now in the store.
+#[derive(Debug)]
+pub struct Imported {
+    pub subscription: String,
+    pub name: Option<String>,
+    /// Its management endpoint, if the file names one.
+    pub endpoint: Option<String>,
+    pub thumbprint: String,
+}
+
+/// Put the certificates of a publish settings file (or of one subscription in it) into a
+/// store, keys not exportable. Every certificate is opened before the store is touched.
+pub fn import_to_store(
     ctx: &Ctx,
     file: &Path,
     wanted: Option<&str>,
     store: &StoreArg,
-    delete_file: bool,
     ignore_mac: bool,
-    output: OutputArg,
-) -> Result<()> {
-    if store_fs::readable_by_others(file).unwrap_or(false) {
+) -> Result<Vec<Imported>> {
+    if store_fs::readable_by_others(file).unwrap_or(false) && !ctx.global.quiet {
         eprintln!(
             "azmc: warning: {} is readable by other users and holds private keys without a password; delete it after import (--delete-file)",
             file.display()
@@ -341,21 +339,44 @@ fn import(
             match s.add(&o.certificate, Some((&o.key, &policy)), Some(&friendly)) {
                 Ok(_) => {}
                 Err(azmc_certstore::StoreError::AlreadyExists { .. }) => {
-                    eprintln!(
-                        "azmc: {t} is already in {} with its private key; kept as it is",
-                        store.store
-                    );
+                    if !ctx.global.quiet {
+                        eprintln!(
+                            "azmc: {t} is already in {} with its private key; kept as it is",
+                            store.store
+                        );
+                    }
                 }
                 Err(e) => return Err(e).context(format!("{}: adding {t}", store.store)),
             }
         }
-        done.push(ImportedJson {
+        done.push(Imported {
             subscription: sub.id.clone(),
             name: sub.name.clone(),
+            endpoint: sub.endpoint.clone(),
             thumbprint: t.to_string(),
-            store: store.store.to_string(),
         });
     }
+    Ok(done)
+}
+
+fn import(
+    ctx: &Ctx,
+    file: &Path,
+    wanted: Option<&str>,
+    store: &StoreArg,
+    delete_file: bool,
+    ignore_mac: bool,
+    output: OutputArg,
+) -> Result<()> {
+    let done: Vec<ImportedJson> = import_to_store(ctx, file, wanted, store, ignore_mac)?
+        .into_iter()
+        .map(|i| ImportedJson {
+            subscription: i.subscription,
+            name: i.name,
+            thumbprint: i.thumbprint,
+            store: store.store.to_string(),
+        })
+        .collect();
     if delete_file {
         store_fs::overwrite_and_remove(file)
             .with_context(|| format!("{}: imported, but could not delete it", file.display()))?;
@@ -474,7 +495,7 @@ fn create(
             None => (s.trim(), s.trim()),
         };
         if id.is_empty() {
-            return crate::usage(format!("--subscription {s:?}: the id is empty"));
+            return crate::usage(format!("--include {s:?}: the id is empty"));
         }
         subs.push((id.to_string(), name.to_string()));
     }

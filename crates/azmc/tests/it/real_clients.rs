@@ -29,7 +29,7 @@ fn published() -> (Sandbox, String, String) {
         &t,
         "--endpoint",
         "https://127.0.0.1:9443",
-        "--subscription",
+        "--include",
         "0bbbbbbb-1111-2222-3333-444444444444=Real clients",
         "--out",
         "real.publishsettings",

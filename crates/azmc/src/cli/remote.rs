@@ -1,0 +1,304 @@
+//! What every API command shares: the client of the selected profile, a runtime to drive
+//! it, waiting for asynchronous operations (with a spinner on a terminal), and output.
+
+use super::Ctx;
+use crate::output::{OutputFormat, print_json};
+use crate::profiles::{Profile, Profiles};
+use crate::secrets::Passphrase;
+use anyhow::{Context, Result};
+use azmc_certstore::{Scope, StoreLocation};
+use azmc_client::{
+    Client, ClientConfig, Endpoint, Identity, Submitted, Trust, WaitOptions, is_subscription_id,
+};
+use azmc_pki::Thumbprint;
+use serde::Serialize;
+use std::future::Future;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// A connected API command.
+pub struct Remote<'a> {
+    pub ctx: &'a Ctx,
+    pub client: Client,
+    pub profile: Profile,
+    rt: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for Remote<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Remote({})", self.profile.name)
+    }
+}
+
+/// The profiles file of this user.
+pub fn load_profiles(ctx: &Ctx) -> Result<Profiles> {
+    Profiles::load(Profiles::path_in(ctx.paths.root(Scope::CurrentUser)))
+}
+
+/// Build the client of a profile (the private key is decrypted from the store).
+pub fn client_for(ctx: &Ctx, profile: &Profile, subscription: &str) -> Result<Client> {
+    let location: StoreLocation = profile
+        .store
+        .parse()
+        .map_err(|e| anyhow::anyhow!("profile {}: store {:?}: {e}", profile.name, profile.store))?;
+    let thumbprint: Thumbprint = profile.certificate.parse().map_err(|e| {
+        anyhow::anyhow!(
+            "profile {}: certificate {:?}: {e}",
+            profile.name,
+            profile.certificate
+        )
+    })?;
+    let store = ctx.open_store(&location)?;
+    let entry = store.get(&thumbprint).with_context(|| {
+        format!(
+            "profile {}: certificate {thumbprint} in {location}",
+            profile.name
+        )
+    })?;
+    let key = store
+        .private_key(&thumbprint, &Passphrase { file: None })
+        .with_context(|| format!("profile {}: the private key of {thumbprint}", profile.name))?;
+    let identity = Identity::new(entry.certificate, key)?;
+    let trust = match &profile.ca_pem {
+        Some(pem) => Trust::from_pem(&format!("profile {} CA", profile.name), pem.as_bytes())?,
+        None => Trust::SystemRoots,
+    };
+    let endpoint =
+        Endpoint::parse(&profile.endpoint).with_context(|| format!("profile {}", profile.name))?;
+    let mut config = ClientConfig::new(endpoint, subscription, identity, trust);
+    config.retry.max_attempts = retries()? + 1;
+    let client = Client::new(config)?;
+    let quiet = ctx.global.quiet;
+    client.on_retry(move |e| {
+        if !quiet {
+            eprintln!(
+                "azmc: {} {}: {}; retrying in {:.1} s (attempt {} of {})",
+                e.method,
+                e.path,
+                e.reason,
+                e.delay.as_secs_f64(),
+                e.attempt + 1,
+                e.max_attempts
+            );
+        }
+    });
+    Ok(client)
+}
+
+impl<'a> Remote<'a> {
+    /// The client of the profile chosen by `--profile` / `--subscription` / the default.
+    pub fn connect(ctx: &'a Ctx) -> Result<Remote<'a>> {
+        let profiles = load_profiles(ctx)?;
+        let g = &ctx.global;
+        let profile = profiles
+            .select(g.profile.as_deref(), g.subscription.as_deref())?
+            .clone();
+        // `--profile P --subscription ID`: P's endpoint and certificate on another
+        // subscription (one certificate often manages several).
+        let subscription = match (&g.profile, &g.subscription) {
+            (Some(_), Some(s)) if !s.eq_ignore_ascii_case(&profile.subscription_id) => {
+                if !is_subscription_id(s) {
+                    return crate::usage(format!(
+                        "--subscription {s:?}: with --profile, give a subscription id (a GUID)"
+                    ));
+                }
+                s.clone()
+            }
+            _ => profile.subscription_id.clone(),
+        };
+        let client = client_for(ctx, &profile, &subscription)?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        Ok(Remote {
+            ctx,
+            client,
+            profile,
+            rt,
+        })
+    }
+
+    pub fn run<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub fn format(&self) -> OutputFormat {
+        self.ctx.global.output
+    }
+
+    /// Print a result in the chosen format.
+    pub fn emit<T: Serialize>(
+        &self,
+        json: &T,
+        table: impl FnOnce(),
+        xml: impl FnOnce() -> String,
+    ) -> Result<()> {
+        match self.format() {
+            OutputFormat::Json => print_json(json),
+            OutputFormat::Table => {
+                table();
+                Ok(())
+            }
+            OutputFormat::Xml => {
+                println!("{}", xml());
+                Ok(())
+            }
+        }
+    }
+
+    /// Finish a change: wait for an accepted operation unless `--no-wait`, then report.
+    /// `what` names the change for messages ("storage account mystore created").
+    pub fn finish(&self, submitted: Submitted, what: &str) -> Result<()> {
+        let g = &self.ctx.global;
+        match submitted {
+            Submitted::Accepted { request_id } if g.no_wait => {
+                self.report_pending(&request_id, what)
+            }
+            Submitted::Accepted { request_id } => {
+                let status = self.wait(&request_id)?;
+                self.report_done(Some(&status.id), status.http_status, what)
+            }
+            Submitted::Done { request_id, status } => {
+                self.report_done(request_id.as_deref(), Some(status), what)
+            }
+        }
+    }
+
+    fn report_pending(&self, request_id: &str, what: &str) -> Result<()> {
+        match self.format() {
+            OutputFormat::Json => print_json(&OperationJson {
+                request_id: Some(request_id.to_string()),
+                status: "InProgress".into(),
+                http_status: None,
+                description: what.to_string(),
+            }),
+            OutputFormat::Xml | OutputFormat::Table => {
+                println!("{request_id}");
+                if !self.ctx.global.quiet {
+                    eprintln!(
+                        "azmc: accepted, not waiting; follow it with `azmc operation wait {request_id}`"
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn report_done(&self, request_id: Option<&str>, http: Option<u16>, what: &str) -> Result<()> {
+        match self.format() {
+            OutputFormat::Json => print_json(&OperationJson {
+                request_id: request_id.map(str::to_string),
+                status: "Succeeded".into(),
+                http_status: http,
+                description: what.to_string(),
+            }),
+            OutputFormat::Xml | OutputFormat::Table => {
+                if !self.ctx.global.quiet {
+                    eprintln!(
+                        "azmc: {what}: {}{}",
+                        paint("Succeeded", Colour::Green),
+                        request_id
+                            .map(|id| format!(" (request id {id})"))
+                            .unwrap_or_default()
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Wait for an operation with a spinner (on a terminal, unless `--quiet`); the final
+    /// state goes to stderr. Failure is an error.
+    pub fn wait(&self, request_id: &str) -> Result<azmc_client::api::OperationStatusXml> {
+        let show = !self.ctx.global.quiet && std::io::stderr().is_terminal();
+        let spinner = if show {
+            let pb = indicatif::ProgressBar::new_spinner();
+            pb.enable_steady_tick(Duration::from_millis(120));
+            pb.set_message(format!("operation {request_id}: InProgress"));
+            Some(pb)
+        } else {
+            None
+        };
+        let options = WaitOptions {
+            poll_interval: poll_interval(),
+            ..WaitOptions::default()
+        };
+        let result = self.run(self.client.wait(request_id, options, |st, waited| {
+            if let Some(pb) = &spinner {
+                pb.set_message(format!(
+                    "operation {request_id}: {} ({:.1} s)",
+                    st.status,
+                    waited.as_secs_f64()
+                ));
+            }
+        }));
+        if let Some(pb) = spinner {
+            pb.finish_and_clear();
+        }
+        Ok(result?)
+    }
+}
+
+/// Retries after the first attempt: `AZMC_RETRIES` (0 to 10), else 4.
+fn retries() -> Result<u32> {
+    match std::env::var("AZMC_RETRIES") {
+        Err(_) => Ok(4),
+        Ok(v) => match v.trim().parse::<u32>() {
+            Ok(n) if n <= 10 => Ok(n),
+            _ => crate::usage(format!("AZMC_RETRIES={v:?}: give a number from 0 to 10")),
+        },
+    }
+}
+
+/// Time between two polls: `AZMC_POLL_INTERVAL_MS` (for tests and impatient people),
+/// else one second.
+fn poll_interval() -> Duration {
+    std::env::var("AZMC_POLL_INTERVAL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|ms| Duration::from_millis(ms.clamp(10, 60_000)))
+        .unwrap_or(Duration::from_secs(1))
+}
+
+/// The JSON of a change or an operation.
+#[derive(Debug, Serialize)]
+pub struct OperationJson {
+    pub request_id: Option<String>,
+    pub status: String,
+    pub http_status: Option<u16>,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Colour {
+    Green,
+    Red,
+    Yellow,
+}
+
+/// Colour a word for stderr when colours are on: stderr is a terminal (or
+/// `CLICOLOR_FORCE` is set) and `NO_COLOR` is not.
+pub fn paint(word: &str, colour: Colour) -> String {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    let on = !set("NO_COLOR") && (set("CLICOLOR_FORCE") || std::io::stderr().is_terminal());
+    if !on {
+        return word.to_string();
+    }
+    let code = match colour {
+        Colour::Green => 32,
+        Colour::Red => 31,
+        Colour::Yellow => 33,
+    };
+    format!("\x1b[{code}m{word}\x1b[0m")
+}
+
+/// `Option<String>` for tables.
+pub fn opt(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+/// A base64 label decoded for people (as sent if it is not base64 text).
+pub fn label(b64: &str) -> String {
+    azmc_wire::asm::decode_label(b64).unwrap_or_else(|_| b64.to_string())
+}

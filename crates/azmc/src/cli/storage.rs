@@ -1,0 +1,278 @@
+//! `azmc storage account ...`: storage accounts and their keys.
+
+use super::Ctx;
+use super::remote::{Remote, label, opt};
+use crate::output::{print_fields, print_table};
+use anyhow::Result;
+use azmc_client::api::{CreateStorageAccount, KeyType, StorageServiceKeysXml, StorageServiceXml};
+use azmc_wire::asm as wire;
+use clap::Subcommand;
+use serde::Serialize;
+
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Storage accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// List storage accounts.
+    List,
+    /// Show a storage account.
+    Show { name: String },
+    /// Create a storage account (3 to 24 lower-case letters and digits) in a location or
+    /// an affinity group.
+    #[command(
+        after_help = "Example:\n  azmc storage account create mystore --location \"West US\" --type Standard_GRS"
+    )]
+    Create {
+        name: String,
+        #[arg(
+            long,
+            required_unless_present = "affinity_group",
+            conflicts_with = "affinity_group"
+        )]
+        location: Option<String>,
+        #[arg(long)]
+        affinity_group: Option<String>,
+        /// Label (default: the name).
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Standard_LRS, Standard_GRS (default), Standard_RAGRS or Standard_ZRS.
+        #[arg(long = "type", value_name = "TYPE")]
+        account_type: Option<String>,
+    },
+    /// Change a storage account's label, description or replication type.
+    Update {
+        name: String,
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long = "type", value_name = "TYPE")]
+        account_type: Option<String>,
+    },
+    /// Delete a storage account.
+    Delete { name: String },
+    /// Is a name free? Exit status 0 either way; see the output.
+    CheckName { name: String },
+    /// The access keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Show the primary and secondary access keys.
+    List { name: String },
+    /// Regenerate one key (the other keeps working).
+    Renew {
+        name: String,
+        #[arg(
+            long,
+            conflicts_with = "secondary",
+            required_unless_present = "secondary"
+        )]
+        primary: bool,
+        #[arg(long)]
+        secondary: bool,
+    },
+}
+
+#[derive(Debug, Serialize)]
+struct AccountJson {
+    name: String,
+    label: String,
+    description: Option<String>,
+    location: Option<String>,
+    affinity_group: Option<String>,
+    status: String,
+    account_type: String,
+    endpoints: Vec<String>,
+    created: String,
+    url: String,
+}
+
+impl AccountJson {
+    fn new(a: &StorageServiceXml) -> Self {
+        AccountJson {
+            name: a.service_name.clone(),
+            label: label(&a.label),
+            description: a.description.clone(),
+            location: a.location.clone(),
+            affinity_group: a.affinity_group.clone(),
+            status: a.status.clone(),
+            account_type: a.account_type.clone(),
+            endpoints: a.endpoints.clone(),
+            created: a.creation_time.clone(),
+            url: a.url.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct KeysJson {
+    name: String,
+    primary: String,
+    secondary: String,
+}
+
+#[derive(Debug, Serialize)]
+struct NameJson {
+    name: String,
+    available: bool,
+    reason: Option<String>,
+}
+
+fn keys_out(r: &Remote<'_>, name: &str, k: &StorageServiceKeysXml) -> Result<()> {
+    let j = KeysJson {
+        name: name.to_string(),
+        primary: k.primary.clone(),
+        secondary: k.secondary.clone(),
+    };
+    r.emit(
+        &j,
+        || {
+            print_fields(&[
+                ("Primary", j.primary.clone()),
+                ("Secondary", j.secondary.clone()),
+            ])
+        },
+        || k.to_xml(),
+    )
+}
+
+pub fn run(ctx: &Ctx, cmd: StorageCommand) -> Result<()> {
+    let StorageCommand::Account(cmd) = cmd;
+    let r = Remote::connect(ctx)?;
+    match cmd {
+        AccountCommand::List => {
+            let all = r.run(r.client.list_storage_accounts())?;
+            let j: Vec<AccountJson> = all.iter().map(AccountJson::new).collect();
+            r.emit(
+                &j,
+                || {
+                    print_table(
+                        &["NAME", "LABEL", "LOCATION", "TYPE", "STATUS"],
+                        &j.iter()
+                            .map(|a| {
+                                vec![
+                                    a.name.clone(),
+                                    a.label.clone(),
+                                    a.location
+                                        .clone()
+                                        .or_else(|| a.affinity_group.clone())
+                                        .unwrap_or_default(),
+                                    a.account_type.clone(),
+                                    a.status.clone(),
+                                ]
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                },
+                || wire::storage_services_to_xml(&all),
+            )
+        }
+        AccountCommand::Show { name } => {
+            let a = r.run(r.client.storage_account(&name))?;
+            let j = AccountJson::new(&a);
+            r.emit(
+                &j,
+                || {
+                    print_fields(&[
+                        ("Name", j.name.clone()),
+                        ("Label", j.label.clone()),
+                        ("Description", opt(&j.description)),
+                        ("Location", opt(&j.location)),
+                        ("Affinity group", opt(&j.affinity_group)),
+                        ("Type", j.account_type.clone()),
+                        ("Status", j.status.clone()),
+                        ("Endpoints", j.endpoints.join(" ")),
+                        ("Created", j.created.clone()),
+                    ])
+                },
+                || a.to_xml(),
+            )
+        }
+        AccountCommand::Create {
+            name,
+            location,
+            affinity_group,
+            label,
+            description,
+            account_type,
+        } => {
+            let req = CreateStorageAccount {
+                name: name.clone(),
+                label,
+                description,
+                location,
+                affinity_group,
+                account_type,
+            };
+            let done = r.run(r.client.create_storage_account(&req))?;
+            r.finish(done, &format!("storage account {name} created"))
+        }
+        AccountCommand::Update {
+            name,
+            label,
+            description,
+            account_type,
+        } => {
+            if label.is_none() && description.is_none() && account_type.is_none() {
+                return crate::usage("nothing to change: give --label, --description or --type");
+            }
+            let done = r.run(r.client.update_storage_account(
+                &name,
+                label.as_deref(),
+                description.as_deref(),
+                account_type.as_deref(),
+            ))?;
+            r.finish(done, &format!("storage account {name} updated"))
+        }
+        AccountCommand::Delete { name } => {
+            let done = r.run(r.client.delete_storage_account(&name))?;
+            r.finish(done, &format!("storage account {name} deleted"))
+        }
+        AccountCommand::CheckName { name } => {
+            let (available, reason) = r.run(r.client.check_storage_account_name(&name))?;
+            let j = NameJson {
+                name: name.clone(),
+                available,
+                reason: reason.clone(),
+            };
+            r.emit(
+                &j,
+                || {
+                    print_fields(&[
+                        ("Name", name.clone()),
+                        ("Available", available.to_string()),
+                        ("Reason", opt(&reason)),
+                    ])
+                },
+                || wire::availability_to_xml(available, reason.as_deref()),
+            )
+        }
+        AccountCommand::Keys(KeysCommand::List { name }) => {
+            let k = r.run(r.client.storage_account_keys(&name))?;
+            keys_out(&r, &name, &k)
+        }
+        AccountCommand::Keys(KeysCommand::Renew {
+            name,
+            primary,
+            secondary: _,
+        }) => {
+            let which = if primary {
+                KeyType::Primary
+            } else {
+                KeyType::Secondary
+            };
+            let k = r.run(r.client.regenerate_storage_account_key(&name, which))?;
+            keys_out(&r, &name, &k)
+        }
+    }
+}
