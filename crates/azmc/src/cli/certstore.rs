@@ -344,7 +344,11 @@ fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
                     a.store.store
                 );
             } else {
-                eprintln!("azmc: wrote {} ({} profile)", a.out.display(), a.pfx_profile);
+                eprintln!(
+                    "azmc: wrote {} ({} profile)",
+                    a.out.display(),
+                    a.pfx_profile
+                );
             }
         }
     }
