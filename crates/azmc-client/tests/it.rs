@@ -1,0 +1,256 @@
+//! The client as a library against a real in-process `azmc serve` (SQLite, real TLS):
+//! typed calls, errors, asynchronous operations, retries of throttled requests and of
+//! failed connections.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use azmc_client::api::{CreateStorageAccount, KeyType};
+use azmc_client::{
+    Client, ClientConfig, ClientError, Endpoint, Identity, RetryPolicy, RetryReason, Submitted,
+    Trust, WaitOptions,
+};
+use azmc_pki::clock;
+use azmc_server::{Server, ServerConfig, StartOptions, ThrottleConfig};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    server: Server,
+    subscription: String,
+    identity: Identity,
+    trust: Trust,
+}
+
+async fn start(edit: impl FnOnce(&mut ServerConfig)) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig::new(dir.path().join("data"));
+    config.api_listen = "127.0.0.1:0".parse().unwrap();
+    config.portal_listen = "127.0.0.1:0".parse().unwrap();
+    edit(&mut config);
+    let server = azmc_server::start(config, clock::system(), StartOptions::default())
+        .await
+        .unwrap();
+    let ps = std::fs::read(server.bootstrap.publishsettings_file.as_ref().unwrap()).unwrap();
+    let subs = azmc_wire::publishsettings::parse(&ps)
+        .unwrap()
+        .subscriptions()
+        .unwrap();
+    let opened = subs[0].open_certificate(false).unwrap();
+    let identity = Identity::new(opened.certificate, opened.key).unwrap();
+    let ca = std::fs::read(&server.bootstrap.ca_file).unwrap();
+    Fixture {
+        subscription: subs[0].id.clone(),
+        trust: Trust::from_pem("ca.pem", &ca).unwrap(),
+        identity,
+        server,
+        _dir: dir,
+    }
+}
+
+impl Fixture {
+    fn client(&self, retry: RetryPolicy) -> Client {
+        let mut config = ClientConfig::new(
+            Endpoint::parse(&self.server.api_url).unwrap(),
+            &self.subscription,
+            self.identity.clone(),
+            self.trust.clone(),
+        );
+        config.retry = retry;
+        Client::new(config).unwrap()
+    }
+}
+
+fn fast_waits() -> WaitOptions {
+    WaitOptions {
+        poll_interval: Duration::from_millis(20),
+        timeout: Duration::from_secs(30),
+    }
+}
+
+#[tokio::test]
+async fn typed_calls_errors_and_operation_waits() {
+    let f = start(|c| c.async_delay = Duration::from_millis(300)).await;
+    let client = f.client(RetryPolicy::default());
+
+    let sub = client.subscription_info().await.unwrap();
+    assert_eq!(sub.subscription_id, f.subscription);
+    assert!(client.list_storage_accounts().await.unwrap().is_empty());
+
+    // An accepted operation is InProgress until its work has run, then Succeeded.
+    let submitted = client
+        .create_storage_account(&CreateStorageAccount::new("libstore1", "West US"))
+        .await
+        .unwrap();
+    let Submitted::Accepted { request_id } = &submitted else {
+        panic!("storage account creation is asynchronous: {submitted:?}");
+    };
+    let first = client.operation_status(request_id).await.unwrap();
+    assert_eq!(first.status.as_str(), "InProgress");
+    let mut polls = Vec::new();
+    let done = client
+        .wait(request_id, fast_waits(), |st, _| polls.push(st.status))
+        .await
+        .unwrap();
+    assert_eq!(done.status.as_str(), "Succeeded");
+    assert!(polls.len() >= 2, "polled until done: {polls:?}");
+    let accounts = client.list_storage_accounts().await.unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].service_name, "libstore1");
+    assert_eq!(accounts[0].location.as_deref(), Some("West US"));
+
+    let before = client.storage_account_keys("libstore1").await.unwrap();
+    let after = client
+        .regenerate_storage_account_key("libstore1", KeyType::Secondary)
+        .await
+        .unwrap();
+    assert_eq!(after.primary, before.primary);
+    assert_ne!(after.secondary, before.secondary);
+
+    // A service error carries the ASM code, message, status and request id.
+    let e = client.storage_account("nosuchstore").await.unwrap_err();
+    match &e {
+        ClientError::Api {
+            status,
+            code,
+            message,
+            request_id,
+        } => {
+            assert_eq!(*status, 404);
+            assert_eq!(code, "ResourceNotFound");
+            assert!(message.contains("nosuchstore"), "{message}");
+            assert_eq!(request_id.as_deref().map(str::len), Some(32));
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+    assert!(e.to_string().starts_with("ResourceNotFound: "), "{e}");
+
+    // A failed asynchronous operation is an error with the operation's own error.
+    let dup = client
+        .create_storage_account(&CreateStorageAccount::new("libstore1", "West US"))
+        .await;
+    match dup {
+        Err(ClientError::Api { status: 409, .. }) => {}
+        Ok(Submitted::Accepted { request_id }) => {
+            let e = client
+                .wait(&request_id, fast_waits(), |_, _| {})
+                .await
+                .unwrap_err();
+            assert!(matches!(e, ClientError::OperationFailed { .. }), "{e}");
+        }
+        other => panic!("a duplicate name must fail: {other:?}"),
+    }
+
+    // Bad ids are refused before any request.
+    let e = client.operation_status("not-an-id").await.unwrap_err();
+    assert!(matches!(e, ClientError::Config(_)), "{e}");
+
+    // Another subscription's path is refused by the server (the certificate is not
+    // linked there), never served.
+    let mut config = ClientConfig::new(
+        Endpoint::parse(&f.server.api_url).unwrap(),
+        "00000000-0000-0000-0000-000000000001",
+        f.identity.clone(),
+        f.trust.clone(),
+    );
+    config.retry = RetryPolicy::none();
+    let stranger = Client::new(config).unwrap();
+    let e = stranger.list_storage_accounts().await.unwrap_err();
+    assert_eq!(e.status(), Some(403), "{e}");
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn throttled_requests_are_retried_after_retry_after() {
+    let f = start(|c| {
+        c.throttle = ThrottleConfig {
+            read_per_second: 1,
+            read_burst: 1,
+            ..ThrottleConfig::default()
+        }
+    })
+    .await;
+    let client = f.client(RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(50),
+        max_delay: Duration::from_secs(5),
+    });
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    client.on_retry(move |e| seen.lock().unwrap().push(e.clone()));
+    // Three reads in a row against a budget of one per second: the later ones are
+    // throttled (503 + Retry-After) and succeed when retried.
+    for _ in 0..3 {
+        client.list_locations().await.unwrap();
+    }
+    let events: Vec<_> = events.lock().unwrap().clone();
+    assert!(!events.is_empty(), "some reads were throttled and retried");
+    for e in &events {
+        assert_eq!(e.reason, RetryReason::Throttled { status: 503 });
+        assert!(
+            e.delay >= Duration::from_secs(1),
+            "Retry-After honoured: {e:?}"
+        );
+        assert_eq!(e.method, "GET");
+    }
+
+    // Without retries the throttling shows as the service's error.
+    let impatient = f.client(RetryPolicy::none());
+    let mut throttled = None;
+    for _ in 0..3 {
+        if let Err(e) = impatient.list_locations().await {
+            throttled = Some(e);
+            break;
+        }
+    }
+    let e = throttled.expect("a burst of reads is throttled");
+    assert_eq!(e.status(), Some(503), "{e}");
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn failed_connections_are_retried_then_reported() {
+    let f = start(|_| {}).await;
+    // A listener that accepts and at once closes: every TLS handshake fails.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(Mutex::new(0u32));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            *count.lock().unwrap() += 1;
+            drop(sock);
+        }
+    });
+    let mut config = ClientConfig::new(
+        Endpoint::parse(&format!("https://{addr}")).unwrap(),
+        &f.subscription,
+        f.identity.clone(),
+        f.trust.clone(),
+    );
+    config.retry = RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+    };
+    let client = Client::new(config).unwrap();
+    let e = client.list_locations().await.unwrap_err();
+    assert!(matches!(e, ClientError::Connect { .. }), "{e}");
+    assert_eq!(*accepted.lock().unwrap(), 3, "three attempts in all");
+    f.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_untrusted_server_is_refused() {
+    let f = start(|_| {}).await;
+    let mut config = ClientConfig::new(
+        Endpoint::parse(&f.server.api_url).unwrap(),
+        &f.subscription,
+        f.identity.clone(),
+        Trust::SystemRoots,
+    );
+    config.retry = RetryPolicy::none();
+    let client = Client::new(config).unwrap();
+    let e = client.subscription_info().await.unwrap_err();
+    assert!(e.to_string().contains("not trusted"), "{e}");
+    f.server.shutdown().await;
+}
