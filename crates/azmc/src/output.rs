@@ -156,6 +156,18 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
 }
 
 /// Print a value as pretty JSON followed by a newline.
+/// A type shown as one row of a table by `--output table`.
+pub trait Tabular {
+    const HEADER: &'static [&'static str];
+    fn row(&self) -> Vec<String>;
+}
+
+/// Print rows under their header.
+pub fn print_rows<T: Tabular>(items: &[T]) {
+    let rows: Vec<Vec<String>> = items.iter().map(Tabular::row).collect();
+    print_table(T::HEADER, &rows);
+}
+
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())

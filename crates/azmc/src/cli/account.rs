@@ -2,7 +2,7 @@
 
 use super::remote::{client_for, load_profiles};
 use super::{Ctx, StoreArg, publishsettings, read_input};
-use crate::output::{Format, print_fields, print_json, print_table};
+use crate::output::{Format, Tabular, print_fields, print_json, print_rows};
 use crate::profiles::Profile;
 use crate::secrets::PasswordArgs;
 use anyhow::{Context, Result};
@@ -96,6 +96,30 @@ struct ProfileJson {
     certificate: String,
     store: String,
     trust: &'static str,
+}
+
+impl Tabular for ProfileJson {
+    const HEADER: &'static [&'static str] =
+        &["", "NAME", "SUBSCRIPTION", "ENDPOINT", "CERTIFICATE"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            if self.default { "*" } else { "" }.to_string(),
+            self.name.clone(),
+            self.subscription_id.clone(),
+            self.endpoint.clone(),
+            self.certificate.clone(),
+        ]
+    }
+}
+
+fn print_profiles(rows: &[ProfileJson], fmt: Format) -> Result<()> {
+    match fmt {
+        Format::Json => print_json(&rows),
+        Format::Table => {
+            print_rows(rows);
+            Ok(())
+        }
+    }
 }
 
 impl ProfileJson {
@@ -219,27 +243,7 @@ pub fn run(ctx: &Ctx, cmd: AccountCommand) -> Result<()> {
                 .iter()
                 .map(|p| ProfileJson::new(p, profiles.default.as_deref()))
                 .collect();
-            match fmt {
-                Format::Json => print_json(&rows),
-                Format::Table => {
-                    print_table(
-                        &["", "NAME", "SUBSCRIPTION", "ENDPOINT", "CERTIFICATE"],
-                        &rows
-                            .iter()
-                            .map(|r| {
-                                vec![
-                                    if r.default { "*" } else { "" }.to_string(),
-                                    r.name.clone(),
-                                    r.subscription_id.clone(),
-                                    r.endpoint.clone(),
-                                    r.certificate.clone(),
-                                ]
-                            })
-                            .collect::<Vec<_>>(),
-                    );
-                    Ok(())
-                }
-            }
+            print_profiles(&rows, fmt)
         }
         AccountCommand::Show { name } => {
             let profiles = load_profiles(ctx)?;
@@ -391,24 +395,5 @@ fn import(
         .filter_map(|n| profiles.find(n))
         .map(|p| ProfileJson::new(p, profiles.default.as_deref()))
         .collect();
-    match fmt {
-        Format::Json => print_json(&out),
-        Format::Table => {
-            print_table(
-                &["", "NAME", "SUBSCRIPTION", "ENDPOINT", "CERTIFICATE"],
-                &out.iter()
-                    .map(|r| {
-                        vec![
-                            if r.default { "*" } else { "" }.to_string(),
-                            r.name.clone(),
-                            r.subscription_id.clone(),
-                            r.endpoint.clone(),
-                            r.certificate.clone(),
-                        ]
-                    })
-                    .collect::<Vec<_>>(),
-            );
-            Ok(())
-        }
-    }
+    print_profiles(&out, fmt)
 }

@@ -3,7 +3,7 @@
 
 use super::remote::{Colour, Remote, label, opt, paint};
 use super::{Ctx, read_input};
-use crate::output::{OutputFormat, print_fields, print_json, print_table, rfc3339};
+use crate::output::{OutputFormat, Tabular, print_fields, print_json, print_rows, rfc3339};
 use anyhow::{Context, Result};
 use azmc_client::api::{
     AffinityGroupXml, LocationXml, SubscriptionCertificateXml, SubscriptionXml,
@@ -135,21 +135,16 @@ impl MgmtCertJson {
     }
 }
 
-fn cert_rows(certs: &[MgmtCertJson]) {
-    print_table(
-        &["THUMBPRINT", "SUBJECT", "EXPIRES", "ADDED"],
-        &certs
-            .iter()
-            .map(|c| {
-                vec![
-                    c.thumbprint.clone(),
-                    opt(&c.subject),
-                    opt(&c.not_after),
-                    opt(&c.created),
-                ]
-            })
-            .collect::<Vec<_>>(),
-    );
+impl Tabular for MgmtCertJson {
+    const HEADER: &'static [&'static str] = &["THUMBPRINT", "SUBJECT", "EXPIRES", "ADDED"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.thumbprint.clone(),
+            opt(&self.subject),
+            opt(&self.not_after),
+            opt(&self.created),
+        ]
+    }
 }
 
 pub fn mgmt_cert(ctx: &Ctx, cmd: MgmtCertCommand) -> Result<()> {
@@ -168,16 +163,12 @@ pub fn mgmt_cert(ctx: &Ctx, cmd: MgmtCertCommand) -> Result<()> {
         MgmtCertCommand::List => {
             let certs = r.run(r.client.list_management_certificates())?;
             let j: Vec<MgmtCertJson> = certs.iter().map(MgmtCertJson::new).collect();
-            r.emit(
-                &j,
-                || cert_rows(&j),
-                || wire::subscription_certificates_to_xml(&certs),
-            )
+            r.emit_list(&j, || wire::subscription_certificates_to_xml(&certs))
         }
         MgmtCertCommand::Show { thumbprint } => {
             let c = r.run(r.client.management_certificate(&thumbprint))?;
             let j = MgmtCertJson::new(&c);
-            r.emit(&j, || cert_rows(std::slice::from_ref(&j)), || c.to_xml())
+            r.emit(&j, || print_rows(std::slice::from_ref(&j)), || c.to_xml())
         }
         MgmtCertCommand::Upload { .. } => {
             let Some(cert) = upload else {
@@ -213,6 +204,13 @@ struct LocationJson {
     storage_account_types: Vec<String>,
 }
 
+impl Tabular for LocationJson {
+    const HEADER: &'static [&'static str] = &["NAME", "SERVICES"];
+    fn row(&self) -> Vec<String> {
+        vec![self.name.clone(), self.services.join(", ")]
+    }
+}
+
 pub fn location(ctx: &Ctx, cmd: LocationCommand) -> Result<()> {
     let r = Remote::connect(ctx)?;
     match cmd {
@@ -227,18 +225,7 @@ pub fn location(ctx: &Ctx, cmd: LocationCommand) -> Result<()> {
                     storage_account_types: l.storage_account_types.clone(),
                 })
                 .collect();
-            r.emit(
-                &j,
-                || {
-                    print_table(
-                        &["NAME", "SERVICES"],
-                        &j.iter()
-                            .map(|l| vec![l.name.clone(), l.services.join(", ")])
-                            .collect::<Vec<_>>(),
-                    )
-                },
-                || wire::locations_to_xml(&locs),
-            )
+            r.emit_list(&j, || wire::locations_to_xml(&locs))
         }
     }
 }
@@ -305,24 +292,20 @@ impl AffinityGroupJson {
     }
 }
 
+impl Tabular for AffinityGroupJson {
+    const HEADER: &'static [&'static str] = &["NAME", "LABEL", "LOCATION"];
+    fn row(&self) -> Vec<String> {
+        vec![self.name.clone(), self.label.clone(), self.location.clone()]
+    }
+}
+
 pub fn affinity_group(ctx: &Ctx, cmd: AffinityGroupCommand) -> Result<()> {
     let r = Remote::connect(ctx)?;
     match cmd {
         AffinityGroupCommand::List => {
             let groups = r.run(r.client.list_affinity_groups())?;
             let j: Vec<AffinityGroupJson> = groups.iter().map(AffinityGroupJson::new).collect();
-            r.emit(
-                &j,
-                || {
-                    print_table(
-                        &["NAME", "LABEL", "LOCATION"],
-                        &j.iter()
-                            .map(|g| vec![g.name.clone(), g.label.clone(), g.location.clone()])
-                            .collect::<Vec<_>>(),
-                    )
-                },
-                || wire::affinity_groups_to_xml(&groups),
-            )
+            r.emit_list(&j, || wire::affinity_groups_to_xml(&groups))
         }
         AffinityGroupCommand::Show { name } => {
             let g = r.run(r.client.affinity_group(&name))?;
@@ -453,6 +436,22 @@ struct LogJson {
     parameters: Vec<(String, Option<String>)>,
 }
 
+impl Tabular for LogJson {
+    const HEADER: &'static [&'static str] = &["STARTED", "OPERATION", "STATUS", "OBJECT", "CALLER"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            opt(&self.started),
+            self.name.clone(),
+            self.status.clone(),
+            self.object.clone(),
+            self.caller_certificate
+                .clone()
+                .or_else(|| self.caller_user.clone())
+                .unwrap_or_default(),
+        ]
+    }
+}
+
 pub fn operation(ctx: &Ctx, cmd: OperationCommand) -> Result<()> {
     // Validate arguments before connecting.
     let since = match &cmd {
@@ -505,35 +504,13 @@ pub fn operation(ctx: &Ctx, cmd: OperationCommand) -> Result<()> {
                         .collect(),
                 })
                 .collect();
-            r.emit(
-                &j,
-                || {
-                    print_table(
-                        &["STARTED", "OPERATION", "STATUS", "OBJECT", "CALLER"],
-                        &j.iter()
-                            .map(|o| {
-                                vec![
-                                    opt(&o.started),
-                                    o.name.clone(),
-                                    o.status.clone(),
-                                    o.object.clone(),
-                                    o.caller_certificate
-                                        .clone()
-                                        .or_else(|| o.caller_user.clone())
-                                        .unwrap_or_default(),
-                                ]
-                            })
-                            .collect::<Vec<_>>(),
-                    )
-                },
-                || {
-                    wire::SubscriptionOperationCollectionXml {
-                        operations: ops.clone(),
-                        continuation_token: None,
-                    }
-                    .to_xml()
-                },
-            )
+            r.emit_list(&j, || {
+                wire::SubscriptionOperationCollectionXml {
+                    operations: ops.clone(),
+                    continuation_token: None,
+                }
+                .to_xml()
+            })
         }
     }
 }

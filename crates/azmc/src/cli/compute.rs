@@ -2,7 +2,7 @@
 
 use super::remote::{Remote, label, opt};
 use super::{Ctx, read_input};
-use crate::output::{print_fields, print_table};
+use crate::output::{Tabular, print_fields, print_table};
 use anyhow::{Context, Result};
 use azmc_client::api::{
     CreateCloudService, CreateDeployment, DeploymentXml, HostedServiceXml, Slot,
@@ -200,11 +200,26 @@ struct ServiceCertJson {
     url: String,
 }
 
-#[derive(Debug, Serialize)]
-struct NameJson {
-    name: String,
-    available: bool,
-    reason: Option<String>,
+impl Tabular for ServiceJson {
+    const HEADER: &'static [&'static str] = &["NAME", "LABEL", "LOCATION", "STATUS"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.label.clone(),
+            self.location
+                .clone()
+                .or_else(|| self.affinity_group.clone())
+                .unwrap_or_default(),
+            self.status.clone(),
+        ]
+    }
+}
+
+impl Tabular for ServiceCertJson {
+    const HEADER: &'static [&'static str] = &["THUMBPRINT", "ALGORITHM"];
+    fn row(&self) -> Vec<String> {
+        vec![self.thumbprint.clone(), self.algorithm.clone()]
+    }
 }
 
 pub fn run(ctx: &Ctx, cmd: ServiceCommand) -> Result<()> {
@@ -223,28 +238,7 @@ pub fn run(ctx: &Ctx, cmd: ServiceCommand) -> Result<()> {
         ServiceCommand::List => {
             let all = r.run(r.client.list_cloud_services())?;
             let j: Vec<ServiceJson> = all.iter().map(ServiceJson::new).collect();
-            r.emit(
-                &j,
-                || {
-                    print_table(
-                        &["NAME", "LABEL", "LOCATION", "STATUS"],
-                        &j.iter()
-                            .map(|s| {
-                                vec![
-                                    s.name.clone(),
-                                    s.label.clone(),
-                                    s.location
-                                        .clone()
-                                        .or_else(|| s.affinity_group.clone())
-                                        .unwrap_or_default(),
-                                    s.status.clone(),
-                                ]
-                            })
-                            .collect::<Vec<_>>(),
-                    )
-                },
-                || wire::hosted_services_to_xml(&all),
-            )
+            r.emit_list(&j, || wire::hosted_services_to_xml(&all))
         }
         ServiceCommand::Show { name } => {
             let s = r.run(r.client.cloud_service(&name))?;
@@ -296,22 +290,7 @@ pub fn run(ctx: &Ctx, cmd: ServiceCommand) -> Result<()> {
         }
         ServiceCommand::CheckName { name } => {
             let (available, reason) = r.run(r.client.check_cloud_service_name(&name))?;
-            let j = NameJson {
-                name: name.clone(),
-                available,
-                reason: reason.clone(),
-            };
-            r.emit(
-                &j,
-                || {
-                    print_fields(&[
-                        ("Name", name.clone()),
-                        ("Available", available.to_string()),
-                        ("Reason", opt(&reason)),
-                    ])
-                },
-                || wire::availability_to_xml(available, reason.as_deref()),
-            )
+            r.emit_availability(&name, available, reason)
         }
         ServiceCommand::Deployment(d) => deployment(&r, d, local),
         ServiceCommand::Cert(c) => cert(&r, c),
@@ -428,18 +407,7 @@ fn cert(r: &Remote<'_>, cmd: CertCommand) -> Result<()> {
                     url: c.certificate_url.clone(),
                 })
                 .collect();
-            r.emit(
-                &j,
-                || {
-                    print_table(
-                        &["THUMBPRINT", "ALGORITHM"],
-                        &j.iter()
-                            .map(|c| vec![c.thumbprint.clone(), c.algorithm.clone()])
-                            .collect::<Vec<_>>(),
-                    )
-                },
-                || wire::service_certificates_to_xml(&all),
-            )
+            r.emit_list(&j, || wire::service_certificates_to_xml(&all))
         }
         CertCommand::Show {
             service,

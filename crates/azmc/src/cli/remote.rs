@@ -2,7 +2,7 @@
 //! it, waiting for asynchronous operations (with a spinner on a terminal), and output.
 
 use super::Ctx;
-use crate::output::{OutputFormat, print_json};
+use crate::output::{OutputFormat, Tabular, print_fields, print_json, print_rows};
 use crate::profiles::{Profile, Profiles};
 use crate::secrets::Passphrase;
 use anyhow::{Context, Result};
@@ -147,6 +147,40 @@ impl<'a> Remote<'a> {
         }
     }
 
+    /// Print a list: JSON array, table rows, or the API's XML.
+    pub fn emit_list<T: Serialize + Tabular>(
+        &self,
+        items: &[T],
+        xml: impl FnOnce() -> String,
+    ) -> Result<()> {
+        self.emit(&items, || print_rows(items), xml)
+    }
+
+    /// The answer of a name check.
+    pub fn emit_availability(
+        &self,
+        name: &str,
+        available: bool,
+        reason: Option<String>,
+    ) -> Result<()> {
+        let j = NameJson {
+            name: name.to_string(),
+            available,
+            reason,
+        };
+        self.emit(
+            &j,
+            || {
+                print_fields(&[
+                    ("Name", j.name.clone()),
+                    ("Available", j.available.to_string()),
+                    ("Reason", opt(&j.reason)),
+                ])
+            },
+            || azmc_wire::asm::availability_to_xml(j.available, j.reason.as_deref()),
+        )
+    }
+
     /// Finish a change: wait for an accepted operation unless `--no-wait`, then report.
     /// `what` names the change for messages ("storage account mystore created").
     pub fn finish(&self, submitted: Submitted, what: &str) -> Result<()> {
@@ -259,6 +293,14 @@ fn poll_interval() -> Duration {
         .and_then(|v| v.parse::<u64>().ok())
         .map(|ms| Duration::from_millis(ms.clamp(10, 60_000)))
         .unwrap_or(Duration::from_secs(1))
+}
+
+/// The JSON of a name check.
+#[derive(Debug, Serialize)]
+pub struct NameJson {
+    pub name: String,
+    pub available: bool,
+    pub reason: Option<String>,
 }
 
 /// The JSON of a change or an operation.

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::remote::Remote;
-use crate::output::{print_fields, print_table};
+use crate::output::{Tabular, print_fields, print_rows};
 use crate::secrets::PasswordArgs;
 use anyhow::Result;
 use azmc_client::api::{FirewallRuleXml, SiteXml, SqlServerXml};
@@ -130,14 +130,24 @@ impl RuleJson {
     }
 }
 
-fn rule_table(rules: &[RuleJson]) {
-    print_table(
-        &["NAME", "START", "END"],
-        &rules
-            .iter()
-            .map(|r| vec![r.name.clone(), r.start.clone(), r.end.clone()])
-            .collect::<Vec<_>>(),
-    );
+impl Tabular for RuleJson {
+    const HEADER: &'static [&'static str] = &["NAME", "START", "END"];
+    fn row(&self) -> Vec<String> {
+        vec![self.name.clone(), self.start.clone(), self.end.clone()]
+    }
+}
+
+impl Tabular for ServerJson {
+    const HEADER: &'static [&'static str] = &["NAME", "LOGIN", "LOCATION", "FQDN", "STATE"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.login.clone(),
+            self.location.clone(),
+            self.fqdn.clone(),
+            self.state.clone(),
+        ]
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -165,6 +175,18 @@ impl SiteJson {
     }
 }
 
+impl Tabular for SiteJson {
+    const HEADER: &'static [&'static str] = &["NAME", "WEBSPACE", "STATE", "HOST NAMES"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.webspace.clone(),
+            self.state.clone(),
+            self.host_names.join(" "),
+        ]
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct CreatedServerJson {
     name: String,
@@ -186,26 +208,7 @@ pub fn sql(ctx: &Ctx, cmd: SqlCommand) -> Result<()> {
         SqlCommand::Server(ServerCommand::List) => {
             let all = r.run(r.client.list_sql_servers())?;
             let j: Vec<ServerJson> = all.iter().map(ServerJson::new).collect();
-            r.emit(
-                &j,
-                || {
-                    print_table(
-                        &["NAME", "LOGIN", "LOCATION", "FQDN", "STATE"],
-                        &j.iter()
-                            .map(|s| {
-                                vec![
-                                    s.name.clone(),
-                                    s.login.clone(),
-                                    s.location.clone(),
-                                    s.fqdn.clone(),
-                                    s.state.clone(),
-                                ]
-                            })
-                            .collect::<Vec<_>>(),
-                    )
-                },
-                || wire::sql_servers_to_xml(&all),
-            )
+            r.emit_list(&j, || wire::sql_servers_to_xml(&all))
         }
         SqlCommand::Server(ServerCommand::Create {
             login, location, ..
@@ -231,7 +234,7 @@ pub fn sql(ctx: &Ctx, cmd: SqlCommand) -> Result<()> {
         SqlCommand::FirewallRule(RuleCommand::List { server }) => {
             let all = r.run(r.client.list_firewall_rules(&server))?;
             let j: Vec<RuleJson> = all.iter().map(RuleJson::new).collect();
-            r.emit(&j, || rule_table(&j), || wire::firewall_rules_to_xml(&all))
+            r.emit_list(&j, || wire::firewall_rules_to_xml(&all))
         }
         SqlCommand::FirewallRule(RuleCommand::Create {
             server,
@@ -243,7 +246,7 @@ pub fn sql(ctx: &Ctx, cmd: SqlCommand) -> Result<()> {
             let j = RuleJson::new(&rule);
             r.emit(
                 &j,
-                || rule_table(std::slice::from_ref(&j)),
+                || print_rows(std::slice::from_ref(&j)),
                 || rule.to_xml(),
             )
         }
@@ -257,7 +260,7 @@ pub fn sql(ctx: &Ctx, cmd: SqlCommand) -> Result<()> {
             let j = RuleJson::new(&rule);
             r.emit(
                 &j,
-                || rule_table(std::slice::from_ref(&j)),
+                || print_rows(std::slice::from_ref(&j)),
                 || rule.to_xml(),
             )
         }
@@ -274,25 +277,7 @@ pub fn site(ctx: &Ctx, cmd: SiteCommand) -> Result<()> {
         SiteCommand::List => {
             let all = r.run(r.client.list_sites())?;
             let j: Vec<SiteJson> = all.iter().map(SiteJson::new).collect();
-            r.emit(
-                &j,
-                || {
-                    print_table(
-                        &["NAME", "WEBSPACE", "STATE", "HOST NAMES"],
-                        &j.iter()
-                            .map(|s| {
-                                vec![
-                                    s.name.clone(),
-                                    s.webspace.clone(),
-                                    s.state.clone(),
-                                    s.host_names.join(" "),
-                                ]
-                            })
-                            .collect::<Vec<_>>(),
-                    )
-                },
-                || wire::sites_to_xml(&all),
-            )
+            r.emit_list(&j, || wire::sites_to_xml(&all))
         }
         SiteCommand::Show { name } => {
             let s = r.run(r.client.site(&name))?;

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::remote::{Remote, label, opt};
-use crate::output::{print_fields, print_table};
+use crate::output::{Tabular, print_fields};
 use anyhow::Result;
 use azmc_client::api::{CreateStorageAccount, KeyType, StorageServiceKeysXml, StorageServiceXml};
 use azmc_wire::asm as wire;
@@ -114,18 +114,27 @@ impl AccountJson {
     }
 }
 
+impl Tabular for AccountJson {
+    const HEADER: &'static [&'static str] = &["NAME", "LABEL", "LOCATION", "TYPE", "STATUS"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.label.clone(),
+            self.location
+                .clone()
+                .or_else(|| self.affinity_group.clone())
+                .unwrap_or_default(),
+            self.account_type.clone(),
+            self.status.clone(),
+        ]
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct KeysJson {
     name: String,
     primary: String,
     secondary: String,
-}
-
-#[derive(Debug, Serialize)]
-struct NameJson {
-    name: String,
-    available: bool,
-    reason: Option<String>,
 }
 
 fn keys_out(r: &Remote<'_>, name: &str, k: &StorageServiceKeysXml) -> Result<()> {
@@ -153,29 +162,7 @@ pub fn run(ctx: &Ctx, cmd: StorageCommand) -> Result<()> {
         AccountCommand::List => {
             let all = r.run(r.client.list_storage_accounts())?;
             let j: Vec<AccountJson> = all.iter().map(AccountJson::new).collect();
-            r.emit(
-                &j,
-                || {
-                    print_table(
-                        &["NAME", "LABEL", "LOCATION", "TYPE", "STATUS"],
-                        &j.iter()
-                            .map(|a| {
-                                vec![
-                                    a.name.clone(),
-                                    a.label.clone(),
-                                    a.location
-                                        .clone()
-                                        .or_else(|| a.affinity_group.clone())
-                                        .unwrap_or_default(),
-                                    a.account_type.clone(),
-                                    a.status.clone(),
-                                ]
-                            })
-                            .collect::<Vec<_>>(),
-                    )
-                },
-                || wire::storage_services_to_xml(&all),
-            )
+            r.emit_list(&j, || wire::storage_services_to_xml(&all))
         }
         AccountCommand::Show { name } => {
             let a = r.run(r.client.storage_account(&name))?;
@@ -240,22 +227,7 @@ pub fn run(ctx: &Ctx, cmd: StorageCommand) -> Result<()> {
         }
         AccountCommand::CheckName { name } => {
             let (available, reason) = r.run(r.client.check_storage_account_name(&name))?;
-            let j = NameJson {
-                name: name.clone(),
-                available,
-                reason: reason.clone(),
-            };
-            r.emit(
-                &j,
-                || {
-                    print_fields(&[
-                        ("Name", name.clone()),
-                        ("Available", available.to_string()),
-                        ("Reason", opt(&reason)),
-                    ])
-                },
-                || wire::availability_to_xml(available, reason.as_deref()),
-            )
+            r.emit_availability(&name, available, reason)
         }
         AccountCommand::Keys(KeysCommand::List { name }) => {
             let k = r.run(r.client.storage_account_keys(&name))?;
