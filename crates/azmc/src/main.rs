@@ -44,19 +44,30 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // An error of the service: once, as `ERROR Code: message (request id …)`.
-            if let Some(azmc_client::ClientError::Api {
-                code,
-                message,
-                request_id,
-                status,
-            }) = e.downcast_ref::<azmc_client::ClientError>()
-            {
-                let id = request_id
-                    .as_deref()
-                    .map(|id| format!(", request id {id}"))
-                    .unwrap_or_default();
-                eprintln!("ERROR {code}: {message} (HTTP {status}{id})");
-                return ExitCode::FAILURE;
+            match e.downcast_ref::<azmc_client::ClientError>() {
+                Some(azmc_client::ClientError::Api {
+                    code,
+                    message,
+                    request_id,
+                    status,
+                }) => {
+                    let id = request_id
+                        .as_deref()
+                        .map(|id| format!(", request id {id}"))
+                        .unwrap_or_default();
+                    eprintln!("ERROR {code}: {message} (HTTP {status}{id})");
+                    return ExitCode::FAILURE;
+                }
+                Some(azmc_client::ClientError::OperationFailed {
+                    id,
+                    status,
+                    code,
+                    message,
+                }) => {
+                    eprintln!("ERROR {code}: {message} (HTTP {status}, request id {id})");
+                    return ExitCode::FAILURE;
+                }
+                _ => {}
             }
             eprintln!("azmc: error: {e:#}");
             if e.downcast_ref::<UsageError>().is_some() {
