@@ -826,8 +826,9 @@ impl Client {
 
     // ---- operations ----
 
-    /// List Subscription Operations between two RFC 3339 times, optionally for one
-    /// certificate thumbprint; follows continuation tokens up to `max_pages`.
+    /// List Subscription Operations between two RFC 3339 times; follows continuation
+    /// tokens up to `max_pages`. With `thumbprint`, only the operations made with that
+    /// management certificate (the API has no such filter: it is applied here).
     pub async fn list_operations(
         &self,
         start: &str,
@@ -835,6 +836,7 @@ impl Client {
         thumbprint: Option<&str>,
         max_pages: usize,
     ) -> Result<Vec<wire::SubscriptionOperationXml>> {
+        let wanted = thumbprint.map(normalize_thumbprint);
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..max_pages.max(1) {
@@ -843,9 +845,6 @@ impl Client {
                 query(start),
                 query(end)
             );
-            if let Some(t) = thumbprint {
-                rest.push_str(&format!("&SubscriptionCertificateThumbprint={}", query(t)));
-            }
             if let Some(t) = &token {
                 rest.push_str(&format!("&ContinuationToken={}", query(t)));
             }
@@ -856,7 +855,14 @@ impl Client {
                     wire::parse_subscription_operations,
                 )
                 .await?;
-            out.extend(page.operations);
+            out.extend(page.operations.into_iter().filter(|o| {
+                wanted.as_deref().is_none_or(|w| {
+                    o.operation_caller
+                        .subscription_certificate_thumbprint
+                        .as_deref()
+                        .is_some_and(|t| normalize_thumbprint(t) == w)
+                })
+            }));
             match page.continuation_token {
                 Some(t) if !t.is_empty() => token = Some(t),
                 _ => break,
@@ -864,6 +870,15 @@ impl Client {
         }
         Ok(out)
     }
+}
+
+/// A thumbprint compared as 40 upper-case hex digits (spaces and other separators
+/// dropped, as people paste them).
+fn normalize_thumbprint(t: &str) -> String {
+    t.chars()
+        .filter(char::is_ascii_hexdigit)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// `sha1-<THUMBPRINT>` as service certificate paths name them.

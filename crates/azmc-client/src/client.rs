@@ -198,6 +198,12 @@ impl Client {
                     }
                     (RetryReason::Transport(reason), None)
                 }
+                Err(SendError::Handshake(reason)) => {
+                    return Err(ClientError::Connect {
+                        endpoint: endpoint.to_string(),
+                        reason,
+                    });
+                }
                 Err(SendError::Timeout) => {
                     return Err(ClientError::Timeout {
                         method,

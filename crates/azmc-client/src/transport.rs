@@ -41,6 +41,9 @@ impl Response {
 #[derive(Debug)]
 pub(crate) enum SendError {
     Connect(String),
+    /// The TLS handshake failed in a way a retry cannot change (the server's
+    /// certificate is not trusted or not for this host, or our certificate was refused).
+    Handshake(String),
     Transport(String),
     Timeout,
     TooLarge,
@@ -125,7 +128,13 @@ impl Transport {
                 .connector
                 .connect(self.server_name.clone(), tcp)
                 .await
-                .map_err(|e| SendError::Connect(tls_reason(&e)))?;
+                .map_err(|e| {
+                    if is_permanent_tls_failure(&e) {
+                        SendError::Handshake(tls_reason(&e))
+                    } else {
+                        SendError::Connect(tls_reason(&e))
+                    }
+                })?;
             let (send, conn) = http1::handshake(TokioIo::new(tls))
                 .await
                 .map_err(|e| SendError::Connect(e.to_string()))?;
@@ -201,6 +210,22 @@ impl Transport {
     pub(crate) fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
+}
+
+/// Whether a failed handshake would fail the same way again.
+fn is_permanent_tls_failure(e: &std::io::Error) -> bool {
+    let Some(inner) = e.get_ref() else {
+        return false;
+    };
+    matches!(
+        inner.downcast_ref::<rustls::Error>(),
+        Some(
+            rustls::Error::InvalidCertificate(_)
+                | rustls::Error::AlertReceived(_)
+                | rustls::Error::PeerIncompatible(_)
+                | rustls::Error::NoCertificatesPresented
+        )
+    )
 }
 
 /// A TLS failure in words a user can act on.

@@ -456,7 +456,14 @@ pub fn operation(ctx: &Ctx, cmd: OperationCommand) -> Result<()> {
     // Validate arguments before connecting.
     let since = match &cmd {
         OperationCommand::List { since, .. } => Some(parse_since(since, ctx.clock.now())?),
-        _ => None,
+        OperationCommand::Show { id } | OperationCommand::Wait { id } => {
+            if wire::normalize_operation_id(id).is_none() {
+                return crate::usage(format!(
+                    "operation id {id:?}: not a request id (32 hex digits, hyphens allowed)"
+                ));
+            }
+            None
+        }
     };
     let r = Remote::connect(ctx)?;
     match cmd {

@@ -191,6 +191,13 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         other => other,
     };
+    // Toolkit commands have no XML form: refuse it before anything is written.
+    if matches!(
+        command,
+        Command::Cert(_) | Command::Certstore(_) | Command::Pfx(_) | Command::Publishsettings(_)
+    ) {
+        cli.global.plain_format()?;
+    }
     let ctx = Ctx {
         clock: clock::system(),
         paths: StorePaths::from_env().context("locating the certificate stores")?,
