@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod certs;
+mod client_cli;
 mod compat_azurecli;
 mod compat_compute;
 mod compat_sql_web;

@@ -1,0 +1,2126 @@
+//! The API commands of `azmc` (profiles, resources, waits, retries, errors) as a user runs
+//! them: the real binary in a temporary HOME against a real `azmc serve` on port 0.
+
+use super::server::Served;
+use super::{Run, Sandbox};
+use azmc_wire::asm as wire;
+use serde_json::Value;
+use std::io::ErrorKind;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Run the binary with quick polls (and extra environment).
+fn az_env(s: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut c = s.command();
+    c.env("AZMC_POLL_INTERVAL_MS", "50");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.args(args).output().unwrap().into()
+}
+
+fn az(s: &Sandbox, args: &[&str]) -> Run {
+    az_env(s, &[], args)
+}
+
+fn admin(s: &Sandbox, args: &[&str]) -> Run {
+    let data = s.path("server");
+    let mut all = vec!["admin", "--data-dir", data.to_str().unwrap()];
+    all.extend_from_slice(args);
+    s.run(&all)
+}
+
+/// A file of the server's data directory, as an argument.
+fn data(served: &Served, file: &str) -> String {
+    served.data.join(file).to_str().unwrap().to_string()
+}
+
+/// Start a server and import its bootstrap publish settings (the default profile).
+fn served_and_imported(s: &Sandbox, args: &[&str]) -> Served {
+    let served = Served::start(s, &[], args);
+    az(
+        s,
+        &[
+            "account",
+            "import",
+            &data(&served, "bootstrap.publishsettings"),
+            "--ca-file",
+            &data(&served, "ca.pem"),
+        ],
+    )
+    .ok();
+    served
+}
+
+/// The values of `key` in a JSON array of objects.
+fn strings(v: &Value, key: &str) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|x| x[key].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// An API error: exactly one line on stderr, `ERROR Code: message (HTTP n, request id X)`,
+/// exit status 1.
+fn api_error(r: &Run, code: &str, status: u16) {
+    assert_eq!(
+        r.code, 1,
+        "expected exit 1: stdout {} stderr {}",
+        r.stdout, r.stderr
+    );
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one error line expected: {:?}", r.stderr);
+    let line = lines[0];
+    assert!(
+        line.starts_with(&format!("ERROR {code}: ")),
+        "{code} expected: {line}"
+    );
+    let tail = format!("(HTTP {status}, request id ");
+    let i = line
+        .find(&tail)
+        .unwrap_or_else(|| panic!("{tail} expected: {line}"));
+    let id = line[i + tail.len()..].trim_end_matches(')');
+    assert!(
+        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "request id expected: {line}"
+    );
+}
+
+/// A request id as `--no-wait` prints it: 32 hex digits.
+fn is_request_id(s: &str) -> bool {
+    s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+const CSCFG: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<ServiceConfiguration serviceName="svc1" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration">
+  <Role name="WebRole1">
+    <Instances count="1"/>
+  </Role>
+</ServiceConfiguration>
+"#;
+
+const RANDOM_SUBSCRIPTION: &str = "5e1f0a6b-93c2-4d7e-8a41-0c9b2f7d3e11";
+
+#[test]
+fn account_profiles_import_add_list_show_set_remove() {
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    let sub = served.subscription();
+    let ca = data(&served, "ca.pem");
+
+    // A second subscription and a publish settings file naming both, made by someone else
+    // with their own (exportable) certificate.
+    let dev = admin(
+        &s,
+        &[
+            "subscription",
+            "create",
+            "--name",
+            "Dev",
+            "--admin",
+            "admin",
+            "--output",
+            "json",
+        ],
+    )
+    .ok()
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let maker = Sandbox::new();
+    let multi = maker.new_cert("multi", &["--key", "p256"]);
+    let multi_cer = maker.path("multi.cer");
+    for id in [&sub, &dev] {
+        admin(
+            &s,
+            &[
+                "subscription",
+                "add-cert",
+                "--subscription",
+                id,
+                multi_cer.to_str().unwrap(),
+            ],
+        )
+        .ok();
+    }
+    maker
+        .run(&[
+            "publishsettings",
+            "create",
+            &multi,
+            "--endpoint",
+            &served.api_url,
+            "--include",
+            &format!("{sub}=Main"),
+            "--include",
+            &format!("{dev}=Dev"),
+            "--out",
+            "multi.publishsettings",
+        ])
+        .ok();
+
+    // The bootstrap file: one profile, the default.
+    let r = az(
+        &s,
+        &[
+            "account",
+            "import",
+            &data(&served, "bootstrap.publishsettings"),
+            "--ca-file",
+            &ca,
+        ],
+    )
+    .ok();
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains(&sub))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(row.starts_with('*') && row.contains("Default"), "{row}");
+    // The two-subscription file: a profile per subscription; the default stays.
+    let imported = az(
+        &s,
+        &[
+            "account",
+            "import",
+            maker.path("multi.publishsettings").to_str().unwrap(),
+            "--ca-file",
+            &ca,
+            "--output",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(strings(&imported, "name"), ["Main", "Dev"]);
+    assert_eq!(
+        strings(&imported, "subscription_id"),
+        [sub.clone(), dev.clone()]
+    );
+    assert_eq!(
+        strings(&imported, "certificate"),
+        [multi.clone(), multi.clone()]
+    );
+    assert!(
+        imported
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["default"] == false && p["trust"] == "ca-file"),
+        "{imported}"
+    );
+
+    // list: table (default marked) and json
+    let table = az(&s, &["account", "list"]).ok().stdout;
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    for row in &rows {
+        assert_eq!(row.starts_with('*'), row.contains(" Default "), "{table}");
+    }
+    let list = az(&s, &["account", "list", "-o", "json"]).ok().json();
+    assert_eq!(
+        sorted(strings(&list, "name")),
+        ["Default", "Dev", "Main"].map(String::from)
+    );
+    let defaults: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["default"] == true)
+        .collect();
+    assert_eq!(defaults.len(), 1, "{list}");
+    assert_eq!(defaults[0]["name"], "Default");
+    assert_eq!(defaults[0]["subscription_id"], sub.as_str());
+    let bootstrap = defaults[0]["certificate"].as_str().unwrap().to_string();
+    assert_eq!(bootstrap.len(), 40);
+
+    // show: the default, a named one, json
+    let shown = az(&s, &["account", "show"]).ok().stdout;
+    for want in ["Default", &sub, &bootstrap, "ca-file", "CurrentUser/My"] {
+        assert!(shown.contains(want), "{want}: {shown}");
+    }
+    let shown = az(&s, &["account", "show", "Dev", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(shown["subscription_id"], dev.as_str());
+    assert_eq!(shown["subscription_name"], "Dev");
+    assert_eq!(shown["default"], false);
+    assert_eq!(shown["endpoint"], served.api_url.as_str());
+    az(&s, &["account", "show", "nope"]).fails(2, "no profile \"nope\"");
+
+    // Profiles select the subscription: default, --profile, AZMC_PROFILE, --subscription.
+    let show_sub = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend_from_slice(&["subscription", "show", "-o", "json"]);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            // the certificate linked by `admin add-cert` reaches the server within a second
+            let r = az_env(&s, env, &args);
+            if r.code == 0 {
+                return r.json()["id"].as_str().unwrap().to_string();
+            }
+            assert!(Instant::now() < deadline, "{args:?}: {}", r.stderr);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    assert_eq!(show_sub(&[], &[]), sub);
+    assert_eq!(show_sub(&[("AZMC_PROFILE", "Dev")], &[]), dev);
+    assert_eq!(show_sub(&[], &["--profile", "dev"]), dev);
+    assert_eq!(show_sub(&[], &["--profile", "Main"]), sub);
+    assert_eq!(show_sub(&[], &["--subscription", &dev]), dev);
+    assert_eq!(show_sub(&[], &["--subscription", "Dev"]), dev);
+    // --profile wins over AZMC_PROFILE
+    assert_eq!(
+        show_sub(&[("AZMC_PROFILE", "Dev")], &["--profile", "Default"]),
+        sub
+    );
+
+    // set: a new default; AZMC_PROFILE still overrides it
+    let r = az(&s, &["account", "set", "Dev"]).ok();
+    assert!(r.stderr.contains("default profile: Dev"), "{}", r.stderr);
+    let list = az(&s, &["account", "list", "-o", "json"]).ok().json();
+    for p in list.as_array().unwrap() {
+        assert_eq!(p["default"] == true, p["name"] == "Dev", "{list}");
+    }
+    assert_eq!(show_sub(&[], &[]), dev);
+    assert_eq!(show_sub(&[("AZMC_PROFILE", "Default")], &[]), sub);
+    az(&s, &["account", "set", "nope"]).fails(2, "no profile");
+
+    // remove: gone, the default moves on, the certificate stays in the store
+    let r = az(&s, &["account", "remove", "Dev"]).ok();
+    assert!(r.stderr.contains("removed profile Dev"), "{}", r.stderr);
+    let list = az(&s, &["account", "list", "-o", "json"]).ok().json();
+    assert_eq!(
+        sorted(strings(&list, "name")),
+        ["Default", "Main"].map(String::from)
+    );
+    assert_eq!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["default"] == true)
+            .count(),
+        1,
+        "{list}"
+    );
+    az(&s, &["account", "remove", "Dev"]).fails(2, "no profile");
+    az(&s, &["certstore", "show", &multi]).ok();
+    az_env(&s, &[("AZMC_PROFILE", "Dev")], &["location", "list"]).fails(2, "no profile");
+
+    // add --cert: a certificate of the store, uploaded with the bootstrap profile
+    az(&s, &["account", "set", "Default"]).ok();
+    let added = s.new_cert("added", &["--key", "p256"]);
+    az(&s, &["mgmt-cert", "upload", "added.cer"]).ok();
+    let p = az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--subscription",
+            &sub,
+            "--endpoint",
+            &served.api_url,
+            "--cert",
+            &added,
+            "--ca-file",
+            &ca,
+            "--name",
+            "added",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(p["name"], "added");
+    assert_eq!(p["certificate"], added.as_str());
+    assert_eq!(p["subscription_id"], sub.as_str());
+    assert_eq!(p["trust"], "ca-file");
+    assert_eq!(p["default"], false);
+    let certs = az(
+        &s,
+        &["--profile", "added", "mgmt-cert", "list", "-o", "json"],
+    )
+    .ok()
+    .json();
+    assert!(
+        strings(&certs, "thumbprint").contains(&added),
+        "{certs} lacks {added}"
+    );
+    // --cert of a certificate the store does not hold
+    az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--subscription",
+            &sub,
+            "--endpoint",
+            &served.api_url,
+            "--cert",
+            &"AB".repeat(20),
+            "--name",
+            "ghost",
+        ],
+    )
+    .fails(1, "not in");
+
+    // add --pfx: imported, its key not exportable
+    maker.write("pw", "pfx password\n");
+    let viapfx = maker.new_cert("viapfx", &["--key", "p256"]);
+    maker
+        .run(&[
+            "certstore",
+            "export",
+            &viapfx,
+            "--out",
+            "viapfx.pfx",
+            "--password-file",
+            "pw",
+        ])
+        .ok();
+    az(
+        &s,
+        &[
+            "mgmt-cert",
+            "upload",
+            maker.path("viapfx.cer").to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let p = az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--subscription",
+            &sub,
+            "--endpoint",
+            &served.api_url,
+            "--pfx",
+            maker.path("viapfx.pfx").to_str().unwrap(),
+            "--password-file",
+            maker.path("pw").to_str().unwrap(),
+            "--ca-file",
+            &ca,
+            "--name",
+            "viapfx",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(p["certificate"], viapfx.as_str());
+    assert_eq!(show_sub(&[], &["--profile", "viapfx"]), sub);
+
+    // Imported keys are not exportable (publish settings and --pfx alike).
+    s.write("pw", "x\n");
+    for t in [&bootstrap, &multi, &viapfx] {
+        az(
+            &s,
+            &[
+                "certstore",
+                "export",
+                t,
+                "--out",
+                "x.pfx",
+                "--password-file",
+                "pw",
+            ],
+        )
+        .fails(1, "not exportable");
+        assert!(!s.path("x.pfx").exists());
+    }
+
+    // profiles.json: owner-only, and no private key in it
+    assert_eq!(s.mode("azmc-home/profiles.json"), 0o600);
+    let file = String::from_utf8(s.read("azmc-home/profiles.json")).unwrap();
+    assert!(!file.contains("PRIVATE KEY"), "{file}");
+    let ps = std::fs::read_to_string(served.data.join("bootstrap.publishsettings")).unwrap();
+    let i = ps.find("ManagementCertificate=\"").unwrap() + 23;
+    assert!(
+        !file.contains(&ps[i..i + 60]),
+        "profiles.json holds the PKCS#12 of the publish settings"
+    );
+    for key in ["pkcs8", "private_key", "password"] {
+        assert!(!file.to_ascii_lowercase().contains(key), "{key}: {file}");
+    }
+
+    // A profile without --ca-file trusts the system roots: the server's certificate is
+    // not trusted, and the command says so.
+    let p = az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--subscription",
+            &sub,
+            "--endpoint",
+            &served.api_url,
+            "--cert",
+            &added,
+            "--name",
+            "noca",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(p["trust"], "system");
+    let r = az_env(
+        &s,
+        &[("AZMC_RETRIES", "0")],
+        &["--profile", "noca", "location", "list"],
+    )
+    .fails(1, "not trusted");
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn an_untrusted_server_certificate_is_reported_at_once_not_retried() {
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    let sub = served.subscription();
+    let t = s.new_cert("noca", &["--key", "p256"]);
+    admin(
+        &s,
+        &[
+            "subscription",
+            "add-cert",
+            "--subscription",
+            &sub,
+            "noca.cer",
+        ],
+    )
+    .ok();
+    az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--subscription",
+            &sub,
+            "--endpoint",
+            &served.api_url,
+            "--cert",
+            &t,
+            "--name",
+            "noca",
+        ],
+    )
+    .ok();
+    // default retries: a certificate that does not verify will not verify on a retry
+    let started = Instant::now();
+    let r = az(&s, &["location", "list"]).fails(1, "not trusted");
+    assert!(
+        !r.stderr.contains("retrying"),
+        "a TLS certificate verification failure is retried: {}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn every_resource_command_in_table_json_and_xml() {
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &["--async-delay-ms", "100"]);
+    let sub = served.subscription();
+
+    // ---- subscription
+    let t = az(&s, &["subscription", "show"]).ok().stdout;
+    for want in [&sub as &str, "Default", "Active", "0 of 100"] {
+        assert!(t.contains(want), "{want}: {t}");
+    }
+    let j = az(&s, &["subscription", "show", "-o", "json"]).ok().json();
+    assert_eq!(j["id"], sub.as_str());
+    assert_eq!(j["name"], "Default");
+    assert_eq!(j["status"], "Active");
+    assert_eq!(j["storage_accounts"]["used"], 0);
+    let x = az(&s, &["subscription", "show", "-o", "xml"]).ok();
+    let parsed = wire::parse_subscription(x.stdout.as_bytes()).unwrap();
+    assert_eq!(parsed.subscription_id, sub);
+    assert_eq!(parsed.subscription_name, "Default");
+
+    // ---- locations
+    let t = az(&s, &["location", "list"]).ok().stdout;
+    assert_eq!(t.lines().count(), 7, "{t}");
+    assert!(t.contains("Southeast Asia") && t.contains("Compute"), "{t}");
+    let j = az(&s, &["location", "list", "-o", "json"]).ok().json();
+    let names = strings(&j, "name");
+    assert_eq!(names[0], "West US");
+    assert_eq!(names.len(), 6);
+    assert!(
+        j[0]["services"]
+            .as_array()
+            .unwrap()
+            .contains(&"Storage".into())
+    );
+    let x = az(&s, &["location", "list", "-o", "xml"]).ok();
+    let parsed = wire::parse_locations(x.stdout.as_bytes()).unwrap();
+    assert_eq!(
+        parsed.iter().map(|l| l.name.clone()).collect::<Vec<_>>(),
+        names
+    );
+
+    // ---- management certificates
+    let j = az(&s, &["mgmt-cert", "list", "-o", "json"]).ok().json();
+    let bootstrap = strings(&j, "thumbprint");
+    assert_eq!(bootstrap.len(), 1, "{j}");
+    let bootstrap = bootstrap[0].clone();
+    assert_eq!(j[0]["subject"], "CN=azmc bootstrap management certificate");
+    let up = s.new_cert("uploaded", &["--key", "p256"]);
+    let r = az(&s, &["mgmt-cert", "upload", "uploaded.cer"]).ok();
+    assert!(
+        r.stderr.contains(&up) && r.stderr.contains("Succeeded"),
+        "{}",
+        r.stderr
+    );
+    let t = az(&s, &["mgmt-cert", "list"]).ok().stdout;
+    assert!(
+        t.contains(&up) && t.contains(&bootstrap) && t.contains("CN=uploaded"),
+        "{t}"
+    );
+    let j = az(&s, &["mgmt-cert", "show", &up, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["thumbprint"], up.as_str());
+    assert_eq!(j["subject"], "CN=uploaded");
+    let t = az(&s, &["mgmt-cert", "show", &up]).ok().stdout;
+    assert!(t.contains("CN=uploaded"), "{t}");
+    let x = az(&s, &["mgmt-cert", "list", "-o", "xml"]).ok();
+    let parsed = wire::parse_subscription_certificates(x.stdout.as_bytes()).unwrap();
+    assert_eq!(parsed.len(), 2);
+    az(&s, &["mgmt-cert", "delete", &up]).ok();
+    let j = az(&s, &["mgmt-cert", "list", "-o", "json"]).ok().json();
+    assert_eq!(strings(&j, "thumbprint"), std::slice::from_ref(&bootstrap));
+    api_error(
+        &az(&s, &["mgmt-cert", "show", &up]),
+        "ResourceNotFound",
+        404,
+    );
+
+    // ---- affinity groups
+    let r = az(
+        &s,
+        &[
+            "affinity-group",
+            "create",
+            "grp1",
+            "--location",
+            "West US",
+            "--label",
+            "Group one",
+            "--description",
+            "first group",
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr.contains("affinity group grp1 created: Succeeded"),
+        "{}",
+        r.stderr
+    );
+    let t = az(&s, &["affinity-group", "list"]).ok().stdout;
+    assert!(
+        t.lines()
+            .any(|l| l.contains("grp1") && l.contains("Group one") && l.contains("West US")),
+        "{t}"
+    );
+    let j = az(&s, &["affinity-group", "show", "grp1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["label"], "Group one");
+    assert_eq!(j["description"], "first group");
+    assert_eq!(j["location"], "West US");
+    az(
+        &s,
+        &[
+            "affinity-group",
+            "update",
+            "grp1",
+            "--label",
+            "Group 1b",
+            "--description",
+            "second",
+        ],
+    )
+    .ok();
+    let t = az(&s, &["affinity-group", "show", "grp1"]).ok().stdout;
+    assert!(t.contains("Group 1b") && t.contains("second"), "{t}");
+    let j = az(&s, &["affinity-group", "list", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(strings(&j, "name"), ["grp1"]);
+    assert_eq!(strings(&j, "label"), ["Group 1b"]);
+
+    // ---- storage accounts
+    let j = az(
+        &s,
+        &["storage", "account", "check-name", "store1", "-o", "json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["available"], true);
+    az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "create",
+            "store1",
+            "--location",
+            "West US",
+            "--label",
+            "Store one",
+            "--description",
+            "first store",
+            "--type",
+            "Standard_LRS",
+        ],
+    )
+    .ok();
+    az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "create",
+            "store2",
+            "--affinity-group",
+            "grp1",
+        ],
+    )
+    .ok();
+    let t = az(&s, &["storage", "account", "list"]).ok().stdout;
+    assert!(
+        t.lines().any(|l| l.contains("store1")
+            && l.contains("Store one")
+            && l.contains("West US")
+            && l.contains("Standard_LRS")
+            && l.contains("Created")),
+        "{t}"
+    );
+    assert!(
+        t.lines()
+            .any(|l| l.contains("store2") && l.contains("Standard_GRS")),
+        "{t}"
+    );
+    let j = az(&s, &["storage", "account", "list", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(sorted(strings(&j, "name")), ["store1", "store2"]);
+    let x = az(&s, &["storage", "account", "list", "-o", "xml"]).ok();
+    let parsed = wire::parse_storage_services(x.stdout.as_bytes()).unwrap();
+    assert_eq!(
+        sorted(parsed.iter().map(|a| a.service_name.clone()).collect()),
+        ["store1", "store2"]
+    );
+    let j = az(&s, &["storage", "account", "show", "store1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["label"], "Store one");
+    assert_eq!(j["description"], "first store");
+    assert_eq!(j["location"], "West US");
+    assert_eq!(j["account_type"], "Standard_LRS");
+    assert_eq!(j["status"], "Created");
+    assert_eq!(j["endpoints"][0], "https://store1.blob.azmc.localhost/");
+    let x = az(&s, &["storage", "account", "show", "store2", "-o", "xml"]).ok();
+    let parsed = wire::parse_storage_service(x.stdout.as_bytes()).unwrap();
+    assert_eq!(parsed.affinity_group.as_deref(), Some("grp1"));
+    let t = az(&s, &["storage", "account", "show", "store2"])
+        .ok()
+        .stdout;
+    assert!(t.contains("grp1") && t.contains("Standard_GRS"), "{t}");
+    let j = az(
+        &s,
+        &["storage", "account", "check-name", "store1", "-o", "json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["available"], false);
+    assert!(j["reason"].as_str().unwrap().contains("store1"), "{j}");
+    let t = az(&s, &["storage", "account", "check-name", "store1"])
+        .ok()
+        .stdout;
+    assert!(t.contains("false"), "{t}");
+    let j = az(&s, &["affinity-group", "show", "grp1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["storage_accounts"], serde_json::json!(["store2"]));
+    let j = az(&s, &["subscription", "show", "-o", "json"]).ok().json();
+    assert_eq!(j["storage_accounts"]["used"], 2);
+    az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "update",
+            "store1",
+            "--label",
+            "Store 1b",
+            "--type",
+            "Standard_GRS",
+        ],
+    )
+    .ok();
+    let j = az(&s, &["storage", "account", "show", "store1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["label"], "Store 1b");
+    assert_eq!(j["account_type"], "Standard_GRS");
+    assert_eq!(j["description"], "first store");
+    az(&s, &["storage", "account", "update", "store1"]).fails(2, "nothing to change");
+
+    // keys: renew one, the other stays
+    let k0 = az(
+        &s,
+        &["storage", "account", "keys", "list", "store1", "-o", "json"],
+    )
+    .ok()
+    .json();
+    let (p0, s0) = (k0["primary"].clone(), k0["secondary"].clone());
+    assert!(p0.as_str().unwrap().len() >= 44 && p0 != s0, "{k0}");
+    let k1 = az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "keys",
+            "renew",
+            "store1",
+            "--primary",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_ne!(k1["primary"], p0);
+    assert_eq!(k1["secondary"], s0);
+    let k2 = az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "keys",
+            "renew",
+            "store1",
+            "--secondary",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(k2["primary"], k1["primary"]);
+    assert_ne!(k2["secondary"], s0);
+    let t = az(&s, &["storage", "account", "keys", "list", "store1"])
+        .ok()
+        .stdout;
+    assert!(
+        t.contains(k2["primary"].as_str().unwrap())
+            && t.contains(k2["secondary"].as_str().unwrap()),
+        "{t}"
+    );
+    let t = az(
+        &s,
+        &["storage", "account", "keys", "renew", "store1", "--primary"],
+    )
+    .ok()
+    .stdout;
+    assert!(
+        t.contains("Primary:") && !t.contains(k2["primary"].as_str().unwrap()),
+        "{t}"
+    );
+    assert!(t.contains(k2["secondary"].as_str().unwrap()), "{t}");
+
+    // ---- api: raw calls
+    let r = az(&s, &["api", "GET", "services/storageservices"]).ok();
+    let mut lines = r.stdout.lines();
+    assert_eq!(lines.next(), Some("HTTP 200 OK"), "{}", r.stdout);
+    let id = lines
+        .next()
+        .and_then(|l| l.strip_prefix("x-ms-request-id: "))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(is_request_id(id), "{id}");
+    assert!(
+        r.stdout.contains("<ServiceName>store1</ServiceName>"),
+        "{}",
+        r.stdout
+    );
+    let parsed =
+        wire::parse_storage_services(r.stdout.split_once("\n\n").unwrap().1.as_bytes()).unwrap();
+    assert_eq!(parsed.len(), 2);
+    let j = az(
+        &s,
+        &["api", "GET", "services/storageservices", "-o", "json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["status"], 200);
+    assert!(is_request_id(j["request_id"].as_str().unwrap()), "{j}");
+    assert!(
+        j["body"]
+            .as_str()
+            .unwrap()
+            .contains("<ServiceName>store2</ServiceName>")
+    );
+    let r = az(&s, &["api", "GET", &format!("/{sub}/locations")]).ok();
+    assert!(r.stdout.contains("<Name>East Asia</Name>"), "{}", r.stdout);
+    s.write(
+        "ag.xml",
+        "<CreateAffinityGroup xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>rawgroup</Name><Label>cmF3</Label><Location>East US</Location></CreateAffinityGroup>",
+    );
+    let r = az(
+        &s,
+        &[
+            "api",
+            "POST",
+            "affinitygroups",
+            "--body",
+            "ag.xml",
+            "--header",
+            "x-ms-version: 2014-10-01",
+        ],
+    )
+    .ok();
+    assert!(r.stdout.starts_with("HTTP 201 Created"), "{}", r.stdout);
+    let j = az(&s, &["affinity-group", "show", "rawgroup", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["label"], "raw");
+    assert_eq!(j["location"], "East US");
+    // --header replaces the client's own: an unknown version is refused by the server
+    let r = az(
+        &s,
+        &[
+            "api",
+            "GET",
+            "locations",
+            "--header",
+            "x-ms-version:1999-01-01",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.starts_with("HTTP 400 Bad Request"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("MissingOrIncorrectVersionHeader"),
+        "{}",
+        r.stdout
+    );
+    let r = az(&s, &["api", "GET", "services/storageservices/nostore"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with("HTTP 404 Not Found"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("<Code>ResourceNotFound</Code>"),
+        "{}",
+        r.stdout
+    );
+    az(&s, &["affinity-group", "delete", "rawgroup"]).ok();
+
+    // deletes: gone afterwards
+    az(&s, &["storage", "account", "delete", "store2"]).ok();
+    az(&s, &["storage", "account", "delete", "store1"]).ok();
+    let j = az(&s, &["storage", "account", "list", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j, serde_json::json!([]));
+    api_error(
+        &az(&s, &["storage", "account", "show", "store1"]),
+        "ResourceNotFound",
+        404,
+    );
+    az(&s, &["affinity-group", "delete", "grp1"]).ok();
+    let j = az(&s, &["affinity-group", "list", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j, serde_json::json!([]));
+    api_error(
+        &az(&s, &["affinity-group", "show", "grp1"]),
+        "ResourceNotFound",
+        404,
+    );
+
+    // ---- cloud services and deployments
+    let j = az(&s, &["service", "check-name", "svc1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["available"], true);
+    az(
+        &s,
+        &[
+            "service",
+            "create",
+            "svc1",
+            "--location",
+            "West US",
+            "--label",
+            "Service one",
+            "--description",
+            "first service",
+        ],
+    )
+    .ok();
+    let t = az(&s, &["service", "list"]).ok().stdout;
+    assert!(
+        t.lines()
+            .any(|l| l.contains("svc1") && l.contains("Service one") && l.contains("West US")),
+        "{t}"
+    );
+    let j = az(&s, &["service", "list", "-o", "json"]).ok().json();
+    assert_eq!(strings(&j, "name"), ["svc1"]);
+    let j = az(&s, &["service", "show", "svc1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["label"], "Service one");
+    assert_eq!(j["description"], "first service");
+    assert_eq!(j["deployments"], serde_json::json!([]));
+    let t = az(&s, &["service", "check-name", "svc1"]).ok().stdout;
+    assert!(t.contains("false"), "{t}");
+
+    s.write("svc.cscfg", CSCFG);
+    let r = az(
+        &s,
+        &[
+            "service",
+            "deployment",
+            "create",
+            "svc1",
+            "--slot",
+            "production",
+            "--name",
+            "v1",
+            "--package-url",
+            "https://example.test/pkg.cspkg",
+            "--config",
+            "svc.cscfg",
+            "--label",
+            "Version 1",
+        ],
+    )
+    .ok();
+    assert!(r.stderr.contains("deployment v1 created"), "{}", r.stderr);
+    let t = az(&s, &["service", "deployment", "show", "svc1"])
+        .ok()
+        .stdout;
+    for want in ["v1", "Production", "Version 1", "WebRole1", "WebRole1_IN_0"] {
+        assert!(t.contains(want), "{want}: {t}");
+    }
+    let j = az(&s, &["service", "deployment", "show", "svc1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["name"], "v1");
+    assert_eq!(j["slot"], "Production");
+    assert_eq!(j["roles"], serde_json::json!(["WebRole1"]));
+    assert_eq!(j["instances"].as_array().unwrap().len(), 1);
+    assert_eq!(j["instances"][0]["role"], "WebRole1");
+    az(
+        &s,
+        &[
+            "service",
+            "deployment",
+            "create",
+            "svc1",
+            "--slot",
+            "staging",
+            "--name",
+            "v2",
+            "--package-url",
+            "https://example.test/pkg2.cspkg",
+            "--config",
+            "svc.cscfg",
+            "--start",
+        ],
+    )
+    .ok();
+    let x = az(
+        &s,
+        &[
+            "service",
+            "deployment",
+            "show",
+            "svc1",
+            "--slot",
+            "staging",
+            "-o",
+            "xml",
+        ],
+    )
+    .ok();
+    let parsed = wire::parse_deployment(x.stdout.as_bytes()).unwrap();
+    assert_eq!(parsed.name, "v2");
+    assert_eq!(parsed.status, "Running");
+    az(&s, &["service", "deployment", "status", "svc1", "Running"]).ok();
+    let j = az(&s, &["service", "deployment", "show", "svc1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["status"], "Running");
+    az(
+        &s,
+        &[
+            "service",
+            "deployment",
+            "status",
+            "svc1",
+            "--slot",
+            "staging",
+            "Suspended",
+        ],
+    )
+    .ok();
+    let j = az(
+        &s,
+        &[
+            "service",
+            "deployment",
+            "show",
+            "svc1",
+            "--slot",
+            "staging",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["status"], "Suspended");
+    az(&s, &["service", "deployment", "status", "svc1", "Paused"]).fails(2, "Paused");
+    let r = az(&s, &["service", "deployment", "swap", "svc1"]).ok();
+    assert!(r.stderr.contains("swapped"), "{}", r.stderr);
+    let j = az(&s, &["service", "deployment", "show", "svc1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["name"], "v2");
+    let j = az(
+        &s,
+        &[
+            "service",
+            "deployment",
+            "show",
+            "svc1",
+            "--slot",
+            "staging",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["name"], "v1");
+    assert_eq!(j["label"], "Version 1");
+    let j = az(&s, &["service", "show", "svc1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(sorted(strings(&j["deployments"], "name")), ["v1", "v2"]);
+    let t = az(&s, &["service", "show", "svc1"]).ok().stdout;
+    assert!(
+        t.contains("v1 (Staging") && t.contains("v2 (Production"),
+        "{t}"
+    );
+
+    // service certificates
+    let sc = s.new_cert("svccert", &["--key", "p256"]);
+    az(&s, &["service", "cert", "add", "svc1", "svccert.cer"]).ok();
+    let t = az(&s, &["service", "cert", "list", "svc1"]).ok().stdout;
+    assert!(t.contains(&sc) && t.contains("sha1"), "{t}");
+    let j = az(&s, &["service", "cert", "list", "svc1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(strings(&j, "thumbprint"), std::slice::from_ref(&sc));
+    assert_eq!(j[0]["algorithm"], "sha1");
+    let j = az(&s, &["service", "cert", "show", "svc1", &sc, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["thumbprint"], sc.as_str());
+    let t = az(&s, &["service", "cert", "show", "svc1", &sc])
+        .ok()
+        .stdout;
+    assert!(t.contains(&sc), "{t}");
+    let x = az(&s, &["service", "cert", "show", "svc1", &sc, "-o", "xml"]).ok();
+    let parsed = wire::parse_service_certificate(x.stdout.as_bytes()).unwrap();
+    assert_eq!(parsed.thumbprint, sc);
+    az(&s, &["service", "cert", "delete", "svc1", &sc]).ok();
+    let j = az(&s, &["service", "cert", "list", "svc1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j, serde_json::json!([]));
+    api_error(
+        &az(&s, &["service", "cert", "show", "svc1", &sc]),
+        "ResourceNotFound",
+        404,
+    );
+
+    az(&s, &["service", "deployment", "delete", "svc1"]).ok();
+    az(
+        &s,
+        &[
+            "service",
+            "deployment",
+            "delete",
+            "svc1",
+            "--slot",
+            "staging",
+        ],
+    )
+    .ok();
+    api_error(
+        &az(&s, &["service", "deployment", "show", "svc1"]),
+        "ResourceNotFound",
+        404,
+    );
+    let j = az(&s, &["service", "show", "svc1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["deployments"], serde_json::json!([]));
+    az(&s, &["service", "delete", "svc1"]).ok();
+    let j = az(&s, &["service", "list", "-o", "json"]).ok().json();
+    assert_eq!(j, serde_json::json!([]));
+    api_error(
+        &az(&s, &["service", "show", "svc1"]),
+        "ResourceNotFound",
+        404,
+    );
+
+    // ---- SQL servers and firewall rules
+    s.write("sqlpw", "Sql-Passw0rd!long\n");
+    let r = az(
+        &s,
+        &[
+            "sql",
+            "server",
+            "create",
+            "--login",
+            "dbadmin",
+            "--location",
+            "West US",
+            "--password-file",
+            "sqlpw",
+        ],
+    )
+    .ok();
+    let srv1 = r.stdout.trim().to_string();
+    assert!(
+        !srv1.is_empty() && srv1.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{srv1}"
+    );
+    let j = az(
+        &s,
+        &[
+            "sql",
+            "server",
+            "create",
+            "--login",
+            "dbadmin2",
+            "--location",
+            "East US",
+            "--password-file",
+            "sqlpw",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    let srv2 = j["name"].as_str().unwrap().to_string();
+    assert_ne!(srv1, srv2);
+    let t = az(&s, &["sql", "server", "list"]).ok().stdout;
+    assert!(
+        t.lines()
+            .any(|l| l.contains(&srv1) && l.contains("dbadmin") && l.contains("West US")),
+        "{t}"
+    );
+    let j = az(&s, &["sql", "server", "list", "-o", "json"]).ok().json();
+    assert_eq!(
+        sorted(strings(&j, "name")),
+        sorted(vec![srv1.clone(), srv2.clone()])
+    );
+    let x = az(&s, &["sql", "server", "list", "-o", "xml"]).ok();
+    let parsed = wire::parse_sql_servers(x.stdout.as_bytes()).unwrap();
+    assert!(
+        parsed.iter().any(|p| p.name == srv2
+            && p.administrator_login == "dbadmin2"
+            && p.location == "East US"),
+        "{parsed:?}"
+    );
+    let r = az(
+        &s,
+        &[
+            "sql",
+            "server",
+            "reset-password",
+            &srv1,
+            "--password-file",
+            "sqlpw",
+        ],
+    )
+    .ok();
+    assert!(r.stderr.contains("reset"), "{}", r.stderr);
+    let t = az(
+        &s,
+        &[
+            "sql",
+            "firewall-rule",
+            "create",
+            &srv1,
+            "office",
+            "--start",
+            "10.0.0.1",
+            "--end",
+            "10.0.0.9",
+        ],
+    )
+    .ok()
+    .stdout;
+    assert!(t.contains("office") && t.contains("10.0.0.9"), "{t}");
+    az(
+        &s,
+        &[
+            "sql",
+            "firewall-rule",
+            "create",
+            &srv1,
+            "home",
+            "--start",
+            "192.0.2.1",
+            "--end",
+            "192.0.2.1",
+            "-o",
+            "json",
+        ],
+    )
+    .ok();
+    let j = az(&s, &["sql", "firewall-rule", "list", &srv1, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(sorted(strings(&j, "name")), ["home", "office"]);
+    let j = az(
+        &s,
+        &[
+            "sql",
+            "firewall-rule",
+            "update",
+            &srv1,
+            "office",
+            "--start",
+            "10.0.0.1",
+            "--end",
+            "10.0.0.200",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["end"], "10.0.0.200");
+    let t = az(&s, &["sql", "firewall-rule", "list", &srv1]).ok().stdout;
+    assert!(
+        t.lines()
+            .any(|l| l.contains("office") && l.contains("10.0.0.200")),
+        "{t}"
+    );
+    az(&s, &["sql", "firewall-rule", "delete", &srv1, "office"]).ok();
+    let j = az(&s, &["sql", "firewall-rule", "list", &srv1, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(strings(&j, "name"), ["home"]);
+    az(&s, &["sql", "server", "delete", &srv1]).ok();
+    let j = az(&s, &["sql", "server", "list", "-o", "json"]).ok().json();
+    assert_eq!(strings(&j, "name"), std::slice::from_ref(&srv2));
+
+    // ---- web sites
+    let t = az(&s, &["site", "list"]).ok().stdout;
+    assert_eq!(t.lines().count(), 1, "only the header: {t}");
+    let r = az(&s, &["site", "create", "site1", "--location", "West US"]).ok();
+    assert_eq!(r.stdout.trim(), "site1.azurewebsites.azmc.localhost");
+    let j = az(
+        &s,
+        &[
+            "site",
+            "create",
+            "site2",
+            "--location",
+            "east us",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["webspace"], "eastuswebspace");
+    assert_eq!(j["state"], "Running");
+    az(&s, &["site", "create", "site3", "--location", "Atlantis"]).fails(2, "no webspace");
+    let t = az(&s, &["site", "list"]).ok().stdout;
+    assert!(
+        t.lines()
+            .any(|l| l.contains("site1") && l.contains("westuswebspace")),
+        "{t}"
+    );
+    let j = az(&s, &["site", "list", "-o", "json"]).ok().json();
+    assert_eq!(sorted(strings(&j, "name")), ["site1", "site2"]);
+    let x = az(&s, &["site", "list", "-o", "xml"]).ok();
+    let parsed = wire::parse_sites(x.stdout.as_bytes()).unwrap();
+    assert_eq!(
+        sorted(parsed.iter().map(|p| p.name.clone()).collect()),
+        ["site1", "site2"]
+    );
+    let j = az(&s, &["site", "show", "site1", "-o", "json"]).ok().json();
+    assert_eq!(j["webspace"], "westuswebspace");
+    assert_eq!(
+        j["host_names"],
+        serde_json::json!(["site1.azurewebsites.azmc.localhost"])
+    );
+    let t = az(&s, &["site", "show", "site2"]).ok().stdout;
+    assert!(t.contains("eastuswebspace") && t.contains("Running"), "{t}");
+    az(&s, &["site", "delete", "site1"]).ok();
+    let j = az(&s, &["site", "list", "-o", "json"]).ok().json();
+    assert_eq!(strings(&j, "name"), ["site2"]);
+    let r = az(&s, &["site", "show", "site1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("ERROR "), "{}", r.stderr);
+
+    // ---- the operation log saw all of it
+    let j = az(&s, &["operation", "list", "-o", "json"]).ok().json();
+    let names = strings(&j, "name");
+    for want in [
+        "AddSubscriptionCertificate",
+        "CreateAffinityGroup",
+        "CreateStorageService",
+        "RegenerateStorageServiceKeys",
+        "CreateHostedService",
+        "CreateDeployment",
+        "SwapDeployment",
+        "DeleteHostedService",
+        "CreateServer",
+        "CreateFirewallRule",
+        "CreateSite",
+        "DeleteSite",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{want}: {names:?}");
+    }
+    assert!(
+        j.as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["caller_certificate"] == bootstrap.as_str()),
+        "every operation was made with the bootstrap certificate"
+    );
+    let t = az(&s, &["operation", "list", "--since", "1h"]).ok().stdout;
+    assert!(
+        t.contains("CreateStorageService") && t.contains(&bootstrap),
+        "{t}"
+    );
+    assert_eq!(t.lines().count(), names.len() + 1, "{t}");
+    let x = az(&s, &["operation", "list", "-o", "xml"]).ok();
+    let parsed = wire::parse_subscription_operations(x.stdout.as_bytes()).unwrap();
+    assert_eq!(parsed.operations.len(), names.len());
+}
+
+#[test]
+fn operation_list_since_and_cert_filters() {
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &[]);
+    let other = s.new_cert("other", &["--key", "p256"]);
+    az(&s, &["mgmt-cert", "upload", "other.cer"]).ok();
+    let bootstrap = az(&s, &["account", "list", "-o", "json"]).ok().json()[0]["certificate"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    az(
+        &s,
+        &["affinity-group", "create", "early", "--location", "West US"],
+    )
+    .ok();
+    // a whole second later: --since that second sees only what came after
+    std::thread::sleep(Duration::from_millis(1100));
+    let since = azmc_pki::clock::system()
+        .now()
+        .replace_nanosecond(0)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--subscription",
+            &served.subscription(),
+            "--endpoint",
+            &served.api_url,
+            "--cert",
+            &other,
+            "--ca-file",
+            &data(&served, "ca.pem"),
+            "--name",
+            "other",
+        ],
+    )
+    .ok();
+    az(
+        &s,
+        &[
+            "--profile",
+            "other",
+            "affinity-group",
+            "create",
+            "late",
+            "--location",
+            "West US",
+        ],
+    )
+    .ok();
+    let all = az(&s, &["operation", "list", "-o", "json"]).ok().json();
+    assert_eq!(
+        strings(&all, "name"),
+        [
+            "AddSubscriptionCertificate",
+            "CreateAffinityGroup",
+            "CreateAffinityGroup"
+        ]
+    );
+    let recent = az(&s, &["operation", "list", "--since", &since, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(
+        strings(&recent, "name"),
+        ["CreateAffinityGroup"],
+        "{recent}"
+    );
+    assert_eq!(recent[0]["caller_certificate"], other.as_str());
+    let j = az(&s, &["operation", "list", "--since", "0s", "-o", "json"])
+        .ok()
+        .json();
+    assert!(j.as_array().unwrap().len() <= 1, "{j}");
+    // --cert: only what that certificate did
+    let mine = az(
+        &s,
+        &["operation", "list", "--cert", &bootstrap, "-o", "json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(
+        strings(&mine, "caller_certificate"),
+        [bootstrap.clone(), bootstrap.clone()],
+        "operation list --cert {bootstrap} lists other certificates' operations: {mine}"
+    );
+    let theirs = az(&s, &["operation", "list", "--cert", &other, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(
+        strings(&theirs, "name"),
+        ["CreateAffinityGroup"],
+        "{theirs}"
+    );
+    let none = az(
+        &s,
+        &["operation", "list", "--cert", &"0".repeat(40), "-o", "json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(none, serde_json::json!([]));
+}
+
+#[test]
+fn no_wait_prints_the_request_id_and_operation_wait_finishes_it() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &["--async-delay-ms", "5000"]);
+    let r = az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "create",
+            "nowait1",
+            "--location",
+            "West US",
+            "--no-wait",
+        ],
+    )
+    .ok();
+    let id = r.stdout.trim().to_string();
+    assert!(is_request_id(&id), "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!("azmc operation wait {id}")),
+        "{}",
+        r.stderr
+    );
+    let r = az(&s, &["operation", "show", &id]).ok();
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("Status:") && l.contains("InProgress")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(&id), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains('\x1b'),
+        "no colours off a terminal: {:?}",
+        r.stdout
+    );
+    let j = az(&s, &["operation", "show", &id, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["id"], id.as_str());
+    assert_eq!(j["status"], "InProgress");
+    assert_eq!(j["http_status"], Value::Null);
+    let x = az(&s, &["operation", "show", &id, "-o", "xml"]).ok();
+    let parsed = wire::parse_operation_status(x.stdout.as_bytes()).unwrap();
+    assert_eq!(parsed.status.to_string(), "InProgress");
+    assert_eq!(parsed.id, id);
+    // Colours: CLICOLOR_FORCE turns them on, NO_COLOR wins over it.
+    let r = az_env(&s, &[("CLICOLOR_FORCE", "1")], &["operation", "show", &id]).ok();
+    assert!(
+        r.stdout.contains("\x1b[33mInProgress\x1b[0m"),
+        "{:?}",
+        r.stdout
+    );
+    let r = az_env(
+        &s,
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+        &["operation", "show", &id],
+    )
+    .ok();
+    assert!(!r.stdout.contains('\x1b'), "{:?}", r.stdout);
+    assert!(r.stdout.contains("InProgress"), "{}", r.stdout);
+    // the resource is being created meanwhile
+    let j = az(&s, &["storage", "account", "show", "nowait1", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["status"], "Creating");
+
+    // --no-wait in json
+    let j = az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "create",
+            "nowait2",
+            "--location",
+            "East US",
+            "--no-wait",
+            "-o",
+            "json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["status"], "InProgress");
+    let id2 = j["request_id"].as_str().unwrap().to_string();
+    assert!(is_request_id(&id2), "{j}");
+    assert_ne!(id, id2);
+
+    // wait: ends Succeeded (table), colours forced on stdout and in the message
+    let started = Instant::now();
+    let r = az_env(&s, &[("CLICOLOR_FORCE", "1")], &["operation", "wait", &id]).ok();
+    assert!(
+        r.stdout.contains("\x1b[32mSucceeded\x1b[0m"),
+        "{:?}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("HTTP status"), "{}", r.stdout);
+    let j = az(&s, &["operation", "wait", &id2, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["status"], "Succeeded");
+    assert_eq!(j["id"], id2.as_str());
+    assert!(j["http_status"].as_u64().is_some(), "{j}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let x = az(&s, &["operation", "wait", &id, "-o", "xml"]).ok();
+    let parsed = wire::parse_operation_status(x.stdout.as_bytes()).unwrap();
+    assert_eq!(parsed.status.to_string(), "Succeeded");
+    let j = az(&s, &["operation", "show", &id, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["status"], "Succeeded");
+    let j = az(&s, &["storage", "account", "list", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(sorted(strings(&j, "name")), ["nowait1", "nowait2"]);
+    assert!(
+        j.as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["status"] == "Created"),
+        "{j}"
+    );
+    // a waiting command waits (the account is Created when it returns), with --quiet
+    // silently
+    let started = Instant::now();
+    let r = az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "create",
+            "waited3",
+            "--location",
+            "West US",
+            "--quiet",
+        ],
+    )
+    .ok();
+    assert!(r.stderr.is_empty() && r.stdout.is_empty(), "{r:?}");
+    assert!(started.elapsed() >= Duration::from_secs(4), "did not wait");
+    let j = az(&s, &["storage", "account", "show", "waited3", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(j["status"], "Created");
+    let r = az(&s, &["storage", "account", "delete", "nowait2"]).ok();
+    assert!(r.stderr.contains("Succeeded (request id "), "{}", r.stderr);
+    api_error(
+        &az(&s, &["storage", "account", "show", "nowait2"]),
+        "ResourceNotFound",
+        404,
+    );
+    // an unknown operation
+    api_error(
+        &az(&s, &["operation", "show", &"0".repeat(32)]),
+        "ResourceNotFound",
+        404,
+    );
+}
+
+#[test]
+fn throttled_reads_are_retried_and_quiet_hides_the_message() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(
+        &s,
+        &[
+            "--throttle-read-rate",
+            "1",
+            "--throttle-read-burst",
+            "1",
+            "--location",
+            "West US",
+            "--location",
+            "East US",
+        ],
+    );
+    // site list: the webspaces, then the sites of each: three reads, one a second allowed
+    let r = az(&s, &["site", "list"]).ok();
+    assert!(r.stdout.starts_with("NAME"), "{}", r.stdout);
+    assert!(r.stderr.contains("throttled (HTTP 503)"), "{}", r.stderr);
+    assert!(r.stderr.contains("retrying in"), "{}", r.stderr);
+    let started = Instant::now();
+    let r = az(&s, &["site", "list", "--quiet"]).ok();
+    assert!(r.stdout.starts_with("NAME"), "{}", r.stdout);
+    assert!(r.stderr.is_empty(), "--quiet: {}", r.stderr);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "three reads at one a second were not throttled?"
+    );
+    // two commands in quick succession: the second is throttled, and retried
+    az(&s, &["location", "list", "-q"]).ok();
+    let r = az(&s, &["location", "list", "-o", "json"]).ok();
+    assert_eq!(r.json().as_array().unwrap().len(), 2);
+    assert!(r.stderr.contains("throttled (HTTP 503)"), "{}", r.stderr);
+    // without retries the 503 is the answer: one error line, exit 1
+    az(&s, &["location", "list", "-q"]).ok();
+    let r = az_env(&s, &[("AZMC_RETRIES", "0")], &["location", "list"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("ERROR ") && r.stderr.contains("(HTTP 503"),
+        "{}",
+        r.stderr
+    );
+    az_env(&s, &[("AZMC_RETRIES", "eleven")], &["location", "list"]).fails(2, "AZMC_RETRIES");
+    az_env(&s, &[("AZMC_RETRIES", "11")], &["location", "list"]).fails(2, "AZMC_RETRIES");
+}
+
+#[test]
+fn connection_failures_are_retried_then_reported_once() {
+    let s = Sandbox::new();
+    let t = s.new_cert("closed", &["--key", "p256", "--pem"]);
+    // A listener that accepts connections and closes them at once.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = {
+        let (accepted, stop) = (accepted.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((sock, _)) => {
+                        accepted.fetch_add(1, Ordering::SeqCst);
+                        drop(sock);
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        })
+    };
+    az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--subscription",
+            RANDOM_SUBSCRIPTION,
+            "--endpoint",
+            &format!("https://127.0.0.1:{port}"),
+            "--cert",
+            &t,
+            "--ca-file",
+            "closed.cer",
+            "--name",
+            "closed",
+        ],
+    )
+    .ok();
+    let r = az_env(&s, &[("AZMC_RETRIES", "2")], &["location", "list"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert_eq!(accepted.load(Ordering::SeqCst), 3, "{}", r.stderr);
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("azmc: error:") || l.starts_with("ERROR"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", r.stderr);
+    assert!(errors[0].contains("cannot connect"), "{}", r.stderr);
+    assert!(errors[0].contains(&port.to_string()), "{}", r.stderr);
+    assert_eq!(
+        r.stderr.lines().filter(|l| l.contains("retrying")).count(),
+        2,
+        "{}",
+        r.stderr
+    );
+    // --quiet: the same attempts, only the error line
+    accepted.store(0, Ordering::SeqCst);
+    let r = az_env(&s, &[("AZMC_RETRIES", "2")], &["location", "list", "-q"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot connect"), "{}", r.stderr);
+    // no retries at all
+    accepted.store(0, Ordering::SeqCst);
+    az_env(&s, &[("AZMC_RETRIES", "0")], &["location", "list"]).fails(1, "cannot connect");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    stop.store(true, Ordering::SeqCst);
+    thread.join().unwrap();
+}
+
+#[test]
+fn errors_have_one_line_and_the_right_exit_code() {
+    let s = Sandbox::new();
+    // no profiles at all: a usage error that says what to do
+    az(&s, &["location", "list"]).fails(2, "azmc account import");
+    let served = served_and_imported(&s, &[]);
+    let sub = served.subscription();
+    let ca = data(&served, "ca.pem");
+
+    // A subscription the certificate does not manage: the service says no.
+    let r = az(
+        &s,
+        &[
+            "--profile",
+            "Default",
+            "--subscription",
+            RANDOM_SUBSCRIPTION,
+            "storage",
+            "account",
+            "list",
+        ],
+    );
+    api_error(&r, "ForbiddenError", 403);
+    assert!(r.stdout.is_empty());
+    // a subscription without a profile, no --profile: nothing is sent, usage error
+    az(
+        &s,
+        &[
+            "--subscription",
+            RANDOM_SUBSCRIPTION,
+            "storage",
+            "account",
+            "list",
+        ],
+    )
+    .fails(2, "no profile for subscription");
+    az(
+        &s,
+        &[
+            "--profile",
+            "Default",
+            "--subscription",
+            "not-a-guid",
+            "location",
+            "list",
+        ],
+    )
+    .fails(2, "not-a-guid");
+    az(&s, &["--profile", "nope", "location", "list"]).fails(2, "no profile \"nope\"");
+    az_env(&s, &[("AZMC_PROFILE", "nope")], &["location", "list"]).fails(2, "nope");
+
+    // An API error: one line, code, message, status and request id; exit 1.
+    let r = az(&s, &["storage", "account", "show", "missing"]);
+    api_error(&r, "ResourceNotFound", 404);
+    assert!(r.stderr.contains("missing"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let r = az(&s, &["storage", "account", "show", "missing", "-o", "json"]);
+    api_error(&r, "ResourceNotFound", 404);
+    az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "create",
+            "taken1",
+            "--location",
+            "West US",
+        ],
+    )
+    .ok();
+    api_error(
+        &az(
+            &s,
+            &[
+                "storage",
+                "account",
+                "create",
+                "taken1",
+                "--location",
+                "West US",
+            ],
+        ),
+        "ConflictError",
+        409,
+    );
+    api_error(
+        &az(
+            &s,
+            &[
+                "storage",
+                "account",
+                "create",
+                "Bad-Name",
+                "--location",
+                "West US",
+            ],
+        ),
+        "BadRequest",
+        400,
+    );
+
+    // Bad arguments: exit 2, nothing sent.
+    az(&s, &["storage", "account", "keys", "renew", "taken1"]).fails(2, "--primary");
+    az(
+        &s,
+        &[
+            "storage",
+            "account",
+            "keys",
+            "renew",
+            "taken1",
+            "--primary",
+            "--secondary",
+        ],
+    )
+    .fails(2, "cannot be used with");
+    az(&s, &["operation", "list", "--since", "nonsense"]).fails(2, "--since");
+    az(&s, &["operation", "list", "--since", "3w"]).fails(2, "--since");
+    az(&s, &["account", "list", "--output", "xml"]).fails(2, "--output xml");
+    az(&s, &["account", "show", "--output", "xml"]).fails(2, "--output xml");
+    az(&s, &["location", "list", "--output", "yaml"]).fails(2, "yaml");
+    az(&s, &["storage", "account", "create", "x1"]).fails(2, "--location");
+    az(&s, &["api", "GET", "locations", "--header", "no-colon"]).fails(2, "NAME:VALUE");
+    az(&s, &["api", "GET", "locations", "--header", ":v"]).fails(2, "--header");
+    az(&s, &["api", "FR OB", "locations"]).fails(2, "not an HTTP method");
+    az(&s, &["account", "set", "nope"]).fails(2, "no profile");
+    az(&s, &["account", "remove", "nope"]).fails(2, "no profile");
+    az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--endpoint",
+            &served.api_url,
+            "--cert",
+            &"AB".repeat(20),
+        ],
+    )
+    .fails(2, "--subscription");
+    az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--subscription",
+            "nope",
+            "--endpoint",
+            &served.api_url,
+            "--cert",
+            &"AB".repeat(20),
+        ],
+    )
+    .fails(2, "not a subscription id");
+    az(&s, &["mgmt-cert", "upload", "no-such.cer"]).fails(1, "no-such.cer");
+
+    // Revoked certificates: a profile deletes its own certificate; the next call is
+    // refused. And one deleted by another profile.
+    for (name, own) in [("own", true), ("other", false)] {
+        let t = s.new_cert(name, &["--key", "p256"]);
+        az(&s, &["mgmt-cert", "upload", &format!("{name}.cer")]).ok();
+        az(
+            &s,
+            &[
+                "account",
+                "add",
+                "--subscription",
+                &sub,
+                "--endpoint",
+                &served.api_url,
+                "--cert",
+                &t,
+                "--ca-file",
+                &ca,
+                "--name",
+                name,
+            ],
+        )
+        .ok();
+        az(&s, &["--profile", name, "location", "list"]).ok();
+        if own {
+            az(&s, &["--profile", name, "mgmt-cert", "delete", &t]).ok();
+        } else {
+            az(&s, &["mgmt-cert", "delete", &t]).ok();
+        }
+        let r = az(&s, &["--profile", name, "location", "list"]);
+        api_error(&r, "ForbiddenError", 403);
+        api_error(
+            &az(
+                &s,
+                &[
+                    "--profile",
+                    name,
+                    "storage",
+                    "account",
+                    "list",
+                    "-o",
+                    "json",
+                ],
+            ),
+            "ForbiddenError",
+            403,
+        );
+    }
+    // the bootstrap certificate still works, and is the only one left
+    let j = az(&s, &["mgmt-cert", "list", "-o", "json"]).ok().json();
+    assert_eq!(j.as_array().unwrap().len(), 1, "{j}");
+}
+
+#[test]
+fn a_malformed_request_id_is_a_usage_error() {
+    let s = Sandbox::new();
+    let t = s.new_cert("ids", &["--key", "p256", "--pem"]);
+    az(
+        &s,
+        &[
+            "account",
+            "add",
+            "--subscription",
+            RANDOM_SUBSCRIPTION,
+            "--endpoint",
+            "https://127.0.0.1:9",
+            "--cert",
+            &t,
+            "--ca-file",
+            "ids.cer",
+        ],
+    )
+    .ok();
+    // nothing is sent (nothing listens on port 9): the id is checked first
+    az(&s, &["operation", "show", "nonsense"]).fails(2, "nonsense");
+    az(&s, &["operation", "wait", "12345"]).fails(2, "12345");
+}
+
+#[test]
+fn output_xml_of_a_local_command_is_refused_before_anything_changes() {
+    let s = Sandbox::new();
+    s.new_cert("first", &["--key", "p256"]);
+    let before = s.snapshot();
+    s.run(&["cert", "new", "--name", "x", "--key", "p256", "-o", "xml"])
+        .fails(2, "--output xml");
+    assert!(
+        !s.path("x.cer").exists(),
+        "`cert new -o xml` wrote x.cer before refusing the flag"
+    );
+    assert_eq!(
+        s.snapshot(),
+        before,
+        "`cert new -o xml` added a certificate to the store before refusing the flag"
+    );
+    s.run(&["account", "list", "-o", "xml"])
+        .fails(2, "--output xml");
+    s.run(&[
+        "account",
+        "import",
+        super::fixture("azure-sdk-for-python__test_legacy_mgmt_misc_3subs.publishsettings")
+            .to_str()
+            .unwrap(),
+        "-o",
+        "xml",
+    ])
+    .fails(2, "--output xml");
+    assert_eq!(s.snapshot(), before);
+    assert!(!s.path("azmc-home/profiles.json").exists());
+}
+
+#[test]
+fn completions_name_the_subcommands() {
+    let s = Sandbox::new();
+    for shell in ["bash", "zsh"] {
+        let r = s.run(&["completions", shell]).ok();
+        assert!(r.stdout.len() > 1000, "{shell}: {}", r.stdout);
+        for word in [
+            "account",
+            "subscription",
+            "mgmt-cert",
+            "affinity-group",
+            "storage",
+            "service",
+            "deployment",
+            "firewall-rule",
+            "site",
+            "operation",
+            "completions",
+            "--no-wait",
+            "--profile",
+        ] {
+            assert!(r.stdout.contains(word), "{shell} lacks {word}");
+        }
+    }
+    assert!(
+        s.run(&["completions", "bash"])
+            .stdout
+            .contains("complete -F _azmc")
+    );
+    assert!(
+        s.run(&["completions", "zsh"])
+            .stdout
+            .starts_with("#compdef azmc")
+    );
+    s.run(&["completions", "tcsh"]).fails(2, "tcsh");
+    s.run(&["completions"]).fails(2, "SHELL");
+}
