@@ -96,7 +96,13 @@ impl<'a> Remote<'a> {
         // `--profile P --subscription ID`: P's endpoint and certificate on another
         // subscription (one certificate often manages several).
         let subscription = match (&g.profile, &g.subscription) {
-            (Some(_), Some(s)) if !s.eq_ignore_ascii_case(&profile.subscription_id) => {
+            (Some(_), Some(s))
+                if !s.eq_ignore_ascii_case(&profile.subscription_id)
+                    && !profile
+                        .subscription_name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(s)) =>
+            {
                 if !is_subscription_id(s) {
                     return crate::usage(format!(
                         "--subscription {s:?}: with --profile, give a subscription id (a GUID)"
