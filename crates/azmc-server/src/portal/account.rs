@@ -238,17 +238,6 @@ pub async fn change_password(
         )
             .into_response()
     };
-    if portal
-        .by_account
-        .check_key(&user.username.to_lowercase())
-        .is_err()
-    {
-        return Err(PortalError::TooManyRequests {
-            message: "Too many password attempts for this account. Wait a minute and try again."
-                .into(),
-            retry_after: 60,
-        });
-    }
     let current = form.get("current").unwrap_or_default().to_string();
     let new = zeroize::Zeroizing::new(form.get("new").unwrap_or_default().to_string());
     if new.as_str() != form.get("confirm").unwrap_or_default() {
@@ -262,6 +251,17 @@ pub async fn change_password(
             StatusCode::BAD_REQUEST,
             "The new password must have at least 12 characters.",
         ));
+    }
+    if portal
+        .by_account
+        .check_key(&user.username.to_lowercase())
+        .is_err()
+    {
+        return Err(PortalError::TooManyRequests {
+            message: "Too many password attempts for this account. Wait a minute and try again."
+                .into(),
+            retry_after: 60,
+        });
     }
     let account = portal
         .app
