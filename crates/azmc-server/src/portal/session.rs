@@ -99,11 +99,28 @@ pub fn clear_cookie(name: &str) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// Whether the request's `Origin` (when the browser sent one) is this site.
+/// Whether the request comes from this site, as far as the browser tells: a
+/// `Sec-Fetch-Site` other than `same-origin`/`none` is refused; an `Origin` must be this
+/// site, except `Origin: null`, which browsers send under `Referrer-Policy: no-referrer`
+/// and which passes only with `Sec-Fetch-Site: same-origin`. Without either header (not
+/// a browser) the CSRF token decides.
 pub fn same_origin(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    if fetch_site
+        .as_deref()
+        .is_some_and(|s| s != "same-origin" && s != "none")
+    {
+        return false;
+    }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true; // not a browser, or a browser that sends no Origin: the token decides
     };
+    if origin.as_bytes() == b"null" {
+        return fetch_site.as_deref() == Some("same-origin");
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -237,6 +254,18 @@ mod tests {
         );
         assert!(!same_origin(&h, &uri));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&h, &uri));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(
+            same_origin(&h, &uri),
+            "no-referrer pages post with Origin: null"
+        );
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_origin(&h, &uri));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://127.0.0.1:9080"),
+        );
         assert!(!same_origin(&h, &uri));
     }
 }
