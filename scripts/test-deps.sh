@@ -5,6 +5,8 @@
 #   .test-deps/azcli   Node: the classic xplat CLI azure-cli 0.10.20 (with the overrides that let
 #                      it run on Node 20; see shared/real-clients.md)
 #   .test-deps/node    Node: the ASM SDK packages (azure-asm-mgmt, -storage, -compute, -sql, -website, azure-common)
+#   .test-deps/browser Node: playwright-core (no browser download), driving the system's
+#                      Debian `chromium` (/usr/bin/chromium) in the portal's browser test
 # Idempotent: a finished install leaves a stamp and is not repeated.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,5 +53,16 @@ JSON
   (cd "$deps/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   (cd "$deps/node" && node -e 'for (const m of ["azure-asm-mgmt","azure-asm-storage","azure-asm-compute","azure-asm-sql","azure-asm-website","azure-common"]) require(m)')
   touch "$node_stamp"
+fi
+browser_stamp="$deps/browser/.azmc-ok-1"
+if [ ! -f "$browser_stamp" ]; then
+  rm -rf "$deps/browser"
+  mkdir -p "$deps/browser"
+  cat > "$deps/browser/package.json" <<'JSON'
+{"name":"azmc-test-browser","private":true,"dependencies":{"playwright-core":"1.65.1"}}
+JSON
+  (cd "$deps/browser" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  (cd "$deps/browser" && node -e 'require("playwright-core")')
+  touch "$browser_stamp"
 fi
 echo "test-deps: ready in $deps"

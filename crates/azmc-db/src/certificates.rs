@@ -10,7 +10,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, for_update, with_pool};
 use crate::error::{DbError, Limit, conflict_on_unique};
 use crate::model::{CertificateRecord, Limits, Link, LinkedCertificate};
 
@@ -73,101 +73,155 @@ impl Db {
         limits: &Limits,
         now: OffsetDateTime,
     ) -> Result<LinkedCertificate, DbError> {
+        let mut linked = self
+            .link_certificate_to_all(&[subscription_id], cert, created_by, limits, now)
+            .await?;
+        linked
+            .pop()
+            .ok_or_else(|| DbError::not_found("subscription", subscription_id))
+    }
+
+    /// Links one management certificate to several subscriptions in ONE transaction:
+    /// all or nothing. Each link is checked as [`Db::link_certificate`] checks it (the
+    /// first refusal, in the order given, is the error and nothing is linked); the
+    /// per-service-administrator limit counts the links made earlier in the same call.
+    /// Returns the links in the order given. Bumps [`Db::links_revision`] once.
+    /// [`DbError::BadRequest`] for an empty list or a subscription given twice.
+    pub async fn link_certificate_to_all(
+        &self,
+        subscription_ids: &[&str],
+        cert: &CertificateRecord,
+        created_by: &str,
+        limits: &Limits,
+        now: OffsetDateTime,
+    ) -> Result<Vec<LinkedCertificate>, DbError> {
         let thumb = thumbprint(&cert.thumbprint).ok_or_else(|| {
             DbError::BadRequest(format!(
                 "thumbprint {:?} is not 40 hex digits",
                 cert.thumbprint
             ))
         })?;
-        let sub = sub_key(subscription_id);
-        let row: LinkedRow = with_pool!(self, |p, d| {
+        let subs: Vec<String> = subscription_ids.iter().map(|s| sub_key(s)).collect();
+        if subs.is_empty() {
+            return Err(DbError::BadRequest("no subscription to link to".into()));
+        }
+        if subs.iter().enumerate().any(|(i, s)| subs[..i].contains(s)) {
+            return Err(DbError::BadRequest("a subscription is listed twice".into()));
+        }
+        let rows: Vec<LinkedRow> = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            if let Some(lock) = d.lock_service_admin() {
-                sqlx::query(lock).bind(&sub).execute(&mut *tx).await?;
-            }
-            let admin: Option<(String,)> =
-                sqlx::query_as("SELECT service_admin FROM subscriptions WHERE id = $1")
-                    .bind(&sub)
-                    .fetch_optional(&mut *tx)
+            // Lock the service administrators' account rows (serialising the limit checks)
+            // in one global order, so that two multi-subscription links cannot deadlock.
+            if d.lock_service_admin().is_some() {
+                let mut admins = Vec::new();
+                for sub in &subs {
+                    let admin: Option<(String,)> =
+                        sqlx::query_as("SELECT service_admin FROM subscriptions WHERE id = $1")
+                            .bind(sub)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    admins.extend(admin.map(|(a,)| a));
+                }
+                admins.sort();
+                admins.dedup();
+                for admin in &admins {
+                    sqlx::query(for_update!(
+                        d,
+                        "SELECT username_key FROM accounts WHERE username_key = $1"
+                    ))
+                    .bind(admin)
+                    .execute(&mut *tx)
                     .await?;
-            let Some((admin,)) = admin else {
-                return Err(DbError::not_found("subscription", subscription_id));
-            };
-            let exists: Option<(String,)> = sqlx::query_as(
-                "SELECT thumbprint FROM certificate_links WHERE subscription_id = $1 AND thumbprint = $2",
-            )
-            .bind(&sub)
-            .bind(&thumb)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if exists.is_some() {
-                return Err(DbError::conflict("certificate", &thumb));
+                }
             }
-            let (on_sub,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM certificate_links WHERE subscription_id = $1")
-                    .bind(&sub)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if to_u64(on_sub) >= u64::from(limits.per_subscription) {
-                return Err(DbError::LimitExceeded {
-                    limit: Limit::CertificatesPerSubscription,
-                    max: limits.per_subscription,
-                });
+            let mut rows = Vec::with_capacity(subs.len());
+            for (sub, subscription_id) in subs.iter().zip(subscription_ids) {
+                let admin: Option<(String,)> =
+                    sqlx::query_as("SELECT service_admin FROM subscriptions WHERE id = $1")
+                        .bind(sub)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((admin,)) = admin else {
+                    return Err(DbError::not_found("subscription", *subscription_id));
+                };
+                let exists: Option<(String,)> = sqlx::query_as(
+                    "SELECT thumbprint FROM certificate_links WHERE subscription_id = $1 AND thumbprint = $2",
+                )
+                .bind(sub)
+                .bind(&thumb)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if exists.is_some() {
+                    return Err(DbError::conflict("certificate", &thumb));
+                }
+                let (on_sub,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM certificate_links WHERE subscription_id = $1",
+                )
+                .bind(sub)
+                .fetch_one(&mut *tx)
+                .await?;
+                if to_u64(on_sub) >= u64::from(limits.per_subscription) {
+                    return Err(DbError::LimitExceeded {
+                        limit: Limit::CertificatesPerSubscription,
+                        max: limits.per_subscription,
+                    });
+                }
+                let (admin_total, admin_has_it): (i64, i64) = sqlx::query_as(
+                    "SELECT COUNT(DISTINCT l.thumbprint), \
+                     COALESCE(SUM(CASE WHEN l.thumbprint = $2 THEN 1 ELSE 0 END), 0) \
+                     FROM certificate_links l JOIN subscriptions s ON s.id = l.subscription_id \
+                     WHERE s.service_admin = $1",
+                )
+                .bind(&admin)
+                .bind(&thumb)
+                .fetch_one(&mut *tx)
+                .await?;
+                if admin_has_it == 0 && to_u64(admin_total) >= u64::from(limits.per_service_admin) {
+                    return Err(DbError::LimitExceeded {
+                        limit: Limit::CertificatesPerServiceAdmin,
+                        max: limits.per_service_admin,
+                    });
+                }
+                // DO UPDATE (not DO NOTHING) so that the row is locked until commit: an
+                // unlink that would delete the now-unused row waits for this link instead.
+                sqlx::query(
+                    "INSERT INTO certificates (thumbprint, der, subject, not_before, not_after) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (thumbprint) DO UPDATE SET subject = certificates.subject",
+                )
+                .bind(&thumb)
+                .bind(&cert.der)
+                .bind(&cert.subject)
+                .bind(micros(cert.not_before))
+                .bind(micros(cert.not_after))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO certificate_links (subscription_id, thumbprint, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(sub)
+                .bind(&thumb)
+                .bind(micros(now))
+                .bind(created_by)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, "certificate", &thumb))?;
+                let row: LinkedRow = sqlx::query_as(concat!(
+                    select_linked!(),
+                    "WHERE l.subscription_id = $1 AND l.thumbprint = $2"
+                ))
+                .bind(sub)
+                .bind(&thumb)
+                .fetch_one(&mut *tx)
+                .await?;
+                rows.push(row);
             }
-            let (admin_total, admin_has_it): (i64, i64) = sqlx::query_as(
-                "SELECT COUNT(DISTINCT l.thumbprint), \
-                 COALESCE(SUM(CASE WHEN l.thumbprint = $2 THEN 1 ELSE 0 END), 0) \
-                 FROM certificate_links l JOIN subscriptions s ON s.id = l.subscription_id \
-                 WHERE s.service_admin = $1",
-            )
-            .bind(&admin)
-            .bind(&thumb)
-            .fetch_one(&mut *tx)
-            .await?;
-            if admin_has_it == 0 && to_u64(admin_total) >= u64::from(limits.per_service_admin) {
-                return Err(DbError::LimitExceeded {
-                    limit: Limit::CertificatesPerServiceAdmin,
-                    max: limits.per_service_admin,
-                });
-            }
-            // DO UPDATE (not DO NOTHING) so that the row is locked until commit: an
-            // unlink that would delete the now-unused row waits for this link instead.
-            sqlx::query(
-                "INSERT INTO certificates (thumbprint, der, subject, not_before, not_after) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (thumbprint) DO UPDATE SET subject = certificates.subject",
-            )
-            .bind(&thumb)
-            .bind(&cert.der)
-            .bind(&cert.subject)
-            .bind(micros(cert.not_before))
-            .bind(micros(cert.not_after))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO certificate_links (subscription_id, thumbprint, created_at, created_by) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(&sub)
-            .bind(&thumb)
-            .bind(micros(now))
-            .bind(created_by)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| conflict_on_unique(e, "certificate", &thumb))?;
-            let row: LinkedRow = sqlx::query_as(concat!(
-                select_linked!(),
-                "WHERE l.subscription_id = $1 AND l.thumbprint = $2"
-            ))
-            .bind(&sub)
-            .bind(&thumb)
-            .fetch_one(&mut *tx)
-            .await?;
             sqlx::query(BUMP_LINKS_REVISION).execute(&mut *tx).await?;
             tx.commit().await?;
-            row
+            rows
         });
-        linked(row)
+        rows.into_iter().map(linked).collect()
     }
 
     /// The certificate `thumbprint` (any case) as linked to `subscription_id`.

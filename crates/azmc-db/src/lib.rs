@@ -36,6 +36,8 @@
 //!   status, HTTP status, error, start/completion) and `jobs` (one per asynchronous
 //!   operation: kind, JSON payload, state, attempts, lease)
 //! * `server_ca` (a single row: certificate PEM, PKCS#8 key)
+//! * `portal_sessions` (SHA-256 of the cookie token, account, created / last seen /
+//!   absolute expiry) and `certificate_links.last_used_at` (written in batches)
 //! * `hosted_services` (cloud services: name unique across subscriptions by `name_key`,
 //!   label, location or affinity group, extended properties as JSON, status),
 //!   `service_certificates` (per service: DER, the private key sealed by the server, an
@@ -83,8 +85,10 @@ mod jobs;
 mod migrations;
 mod model;
 mod operations;
+mod portal;
 mod server_ca;
 mod service_certificates;
+mod sessions;
 mod sql_servers;
 mod storage_accounts;
 mod subscriptions;
@@ -102,7 +106,9 @@ pub use model::{
     ParseEnumError, Quotas, Role, Subscription, SubscriptionStatus, Usage,
 };
 pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use portal::{CertificateUse, MAX_SEARCH_SUBSCRIPTIONS, OperationSearch};
 pub use service_certificates::ServiceCertificate;
+pub use sessions::Session;
 pub use sql_servers::{FirewallRule, NewSqlServer, SqlServer};
 pub use storage_accounts::{
     NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType,

@@ -35,6 +35,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0004_sql_websites.sql",
         include_str!("../migrations/sqlite/0004_sql_websites.sql"),
     ),
+    (
+        5,
+        "portal",
+        "0005_portal.sql",
+        include_str!("../migrations/sqlite/0005_portal.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -61,6 +67,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "sql_websites",
         "0004_sql_websites.sql",
         include_str!("../migrations/postgres/0004_sql_websites.sql"),
+    ),
+    (
+        5,
+        "portal",
+        "0005_portal.sql",
+        include_str!("../migrations/postgres/0005_portal.sql"),
     ),
 ];
 

@@ -34,8 +34,9 @@ macro_rules! select_operation {
          completed_at FROM operations "
     };
 }
+pub(crate) use select_operation;
 
-type OperationRow = (
+pub(crate) type OperationRow = (
     String,
     String,
     String,
@@ -52,7 +53,7 @@ type OperationRow = (
     Option<i64>,
 );
 
-fn operation(row: OperationRow) -> Result<Operation, DbError> {
+pub(crate) fn operation(row: OperationRow) -> Result<Operation, DbError> {
     let (
         id,
         subscription_id,

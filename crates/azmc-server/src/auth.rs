@@ -10,9 +10,9 @@
 
 use crate::error::ApiError;
 use crate::identity::ClientIdentity;
-use azmc_db::{Db, DbError, SubscriptionStatus};
+use azmc_db::{CertificateUse, Db, DbError, SubscriptionStatus};
 use std::collections::{HashMap, HashSet};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -35,6 +35,9 @@ pub struct AuthIndex {
     /// Serialises reloads so a slow old reload cannot overwrite a newer one.
     reload_lock: tokio::sync::Mutex<()>,
     max_staleness: Duration,
+    /// (lower-case subscription, upper-case thumbprint) → last authorised use, not yet
+    /// written to the database (see [`AuthIndex::flush_uses`]): the hot path never writes.
+    uses: Mutex<HashMap<(String, String), OffsetDateTime>>,
 }
 
 /// Why a request was refused.
@@ -65,6 +68,7 @@ impl AuthIndex {
             fresh_at: RwLock::new(None),
             reload_lock: tokio::sync::Mutex::new(()),
             max_staleness,
+            uses: Mutex::new(HashMap::new()),
         }
     }
 
@@ -97,7 +101,12 @@ impl AuthIndex {
             return Err(Denied::Forbidden);
         }
         match snap.subscriptions.get(&sub) {
-            Some(SubscriptionStatus::Active) => Ok(()),
+            Some(SubscriptionStatus::Active) => {
+                if let Ok(mut uses) = self.uses.lock() {
+                    uses.insert((sub, identity.thumbprint.to_string()), now);
+                }
+                Ok(())
+            }
             Some(SubscriptionStatus::Disabled) => Err(Denied::Disabled),
             None => Err(Denied::Forbidden),
         }
@@ -141,6 +150,43 @@ impl AuthIndex {
         }
         if let Ok(mut g) = self.fresh_at.write() {
             *g = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// The use of `thumbprint` on `subscription` noted since the last flush, if any.
+    pub fn pending_use(&self, subscription: &str, thumbprint: &str) -> Option<OffsetDateTime> {
+        let key = (
+            subscription.to_ascii_lowercase(),
+            thumbprint.to_ascii_uppercase(),
+        );
+        self.uses.lock().ok()?.get(&key).copied()
+    }
+
+    /// Write the uses noted since the last flush to the database, in one batch (the
+    /// server calls it every 30 s and at shutdown). On failure the batch is kept for the
+    /// next flush.
+    pub async fn flush_uses(&self, db: &Db) -> Result<(), DbError> {
+        let batch: Vec<_> = match self.uses.lock() {
+            Ok(mut g) => g.drain().collect(),
+            Err(_) => return Ok(()),
+        };
+        let uses: Vec<CertificateUse> = batch
+            .iter()
+            .map(|((s, t), at)| CertificateUse {
+                subscription_id: s.clone(),
+                thumbprint: t.clone(),
+                at: *at,
+            })
+            .collect();
+        if let Err(e) = db.record_certificate_uses(&uses).await {
+            if let Ok(mut g) = self.uses.lock() {
+                for (k, at) in batch {
+                    let slot = g.entry(k).or_insert(at);
+                    *slot = (*slot).max(at);
+                }
+            }
+            return Err(e);
         }
         Ok(())
     }

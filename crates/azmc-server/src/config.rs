@@ -74,6 +74,8 @@ pub struct ServerConfig {
     /// How long asynchronous operations stay InProgress before their work runs (0 by
     /// default; tests set it to observe InProgress).
     pub async_delay: Duration,
+    /// Sessions, sign-in rate limits and upload size of the portal.
+    pub portal: crate::portal::PortalConfig,
 }
 
 /// The regions offered by default.
@@ -108,6 +110,7 @@ impl ServerConfig {
             locations: DEFAULT_LOCATIONS.iter().map(|s| s.to_string()).collect(),
             dns_suffix: "azmc.localhost".into(),
             async_delay: Duration::ZERO,
+            portal: crate::portal::PortalConfig::default(),
         }
     }
 

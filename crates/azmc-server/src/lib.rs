@@ -21,6 +21,7 @@ pub mod identity;
 pub mod jobs;
 pub mod metrics;
 pub mod ops;
+pub mod portal;
 pub mod router;
 pub mod serve;
 pub mod state;

@@ -172,7 +172,7 @@ pub async fn start(
     tasks.push(tokio::spawn(serve_plain_tls(
         portal_listener,
         portal_tls,
-        portal_router(state.clone()),
+        portal_router(state.clone(), api_url.clone()),
         state.config.handshake_timeout,
         rx.clone(),
     )));
@@ -184,6 +184,10 @@ pub async fn start(
         registry,
         worker: format!("{}-{}", std::process::id(), api_addr),
     };
+    tasks.push(tokio::spawn(crate::portal::background(
+        state.clone(),
+        rx.clone(),
+    )));
     tasks.push(tokio::spawn(runner.run(rx)));
     Ok(Server {
         state,
@@ -357,7 +361,7 @@ async fn serve_plain_tls(
 ) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let (tcp, _peer) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
             _ = stop.changed() => return,
         };
@@ -371,17 +375,35 @@ async fn serve_plain_tls(
             let Ok(Ok(tls)) = tokio::time::timeout(timeout, acceptor.accept(tcp)).await else {
                 return;
             };
-            serve_connection(tls, router, |r| r, stop).await;
+            // No client certificate here; the peer address is for sign-in rate limits
+            // and the operation log.
+            let conn = Connection {
+                identity: None,
+                peer,
+            };
+            serve_connection(
+                tls,
+                router,
+                move |mut req| {
+                    req.extensions_mut().insert(conn.clone());
+                    req
+                },
+                stop,
+            )
+            .await;
         });
     }
 }
 
-/// The portal listener: health and metrics (the portal pages come with the portal issue).
-fn portal_router(state: AppState) -> Router {
+/// The portal listener: the portal pages (`portal.rs`), health and metrics.
+fn portal_router(state: AppState, api_url: String) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(crate::portal::router(crate::portal::Portal::new(
+            state, api_url,
+        )))
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

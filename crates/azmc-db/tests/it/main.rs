@@ -7,6 +7,7 @@ mod affinity_storage;
 mod cloud_services;
 mod concurrency;
 mod connect;
+mod portal;
 mod sql_web;
 mod story;
 mod support;
@@ -100,5 +101,25 @@ async fn postgres_affinity_groups_and_storage_accounts() {
     affinity_storage::affinity_groups(&db).await;
     affinity_storage::storage_accounts(&db).await;
     affinity_storage::racing_creates(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_portal() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    portal::sessions(&db).await;
+    portal::link_to_all(&db).await;
+    portal::search(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_portal() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    portal::sessions(&db).await;
+    portal::link_to_all(&db).await;
+    portal::search(&db).await;
     db.close().await;
 }

@@ -12,6 +12,7 @@ mod client;
 mod jobs;
 mod lifecycle;
 mod operations;
+mod portal;
 mod resources_compute;
 mod resources_sql_web;
 mod resources_storage;

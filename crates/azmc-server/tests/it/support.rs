@@ -4,7 +4,7 @@
 
 use crate::client::{Client, Response};
 use azmc_db::{CertificateRecord, Db, Limits};
-use azmc_pki::clock::{Clock, SystemClock};
+use azmc_pki::clock::{Clock, SharedClock, SystemClock};
 use azmc_pki::{Certificate, KeyKind, NewCertificate, PrivateKey, create_self_signed};
 use azmc_server::jobs::JobRegistry;
 use azmc_server::state::AppState;
@@ -268,9 +268,19 @@ impl Env {
     }
 
     pub async fn start_with(&self, config: ServerConfig, jobs: JobRegistry) -> Api {
+        self.start_full(config, azmc_pki::clock::system(), jobs)
+            .await
+    }
+
+    /// Start with a clock of the test's own (session expiry, validity windows).
+    pub async fn start_clocked(&self, config: ServerConfig, clock: SharedClock) -> Api {
+        self.start_full(config, clock, JobRegistry::default()).await
+    }
+
+    async fn start_full(&self, config: ServerConfig, clock: SharedClock, jobs: JobRegistry) -> Api {
         let server = azmc_server::start(
             config,
-            azmc_pki::clock::system(),
+            clock,
             StartOptions {
                 admin_password: Some("correct horse battery staple".into()),
                 jobs,

@@ -10,6 +10,7 @@ mod compat_compute;
 mod compat_sql_web;
 mod compat_storage;
 mod pfx;
+mod portal_browser;
 mod publishsettings;
 mod real_clients;
 mod server;

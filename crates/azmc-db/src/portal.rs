@@ -1,0 +1,138 @@
+//! What the portal reads and writes beyond the API's verbs: when each management
+//! certificate was last used (recorded in batches), and a search over the operation log
+//! of several subscriptions with the portal's filters.
+
+use std::collections::HashMap;
+
+use sqlx::AssertSqlSafe;
+use time::OffsetDateTime;
+
+use crate::convert::{from_micros, micros, sub_key, thumb_key};
+use crate::db::{Db, with_pool};
+use crate::error::DbError;
+use crate::model::{Operation, OperationStatus};
+use crate::operations::{OperationRow, operation, select_operation};
+
+/// One use of a certificate on a subscription, as noted by the authorisation layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateUse {
+    pub subscription_id: String,
+    pub thumbprint: String,
+    pub at: OffsetDateTime,
+}
+
+/// A search of the operation log (the portal's filters). Times are inclusive.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OperationSearch {
+    /// The subscriptions searched (at most 500); empty finds nothing.
+    pub subscriptions: Vec<String>,
+    pub start: Option<OffsetDateTime>,
+    pub end: Option<OffsetDateTime>,
+    pub status: Option<OperationStatus>,
+    /// Operations made with this certificate, or on it (`.../certificates/{thumbprint}`).
+    pub thumbprint: Option<String>,
+    /// Rows skipped (newest first) and the most returned.
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// The most subscriptions one search covers.
+pub const MAX_SEARCH_SUBSCRIPTIONS: usize = 500;
+
+impl Db {
+    /// Records certificate uses: each link's `last_used_at` moves forward to the given
+    /// time (never backwards); uses of links that no longer exist are ignored. One
+    /// transaction for the batch.
+    pub async fn record_certificate_uses(&self, uses: &[CertificateUse]) -> Result<(), DbError> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            for u in uses {
+                sqlx::query(
+                    "UPDATE certificate_links SET last_used_at = $3 \
+                     WHERE subscription_id = $1 AND thumbprint = $2 \
+                     AND (last_used_at IS NULL OR last_used_at < $3)",
+                )
+                .bind(sub_key(&u.subscription_id))
+                .bind(thumb_key(&u.thumbprint))
+                .bind(micros(u.at))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// When each certificate linked to `subscription_id` was last used (upper-case
+    /// thumbprint → time); certificates never used are absent.
+    pub async fn certificate_last_uses(
+        &self,
+        subscription_id: &str,
+    ) -> Result<HashMap<String, OffsetDateTime>, DbError> {
+        let rows: Vec<(String, i64)> = with_pool!(self, |p| sqlx::query_as(
+            "SELECT thumbprint, last_used_at FROM certificate_links \
+             WHERE subscription_id = $1 AND last_used_at IS NOT NULL"
+        )
+        .bind(sub_key(subscription_id))
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(t, at)| Ok((t, from_micros(at)?)))
+            .collect()
+    }
+
+    /// The operations matching `search`, newest first; one more than `limit` is never
+    /// returned, so ask for `limit + 1` to learn whether another page exists.
+    pub async fn search_operations(
+        &self,
+        search: &OperationSearch,
+    ) -> Result<Vec<Operation>, DbError> {
+        if search.subscriptions.is_empty() {
+            return Ok(Vec::new());
+        }
+        if search.subscriptions.len() > MAX_SEARCH_SUBSCRIPTIONS {
+            return Err(DbError::BadRequest(format!(
+                "at most {MAX_SEARCH_SUBSCRIPTIONS} subscriptions per search"
+            )));
+        }
+        // Fixed parameters $1..$6, then one per subscription: only placeholders are
+        // generated, never values.
+        let list: Vec<String> = (0..search.subscriptions.len())
+            .map(|i| format!("${}", i + 7))
+            .collect();
+        let sql = format!(
+            "{} WHERE subscription_id IN ({}) \
+             AND ($1 IS NULL OR started_at >= $1) AND ($2 IS NULL OR started_at <= $2) \
+             AND ($3 IS NULL OR status = $3) \
+             AND ($4 IS NULL OR caller_thumbprint = $4 OR object_key LIKE $5) \
+             ORDER BY started_at DESC, id DESC LIMIT $6",
+            select_operation!(),
+            list.join(", ")
+        );
+        let thumb = search.thumbprint.as_deref().map(thumb_key);
+        let like = thumb
+            .as_deref()
+            .map(|t| format!("%/certificates/{}", t.to_ascii_lowercase()));
+        let limit = i64::from(search.limit.clamp(1, 1001)) + i64::from(search.offset);
+        let rows: Vec<OperationRow> = with_pool!(self, |p| {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.clone()))
+                .bind(search.start.map(micros))
+                .bind(search.end.map(micros))
+                .bind(search.status.map(OperationStatus::as_str))
+                .bind(thumb.clone())
+                .bind(like.clone())
+                .bind(limit);
+            for s in &search.subscriptions {
+                q = q.bind(sub_key(s));
+            }
+            q.fetch_all(p).await
+        })?;
+        rows.into_iter()
+            .skip(search.offset as usize)
+            .map(operation)
+            .collect()
+    }
+}

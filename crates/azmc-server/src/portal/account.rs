@@ -1,0 +1,299 @@
+//! Sign-in, sign-out and password change.
+
+use super::form::{Posted, pairs};
+use super::html::{self, csrf_field};
+use super::session::{
+    self, SESSION_COOKIE, SIGNIN_COOKIE, SignedIn, check_post, clear_cookie, cookie, set_cookie,
+};
+use super::{Portal, PortalError};
+use crate::identity::Connection;
+use axum::Extension;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use std::sync::OnceLock;
+
+/// Where to go after signing in: a local path only (no `//host`, no backslashes).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control)
+                && !n.starts_with("/signin")
+                && !n.starts_with("/signout") =>
+        {
+            n.to_string()
+        }
+        _ => "/subscriptions".to_string(),
+    }
+}
+
+fn see_other(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// Verify a password against an Argon2 PHC string (off the async threads).
+async fn verify(hash: String, password: String) -> Result<bool, PortalError> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::PasswordVerifier;
+        let password = zeroize::Zeroizing::new(password);
+        match argon2::password_hash::phc::PasswordHash::new(&hash) {
+            Ok(h) => argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok(),
+            Err(_) => false,
+        }
+    })
+    .await
+    .map_err(|e| PortalError::internal("password check", e))
+}
+
+/// A hash of a random password, so that an unknown username costs the same Argon2 work
+/// as a known one (no user enumeration by timing).
+fn dummy_hash() -> String {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            let pw = crate::bootstrap::generate_password()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|_| "azmc-dummy-password".into());
+            crate::bootstrap::hash_password(&pw).unwrap_or_default()
+        })
+        .clone()
+}
+
+fn signin_form(token: &str, next: &str, username: &str, error: Option<&str>) -> maud::Markup {
+    html! {
+        h1 { "Sign in" }
+        @if let Some(e) = error { p class="error" role="alert" { (e) } }
+        form method="post" action="/signin" {
+            (csrf_field(token))
+            input type="hidden" name="next" value=(next);
+            label for="username" { "Username" }
+            input type="text" id="username" name="username" autocomplete="username" required value=(username);
+            label for="password" { "Password" }
+            input type="password" id="password" name="password" autocomplete="current-password" required;
+            p { button type="submit" { "Sign in" } }
+        }
+    }
+}
+
+/// The sign-in form, with a fresh double-submit CSRF cookie.
+fn signin_response(
+    status: StatusCode,
+    next: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Result<Response, PortalError> {
+    let token = session::new_token()?;
+    let body = html::page("Sign in", None, signin_form(&token, next, username, error));
+    let mut r = (status, body).into_response();
+    r.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, &token));
+    Ok(r)
+}
+
+pub async fn signin_page(uri: Uri) -> Result<Response, PortalError> {
+    let q = pairs(uri.query().unwrap_or_default().as_bytes());
+    let next = safe_next(q.iter().find(|(k, _)| k == "next").map(|(_, v)| v.as_str()));
+    signin_response(StatusCode::OK, &next, "", None)
+}
+
+pub async fn signin(
+    State(portal): State<Portal>,
+    conn: Option<Extension<Connection>>,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Posted,
+) -> Result<Response, PortalError> {
+    let expected = cookie(&headers, SIGNIN_COOKIE).unwrap_or_default();
+    check_post(&headers, &uri, &expected, form.get("csrf"))?;
+    let ip = conn.map(|c| c.peer.ip());
+    let username = form.get("username").unwrap_or_default().trim().to_string();
+    let password = zeroize::Zeroizing::new(form.get("password").unwrap_or_default().to_string());
+    let next = safe_next(form.get("next"));
+    let account_key: String = username.to_lowercase().chars().take(128).collect();
+    let by_address = ip.is_none_or(|ip| portal.by_address.check_key(&ip).is_ok());
+    let by_account = portal.by_account.check_key(&account_key).is_ok();
+    if !by_address || !by_account {
+        tracing::warn!(user = ?username, ip = ?ip, "portal sign-in refused: too many attempts");
+        return Err(PortalError::TooManyRequests {
+            message: "Too many sign-in attempts for this account or from this address. Wait a minute and try again.".into(),
+            retry_after: 60,
+        });
+    }
+    let account = match portal.app.db.get_account(&username).await {
+        Ok(a) => Some(a),
+        Err(azmc_db::DbError::NotFound { .. }) => None,
+        Err(e) => return Err(PortalError::db(e)),
+    };
+    let hash = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(dummy_hash);
+    let ok = verify(hash, password.to_string()).await? && account.is_some();
+    let Some(account) = account.filter(|_| ok) else {
+        tracing::warn!(user = ?username, ip = ?ip, "portal sign-in failed");
+        return signin_response(
+            StatusCode::UNAUTHORIZED,
+            &next,
+            &username,
+            Some("The username or password is incorrect."),
+        );
+    };
+    let token = session::new_token()?;
+    let now = portal.app.clock.now();
+    let absolute = time::Duration::try_from(portal.app.config.portal.session_absolute)
+        .unwrap_or(time::Duration::hours(12));
+    portal
+        .app
+        .db
+        .create_session(
+            &session::token_hash(&token),
+            &account.username,
+            now,
+            now + absolute,
+        )
+        .await
+        .map_err(PortalError::db)?;
+    tracing::info!(user = ?account.username, ip = ?ip, "portal sign-in");
+    let mut r = see_other(&next);
+    r.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token));
+    r.headers_mut()
+        .append(header::SET_COOKIE, clear_cookie(SIGNIN_COOKIE));
+    Ok(r)
+}
+
+pub async fn signout(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Posted,
+) -> Result<Response, PortalError> {
+    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
+    portal
+        .app
+        .db
+        .delete_session(&user.token_hash)
+        .await
+        .map_err(PortalError::db)?;
+    tracing::info!(user = ?user.username, "portal sign-out");
+    let mut r = see_other("/signin");
+    r.headers_mut()
+        .append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
+    Ok(r)
+}
+
+fn password_form(user: &SignedIn, error: Option<&str>, done: bool) -> maud::Markup {
+    html! {
+        h1 { "Change password" }
+        @if done { p class="notice" role="status" { "Your password was changed. Your other sessions were signed out." } }
+        @if let Some(e) = error { p class="error" role="alert" { (e) } }
+        form method="post" action="/account/password" {
+            (csrf_field(&user.csrf))
+            label for="current" { "Current password" }
+            input type="password" id="current" name="current" autocomplete="current-password" required;
+            label for="new" { "New password (at least 12 characters)" }
+            input type="password" id="new" name="new" autocomplete="new-password" minlength="12" required;
+            label for="confirm" { "New password again" }
+            input type="password" id="confirm" name="confirm" autocomplete="new-password" minlength="12" required;
+            p { button type="submit" { "Change password" } }
+        }
+    }
+}
+
+pub async fn password_page(user: SignedIn) -> impl IntoResponse {
+    html::page(
+        "Change password",
+        Some(&user),
+        password_form(&user, None, false),
+    )
+}
+
+pub async fn change_password(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Posted,
+) -> Result<Response, PortalError> {
+    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
+    let refuse = |status: StatusCode, msg: &str| {
+        (
+            status,
+            html::page(
+                "Change password",
+                Some(&user),
+                password_form(&user, Some(msg), false),
+            ),
+        )
+            .into_response()
+    };
+    let current = form.get("current").unwrap_or_default().to_string();
+    let new = zeroize::Zeroizing::new(form.get("new").unwrap_or_default().to_string());
+    if new.as_str() != form.get("confirm").unwrap_or_default() {
+        return Ok(refuse(
+            StatusCode::BAD_REQUEST,
+            "The two new passwords differ.",
+        ));
+    }
+    if crate::admin::check_password(&new).is_err() {
+        return Ok(refuse(
+            StatusCode::BAD_REQUEST,
+            "The new password must have at least 12 characters.",
+        ));
+    }
+    if portal
+        .by_account
+        .check_key(&user.username.to_lowercase())
+        .is_err()
+    {
+        return Err(PortalError::TooManyRequests {
+            message: "Too many password attempts for this account. Wait a minute and try again."
+                .into(),
+            retry_after: 60,
+        });
+    }
+    let account = portal
+        .app
+        .db
+        .get_account(&user.username)
+        .await
+        .map_err(PortalError::db)?;
+    if !verify(account.password_hash, current).await? {
+        tracing::warn!(user = ?user.username, "portal password change: wrong current password");
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            "The current password is incorrect.",
+        ));
+    }
+    let new_pw = new.to_string();
+    let hash = tokio::task::spawn_blocking(move || crate::bootstrap::hash_password(&new_pw))
+        .await
+        .map_err(|e| PortalError::internal("password hash", e))?
+        .map_err(|e| PortalError::internal("password hash", e))?;
+    let db = &portal.app.db;
+    db.set_password(&user.username, &hash)
+        .await
+        .map_err(PortalError::db)?;
+    let ended = db
+        .delete_sessions_of(&user.username, Some(&user.token_hash))
+        .await
+        .map_err(PortalError::db)?;
+    tracing::info!(user = ?user.username, other_sessions_ended = ended, "portal password changed");
+    Ok(html::page(
+        "Change password",
+        Some(&user),
+        password_form(&user, None, true),
+    )
+    .into_response())
+}

@@ -1,0 +1,412 @@
+//! Settings → Management Certificates: every certificate linked to the user's
+//! subscriptions, upload of a `.cer` (DER or PEM) to one or several of them, and delete
+//! (per subscription or from all, after a confirmation page). Links go through the same
+//! database verbs, limits and authorisation-index reload as the API.
+
+use super::access::{chosen, role_on, subscriptions_of};
+use super::form::{Posted, pairs};
+use super::html::{self, csrf_field};
+use super::session::{SignedIn, check_post};
+use super::{Portal, PortalError, oplog};
+use crate::bootstrap::record_of;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use azmc_db::{DbError, Limits, LinkedCertificate, Subscription};
+use azmc_pki::{Certificate, Thumbprint};
+use maud::html;
+use time::OffsetDateTime;
+
+/// Certificates expiring within this many days are flagged.
+const EXPIRY_WARNING_DAYS: i64 = 30;
+
+fn limits(portal: &Portal) -> Limits {
+    Limits {
+        per_subscription: portal.app.config.cert_limit_per_subscription,
+        per_service_admin: portal.app.config.cert_limit_per_service_admin,
+    }
+}
+
+/// Make a link change visible to the very next API request on this node.
+pub(super) async fn reload_index(portal: &Portal) -> Result<(), PortalError> {
+    portal
+        .app
+        .auth
+        .reload(&portal.app.db)
+        .await
+        .map_err(|e| PortalError::internal("cannot reload the certificate index", e))
+}
+
+/// Link `cert` to every subscription of `subs` (all or nothing), recording one
+/// `AddSubscriptionCertificate` operation per subscription with the portal user.
+pub(super) async fn link_to(
+    portal: &Portal,
+    user: &SignedIn,
+    subs: &[Subscription],
+    cert: &Certificate,
+    via: &str,
+) -> Result<(), PortalError> {
+    let db = &portal.app.db;
+    let limits = limits(portal);
+    let thumb = cert.thumbprint().to_string();
+    // A clear message naming the full subscription; the transaction below enforces the
+    // limits anyway (also against concurrent changes).
+    for s in subs {
+        let n = db.count_links(&s.id).await.map_err(PortalError::db)?;
+        if n >= u64::from(limits.per_subscription) {
+            return Err(PortalError::Conflict(format!(
+                "The subscription {} ({}) already has {n} management certificates, the most allowed. Delete one before adding another.",
+                s.name, s.id
+            )));
+        }
+    }
+    let mut ops = Vec::new();
+    for s in subs {
+        ops.push(
+            oplog::begin(
+                portal,
+                user,
+                &s.id,
+                "AddSubscriptionCertificate",
+                format!("/{}/certificates/{thumb}", s.id),
+                vec![
+                    ("thumbprint".into(), thumb.clone()),
+                    ("via".into(), via.into()),
+                ],
+            )
+            .await?,
+        );
+    }
+    let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
+    let result = db
+        .link_certificate_to_all(
+            &ids,
+            &record_of(cert),
+            &format!("user:{}", user.username),
+            &limits,
+            portal.app.clock.now(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            DbError::Conflict { .. } => PortalError::Conflict(format!(
+                "The certificate {thumb} is already a management certificate of one of the chosen subscriptions."
+            )),
+            DbError::LimitExceeded { limit, max } => PortalError::Conflict(format!(
+                "Limit reached: at most {max} {limit}. Delete a management certificate before adding another."
+            )),
+            other => PortalError::db(other),
+        });
+    oplog::finish(portal, &ops, result.as_ref().map(|_| ())).await;
+    result?;
+    reload_index(portal).await
+}
+
+struct Row {
+    sub: Subscription,
+    cert: LinkedCertificate,
+    last_used: Option<OffsetDateTime>,
+}
+
+fn expiry(not_after: OffsetDateTime, now: OffsetDateTime) -> maud::Markup {
+    let days = (not_after - now).whole_days();
+    html! {
+        (html::time(not_after))
+        @if not_after <= now {
+            " " strong class="expired" { "Expired" }
+        } @else if days < EXPIRY_WARNING_DAYS {
+            " " strong class="expiring" { "Expires in " (days) (if days == 1 { " day" } else { " days" }) }
+        }
+    }
+}
+
+pub async fn list(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    uri: Uri,
+) -> Result<impl IntoResponse, PortalError> {
+    let db = &portal.app.db;
+    let mut rows = Vec::new();
+    for (sub, _) in subscriptions_of(&portal, &user).await? {
+        let uses = db
+            .certificate_last_uses(&sub.id)
+            .await
+            .map_err(PortalError::db)?;
+        for cert in db
+            .list_linked_certificates(&sub.id)
+            .await
+            .map_err(PortalError::db)?
+        {
+            let t = &cert.certificate.thumbprint;
+            let stored = uses.get(t).copied();
+            let pending = portal.app.auth.pending_use(&sub.id, t);
+            rows.push(Row {
+                last_used: stored.max(pending),
+                sub: sub.clone(),
+                cert,
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        (
+            &a.cert.certificate.subject,
+            &a.cert.certificate.thumbprint,
+            &a.sub.name,
+        )
+            .cmp(&(
+                &b.cert.certificate.subject,
+                &b.cert.certificate.thumbprint,
+                &b.sub.name,
+            ))
+    });
+    let now = portal.app.clock.now();
+    let q = pairs(uri.query().unwrap_or_default().as_bytes());
+    let done = q
+        .iter()
+        .find(|(k, _)| k == "done")
+        .and_then(|(_, v)| match v.as_str() {
+            "uploaded" => Some("The certificate was uploaded."),
+            "deleted" => Some("The certificate was deleted."),
+            _ => None,
+        });
+    Ok(html::page(
+        "Management certificates",
+        Some(&user),
+        html! {
+            h1 { "Management certificates" }
+            (html::notice(done))
+            p { a href="/certificates/upload" { "Upload a management certificate (.cer)" } }
+            @if rows.is_empty() {
+                p { "No management certificate is linked to your subscriptions." }
+            } @else {
+                table {
+                    caption { "Certificates that can manage your subscriptions, one row per subscription" }
+                    thead { tr {
+                        th scope="col" { "Name (subject)" }
+                        th scope="col" { "Thumbprint" }
+                        th scope="col" { "Subscription" }
+                        th scope="col" { "Uploaded" }
+                        th scope="col" { "Expires" }
+                        th scope="col" { "Last used" }
+                        th scope="col" { "Actions" }
+                    } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                th scope="row" { (r.cert.certificate.subject) }
+                                td class="mono" { (r.cert.certificate.thumbprint) }
+                                td { (r.sub.name) br; span class="mono" { (r.sub.id) } }
+                                td { (html::time(r.cert.created_at)) }
+                                td { (expiry(r.cert.certificate.not_after, now)) }
+                                td { @if let Some(t) = r.last_used { (html::time(t)) } @else { "Never" } }
+                                td {
+                                    a href={ "/certificates/" (r.cert.certificate.thumbprint) "/delete?subscription=" (r.sub.id) }
+                                      aria-label={ "Delete " (r.cert.certificate.thumbprint) " from " (r.sub.name) } { "Delete" }
+                                    " · "
+                                    a href={ "/certificates/" (r.cert.certificate.thumbprint) "/delete" }
+                                      aria-label={ "Delete " (r.cert.certificate.thumbprint) " from all your subscriptions" } { "Delete from all" }
+                                }
+                            }
+                        }
+                    }
+                }
+                p { "Last-used times are recorded by the server about once a minute." }
+            }
+        },
+    ))
+}
+
+pub async fn upload_page(
+    State(portal): State<Portal>,
+    user: SignedIn,
+) -> Result<impl IntoResponse, PortalError> {
+    let subs = subscriptions_of(&portal, &user).await?;
+    let only = subs.len() == 1;
+    let limit_kib = portal.app.config.portal.upload_limit / 1024;
+    Ok(html::page(
+        "Upload a management certificate",
+        Some(&user),
+        html! {
+            h1 { "Upload a management certificate" }
+            p { "Upload the public certificate (.cer, DER or PEM, at most " (limit_kib) " KiB) of a key you keep. Whoever holds its private key can manage the chosen subscriptions." }
+            @if subs.is_empty() {
+                p { "You administer no subscription." }
+            } @else {
+                form method="post" action="/certificates/upload" enctype="multipart/form-data" {
+                    (csrf_field(&user.csrf))
+                    label for="certificate" { "Certificate file (.cer)" }
+                    input type="file" id="certificate" name="certificate" accept=".cer,.crt,.pem,.der" required;
+                    fieldset {
+                        legend { "Subscriptions the certificate may manage" }
+                        @for (i, (s, _)) in subs.iter().enumerate() {
+                            div {
+                                input type="checkbox" id={ "sub" (i) } name="subscription" value=(s.id) checked[only];
+                                " "
+                                label for={ "sub" (i) } { (s.name) " " span class="mono" { "(" (s.id) ")" } }
+                            }
+                        }
+                    }
+                    button type="submit" { "Upload" }
+                }
+            }
+        },
+    ))
+}
+
+pub async fn upload(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Posted,
+) -> Result<Response, PortalError> {
+    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
+    let mine = subscriptions_of(&portal, &user).await?;
+    let subs = chosen(&mine, &form.all("subscription"))?;
+    let file = form
+        .file("certificate")
+        .filter(|f| !f.data.is_empty())
+        .ok_or_else(|| {
+            PortalError::BadRequest("Choose a certificate file (.cer) to upload.".into())
+        })?;
+    let cert = Certificate::parse(&file.data).map_err(|e| {
+        PortalError::BadRequest(format!(
+            "{} is not an X.509 certificate (.cer, DER or PEM): {e}",
+            if file.filename.is_empty() {
+                "The file"
+            } else {
+                &file.filename
+            }
+        ))
+    })?;
+    let thumb = cert.thumbprint().to_string();
+    let db = &portal.app.db;
+    let mut already = Vec::new();
+    for s in &subs {
+        match db.get_linked_certificate(&s.id, &thumb).await {
+            Ok(_) => already.push(s.name.clone()),
+            Err(DbError::NotFound { .. }) => {}
+            Err(e) => return Err(PortalError::db(e)),
+        }
+    }
+    if !already.is_empty() {
+        return Err(PortalError::Conflict(format!(
+            "The certificate {thumb} is already a management certificate of {}. Nothing was changed.",
+            already.join(", ")
+        )));
+    }
+    link_to(&portal, &user, &subs, &cert, "portal-upload").await?;
+    tracing::info!(user = ?user.username, thumbprint = %thumb, subscriptions = subs.len(), "portal: certificate uploaded");
+    Ok(Redirect::to("/certificates?done=uploaded").into_response())
+}
+
+/// The subscriptions a delete concerns: the one named (which must link the
+/// certificate), or every subscription of the user that links it.
+async fn targets(
+    portal: &Portal,
+    user: &SignedIn,
+    thumb: &str,
+    subscription: Option<&str>,
+) -> Result<Vec<(Subscription, LinkedCertificate)>, PortalError> {
+    let db = &portal.app.db;
+    let subs = match subscription.filter(|s| !s.is_empty() && *s != "all") {
+        Some(id) => vec![role_on(portal, user, id).await?.0],
+        None => subscriptions_of(portal, user)
+            .await?
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for s in subs {
+        match db.get_linked_certificate(&s.id, thumb).await {
+            Ok(c) => out.push((s, c)),
+            Err(DbError::NotFound { .. }) => {}
+            Err(e) => return Err(PortalError::db(e)),
+        }
+    }
+    if out.is_empty() {
+        return Err(PortalError::NotFound);
+    }
+    Ok(out)
+}
+
+fn parse_thumbprint(t: &str) -> Result<String, PortalError> {
+    t.parse::<Thumbprint>()
+        .map(|t| t.to_string())
+        .map_err(|_| PortalError::NotFound)
+}
+
+pub async fn delete_page(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    Path(thumbprint): Path<String>,
+    uri: Uri,
+) -> Result<impl IntoResponse, PortalError> {
+    let thumb = parse_thumbprint(&thumbprint)?;
+    let q = pairs(uri.query().unwrap_or_default().as_bytes());
+    let sub = q
+        .iter()
+        .find(|(k, _)| k == "subscription")
+        .map(|(_, v)| v.as_str());
+    let found = targets(&portal, &user, &thumb, sub).await?;
+    let subject = found[0].1.certificate.subject.clone();
+    Ok(html::page(
+        "Delete a management certificate",
+        Some(&user),
+        html! {
+            h1 { "Delete a management certificate?" }
+            p { "The certificate " strong { (subject) } " (thumbprint " span class="mono" { (thumb) } ") will no longer be able to manage:" }
+            ul { @for (s, _) in &found { li { (s.name) " " span class="mono" { "(" (s.id) ")" } } } }
+            p class="warning" { "Programs that use this certificate for these subscriptions will be refused from their next request." }
+            form method="post" action={ "/certificates/" (thumb) "/delete" } {
+                (csrf_field(&user.csrf))
+                input type="hidden" name="subscription" value=(sub.unwrap_or("all"));
+                button type="submit" { "Delete" }
+                " "
+                a href="/certificates" { "Cancel" }
+            }
+        },
+    ))
+}
+
+pub async fn delete(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    Path(thumbprint): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Posted,
+) -> Result<Response, PortalError> {
+    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
+    let thumb = parse_thumbprint(&thumbprint)?;
+    let found = targets(&portal, &user, &thumb, form.get("subscription")).await?;
+    let db = &portal.app.db;
+    let mut failure = None;
+    for (s, _) in &found {
+        let op = oplog::begin(
+            &portal,
+            &user,
+            &s.id,
+            "RemoveSubscriptionCertificate",
+            format!("/{}/certificates/{thumb}", s.id),
+            vec![("thumbprint".into(), thumb.clone())],
+        )
+        .await?;
+        let result = db
+            .unlink_certificate(&s.id, &thumb)
+            .await
+            .map_err(PortalError::db);
+        oplog::finish(&portal, &[op], result.as_ref().map(|_| ())).await;
+        if let Err(e) = result {
+            failure = Some(e);
+            break;
+        }
+    }
+    reload_index(&portal).await?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    tracing::info!(user = ?user.username, thumbprint = %thumb, subscriptions = found.len(), "portal: certificate deleted");
+    Ok(Redirect::to("/certificates?done=deleted").into_response())
+}

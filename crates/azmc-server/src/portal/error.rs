@@ -1,0 +1,123 @@
+//! The portal's one error type and its mapping to HTML pages with status codes. Messages
+//! meant for the user are shown; internal failures are logged where they happen and
+//! answered with a generic page.
+
+use super::html;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use azmc_db::DbError;
+use maud::html;
+
+/// Why a portal request did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum PortalError {
+    /// No valid session: go to the sign-in page, then back to `next`.
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    /// The form cannot be trusted (CSRF token, origin) or the user's role does not allow
+    /// the action.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// No such page, or a subscription or certificate the user has no access to.
+    #[error("not found")]
+    NotFound,
+    /// The request is wrong in a way the user can fix; the message says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The change conflicts with the current state (already linked, limit reached, ...).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooLarge(String),
+    /// Too many sign-in attempts.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
+    /// Wrong username or password.
+    #[error("The username or password is incorrect.")]
+    BadCredentials,
+    /// Logged where it happened; the user sees a generic page.
+    #[error("internal error")]
+    Internal,
+}
+
+impl PortalError {
+    /// Map a database error: "not found" stays not found, anything else is logged and
+    /// becomes a generic internal error.
+    pub fn db(e: DbError) -> PortalError {
+        match e {
+            DbError::NotFound { .. } => PortalError::NotFound,
+            other => {
+                tracing::error!(error = %other, "portal: database failure");
+                PortalError::Internal
+            }
+        }
+    }
+
+    pub fn internal(what: &str, e: impl std::fmt::Display) -> PortalError {
+        tracing::error!(error = %e, "portal: {what}");
+        PortalError::Internal
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            PortalError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            PortalError::Forbidden(_) => StatusCode::FORBIDDEN,
+            PortalError::NotFound => StatusCode::NOT_FOUND,
+            PortalError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PortalError::Conflict(_) => StatusCode::CONFLICT,
+            PortalError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            PortalError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            PortalError::BadCredentials => StatusCode::UNAUTHORIZED,
+            PortalError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for PortalError {
+    fn into_response(self) -> Response {
+        if let PortalError::SignInRequired { next } = &self {
+            let to = format!(
+                "/signin?next={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = HeaderValue::from_str(&to) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            return r;
+        }
+        let status = self.status();
+        let (title, message) = match &self {
+            PortalError::Forbidden(m) => ("Not allowed", m.clone()),
+            PortalError::NotFound => (
+                "Not found",
+                "There is no such page, or you have no access to it.".to_string(),
+            ),
+            PortalError::BadRequest(m) | PortalError::Conflict(m) | PortalError::TooLarge(m) => {
+                ("Cannot do that", m.clone())
+            }
+            PortalError::TooManyRequests { message, .. } => ("Too many attempts", message.clone()),
+            PortalError::BadCredentials => ("Sign-in failed", self.to_string()),
+            PortalError::Internal | PortalError::SignInRequired { .. } => (
+                "Something went wrong",
+                "The server could not complete the request. Try again later.".to_string(),
+            ),
+        };
+        let body = html::page(
+            title,
+            None,
+            html! {
+                h1 { (title) }
+                p class="error" role="alert" { (message) }
+                p { a href="/subscriptions" { "Back to the portal" } }
+            },
+        );
+        let mut r = (status, body).into_response();
+        if let PortalError::TooManyRequests { retry_after, .. } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+}

@@ -1,0 +1,216 @@
+//! The portal: where people sign in with the accounts `azmc admin account` creates,
+//! manage the management certificates of the subscriptions they administer or
+//! co-administer, download publish settings, and look at resources and the operation log.
+//!
+//! Server-rendered HTML ([maud](https://maud.lambda.xyz), compiled in), plain forms, no
+//! JavaScript. Served on the portal listener (HTTPS with the server certificate, no
+//! client certificate) next to `/healthz` and `/metrics`.
+//!
+//! Security model, in one place:
+//! * sessions ([`session`]): a random 256-bit token in the `__Host-azmc_session` cookie
+//!   (`Secure; HttpOnly; SameSite=Strict; Path=/`); the database keeps only its SHA-256;
+//!   idle and absolute expiry from the injected clock; sign-out deletes the row; a
+//!   password change ends the user's other sessions;
+//! * CSRF: every form carries a token derived from the session token (sign-in: a
+//!   double-submit cookie), compared in constant time on every POST; a POST whose
+//!   `Origin` is not this site is refused;
+//! * sign-in attempts are rate limited per account and per client address, and an
+//!   unknown user costs the same Argon2 work as a known one;
+//! * access control ([`access`]): every page and action checks the user's role on the
+//!   subscription concerned; a subscription the user has no role on is "not found";
+//! * every change is recorded in the operation log with the portal user;
+//! * headers: a strict CSP (no inline script or style), `X-Frame-Options: DENY`,
+//!   `Referrer-Policy: no-referrer`, `Cache-Control: no-store` on pages.
+//!
+//! Boundary: handlers call the same database verbs and bookkeeping as the API (links,
+//! limits, the authorisation index reload); nothing here talks to rustls.
+
+mod access;
+mod account;
+mod certificates;
+mod error;
+mod form;
+mod html;
+mod operations;
+mod oplog;
+mod publish;
+mod resources;
+mod session;
+mod subscriptions;
+
+pub use error::PortalError;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Portal settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalConfig {
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub session_absolute: Duration,
+    /// Sign-in attempts per account: a burst of this many, then one per
+    /// `60 / signin_per_account` seconds.
+    pub signin_per_account: u32,
+    /// Sign-in attempts per client address, likewise per minute.
+    pub signin_per_address: u32,
+    /// Largest `.cer` upload (the whole form body).
+    pub upload_limit: usize,
+}
+
+impl Default for PortalConfig {
+    /// 30 minutes idle, 12 hours at most; 5 sign-in attempts a minute per account, 30
+    /// per address; 64 KiB uploads (a certificate is a few KiB).
+    fn default() -> Self {
+        PortalConfig {
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            signin_per_account: 5,
+            signin_per_address: 30,
+            upload_limit: 64 * 1024,
+        }
+    }
+}
+
+/// What the portal's handlers share: the server state, the API URL (for publish
+/// settings) and the sign-in rate limiters.
+#[derive(Debug, Clone)]
+pub struct Portal(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub app: AppState,
+    pub api_url: String,
+    by_account: DefaultKeyedRateLimiter<String>,
+    by_address: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl std::ops::Deref for Portal {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+fn per_minute(n: u32) -> Quota {
+    let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_minute(n).allow_burst(n)
+}
+
+impl Portal {
+    pub fn new(app: AppState, api_url: String) -> Portal {
+        let c = &app.config.portal;
+        let by_account = governor::RateLimiter::keyed(per_minute(c.signin_per_account));
+        let by_address = governor::RateLimiter::keyed(per_minute(c.signin_per_address));
+        Portal(Arc::new(Inner {
+            app,
+            api_url,
+            by_account,
+            by_address,
+        }))
+    }
+}
+
+/// The portal's routes (health and metrics are added by `serve.rs`).
+pub fn router(portal: Portal) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/subscriptions") }))
+        .route("/signin", get(account::signin_page).post(account::signin))
+        .route("/signout", post(account::signout))
+        .route(
+            "/account/password",
+            get(account::password_page).post(account::change_password),
+        )
+        .route("/subscriptions", get(subscriptions::list))
+        .route("/subscriptions/{id}", get(subscriptions::detail))
+        .route(
+            "/subscriptions/{id}/coadmins",
+            post(subscriptions::add_coadmin),
+        )
+        .route(
+            "/subscriptions/{id}/coadmins/remove",
+            post(subscriptions::remove_coadmin),
+        )
+        .route("/certificates", get(certificates::list))
+        .route(
+            "/certificates/upload",
+            get(certificates::upload_page).post(certificates::upload),
+        )
+        .route(
+            "/certificates/{thumbprint}/delete",
+            get(certificates::delete_page).post(certificates::delete),
+        )
+        .route(
+            "/publishsettings",
+            get(publish::page).post(publish::download),
+        )
+        .route(
+            "/publishsettings/index",
+            get(|| async { Redirect::to("/publishsettings") }),
+        )
+        .route("/resources", get(resources::page))
+        .route("/operations", get(operations::page))
+        .route("/static/portal.css", get(html::stylesheet))
+        .fallback(|| async { PortalError::NotFound })
+        .layer(middleware::from_fn(security_headers))
+        .with_state(portal)
+}
+
+/// Headers on every portal answer.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if is_static {
+        set(h, header::CACHE_CONTROL, "public, max-age=3600");
+    } else {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    resp
+}
+
+/// Background work: write noted certificate uses every 30 s (and once more when the
+/// server stops), and delete expired sessions.
+pub async fn background(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        let stopping = tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(30)) => false,
+            _ = stop.changed() => true,
+        };
+        if let Err(e) = state.auth.flush_uses(&state.db).await {
+            tracing::error!(error = %e, "cannot record certificate uses");
+        }
+        if stopping {
+            return;
+        }
+        let now = state.clock.now();
+        let idle = time::Duration::try_from(state.config.portal.session_idle)
+            .unwrap_or(time::Duration::ZERO);
+        if let Err(e) = state.db.delete_expired_sessions(now, now - idle).await {
+            tracing::error!(error = %e, "cannot delete expired portal sessions");
+        }
+    }
+}

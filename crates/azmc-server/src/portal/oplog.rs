@@ -1,0 +1,69 @@
+//! Portal actions in the operation log: one operation per subscription touched, started
+//! before the change and completed after it, with the portal user and client address as
+//! the caller (as `ops.rs` does for API requests).
+
+use super::session::SignedIn;
+use super::{Portal, PortalError};
+use crate::identity::RequestId;
+use azmc_db::{Caller, NewOperation, OperationOutcome};
+
+/// Record the start of an operation; returns its id.
+pub async fn begin(
+    portal: &Portal,
+    user: &SignedIn,
+    subscription_id: &str,
+    name: &str,
+    object_id: String,
+    parameters: Vec<(String, String)>,
+) -> Result<String, PortalError> {
+    let id = RequestId::generate()
+        .map_err(|e| PortalError::internal("no randomness", e))?
+        .0;
+    let op = NewOperation {
+        id: id.clone(),
+        subscription_id: subscription_id.to_string(),
+        name: name.to_string(),
+        object_id,
+        parameters,
+        caller: Caller {
+            thumbprint: None,
+            user: Some(user.username.clone()),
+            client_ip: user.ip.map(|ip| ip.to_string()),
+        },
+        started_at: portal.app.clock.now(),
+    };
+    portal
+        .app
+        .db
+        .insert_operation(&op)
+        .await
+        .map_err(PortalError::db)?;
+    Ok(id)
+}
+
+/// Complete operations begun with [`begin`] with the result of the change.
+pub async fn finish(portal: &Portal, ids: &[String], result: Result<(), &PortalError>) {
+    let outcome = match result {
+        Ok(()) => OperationOutcome::succeeded(200),
+        Err(e) => {
+            let (status, code) = match e {
+                PortalError::BadRequest(_) => (400, "BadRequest"),
+                PortalError::Conflict(_) => (409, "ConflictError"),
+                PortalError::NotFound => (404, "ResourceNotFound"),
+                PortalError::Forbidden(_) => (403, "ForbiddenError"),
+                _ => (500, "InternalError"),
+            };
+            let message = match e {
+                PortalError::Internal => "An internal error occurred.".to_string(),
+                other => other.to_string(),
+            };
+            OperationOutcome::failed(status, code, message)
+        }
+    };
+    let now = portal.app.clock.now();
+    for id in ids {
+        if let Err(e) = portal.app.db.complete_operation(id, &outcome, now).await {
+            tracing::error!(error = %e, "portal: cannot complete the operation record");
+        }
+    }
+}

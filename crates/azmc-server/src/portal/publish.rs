@@ -1,0 +1,146 @@
+//! Publish settings download, as the old portal did it: a page lists the user's
+//! subscriptions, all pre-selected but visibly so; pressing the button (a POST; a GET
+//! never creates anything) makes a fresh RSA-2048 management certificate, links it to
+//! the chosen subscriptions in one transaction, and answers
+//! `<Name>-<M-D-YYYY>-credentials.publishsettings` (schema 2.0, the API URL as endpoint,
+//! the `legacy` PKCS#12 profile every client reads). The private key exists only in that
+//! answer: the server keeps the public certificate.
+
+use super::access::{chosen, subscriptions_of};
+use super::certificates::link_to;
+use super::form::Posted;
+use super::html::{self, csrf_field};
+use super::session::{SignedIn, check_post};
+use super::{Portal, PortalError};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
+use azmc_wire::publishsettings::{PublishEntry, write};
+use maud::html;
+
+pub async fn page(
+    State(portal): State<Portal>,
+    user: SignedIn,
+) -> Result<impl IntoResponse, PortalError> {
+    let subs = subscriptions_of(&portal, &user).await?;
+    Ok(html::page(
+        "Download publish settings",
+        Some(&user),
+        html! {
+            h1 { "Download publish settings" }
+            p class="warning" role="note" {
+                strong { "The file is a secret. " }
+                "It holds a new management certificate with its private key: whoever has the file can manage the chosen subscriptions. "
+                "Import it (for example with " code { "azmc publishsettings import --delete-file" } "), then delete it. "
+                "The server does not keep the private key; to revoke the file, delete its certificate under Management certificates."
+            }
+            @if subs.is_empty() {
+                p { "You administer no subscription." }
+            } @else {
+                form method="post" action="/publishsettings" {
+                    (csrf_field(&user.csrf))
+                    fieldset {
+                        legend { "Subscriptions in the file (all are selected; clear the ones you do not want)" }
+                        @for (i, (s, _)) in subs.iter().enumerate() {
+                            div {
+                                input type="checkbox" id={ "sub" (i) } name="subscription" value=(s.id) checked;
+                                " "
+                                label for={ "sub" (i) } { (s.name) " " span class="mono" { "(" (s.id) ")" } }
+                            }
+                        }
+                    }
+                    p { "A new management certificate is created and added to each selected subscription when you press the button." }
+                    button type="submit" { "Download publish settings" }
+                }
+            }
+        },
+    ))
+}
+
+/// A file-name-safe version of `s` (letters, digits, space, `-`, `_`, `.`, `(`, `)`).
+fn file_safe(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " -_.()".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(100)
+        .collect();
+    let t = t.trim_matches(|c| c == '.' || c == ' ').to_string();
+    if t.is_empty() { "azmc".into() } else { t }
+}
+
+pub async fn download(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Posted,
+) -> Result<Response, PortalError> {
+    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
+    let mine = subscriptions_of(&portal, &user).await?;
+    let subs = chosen(&mine, &form.all("subscription"))?;
+    let now = portal.app.clock.now();
+    let date = format!("{}-{}-{}", u8::from(now.month()), now.day(), now.year());
+    let names: Vec<&str> = subs.iter().map(|s| s.name.as_str()).collect();
+    let name = file_safe(&names.join("-"));
+    let cert_name = format!("{name}-{date}-credentials");
+    let (cert, key) = tokio::task::spawn_blocking(move || {
+        create_self_signed(&NewCertificate {
+            name: &cert_name,
+            key: KeyKind::Rsa2048,
+            days: 365,
+            now,
+        })
+    })
+    .await
+    .map_err(|e| PortalError::internal("certificate creation", e))?
+    .map_err(|e| PortalError::internal("certificate creation", e))?;
+    let entries: Vec<PublishEntry<'_>> = subs
+        .iter()
+        .map(|s| PublishEntry {
+            id: &s.id,
+            name: &s.name,
+            endpoint: &portal.api_url,
+            certificate: &cert,
+            key: &key,
+        })
+        .collect();
+    // Write the file before linking: a failure here leaves nothing behind.
+    let xml = zeroize::Zeroizing::new(
+        write(&entries).map_err(|e| PortalError::internal("writing publish settings", e))?,
+    );
+    drop(entries);
+    drop(key); // zeroised on drop: from here on only the answer holds the key
+    link_to(&portal, &user, &subs, &cert, "publishsettings").await?;
+    tracing::info!(user = ?user.username, thumbprint = %cert.thumbprint(), subscriptions = subs.len(), "portal: publish settings issued");
+    let filename = format!("{name}-{date}-credentials.publishsettings");
+    let mut r = xml.as_bytes().to_vec().into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_safe;
+
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(file_safe("Pay-As-You-Go"), "Pay-As-You-Go");
+        assert_eq!(file_safe("a/b\\c\"d"), "a-b-c-d");
+        assert_eq!(file_safe("..."), "azmc");
+        assert_eq!(file_safe(&"x".repeat(300)).len(), 100);
+    }
+}

@@ -1,0 +1,271 @@
+//! Sessions, cookies, CSRF tokens and the same-origin check.
+//!
+//! The session cookie holds a random 256-bit token (base64url). The database keeps only
+//! its SHA-256 (hex), so neither a copy of the database nor the logs can sign anyone in.
+//! The CSRF token of a session is derived from the token (SHA-256 under a domain
+//! separator): nothing more to store, different from the stored hash, and unknown to
+//! anyone who does not hold the cookie.
+
+use super::{Portal, PortalError};
+use crate::identity::Connection;
+use aws_lc_rs::digest::{SHA256, digest};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::net::IpAddr;
+
+/// The session cookie (`__Host-`: Secure, Path=/, no Domain, enforced by browsers).
+pub const SESSION_COOKIE: &str = "__Host-azmc_session";
+/// The sign-in form's double-submit CSRF cookie.
+pub const SIGNIN_COOKIE: &str = "__Host-azmc_signin";
+
+/// A signed-in user, extracted from the session cookie of the request.
+#[derive(Clone)]
+pub struct SignedIn {
+    /// The account's username as stored.
+    pub username: String,
+    pub token_hash: String,
+    /// The CSRF token every form of this session carries.
+    pub csrf: String,
+    pub ip: Option<IpAddr>,
+}
+
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("username", &self.username)
+            .field("ip", &self.ip)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A fresh random token: 32 bytes, base64url without padding.
+pub fn new_token() -> Result<String, PortalError> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| PortalError::internal("no randomness", e))?;
+    Ok(URL_SAFE_NO_PAD.encode(b))
+}
+
+/// 64 lower-case hex digits of SHA-256(token): what the database stores.
+pub fn token_hash(token: &str) -> String {
+    digest(&SHA256, token.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The CSRF token of the session whose cookie token is `token`.
+pub fn csrf_of(token: &str) -> String {
+    let mut input = b"azmc-portal-csrf\0".to_vec();
+    input.extend_from_slice(token.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest(&SHA256, &input).as_ref())
+}
+
+/// Constant-time comparison of a submitted token with the expected one.
+pub fn tokens_match(expected: &str, given: &str) -> bool {
+    !expected.is_empty()
+        && aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), given.as_bytes())
+            .is_ok()
+}
+
+/// The value of cookie `name`, if the request has it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// `Set-Cookie` for a session-lifetime cookie with every protective attribute.
+pub fn set_cookie(name: &str, value: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `Set-Cookie` that deletes cookie `name`.
+pub fn clear_cookie(name: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{name}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Whether the request comes from this site, as far as the browser tells: a
+/// `Sec-Fetch-Site` other than `same-origin`/`none` is refused; an `Origin` must be this
+/// site, except `Origin: null`, which browsers send under `Referrer-Policy: no-referrer`
+/// and which passes only with `Sec-Fetch-Site: same-origin`. Without either header (not
+/// a browser) the CSRF token decides.
+pub fn same_origin(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    if fetch_site
+        .as_deref()
+        .is_some_and(|s| s != "same-origin" && s != "none")
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true; // not a browser, or a browser that sends no Origin: the token decides
+    };
+    if origin.as_bytes() == b"null" {
+        return fetch_site.as_deref() == Some("same-origin");
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| uri.authority().map(|a| a.to_string()));
+    match (origin.to_str(), host) {
+        (Ok(o), Some(h)) => o.eq_ignore_ascii_case(&format!("https://{h}")),
+        _ => false,
+    }
+}
+
+/// The checks of every POST: same origin, and the form's CSRF token.
+pub fn check_post(
+    headers: &HeaderMap,
+    uri: &axum::http::Uri,
+    expected: &str,
+    given: Option<&str>,
+) -> Result<(), PortalError> {
+    if !same_origin(headers, uri) {
+        return Err(PortalError::Forbidden(
+            "This form was sent from another site.".into(),
+        ));
+    }
+    if !tokens_match(expected, given.unwrap_or_default()) {
+        return Err(PortalError::Forbidden(
+            "The form has expired or was not sent by this portal. Reload the page and try again."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The client's address (from the connection).
+pub fn client_ip(parts: &Parts) -> Option<IpAddr> {
+    parts.extensions.get::<Connection>().map(|c| c.peer.ip())
+}
+
+/// Where to come back to after signing in: the page asked for (GET only).
+fn next_of(parts: &Parts) -> String {
+    if parts.method == Method::GET {
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into())
+    } else {
+        "/subscriptions".into()
+    }
+}
+
+impl FromRequestParts<Portal> for SignedIn {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, PortalError> {
+        let required = || PortalError::SignInRequired {
+            next: next_of(parts),
+        };
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(required());
+        };
+        let hash = token_hash(&token);
+        let db = &portal.app.db;
+        let Some(session) = db.get_session(&hash).await.map_err(PortalError::db)? else {
+            return Err(required());
+        };
+        let now = portal.app.clock.now();
+        let c = &portal.app.config.portal;
+        let idle = time::Duration::try_from(c.session_idle).unwrap_or(time::Duration::ZERO);
+        if now >= session.expires_at || now - session.last_seen_at > idle {
+            db.delete_session(&hash).await.map_err(PortalError::db)?;
+            return Err(required());
+        }
+        if now - session.last_seen_at >= time::Duration::minutes(1) {
+            db.touch_session(&hash, now)
+                .await
+                .map_err(PortalError::db)?;
+        }
+        Ok(SignedIn {
+            username: session.username,
+            token_hash: hash,
+            csrf: csrf_of(&token),
+            ip: client_ip(parts),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_hashes_and_csrf_are_distinct_and_stable() {
+        let t = new_token().unwrap();
+        assert_eq!(t.len(), 43);
+        assert_ne!(t, new_token().unwrap());
+        let h = token_hash(&t);
+        assert_eq!(h.len(), 64);
+        assert_eq!(h, token_hash(&t));
+        assert_eq!(csrf_of(&t), csrf_of(&t));
+        assert_ne!(csrf_of(&t), csrf_of(&new_token().unwrap()));
+        assert!(tokens_match(&csrf_of(&t), &csrf_of(&t)));
+        assert!(!tokens_match(&csrf_of(&t), ""));
+        assert!(!tokens_match("", ""));
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; __Host-azmc_session=tok; b=2"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("tok"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn origins() {
+        let uri: axum::http::Uri = "/x".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9080"));
+        assert!(same_origin(&h, &uri));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://127.0.0.1:9080"),
+        );
+        assert!(same_origin(&h, &uri));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin(&h, &uri));
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&h, &uri));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(
+            same_origin(&h, &uri),
+            "no-referrer pages post with Origin: null"
+        );
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_origin(&h, &uri));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://127.0.0.1:9080"),
+        );
+        assert!(!same_origin(&h, &uri));
+    }
+}

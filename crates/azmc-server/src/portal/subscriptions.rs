@@ -1,0 +1,249 @@
+//! The subscriptions page (role, status, quota use) and a subscription's page with its
+//! co-administrators, which its service administrator manages.
+
+use super::access::{role_name, role_on, subscriptions_of};
+use super::form::{Posted, pairs};
+use super::html::{self, csrf_field};
+use super::session::{SignedIn, check_post};
+use super::{Portal, PortalError, oplog};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use azmc_db::{DbError, Role, Subscription};
+use maud::html;
+
+fn done_message(uri: &Uri) -> Option<String> {
+    let q = pairs(uri.query().unwrap_or_default().as_bytes());
+    let done = q.iter().find(|(k, _)| k == "done")?;
+    Some(match done.1.as_str() {
+        "added" => "The co-administrator was added.".to_string(),
+        "removed" => "The co-administrator was removed.".to_string(),
+        _ => return None,
+    })
+}
+
+pub async fn list(
+    State(portal): State<Portal>,
+    user: SignedIn,
+) -> Result<impl IntoResponse, PortalError> {
+    let subs = subscriptions_of(&portal, &user).await?;
+    let db = &portal.app.db;
+    let mut rows = Vec::new();
+    for (s, role) in &subs {
+        let usage = db
+            .subscription_usage(&s.id)
+            .await
+            .map_err(PortalError::db)?;
+        let certs = db.count_links(&s.id).await.map_err(PortalError::db)?;
+        rows.push((s, *role, usage, certs));
+    }
+    let limit = portal.app.config.cert_limit_per_subscription;
+    Ok(html::page(
+        "Subscriptions",
+        Some(&user),
+        html! {
+            h1 { "Subscriptions" }
+            @if rows.is_empty() {
+                p { "You administer no subscription. Ask the server's administrator to make you the service administrator or a co-administrator of one." }
+            } @else {
+                table {
+                    caption { "The subscriptions you administer or co-administer" }
+                    thead { tr {
+                        th scope="col" { "Name" }
+                        th scope="col" { "Subscription ID" }
+                        th scope="col" { "Your role" }
+                        th scope="col" { "Status" }
+                        th scope="col" { "Service administrator" }
+                        th scope="col" { "Cloud services" }
+                        th scope="col" { "Storage accounts" }
+                        th scope="col" { "Cores" }
+                        th scope="col" { "Management certificates" }
+                    } }
+                    tbody {
+                        @for (s, role, usage, certs) in &rows {
+                            tr {
+                                th scope="row" { a href={ "/subscriptions/" (s.id) } { (s.name) } }
+                                td class="mono" { (s.id) }
+                                td { (role_name(*role)) }
+                                td { (s.status) }
+                                td { (s.service_admin) }
+                                td { (usage.hosted_services) " of " (s.quotas.max_hosted_services) }
+                                td { (usage.storage_accounts) " of " (s.quotas.max_storage_accounts) }
+                                td { (usage.cores) " of " (s.quotas.max_core_count) }
+                                td { (certs) " of " (limit) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+fn coadmin_section(
+    s: &Subscription,
+    role: Role,
+    coadmins: &[String],
+    user: &SignedIn,
+) -> maud::Markup {
+    let manage = role == Role::ServiceAdministrator;
+    html! {
+        h2 { "Co-administrators" }
+        @if coadmins.is_empty() {
+            p { "This subscription has no co-administrator." }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { "Username" }
+                    @if manage { th scope="col" { "Action" } }
+                } }
+                tbody {
+                    @for c in coadmins {
+                        tr {
+                            th scope="row" { (c) }
+                            @if manage {
+                                td {
+                                    form class="inline" method="post" action={ "/subscriptions/" (s.id) "/coadmins/remove" } {
+                                        (csrf_field(&user.csrf))
+                                        input type="hidden" name="username" value=(c);
+                                        button type="submit" aria-label={ "Remove co-administrator " (c) } { "Remove" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if manage {
+            form method="post" action={ "/subscriptions/" (s.id) "/coadmins" } {
+                (csrf_field(&user.csrf))
+                label for="coadmin" { "Add a co-administrator (username of an existing account)" }
+                input type="text" id="coadmin" name="username" required;
+                " "
+                button type="submit" { "Add co-administrator" }
+            }
+        } @else {
+            p { "Only the service administrator (" (s.service_admin) ") can add or remove co-administrators." }
+        }
+    }
+}
+
+pub async fn detail(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Result<impl IntoResponse, PortalError> {
+    let (s, role) = role_on(&portal, &user, &id).await?;
+    let db = &portal.app.db;
+    let coadmins = db.list_coadmins(&s.id).await.map_err(PortalError::db)?;
+    let usage = db
+        .subscription_usage(&s.id)
+        .await
+        .map_err(PortalError::db)?;
+    let done = done_message(&uri);
+    Ok(html::page(
+        &s.name,
+        Some(&user),
+        html! {
+            h1 { "Subscription " (s.name) }
+            (html::notice(done.as_deref()))
+            dl {
+                dt { "Subscription ID" } dd class="mono" { (s.id) }
+                dt { "Status" } dd { (s.status) }
+                dt { "Your role" } dd { (role_name(role)) }
+                dt { "Service administrator" } dd { (s.service_admin) }
+                dt { "Cloud services" } dd { (usage.hosted_services) " of " (s.quotas.max_hosted_services) }
+                dt { "Storage accounts" } dd { (usage.storage_accounts) " of " (s.quotas.max_storage_accounts) }
+                dt { "Cores" } dd { (usage.cores) " of " (s.quotas.max_core_count) }
+            }
+            p {
+                a href={ "/resources?subscription=" (s.id) } { "Resources" } " · "
+                a href={ "/operations?subscription=" (s.id) } { "Operation log" }
+            }
+            (coadmin_section(&s, role, &coadmins, &user))
+        },
+    ))
+}
+
+async fn manage(
+    portal: &Portal,
+    user: &SignedIn,
+    id: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
+    form: &Posted,
+    add: bool,
+) -> Result<Response, PortalError> {
+    check_post(headers, uri, &user.csrf, form.get("csrf"))?;
+    let (s, role) = role_on(portal, user, id).await?;
+    if role != Role::ServiceAdministrator {
+        return Err(PortalError::Forbidden(
+            "Only the subscription's service administrator can manage its co-administrators."
+                .into(),
+        ));
+    }
+    let username = form.get("username").unwrap_or_default().trim().to_string();
+    if username.is_empty() {
+        return Err(PortalError::BadRequest("Enter a username.".into()));
+    }
+    let name = if add {
+        "AddCoAdministrator"
+    } else {
+        "RemoveCoAdministrator"
+    };
+    let op = oplog::begin(
+        portal,
+        user,
+        &s.id,
+        name,
+        format!("/{}/coadmins/{}", s.id, username),
+        vec![("username".into(), username.clone())],
+    )
+    .await?;
+    let db = &portal.app.db;
+    let result = if add {
+        db.add_coadmin(&s.id, &username).await
+    } else {
+        db.remove_coadmin(&s.id, &username).await
+    };
+    let result = result.map_err(|e| match e {
+        DbError::NotFound { what: "account", .. } => {
+            PortalError::BadRequest(format!("There is no account named {username}."))
+        }
+        DbError::NotFound { what: "coadmin", .. } => {
+            PortalError::BadRequest(format!("{username} is not a co-administrator of this subscription."))
+        }
+        DbError::Conflict { .. } => PortalError::Conflict(format!(
+            "{username} is already a co-administrator or the service administrator of this subscription."
+        )),
+        other => PortalError::db(other),
+    });
+    oplog::finish(portal, &[op], result.as_ref().map(|_| ())).await;
+    result?;
+    let done = if add { "added" } else { "removed" };
+    Ok(Redirect::to(&format!("/subscriptions/{}?done={done}", s.id)).into_response())
+}
+
+pub async fn add_coadmin(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Posted,
+) -> Result<Response, PortalError> {
+    manage(&portal, &user, &id, &headers, &uri, &form, true).await
+}
+
+pub async fn remove_coadmin(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    form: Posted,
+) -> Result<Response, PortalError> {
+    manage(&portal, &user, &id, &headers, &uri, &form, false).await
+}

@@ -1,0 +1,923 @@
+//! The portal over HTTPS: sign-in, cookies, CSRF and origin checks, rate limits, session
+//! expiry with the injected clock, access control between users and roles, certificate
+//! upload and delete, publish settings (whose certificate then works on the API for the
+//! chosen subscription only), the operation log, on SQLite and PostgreSQL.
+
+use crate::client::{Client, Req, Response};
+use crate::support::{Api, Backend, Env, Identity, assert_forbidden, now};
+use azmc_db::Db;
+use azmc_pki::clock::{Clock, SharedClock};
+use azmc_server::ServerConfig;
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+
+const PASSWORD: &str = "a portal password 1";
+
+// ---------------------------------------------------------------------------------------
+// A cookie-keeping wrapper around the test client (what a browser does with cookies).
+
+struct Browser {
+    client: Client,
+    origin: String,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn new(api: &Api) -> Browser {
+        Browser {
+            client: api.portal_client(),
+            origin: format!("https://{}", api.portal_addr),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    async fn send(&mut self, mut req: Req) -> Response {
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.header("cookie", &c.join("; "));
+        }
+        let r = self.client.send(req).await.unwrap();
+        for v in r.headers.get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (kv, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !attrs.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), val.to_string()));
+            }
+        }
+        r
+    }
+
+    async fn get(&mut self, path: &str) -> Response {
+        self.send(Req::get(path)).await
+    }
+
+    /// The CSRF token of the form on page `path`.
+    async fn csrf(&mut self, path: &str) -> String {
+        let r = self.get(path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        csrf_in(&r.text())
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let origin = self.origin.clone();
+        self.send(
+            Req::post(path, body)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("origin", &origin),
+        )
+        .await
+    }
+
+    async fn upload(
+        &mut self,
+        csrf: &str,
+        subscriptions: &[&str],
+        filename: &str,
+        data: &[u8],
+    ) -> Response {
+        let b = "azmcTestBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        let mut field = |name: &str, value: &str| {
+            body.extend_from_slice(
+                format!(
+                    "--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        };
+        field("csrf", csrf);
+        for s in subscriptions {
+            field("subscription", s);
+        }
+        body.extend_from_slice(
+            format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"certificate\"; filename=\"{filename}\"\r\nContent-Type: application/x-x509-ca-cert\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+        let origin = self.origin.clone();
+        self.send(
+            Req::post("/certificates/upload", body)
+                .header(
+                    "content-type",
+                    &format!("multipart/form-data; boundary={b}"),
+                )
+                .header("origin", &origin),
+        )
+        .await
+    }
+
+    async fn sign_in(&mut self, user: &str, password: &str) -> Response {
+        let csrf = self.csrf("/signin").await;
+        self.post(
+            "/signin",
+            &[("csrf", &csrf), ("username", user), ("password", password)],
+        )
+        .await
+    }
+
+    async fn signed_in(api: &Api, user: &str) -> Browser {
+        let mut b = Browser::new(api);
+        let r = b.sign_in(user, PASSWORD).await;
+        assert_eq!(r.status, 303, "sign-in of {user}: {}", r.text());
+        b
+    }
+}
+
+fn csrf_in(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    html[i..i + html[i..].find('"').unwrap()].to_string()
+}
+
+fn location(r: &Response) -> &str {
+    r.header("location").unwrap_or_default()
+}
+
+/// A clock the test moves.
+#[derive(Debug)]
+struct TestClock(Mutex<OffsetDateTime>);
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl TestClock {
+    fn advance(&self, d: time::Duration) {
+        *self.0.lock().unwrap() += d;
+    }
+}
+
+async fn start(env: &Env, config: ServerConfig, clock: SharedClock) -> Api {
+    env.start_clocked(config, clock).await
+}
+
+async fn account(db: &Db, name: &str) {
+    azmc_server::admin::create_account(db, name, None, PASSWORD, now())
+        .await
+        .unwrap();
+}
+
+async fn subscription(db: &Db, name: &str, admin: &str) -> String {
+    azmc_server::admin::create_subscription(db, name, admin, None, now())
+        .await
+        .unwrap()
+        .id
+}
+
+fn headers_are_safe(r: &Response) {
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let csp = r.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+}
+
+fn cookie_flags(set_cookie: &str) {
+    for flag in ["Path=/", "Secure", "HttpOnly", "SameSite=Strict"] {
+        assert!(set_cookie.contains(flag), "{flag} missing: {set_cookie}");
+    }
+}
+
+async fn operations_by(db: &Db, sub: &str, user: &str) -> Vec<azmc_db::Operation> {
+    db.search_operations(&azmc_db::OperationSearch {
+        subscriptions: vec![sub.to_string()],
+        limit: 1000,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|o| o.caller.user.as_deref() == Some(user))
+    .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+
+async fn story(backend: Backend) {
+    let env = Env::new(backend).await;
+    let mut config = env.config();
+    config.cert_limit_per_subscription = 3;
+    config.portal.signin_per_account = 20; // limits have a test of their own
+    let api = start(&env, config, azmc_pki::clock::system()).await;
+    let db = api.db().clone();
+    for u in ["alice", "bob", "carol"] {
+        account(&db, u).await;
+    }
+    let a1 = subscription(&db, "Alpha One", "alice").await;
+    let a2 = subscription(&db, "Alpha Two", "alice").await;
+    let c1 = subscription(&db, "Carol's", "carol").await;
+    db.add_coadmin(&a1, "bob").await.unwrap();
+
+    // --- sign-in, cookies, headers
+    let mut anon = Browser::new(&api);
+    let r = anon.get("/subscriptions").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(location(&r), "/signin?next=%2Fsubscriptions");
+    let r = anon.get("/signin").await;
+    assert_eq!(r.status, 200);
+    headers_are_safe(&r);
+    cookie_flags(r.header("set-cookie").unwrap());
+    assert!(r.text().contains("<label for=\"password\">"));
+    let csrf = csrf_in(&r.text());
+    let r = anon
+        .post(
+            "/signin",
+            &[
+                ("csrf", &csrf),
+                ("username", "alice"),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert!(r.text().contains("The username or password is incorrect."));
+    let csrf = csrf_in(&r.text()); // each form comes with a fresh sign-in token
+    let r = anon
+        .post(
+            "/signin",
+            &[
+                ("csrf", &csrf),
+                ("username", "nobody"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 401, "an unknown user looks like a wrong password");
+    // the sign-in form's CSRF token is required
+    let r = anon
+        .post("/signin", &[("username", "alice"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(anon.cookie("__Host-azmc_session").is_none());
+
+    let mut alice = Browser::new(&api);
+    let r = alice.sign_in("ALICE", PASSWORD).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(location(&r), "/subscriptions");
+    let set: Vec<&str> = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("__Host-azmc_session="))
+        .unwrap();
+    cookie_flags(session);
+    let token = alice.cookie("__Host-azmc_session").unwrap();
+    assert_eq!(token.len(), 43, "256 bits, base64url");
+    // only the token's SHA-256 is stored
+    let hash: String = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        db.get_session(&hash).await.unwrap().unwrap().username,
+        "alice"
+    );
+
+    // --- subscriptions: each user sees exactly theirs
+    let page = alice.get("/subscriptions").await;
+    assert_eq!(page.status, 200);
+    headers_are_safe(&page);
+    let text = page.text();
+    assert!(
+        text.contains(&a1) && text.contains(&a2) && !text.contains(&c1),
+        "{text}"
+    );
+    assert!(text.contains("Service administrator"));
+    assert!(
+        text.contains("0 of 3"),
+        "certificate use of the limit: {text}"
+    );
+    let mut bob = Browser::signed_in(&api, "bob").await;
+    let text = bob.get("/subscriptions").await.text();
+    assert!(
+        text.contains(&a1) && !text.contains(&a2) && !text.contains(&c1),
+        "{text}"
+    );
+    assert!(text.contains("Co-administrator"));
+    let mut carol = Browser::signed_in(&api, "carol").await;
+    let text = carol.get("/subscriptions").await.text();
+    assert!(text.contains(&c1) && !text.contains(&a1) && !text.contains(&a2));
+    assert!(
+        !text.contains(&api.sub),
+        "nobody sees the administrator's subscription"
+    );
+
+    // --- access control
+    assert_eq!(bob.get(&format!("/subscriptions/{a2}")).await.status, 404);
+    assert_eq!(carol.get(&format!("/subscriptions/{a1}")).await.status, 404);
+    assert_eq!(
+        carol
+            .get(&format!("/resources?subscription={a1}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        carol
+            .get(&format!("/operations?subscription={a1}"))
+            .await
+            .status,
+        404
+    );
+    let detail = bob.get(&format!("/subscriptions/{a1}")).await;
+    assert_eq!(detail.status, 200);
+    assert!(!detail.text().contains("Add co-administrator"));
+    let csrf_bob = csrf_in(&detail.text());
+    let r = bob
+        .post(
+            &format!("/subscriptions/{a1}/coadmins"),
+            &[("csrf", &csrf_bob), ("username", "carol")],
+        )
+        .await;
+    assert_eq!(
+        r.status, 403,
+        "a co-administrator cannot manage co-administrators"
+    );
+    let r = bob
+        .post(
+            &format!("/subscriptions/{a1}/coadmins/remove"),
+            &[("csrf", &csrf_bob), ("username", "bob")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let csrf_carol = carol.csrf("/certificates/upload").await;
+    let stranger = Identity::p256("stranger");
+    let r = carol
+        .upload(&csrf_carol, &[&a1], "x.cer", stranger.cert.der())
+        .await;
+    assert_eq!(
+        r.status, 404,
+        "another user's subscription does not exist for carol"
+    );
+    assert_eq!(db.count_links(&a1).await.unwrap(), 0);
+    let r = carol
+        .post(
+            "/publishsettings",
+            &[("csrf", &csrf_carol), ("subscription", &a1)],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(db.count_links(&a1).await.unwrap(), 0);
+
+    // --- CSRF and origin on a change: 403 and nothing changes
+    let csrf_alice = alice.csrf(&format!("/subscriptions/{a1}")).await;
+    let add = format!("/subscriptions/{a1}/coadmins");
+    let r = alice.post(&add, &[("username", "carol")]).await;
+    assert_eq!(r.status, 403);
+    let r = alice
+        .post(&add, &[("csrf", "forged"), ("username", "carol")])
+        .await;
+    assert_eq!(r.status, 403);
+    let r = alice
+        .post(&add, &[("csrf", &csrf_bob), ("username", "carol")])
+        .await;
+    assert_eq!(r.status, 403, "another session's token");
+    let body = format!("csrf={csrf_alice}&username=carol");
+    let r = alice
+        .send(
+            Req::post(&add, body)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("origin", "https://evil.example"),
+        )
+        .await;
+    assert_eq!(r.status, 403, "cross-origin POST");
+    assert_eq!(db.list_coadmins(&a1).await.unwrap(), vec!["bob"]);
+    let r = alice
+        .post(&add, &[("csrf", &csrf_alice), ("username", "carol")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(db.list_coadmins(&a1).await.unwrap(), vec!["bob", "carol"]);
+    let r = alice
+        .post(&add, &[("csrf", &csrf_alice), ("username", "nobody")])
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("There is no account named nobody."));
+    let r = alice
+        .post(
+            &format!("{add}/remove"),
+            &[("csrf", &csrf_alice), ("username", "carol")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(db.list_coadmins(&a1).await.unwrap(), vec!["bob"]);
+    let ops = operations_by(&db, &a1, "alice").await;
+    assert!(ops.iter().any(|o| o.name == "AddCoAdministrator"));
+    assert!(
+        ops.iter().any(|o| o.name == "RemoveCoAdministrator"
+            && o.status == azmc_db::OperationStatus::Succeeded)
+    );
+
+    // --- upload: DER to two subscriptions, PEM, garbage, duplicate, limit
+    let der = Identity::p256("Uploaded DER");
+    let pem = Identity::p256("Uploaded PEM");
+    let csrf_up = alice.csrf("/certificates/upload").await;
+    let r = alice
+        .upload(&csrf_up, &[&a1, &a2], "der.cer", der.cert.der())
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(location(&r), "/certificates?done=uploaded");
+    db.get_linked_certificate(&a1, &der.thumbprint())
+        .await
+        .unwrap();
+    let linked = db
+        .get_linked_certificate(&a2, &der.thumbprint())
+        .await
+        .unwrap();
+    assert_eq!(linked.created_by, "user:alice");
+    let r = alice
+        .upload(&csrf_up, &[&a1], "pem.cer", pem.cert.to_pem().as_bytes())
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = alice
+        .upload(&csrf_up, &[&a1], "notes.txt", b"this is not a certificate")
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text().contains("notes.txt is not an X.509 certificate"),
+        "{}",
+        r.text()
+    );
+    let r = alice
+        .upload(&csrf_up, &[&a1, &a2], "der.cer", der.cert.der())
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(
+        r.text().contains("already a management certificate of"),
+        "{}",
+        r.text()
+    );
+    let r = alice
+        .upload(&csrf_up, &[], "x.cer", stranger.cert.der())
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("Choose at least one subscription."));
+    let r = alice
+        .upload("forged", &[&a1], "x.cer", stranger.cert.der())
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(db.count_links(&a1).await.unwrap(), 2);
+    let third = Identity::p256("Third");
+    assert_eq!(
+        alice
+            .upload(&csrf_up, &[&a1], "3.cer", third.cert.der())
+            .await
+            .status,
+        303
+    );
+    let r = alice
+        .upload(&csrf_up, &[&a1, &a2], "x.cer", stranger.cert.der())
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(
+        r.text()
+            .contains("already has 3 management certificates, the most allowed"),
+        "{}",
+        r.text()
+    );
+    assert!(
+        db.get_linked_certificate(&a2, &stranger.thumbprint())
+            .await
+            .is_err(),
+        "all or nothing"
+    );
+    let r = alice
+        .send(
+            Req::post("/certificates/upload", vec![b'x'; 70 * 1024])
+                .header("content-type", "multipart/form-data; boundary=x"),
+        )
+        .await;
+    assert_eq!(r.status, 413);
+    let ops = operations_by(&db, &a2, "alice").await;
+    let add_op = ops
+        .iter()
+        .find(|o| o.name == "AddSubscriptionCertificate")
+        .unwrap();
+    assert!(add_op.object_id.ends_with(&der.thumbprint()));
+
+    // --- the certificates page, last use, delete per subscription and from all
+    let text = alice.get("/certificates").await.text();
+    for t in [der.thumbprint(), pem.thumbprint(), third.thumbprint()] {
+        assert!(text.contains(&t), "{t}");
+    }
+    assert!(text.contains("CN=Uploaded DER") && text.contains("Never"));
+    assert!(!text.contains("Expired"));
+    let der_api = api.client(Some(&der));
+    assert_eq!(
+        der_api
+            .send(Req::get(&format!("/{a1}")))
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    let text = bob.get("/certificates").await.text();
+    assert!(
+        text.contains(&der.thumbprint()),
+        "a co-administrator sees the certificates"
+    );
+    assert!(!text.contains(&a2), "but only of their subscriptions");
+    api.state().auth.flush_uses(&db).await.unwrap();
+    let uses = db.certificate_last_uses(&a1).await.unwrap();
+    assert!(uses.contains_key(&der.thumbprint()));
+    assert!(
+        !db.certificate_last_uses(&a2)
+            .await
+            .unwrap()
+            .contains_key(&der.thumbprint())
+    );
+
+    let confirm = alice
+        .get(&format!(
+            "/certificates/{}/delete?subscription={a1}",
+            der.thumbprint()
+        ))
+        .await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.text().contains("Alpha One") && !confirm.text().contains("Alpha Two"));
+    assert_eq!(
+        carol
+            .get(&format!(
+                "/certificates/{}/delete?subscription={a1}",
+                der.thumbprint()
+            ))
+            .await
+            .status,
+        404
+    );
+    let del = format!("/certificates/{}/delete", der.thumbprint());
+    let r = carol
+        .post(&del, &[("csrf", &csrf_carol), ("subscription", &a1)])
+        .await;
+    assert_eq!(r.status, 404);
+    let r = alice.post(&del, &[("subscription", &a1)]).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        der_api
+            .send(Req::get(&format!("/{a1}")))
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    let r = alice
+        .post(&del, &[("csrf", &csrf_alice), ("subscription", &a1)])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_forbidden(&der_api.send(Req::get(&format!("/{a1}"))).await.unwrap());
+    assert_eq!(
+        der_api
+            .send(Req::get(&format!("/{a2}")))
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    let r = alice
+        .post(&del, &[("csrf", &csrf_alice), ("subscription", "all")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_forbidden(&der_api.send(Req::get(&format!("/{a2}"))).await.unwrap());
+    let r = alice
+        .post(&del, &[("csrf", &csrf_alice), ("subscription", "all")])
+        .await;
+    assert_eq!(r.status, 404, "nothing left to delete");
+    assert!(
+        operations_by(&db, &a2, "alice")
+            .await
+            .iter()
+            .any(|o| o.name == "RemoveSubscriptionCertificate")
+    );
+
+    // --- publish settings: a GET creates nothing; the POST's file works for the chosen
+    // subscription only; the server keeps no private key
+    let revision = db.links_revision().await.unwrap();
+    let page = alice.get("/publishsettings").await;
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    assert!(text.contains("The file is a secret."));
+    assert_eq!(
+        text.matches("checked").count(),
+        2,
+        "both subscriptions pre-selected: {text}"
+    );
+    assert_eq!(
+        db.links_revision().await.unwrap(),
+        revision,
+        "a GET creates nothing"
+    );
+    let r = alice.get("/publishsettings/index?SchemaVersion=2.0").await;
+    assert_eq!((r.status, location(&r)), (303, "/publishsettings"));
+    let csrf_ps = csrf_in(&text);
+    let r = alice
+        .post(
+            "/publishsettings",
+            &[("csrf", &csrf_ps), ("subscription", &a2)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let today = now();
+    let expected = format!(
+        "attachment; filename=\"Alpha Two-{}-{}-{}-credentials.publishsettings\"",
+        u8::from(today.month()),
+        today.day(),
+        today.year()
+    );
+    assert_eq!(r.header("content-disposition"), Some(expected.as_str()));
+    let ps = azmc_wire::publishsettings::parse(&r.body).unwrap();
+    let entries = ps.subscriptions().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].id, a2);
+    assert_eq!(entries[0].name.as_deref(), Some("Alpha Two"));
+    assert_eq!(
+        entries[0].endpoint.as_deref(),
+        Some(api.server.as_ref().unwrap().api_url.as_str())
+    );
+    let opened = entries[0].open_certificate(false).unwrap();
+    assert_eq!(
+        opened.certificate.key_algorithm(),
+        azmc_pki::KeyAlgorithm::Rsa { bits: 2048 }
+    );
+    let downloaded = Identity {
+        cert: opened.certificate,
+        key: opened.key,
+    };
+    let ps_api = api.client(Some(&downloaded));
+    assert_eq!(
+        ps_api
+            .send(Req::get(&format!("/{a2}")))
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    assert_forbidden(&ps_api.send(Req::get(&format!("/{a1}"))).await.unwrap());
+    let stored = db
+        .get_linked_certificate(&a2, &downloaded.thumbprint())
+        .await
+        .unwrap();
+    assert_eq!(stored.certificate.der, downloaded.cert.der());
+    assert_eq!(stored.created_by, "user:alice");
+    assert_no_key_stored(&db, downloaded.key.pkcs8_der()).await;
+    let op = operations_by(&db, &a2, "alice")
+        .await
+        .into_iter()
+        .find(|o| o.object_id.ends_with(&downloaded.thumbprint()))
+        .unwrap();
+    assert!(
+        op.parameters
+            .contains(&("via".to_string(), "publishsettings".to_string()))
+    );
+    assert!(
+        operations_by(&db, &a1, "alice")
+            .await
+            .iter()
+            .all(|o| !o.object_id.ends_with(&downloaded.thumbprint()))
+    );
+    // a full subscription: a clear message, nothing linked anywhere
+    let r = alice
+        .upload(&csrf_up, &[&a1], "x.cer", stranger.cert.der())
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(db.count_links(&a1).await.unwrap(), 3);
+    let r = alice
+        .post(
+            "/publishsettings",
+            &[
+                ("csrf", &csrf_ps),
+                ("subscription", &a2),
+                ("subscription", &a1),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.text().contains("Alpha One"), "{}", r.text());
+    assert_eq!(db.count_links(&a2).await.unwrap(), 1);
+
+    // --- resources and the operation log
+    let r = alice.get("/resources").await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("Storage accounts") && r.text().contains("Alpha Two"));
+    let r = alice.get("/operations").await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("AddSubscriptionCertificate") && r.text().contains("User alice"));
+    let r = alice
+        .get(&format!(
+            "/operations?thumbprint={}",
+            downloaded.thumbprint().to_lowercase()
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.text().matches("AddSubscriptionCertificate").count(),
+        1,
+        "{}",
+        r.text()
+    );
+    let r = alice.get("/operations?status=Failed&from=2000-01-01").await;
+    assert_eq!(r.status, 200);
+    assert!(!r.text().contains("Succeeded ("));
+    assert_eq!(alice.get("/operations?from=yesterday").await.status, 400);
+    let r = bob.get("/operations").await;
+    assert!(
+        !r.text().contains(&a2),
+        "a co-administrator sees only their subscriptions' log"
+    );
+
+    // --- health and metrics stay on this listener
+    assert_eq!(anon.get("/healthz").await.status, 200);
+    assert_eq!(anon.get("/nonexistent").await.status, 404);
+
+    // --- sign-out invalidates the cookie
+    let csrf_alice = alice.csrf("/subscriptions").await;
+    let old = alice.cookies.clone();
+    let r = alice.post("/signout", &[("csrf", &csrf_alice)]).await;
+    assert_eq!((r.status, location(&r)), (303, "/signin"));
+    assert!(alice.cookie("__Host-azmc_session").is_none());
+    alice.cookies = old;
+    assert_eq!(
+        alice.get("/subscriptions").await.status,
+        303,
+        "the old cookie is dead"
+    );
+    assert!(db.get_session(&hash).await.unwrap().is_none());
+
+    // --- password change ends the other sessions
+    let mut one = Browser::signed_in(&api, "alice").await;
+    let mut two = Browser::signed_in(&api, "alice").await;
+    let csrf_one = one.csrf("/account/password").await;
+    let r = change_password(
+        &mut one,
+        &csrf_one,
+        "wrong password!!",
+        "a brand new password",
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    let r = change_password(&mut one, &csrf_one, PASSWORD, "short").await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("at least 12 characters"));
+    let r = change_password(&mut one, &csrf_one, PASSWORD, "a brand new password").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("Your password was changed."));
+    assert_eq!(
+        one.get("/subscriptions").await.status,
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        two.get("/subscriptions").await.status,
+        303,
+        "the other one ends"
+    );
+    assert_eq!(
+        Browser::new(&api).sign_in("alice", PASSWORD).await.status,
+        401
+    );
+    assert_eq!(
+        Browser::new(&api)
+            .sign_in("alice", "a brand new password")
+            .await
+            .status,
+        303
+    );
+    api.stop().await;
+}
+
+async fn change_password(b: &mut Browser, csrf: &str, current: &str, new: &str) -> Response {
+    b.post(
+        "/account/password",
+        &[
+            ("csrf", csrf),
+            ("current", current),
+            ("new", new),
+            ("confirm", new),
+        ],
+    )
+    .await
+}
+
+/// The private key of the publish settings is nowhere in the tables the portal writes.
+async fn assert_no_key_stored(db: &Db, key_der: &[u8]) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(key_der);
+    let certs = db.list_subscriptions().await.unwrap();
+    for s in certs {
+        for c in db.list_linked_certificates(&s.id).await.unwrap() {
+            assert!(
+                !c.certificate
+                    .der
+                    .windows(key_der.len())
+                    .any(|w| w == key_der),
+                "a private key in the certificates table"
+            );
+        }
+        let ops = db
+            .search_operations(&azmc_db::OperationSearch {
+                subscriptions: vec![s.id.clone()],
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        for o in ops {
+            let text = format!("{o:?}");
+            assert!(
+                !text.contains(&b64[..40]),
+                "a private key in the operation log"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn portal_story_on_sqlite() {
+    story(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn portal_story_on_postgres() {
+    story(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn sessions_expire_by_the_injected_clock() {
+    let env = Env::new(Backend::Sqlite).await;
+    let clock = Arc::new(TestClock(Mutex::new(now())));
+    let api = start(&env, env.config(), clock.clone()).await;
+    account(api.db(), "dora").await;
+    let mut b = Browser::signed_in(&api, "dora").await;
+    // idle: 30 minutes by default; each use moves the idle window
+    clock.advance(time::Duration::minutes(29));
+    assert_eq!(b.get("/subscriptions").await.status, 200);
+    clock.advance(time::Duration::minutes(29));
+    assert_eq!(b.get("/subscriptions").await.status, 200);
+    clock.advance(time::Duration::minutes(31));
+    let r = b.get("/subscriptions").await;
+    assert_eq!(r.status, 303, "idle for 31 minutes");
+    // absolute: 12 hours however busy
+    let mut b = Browser::signed_in(&api, "dora").await;
+    for _ in 0..(11 * 3 + 2) {
+        clock.advance(time::Duration::minutes(20));
+        assert_eq!(b.get("/subscriptions").await.status, 200);
+    }
+    clock.advance(time::Duration::minutes(20));
+    assert_eq!(b.get("/subscriptions").await.status, 303, "past 12 hours");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_account_and_per_address() {
+    let env = Env::new(Backend::Sqlite).await;
+    let mut config = env.config();
+    config.portal.signin_per_account = 3;
+    config.portal.signin_per_address = 6;
+    let api = start(&env, config, azmc_pki::clock::system()).await;
+    account(api.db(), "erin").await;
+    let mut b = Browser::new(&api);
+    for _ in 0..3 {
+        assert_eq!(b.sign_in("erin", "not the password").await.status, 401);
+    }
+    let r = b.sign_in("Erin", PASSWORD).await;
+    assert_eq!(
+        r.status, 429,
+        "the account is limited, even with the right password"
+    );
+    assert_eq!(r.header("retry-after"), Some("60"));
+    assert!(r.text().contains("Too many sign-in attempts"));
+    assert!(b.cookie("__Host-azmc_session").is_none());
+    // other accounts from the same address: 4 of 6 used
+    assert_eq!(b.sign_in("frank", "x").await.status, 401);
+    assert_eq!(b.sign_in("grace", "x").await.status, 401);
+    assert_eq!(
+        b.sign_in("heidi", "x").await.status,
+        429,
+        "the address is limited"
+    );
+    api.stop().await;
+}
