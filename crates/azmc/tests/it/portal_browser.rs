@@ -1,7 +1,7 @@
 //! The portal in real headless Chromium (Debian `chromium`, driven by `playwright-core`
 //! from `.test-deps/browser`): sign in, upload a `.cer` and see it listed, download
-//! publish settings for one of two subscriptions, use that file against the API (the
-//! chosen subscription answers, the other refuses), delete the certificate in the
+//! publish settings for one of two subscriptions, import that file with `azmc account
+//! import` and call the API with it (the chosen subscription answers, the other refuses), delete the certificate in the
 //! browser and see the next API call refused, sign out. Fails (never skips) when Chromium
 //! or playwright-core is missing. On failure the browser's screenshot is under `target/`.
 
@@ -19,44 +19,32 @@ fn test_deps() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.test-deps"))
 }
 
-/// Whether the management certificate in publish settings file `file` may call Get
-/// Subscription on `sub`: the HTTP status. Today through `azmc publishsettings extract`
-/// and curl; switch this one function to `azmc account import` + an `azmc` API call when
-/// that command lands.
-fn api_status_with(s: &Sandbox, served: &Served, file: &Path, sub: &str) -> u16 {
-    let pem = file.with_extension("pem");
-    if !pem.exists() {
-        s.run(&[
-            "publishsettings",
-            "extract",
+/// Import downloaded publish settings the way a user would (`azmc account import`, the
+/// server's CA trusted): the new profile, as JSON.
+fn import(s: &Sandbox, served: &Served, file: &Path) -> serde_json::Value {
+    let r = s
+        .run(&[
+            "account",
+            "import",
             file.to_str().unwrap(),
-            "--out",
-            pem.to_str().unwrap(),
+            "--ca-file",
+            served.data.join("ca.pem").to_str().unwrap(),
+            "-o",
+            "json",
         ])
         .ok();
-    }
-    curl(served, Some(&pem), "GET", &format!("/{sub}"), None).0
+    let profiles = r.json();
+    assert_eq!(profiles.as_array().map(Vec::len), Some(1), "{profiles}");
+    profiles[0].clone()
 }
 
-/// The SHA-1 thumbprint (upper case) of the certificate in a PEM file.
-fn thumbprint_of(pem: &Path) -> String {
-    let out = super::openssl(
-        pem.parent().unwrap(),
-        &[
-            "x509",
-            "-in",
-            pem.to_str().unwrap(),
-            "-noout",
-            "-fingerprint",
-            "-sha1",
-        ],
-    );
-    out.trim()
-        .rsplit('=')
-        .next()
-        .unwrap()
-        .replace(':', "")
-        .to_uppercase()
+/// Get Subscription with the imported profile, on its own subscription or on `other`.
+fn subscription_show(s: &Sandbox, other: Option<&str>) -> super::Run {
+    let mut args = vec!["subscription", "show", "-o", "json"];
+    if let Some(o) = other {
+        args.extend_from_slice(&["--profile", "Keep", "--subscription", o]);
+    }
+    s.run(&args)
 }
 
 struct Driver {
@@ -184,20 +172,31 @@ fn portal_in_chromium() {
         line.ends_with("-credentials.publishsettings") && line.contains("Keep-"),
         &format!("download name: {line}"),
     );
-    let ok = api_status_with(&s, &served, &download, &keep);
-    d.check(ok == 200, &format!("the chosen subscription answered {ok}"));
-    let refused = api_status_with(&s, &served, &download, &drop_);
+    let profile = import(&s, &served, &download);
     d.check(
-        refused == 403,
-        &format!("the other subscription answered {refused}"),
+        profile["subscription_id"] == keep.as_str() && profile["trust"] == "ca-file",
+        &format!("imported profile: {profile}"),
     );
-    let thumbprint = thumbprint_of(&download.with_extension("pem"));
+    let ok = subscription_show(&s, None);
+    d.check(
+        ok.code == 0 && ok.json()["id"] == keep.as_str(),
+        &format!("the chosen subscription: {} {}", ok.stdout, ok.stderr),
+    );
+    let refused = subscription_show(&s, Some(&drop_));
+    d.check(
+        refused.code == 1 && refused.stderr.contains("ERROR ForbiddenError"),
+        &format!(
+            "the other subscription: {} {}",
+            refused.code, refused.stderr
+        ),
+    );
+    let thumbprint = profile["certificate"].as_str().unwrap().to_string();
     d.reply(&thumbprint);
     d.expect("DELETED");
-    let after = api_status_with(&s, &served, &download, &keep);
+    let after = subscription_show(&s, None);
     d.check(
-        after == 403,
-        &format!("after the delete the API answered {after}"),
+        after.code == 1 && after.stderr.contains("ERROR ForbiddenError"),
+        &format!("after the delete: {} {}", after.code, after.stderr),
     );
     d.reply("ok");
     d.expect("DONE");
