@@ -921,3 +921,141 @@ async fn sign_in_is_rate_limited_per_account_and_per_address() {
     );
     api.stop().await;
 }
+
+/// The resources page shows what the API created (storage, a cloud service with its
+/// deployment, a SQL server, a web site), for the signed-in user's subscriptions only.
+#[tokio::test]
+async fn resources_page_lists_what_the_api_created() {
+    use azmc_wire::asm::{
+        CreateDeploymentInput, CreateHostedServiceInput, CreateStorageServiceInput, SiteInput,
+        SqlServerInput, encode_label, parse_sql_server_name,
+    };
+    let env = Env::new(Backend::Sqlite).await;
+    let api = env.start().await;
+    let db = api.db().clone();
+    account(&db, "alice").await;
+    account(&db, "bob").await;
+    let a = subscription(&db, "Alice's", "alice").await;
+    let b = subscription(&db, "Bob's", "bob").await;
+    let id = Identity::p256("resources");
+    api.link(&a, &id).await;
+    api.link(&b, &id).await;
+    let c = api.client(Some(&id));
+    let post = |path: String, body: String| {
+        Req::post(&path, body).header("content-type", "application/xml")
+    };
+    let storage = |name: &str| CreateStorageServiceInput {
+        service_name: Some(name.into()),
+        label: Some(encode_label(name)),
+        location: Some("West US".into()),
+        ..Default::default()
+    };
+    for (sub, name) in [(&a, "alicestore"), (&b, "bobstore")] {
+        let r = c
+            .send(post(
+                format!("/{sub}/services/storageservices"),
+                storage(name).to_xml(),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(r.status, 202, "{}", r.text());
+    }
+    let svc = CreateHostedServiceInput {
+        service_name: Some("alicesvc".into()),
+        label: Some(encode_label("alicesvc")),
+        location: Some("West US".into()),
+        ..Default::default()
+    };
+    let r = c
+        .send(post(format!("/{a}/services/hostedservices"), svc.to_xml()))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 201, "{}", r.text());
+    let cscfg = r#"<ServiceConfiguration xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration"><Role name="WebRole1"><Instances count="2"/></Role></ServiceConfiguration>"#;
+    let dep = CreateDeploymentInput {
+        name: Some("alicedep".into()),
+        package_url: Some("https://example.test/p.cspkg".into()),
+        label: Some(encode_label("alicedep")),
+        configuration: Some(encode_label(cscfg)),
+        start_deployment: Some("true".into()),
+        ..Default::default()
+    };
+    let r = c
+        .send(post(
+            format!("/{a}/services/hostedservices/alicesvc/deploymentslots/production"),
+            dep.to_xml(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 202, "{}", r.text());
+    let sql = SqlServerInput {
+        administrator_login: Some("dbadmin".into()),
+        administrator_login_password: Some("Passw0rd!Passw0rd".into()),
+        location: Some("West US".into()),
+        version: None,
+    };
+    let r = c
+        .send(post(
+            format!("/{a}/services/sqlservers/servers"),
+            sql.to_xml(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 201, "{}", r.text());
+    let server = parse_sql_server_name(r.text().as_bytes()).unwrap();
+    let site = SiteInput {
+        name: Some("alicesite".into()),
+        webspace_name: Some("westuswebspace".into()),
+        webspace_geo_region: Some("West US".into()),
+        webspace_plan: Some("VirtualDedicatedPlan".into()),
+        ..Default::default()
+    };
+    let r = c
+        .send(post(
+            format!("/{a}/services/webspaces/westuswebspace/sites"),
+            site.to_xml(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    crate::support::eventually(
+        std::time::Duration::from_secs(20),
+        "the asynchronous creations finish",
+        || async {
+            let s = db.list_storage_accounts(&a).await.unwrap();
+            let d = db.list_deployments(&a, "alicesvc").await.unwrap();
+            s.iter().all(|x| x.status == "Created") && d.iter().any(|x| x.status == "Running")
+        },
+    )
+    .await;
+
+    let mut alice = Browser::signed_in(&api, "alice").await;
+    let r = alice.get("/resources").await;
+    assert_eq!(r.status, 200);
+    headers_are_safe(&r);
+    let page = r.text();
+    for shown in [
+        "alicestore",
+        "alicesvc",
+        "alicedep",
+        "WebRole1",
+        &server,
+        "alicesite",
+        &a,
+    ] {
+        assert!(
+            page.contains(shown),
+            "{shown} missing from the resources page"
+        );
+    }
+    for hidden in ["bobstore", b.as_str()] {
+        assert!(!page.contains(hidden), "alice sees {hidden}");
+    }
+    let mut bob = Browser::signed_in(&api, "bob").await;
+    let page = bob.get("/resources").await.text();
+    assert!(page.contains("bobstore"));
+    for hidden in ["alicestore", "alicesvc", server.as_str(), "alicesite"] {
+        assert!(!page.contains(hidden), "bob sees {hidden}");
+    }
+    api.stop().await;
+}
