@@ -32,7 +32,8 @@ pub async fn page(
             p class="warning" role="note" {
                 strong { "The file is a secret. " }
                 "It holds a new management certificate with its private key: whoever has the file can manage the chosen subscriptions. "
-                "Import it (for example with " code { "azmc publishsettings import --delete-file" } "), then delete it. "
+                "Import it at once, for example with " code { "azmc account import FILE --ca-file ca.pem --delete-file" }
+                " (which keeps the key in the local store, not exportable, and removes the file). "
                 "The server does not keep the private key; to revoke the file, delete its certificate under Management certificates."
             }
             @if subs.is_empty() {
