@@ -41,7 +41,7 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     /// The management API (HTTPS, client certificates). Port 0 picks a free port.
     pub api_listen: SocketAddr,
-    /// The portal listener (HTTPS, no client certificate): `/healthz`, `/metrics`.
+    /// The portal listener (HTTPS, no client certificate): the web portal, `/healthz`, `/metrics`.
     pub portal_listen: SocketAddr,
     /// Extra DNS names or IP addresses for the server certificate; the first one is also
     /// the host of the API URL written into publish settings.

@@ -17,6 +17,8 @@ DATA_DIR/admin-password), one subscription and a management certificate for it, 
 as DATA_DIR/bootstrap.publishsettings (mode 0600). Later starts reuse them.
 
 Once it accepts connections the server prints `API listening on https://HOST:PORT`.
+The portal (sign in as admin) is on the portal listener, https://127.0.0.1:9080 by default.
+Use the API with `azmc account import DATA_DIR/bootstrap.publishsettings --ca-file DATA_DIR/ca.pem`.
 
 Throttling: per subscription, reads (GET) default to 50/s with bursts of 200, writes to
 10/s with bursts of 40; a throttled request gets 503 TooManyRequests with Retry-After.")]
@@ -26,7 +28,7 @@ pub struct ServeArgs {
     /// Management API listener (HTTPS with client certificates). Port 0 picks a free port.
     #[arg(long, env = "AZMC_API_LISTEN", default_value = "127.0.0.1:9443")]
     api_listen: SocketAddr,
-    /// Portal listener (HTTPS): /healthz and /metrics.
+    /// Portal listener (HTTPS with the server certificate): the web portal, /healthz, /metrics.
     #[arg(long, env = "AZMC_PORTAL_LISTEN", default_value = "127.0.0.1:9080")]
     portal_listen: SocketAddr,
     /// Extra DNS name or IP address for the server certificate (repeatable); the first one
