@@ -13,6 +13,7 @@ mod jobs;
 mod lifecycle;
 mod operations;
 mod portal;
+mod resource_api;
 mod resources_compute;
 mod resources_sql_web;
 mod resources_storage;

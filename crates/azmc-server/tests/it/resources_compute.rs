@@ -1,221 +1,24 @@
 //! Cloud services, service certificates and deployments end to end: an in-process server,
 //! real TLS with the bootstrap management certificate, raw HTTP/1.1 requests.
 
+use crate::resource_api::{Api, expect_error};
 use azmc_db::{NewSubscription, Quotas};
 use azmc_pki::pkcs12::{self, Profile};
 use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
-use azmc_server::{ServerConfig, StartOptions};
 use azmc_wire::asm::{
-    OperationStatus, parse_availability, parse_deployment, parse_error, parse_hosted_service,
-    parse_hosted_services, parse_operation_status, parse_service_certificate,
-    parse_service_certificates, parse_subscription_operations,
+    OperationStatus, parse_availability, parse_deployment, parse_hosted_service,
+    parse_hosted_services, parse_service_certificate, parse_service_certificates,
+    parse_subscription_operations,
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A running server, a TLS connector holding the bootstrap certificate, its subscription.
-struct Api {
-    server: Option<azmc_server::Server>,
-    tls: tokio_rustls::TlsConnector,
-    addr: std::net::SocketAddr,
-    sub: String,
-    cert: azmc_pki::Certificate,
-    _dir: tempfile::TempDir,
-}
-
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The ASM error (code, message) of a failed answer.
-    fn error(&self) -> (String, String) {
-        let e = parse_error(self.body.as_bytes())
-            .unwrap_or_else(|| panic!("not an ASM error: {}", self.body));
-        (e.code, e.message)
-    }
-
-    fn request_id(&self) -> String {
-        self.header("x-ms-request-id").unwrap().to_string()
-    }
-}
-
-impl Api {
-    async fn start(async_delay: Duration) -> Api {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = ServerConfig::new(dir.path().join("data"));
-        config.api_listen = "127.0.0.1:0".parse().unwrap();
-        config.portal_listen = "127.0.0.1:0".parse().unwrap();
-        config.async_delay = async_delay;
-        config.job_poll_interval = Duration::from_millis(20);
-        let server = azmc_server::start(
-            config,
-            azmc_pki::clock::system(),
-            StartOptions {
-                admin_password: Some("correct horse battery staple".into()),
-                ..StartOptions::default()
-            },
-        )
-        .await
-        .unwrap();
-        let data = dir.path().join("data");
-        let ps = std::fs::read(data.join("bootstrap.publishsettings")).unwrap();
-        let ps = azmc_wire::publishsettings::parse(&ps).unwrap();
-        let sub = ps.subscriptions().unwrap().remove(0);
-        let opened = sub.open_certificate(false).unwrap();
-        let ca =
-            azmc_pki::Certificate::from_pem(&std::fs::read(data.join("ca.pem")).unwrap()).unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(CertificateDer::from(ca.der().to_vec())).unwrap();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let cfg = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_client_auth_cert(
-                vec![CertificateDer::from(opened.certificate.der().to_vec())],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(opened.key.pkcs8_der().to_vec())),
-            )
-            .unwrap();
-        Api {
-            addr: server.api_addr,
-            server: Some(server),
-            tls: tokio_rustls::TlsConnector::from(Arc::new(cfg)),
-            sub: sub.id.clone(),
-            cert: opened.certificate.clone(),
-            _dir: dir,
-        }
-    }
-
-    fn state(&self) -> &azmc_server::state::AppState {
-        &self.server.as_ref().unwrap().state
-    }
-
-    async fn req(&self, method: &str, path: &str, body: Option<&str>) -> Resp {
-        let tcp = tokio::net::TcpStream::connect(self.addr).await.unwrap();
-        let name = ServerName::try_from("127.0.0.1").unwrap();
-        let mut tls = self.tls.connect(name, tcp).await.unwrap();
-        let body = body.unwrap_or("");
-        let path = path.replace("{s}", &self.sub);
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nx-ms-version: 2014-10-01\r\n\
-             Content-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.addr,
-            body.len()
-        );
-        tls.write_all(head.as_bytes()).await.unwrap();
-        tls.write_all(body.as_bytes()).await.unwrap();
-        tls.flush().await.unwrap();
-        let mut raw = Vec::new();
-        let _ = tls.read_to_end(&mut raw).await;
-        let text = String::from_utf8(raw).unwrap();
-        let (head, rest) = text.split_once("\r\n\r\n").unwrap();
-        let mut lines = head.split("\r\n");
-        let status: u16 = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let chunked = headers
-            .iter()
-            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-        let body = if chunked {
-            dechunk(rest)
-        } else {
-            rest.to_string()
-        };
-        Resp {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    /// Poll an operation until it leaves InProgress; returns its final status XML parts.
-    async fn wait(&self, id: &str) -> (OperationStatus, Option<u16>, Option<String>) {
-        for _ in 0..200 {
-            let r = self
-                .req("GET", &format!("/{{s}}/operations/{id}"), None)
-                .await;
-            assert_eq!(r.status, 200, "{}", r.body);
-            let op = parse_operation_status(r.body.as_bytes()).unwrap();
-            if op.status != OperationStatus::InProgress {
-                return (op.status, op.http_status, op.error.map(|e| e.code));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("operation {id} stayed InProgress");
-    }
-
-    async fn status_of(&self, id: &str) -> OperationStatus {
-        let r = self
-            .req("GET", &format!("/{{s}}/operations/{id}"), None)
-            .await;
-        parse_operation_status(r.body.as_bytes()).unwrap().status
-    }
-
-    async fn stop(mut self) {
-        if let Some(s) = self.server.take() {
-            s.shutdown().await;
-        }
-    }
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
-    }
-    out
-}
 
 fn create_body(name: &str, label: &str, location: &str) -> String {
     format!(
         "<CreateHostedService xmlns=\"http://schemas.microsoft.com/windowsazure\"><ServiceName>{name}</ServiceName><Label>{}</Label><Description>desc</Description><Location>{location}</Location><ExtendedProperties><ExtendedProperty><Name>k1</Name><Value>v1</Value></ExtendedProperty></ExtendedProperties></CreateHostedService>",
         STANDARD.encode(label)
     )
-}
-
-async fn expect_error(
-    api: &Api,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-    status: u16,
-    code: &str,
-    needle: &str,
-) -> Resp {
-    let r = api.req(method, path, body).await;
-    assert_eq!(r.status, status, "{method} {path}: {}", r.body);
-    let (c, m) = r.error();
-    assert_eq!(c, code, "{m}");
-    assert!(m.contains(needle), "{needle:?} not in {m:?}");
-    r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

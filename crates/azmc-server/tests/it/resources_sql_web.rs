@@ -2,219 +2,16 @@
 //! an in-process server, real TLS with the bootstrap management certificate, raw
 //! HTTP/1.1 requests.
 
-use azmc_server::{ServerConfig, StartOptions};
+use crate::resource_api::{Api, Resp};
 use azmc_wire::asm::{
-    OperationStatus, parse_error, parse_firewall_rule, parse_firewall_rules, parse_geo_regions,
-    parse_operation_status, parse_site, parse_sites, parse_sql_servers,
-    parse_subscription_operations, parse_webspaces,
+    OperationStatus, parse_firewall_rule, parse_firewall_rules, parse_geo_regions, parse_site,
+    parse_sites, parse_sql_servers, parse_webspaces,
 };
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A running server, a TLS connector holding the bootstrap certificate, its subscription.
-struct Api {
-    server: Option<azmc_server::Server>,
-    tls: tokio_rustls::TlsConnector,
-    addr: std::net::SocketAddr,
-    sub: String,
-    _dir: tempfile::TempDir,
-}
-
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The ASM error (code, message) of a failed answer.
-    fn error(&self) -> (String, String) {
-        let e = parse_error(self.body.as_bytes())
-            .unwrap_or_else(|| panic!("not an ASM error: {}", self.body));
-        (e.code, e.message)
-    }
-
-    fn request_id(&self) -> String {
-        self.header("x-ms-request-id").unwrap().to_string()
-    }
-
-    /// Assert a 400 whose message names `field`.
-    fn bad_request_naming(&self, field: &str) {
-        assert_eq!(self.status, 400, "{}", self.body);
-        let (code, message) = self.error();
-        assert!(
-            code == "BadRequest" || code == "MissingOrInvalidRequiredQueryParameter",
-            "{code}"
-        );
-        assert!(message.contains(field), "{field} not in {message:?}");
-    }
-
-    fn not_found(&self) {
-        assert_eq!(self.status, 404, "{}", self.body);
-        assert_eq!(self.error().0, "ResourceNotFound");
-    }
-
-    fn conflict(&self) {
-        assert_eq!(self.status, 409, "{}", self.body);
-        assert_eq!(self.error().0, "ConflictError");
-    }
-}
-
-impl Api {
-    async fn start() -> Api {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = ServerConfig::new(dir.path().join("data"));
-        config.api_listen = "127.0.0.1:0".parse().unwrap();
-        config.portal_listen = "127.0.0.1:0".parse().unwrap();
-        config.dns_suffix = "example.test".into();
-        let server = azmc_server::start(
-            config,
-            azmc_pki::clock::system(),
-            StartOptions {
-                admin_password: Some("correct horse battery staple".into()),
-                ..StartOptions::default()
-            },
-        )
-        .await
-        .unwrap();
-        let data = dir.path().join("data");
-        let ps = std::fs::read(data.join("bootstrap.publishsettings")).unwrap();
-        let ps = azmc_wire::publishsettings::parse(&ps).unwrap();
-        let sub = ps.subscriptions().unwrap().remove(0);
-        let opened = sub.open_certificate(false).unwrap();
-        let ca =
-            azmc_pki::Certificate::from_pem(&std::fs::read(data.join("ca.pem")).unwrap()).unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(CertificateDer::from(ca.der().to_vec())).unwrap();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let cfg = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_client_auth_cert(
-                vec![CertificateDer::from(opened.certificate.der().to_vec())],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(opened.key.pkcs8_der().to_vec())),
-            )
-            .unwrap();
-        Api {
-            addr: server.api_addr,
-            server: Some(server),
-            tls: tokio_rustls::TlsConnector::from(Arc::new(cfg)),
-            sub: sub.id.clone(),
-            _dir: dir,
-        }
-    }
-
-    fn state(&self) -> &azmc_server::state::AppState {
-        &self.server.as_ref().unwrap().state
-    }
-
-    async fn req(&self, method: &str, path: &str, body: Option<&str>) -> Resp {
-        let tcp = tokio::net::TcpStream::connect(self.addr).await.unwrap();
-        let name = ServerName::try_from("127.0.0.1").unwrap();
-        let mut tls = self.tls.connect(name, tcp).await.unwrap();
-        let body = body.unwrap_or("");
-        let path = path.replace("{s}", &self.sub);
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nx-ms-version: 2014-10-01\r\n\
-             Content-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.addr,
-            body.len()
-        );
-        tls.write_all(head.as_bytes()).await.unwrap();
-        tls.write_all(body.as_bytes()).await.unwrap();
-        tls.flush().await.unwrap();
-        let mut raw = Vec::new();
-        let _ = tls.read_to_end(&mut raw).await;
-        let text = String::from_utf8(raw).unwrap();
-        let (head, rest) = text.split_once("\r\n\r\n").unwrap();
-        let mut lines = head.split("\r\n");
-        let status: u16 = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let chunked = headers
-            .iter()
-            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-        let body = if chunked {
-            dechunk(rest)
-        } else {
-            rest.to_string()
-        };
-        Resp {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    /// The operation a request recorded: (status, HTTP status, error code).
-    async fn operation(&self, id: &str) -> (OperationStatus, Option<u16>, Option<String>) {
-        let r = self
-            .req("GET", &format!("/{{s}}/operations/{id}"), None)
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        let op = parse_operation_status(r.body.as_bytes()).unwrap();
-        (op.status, op.http_status, op.error.map(|e| e.code))
-    }
-
-    /// (operation name, HTTP status) of every operation in the log, oldest first.
-    async fn log(&self) -> Vec<(String, Option<u16>, Option<String>)> {
-        let r = self
-            .req(
-                "GET",
-                "/{s}/operations?StartTime=2020-01-01T00:00:00Z&EndTime=2099-01-01T00:00:00Z",
-                None,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        let ops = parse_subscription_operations(r.body.as_bytes()).unwrap();
-        ops.operations
-            .into_iter()
-            .map(|o| {
-                (
-                    o.operation_name,
-                    o.operation_status.http_status,
-                    o.operation_caller.subscription_certificate_thumbprint,
-                )
-            })
-            .collect()
-    }
-
-    async fn stop(mut self) {
-        if let Some(s) = self.server.take() {
-            s.shutdown().await;
-        }
-    }
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
-    }
-    out
+/// The suite's server: the SQL server and web site host names it checks are under
+/// `example.test` (asynchronous delay and job poll left at their defaults).
+async fn start() -> Api {
+    Api::start_with(|config| config.dns_suffix = "example.test".into()).await
 }
 
 const SQL_NS: &str = "http://schemas.microsoft.com/sqlazure/2010/12/";
@@ -259,7 +56,7 @@ fn created_name(r: &Resp) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_servers_end_to_end() {
-    let api = Api::start().await;
+    let api = start().await;
     let servers = "/{s}/services/sqlservers/servers";
 
     // create
@@ -568,7 +365,7 @@ fn site_body(name: &str, webspace: &str, region: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_sites_end_to_end() {
-    let api = Api::start().await;
+    let api = start().await;
 
     // provider registration: 202 (Node's status), the operation complete at once
     let r = api
@@ -835,7 +632,7 @@ async fn web_sites_end_to_end() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_server_quota() {
-    let api = Api::start().await;
+    let api = start().await;
     let servers = "/{s}/services/sqlservers/servers";
     let body = server_body("azuredb", "T5ii-B48x", "East US");
     let mut names = Vec::new();
