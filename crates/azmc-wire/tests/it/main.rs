@@ -6,6 +6,7 @@
 mod asm;
 mod common;
 mod fixtures;
+mod fuzz_bodies;
 mod rejects;
 mod variants;
 mod writer;
