@@ -92,10 +92,11 @@ impl AuthIndex {
             return Err(Denied::Forbidden);
         }
         let sub = subscription.to_ascii_lowercase();
+        let thumbprint = identity.thumbprint.to_string();
         let snap = self.snapshot.read().map_err(|_| Denied::Unavailable)?;
         let linked = snap
             .links
-            .get(&identity.thumbprint.to_string())
+            .get(&thumbprint)
             .is_some_and(|subs| subs.contains(&sub));
         if !linked {
             return Err(Denied::Forbidden);
@@ -103,7 +104,7 @@ impl AuthIndex {
         match snap.subscriptions.get(&sub) {
             Some(SubscriptionStatus::Active) => {
                 if let Ok(mut uses) = self.uses.lock() {
-                    uses.insert((sub, identity.thumbprint.to_string()), now);
+                    uses.insert((sub, thumbprint), now);
                 }
                 Ok(())
             }
