@@ -194,12 +194,16 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Time for one whole request and its answer.
     pub request_timeout: Duration,
+    /// A kept-alive connection idle longer than this is replaced, not reused: servers
+    /// close idle connections (`azmc serve` after 30 s), and a request written into a
+    /// connection the server is closing fails in a way a POST cannot safely retry.
+    pub max_idle: Duration,
     pub user_agent: String,
 }
 
 impl ClientConfig {
     /// A configuration with the defaults: version [`DEFAULT_VERSION`], the default
-    /// [`RetryPolicy`], 30 s to connect, 120 s per request.
+    /// [`RetryPolicy`], 30 s to connect, 120 s per request, connections reused for 15 s.
     pub fn new(
         endpoint: Endpoint,
         subscription: impl Into<String>,
@@ -215,6 +219,7 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(120),
+            max_idle: Duration::from_secs(15),
             user_agent: concat!("azmc/", env!("CARGO_PKG_VERSION")).to_string(),
         }
     }

@@ -54,7 +54,9 @@ pub(crate) struct Transport {
     server_name: ServerName<'static>,
     connector: tokio_rustls::TlsConnector,
     connect_timeout: Duration,
-    conn: Mutex<Option<SendRequest<Full<Bytes>>>>,
+    max_idle: Duration,
+    /// The kept connection and when it last finished a request.
+    conn: Mutex<Option<(SendRequest<Full<Bytes>>, tokio::time::Instant)>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -113,6 +115,7 @@ impl Transport {
             server_name,
             connector: tokio_rustls::TlsConnector::from(Arc::new(tls)),
             connect_timeout: config.connect_timeout,
+            max_idle: config.max_idle,
             conn: Mutex::new(None),
         })
     }
@@ -162,13 +165,15 @@ impl Transport {
     ) -> Result<Response, SendError> {
         let mut guard = self.conn.lock().await;
         let reusable = match guard.as_mut() {
-            Some(s) => !s.is_closed() && s.ready().await.is_ok(),
+            Some((s, last)) => {
+                last.elapsed() < self.max_idle && !s.is_closed() && s.ready().await.is_ok()
+            }
             None => false,
         };
         if !reusable {
-            *guard = Some(self.connect().await?);
+            *guard = Some((self.connect().await?, tokio::time::Instant::now()));
         }
-        let Some(sender) = guard.as_mut() else {
+        let Some((sender, last)) = guard.as_mut() else {
             return Err(SendError::Connect("no connection".into()));
         };
         let work = async {
@@ -203,6 +208,8 @@ impl Transport {
         if result.is_err() {
             // Never reuse a connection in an unknown state.
             *guard = None;
+        } else {
+            *last = tokio::time::Instant::now();
         }
         result
     }

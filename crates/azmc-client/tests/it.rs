@@ -254,3 +254,53 @@ async fn an_untrusted_server_is_refused() {
     assert!(e.to_string().contains("not trusted"), "{e}");
     f.server.shutdown().await;
 }
+
+/// A TCP relay in front of the server that counts the connections it carries.
+async fn counting_relay(target: std::net::SocketAddr) -> (std::net::SocketAddr, Arc<Mutex<u32>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(Mutex::new(0u32));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            *seen.lock().unwrap() += 1;
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (addr, count)
+}
+
+#[tokio::test]
+async fn connections_are_kept_alive_but_not_reused_after_max_idle() {
+    let f = start(|_| {}).await;
+    let (relay, connections) = counting_relay(f.server.api_addr).await;
+    let client_with = |max_idle: Duration| {
+        let mut config = ClientConfig::new(
+            Endpoint::parse(&format!("https://{relay}")).unwrap(),
+            &f.subscription,
+            f.identity.clone(),
+            f.trust.clone(),
+        );
+        config.max_idle = max_idle;
+        Client::new(config).unwrap()
+    };
+    let keep = client_with(Duration::from_secs(15));
+    for _ in 0..3 {
+        keep.list_locations().await.unwrap();
+    }
+    assert_eq!(*connections.lock().unwrap(), 1, "one kept-alive connection");
+    let fresh = client_with(Duration::ZERO);
+    for _ in 0..3 {
+        fresh.list_locations().await.unwrap();
+    }
+    assert_eq!(
+        *connections.lock().unwrap(),
+        4,
+        "an idle connection past max_idle is replaced"
+    );
+    f.server.shutdown().await;
+}
