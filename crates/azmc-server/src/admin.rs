@@ -53,10 +53,14 @@ pub async fn create_account(
     Ok(account)
 }
 
+/// Sets an account's password and ends every portal session of the account (a reset by
+/// the administrator is what follows a suspected compromise: a session signed in with the
+/// old password must not outlive it).
 pub async fn set_password(db: &Db, username: &str, password: &str) -> Result<(), ServerError> {
     check_password(password)?;
     db.get_account(username).await?;
     db.set_password(username, &hash_password(password)?).await?;
+    db.delete_sessions_of(username, None).await?;
     Ok(())
 }
 

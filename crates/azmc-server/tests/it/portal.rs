@@ -1059,3 +1059,24 @@ async fn resources_page_lists_what_the_api_created() {
     }
     api.stop().await;
 }
+
+/// A password set by the server's administrator (`azmc admin account passwd`, e.g. for
+/// an account thought compromised) ends every portal session of the account, as the
+/// README promises for a password change.
+#[tokio::test]
+async fn an_administrator_password_reset_ends_the_accounts_sessions() {
+    let env = Env::new(Backend::Sqlite).await;
+    let api = env.start().await;
+    account(api.db(), "ivan").await;
+    account(api.db(), "judy").await;
+    let mut ivan = Browser::signed_in(&api, "ivan").await;
+    let mut judy = Browser::signed_in(&api, "judy").await;
+    assert_eq!(ivan.get("/subscriptions").await.status, 200);
+    azmc_server::admin::set_password(api.db(), "IVAN", "another password 2")
+        .await
+        .unwrap();
+    let r = ivan.get("/subscriptions").await;
+    assert_eq!(r.status, 303, "the old session still works after a reset");
+    assert_eq!(judy.get("/subscriptions").await.status, 200, "others stay");
+    api.stop().await;
+}
