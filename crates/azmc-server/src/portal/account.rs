@@ -119,10 +119,7 @@ pub async fn signin(
     let username = form.get("username").unwrap_or_default().trim().to_string();
     let password = zeroize::Zeroizing::new(form.get("password").unwrap_or_default().to_string());
     let next = safe_next(form.get("next"));
-    let account_key: String = username.to_lowercase().chars().take(128).collect();
-    let by_address = ip.is_none_or(|ip| portal.by_address.check_key(&ip).is_ok());
-    let by_account = portal.by_account.check_key(&account_key).is_ok();
-    if !by_address || !by_account {
+    if !portal.signin_allowed(ip, &username) {
         tracing::warn!(user = ?username, ip = ?ip, "portal sign-in refused: too many attempts");
         return Err(PortalError::TooManyRequests {
             message: "Too many sign-in attempts for this account or from this address. Wait a minute and try again.".into(),
@@ -252,11 +249,7 @@ pub async fn change_password(
             "The new password must have at least 12 characters.",
         ));
     }
-    if portal
-        .by_account
-        .check_key(&user.username.to_lowercase())
-        .is_err()
-    {
+    if !portal.password_attempt_allowed(&user.username) {
         return Err(PortalError::TooManyRequests {
             message: "Too many password attempts for this account. Wait a minute and try again."
                 .into(),
