@@ -278,15 +278,35 @@ pub async fn change_password(
     db.set_password(&user.username, &hash)
         .await
         .map_err(PortalError::db)?;
+    // Rotate this session (a copy of its cookie taken before the change must not outlive
+    // it; the absolute expiry stays), then end every other one.
+    let token = session::new_token()?;
+    let token_hash = session::token_hash(&token);
+    db.create_session(
+        &token_hash,
+        &user.username,
+        portal.app.clock.now(),
+        user.expires_at,
+    )
+    .await
+    .map_err(PortalError::db)?;
     let ended = db
-        .delete_sessions_of(&user.username, Some(&user.token_hash))
+        .delete_sessions_of(&user.username, Some(&token_hash))
         .await
         .map_err(PortalError::db)?;
-    tracing::info!(user = ?user.username, other_sessions_ended = ended, "portal password changed");
-    Ok(html::page(
+    tracing::info!(user = ?user.username, other_sessions_ended = ended.saturating_sub(1), "portal password changed");
+    let user = SignedIn {
+        csrf: session::csrf_of(&token),
+        token_hash,
+        ..user
+    };
+    let mut r = html::page(
         "Change password",
         Some(&user),
         password_form(&user, None, true),
     )
-    .into_response())
+    .into_response();
+    r.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token));
+    Ok(r)
 }

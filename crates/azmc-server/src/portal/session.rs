@@ -30,6 +30,8 @@ pub struct SignedIn {
     /// The CSRF token every form of this session carries.
     pub csrf: String,
     pub ip: Option<IpAddr>,
+    /// The session's absolute expiry (kept when the session is rotated).
+    pub expires_at: time::OffsetDateTime,
 }
 
 impl std::fmt::Debug for SignedIn {
@@ -203,6 +205,7 @@ impl FromRequestParts<Portal> for SignedIn {
             token_hash: hash,
             csrf: csrf_of(&token),
             ip: client_ip(parts),
+            expires_at: session.expires_at,
         })
     }
 }

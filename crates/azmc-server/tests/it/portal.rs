@@ -1080,3 +1080,39 @@ async fn an_administrator_password_reset_ends_the_accounts_sessions() {
     assert_eq!(judy.get("/subscriptions").await.status, 200, "others stay");
     api.stop().await;
 }
+
+/// A password change rotates the session it is made in: a copy of the session cookie
+/// taken before (the reason one changes a password) no longer signs anyone in, while the
+/// browser that changed the password stays signed in with a new token.
+#[tokio::test]
+async fn a_password_change_rotates_the_current_session() {
+    let env = Env::new(Backend::Sqlite).await;
+    let api = env.start().await;
+    account(api.db(), "kim").await;
+    let mut kim = Browser::signed_in(&api, "kim").await;
+    let stolen = kim.cookie("__Host-azmc_session").unwrap();
+    let mut thief = Browser::new(&api);
+    thief
+        .cookies
+        .push(("__Host-azmc_session".into(), stolen.clone()));
+    assert_eq!(thief.get("/subscriptions").await.status, 200);
+    let csrf = kim.csrf("/account/password").await;
+    let r = change_password(&mut kim, &csrf, PASSWORD, "kim's new password").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("Your password was changed"));
+    let fresh = kim.cookie("__Host-azmc_session").unwrap();
+    assert_ne!(fresh, stolen, "the session token is rotated");
+    assert_eq!(kim.get("/subscriptions").await.status, 200);
+    let csrf = csrf_in(&kim.get("/account/password").await.text());
+    assert_eq!(
+        csrf,
+        csrf_in(&r.text()),
+        "the page after the change has the new token"
+    );
+    assert_eq!(
+        thief.get("/subscriptions").await.status,
+        303,
+        "the copy of the old cookie is signed out"
+    );
+    api.stop().await;
+}
