@@ -98,17 +98,17 @@ impl Db {
                 "at most {MAX_SEARCH_SUBSCRIPTIONS} subscriptions per search"
             )));
         }
-        // Fixed parameters $1..$6, then one per subscription: only placeholders are
+        // Fixed parameters $1..$7, then one per subscription: only placeholders are
         // generated, never values.
         let list: Vec<String> = (0..search.subscriptions.len())
-            .map(|i| format!("${}", i + 7))
+            .map(|i| format!("${}", i + 8))
             .collect();
         let sql = format!(
             "{} WHERE subscription_id IN ({}) \
              AND ($1 IS NULL OR started_at >= $1) AND ($2 IS NULL OR started_at <= $2) \
              AND ($3 IS NULL OR status = $3) \
              AND ($4 IS NULL OR caller_thumbprint = $4 OR object_key LIKE $5) \
-             ORDER BY started_at DESC, id DESC LIMIT $6",
+             ORDER BY started_at DESC, id DESC LIMIT $6 OFFSET $7",
             select_operation!(),
             list.join(", ")
         );
@@ -116,7 +116,9 @@ impl Db {
         let like = thumb
             .as_deref()
             .map(|t| format!("%/certificates/{}", t.to_ascii_lowercase()));
-        let limit = i64::from(search.limit.clamp(1, 1001)) + i64::from(search.offset);
+        // The database skips the earlier pages: a large page number costs no memory here.
+        let limit = i64::from(search.limit.clamp(1, 1001));
+        let offset = i64::from(search.offset);
         let rows: Vec<OperationRow> = with_pool!(self, |p| {
             let mut q = sqlx::query_as(AssertSqlSafe(sql.clone()))
                 .bind(search.start.map(micros))
@@ -124,15 +126,13 @@ impl Db {
                 .bind(search.status.map(OperationStatus::as_str))
                 .bind(thumb.clone())
                 .bind(like.clone())
-                .bind(limit);
+                .bind(limit)
+                .bind(offset);
             for s in &search.subscriptions {
                 q = q.bind(sub_key(s));
             }
             q.fetch_all(p).await
         })?;
-        rows.into_iter()
-            .skip(search.offset as usize)
-            .map(operation)
-            .collect()
+        rows.into_iter().map(operation).collect()
     }
 }
