@@ -312,13 +312,14 @@ pub fn import_to_store(
     store: &StoreArg,
     ignore_mac: bool,
 ) -> Result<Vec<Imported>> {
+    let subs = load(file)?;
+    // Only for a file that is publish settings: then it does hold keys.
     if store_fs::readable_by_others(file).unwrap_or(false) && !ctx.global.quiet {
         eprintln!(
             "azmc: warning: {} is readable by other users and holds private keys without a password; delete it after import (--delete-file)",
             file.display()
         );
     }
-    let subs = load(file)?;
     let chosen = select(&subs, wanted, file)?;
     // Open everything before touching the store: a bad certificate leaves the store unchanged.
     let mut opened = Vec::new();
