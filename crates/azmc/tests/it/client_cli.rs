@@ -2124,3 +2124,66 @@ fn completions_name_the_subcommands() {
     s.run(&["completions", "tcsh"]).fails(2, "tcsh");
     s.run(&["completions"]).fails(2, "SHELL");
 }
+
+/// Bad local input to the client commands: one line naming the file and the cause, exit 1,
+/// and nothing written to the store or the profiles (no server is needed: local input is
+/// read before any connection).
+#[test]
+fn bad_local_input_is_named_and_changes_nothing() {
+    let s = Sandbox::new();
+    s.new_cert("existing", &["--key", "p256"]);
+    let fixture =
+        super::fixture("azure-sdk-for-python__test_legacy_mgmt_misc_3subs.publishsettings");
+    let fixture = fixture.to_str().unwrap();
+    s.write("bad-ca.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n");
+    s.write("garbage.publishsettings", "<PublishData><PublishProfile>");
+    s.write("garbage.cer", b"\x30\x03\x02\x01");
+    let before = s.snapshot();
+    let one_line = |r: &Run| {
+        assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+    };
+
+    let r = az(
+        &s,
+        &["account", "import", fixture, "--ca-file", "bad-ca.pem"],
+    )
+    .fails(1, "bad-ca.pem");
+    one_line(&r);
+    let r = az(&s, &["account", "import", "garbage.publishsettings"])
+        .fails(1, "garbage.publishsettings");
+    one_line(&r);
+    let r = az(&s, &["mgmt-cert", "upload", "garbage.cer"]).fails(1, "garbage.cer");
+    one_line(&r);
+    let r = az(
+        &s,
+        &[
+            "service",
+            "deployment",
+            "create",
+            "svc",
+            "--name",
+            "v1",
+            "--package-url",
+            "https://example.test/p.cspkg",
+            "--config",
+            "missing.cscfg",
+        ],
+    )
+    .fails(1, "missing.cscfg");
+    one_line(&r);
+    assert_eq!(s.snapshot(), before, "the store is unchanged");
+    assert!(!s.path("azmc-home/profiles.json").exists());
+
+    // A profiles file that does not parse is reported and never overwritten.
+    std::fs::create_dir_all(s.path("azmc-home")).unwrap();
+    s.write("azmc-home/profiles.json", "{ broken");
+    let before = s.snapshot();
+    let r = az(&s, &["account", "list"]).fails(1, "profiles.json");
+    assert!(r.stderr.contains("not a profiles file"), "{}", r.stderr);
+    az(&s, &["account", "import", fixture]).fails(1, "profiles.json");
+    assert_eq!(
+        s.snapshot(),
+        before,
+        "nothing imported, the file kept as it was"
+    );
+}
