@@ -922,6 +922,16 @@ async fn sign_in_is_rate_limited_per_account_and_per_address() {
     api.stop().await;
 }
 
+/// POST an XML body to the API and check the status.
+async fn post_xml(c: &Client, path: String, body: String, status: u16) -> Response {
+    let r = c
+        .send(Req::post(&path, body).header("content-type", "application/xml"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, status, "{path}: {}", r.text());
+    r
+}
+
 /// The resources page shows what the API created (storage, a cloud service with its
 /// deployment, a SQL server, a web site), for the signed-in user's subscriptions only.
 #[tokio::test]
@@ -941,9 +951,6 @@ async fn resources_page_lists_what_the_api_created() {
     api.link(&a, &id).await;
     api.link(&b, &id).await;
     let c = api.client(Some(&id));
-    let post = |path: String, body: String| {
-        Req::post(&path, body).header("content-type", "application/xml")
-    };
     let storage = |name: &str| CreateStorageServiceInput {
         service_name: Some(name.into()),
         label: Some(encode_label(name)),
@@ -951,14 +958,13 @@ async fn resources_page_lists_what_the_api_created() {
         ..Default::default()
     };
     for (sub, name) in [(&a, "alicestore"), (&b, "bobstore")] {
-        let r = c
-            .send(post(
-                format!("/{sub}/services/storageservices"),
-                storage(name).to_xml(),
-            ))
-            .await
-            .unwrap();
-        assert_eq!(r.status, 202, "{}", r.text());
+        post_xml(
+            &c,
+            format!("/{sub}/services/storageservices"),
+            storage(name).to_xml(),
+            202,
+        )
+        .await;
     }
     let svc = CreateHostedServiceInput {
         service_name: Some("alicesvc".into()),
@@ -966,11 +972,13 @@ async fn resources_page_lists_what_the_api_created() {
         location: Some("West US".into()),
         ..Default::default()
     };
-    let r = c
-        .send(post(format!("/{a}/services/hostedservices"), svc.to_xml()))
-        .await
-        .unwrap();
-    assert_eq!(r.status, 201, "{}", r.text());
+    post_xml(
+        &c,
+        format!("/{a}/services/hostedservices"),
+        svc.to_xml(),
+        201,
+    )
+    .await;
     let cscfg = r#"<ServiceConfiguration xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration"><Role name="WebRole1"><Instances count="2"/></Role></ServiceConfiguration>"#;
     let dep = CreateDeploymentInput {
         name: Some("alicedep".into()),
@@ -980,28 +988,26 @@ async fn resources_page_lists_what_the_api_created() {
         start_deployment: Some("true".into()),
         ..Default::default()
     };
-    let r = c
-        .send(post(
-            format!("/{a}/services/hostedservices/alicesvc/deploymentslots/production"),
-            dep.to_xml(),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(r.status, 202, "{}", r.text());
+    post_xml(
+        &c,
+        format!("/{a}/services/hostedservices/alicesvc/deploymentslots/production"),
+        dep.to_xml(),
+        202,
+    )
+    .await;
     let sql = SqlServerInput {
         administrator_login: Some("dbadmin".into()),
         administrator_login_password: Some("Passw0rd!Passw0rd".into()),
         location: Some("West US".into()),
         version: None,
     };
-    let r = c
-        .send(post(
-            format!("/{a}/services/sqlservers/servers"),
-            sql.to_xml(),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(r.status, 201, "{}", r.text());
+    let r = post_xml(
+        &c,
+        format!("/{a}/services/sqlservers/servers"),
+        sql.to_xml(),
+        201,
+    )
+    .await;
     let server = parse_sql_server_name(r.text().as_bytes()).unwrap();
     let site = SiteInput {
         name: Some("alicesite".into()),
@@ -1010,14 +1016,13 @@ async fn resources_page_lists_what_the_api_created() {
         webspace_plan: Some("VirtualDedicatedPlan".into()),
         ..Default::default()
     };
-    let r = c
-        .send(post(
-            format!("/{a}/services/webspaces/westuswebspace/sites"),
-            site.to_xml(),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(r.status, 200, "{}", r.text());
+    post_xml(
+        &c,
+        format!("/{a}/services/webspaces/westuswebspace/sites"),
+        site.to_xml(),
+        200,
+    )
+    .await;
     crate::support::eventually(
         std::time::Duration::from_secs(20),
         "the asynchronous creations finish",
