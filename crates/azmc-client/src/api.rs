@@ -7,6 +7,7 @@
 
 use crate::client::{Client, Submitted};
 use crate::error::{ClientError, Result};
+use azmc_pki::Thumbprint;
 use azmc_wire::asm::{self as wire, encode_label};
 use hyper::http::Method;
 
@@ -836,7 +837,13 @@ impl Client {
         thumbprint: Option<&str>,
         max_pages: usize,
     ) -> Result<Vec<wire::SubscriptionOperationXml>> {
-        let wanted = thumbprint.map(normalize_thumbprint);
+        let wanted = match thumbprint {
+            Some(t) => Some(
+                t.parse::<Thumbprint>()
+                    .map_err(|e| ClientError::Config(format!("thumbprint {t:?}: {e}")))?,
+            ),
+            None => None,
+        };
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..max_pages.max(1) {
@@ -856,11 +863,12 @@ impl Client {
                 )
                 .await?;
             out.extend(page.operations.into_iter().filter(|o| {
-                wanted.as_deref().is_none_or(|w| {
+                wanted.is_none_or(|w| {
                     o.operation_caller
                         .subscription_certificate_thumbprint
                         .as_deref()
-                        .is_some_and(|t| normalize_thumbprint(t) == w)
+                        .and_then(|t| t.parse::<Thumbprint>().ok())
+                        == Some(w)
                 })
             }));
             match page.continuation_token {
@@ -870,15 +878,6 @@ impl Client {
         }
         Ok(out)
     }
-}
-
-/// A thumbprint compared as 40 upper-case hex digits (spaces and other separators
-/// dropped, as people paste them).
-fn normalize_thumbprint(t: &str) -> String {
-    t.chars()
-        .filter(char::is_ascii_hexdigit)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
 }
 
 /// `sha1-<THUMBPRINT>` as service certificate paths name them.

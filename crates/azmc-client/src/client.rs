@@ -327,10 +327,5 @@ pub(crate) fn api_error(resp: &Response) -> ClientError {
 
 /// A subscription id: a GUID (any case).
 pub fn is_subscription_id(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+    azmc_wire::asm::normalize_subscription_id(s).is_some()
 }

@@ -100,14 +100,7 @@ pub async fn create_subscription(
 
 /// Subscription ids are GUIDs (8-4-4-4-12 hex).
 pub fn check_subscription_id(id: &str) -> Result<(), ServerError> {
-    let parts: Vec<&str> = id.split('-').collect();
-    let lens = [8, 4, 4, 4, 12];
-    let ok = parts.len() == 5
-        && parts
-            .iter()
-            .zip(lens)
-            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()));
-    if ok {
+    if azmc_wire::asm::normalize_subscription_id(id).is_some() {
         Ok(())
     } else {
         Err(ServerError::Config(format!(

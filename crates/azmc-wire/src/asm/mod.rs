@@ -109,7 +109,7 @@ pub use subscription::{
 };
 pub use values::{
     decode_label, encode_label, format_operation_id, format_time, format_time_precise,
-    normalize_operation_id,
+    normalize_operation_id, normalize_subscription_id,
 };
 pub use website::{
     NS_SERIALIZATION, NS_SERIALIZATION_ARRAYS, SiteInput, SiteXml, WebSpaceXml, dns_suffix_to_xml,

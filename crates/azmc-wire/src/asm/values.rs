@@ -24,6 +24,18 @@ pub fn format_operation_id(hex32: &str) -> Option<String> {
     ))
 }
 
+/// A subscription id — a GUID 8-4-4-4-12, either case — in lower case. `None` for
+/// anything else.
+pub fn normalize_subscription_id(input: &str) -> Option<String> {
+    let b = input.as_bytes();
+    let ok = b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    ok.then(|| input.to_ascii_lowercase())
+}
+
 /// An operation id as given in a URL or document — 32 hex digits, or hyphenated
 /// 8-4-4-4-12, either case — as 32 lower-case hex digits. `None` for anything else
 /// (braces, other hyphen positions, surrounding whitespace, non-hex).

@@ -243,6 +243,28 @@ fn operation_status_round_trips() {
 // Operation ids, times, labels
 
 #[test]
+fn subscription_ids() {
+    let id = "8a4a0a51-728e-482e-8daa-c477f03c541d";
+    assert_eq!(asm::normalize_subscription_id(id).as_deref(), Some(id));
+    assert_eq!(
+        asm::normalize_subscription_id(&id.to_uppercase()).as_deref(),
+        Some(id)
+    );
+    for bad in [
+        "",
+        "8a4a0a51728e482e8daac477f03c541d",
+        "8a4a0a51-728e-482e-8daa-c477f03c541",
+        "8a4a0a51-728e-482e-8daa-c477f03c541dd",
+        "8a4a0a5-1728e-482e-8daa-c477f03c541d",
+        "8a4a0a51-728e-482e-8daa-c477f03c541g",
+        "{8a4a0a51-728e-482e-8daa-c477f03c541}",
+        " 8a4a0a51-728e-482e-8daa-c477f03c541d",
+    ] {
+        assert_eq!(asm::normalize_subscription_id(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
 fn operation_ids() {
     let hy = "26803ab0-f361-bb8a-87b1-1a2f3b4e8c73";
     let hex = "26803ab0f361bb8a87b11a2f3b4e8c73";
