@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/publishsettings"
+    "/../../testdata/publishsettings"
 );
 
 const STRICT: ReadOptions = ReadOptions { ignore_mac: false };

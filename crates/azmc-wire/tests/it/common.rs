@@ -5,11 +5,11 @@ use azmc_pki::{Certificate, KeyKind, NewCertificate, PrivateKey, create_self_sig
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-/// `shared/fixtures/publishsettings` (the repository is `/work/main`, shared is beside it).
+/// `testdata/publishsettings` at the repository root (sources and licences in its README).
 pub fn fixture_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/publishsettings"
+        "/../../testdata/publishsettings"
     ))
 }
 

@@ -1,4 +1,4 @@
-//! Every real and synthetic fixture in `shared/fixtures/publishsettings`: parse, resolve,
+//! Every real and synthetic fixture in `testdata/publishsettings`: parse, resolve,
 //! open the certificate.
 
 use crate::common::{chain, fixture, fixture_dir};

@@ -174,10 +174,10 @@ pub fn openssl(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// A fixture from shared/fixtures/publishsettings.
+/// A fixture from `testdata/publishsettings` at the repository root.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/publishsettings")
+        .join("../../testdata/publishsettings")
         .join(name)
 }
 
