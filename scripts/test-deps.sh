@@ -3,7 +3,7 @@
 #   .test-deps/venv    Python: azure-servicemanagement-legacy 0.20.8, azure-common, pyOpenSSL<23.3
 #                      (load_pkcs12, which the SDK's publish settings helper needs, left in 23.3)
 #   .test-deps/azcli   Node: the classic xplat CLI azure-cli 0.10.20 (with the overrides that let
-#                      it run on Node 20; see shared/real-clients.md)
+#                      it run on current Node.js)
 #   .test-deps/node    Node: the ASM SDK packages (azure-asm-mgmt, -storage, -compute, -sql, -website, azure-common)
 #   .test-deps/browser Node: playwright-core (no browser download), driving the system's
 #                      Debian `chromium` (/usr/bin/chromium) in the portal's browser test
@@ -54,12 +54,18 @@ JSON
   (cd "$deps/node" && node -e 'for (const m of ["azure-asm-mgmt","azure-asm-storage","azure-asm-compute","azure-asm-sql","azure-asm-website","azure-common"]) require(m)')
   touch "$node_stamp"
 fi
-browser_stamp="$deps/browser/.azmc-ok-1"
+# playwright-core 1.65 needs Node.js 20; Debian 12's Node.js 18 gets 1.58, the last for it.
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then
+  playwright=1.65.1
+else
+  playwright=1.58.2
+fi
+browser_stamp="$deps/browser/.azmc-ok-$playwright"
 if [ ! -f "$browser_stamp" ]; then
   rm -rf "$deps/browser"
   mkdir -p "$deps/browser"
-  cat > "$deps/browser/package.json" <<'JSON'
-{"name":"azmc-test-browser","private":true,"dependencies":{"playwright-core":"1.65.1"}}
+  cat > "$deps/browser/package.json" <<JSON
+{"name":"azmc-test-browser","private":true,"dependencies":{"playwright-core":"$playwright"}}
 JSON
   (cd "$deps/browser" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   (cd "$deps/browser" && node -e 'require("playwright-core")')
