@@ -2,7 +2,8 @@
 //! not a server runs on the same database: a running server picks up certificate and
 //! subscription changes through its index refresh (`auth.rs`).
 
-use crate::bootstrap::{hash_password, new_subscription_id, record_of};
+use crate::bootstrap::{hash_password, new_subscription_id};
+use crate::domain::{self, Actor, Ctx};
 use crate::error::ServerError;
 use azmc_db::{Account, Db, Limits, LinkedCertificate, NewSubscription, Quotas, Subscription};
 use azmc_pki::Certificate;
@@ -118,7 +119,10 @@ pub async fn add_certificate(
     now: OffsetDateTime,
 ) -> Result<LinkedCertificate, ServerError> {
     let cert = Certificate::parse(cer).map_err(|e| ServerError::Config(e.to_string()))?;
-    Ok(db
-        .link_certificate(subscription, &record_of(&cert), "admin", limits, now)
-        .await?)
+    let ctx = Ctx::offline(db, *limits, now);
+    let mut linked =
+        domain::certificates::link(&ctx, &Actor::Admin, &[subscription], &cert).await?;
+    linked.pop().ok_or_else(|| {
+        ServerError::Other(format!("subscription {subscription}: nothing was linked"))
+    })
 }

@@ -6,9 +6,10 @@
 //! only inside `bootstrap.publishsettings` (the server keeps the public certificate).
 //! Later starts reuse all of it. `ca.pem` is (re)written at every start.
 
+use crate::domain::{self, Actor, Ctx};
 use crate::error::ServerError;
 use crate::tls::LocalCa;
-use azmc_db::{Account, CertificateRecord, Db, DbError, Limits, NewSubscription, Quotas};
+use azmc_db::{Account, Db, DbError, Limits, NewSubscription, Quotas};
 use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -190,8 +191,13 @@ pub async fn bootstrap(
         now,
     })
     .map_err(|e| ServerError::Other(format!("creating the bootstrap certificate: {e}")))?;
-    db.link_certificate(&id, &record_of(&cert), "bootstrap", limits, now)
-        .await?;
+    domain::certificates::link(
+        &Ctx::offline(db, *limits, now),
+        &Actor::Bootstrap,
+        &[id.as_str()],
+        &cert,
+    )
+    .await?;
     let xml = azmc_wire::publishsettings::write(&[azmc_wire::publishsettings::PublishEntry {
         id: &id,
         name: "Default",
@@ -206,15 +212,4 @@ pub async fn bootstrap(
     report.subscription_id = Some(id);
     report.created = true;
     Ok(report)
-}
-
-/// The database record of a certificate.
-pub fn record_of(cert: &azmc_pki::Certificate) -> CertificateRecord {
-    CertificateRecord {
-        thumbprint: cert.thumbprint().to_string(),
-        der: cert.der().to_vec(),
-        subject: cert.subject().to_string(),
-        not_before: cert.not_before(),
-        not_after: cert.not_after(),
-    }
 }

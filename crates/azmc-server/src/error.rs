@@ -3,6 +3,7 @@
 //! and an ASM `<Error>` body. Internals (database messages, paths) are logged with the
 //! request id and never sent to the client.
 
+use crate::domain::DomainError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use azmc_db::{DbError, Limit};
@@ -163,34 +164,60 @@ impl ApiError {
         match e {
             DbError::NotFound { .. } => Self::not_found(format!("The {what} does not exist.")),
             DbError::Conflict { .. } => Self::conflict(format!("The {what} already exists.")),
-            DbError::LimitExceeded { limit, max } => Self::conflict(match limit {
-                Limit::CertificatesPerSubscription => format!(
-                    "The subscription already has the maximum of {max} management certificates. Delete one before adding another."
-                ),
-                Limit::CertificatesPerServiceAdmin => format!(
-                    "The service administrator of this subscription already has the maximum of {max} management certificates across their subscriptions. Delete one before adding another."
-                ),
-                Limit::HostedServices => format!(
-                    "The subscription already has the maximum of {max} cloud services (MaxHostedServices). Delete one before creating another."
-                ),
-                Limit::Cores => format!(
-                    "The deployment would exceed the subscription's maximum of {max} cores (MaxCoreCount)."
-                ),
-                Limit::SqlServers => format!(
-                    "The subscription already has the maximum of {max} SQL servers. Delete one before creating another."
-                ),
-                Limit::FirewallRules => format!(
-                    "The server already has the maximum of {max} firewall rules. Delete one before creating another."
-                ),
-                Limit::StorageAccounts => format!(
-                    "The subscription already has the maximum of {max} storage accounts (MaxStorageAccounts). Delete one before creating another."
-                ),
-            }),
+            DbError::LimitExceeded { limit, max } => Self::conflict(limit_message(limit, max)),
             other => {
                 tracing::error!(error = %other, "database failure");
                 Self::internal()
             }
         }
+    }
+}
+
+/// The message of a reached limit, as the API words it.
+fn limit_message(limit: Limit, max: u32) -> String {
+    match limit {
+        Limit::CertificatesPerSubscription => format!(
+            "The subscription already has the maximum of {max} management certificates. Delete one before adding another."
+        ),
+        Limit::CertificatesPerServiceAdmin => format!(
+            "The service administrator of this subscription already has the maximum of {max} management certificates across their subscriptions. Delete one before adding another."
+        ),
+        Limit::HostedServices => format!(
+            "The subscription already has the maximum of {max} cloud services (MaxHostedServices). Delete one before creating another."
+        ),
+        Limit::Cores => format!(
+            "The deployment would exceed the subscription's maximum of {max} cores (MaxCoreCount)."
+        ),
+        Limit::SqlServers => format!(
+            "The subscription already has the maximum of {max} SQL servers. Delete one before creating another."
+        ),
+        Limit::FirewallRules => format!(
+            "The server already has the maximum of {max} firewall rules. Delete one before creating another."
+        ),
+        Limit::StorageAccounts => format!(
+            "The subscription already has the maximum of {max} storage accounts (MaxStorageAccounts). Delete one before creating another."
+        ),
+    }
+}
+
+/// The one mapping of domain answers to ASM errors.
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound(kind) => Self::not_found(format!("The {kind} does not exist.")),
+            DomainError::Conflict(reason) => Self::conflict(reason.to_string()),
+            DomainError::Limit { limit, max, .. } => Self::conflict(limit_message(limit, max)),
+            DomainError::Invalid { message, .. } => Self::bad_request(message),
+            DomainError::Unavailable => Self::unavailable(),
+            DomainError::Internal => Self::internal(),
+        }
+    }
+}
+
+/// For `azmc admin` and the first start: the domain's own one-line message.
+impl From<DomainError> for ServerError {
+    fn from(e: DomainError) -> Self {
+        ServerError::Other(e.to_string())
     }
 }
 

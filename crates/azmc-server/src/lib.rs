@@ -4,7 +4,9 @@
 //! once per connection into [`identity::Connection`]), `router.rs` (the one route table;
 //! request id, authorisation, version header and throttling layers), `ops.rs` (every
 //! authorised mutating request becomes an operation), `api/` (thin handlers: extract, call
-//! the database, map), `error.rs` (the one mapping from errors to ASM XML). Authorisation
+//! the domain or the database, map), [`domain`] (the rules of each resource family, shared
+//! by the API, the portal, `azmc admin` and bootstrap; so far management-certificate
+//! links), `error.rs` (the one mapping from errors to ASM XML). Authorisation
 //! is decided in memory by [`auth::AuthIndex`]; the database is `azmc-db`; asynchronous
 //! work runs on the durable [`jobs::JobRunner`].
 //!
@@ -16,6 +18,7 @@ pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod domain;
 pub mod error;
 pub mod identity;
 pub mod jobs;

@@ -4,7 +4,7 @@
 
 use super::validate::{decode_base64, read_input, required};
 use super::{empty, xml};
-use crate::bootstrap::record_of;
+use crate::domain::{self, Actor, Ctx, DomainError};
 use crate::error::ApiError;
 use crate::identity::Connection;
 use crate::state::AppState;
@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use azmc_db::{Limits, LinkedCertificate};
+use azmc_db::LinkedCertificate;
 use azmc_pki::{Certificate, Thumbprint};
 use azmc_wire::asm::{
     SubscriptionCertificateXml, format_time_precise, parse_subscription_certificate,
@@ -130,32 +130,12 @@ pub async fn add(
             ));
         }
     }
-    let created_by = match conn.as_ref().and_then(|c| c.identity.as_ref()) {
-        Some(i) => format!("cert:{}", i.thumbprint),
-        None => "unknown".into(),
+    let actor = match conn.as_ref().and_then(|c| c.identity.as_ref()) {
+        Some(i) => Actor::Certificate(i.thumbprint),
+        // the authorisation layer lets no request without a certificate through
+        None => return Err(ApiError::forbidden()),
     };
-    let limits = Limits {
-        per_subscription: state.config.cert_limit_per_subscription,
-        per_service_admin: state.config.cert_limit_per_service_admin,
-    };
-    state
-        .db
-        .link_certificate(
-            &s,
-            &record_of(&cert),
-            &created_by,
-            &limits,
-            state.clock.now(),
-        )
-        .await
-        .map_err(|e| match e {
-            azmc_db::DbError::Conflict { .. } => ApiError::conflict(format!(
-                "The certificate {} is already a management certificate of this subscription.",
-                cert.thumbprint()
-            )),
-            other => ApiError::from_db(other, "certificate"),
-        })?;
-    reload_index(&state).await?;
+    domain::certificates::link(&Ctx::of(&state), &actor, &[s.as_str()], &cert).await?;
     Ok(empty(StatusCode::OK))
 }
 
@@ -164,22 +144,11 @@ pub async fn delete(
     Path((s, thumbprint)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let t = parse_thumbprint(&thumbprint)?;
-    state
-        .db
-        .unlink_certificate(&s, &t.to_string())
+    domain::certificates::unlink(&Ctx::of(&state), &s, &t)
         .await
         .map_err(|e| match e {
-            azmc_db::DbError::NotFound { .. } => ApiError::not_found(NOT_FOUND),
-            other => ApiError::from_db(other, "certificate"),
+            DomainError::NotFound(_) => ApiError::not_found(NOT_FOUND),
+            other => other.into(),
         })?;
-    reload_index(&state).await?;
     Ok(empty(StatusCode::OK))
-}
-
-/// Make the change visible to the very next request on this node.
-async fn reload_index(state: &AppState) -> Result<(), ApiError> {
-    state.auth.reload(&state.db).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot reload the certificate index");
-        ApiError::internal()
-    })
 }

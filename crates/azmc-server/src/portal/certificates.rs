@@ -8,34 +8,17 @@ use super::form::{Posted, pairs};
 use super::html::{self, csrf_field};
 use super::session::{SignedIn, check_post};
 use super::{Portal, PortalError, oplog};
-use crate::bootstrap::record_of;
+use crate::domain::{self, Actor, Ctx, DomainError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use azmc_db::{DbError, Limits, LinkedCertificate, Subscription};
+use azmc_db::{DbError, LinkedCertificate, Subscription};
 use azmc_pki::{Certificate, Thumbprint};
 use maud::html;
 use time::OffsetDateTime;
 
 /// Certificates expiring within this many days are flagged.
 const EXPIRY_WARNING_DAYS: i64 = 30;
-
-fn limits(portal: &Portal) -> Limits {
-    Limits {
-        per_subscription: portal.app.config.cert_limit_per_subscription,
-        per_service_admin: portal.app.config.cert_limit_per_service_admin,
-    }
-}
-
-/// Make a link change visible to the very next API request on this node.
-pub(super) async fn reload_index(portal: &Portal) -> Result<(), PortalError> {
-    portal
-        .app
-        .auth
-        .reload(&portal.app.db)
-        .await
-        .map_err(|e| PortalError::internal("cannot reload the certificate index", e))
-}
 
 /// Link `cert` to every subscription of `subs` (all or nothing), recording one
 /// `AddSubscriptionCertificate` operation per subscription with the portal user.
@@ -46,20 +29,23 @@ pub(super) async fn link_to(
     cert: &Certificate,
     via: &str,
 ) -> Result<(), PortalError> {
-    let db = &portal.app.db;
-    let limits = limits(portal);
     let thumb = cert.thumbprint().to_string();
-    // A clear message naming the full subscription; the transaction below enforces the
-    // limits anyway (also against concurrent changes).
-    for s in subs {
-        let n = db.count_links(&s.id).await.map_err(PortalError::db)?;
-        if n >= u64::from(limits.per_subscription) {
-            return Err(PortalError::Conflict(format!(
-                "The subscription {} ({}) already has {n} management certificates, the most allowed. Delete one before adding another.",
-                s.name, s.id
-            )));
-        }
-    }
+    let ctx = Ctx::of(&portal.app);
+    let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
+    domain::certificates::check_room(&ctx, &ids)
+        .await
+        .map_err(|e| match e {
+            // name the full subscription as the user knows it
+            DomainError::Limit {
+                max,
+                subscription: Some(id),
+                ..
+            } => PortalError::Conflict(format!(
+                "The subscription {} ({id}) already has {max} management certificates, the most allowed. Delete one before adding another.",
+                subs.iter().find(|s| s.id == id).map_or("?", |s| s.name.as_str())
+            )),
+            other => other.into(),
+        })?;
     let mut ops = Vec::new();
     for s in subs {
         ops.push(
@@ -77,29 +63,13 @@ pub(super) async fn link_to(
             .await?,
         );
     }
-    let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
-    let result = db
-        .link_certificate_to_all(
-            &ids,
-            &record_of(cert),
-            &format!("user:{}", user.username),
-            &limits,
-            portal.app.clock.now(),
-        )
+    let actor = Actor::User(user.username.clone());
+    let result = domain::certificates::link(&ctx, &actor, &ids, cert)
         .await
         .map(|_| ())
-        .map_err(|e| match e {
-            DbError::Conflict { .. } => PortalError::Conflict(format!(
-                "The certificate {thumb} is already a management certificate of one of the chosen subscriptions."
-            )),
-            DbError::LimitExceeded { limit, max } => PortalError::Conflict(format!(
-                "Limit reached: at most {max} {limit}. Delete a management certificate before adding another."
-            )),
-            other => PortalError::db(other),
-        });
+        .map_err(PortalError::from);
     oplog::finish(portal, &ops, result.as_ref().map(|_| ())).await;
-    result?;
-    reload_index(portal).await
+    result
 }
 
 struct Row {
@@ -379,10 +349,9 @@ pub async fn delete(
     form: Posted,
 ) -> Result<Response, PortalError> {
     check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
-    let thumb = parse_thumbprint(&thumbprint)?;
+    let parsed: Thumbprint = thumbprint.parse().map_err(|_| PortalError::NotFound)?;
+    let thumb = parsed.to_string();
     let found = targets(&portal, &user, &thumb, form.get("subscription")).await?;
-    let db = &portal.app.db;
-    let mut failure = None;
     for (s, _) in &found {
         let op = oplog::begin(
             &portal,
@@ -393,19 +362,11 @@ pub async fn delete(
             vec![("thumbprint".into(), thumb.clone())],
         )
         .await?;
-        let result = db
-            .unlink_certificate(&s.id, &thumb)
+        let result = domain::certificates::unlink(&Ctx::of(&portal.app), &s.id, &parsed)
             .await
-            .map_err(PortalError::db);
+            .map_err(PortalError::from);
         oplog::finish(&portal, &[op], result.as_ref().map(|_| ())).await;
-        if let Err(e) = result {
-            failure = Some(e);
-            break;
-        }
-    }
-    reload_index(&portal).await?;
-    if let Some(e) = failure {
-        return Err(e);
+        result?;
     }
     tracing::info!(user = ?user.username, thumbprint = %thumb, subscriptions = found.len(), "portal: certificate deleted");
     Ok(Redirect::to("/certificates?done=deleted").into_response())

@@ -3,9 +3,10 @@
 //! answered with a generic page.
 
 use super::html;
+use crate::domain::DomainError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use azmc_db::DbError;
+use azmc_db::{DbError, Limit};
 use maud::html;
 
 /// Why a portal request did not succeed.
@@ -69,6 +70,28 @@ impl PortalError {
             PortalError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             PortalError::BadCredentials => StatusCode::UNAUTHORIZED,
             PortalError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The one mapping of domain answers to portal pages.
+impl From<DomainError> for PortalError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound(_) => PortalError::NotFound,
+            DomainError::Conflict(reason) => PortalError::Conflict(reason.to_string()),
+            DomainError::Limit {
+                limit: Limit::CertificatesPerSubscription,
+                max,
+                subscription: Some(s),
+            } => PortalError::Conflict(format!(
+                "The subscription {s} already has {max} management certificates, the most allowed. Delete one before adding another."
+            )),
+            DomainError::Limit { limit, max, .. } => PortalError::Conflict(format!(
+                "Limit reached: at most {max} {limit}. Delete a management certificate before adding another."
+            )),
+            DomainError::Invalid { message, .. } => PortalError::BadRequest(message),
+            DomainError::Unavailable | DomainError::Internal => PortalError::Internal,
         }
     }
 }

@@ -794,7 +794,7 @@ async fn storage_quota_and_names_across_subscriptions() {
     .unwrap();
     db.link_certificate(
         second,
-        &azmc_server::bootstrap::record_of(&api.cert),
+        &azmc_server::domain::certificates::record_of(&api.cert),
         "test",
         &azmc_db::Limits {
             per_subscription: 100,

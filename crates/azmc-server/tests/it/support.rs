@@ -79,7 +79,7 @@ impl Identity {
     }
 
     pub fn record(&self) -> CertificateRecord {
-        azmc_server::bootstrap::record_of(&self.cert)
+        azmc_server::domain::certificates::record_of(&self.cert)
     }
 
     /// Certificate and key in one PEM file (for curl's `--cert`).

@@ -1,0 +1,112 @@
+//! Management-certificate links: the one implementation behind Add/Delete Management
+//! Certificate (API), the portal's upload, delete and publish settings download,
+//! `azmc admin subscription add-cert` and the first start's bootstrap certificate.
+//!
+//! Rules: a link names a certificate and one or more subscriptions and is made for all of
+//! them or none; the per-subscription and per-service-administrator limits apply (in the
+//! database transaction, so concurrent links cannot pass them); a certificate already
+//! linked to one of them refuses the whole change; after any change this node's
+//! authorisation index is reloaded before the caller is answered, so a deleted
+//! certificate is refused on its very next request.
+
+use super::{Actor, ConflictReason, Ctx, DomainError, ResourceKind};
+use azmc_db::{CertificateRecord, DbError, Limit, LinkedCertificate};
+use azmc_pki::{Certificate, Thumbprint};
+
+/// The database record of a certificate.
+pub fn record_of(cert: &Certificate) -> CertificateRecord {
+    CertificateRecord {
+        thumbprint: cert.thumbprint().to_string(),
+        der: cert.der().to_vec(),
+        subject: cert.subject().to_string(),
+        not_before: cert.not_before(),
+        not_after: cert.not_after(),
+    }
+}
+
+/// Refuses, naming the subscription, when one of `subscriptions` has no room for another
+/// management certificate. A friendlier early answer for a change that names several
+/// subscriptions (call it before recording operations); [`link`] enforces the limits
+/// anyway, in its transaction.
+pub async fn check_room(ctx: &Ctx<'_>, subscriptions: &[&str]) -> Result<(), DomainError> {
+    for s in subscriptions {
+        let n = ctx.db.count_links(s).await.map_err(DomainError::from_db)?;
+        if n >= u64::from(ctx.limits.per_subscription) {
+            return Err(DomainError::Limit {
+                limit: Limit::CertificatesPerSubscription,
+                max: ctx.limits.per_subscription,
+                subscription: Some((*s).to_string()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Links `cert` to every subscription of `subscriptions` (all or nothing) for `actor`.
+pub async fn link(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    subscriptions: &[&str],
+    cert: &Certificate,
+) -> Result<Vec<LinkedCertificate>, DomainError> {
+    if subscriptions.is_empty() {
+        return Err(DomainError::Invalid {
+            field: "subscription",
+            message: "choose at least one subscription".into(),
+        });
+    }
+    let linked = ctx
+        .db
+        .link_certificate_to_all(
+            subscriptions,
+            &record_of(cert),
+            &actor.created_by(),
+            &ctx.limits,
+            ctx.now,
+        )
+        .await
+        .map_err(|e| match e {
+            DbError::NotFound { .. } => DomainError::NotFound(ResourceKind::Subscription),
+            DbError::Conflict { .. } => {
+                DomainError::Conflict(ConflictReason::CertificateAlreadyLinked {
+                    thumbprint: cert.thumbprint(),
+                    chosen: subscriptions.len(),
+                })
+            }
+            DbError::BadRequest(message) => DomainError::Invalid {
+                field: "subscription",
+                message,
+            },
+            other => DomainError::from_db(other),
+        })?;
+    reload_index(ctx).await?;
+    Ok(linked)
+}
+
+/// Removes the link of `thumbprint` to `subscription` (the certificate itself goes when
+/// its last link does). The certificate is refused on its very next request here.
+pub async fn unlink(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    thumbprint: &Thumbprint,
+) -> Result<(), DomainError> {
+    ctx.db
+        .unlink_certificate(subscription, &thumbprint.to_string())
+        .await
+        .map_err(|e| match e {
+            DbError::NotFound { .. } => DomainError::NotFound(ResourceKind::Certificate),
+            other => DomainError::from_db(other),
+        })?;
+    reload_index(ctx).await
+}
+
+/// Makes a link change visible to the very next request on this node.
+async fn reload_index(ctx: &Ctx<'_>) -> Result<(), DomainError> {
+    let Some(index) = ctx.index else {
+        return Ok(());
+    };
+    index.reload(ctx.db).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot reload the certificate index");
+        DomainError::Internal
+    })
+}
