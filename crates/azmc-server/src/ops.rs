@@ -11,255 +11,48 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use azmc_db::{Caller, NewOperation, OperationOutcome, OperationStatus};
 
-/// ASM operation names, by method and route.
-const NAMES: &[(&str, &str, &str)] = &[
-    ("POST", "/{s}/certificates", "AddSubscriptionCertificate"),
-    (
-        "DELETE",
-        "/{s}/certificates/{thumbprint}",
-        "RemoveSubscriptionCertificate",
-    ),
-    ("POST", "/{s}/affinitygroups", "CreateAffinityGroup"),
-    ("PUT", "/{s}/affinitygroups/{name}", "UpdateAffinityGroup"),
-    (
-        "DELETE",
-        "/{s}/affinitygroups/{name}",
-        "DeleteAffinityGroup",
-    ),
-    (
-        "POST",
-        "/{s}/services/storageservices",
-        "CreateStorageService",
-    ),
-    (
-        "PUT",
-        "/{s}/services/storageservices/{name}",
-        "UpdateStorageService",
-    ),
-    (
-        "DELETE",
-        "/{s}/services/storageservices/{name}",
-        "DeleteStorageService",
-    ),
-    (
-        "POST",
-        "/{s}/services/storageservices/{name}/keys",
-        "RegenerateStorageServiceKeys",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices",
-        "CreateHostedService",
-    ),
-    (
-        "PUT",
-        "/{s}/services/hostedservices/{svc}",
-        "UpdateHostedService",
-    ),
-    (
-        "DELETE",
-        "/{s}/services/hostedservices/{svc}",
-        "DeleteHostedService",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/certificates",
-        "AddCertificate",
-    ),
-    (
-        "DELETE",
-        "/{s}/services/hostedservices/{svc}/certificates/{thumbprint}",
-        "DeleteCertificate",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}",
-        "SwapDeployment",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}",
-        "CreateDeployment",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=status",
-        "UpdateDeploymentStatus",
-    ),
-    (
-        "DELETE",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}",
-        "DeleteDeployment",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=status",
-        "UpdateDeploymentStatus",
-    ),
-    (
-        "DELETE",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}",
-        "DeleteDeployment",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=config",
-        "ChangeDeploymentConfiguration",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=upgrade",
-        "UpgradeDeployment",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=walkupgradedomain",
-        "WalkUpgradeDomain",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}?comp=rollback",
-        "RollbackDeploymentUpdateOrUpgrade",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}?comp=reboot",
-        "RebootRoleInstance",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}?comp=reimage",
-        "ReimageRoleInstance",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}?comp=rebuild",
-        "RebuildRoleInstance",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances?comp=delete",
-        "DeleteRoleInstances",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=config",
-        "ChangeDeploymentConfiguration",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=upgrade",
-        "UpgradeDeployment",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=walkupgradedomain",
-        "WalkUpgradeDomain",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}?comp=rollback",
-        "RollbackDeploymentUpdateOrUpgrade",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}?comp=reboot",
-        "RebootRoleInstance",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}?comp=reimage",
-        "ReimageRoleInstance",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}?comp=rebuild",
-        "RebuildRoleInstance",
-    ),
-    (
-        "POST",
-        "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances?comp=delete",
-        "DeleteRoleInstances",
-    ),
-    ("PUT", "/{s}/services", "RegisterResourceProvider"),
-    (
-        "PUT",
-        "/{s}/services?action=unregister",
-        "UnregisterResourceProvider",
-    ),
-    ("POST", "/{s}/services/sqlservers/servers", "CreateServer"),
-    (
-        "DELETE",
-        "/{s}/services/sqlservers/servers/{server}",
-        "DeleteServer",
-    ),
-    (
-        "POST",
-        "/{s}/services/sqlservers/servers/{server}",
-        "SetServerAdministratorPassword",
-    ),
-    (
-        "POST",
-        "/{s}/services/sqlservers/servers/{server}/firewallrules",
-        "CreateFirewallRule",
-    ),
-    (
-        "PUT",
-        "/{s}/services/sqlservers/servers/{server}/firewallrules/{rule}",
-        "UpdateFirewallRule",
-    ),
-    (
-        "DELETE",
-        "/{s}/services/sqlservers/servers/{server}/firewallrules/{rule}",
-        "DeleteFirewallRule",
-    ),
-    (
-        "POST",
-        "/{s}/services/webspaces/{webspace}/sites",
-        "CreateSite",
-    ),
-    (
-        "PUT",
-        "/{s}/services/webspaces/{webspace}/sites/{site}",
-        "UpdateSite",
-    ),
-    (
-        "DELETE",
-        "/{s}/services/webspaces/{webspace}/sites/{site}",
-        "DeleteSite",
-    ),
-    (
-        "POST",
-        "/{s}/services/webspaces/{webspace}/sites/{site}/restart",
-        "RestartSite",
-    ),
-];
-
-/// The name of a route, refined by its `comp` (or `action`) query parameter where NAMES
-/// has an entry for `route?comp=…` (one path serves several operations).
-fn operation_name_with(method: &Method, route: &str, query: Option<&str>) -> String {
-    let comp = crate::api::query_params(query)
-        .into_iter()
-        .find(|(k, _)| k == "comp" || k == "action")
-        .map(|(k, v)| (k, v.to_ascii_lowercase()));
-    if let Some((k, c)) = comp {
-        let with = format!("{route}?{k}={c}");
-        if let Some((_, _, n)) = NAMES
-            .iter()
-            .find(|(m, r, _)| *m == method.as_str() && *r == with)
-        {
-            return (*n).to_string();
-        }
-    }
-    operation_name(method, route)
+/// The ASM name of the operations a route's method serves, declared beside the route in
+/// `router.rs`: a name, refined by the request's `comp` (or `action`) query parameter where
+/// one path serves several operations. Without a name (none given, or a `comp` the route
+/// does not know) the operation is named after the method and route.
+#[derive(Debug, Clone, Copy)]
+pub struct OpName {
+    name: Option<&'static str>,
+    by_comp: &'static [(&'static str, &'static str)],
 }
 
-fn operation_name(method: &Method, route: &str) -> String {
-    NAMES
-        .iter()
-        .find(|(m, r, _)| *m == method.as_str() && *r == route)
-        .map(|(_, _, n)| (*n).to_string())
-        .unwrap_or_else(|| format!("{method} {route}"))
+impl OpName {
+    /// One operation.
+    pub const fn new(name: &'static str) -> Self {
+        OpName {
+            name: Some(name),
+            by_comp: &[],
+        }
+    }
+
+    /// Operations told apart by `comp` (lower case) only.
+    pub const fn by_comp(by_comp: &'static [(&'static str, &'static str)]) -> Self {
+        OpName {
+            name: None,
+            by_comp,
+        }
+    }
+
+    /// This name, and others for these values of `comp` (lower case).
+    pub const fn or_by_comp(self, by_comp: &'static [(&'static str, &'static str)]) -> Self {
+        OpName { by_comp, ..self }
+    }
+
+    /// The name of a request to `method route?query`.
+    pub fn resolve(&self, method: &Method, route: &str, query: Option<&str>) -> String {
+        let comp = crate::api::query_params(query)
+            .into_iter()
+            .find(|(k, _)| k == "comp" || k == "action")
+            .map(|(_, v)| v.to_ascii_lowercase());
+        comp.and_then(|c| self.by_comp.iter().find(|(k, _)| *k == c).map(|(_, n)| *n))
+            .or(self.name)
+            .map_or_else(|| format!("{method} {route}"), str::to_string)
+    }
 }
 
 /// Parameters worth keeping: the route's path parameters (not the subscription).
@@ -272,7 +65,13 @@ fn parameters(route: &str, path: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// The layer of each mutating route (see `router.rs`): records the operation, runs the
+/// handler, completes the operation with the answer (a 202 is left to its job).
+pub async fn record(
+    State((state, op_name)): State<(AppState, OpName)>,
+    req: Request,
+    next: Next,
+) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
@@ -297,7 +96,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     let op = NewOperation {
         id: id.0.clone(),
         subscription_id: subscription,
-        name: operation_name_with(req.method(), &route, req.uri().query()),
+        name: op_name.resolve(req.method(), &route, req.uri().query()),
         object_id: path.clone(),
         parameters: parameters(&route, &path),
         caller,
@@ -340,46 +139,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn provider_actions_name_their_operations() {
+    fn names_by_comp_and_action() {
+        let provider = OpName::new("RegisterResourceProvider")
+            .or_by_comp(&[("unregister", "UnregisterResourceProvider")]);
         let route = "/{s}/services";
         assert_eq!(
-            operation_name_with(&Method::PUT, route, Some("service=website&action=register")),
+            provider.resolve(&Method::PUT, route, Some("service=website&action=register")),
             "RegisterResourceProvider"
         );
         assert_eq!(
-            operation_name_with(
+            provider.resolve(
                 &Method::PUT,
                 route,
                 Some("service=website&action=Unregister")
             ),
             "UnregisterResourceProvider"
         );
-    }
-
-    #[test]
-    fn names_and_parameters() {
-        assert_eq!(
-            operation_name(&Method::POST, "/{s}/certificates"),
-            "AddSubscriptionCertificate"
-        );
-        assert_eq!(operation_name(&Method::PUT, "/{s}/x"), "PUT /{s}/x");
         let slot = "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}";
+        let slot_post = OpName::new("CreateDeployment").or_by_comp(&[
+            ("status", "UpdateDeploymentStatus"),
+            ("upgrade", "UpgradeDeployment"),
+        ]);
         assert_eq!(
-            operation_name_with(&Method::POST, slot, None),
+            slot_post.resolve(&Method::POST, slot, None),
             "CreateDeployment"
         );
         assert_eq!(
-            operation_name_with(&Method::POST, slot, Some("comp=Status")),
+            slot_post.resolve(&Method::POST, slot, Some("comp=Status")),
             "UpdateDeploymentStatus"
         );
         assert_eq!(
-            operation_name_with(&Method::POST, slot, Some("comp=upgrade")),
+            slot_post.resolve(&Method::POST, slot, Some("comp=upgrade")),
             "UpgradeDeployment"
         );
         assert_eq!(
-            operation_name_with(&Method::POST, slot, Some("comp=unknown")),
+            slot_post.resolve(&Method::POST, slot, Some("comp=unknown")),
             "CreateDeployment"
         );
+        let only = OpName::by_comp(&[("reboot", "RebootRoleInstance")]);
+        assert_eq!(
+            only.resolve(&Method::POST, "/{s}/x", Some("comp=reboot")),
+            "RebootRoleInstance"
+        );
+        assert_eq!(only.resolve(&Method::POST, "/{s}/x", None), "POST /{s}/x");
+    }
+
+    #[test]
+    fn parameters_are_the_path_parameters() {
         assert_eq!(
             parameters("/{s}/certificates/{thumbprint}", "/abc/certificates/00ff"),
             vec![("thumbprint".to_string(), "00ff".to_string())]

@@ -7,43 +7,83 @@
 use crate::api;
 use crate::error::ApiError;
 use crate::identity::{Connection, RequestId};
-use crate::ops;
+use crate::ops::{self, OpName};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::routing::{post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 
-/// The management API.
+/// The comp values of a deployment (by slot or by name).
+const DEPLOYMENT_COMPS: &[(&str, &str)] = &[
+    ("status", "UpdateDeploymentStatus"),
+    ("config", "ChangeDeploymentConfiguration"),
+    ("upgrade", "UpgradeDeployment"),
+    ("walkupgradedomain", "WalkUpgradeDomain"),
+    ("rollback", "RollbackDeploymentUpdateOrUpgrade"),
+];
+const INSTANCE_COMPS: &[(&str, &str)] = &[
+    ("reboot", "RebootRoleInstance"),
+    ("reimage", "ReimageRoleInstance"),
+    ("rebuild", "RebuildRoleInstance"),
+];
+const INSTANCES_COMPS: &[(&str, &str)] = &[("delete", "DeleteRoleInstances")];
+
+/// The management API. Each mutating method is declared with the ASM name of its
+/// operation (`ops::OpName`); the operation log records it under that name.
 pub fn api_router(state: AppState) -> Router {
+    let st = &state;
     Router::new()
         .route("/{s}", get(api::subscription::get))
         .route(
             "/{s}/certificates",
-            get(api::certificates::list).post(api::certificates::add),
+            get(api::certificates::list).merge(named(
+                st,
+                OpName::new("AddSubscriptionCertificate"),
+                post(api::certificates::add),
+            )),
         )
         .route(
             "/{s}/certificates/{thumbprint}",
-            get(api::certificates::get).delete(api::certificates::delete),
+            get(api::certificates::get).merge(named(
+                st,
+                OpName::new("RemoveSubscriptionCertificate"),
+                delete(api::certificates::delete),
+            )),
         )
         .route("/{s}/locations", get(api::locations::list))
         .route("/{s}/rolesizes", get(api::locations::role_sizes))
         .route(
             "/{s}/affinitygroups",
-            get(api::affinity_groups::list).post(api::affinity_groups::create),
+            get(api::affinity_groups::list).merge(named(
+                st,
+                OpName::new("CreateAffinityGroup"),
+                post(api::affinity_groups::create),
+            )),
         )
         .route(
             "/{s}/affinitygroups/{name}",
             get(api::affinity_groups::get)
-                .put(api::affinity_groups::update)
-                .delete(api::affinity_groups::delete),
+                .merge(named(
+                    st,
+                    OpName::new("UpdateAffinityGroup"),
+                    put(api::affinity_groups::update),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteAffinityGroup"),
+                    delete(api::affinity_groups::delete),
+                )),
         )
         .route(
             "/{s}/services/storageservices",
-            get(api::storage_accounts::list).post(api::storage_accounts::create),
+            get(api::storage_accounts::list).merge(named(
+                st,
+                OpName::new("CreateStorageService"),
+                post(api::storage_accounts::create),
+            )),
         )
         .route(
             "/{s}/services/storageservices/operations/isavailable/{name}",
@@ -52,16 +92,32 @@ pub fn api_router(state: AppState) -> Router {
         .route(
             "/{s}/services/storageservices/{name}",
             get(api::storage_accounts::get)
-                .put(api::storage_accounts::update)
-                .delete(api::storage_accounts::delete),
+                .merge(named(
+                    st,
+                    OpName::new("UpdateStorageService"),
+                    put(api::storage_accounts::update),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteStorageService"),
+                    delete(api::storage_accounts::delete),
+                )),
         )
         .route(
             "/{s}/services/storageservices/{name}/keys",
-            get(api::storage_accounts::get_keys).post(api::storage_accounts::regenerate_keys),
+            get(api::storage_accounts::get_keys).merge(named(
+                st,
+                OpName::new("RegenerateStorageServiceKeys"),
+                post(api::storage_accounts::regenerate_keys),
+            )),
         )
         .route(
             "/{s}/services/hostedservices",
-            get(api::hosted_services::list).post(api::hosted_services::create),
+            get(api::hosted_services::list).merge(named(
+                st,
+                OpName::new("CreateHostedService"),
+                post(api::hosted_services::create),
+            )),
         )
         .route(
             "/{s}/services/hostedservices/operations/isavailable/{name}",
@@ -70,64 +126,149 @@ pub fn api_router(state: AppState) -> Router {
         .route(
             "/{s}/services/hostedservices/{svc}",
             get(api::hosted_services::get)
-                .put(api::hosted_services::update)
-                .delete(api::hosted_services::delete)
-                .post(api::deployments::swap),
+                .merge(named(
+                    st,
+                    OpName::new("UpdateHostedService"),
+                    put(api::hosted_services::update),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteHostedService"),
+                    delete(api::hosted_services::delete),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("SwapDeployment"),
+                    post(api::deployments::swap),
+                )),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}",
             get(api::deployments::get_by_slot)
-                .post(api::deployments::post_slot)
-                .delete(api::deployments::delete_by_slot),
+                .merge(named(
+                    st,
+                    OpName::new("CreateDeployment").or_by_comp(DEPLOYMENT_COMPS),
+                    post(api::deployments::post_slot),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteDeployment"),
+                    delete(api::deployments::delete_by_slot),
+                )),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deployments/{name}",
             get(api::deployments::get_by_name)
-                .post(api::deployments::post_name)
-                .delete(api::deployments::delete_by_name),
+                .merge(named(
+                    st,
+                    OpName::by_comp(DEPLOYMENT_COMPS),
+                    post(api::deployments::post_name),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteDeployment"),
+                    delete(api::deployments::delete_by_name),
+                )),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances",
-            post(api::deployments::instances_by_name),
+            named(
+                st,
+                OpName::by_comp(INSTANCES_COMPS),
+                post(api::deployments::instances_by_name),
+            ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances",
-            post(api::deployments::instances_by_slot),
+            named(
+                st,
+                OpName::by_comp(INSTANCES_COMPS),
+                post(api::deployments::instances_by_slot),
+            ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}",
-            post(api::deployments::instance_by_name),
+            named(
+                st,
+                OpName::by_comp(INSTANCE_COMPS),
+                post(api::deployments::instance_by_name),
+            ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}",
-            post(api::deployments::instance_by_slot),
+            named(
+                st,
+                OpName::by_comp(INSTANCE_COMPS),
+                post(api::deployments::instance_by_slot),
+            ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/certificates",
-            get(api::service_certificates::list).post(api::service_certificates::add),
+            get(api::service_certificates::list).merge(named(
+                st,
+                OpName::new("AddCertificate"),
+                post(api::service_certificates::add),
+            )),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/certificates/{thumbprint}",
-            get(api::service_certificates::get).delete(api::service_certificates::delete),
+            get(api::service_certificates::get).merge(named(
+                st,
+                OpName::new("DeleteCertificate"),
+                delete(api::service_certificates::delete),
+            )),
         )
-        .route("/{s}/services", put(api::websites::provider))
+        .route(
+            "/{s}/services",
+            named(
+                st,
+                OpName::new("RegisterResourceProvider")
+                    .or_by_comp(&[("unregister", "UnregisterResourceProvider")]),
+                put(api::websites::provider),
+            ),
+        )
         .route(
             "/{s}/services/sqlservers/servers",
-            get(api::sql_servers::list).post(api::sql_servers::create),
+            get(api::sql_servers::list).merge(named(
+                st,
+                OpName::new("CreateServer"),
+                post(api::sql_servers::create),
+            )),
         )
         .route(
             "/{s}/services/sqlservers/servers/{server}",
-            post(api::sql_servers::post_server).delete(api::sql_servers::delete),
+            named(
+                st,
+                OpName::new("SetServerAdministratorPassword"),
+                post(api::sql_servers::post_server),
+            )
+            .merge(named(
+                st,
+                OpName::new("DeleteServer"),
+                delete(api::sql_servers::delete),
+            )),
         )
         .route(
             "/{s}/services/sqlservers/servers/{server}/firewallrules",
-            get(api::sql_servers::list_rules).post(api::sql_servers::create_rule),
+            get(api::sql_servers::list_rules).merge(named(
+                st,
+                OpName::new("CreateFirewallRule"),
+                post(api::sql_servers::create_rule),
+            )),
         )
         .route(
             "/{s}/services/sqlservers/servers/{server}/firewallrules/{rule}",
             get(api::sql_servers::get_rule)
-                .put(api::sql_servers::update_rule)
-                .delete(api::sql_servers::delete_rule),
+                .merge(named(
+                    st,
+                    OpName::new("UpdateFirewallRule"),
+                    put(api::sql_servers::update_rule),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteFirewallRule"),
+                    delete(api::sql_servers::delete_rule),
+                )),
         )
         .route(
             "/{s}/services/webspaces",
@@ -139,26 +280,49 @@ pub fn api_router(state: AppState) -> Router {
         )
         .route(
             "/{s}/services/webspaces/{webspace}/sites",
-            get(api::websites::list_sites).post(api::websites::create_site),
+            get(api::websites::list_sites).merge(named(
+                st,
+                OpName::new("CreateSite"),
+                post(api::websites::create_site),
+            )),
         )
         .route(
             "/{s}/services/webspaces/{webspace}/sites/{site}",
             get(api::websites::get_site)
-                .put(api::websites::update_site)
-                .delete(api::websites::delete_site),
+                .merge(named(
+                    st,
+                    OpName::new("UpdateSite"),
+                    put(api::websites::update_site),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteSite"),
+                    delete(api::websites::delete_site),
+                )),
         )
         .route(
             "/{s}/services/webspaces/{webspace}/sites/{site}/restart",
-            post(api::websites::restart_site),
+            named(
+                st,
+                OpName::new("RestartSite"),
+                post(api::websites::restart_site),
+            ),
         )
         .route("/{s}/operations", get(api::operations::list))
         .route("/{s}/operations/{id}", get(api::operations::get))
-        .route_layer(middleware::from_fn_with_state(state.clone(), ops::record))
         .fallback(not_found)
         .method_not_allowed_fallback(invalid_verb)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(middleware::from_fn_with_state(state.clone(), request_id))
         .with_state(state)
+}
+
+/// A mutating method of a route, recorded in the operation log as `name`.
+fn named(state: &AppState, name: OpName, method: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    method.layer(middleware::from_fn_with_state(
+        (state.clone(), name),
+        ops::record,
+    ))
 }
 
 async fn not_found() -> ApiError {
