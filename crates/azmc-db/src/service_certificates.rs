@@ -242,6 +242,16 @@ impl Db {
             .ok_or_else(|| DbError::not_found("certificate", thumb))
     }
 
+    /// The key that seals stored private keys, if one was ever stored.
+    pub async fn sealing_key(&self) -> Result<Option<Vec<u8>>, DbError> {
+        let row: Option<(Vec<u8>,)> = with_pool!(self, |p| {
+            sqlx::query_as("SELECT key_bytes FROM sealing_key WHERE id = 1")
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.map(|(k,)| k))
+    }
+
     /// The key that seals stored private keys: the stored one, or `candidate` if none is
     /// stored yet (atomically: nodes starting together all get the first one written).
     pub async fn sealing_key_or_insert(&self, candidate: &[u8]) -> Result<Vec<u8>, DbError> {

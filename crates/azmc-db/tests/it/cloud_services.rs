@@ -394,11 +394,13 @@ pub async fn story(db: &Db) {
     assert_eq!(db.subscription_usage(&a).await.unwrap().hosted_services, 0);
     assert_eq!(db.subscription_usage(&b).await.unwrap().hosted_services, 1);
 
-    // The sealing key: the first one stored wins.
+    // The sealing key: none until one is stored; then the first one stored wins.
+    assert_eq!(db.sealing_key().await.unwrap(), None);
     let k1 = db.sealing_key_or_insert(&[1u8; 32]).await.unwrap();
     let k2 = db.sealing_key_or_insert(&[2u8; 32]).await.unwrap();
     assert_eq!(k1, vec![1u8; 32]);
     assert_eq!(k2, k1);
+    assert_eq!(db.sealing_key().await.unwrap(), Some(k1));
 }
 
 fn dep<'a>(

@@ -4,18 +4,17 @@
 //! job kinds [`ADD_JOB`] and [`DELETE_JOB`]).
 //!
 //! Add reads the `.pfx` with its password (so a wrong password is a 400 at once), keeps
-//! the certificate, and seals the private key (PKCS#8) with AES-256-GCM under the
-//! database's sealing key (created on first use, stored next to the server CA), with the
-//! thumbprint as associated data. The key is never returned by any API.
+//! the certificate, and seals the private key (PKCS#8) with [`crate::domain::sealing`],
+//! with the thumbprint as associated data. The key is never returned by any API.
 
 use super::hosted_services::{db_error, delayed_job, enqueue, job_outcome, payload_field};
 use super::validate::{base_url, decode_base64, read_input, required};
 use super::{empty, xml};
+use crate::domain::sealing;
 use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::jobs::{JobFuture, JobHandler};
 use crate::state::AppState;
-use aws_lc_rs::aead;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -102,52 +101,6 @@ pub async fn get(
     ))
 }
 
-/// Seal `plain` with the database's sealing key: nonce ‖ ciphertext ‖ tag.
-pub async fn seal(state: &AppState, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let internal = |what: &str| {
-        tracing::error!("cannot seal a private key: {what}");
-        ApiError::internal()
-    };
-    let mut candidate = [0u8; 32];
-    getrandom::fill(&mut candidate).map_err(|_| internal("no randomness"))?;
-    let key = state
-        .db
-        .sealing_key_or_insert(&candidate)
-        .await
-        .map_err(|e| internal(&e.to_string()))?;
-    let key = aead::LessSafeKey::new(
-        aead::UnboundKey::new(&aead::AES_256_GCM, &key).map_err(|_| internal("bad key"))?,
-    );
-    let mut nonce = [0u8; aead::NONCE_LEN];
-    getrandom::fill(&mut nonce).map_err(|_| internal("no randomness"))?;
-    let mut buf = plain.to_vec();
-    key.seal_in_place_append_tag(
-        aead::Nonce::assume_unique_for_key(nonce),
-        aead::Aad::from(aad),
-        &mut buf,
-    )
-    .map_err(|_| internal("seal failed"))?;
-    let mut out = nonce.to_vec();
-    out.extend_from_slice(&buf);
-    Ok(out)
-}
-
-/// Open what [`seal`] produced (for tests and future use by deployments).
-pub async fn open(state: &AppState, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
-    let key = state.db.sealing_key_or_insert(&[0u8; 32]).await.ok()?;
-    let key = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_256_GCM, &key).ok()?);
-    let (nonce, ct) = sealed.split_at_checked(aead::NONCE_LEN)?;
-    let mut buf = ct.to_vec();
-    let plain = key
-        .open_in_place(
-            aead::Nonce::try_assume_unique_for_key(nonce).ok()?,
-            aead::Aad::from(aad),
-            &mut buf,
-        )
-        .ok()?;
-    Some(plain.to_vec())
-}
-
 pub async fn add(
     State(state): State<AppState>,
     Path((s, svc)): Path<(String, String)>,
@@ -192,7 +145,7 @@ pub async fn add(
     };
     let thumb = cert.thumbprint().to_string();
     let sealed = match &key {
-        Some(k) => Some(seal(&state, k.pkcs8_der(), thumb.as_bytes()).await?),
+        Some(k) => Some(sealing::seal(&state.db, k.pkcs8_der(), thumb.as_bytes()).await?),
         None => None,
     };
     state

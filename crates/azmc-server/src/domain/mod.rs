@@ -8,10 +8,12 @@
 //! `ApiError::from` (`error.rs`), `PortalError::from` (`portal/error.rs`) and
 //! `ServerError::from` (`error.rs`, for `azmc admin` and bootstrap).
 //!
-//! Moved here so far: management-certificate links ([`certificates`]). The other resource
-//! families still call `azmc-db` from their handlers.
+//! Moved here so far: management-certificate links ([`certificates`]) and the sealing of
+//! kept private keys ([`sealing`]). The other resource families still call `azmc-db` from
+//! their handlers.
 
 pub mod certificates;
+pub mod sealing;
 
 use crate::auth::AuthIndex;
 use crate::state::AppState;

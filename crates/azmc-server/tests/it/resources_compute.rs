@@ -434,6 +434,14 @@ fn cert_file(data: &[u8], format: &str, password: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_certificates_are_added_and_deleted_asynchronously() {
     let api = Api::start(Duration::from_millis(400)).await;
+    // Opening never makes a sealing key: before anything was sealed nothing opens.
+    let fake = [7u8; 64];
+    assert!(
+        azmc_server::domain::sealing::open(&api.state().db, &fake, b"x")
+            .await
+            .is_none()
+    );
+    assert_eq!(api.state().db.sealing_key().await.unwrap(), None);
     let hs = "/{s}/services/hostedservices";
     assert_eq!(
         api.req("POST", hs, Some(&create_body("certsvc", "c", "West US")))
@@ -570,13 +578,12 @@ async fn service_certificates_are_added_and_deleted_asynchronously() {
             .any(|w| key.pkcs8_der().windows(16).any(|k| k == w)),
         "the key is not stored in clear"
     );
-    let opened =
-        azmc_server::api::service_certificates::open(api.state(), &sealed, thumb.as_bytes())
-            .await
-            .unwrap();
+    let opened = azmc_server::domain::sealing::open(&api.state().db, &sealed, thumb.as_bytes())
+        .await
+        .unwrap();
     assert_eq!(opened, key.pkcs8_der());
     assert!(
-        azmc_server::api::service_certificates::open(api.state(), &sealed, b"other aad")
+        azmc_server::domain::sealing::open(&api.state().db, &sealed, b"other aad")
             .await
             .is_none()
     );
