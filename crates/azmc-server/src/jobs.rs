@@ -8,11 +8,21 @@
 //! `job_max_attempts` the job is given up and its operation marked Failed. Operations left
 //! InProgress by a crash in a synchronous request are marked Failed by a periodic sweep.
 //! So no operation stays InProgress forever.
+//!
+//! This module owns queueing ([`enqueue`]), leases and outcomes. Each kind of job is a
+//! type with a serde payload that implements [`JobKind`] (its stable stored name and its
+//! work); the resource modules define their kinds and list them in `api::job_kinds`, so
+//! this module depends on none of them.
 
+use crate::domain::DomainError;
+use crate::identity::RequestId;
 use crate::state::AppState;
-use azmc_db::{Job, OperationOutcome, OperationStatus};
+use azmc_db::{DbError, Job, NewJob, OperationOutcome, OperationStatus};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,7 +40,104 @@ pub enum JobResult {
     },
 }
 
+const INTERNAL_MESSAGE: &str =
+    "The server encountered an internal error. Please retry the request.";
+
+impl JobResult {
+    /// Success, reported as 200.
+    pub fn ok() -> Self {
+        JobResult::Succeeded { http_status: 200 }
+    }
+
+    /// 500 InternalError; the cause must have been logged.
+    pub fn internal() -> Self {
+        JobResult::Failed {
+            http_status: 500,
+            code: "InternalError".into(),
+            message: INTERNAL_MESSAGE.into(),
+        }
+    }
+
+    /// The outcome of a job's database step: success (200); 404 `ResourceNotFound` with
+    /// `not_found` when the thing is gone; else logged and 500.
+    pub fn of<T>(r: Result<T, DbError>, not_found: &str) -> Self {
+        match r {
+            Ok(_) => JobResult::ok(),
+            Err(DbError::NotFound { .. }) => JobResult::Failed {
+                http_status: 404,
+                code: "ResourceNotFound".into(),
+                message: not_found.into(),
+            },
+            Err(other) => {
+                tracing::error!(error = %other, "job database failure");
+                JobResult::internal()
+            }
+        }
+    }
+}
+
 pub type JobFuture = Pin<Box<dyn Future<Output = JobResult> + Send>>;
+
+/// A kind of job: a payload stored as JSON, and the work it does after the configured
+/// `async_delay`. The work must be idempotent: a job whose node died is run again.
+pub trait JobKind: Serialize + DeserializeOwned + Send + 'static {
+    /// The stored name of the kind. Never change it: queued jobs outlive upgrades.
+    const KIND: &'static str;
+    fn run(self, state: AppState) -> impl Future<Output = JobResult> + Send;
+}
+
+/// Queues `work` as the job of the request's operation (the 202 answer's request id),
+/// to run now.
+pub async fn enqueue<K: JobKind>(
+    state: &AppState,
+    operation: &RequestId,
+    subscription: &str,
+    work: &K,
+) -> Result<(), DomainError> {
+    let payload = serde_json::to_string(work).map_err(|e| {
+        tracing::error!(error = %e, kind = K::KIND, "cannot write a job payload");
+        DomainError::Internal
+    })?;
+    state
+        .db
+        .enqueue_job(&NewJob {
+            operation_id: operation.0.clone(),
+            subscription_id: subscription.to_string(),
+            kind: K::KIND.to_string(),
+            payload,
+            run_after: state.clock.now(),
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot queue a job");
+            DomainError::Internal
+        })
+}
+
+/// The handler of a [`JobKind`]: wait, read the payload (an unreadable one fails the
+/// job), run.
+struct Typed<K>(PhantomData<fn() -> K>);
+
+impl<K> std::fmt::Debug for Typed<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(std::any::type_name::<K>())
+    }
+}
+
+impl<K: JobKind> JobHandler for Typed<K> {
+    fn run(&self, state: AppState, job: Job) -> JobFuture {
+        Box::pin(async move {
+            tokio::time::sleep(state.config.async_delay).await;
+            match serde_json::from_str::<K>(&job.payload) {
+                Ok(work) => work.run(state).await,
+                Err(e) => {
+                    tracing::error!(job = job.id, kind = %job.kind, error = %e, "unreadable job payload");
+                    JobResult::internal()
+                }
+            }
+        })
+    }
+}
 
 /// The work of one job kind. Handlers must be idempotent: a job whose node died is run
 /// again.
@@ -49,38 +156,16 @@ impl JobRegistry {
         self.handlers.insert(kind.to_string(), handler);
     }
 
+    /// Register a typed kind under its [`JobKind::KIND`].
+    pub fn kind<K: JobKind>(&mut self) -> &mut Self {
+        self.register(K::KIND, Arc::new(Typed::<K>(PhantomData)));
+        self
+    }
+
     /// Add every kind of `other` (replacing same-named ones).
     pub fn extend(&mut self, other: JobRegistry) {
         self.handlers.extend(other.handlers);
     }
-}
-
-/// The job kinds of the API itself (the resource handlers register theirs here).
-pub fn builtin() -> JobRegistry {
-    use crate::api::{deployments, hosted_services, service_certificates};
-    let mut r = JobRegistry::default();
-    r.register(
-        hosted_services::DELETE_MEDIA_JOB,
-        Arc::new(hosted_services::DeleteMediaJob),
-    );
-    r.register(
-        service_certificates::ADD_JOB,
-        Arc::new(service_certificates::AddJob),
-    );
-    r.register(
-        service_certificates::DELETE_JOB,
-        Arc::new(service_certificates::DeleteJob),
-    );
-    r.register(deployments::CREATE_JOB, Arc::new(deployments::SetStatusJob));
-    r.register(deployments::STATUS_JOB, Arc::new(deployments::SetStatusJob));
-    r.register(deployments::DELETE_JOB, Arc::new(deployments::DeleteJob));
-    r.register(deployments::SWAP_JOB, Arc::new(deployments::SwapJob));
-    r.register(deployments::NOOP_JOB, Arc::new(deployments::NoopJob));
-    r.register(
-        crate::api::storage_accounts::CREATE_JOB,
-        Arc::new(crate::api::storage_accounts::CreateJob),
-    );
-    r
 }
 
 /// How long an InProgress operation without a job may stay so before the sweep fails it.
@@ -165,15 +250,12 @@ impl JobRunner {
         };
         if job.attempts > state.config.job_max_attempts {
             // Claimed once too often (its earlier runs died): give up now.
-            self.finish(
-                &job,
-                JobResult::Failed {
-                    http_status: 500,
-                    code: "InternalError".into(),
-                    message: "The operation was interrupted and could not be completed.".into(),
-                },
-            )
-            .await;
+            let interrupted = JobResult::Failed {
+                http_status: 500,
+                code: "InternalError".into(),
+                message: "The operation was interrupted and could not be completed.".into(),
+            };
+            self.finish(&job, interrupted).await;
             return true;
         }
         let result = match self.registry.handlers.get(&job.kind).cloned() {
@@ -183,12 +265,7 @@ impl JobRunner {
             }
             None => {
                 tracing::error!(kind = %job.kind, "no handler for this job kind");
-                JobResult::Failed {
-                    http_status: 500,
-                    code: "InternalError".into(),
-                    message: "The server encountered an internal error. Please retry the request."
-                        .into(),
-                }
+                JobResult::internal()
             }
         };
         self.finish(&job, result).await;

@@ -177,12 +177,16 @@ pub async fn start(
         rx.clone(),
     )));
     tasks.push(tokio::spawn(refresh_auth(state.clone(), rx.clone())));
-    let mut registry = crate::jobs::builtin();
+    let mut registry = crate::api::job_kinds();
     registry.extend(options.jobs);
+    // Random per start: nodes in containers share pid 1 and the listen address, and a
+    // stale node must never renew or finish a job another node has claimed since.
+    let worker = crate::identity::RequestId::generate()
+        .map_err(|e| ServerError::Other(format!("no randomness for the job worker id: {e}")))?;
     let runner = JobRunner {
         state: state.clone(),
         registry,
-        worker: format!("{}-{}", std::process::id(), api_addr),
+        worker: format!("{api_addr}-{}", worker.0),
     };
     tasks.push(tokio::spawn(crate::portal::background(
         state.clone(),

@@ -4,21 +4,19 @@
 //! its `<Role>`/`<Instances count>` giving the role instances (one Small instance = one
 //! core, counted against `MaxCoreCount`).
 
-use super::hosted_services::{
-    db_error, delayed_job, enqueue, job_outcome, payload_field, service_of,
-};
+use super::hosted_services::db_error;
 use super::validate::{check_extended_properties, decode_base64, label_of, read_input, required};
-use super::{empty, query_params, read_body, xml};
+use super::{empty, query_params, queue, read_body, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::jobs::{JobFuture, JobHandler};
+use crate::jobs::{JobKind, JobResult};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use azmc_db::{
-    DbError, Deployment, DeploymentChange, HostedService, Job, NewConfiguration, NewDeployment,
+    DbError, Deployment, DeploymentChange, HostedService, NewConfiguration, NewDeployment,
     slot_name,
 };
 use azmc_wire::asm::{
@@ -26,16 +24,9 @@ use azmc_wire::asm::{
     parse_deployment_change, parse_role_instance_names, parse_service_configuration, parse_swap,
     parse_update_deployment_status, parse_walk_upgrade_domain,
 };
+use serde::{Deserialize, Serialize};
 
 const NOT_FOUND: &str = "The deployment does not exist.";
-
-pub const CREATE_JOB: &str = "CreateDeployment";
-pub const DELETE_JOB: &str = "DeleteDeployment";
-pub const STATUS_JOB: &str = "UpdateDeploymentStatus";
-pub const SWAP_JOB: &str = "SwapDeployment";
-/// Changes applied at once (configuration, upgrade, role instances): the job only
-/// reports their end after the delay, if the deployment still exists.
-pub const NOOP_JOB: &str = "DeploymentChange";
 
 fn dep_error(e: DbError) -> ApiError {
     match e {
@@ -84,8 +75,8 @@ async fn by_name(state: &AppState, s: &str, svc: &str, name: &str) -> Result<Dep
         .map_err(dep_error)
 }
 
-/// Queue the [`NOOP_JOB`] that reports the end of a change already applied (`what` names
-/// it in the payload): 202.
+/// Queue the [`ReportChange`] job that reports the end of a change already applied
+/// (`what` names it in the payload): 202.
 async fn report_change(
     state: &AppState,
     s: &str,
@@ -94,10 +85,11 @@ async fn report_change(
     id: Option<axum::Extension<RequestId>>,
     what: &str,
 ) -> Result<Response, ApiError> {
-    let payload =
-        serde_json::json!({ "subscription": s, "service": svc, "name": d.name, "what": what })
-            .to_string();
-    enqueue(state, id, NOOP_JOB, payload).await?;
+    let work = ReportChange {
+        deployment: DeploymentRef::new(s, svc, &d.name),
+        what: what.to_string(),
+    };
+    queue(state, id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
@@ -556,10 +548,11 @@ async fn create(
         .await
         .map_err(dep_error)?;
     let status = if start { "Running" } else { "Suspended" };
-    let payload =
-        serde_json::json!({ "subscription": s, "service": svc, "name": name, "status": status })
-            .to_string();
-    enqueue(state, id, CREATE_JOB, payload).await?;
+    let work = CreateDeployment(SetStatus {
+        deployment: DeploymentRef::new(s, svc, name),
+        status: status.to_string(),
+    });
+    queue(state, id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
@@ -594,10 +587,11 @@ async fn update_status(
         )
         .await
         .map_err(dep_error)?;
-    let payload =
-        serde_json::json!({ "subscription": s, "service": svc, "name": d.name, "status": status })
-            .to_string();
-    enqueue(state, id, STATUS_JOB, payload).await?;
+    let work = UpdateStatus(SetStatus {
+        deployment: DeploymentRef::new(s, svc, &d.name),
+        status: status.to_string(),
+    });
+    queue(state, id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
@@ -630,9 +624,8 @@ async fn begin_delete(
         .set_deployment_status(s, svc, &d.name, "Deleting", state.clock.now())
         .await
         .map_err(dep_error)?;
-    let payload =
-        serde_json::json!({ "subscription": s, "service": svc, "name": d.name }).to_string();
-    enqueue(state, id, DELETE_JOB, payload).await?;
+    let work = DeleteDeployment(DeploymentRef::new(s, svc, &d.name));
+    queue(state, id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
@@ -693,86 +686,140 @@ pub async fn swap(
         }
         _ => {}
     }
-    let payload = serde_json::json!({ "subscription": s, "service": svc }).to_string();
-    enqueue(&state, id, SWAP_JOB, payload).await?;
+    let work = Swap {
+        subscription: s.clone(),
+        service: svc,
+    };
+    queue(&state, id, &s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
-fn triple(job: &Job) -> Option<(String, String, String)> {
-    Some((
-        payload_field(job, "subscription")?,
-        payload_field(job, "service")?,
-        payload_field(job, "name")?,
-    ))
+/// The deployment a job works on.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeploymentRef {
+    pub subscription: String,
+    pub service: String,
+    pub name: String,
 }
 
-/// Deploying → Running (StartDeployment) or Suspended; also a status change's end.
-#[derive(Debug)]
-pub struct SetStatusJob;
+impl DeploymentRef {
+    fn new(s: &str, svc: &str, name: &str) -> Self {
+        DeploymentRef {
+            subscription: s.to_string(),
+            service: svc.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
 
-impl JobHandler for SetStatusJob {
-    fn run(&self, state: AppState, job: Job) -> JobFuture {
-        let read = |job: &Job| Some((triple(job)?, payload_field(job, "status")?));
-        delayed_job(
-            state,
-            job,
-            read,
-            |state, ((s, svc, name), status)| async move {
-                let now = state.clock.now();
-                job_outcome(
-                    state
-                        .db
-                        .set_deployment_status(&s, &svc, &name, &status, now)
-                        .await,
-                    NOT_FOUND,
-                )
-            },
+/// A deployment and the status it reaches.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SetStatus {
+    #[serde(flatten)]
+    pub deployment: DeploymentRef,
+    pub status: String,
+}
+
+impl SetStatus {
+    async fn run(self, state: AppState) -> JobResult {
+        let d = &self.deployment;
+        let now = state.clock.now();
+        JobResult::of(
+            state
+                .db
+                .set_deployment_status(&d.subscription, &d.service, &d.name, &self.status, now)
+                .await,
+            NOT_FOUND,
         )
     }
 }
 
-/// Removes a deployment. Idempotent.
-#[derive(Debug)]
-pub struct DeleteJob;
+/// Create Deployment: Deploying → Running (when started) or Suspended.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CreateDeployment(pub SetStatus);
 
-impl JobHandler for DeleteJob {
-    fn run(&self, state: AppState, job: Job) -> JobFuture {
-        delayed_job(state, job, triple, |state, (s, svc, name)| async move {
-            job_outcome(state.db.delete_deployment(&s, &svc, &name).await, NOT_FOUND)
-        })
+impl JobKind for CreateDeployment {
+    const KIND: &'static str = "CreateDeployment";
+    async fn run(self, state: AppState) -> JobResult {
+        self.0.run(state).await
+    }
+}
+
+/// Update Deployment Status: the end of the transition.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UpdateStatus(pub SetStatus);
+
+impl JobKind for UpdateStatus {
+    const KIND: &'static str = "UpdateDeploymentStatus";
+    async fn run(self, state: AppState) -> JobResult {
+        self.0.run(state).await
+    }
+}
+
+/// Removes a deployment. Idempotent.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeleteDeployment(pub DeploymentRef);
+
+impl JobKind for DeleteDeployment {
+    const KIND: &'static str = "DeleteDeployment";
+    async fn run(self, state: AppState) -> JobResult {
+        let d = self.0;
+        JobResult::of(
+            state
+                .db
+                .delete_deployment(&d.subscription, &d.service, &d.name)
+                .await,
+            NOT_FOUND,
+        )
     }
 }
 
 /// Swaps the production and staging deployments. Not idempotent by nature (a rerun
 /// would swap back): a job that died mid-way is retried only if it did not commit, since
 /// the swap is one transaction and the job is finished right after it.
-#[derive(Debug)]
-pub struct SwapJob;
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Swap {
+    pub subscription: String,
+    pub service: String,
+}
 
-impl JobHandler for SwapJob {
-    fn run(&self, state: AppState, job: Job) -> JobFuture {
-        delayed_job(state, job, service_of, |state, (s, svc)| async move {
-            let now = state.clock.now();
-            job_outcome(
-                state.db.swap_deployments(&s, &svc, now).await,
-                super::hosted_services::NOT_FOUND,
-            )
-        })
+impl JobKind for Swap {
+    const KIND: &'static str = "SwapDeployment";
+    async fn run(self, state: AppState) -> JobResult {
+        let now = state.clock.now();
+        JobResult::of(
+            state
+                .db
+                .swap_deployments(&self.subscription, &self.service, now)
+                .await,
+            super::hosted_services::NOT_FOUND,
+        )
     }
 }
 
-/// Reports the end of a change applied at once; fails with 404 if the deployment was
-/// deleted meanwhile. Idempotent.
-#[derive(Debug)]
-pub struct NoopJob;
+/// Changes applied at once (configuration, upgrade, role instances): the job only
+/// reports their end after the delay; fails with 404 if the deployment was deleted
+/// meanwhile. Idempotent.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReportChange {
+    #[serde(flatten)]
+    pub deployment: DeploymentRef,
+    pub what: String,
+}
 
-impl JobHandler for NoopJob {
-    fn run(&self, state: AppState, job: Job) -> JobFuture {
-        delayed_job(state, job, triple, |state, (s, svc, name)| async move {
-            job_outcome(
-                state.db.get_deployment_by_name(&s, &svc, &name).await,
-                NOT_FOUND,
-            )
-        })
+impl JobKind for ReportChange {
+    const KIND: &'static str = "DeploymentChange";
+    async fn run(self, state: AppState) -> JobResult {
+        let d = &self.deployment;
+        JobResult::of(
+            state
+                .db
+                .get_deployment_by_name(&d.subscription, &d.service, &d.name)
+                .await,
+            NOT_FOUND,
+        )
     }
 }

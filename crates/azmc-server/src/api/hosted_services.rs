@@ -1,26 +1,27 @@
 //! Cloud (hosted) services: `/{s}/services/hostedservices[/{svc}]` and the name check
 //! (§4.7). Statuses are the Node clients': list/get/update 200, create 201, delete 200,
-//! delete with `comp=media` 202 (asynchronous: job kind [`DELETE_MEDIA_JOB`]).
+//! delete with `comp=media` 202 (asynchronous: job kind [`DeleteMedia`]).
 
 pub use super::validate::{base_url, check_extended_properties, label_of};
 use super::validate::{
     check_description, location_or_affinity_group, optional_label, read_input, required,
     with_location,
 };
-use super::{empty, query_params, xml};
+use super::{empty, query_params, queue, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::jobs::{JobFuture, JobHandler, JobResult};
+use crate::jobs::{JobKind, JobResult};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use azmc_db::{DbError, HostedService, HostedServiceUpdate, Job, NewHostedService, NewJob};
+use azmc_db::{DbError, HostedService, HostedServiceUpdate, NewHostedService};
 use azmc_wire::asm::{
     DeploymentXml, HostedServiceXml, availability_to_xml, encode_label, format_time,
     hosted_services_to_xml, parse_create_hosted_service, parse_update_hosted_service,
 };
+use serde::{Deserialize, Serialize};
 
 pub const NOT_FOUND: &str = "The hosted service does not exist.";
 const TAKEN: &str = "The specified DNS name is already taken.";
@@ -36,9 +37,6 @@ const ROLE_SIZES: &[&str] = &[
     "A6",
     "A7",
 ];
-
-/// Job kind of `DELETE …/{svc}?comp=media`.
-pub const DELETE_MEDIA_JOB: &str = "DeleteHostedServiceMedia";
 
 /// Map a database error about a hosted service.
 pub fn db_error(e: DbError) -> ApiError {
@@ -219,37 +217,12 @@ pub async fn delete(
         .mark_hosted_service_deleting(&s, &svc)
         .await
         .map_err(db_error)?;
-    let payload = serde_json::json!({ "subscription": s, "service": svc }).to_string();
-    enqueue(&state, id, DELETE_MEDIA_JOB, payload).await?;
-    Ok(empty(StatusCode::ACCEPTED))
-}
-
-/// Queue the job of an asynchronous operation (the request's operation).
-pub async fn enqueue(
-    state: &AppState,
-    id: Option<axum::Extension<RequestId>>,
-    kind: &str,
-    payload: String,
-) -> Result<(), ApiError> {
-    let Some(axum::Extension(id)) = id else {
-        tracing::error!("no request id for an asynchronous operation");
-        return Err(ApiError::internal());
+    let work = DeleteMedia {
+        subscription: s.clone(),
+        service: svc,
     };
-    let now = state.clock.now();
-    state
-        .db
-        .enqueue_job(&NewJob {
-            operation_id: id.0.clone(),
-            subscription_id: String::new(),
-            kind: kind.to_string(),
-            payload,
-            run_after: now,
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot queue a job");
-            ApiError::internal()
-        })
+    queue(&state, id, &s, &work).await?;
+    Ok(empty(StatusCode::ACCEPTED))
 }
 
 pub async fn name_available(
@@ -279,96 +252,25 @@ pub async fn name_available(
     Ok(xml(StatusCode::OK, body))
 }
 
-/// The fields of a job payload.
-pub fn payload_field(job: &Job, name: &str) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(&job.payload)
-        .ok()?
-        .get(name)?
-        .as_str()
-        .map(str::to_string)
-}
-
-/// A job failure for an unreadable payload.
-pub fn bad_payload(job: &Job) -> JobResult {
-    tracing::error!(job = job.id, kind = %job.kind, "unreadable job payload");
-    JobResult::Failed {
-        http_status: 500,
-        code: "InternalError".into(),
-        message: "The server encountered an internal error. Please retry the request.".into(),
-    }
-}
-
-/// Map a database failure inside a job.
-pub fn job_db_error(e: DbError, not_found: &str) -> JobResult {
-    match e {
-        DbError::NotFound { .. } => JobResult::Failed {
-            http_status: 404,
-            code: "ResourceNotFound".into(),
-            message: not_found.into(),
-        },
-        other => {
-            tracing::error!(error = %other, "job database failure");
-            JobResult::Failed {
-                http_status: 500,
-                code: "InternalError".into(),
-                message: "The server encountered an internal error. Please retry the request."
-                    .into(),
-            }
-        }
-    }
-}
-
-/// The outcome of a job's database step: success (200), or [`job_db_error`].
-pub fn job_outcome<T>(r: Result<T, DbError>, not_found: &str) -> JobResult {
-    match r {
-        Ok(_) => JobResult::Succeeded { http_status: 200 },
-        Err(e) => job_db_error(e, not_found),
-    }
-}
-
-/// The frame every resource job shares: wait `config.async_delay`, read the payload
-/// with `read` (an unreadable one fails the job: [`bad_payload`]), then run `step`.
-pub fn delayed_job<P, F, Fut>(
-    state: AppState,
-    job: Job,
-    read: fn(&Job) -> Option<P>,
-    step: F,
-) -> JobFuture
-where
-    P: Send + 'static,
-    F: FnOnce(AppState, P) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = JobResult> + Send + 'static,
-{
-    Box::pin(async move {
-        tokio::time::sleep(state.config.async_delay).await;
-        match read(&job) {
-            Some(p) => step(state, p).await,
-            None => bad_payload(&job),
-        }
-    })
-}
-
-/// The (`subscription`, `service`) of a job payload.
-pub fn service_of(job: &Job) -> Option<(String, String)> {
-    Some((
-        payload_field(job, "subscription")?,
-        payload_field(job, "service")?,
-    ))
-}
-
 /// `DELETE …/{svc}?comp=media`: remove the service with its deployments and certificates
 /// (there are no disks or blobs to remove). Idempotent: a service already gone succeeds.
-#[derive(Debug)]
-pub struct DeleteMediaJob;
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeleteMedia {
+    pub subscription: String,
+    pub service: String,
+}
 
-impl JobHandler for DeleteMediaJob {
-    fn run(&self, state: AppState, job: Job) -> JobFuture {
-        delayed_job(state, job, service_of, |state, (s, svc)| async move {
-            match state.db.delete_hosted_service(&s, &svc, true).await {
-                Ok(()) | Err(DbError::NotFound { .. }) => JobResult::Succeeded { http_status: 200 },
-                Err(e) => job_db_error(e, NOT_FOUND),
-            }
-        })
+impl JobKind for DeleteMedia {
+    const KIND: &'static str = "DeleteHostedServiceMedia";
+    async fn run(self, state: AppState) -> JobResult {
+        match state
+            .db
+            .delete_hosted_service(&self.subscription, &self.service, true)
+            .await
+        {
+            Ok(()) | Err(DbError::NotFound { .. }) => JobResult::ok(),
+            Err(e) => JobResult::of(Err::<(), _>(e), NOT_FOUND),
+        }
     }
 }
 

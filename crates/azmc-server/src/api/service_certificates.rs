@@ -1,37 +1,33 @@
 //! Service certificates of a cloud service:
 //! `/{s}/services/hostedservices/{svc}/certificates[/sha1-{thumbprint}]` (§4.9).
 //! Statuses are the Node clients': list/get 200, add 202, delete 202 (both asynchronous:
-//! job kinds [`ADD_JOB`] and [`DELETE_JOB`]).
+//! job kinds [`AddCertificate`] and [`DeleteCertificate`]).
 //!
 //! Add reads the `.pfx` with its password (so a wrong password is a 400 at once), keeps
 //! the certificate, and seals the private key (PKCS#8) with [`crate::domain::sealing`],
 //! with the thumbprint as associated data. The key is never returned by any API.
 
-use super::hosted_services::{db_error, delayed_job, enqueue, job_outcome, payload_field};
+use super::hosted_services::db_error;
 use super::validate::{base_url, decode_base64, read_input, required};
-use super::{empty, xml};
+use super::{empty, queue, xml};
 use crate::domain::sealing;
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::jobs::{JobFuture, JobHandler};
+use crate::jobs::{JobKind, JobResult};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use azmc_db::{DbError, Job, ServiceCertificate};
+use azmc_db::{DbError, ServiceCertificate};
 use azmc_pki::Certificate;
 use azmc_pki::pkcs12::{self, ReadOptions};
 use azmc_wire::asm::{ServiceCertificateXml, parse_certificate_file, service_certificates_to_xml};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
 
 const NOT_FOUND: &str = "The certificate does not exist.";
-
-/// Job kind of Add Service Certificate.
-pub const ADD_JOB: &str = "AddServiceCertificate";
-/// Job kind of Delete Service Certificate.
-pub const DELETE_JOB: &str = "DeleteServiceCertificate";
 
 fn cert_error(e: DbError) -> ApiError {
     match e {
@@ -160,9 +156,12 @@ pub async fn add(
         )
         .await
         .map_err(cert_error)?;
-    let payload =
-        serde_json::json!({ "subscription": s, "service": svc, "thumbprint": thumb }).to_string();
-    enqueue(&state, id, ADD_JOB, payload).await?;
+    let work = AddCertificate(CertificateRef {
+        subscription: s.clone(),
+        service: svc,
+        thumbprint: thumb,
+    });
+    queue(&state, id, &s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
@@ -177,50 +176,58 @@ pub async fn delete(
         .begin_delete_service_certificate(&s, &svc, &thumb)
         .await
         .map_err(cert_error)?;
-    let payload =
-        serde_json::json!({ "subscription": s, "service": svc, "thumbprint": thumb }).to_string();
-    enqueue(&state, id, DELETE_JOB, payload).await?;
+    let work = DeleteCertificate(CertificateRef {
+        subscription: s.clone(),
+        service: svc,
+        thumbprint: thumb,
+    });
+    queue(&state, id, &s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
-fn fields(job: &Job) -> Option<(String, String, String)> {
-    Some((
-        payload_field(job, "subscription")?,
-        payload_field(job, "service")?,
-        payload_field(job, "thumbprint")?,
-    ))
+/// The certificate a job works on.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CertificateRef {
+    pub subscription: String,
+    pub service: String,
+    pub thumbprint: String,
 }
 
 /// Makes an added certificate visible. Idempotent.
-#[derive(Debug)]
-pub struct AddJob;
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AddCertificate(pub CertificateRef);
 
-impl JobHandler for AddJob {
-    fn run(&self, state: AppState, job: Job) -> JobFuture {
-        delayed_job(state, job, fields, |state, (s, svc, t)| async move {
-            job_outcome(
-                state.db.finish_add_service_certificate(&s, &svc, &t).await,
-                super::hosted_services::NOT_FOUND,
-            )
-        })
+impl JobKind for AddCertificate {
+    const KIND: &'static str = "AddServiceCertificate";
+    async fn run(self, state: AppState) -> JobResult {
+        let c = self.0;
+        JobResult::of(
+            state
+                .db
+                .finish_add_service_certificate(&c.subscription, &c.service, &c.thumbprint)
+                .await,
+            super::hosted_services::NOT_FOUND,
+        )
     }
 }
 
 /// Removes a deleted certificate. Idempotent.
-#[derive(Debug)]
-pub struct DeleteJob;
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeleteCertificate(pub CertificateRef);
 
-impl JobHandler for DeleteJob {
-    fn run(&self, state: AppState, job: Job) -> JobFuture {
-        delayed_job(state, job, fields, |state, (s, svc, t)| async move {
-            job_outcome(
-                state
-                    .db
-                    .finish_delete_service_certificate(&s, &svc, &t)
-                    .await,
-                NOT_FOUND,
-            )
-        })
+impl JobKind for DeleteCertificate {
+    const KIND: &'static str = "DeleteServiceCertificate";
+    async fn run(self, state: AppState) -> JobResult {
+        let c = self.0;
+        JobResult::of(
+            state
+                .db
+                .finish_delete_service_certificate(&c.subscription, &c.service, &c.thumbprint)
+                .await,
+            NOT_FOUND,
+        )
     }
 }
 

@@ -3,7 +3,6 @@
 //! once as `Creating`, job kind [`CREATE_JOB`] makes it `Created`), everything else 200
 //! (regenerate with the keys in the body).
 
-use super::hosted_services::{delayed_job, job_outcome, payload_field};
 use super::locations::STORAGE_ACCOUNT_TYPES;
 use super::validate::{
     base_url, check_description, check_extended_properties, label_of, location_or_affinity_group,
@@ -12,15 +11,13 @@ use super::validate::{
 use super::{empty, query_params, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::jobs::{JobFuture, JobHandler};
+use crate::jobs::{self, JobKind, JobResult};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use azmc_db::{
-    DbError, Job, NewJob, NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType,
-};
+use azmc_db::{DbError, NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType};
 use azmc_wire::asm::{
     StorageServiceKeysXml, StorageServiceXml, availability_to_xml, encode_label, format_time,
     parse_create_storage_service, parse_regenerate_keys, parse_update_storage_service,
@@ -28,9 +25,7 @@ use azmc_wire::asm::{
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-
-/// Job kind of Create Storage Account.
-pub const CREATE_JOB: &str = "CreateStorageService";
+use serde::{Deserialize, Serialize};
 
 /// What the live service answered for an invalid name.
 const INVALID_NAME: &str = "Storage account names must be between 3 and 24 characters in length and use numbers and lower-case letters only.";
@@ -239,16 +234,11 @@ pub async fn create(
         .create_storage_account(&new, now)
         .await
         .map_err(|e| db_error(e, name))?;
-    let payload = serde_json::json!({ "subscription": s, "name": name }).to_string();
-    let job = NewJob {
-        operation_id: id.0.clone(),
-        subscription_id: s.clone(),
-        kind: CREATE_JOB.to_string(),
-        payload,
-        run_after: now,
+    let work = CreateAccount {
+        subscription: s.clone(),
+        name: name.to_string(),
     };
-    if let Err(e) = state.db.enqueue_job(&job).await {
-        tracing::error!(error = %e, "cannot queue a job");
+    if jobs::enqueue(&state, &id, &s, &work).await.is_err() {
         // Nothing half-created: the account goes with the failed request.
         if let Err(e) = state.db.delete_storage_account(&s, name).await {
             tracing::error!(error = %e, "cannot remove the storage account of a failed create");
@@ -423,24 +413,23 @@ pub async fn name_available(
 /// Create Storage Account: after `async_delay`, mark the account `Created`. Idempotent
 /// (an account already `Created` stays so); an account deleted meanwhile fails the
 /// operation with 404.
-#[derive(Debug)]
-pub struct CreateJob;
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CreateAccount {
+    pub subscription: String,
+    pub name: String,
+}
 
-impl JobHandler for CreateJob {
-    fn run(&self, state: AppState, job: Job) -> JobFuture {
-        let read = |job: &Job| {
-            Some((
-                payload_field(job, "subscription")?,
-                payload_field(job, "name")?,
-            ))
-        };
-        delayed_job(state, job, read, |state, (s, name)| async move {
-            let now = state.clock.now();
-            job_outcome(
-                state.db.mark_storage_account_created(&s, &name, now).await,
-                &format!("The storage account '{name}' was not found."),
-            )
-        })
+impl JobKind for CreateAccount {
+    const KIND: &'static str = "CreateStorageService";
+    async fn run(self, state: AppState) -> JobResult {
+        let now = state.clock.now();
+        JobResult::of(
+            state
+                .db
+                .mark_storage_account_created(&self.subscription, &self.name, now)
+                .await,
+            &format!("The storage account '{}' was not found.", self.name),
+        )
     }
 }
 
