@@ -199,46 +199,8 @@ impl Default for Limits {
     }
 }
 
-/// `Status` of an operation, exact case as on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OperationStatus {
-    InProgress,
-    Succeeded,
-    Failed,
-}
-
-impl OperationStatus {
-    /// The wire and storage name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OperationStatus::InProgress => "InProgress",
-            OperationStatus::Succeeded => "Succeeded",
-            OperationStatus::Failed => "Failed",
-        }
-    }
-}
-
-impl fmt::Display for OperationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for OperationStatus {
-    type Err = ParseEnumError;
-    /// Exact case: `InProgress`, `Succeeded`, `Failed`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "InProgress" => Ok(OperationStatus::InProgress),
-            "Succeeded" => Ok(OperationStatus::Succeeded),
-            "Failed" => Ok(OperationStatus::Failed),
-            _ => Err(ParseEnumError {
-                what: "operation status",
-                value: s.to_owned(),
-            }),
-        }
-    }
-}
+/// `Status` of an operation: the wire's own type (one definition for storage and XML).
+pub use azmc_wire::asm::OperationStatus;
 
 /// Who started an operation (`OperationCaller`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -9,21 +9,13 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use azmc_db::{Operation, OperationFilter, OperationStatus};
 use azmc_wire::asm::{
-    ErrorXml, OperationCallerXml, OperationParameterXml, OperationStatus as WireStatus,
-    OperationStatusXml, SubscriptionOperationCollectionXml, SubscriptionOperationXml, format_time,
+    ErrorXml, OperationCallerXml, OperationParameterXml, OperationStatusXml,
+    SubscriptionOperationCollectionXml, SubscriptionOperationXml, format_time,
     normalize_operation_id,
 };
 use time::OffsetDateTime;
 
 const PAGE_SIZE: u32 = 100;
-
-fn wire_status(s: OperationStatus) -> WireStatus {
-    match s {
-        OperationStatus::InProgress => WireStatus::InProgress,
-        OperationStatus::Succeeded => WireStatus::Succeeded,
-        OperationStatus::Failed => WireStatus::Failed,
-    }
-}
 
 fn status_xml(op: &Operation) -> OperationStatusXml {
     let error = match op.status {
@@ -37,7 +29,7 @@ fn status_xml(op: &Operation) -> OperationStatusXml {
     };
     OperationStatusXml {
         id: op.id.clone(),
-        status: wire_status(op.status),
+        status: op.status,
         http_status: match op.status {
             OperationStatus::InProgress => None,
             _ => op.http_status,
