@@ -162,18 +162,20 @@ pub async fn start(
 
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
-    tasks.push(tokio::spawn(serve_api(
+    tasks.push(tokio::spawn(serve_tls(
+        Listener::Api,
         api_listener,
         api_tls,
         api_router(state.clone()),
         state.clone(),
         rx.clone(),
     )));
-    tasks.push(tokio::spawn(serve_plain_tls(
+    tasks.push(tokio::spawn(serve_tls(
+        Listener::Portal,
         portal_listener,
         portal_tls,
         portal_router(state.clone(), api_url.clone()),
-        state.config.handshake_timeout,
+        state.clone(),
         rx.clone(),
     )));
     tasks.push(tokio::spawn(refresh_auth(state.clone(), rx.clone())));
@@ -239,7 +241,19 @@ async fn refresh_auth(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-async fn serve_api(
+/// Which listener a connection came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listener {
+    /// The management API: the client certificate is read and the handshakes counted.
+    Api,
+    /// The portal, health and metrics: no client certificate.
+    Portal,
+}
+
+/// The accept loop of both listeners: a bounded number of connections, each with a
+/// handshake deadline, then HTTP with the connection's facts attached to every request.
+async fn serve_tls(
+    kind: Listener,
     listener: TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
     router: Router,
@@ -271,65 +285,52 @@ async fn serve_api(
         );
         tokio::spawn(async move {
             let _permit = permit;
+            let counted = |n: &std::sync::atomic::AtomicU64| {
+                if kind == Listener::Api {
+                    n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            };
             let tls = match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => {
-                    state
-                        .metrics
-                        .handshake_failures
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                    counted(&state.metrics.handshake_failures);
+                    tracing::debug!(%peer, ?kind, error = %e, "TLS handshake failed");
                     return;
                 }
                 Err(_) => {
-                    state
-                        .metrics
-                        .handshake_failures
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tracing::debug!(%peer, "TLS handshake timed out");
+                    counted(&state.metrics.handshake_failures);
+                    tracing::debug!(%peer, ?kind, "TLS handshake timed out");
                     return;
                 }
             };
-            state
-                .metrics
-                .handshakes
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let identity = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .and_then(|der| ClientIdentity::from_der(der))
-                .map(Arc::new);
-            let conn = Connection { identity, peer };
-            serve_connection(
-                tls,
-                router,
-                move |mut req| {
-                    req.extensions_mut().insert(conn.clone());
-                    req
-                },
-                stop,
-            )
-            .await;
+            counted(&state.metrics.handshakes);
+            // The portal asks for no client certificate; its peer address is for sign-in
+            // rate limits and the operation log.
+            let identity = match kind {
+                Listener::Api => tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .and_then(|der| ClientIdentity::from_der(der))
+                    .map(Arc::new),
+                Listener::Portal => None,
+            };
+            serve_connection(tls, router, Connection { identity, peer }, stop).await;
         });
     }
 }
 
-async fn serve_connection<F>(
+async fn serve_connection(
     tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
     router: Router,
-    attach: F,
+    conn: Connection,
     mut stop: watch::Receiver<bool>,
-) where
-    F: Fn(axum::http::Request<hyper::body::Incoming>) -> axum::http::Request<hyper::body::Incoming>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
+) {
     let svc = router.map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
-        attach(normalize_request(req))
+        let mut req = normalize_request(req);
+        req.extensions_mut().insert(conn.clone());
+        req
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -353,49 +354,6 @@ async fn serve_connection<F>(
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(30), conn).await;
         }
-    }
-}
-
-async fn serve_plain_tls(
-    listener: TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
-    router: Router,
-    timeout: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    loop {
-        let (tcp, peer) = tokio::select! {
-            r = listener.accept() => match r { Ok(x) => x, Err(_) => continue },
-            _ = stop.changed() => return,
-        };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            continue;
-        };
-        let _ = tcp.set_nodelay(true);
-        let (acceptor, router, stop) = (acceptor.clone(), router.clone(), stop.clone());
-        tokio::spawn(async move {
-            let _permit = permit;
-            let Ok(Ok(tls)) = tokio::time::timeout(timeout, acceptor.accept(tcp)).await else {
-                return;
-            };
-            // No client certificate here; the peer address is for sign-in rate limits
-            // and the operation log.
-            let conn = Connection {
-                identity: None,
-                peer,
-            };
-            serve_connection(
-                tls,
-                router,
-                move |mut req| {
-                    req.extensions_mut().insert(conn.clone());
-                    req
-                },
-                stop,
-            )
-            .await;
-        });
     }
 }
 
