@@ -2,11 +2,11 @@
 //! Statuses are the Node clients': list/get 200, add 200 (not the 201 one live recording
 //! shows: Node accepts only 200), delete 200.
 
+use super::Caller;
 use super::validate::{decode_base64, read_input, required};
 use super::{empty, xml};
-use crate::domain::{self, Actor, Ctx, DomainError};
+use crate::domain::{self, Ctx, DomainError};
 use crate::error::ApiError;
-use crate::identity::Connection;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -95,7 +95,7 @@ pub async fn get(
 pub async fn add(
     State(state): State<AppState>,
     Path(s): Path<String>,
-    conn: Option<axum::Extension<Connection>>,
+    caller: Caller,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -130,12 +130,7 @@ pub async fn add(
             ));
         }
     }
-    let actor = match conn.as_ref().and_then(|c| c.identity.as_ref()) {
-        Some(i) => Actor::Certificate(i.thumbprint),
-        // the authorisation layer lets no request without a certificate through
-        None => return Err(ApiError::forbidden()),
-    };
-    domain::certificates::link(&Ctx::of(&state), &actor, &[s.as_str()], &cert).await?;
+    domain::certificates::link(&Ctx::of(&state), &caller.actor(), &[s.as_str()], &cert).await?;
     Ok(empty(StatusCode::OK))
 }
 

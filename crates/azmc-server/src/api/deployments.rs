@@ -82,14 +82,14 @@ async fn report_change(
     s: &str,
     svc: &str,
     d: &Deployment,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     what: &str,
 ) -> Result<Response, ApiError> {
     let work = ReportChange {
         deployment: DeploymentRef::new(s, svc, &d.name),
         what: what.to_string(),
     };
-    queue(state, id, s, &work).await?;
+    queue(state, &id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
@@ -179,7 +179,7 @@ fn random_hex() -> Result<String, ApiError> {
 pub async fn post_slot(
     State(state): State<AppState>,
     Path((s, svc, slot)): Path<(String, String, String)>,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -199,7 +199,7 @@ pub async fn post_slot(
 pub async fn post_name(
     State(state): State<AppState>,
     Path((s, svc, name)): Path<(String, String, String)>,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -221,7 +221,7 @@ async fn change_by_comp(
     svc: &str,
     d: &Deployment,
     comp: &str,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     bytes: &[u8],
 ) -> Result<Response, ApiError> {
     match comp {
@@ -295,7 +295,7 @@ async fn change(
     s: &str,
     svc: &str,
     d: &Deployment,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     bytes: &[u8],
     root: &str,
 ) -> Result<Response, ApiError> {
@@ -348,7 +348,7 @@ async fn instance_action(
     d: &Deployment,
     instance: &str,
     uri: &Uri,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
 ) -> Result<Response, ApiError> {
     let action = match comp(uri).as_deref() {
         Some(a @ ("reboot" | "reimage" | "rebuild")) => a.to_string(),
@@ -378,7 +378,7 @@ pub async fn instance_by_name(
     State(state): State<AppState>,
     Path((s, svc, name, instance)): Path<(String, String, String, String)>,
     uri: Uri,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
 ) -> Result<Response, ApiError> {
     let d = by_name(&state, &s, &svc, &name).await?;
     instance_action(&state, &s, &svc, &d, &instance, &uri, id).await
@@ -388,7 +388,7 @@ pub async fn instance_by_slot(
     State(state): State<AppState>,
     Path((s, svc, slot, instance)): Path<(String, String, String, String)>,
     uri: Uri,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
 ) -> Result<Response, ApiError> {
     let slot = slot_of(&slot)?;
     let d = by_slot(&state, &s, &svc, slot).await?;
@@ -403,7 +403,7 @@ async fn delete_instances(
     svc: &str,
     d: &Deployment,
     uri: &Uri,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     bytes: &[u8],
 ) -> Result<Response, ApiError> {
     if comp(uri).as_deref() != Some("delete") {
@@ -463,7 +463,7 @@ pub async fn instances_by_name(
     State(state): State<AppState>,
     Path((s, svc, name)): Path<(String, String, String)>,
     uri: Uri,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -476,7 +476,7 @@ pub async fn instances_by_slot(
     State(state): State<AppState>,
     Path((s, svc, slot)): Path<(String, String, String)>,
     uri: Uri,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -491,7 +491,7 @@ async fn create(
     s: &str,
     svc: &str,
     slot: &str,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     bytes: &[u8],
 ) -> Result<Response, ApiError> {
     let input = parse_create_deployment(bytes).map_err(ApiError::invalid_xml)?;
@@ -552,7 +552,7 @@ async fn create(
         deployment: DeploymentRef::new(s, svc, name),
         status: status.to_string(),
     });
-    queue(state, id, s, &work).await?;
+    queue(state, &id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
@@ -561,7 +561,7 @@ async fn update_status(
     s: &str,
     svc: &str,
     d: &Deployment,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     bytes: &[u8],
 ) -> Result<Response, ApiError> {
     let wanted = parse_update_deployment_status(bytes).map_err(ApiError::invalid_xml)?;
@@ -591,7 +591,7 @@ async fn update_status(
         deployment: DeploymentRef::new(s, svc, &d.name),
         status: status.to_string(),
     });
-    queue(state, id, s, &work).await?;
+    queue(state, &id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
@@ -617,7 +617,7 @@ async fn begin_delete(
     s: &str,
     svc: &str,
     d: &Deployment,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
 ) -> Result<Response, ApiError> {
     state
         .db
@@ -625,14 +625,14 @@ async fn begin_delete(
         .await
         .map_err(dep_error)?;
     let work = DeleteDeployment(DeploymentRef::new(s, svc, &d.name));
-    queue(state, id, s, &work).await?;
+    queue(state, &id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
 pub async fn delete_by_slot(
     State(state): State<AppState>,
     Path((s, svc, slot)): Path<(String, String, String)>,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
 ) -> Result<Response, ApiError> {
     let slot = slot_of(&slot)?;
     let d = by_slot(&state, &s, &svc, slot).await?;
@@ -642,7 +642,7 @@ pub async fn delete_by_slot(
 pub async fn delete_by_name(
     State(state): State<AppState>,
     Path((s, svc, name)): Path<(String, String, String)>,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
 ) -> Result<Response, ApiError> {
     let d = by_name(&state, &s, &svc, &name).await?;
     begin_delete(&state, &s, &svc, &d, id).await
@@ -652,7 +652,7 @@ pub async fn delete_by_name(
 pub async fn swap(
     State(state): State<AppState>,
     Path((s, svc)): Path<(String, String)>,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -690,7 +690,7 @@ pub async fn swap(
         subscription: s.clone(),
         service: svc,
     };
-    queue(&state, id, &s, &work).await?;
+    queue(&state, &id, &s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 

@@ -194,7 +194,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((s, svc)): Path<(String, String)>,
     uri: Uri,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
 ) -> Result<Response, ApiError> {
     let media = query_params(uri.query())
         .iter()
@@ -221,7 +221,7 @@ pub async fn delete(
         subscription: s.clone(),
         service: svc,
     };
-    queue(&state, id, &s, &work).await?;
+    queue(&state, &id, &s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 

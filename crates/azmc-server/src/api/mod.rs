@@ -18,6 +18,8 @@ use crate::identity::RequestId;
 use crate::jobs::{JobKind, JobRegistry};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -39,15 +41,47 @@ pub fn job_kinds() -> JobRegistry {
 /// Queue `work` as the job of this request's operation (answered 202).
 pub(crate) async fn queue<K: JobKind>(
     state: &AppState,
-    id: Option<axum::Extension<RequestId>>,
+    id: &RequestId,
     subscription: &str,
     work: &K,
 ) -> Result<(), ApiError> {
-    let Some(axum::Extension(id)) = id else {
-        tracing::error!("no request id for an asynchronous operation");
-        return Err(ApiError::internal());
-    };
-    Ok(crate::jobs::enqueue(state, &id, subscription, work).await?)
+    Ok(crate::jobs::enqueue(state, id, subscription, work).await?)
+}
+
+/// A handler's request id (given by the outermost layer to every request).
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts.extensions.get::<RequestId>().cloned().ok_or_else(|| {
+            tracing::error!("a request without a request id reached a handler");
+            ApiError::internal()
+        })
+    }
+}
+
+/// The management certificate of an authorised API caller (the authorisation layer lets
+/// no request without one reach a handler).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller(pub azmc_pki::Thumbprint);
+
+impl Caller {
+    pub fn actor(self) -> crate::domain::Actor {
+        crate::domain::Actor::Certificate(self.0)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<crate::identity::Connection>()
+            .and_then(|c| c.identity.as_ref())
+            .map(|i| Caller(i.thumbprint))
+            .ok_or_else(ApiError::forbidden)
+    }
 }
 
 /// How much of an oversized or refused request body is read and thrown away before the

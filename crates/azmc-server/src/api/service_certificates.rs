@@ -100,7 +100,7 @@ pub async fn get(
 pub async fn add(
     State(state): State<AppState>,
     Path((s, svc)): Path<(String, String)>,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -161,14 +161,14 @@ pub async fn add(
         service: svc,
         thumbprint: thumb,
     });
-    queue(&state, id, &s, &work).await?;
+    queue(&state, &id, &s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     Path((s, svc, tid)): Path<(String, String, String)>,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
 ) -> Result<Response, ApiError> {
     let thumb = parse_id(&tid)?;
     state
@@ -181,7 +181,7 @@ pub async fn delete(
         service: svc,
         thumbprint: thumb,
     });
-    queue(&state, id, &s, &work).await?;
+    queue(&state, &id, &s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
 

@@ -185,7 +185,7 @@ pub async fn create(
     State(state): State<AppState>,
     Path(s): Path<String>,
     headers: HeaderMap,
-    id: Option<axum::Extension<RequestId>>,
+    id: RequestId,
     body: Body,
 ) -> Result<Response, ApiError> {
     let input = read_input(&state, &headers, body, parse_create_storage_service).await?;
@@ -210,10 +210,6 @@ pub async fn create(
         (Some(t), _) => account_type_of(t)?,
         (None, Some(g)) if g.eq_ignore_ascii_case("false") => "Standard_LRS".to_string(),
         (None, _) => "Standard_GRS".to_string(),
-    };
-    let Some(axum::Extension(id)) = id else {
-        tracing::error!("no request id for an asynchronous operation");
-        return Err(ApiError::internal());
     };
     let (primary, secondary) = (new_key()?, new_key()?);
     let new = NewStorageAccount {

@@ -11,7 +11,6 @@ use super::{empty, query_params, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::state::AppState;
-use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -154,7 +153,7 @@ fn one_of(
 pub async fn provider(
     State(state): State<AppState>,
     Path(s): Path<String>,
-    Extension(id): Extension<RequestId>,
+    id: RequestId,
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let params = query_params(uri.query());
