@@ -6,7 +6,9 @@
 //! -SHA384/-SHA512 (PKCS#12 KDF). An empty password is tried in both conventions:
 //! zero-length ("NULL", what Windows and Azure use) and the two-zero-byte BMPString (what
 //! OpenSSL writes for `pass:`). Iteration counts above 10 000 000 per derivation (or
-//! 50 000 000 per file) are refused as hostile. Layout: `kdf` (algorithms), `read`, `write`.
+//! 50 000 000 per file) are refused as hostile. Layout: `kdf` (the PKCS#12 KDF and MAC,
+//! password forms, iteration limits), `cipher` (the CBC block ciphers), `scheme` (the PBE
+//! schemes and their AlgorithmIdentifiers), `read`, `write`.
 //!
 //! Write, two [`Profile`]s: `Modern` (PBES2 AES-256-CBC, PBKDF2-HMAC-SHA256, HMAC-SHA256 MAC)
 //! and `Legacy` (3DES for key and certificate bags, HMAC-SHA1 MAC, strict DER; an empty
@@ -17,8 +19,10 @@ use crate::cert::Certificate;
 use crate::error::Result;
 use crate::key::PrivateKey;
 
+mod cipher;
 mod kdf;
 mod read;
+mod scheme;
 mod write;
 
 const OID_DATA: &str = "1.2.840.113549.1.7.1";

@@ -5,7 +5,8 @@
 //! Then each password candidate is tried against the MAC; the one that verifies decrypts.
 //! When none verifies, decryption tells "wrong password" from "bad MAC".
 
-use super::kdf::{self, Candidate, Hash, Scheme, Work};
+use super::kdf::{self, Candidate, Hash, Work};
+use super::scheme::{self, Scheme};
 use super::{MAX_PKCS12_SIZE, MacStatus, Pkcs12, Pkcs12Layout, ReadOptions};
 use super::{
     OID_CERT_BAG, OID_DATA, OID_ENCRYPTED_DATA, OID_FRIENDLY_NAME, OID_KEY_BAG, OID_LOCAL_KEY_ID,
@@ -105,8 +106,8 @@ fn parse_mac<'a>(tlv: &Tlv<'a>) -> Result<MacData<'a>> {
     let alg = d.read_tag(TAG_SEQUENCE, "MAC algorithm is not a SEQUENCE")?;
     let digest = d.read_tag(TAG_OCTET_STRING, "MAC digest is not an OCTET STRING")?;
     d.finish("trailing data in the MAC DigestInfo")?;
-    let (oid, params) = kdf::algorithm_identifier(&alg)?;
-    if oid == kdf::OID_PBMAC1 {
+    let (oid, params) = scheme::algorithm_identifier(&alg)?;
+    if oid == scheme::OID_PBMAC1 {
         return Err(PkiError::Unsupported(
             "PBMAC1 integrity (RFC 9579); re-export with a classic HMAC".into(),
         ));
@@ -642,7 +643,7 @@ mod tests {
         let sha1_bare = der::sequence(&[&der::oid("1.3.14.3.2.26")]);
         let sha256 = der::sequence(&[&der::oid("2.16.840.1.101.3.4.2.1"), &der::null()]);
         let md5 = der::sequence(&[&der::oid("1.2.840.113549.2.5"), &der::null()]);
-        let pbmac1 = der::sequence(&[&der::oid(kdf::OID_PBMAC1), &der::sequence(&[])]);
+        let pbmac1 = der::sequence(&[&der::oid(scheme::OID_PBMAC1), &der::sequence(&[])]);
 
         let ok = mac(&sha1, 20, None);
         let m = parse_mac(&der::parse_one(&ok, "t").unwrap()).unwrap();

@@ -5,7 +5,9 @@
 //! then the MAC. Both profiles put localKeyID (SHA-1 of the certificate) and friendlyName
 //! on the key bag and the leaf certificate bag.
 
-use super::kdf::{Candidate, Cipher, Hash, Scheme};
+use super::cipher::Cipher;
+use super::kdf::{Candidate, Hash};
+use super::scheme::Scheme;
 use super::{
     OID_CERT_BAG, OID_DATA, OID_ENCRYPTED_DATA, OID_FRIENDLY_NAME, OID_LOCAL_KEY_ID,
     OID_SHROUDED_KEY_BAG, OID_X509_CERTIFICATE, PasswordForm, Profile,
@@ -46,7 +48,7 @@ fn modern_scheme() -> Result<Scheme> {
 
 fn legacy_scheme() -> Result<Scheme> {
     Ok(Scheme::Pkcs12Pbe {
-        oid: super::kdf::OID_PBE_SHA1_3DES,
+        oid: super::scheme::OID_PBE_SHA1_3DES,
         cipher: Cipher::DesEde3,
         salt: random::<8>()?.to_vec(),
         iterations: LEGACY_PBE_ITERATIONS,

@@ -1,6 +1,6 @@
 //! `azmc account`: profiles (endpoint + subscription + management certificate).
 
-use super::remote::{client_for, load_profiles};
+use super::client_ctx::{client_for, load_profiles};
 use super::{Ctx, StoreArg, publishsettings, read_input};
 use crate::output::{Format, Tabular, print_fields, print_json, print_rows};
 use crate::profiles::Profile;

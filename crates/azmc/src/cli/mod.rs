@@ -1,18 +1,27 @@
-//! Command-line definitions: one module per command group, each calling the libraries.
+//! Command-line definitions: one module per command group, named after it (`mgmt_cert` for
+//! `azmc mgmt-cert`, `raw_api` for `azmc api`, ...), each calling the libraries. Two
+//! modules are shared, not commands: `client_ctx` (what every API command uses: the client
+//! of the profile, waiting for operations, output) and `server_args` (`serve` and `admin`).
 
 mod account;
 mod admin;
-mod api_cmds;
+mod affinity_group;
 mod cert;
 mod certstore;
-mod compute;
+mod client_ctx;
+mod location;
+mod mgmt_cert;
+mod operation;
 mod pfx;
 mod publishsettings;
-mod remote;
+mod raw_api;
 mod serve;
 mod server_args;
-mod sql_web;
+mod service;
+mod site;
+mod sql;
 mod storage;
+mod subscription;
 
 use crate::output::{Format, OutputFormat};
 use anyhow::{Context, Result};
@@ -98,33 +107,33 @@ enum Command {
     Account(account::AccountCommand),
     /// The subscription of the profile (Get Subscription).
     #[command(subcommand)]
-    Subscription(api_cmds::SubscriptionCommand),
+    Subscription(subscription::SubscriptionCommand),
     /// Management certificates of the subscription.
     #[command(subcommand, name = "mgmt-cert")]
-    MgmtCert(api_cmds::MgmtCertCommand),
+    MgmtCert(mgmt_cert::MgmtCertCommand),
     /// Locations (data centres).
     #[command(subcommand)]
-    Location(api_cmds::LocationCommand),
+    Location(location::LocationCommand),
     /// Affinity groups.
     #[command(subcommand, name = "affinity-group")]
-    AffinityGroup(api_cmds::AffinityGroupCommand),
+    AffinityGroup(affinity_group::AffinityGroupCommand),
     /// Storage accounts and their keys.
     #[command(subcommand)]
     Storage(storage::StorageCommand),
     /// Cloud services, their deployments and certificates.
     #[command(subcommand)]
-    Service(compute::ServiceCommand),
+    Service(service::ServiceCommand),
     /// SQL Database servers and their firewall rules.
     #[command(subcommand)]
-    Sql(sql_web::SqlCommand),
+    Sql(sql::SqlCommand),
     /// Web sites.
     #[command(subcommand)]
-    Site(sql_web::SiteCommand),
+    Site(site::SiteCommand),
     /// Asynchronous operations and the subscription's operation log.
     #[command(subcommand)]
-    Operation(api_cmds::OperationCommand),
+    Operation(operation::OperationCommand),
     /// A raw signed call: prints the status line and the body.
-    Api(api_cmds::ApiArgs),
+    Api(raw_api::ApiArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -209,16 +218,16 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Pfx(c) => pfx::run(&ctx, c),
         Command::Publishsettings(c) => publishsettings::run(&ctx, c),
         Command::Account(c) => account::run(&ctx, c),
-        Command::Subscription(c) => api_cmds::subscription(&ctx, c),
-        Command::MgmtCert(c) => api_cmds::mgmt_cert(&ctx, c),
-        Command::Location(c) => api_cmds::location(&ctx, c),
-        Command::AffinityGroup(c) => api_cmds::affinity_group(&ctx, c),
+        Command::Subscription(c) => subscription::run(&ctx, c),
+        Command::MgmtCert(c) => mgmt_cert::run(&ctx, c),
+        Command::Location(c) => location::run(&ctx, c),
+        Command::AffinityGroup(c) => affinity_group::run(&ctx, c),
         Command::Storage(c) => storage::run(&ctx, c),
-        Command::Service(c) => compute::run(&ctx, c),
-        Command::Sql(c) => sql_web::sql(&ctx, c),
-        Command::Site(c) => sql_web::site(&ctx, c),
-        Command::Operation(c) => api_cmds::operation(&ctx, c),
-        Command::Api(a) => api_cmds::api(&ctx, a),
+        Command::Service(c) => service::run(&ctx, c),
+        Command::Sql(c) => sql::run(&ctx, c),
+        Command::Site(c) => site::run(&ctx, c),
+        Command::Operation(c) => operation::run(&ctx, c),
+        Command::Api(a) => raw_api::run(&ctx, a),
         Command::Serve(_) | Command::Admin(_) | Command::Completions { .. } => {
             unreachable_command()
         }

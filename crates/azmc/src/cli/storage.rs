@@ -1,7 +1,7 @@
 //! `azmc storage account ...`: storage accounts and their keys.
 
 use super::Ctx;
-use super::remote::{Remote, label, opt};
+use super::client_ctx::{Remote, label, opt};
 use crate::output::{Tabular, print_fields};
 use anyhow::Result;
 use azmc_client::api::{CreateStorageAccount, KeyType, StorageServiceKeysXml, StorageServiceXml};

@@ -1,6 +1,6 @@
 //! `azmc service ...`: cloud services, their deployments and service certificates.
 
-use super::remote::{Remote, label, opt};
+use super::client_ctx::{Remote, label, opt};
 use super::{Ctx, read_input};
 use crate::output::{Tabular, print_fields, print_table};
 use anyhow::{Context, Result};

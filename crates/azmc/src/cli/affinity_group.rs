@@ -1,0 +1,137 @@
+//! `azmc affinity-group ...`: affinity groups.
+
+use super::Ctx;
+use super::client_ctx::{Remote, label, opt};
+use crate::output::{Tabular, print_fields};
+use anyhow::Result;
+use azmc_client::api::AffinityGroupXml;
+use azmc_wire::asm as wire;
+use clap::Subcommand;
+use serde::Serialize;
+
+#[derive(Debug, Subcommand)]
+pub enum AffinityGroupCommand {
+    /// List affinity groups.
+    List,
+    /// Show an affinity group with its storage accounts and cloud services.
+    Show { name: String },
+    /// Create an affinity group in a location.
+    Create {
+        name: String,
+        #[arg(long)]
+        location: String,
+        /// Label (default: the name).
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Change an affinity group's label and description.
+    Update {
+        name: String,
+        #[arg(long)]
+        label: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete an (empty) affinity group.
+    Delete { name: String },
+}
+
+#[derive(Debug, Serialize)]
+struct AffinityGroupJson {
+    name: String,
+    label: String,
+    description: Option<String>,
+    location: String,
+    storage_accounts: Vec<String>,
+    cloud_services: Vec<String>,
+    created: String,
+}
+
+impl AffinityGroupJson {
+    fn new(g: &AffinityGroupXml) -> Self {
+        let names = |m: &Option<Vec<wire::AffinityGroupMemberXml>>| {
+            m.iter()
+                .flatten()
+                .map(|x| x.service_name.clone())
+                .collect::<Vec<_>>()
+        };
+        AffinityGroupJson {
+            name: g.name.clone(),
+            label: label(&g.label),
+            description: g.description.clone(),
+            location: g.location.clone(),
+            storage_accounts: names(&g.storage_services),
+            cloud_services: names(&g.hosted_services),
+            created: g.created_time.clone(),
+        }
+    }
+}
+
+impl Tabular for AffinityGroupJson {
+    const HEADER: &'static [&'static str] = &["NAME", "LABEL", "LOCATION"];
+    fn row(&self) -> Vec<String> {
+        vec![self.name.clone(), self.label.clone(), self.location.clone()]
+    }
+}
+
+pub fn run(ctx: &Ctx, cmd: AffinityGroupCommand) -> Result<()> {
+    let r = Remote::connect(ctx)?;
+    match cmd {
+        AffinityGroupCommand::List => {
+            let groups = r.run(r.client.list_affinity_groups())?;
+            let j: Vec<AffinityGroupJson> = groups.iter().map(AffinityGroupJson::new).collect();
+            r.emit_list(&j, || wire::affinity_groups_to_xml(&groups))
+        }
+        AffinityGroupCommand::Show { name } => {
+            let g = r.run(r.client.affinity_group(&name))?;
+            let j = AffinityGroupJson::new(&g);
+            r.emit(
+                &j,
+                || {
+                    print_fields(&[
+                        ("Name", j.name.clone()),
+                        ("Label", j.label.clone()),
+                        ("Description", opt(&j.description)),
+                        ("Location", j.location.clone()),
+                        ("Storage accounts", j.storage_accounts.join(", ")),
+                        ("Cloud services", j.cloud_services.join(", ")),
+                        ("Created", j.created.clone()),
+                    ])
+                },
+                || g.to_xml(),
+            )
+        }
+        AffinityGroupCommand::Create {
+            name,
+            location,
+            label,
+            description,
+        } => {
+            let done = r.run(r.client.create_affinity_group(
+                &name,
+                &location,
+                label.as_deref(),
+                description.as_deref(),
+            ))?;
+            r.finish(done, &format!("affinity group {name} created"))
+        }
+        AffinityGroupCommand::Update {
+            name,
+            label,
+            description,
+        } => {
+            let done = r.run(r.client.update_affinity_group(
+                &name,
+                &label,
+                description.as_deref(),
+            ))?;
+            r.finish(done, &format!("affinity group {name} updated"))
+        }
+        AffinityGroupCommand::Delete { name } => {
+            let done = r.run(r.client.delete_affinity_group(&name))?;
+            r.finish(done, &format!("affinity group {name} deleted"))
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `azmc mgmt-cert ...`: the management certificates of the subscription.
+
+use super::client_ctx::{Remote, opt};
+use super::{Ctx, read_input};
+use crate::output::{Tabular, print_rows, rfc3339};
+use anyhow::{Context, Result};
+use azmc_client::api::SubscriptionCertificateXml;
+use azmc_wire::asm as wire;
+use clap::Subcommand;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum MgmtCertCommand {
+    /// List the management certificates of the subscription.
+    List,
+    /// Show one management certificate.
+    Show { thumbprint: String },
+    /// Upload a certificate (.cer: DER or PEM; public part only) as a management
+    /// certificate of the subscription.
+    Upload { file: PathBuf },
+    /// Delete (revoke at once) a management certificate of the subscription.
+    Delete { thumbprint: String },
+}
+
+#[derive(Debug, Serialize)]
+struct MgmtCertJson {
+    thumbprint: String,
+    subject: Option<String>,
+    not_after: Option<String>,
+    created: Option<String>,
+}
+
+impl MgmtCertJson {
+    fn new(c: &SubscriptionCertificateXml) -> Self {
+        use base64::Engine;
+        let parsed = base64::engine::general_purpose::STANDARD
+            .decode(c.data_b64.trim())
+            .ok()
+            .and_then(|der| azmc_pki::Certificate::from_der(&der).ok());
+        MgmtCertJson {
+            thumbprint: c.thumbprint.clone(),
+            subject: parsed.as_ref().map(|p| p.subject().to_string()),
+            not_after: parsed.as_ref().map(|p| rfc3339(p.info().not_after)),
+            created: c.created.clone(),
+        }
+    }
+}
+
+impl Tabular for MgmtCertJson {
+    const HEADER: &'static [&'static str] = &["THUMBPRINT", "SUBJECT", "EXPIRES", "ADDED"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.thumbprint.clone(),
+            opt(&self.subject),
+            opt(&self.not_after),
+            opt(&self.created),
+        ]
+    }
+}
+
+pub fn run(ctx: &Ctx, cmd: MgmtCertCommand) -> Result<()> {
+    // Read local input before any network traffic: a bad file fails fast.
+    let upload = match &cmd {
+        MgmtCertCommand::Upload { file } => {
+            let data = read_input(file, 1024 * 1024)?;
+            let cert = azmc_pki::Certificate::parse(&data)
+                .with_context(|| format!("{}: not a certificate", file.display()))?;
+            Some(cert)
+        }
+        _ => None,
+    };
+    let r = Remote::connect(ctx)?;
+    match cmd {
+        MgmtCertCommand::List => {
+            let certs = r.run(r.client.list_management_certificates())?;
+            let j: Vec<MgmtCertJson> = certs.iter().map(MgmtCertJson::new).collect();
+            r.emit_list(&j, || wire::subscription_certificates_to_xml(&certs))
+        }
+        MgmtCertCommand::Show { thumbprint } => {
+            let c = r.run(r.client.management_certificate(&thumbprint))?;
+            let j = MgmtCertJson::new(&c);
+            r.emit(&j, || print_rows(std::slice::from_ref(&j)), || c.to_xml())
+        }
+        MgmtCertCommand::Upload { .. } => {
+            let Some(cert) = upload else {
+                return Ok(());
+            };
+            let t = cert.thumbprint();
+            let done = r.run(r.client.add_management_certificate(cert.der()))?;
+            r.finish(done, &format!("management certificate {t} added"))
+        }
+        MgmtCertCommand::Delete { thumbprint } => {
+            let done = r.run(r.client.delete_management_certificate(&thumbprint))?;
+            r.finish(
+                done,
+                &format!("management certificate {thumbprint} deleted"),
+            )
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! `azmc site ...`: web sites.
+
+use super::Ctx;
+use super::client_ctx::Remote;
+use crate::output::{Tabular, print_fields};
+use anyhow::Result;
+use azmc_client::api::SiteXml;
+use azmc_wire::asm as wire;
+use clap::Subcommand;
+use serde::Serialize;
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// List web sites (of every webspace).
+    List,
+    /// Show a web site.
+    Show { name: String },
+    /// Create a web site in a webspace's region (e.g. "West US").
+    Create {
+        name: String,
+        /// The region (a webspace's GeoRegion, e.g. "West US").
+        #[arg(long)]
+        location: String,
+    },
+    /// Delete a web site.
+    Delete { name: String },
+}
+
+#[derive(Debug, Serialize)]
+struct SiteJson {
+    name: String,
+    webspace: String,
+    state: String,
+    host_names: Vec<String>,
+    compute_mode: String,
+    site_mode: String,
+    modified: String,
+}
+
+impl SiteJson {
+    fn new(s: &SiteXml) -> Self {
+        SiteJson {
+            name: s.name.clone(),
+            webspace: s.web_space.clone(),
+            state: s.state.clone(),
+            host_names: s.host_names.clone(),
+            compute_mode: s.compute_mode.clone(),
+            site_mode: s.site_mode.clone(),
+            modified: s.last_modified_time_utc.clone(),
+        }
+    }
+}
+
+impl Tabular for SiteJson {
+    const HEADER: &'static [&'static str] = &["NAME", "WEBSPACE", "STATE", "HOST NAMES"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.webspace.clone(),
+            self.state.clone(),
+            self.host_names.join(" "),
+        ]
+    }
+}
+
+pub fn run(ctx: &Ctx, cmd: SiteCommand) -> Result<()> {
+    let r = Remote::connect(ctx)?;
+    match cmd {
+        SiteCommand::List => {
+            let all = r.run(r.client.list_sites())?;
+            let j: Vec<SiteJson> = all.iter().map(SiteJson::new).collect();
+            r.emit_list(&j, || wire::sites_to_xml(&all))
+        }
+        SiteCommand::Show { name } => {
+            let s = r.run(r.client.site(&name))?;
+            let j = SiteJson::new(&s);
+            r.emit(
+                &j,
+                || {
+                    print_fields(&[
+                        ("Name", j.name.clone()),
+                        ("Webspace", j.webspace.clone()),
+                        ("State", j.state.clone()),
+                        ("Host names", j.host_names.join(" ")),
+                        ("Compute mode", j.compute_mode.clone()),
+                        ("Site mode", j.site_mode.clone()),
+                        ("Modified", j.modified.clone()),
+                    ])
+                },
+                || s.to_xml(),
+            )
+        }
+        SiteCommand::Create { name, location } => {
+            let spaces = r.run(r.client.list_webspaces())?;
+            let Some(ws) = spaces
+                .iter()
+                .find(|w| w.geo_region.eq_ignore_ascii_case(&location))
+            else {
+                return crate::usage(format!(
+                    "--location {location:?}: no webspace there (regions: {})",
+                    spaces
+                        .iter()
+                        .map(|w| w.geo_region.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            };
+            let s = r.run(r.client.create_site(&ws.name, &name, &ws.geo_region))?;
+            let j = SiteJson::new(&s);
+            r.emit(
+                &j,
+                || {
+                    if !r.ctx.global.quiet {
+                        eprintln!("azmc: web site {} created in {}", j.name, j.webspace);
+                    }
+                    println!("{}", j.host_names.join(" "));
+                },
+                || s.to_xml(),
+            )
+        }
+        SiteCommand::Delete { name } => {
+            let s = r.run(r.client.site(&name))?;
+            let done = r.run(r.client.delete_site(&s.web_space, &s.name))?;
+            r.finish(done, &format!("web site {name} deleted"))
+        }
+    }
+}
