@@ -2,6 +2,7 @@
 
 use crate::convert::{from_micros, micros, user_key};
 use crate::db::{Db, with_pool};
+use crate::error::ResourceKind;
 use crate::error::{DbError, conflict_on_unique};
 use crate::model::Account;
 
@@ -20,7 +21,7 @@ fn account(row: AccountRow) -> Result<Account, DbError> {
 fn check_username(username: &str) -> Result<(), DbError> {
     if username.is_empty() || username.trim() != username || username.chars().any(char::is_control)
     {
-        return Err(DbError::BadRequest(format!(
+        return Err(DbError::Invalid(format!(
             "invalid username {username:?}: it must be non-empty, without surrounding spaces or control characters"
         )));
     }
@@ -43,7 +44,7 @@ impl Db {
         .execute(p)
         .await
         .map(|_| ()))
-        .map_err(|e| conflict_on_unique(e, "account", &account.username))?;
+        .map_err(|e| conflict_on_unique(e, ResourceKind::Account, &account.username))?;
         Ok(())
     }
 
@@ -57,7 +58,7 @@ impl Db {
         .fetch_optional(p)
         .await
         })?;
-        account(row.ok_or_else(|| DbError::not_found("account", username))?)
+        account(row.ok_or_else(|| DbError::not_found(ResourceKind::Account, username))?)
     }
 
     /// Every account, ordered by username (case-insensitively).
@@ -84,7 +85,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if done == 0 {
-            return Err(DbError::not_found("account", username));
+            return Err(DbError::not_found(ResourceKind::Account, username));
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! subscription (compared case-insensitively); a group that resources still reference
 //! cannot be deleted ([`Db::affinity_group_in_use`]).
 
+use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
@@ -105,7 +106,10 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             if found.is_none() {
-                return Err(DbError::not_found("subscription", new.subscription_id));
+                return Err(DbError::not_found(
+                    ResourceKind::Subscription,
+                    new.subscription_id,
+                ));
             }
             sqlx::query(
                 "INSERT INTO affinity_groups (subscription_id, name_key, name, label, \
@@ -120,7 +124,7 @@ impl Db {
             .bind(micros(now))
             .execute(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, "affinity group", new.name))?;
+            .map_err(|e| conflict_on_unique(e, ResourceKind::AffinityGroup, new.name))?;
             tx.commit().await?;
         });
         self.get_affinity_group(new.subscription_id, new.name).await
@@ -141,7 +145,7 @@ impl Db {
         .bind(group_key(name))
         .fetch_optional(p)
         .await)?;
-        group(row.ok_or_else(|| DbError::not_found("affinity group", name))?)
+        group(row.ok_or_else(|| DbError::not_found(ResourceKind::AffinityGroup, name))?)
     }
 
     /// The subscription's affinity groups, by name (empty for an unknown subscription).
@@ -180,7 +184,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if n == 0 {
-            return Err(DbError::not_found("affinity group", name));
+            return Err(DbError::not_found(ResourceKind::AffinityGroup, name));
         }
         self.get_affinity_group(subscription_id, name).await
     }
@@ -221,7 +225,7 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             if found.is_none() {
-                return Err(DbError::not_found("affinity group", name));
+                return Err(DbError::not_found(ResourceKind::AffinityGroup, name));
             }
             let (in_use,): (i32,) = sqlx::query_as(AFFINITY_GROUP_IN_USE_SQL)
                 .bind(&sub)
@@ -229,7 +233,7 @@ impl Db {
                 .fetch_one(&mut *tx)
                 .await?;
             if in_use != 0 {
-                return Err(DbError::conflict("affinity group in use", name));
+                return Err(DbError::conflict(ConflictReason::AffinityGroupInUse, name));
             }
             sqlx::query("DELETE FROM affinity_groups WHERE subscription_id = $1 AND name_key = $2")
                 .bind(&sub)

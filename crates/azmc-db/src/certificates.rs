@@ -7,6 +7,7 @@
 //! counter LAST. So no two link changes wait on each other in a cycle, and an unlink never
 //! deletes a certificate row a concurrent link is about to use.
 
+use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
@@ -53,7 +54,7 @@ fn to_u64(n: i64) -> u64 {
 impl Db {
     /// Links a management certificate to a subscription, in one transaction:
     ///
-    /// * [`DbError::BadRequest`] if the thumbprint is not 40 hex digits;
+    /// * [`DbError::Invalid`] if the thumbprint is not 40 hex digits;
     /// * [`DbError::NotFound`] ("subscription") if the subscription does not exist;
     /// * [`DbError::Conflict`] ("certificate") if this thumbprint is already linked to it;
     /// * [`DbError::LimitExceeded`] ([`Limit::CertificatesPerSubscription`]) if the
@@ -78,7 +79,7 @@ impl Db {
             .await?;
         linked
             .pop()
-            .ok_or_else(|| DbError::not_found("subscription", subscription_id))
+            .ok_or_else(|| DbError::not_found(ResourceKind::Subscription, subscription_id))
     }
 
     /// Links one management certificate to several subscriptions in ONE transaction:
@@ -86,7 +87,7 @@ impl Db {
     /// first refusal, in the order given, is the error and nothing is linked); the
     /// per-service-administrator limit counts the links made earlier in the same call.
     /// Returns the links in the order given. Bumps [`Db::links_revision`] once.
-    /// [`DbError::BadRequest`] for an empty list or a subscription given twice.
+    /// [`DbError::Invalid`] for an empty list or a subscription given twice.
     pub async fn link_certificate_to_all(
         &self,
         subscription_ids: &[&str],
@@ -96,17 +97,17 @@ impl Db {
         now: OffsetDateTime,
     ) -> Result<Vec<LinkedCertificate>, DbError> {
         let thumb = thumbprint(&cert.thumbprint).ok_or_else(|| {
-            DbError::BadRequest(format!(
+            DbError::Invalid(format!(
                 "thumbprint {:?} is not 40 hex digits",
                 cert.thumbprint
             ))
         })?;
         let subs: Vec<String> = subscription_ids.iter().map(|s| sub_key(s)).collect();
         if subs.is_empty() {
-            return Err(DbError::BadRequest("no subscription to link to".into()));
+            return Err(DbError::Invalid("no subscription to link to".into()));
         }
         if subs.iter().enumerate().any(|(i, s)| subs[..i].contains(s)) {
-            return Err(DbError::BadRequest("a subscription is listed twice".into()));
+            return Err(DbError::Invalid("a subscription is listed twice".into()));
         }
         let rows: Vec<LinkedRow> = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
@@ -142,7 +143,10 @@ impl Db {
                         .fetch_optional(&mut *tx)
                         .await?;
                 let Some((admin,)) = admin else {
-                    return Err(DbError::not_found("subscription", *subscription_id));
+                    return Err(DbError::not_found(
+                        ResourceKind::Subscription,
+                        *subscription_id,
+                    ));
                 };
                 let exists: Option<(String,)> = sqlx::query_as(
                     "SELECT thumbprint FROM certificate_links WHERE subscription_id = $1 AND thumbprint = $2",
@@ -152,7 +156,10 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if exists.is_some() {
-                    return Err(DbError::conflict("certificate", &thumb));
+                    return Err(DbError::conflict(
+                        ConflictReason::Exists(ResourceKind::Certificate),
+                        &thumb,
+                    ));
                 }
                 let (on_sub,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM certificate_links WHERE subscription_id = $1",
@@ -206,7 +213,7 @@ impl Db {
                 .bind(created_by)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| conflict_on_unique(e, "certificate", &thumb))?;
+                .map_err(|e| conflict_on_unique(e, ResourceKind::Certificate, &thumb))?;
                 let row: LinkedRow = sqlx::query_as(concat!(
                     select_linked!(),
                     "WHERE l.subscription_id = $1 AND l.thumbprint = $2"
@@ -239,7 +246,7 @@ impl Db {
         .bind(thumb_key(thumbprint))
         .fetch_optional(p)
         .await)?;
-        linked(row.ok_or_else(|| DbError::not_found("certificate", thumbprint))?)
+        linked(row.ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumbprint))?)
     }
 
     /// The certificates linked to `subscription_id`, oldest link first (empty for an
@@ -281,7 +288,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             if removed.rows_affected() == 0 {
-                return Err(DbError::not_found("certificate", thumbprint));
+                return Err(DbError::not_found(ResourceKind::Certificate, thumbprint));
             }
             sqlx::query(
                 "DELETE FROM certificates WHERE thumbprint = $1 AND NOT EXISTS \

@@ -98,7 +98,7 @@ pub(crate) fn encode_token(started_at: i64, id: &str) -> String {
 }
 
 pub(crate) fn decode_token(token: &str) -> Result<(i64, String), DbError> {
-    let bad = || DbError::BadRequest("the continuation token is not valid".into());
+    let bad = || DbError::Invalid("the continuation token is not valid".into());
     let bytes = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let mut parts = text.splitn(3, ':');
@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(decode_token(&t).unwrap(), (-5, id.to_owned()));
         for bad in ["", "!!", "djE6eHg6eXk", &URL_SAFE_NO_PAD.encode("v2:1:x")] {
             assert!(
-                matches!(decode_token(bad), Err(DbError::BadRequest(_))),
+                matches!(decode_token(bad), Err(DbError::Invalid(_))),
                 "{bad}"
             );
         }

@@ -2,6 +2,7 @@
 //! within their service. Cores (one per role instance) count against the subscription's
 //! `max_core_count`, checked in the transaction of the insert.
 
+use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, props_from_json, props_to_json, sub_key};
@@ -135,14 +136,14 @@ impl Db {
     /// * [`DbError::Conflict`] ("deployment") if the service has a deployment of that name;
     /// * [`DbError::LimitExceeded`] ([`Limit::Cores`]) if the subscription's deployments
     ///   would use more than `max_core_count` cores;
-    /// * [`DbError::BadRequest`] for a slot other than Production/Staging.
+    /// * [`DbError::Invalid`] for a slot other than Production/Staging.
     pub async fn create_deployment(
         &self,
         new: &NewDeployment<'_>,
         now: OffsetDateTime,
     ) -> Result<Deployment, DbError> {
-        let slot = slot_name(new.slot)
-            .ok_or_else(|| DbError::BadRequest(format!("slot {:?}", new.slot)))?;
+        let slot =
+            slot_name(new.slot).ok_or_else(|| DbError::Invalid(format!("slot {:?}", new.slot)))?;
         let sub = sub_key(new.subscription_id);
         let key = service_key(new.service);
         let roles = serde_json::to_string(new.roles).unwrap_or_else(|_| "[]".into());
@@ -154,7 +155,7 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some((max_cores,)) = max else {
-                return Err(DbError::not_found("hosted service", new.service));
+                return Err(DbError::not_found(ResourceKind::HostedService, new.service));
             };
             let found: Option<(String,)> = sqlx::query_as(
                 "SELECT name FROM hosted_services WHERE subscription_id = $1 AND name_key = $2",
@@ -164,7 +165,7 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
             if found.is_none() {
-                return Err(DbError::not_found("hosted service", new.service));
+                return Err(DbError::not_found(ResourceKind::HostedService, new.service));
             }
             let taken: Option<(String,)> =
                 sqlx::query_as("SELECT name FROM deployments WHERE service_key = $1 AND slot = $2")
@@ -173,7 +174,7 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             if taken.is_some() {
-                return Err(DbError::conflict("deployment slot", slot));
+                return Err(DbError::conflict(ConflictReason::SlotTaken, slot));
             }
             let same: Option<(String,)> = sqlx::query_as(
                 "SELECT name FROM deployments WHERE service_key = $1 AND name_key = $2",
@@ -183,7 +184,10 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
             if same.is_some() {
-                return Err(DbError::conflict("deployment", new.name));
+                return Err(DbError::conflict(
+                    ConflictReason::Exists(ResourceKind::Deployment),
+                    new.name,
+                ));
             }
             let (used,): (i64,) = sqlx::query_as(USED_CORES_SQL)
                 .bind(&sub)
@@ -213,7 +217,7 @@ impl Db {
             .bind(micros(now))
             .execute(&mut *tx)
             .await
-            .map_err(|e| crate::error::conflict_on_unique(e, "deployment", new.name))?;
+            .map_err(|e| crate::error::conflict_on_unique(e, ResourceKind::Deployment, new.name))?;
             tx.commit().await?;
         });
         self.get_deployment_by_slot(new.subscription_id, new.service, slot)
@@ -229,7 +233,8 @@ impl Db {
         slot: &str,
     ) -> Result<Deployment, DbError> {
         self.get_hosted_service(subscription_id, service).await?;
-        let slot = slot_name(slot).ok_or_else(|| DbError::not_found("deployment", slot))?;
+        let slot =
+            slot_name(slot).ok_or_else(|| DbError::not_found(ResourceKind::Deployment, slot))?;
         self.find_deployment(
             subscription_id,
             service,
@@ -275,7 +280,7 @@ impl Db {
             .bind(key)
             .fetch_optional(p)
             .await)?;
-        deployment(row.ok_or_else(|| DbError::not_found("deployment", id))?)
+        deployment(row.ok_or_else(|| DbError::not_found(ResourceKind::Deployment, id))?)
     }
 
     /// The deployments of a service (Production first). Empty for an unknown service.
@@ -318,7 +323,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if n == 0 {
-            return Err(DbError::not_found("deployment", name));
+            return Err(DbError::not_found(ResourceKind::Deployment, name));
         }
         Ok(())
     }
@@ -358,7 +363,7 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
             let (Some((max_cores,)), Some((old_cores,))) = (max, current) else {
-                return Err(DbError::not_found("deployment", name));
+                return Err(DbError::not_found(ResourceKind::Deployment, name));
             };
             if let Some((_, _, cores)) = &change.configuration {
                 let (used,): (i64,) = sqlx::query_as(USED_CORES_SQL)

@@ -38,6 +38,86 @@ impl fmt::Display for Limit {
     }
 }
 
+/// The kind of thing a [`DbError::NotFound`] or a [`ConflictReason::Exists`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    Subscription,
+    HostedService,
+    SqlServer,
+    Certificate,
+    Account,
+    StorageAccount,
+    Operation,
+    DeploymentSlot,
+    Deployment,
+    WebSite,
+    FirewallRule,
+    AffinityGroup,
+    Job,
+    Coadmin,
+    Session,
+}
+
+impl ResourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Subscription => "subscription",
+            ResourceKind::HostedService => "hosted service",
+            ResourceKind::SqlServer => "sql server",
+            ResourceKind::Certificate => "certificate",
+            ResourceKind::Account => "account",
+            ResourceKind::StorageAccount => "storage account",
+            ResourceKind::Operation => "operation",
+            ResourceKind::DeploymentSlot => "deployment slot",
+            ResourceKind::Deployment => "deployment",
+            ResourceKind::WebSite => "web site",
+            ResourceKind::FirewallRule => "firewall rule",
+            ResourceKind::AffinityGroup => "affinity group",
+            ResourceKind::Job => "job",
+            ResourceKind::Coadmin => "coadmin",
+            ResourceKind::Session => "session",
+        }
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a change conflicts with the stored state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConflictReason {
+    /// The thing already exists (a name taken, a certificate already linked, a user who
+    /// already is a co-administrator or is the service administrator).
+    Exists(ResourceKind),
+    /// An affinity group that cloud services or storage accounts still use.
+    AffinityGroupInUse,
+    /// A cloud service that still has deployments.
+    HasDeployments,
+    /// A deployment slot that is taken.
+    SlotTaken,
+    /// An operation that has already completed.
+    AlreadyCompleted,
+    /// A job whose lease another worker holds now.
+    LeaseLost,
+}
+
+impl ConflictReason {
+    /// What the conflict is about, in words.
+    pub fn subject(self) -> &'static str {
+        match self {
+            ConflictReason::Exists(kind) => kind.as_str(),
+            ConflictReason::AffinityGroupInUse => "affinity group in use",
+            ConflictReason::HasDeployments => "deployment",
+            ConflictReason::SlotTaken => "deployment slot",
+            ConflictReason::AlreadyCompleted => "operation",
+            ConflictReason::LeaseLost => "job",
+        }
+    }
+}
+
 /// Everything that can go wrong in `azmc-db`.
 ///
 /// "Not found", "already exists" and "the database failed" are separate variants and are
@@ -46,20 +126,19 @@ impl fmt::Display for Limit {
 /// secrets; [`DbError::Backend`] shows sqlx's own one-line `Display` of the failure.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    /// The thing does not exist (`what` is "account", "subscription", "certificate",
-    /// "coadmin", "operation" or "job"; `id` is the key as the caller gave it).
-    #[error("{what} {id:?} does not exist")]
-    NotFound { what: &'static str, id: String },
+    /// The thing does not exist (`id` is the key as the caller gave it).
+    #[error("{kind} {id:?} does not exist")]
+    NotFound { kind: ResourceKind, id: String },
     /// The thing already exists, or is in a state that forbids the change (an operation
     /// that already completed, a job lease held by another worker).
-    #[error("{what} {id:?} already exists or is in a conflicting state")]
-    Conflict { what: &'static str, id: String },
+    #[error("{} {id:?} already exists or is in a conflicting state", reason.subject())]
+    Conflict { reason: ConflictReason, id: String },
     /// The change would exceed a limit; `max` is the limit in force.
     #[error("limit exceeded: at most {max} {limit}")]
     LimitExceeded { limit: Limit, max: u32 },
     /// An argument the database cannot accept (a malformed continuation token or id).
     #[error("invalid request: {0}")]
-    BadRequest(String),
+    Invalid(String),
     /// The database URL or the configuration is wrong (unknown scheme, missing SQLite
     /// file, PostgreSQL database that does not exist). Fix the configuration; retrying
     /// will not help.
@@ -93,16 +172,16 @@ impl From<sqlx::Error> for DbError {
 }
 
 impl DbError {
-    pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {
+    pub(crate) fn not_found(kind: ResourceKind, id: impl Into<String>) -> Self {
         DbError::NotFound {
-            what,
+            kind,
             id: id.into(),
         }
     }
 
-    pub(crate) fn conflict(what: &'static str, id: impl Into<String>) -> Self {
+    pub(crate) fn conflict(reason: ConflictReason, id: impl Into<String>) -> Self {
         DbError::Conflict {
-            what,
+            reason,
             id: id.into(),
         }
     }
@@ -138,9 +217,9 @@ pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
 }
 
 /// Map a unique violation to [`DbError::Conflict`], anything else to [`DbError::Backend`].
-pub(crate) fn conflict_on_unique(e: sqlx::Error, what: &'static str, id: &str) -> DbError {
+pub(crate) fn conflict_on_unique(e: sqlx::Error, kind: ResourceKind, id: &str) -> DbError {
     if is_unique_violation(&e) {
-        DbError::conflict(what, id)
+        DbError::conflict(ConflictReason::Exists(kind), id)
     } else {
         DbError::Backend(e)
     }

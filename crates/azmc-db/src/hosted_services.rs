@@ -1,6 +1,8 @@
 //! Cloud (hosted) services. Names are unique across all subscriptions (`name_key`); the
 //! subscription's `max_hosted_services` is checked in the transaction of the insert.
 
+use crate::error::ConflictReason;
+use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
@@ -119,7 +121,10 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some((max,)) = max else {
-                return Err(DbError::not_found("subscription", new.subscription_id));
+                return Err(DbError::not_found(
+                    ResourceKind::Subscription,
+                    new.subscription_id,
+                ));
             };
             // The affinity group's name as stored (the request may spell it in any case).
             let mut ag_name = None;
@@ -134,7 +139,7 @@ impl Db {
                         .await?;
                 let Some((name,)) = found else {
                     return Err(DbError::not_found(
-                        "affinity group",
+                        ResourceKind::AffinityGroup,
                         new.affinity_group.unwrap_or_default(),
                     ));
                 };
@@ -146,7 +151,10 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             if taken.is_some() {
-                return Err(DbError::conflict("hosted service", new.name));
+                return Err(DbError::conflict(
+                    ConflictReason::Exists(ResourceKind::HostedService),
+                    new.name,
+                ));
             }
             let (count,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM hosted_services WHERE subscription_id = $1")
@@ -174,7 +182,7 @@ impl Db {
             .bind(now_us)
             .execute(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, "hosted service", new.name))?;
+            .map_err(|e| conflict_on_unique(e, ResourceKind::HostedService, new.name))?;
             tx.commit().await?;
         });
         self.get_hosted_service(new.subscription_id, new.name).await
@@ -195,7 +203,7 @@ impl Db {
         .bind(service_key(name))
         .fetch_optional(p)
         .await)?;
-        service(row.ok_or_else(|| DbError::not_found("hosted service", name))?)
+        service(row.ok_or_else(|| DbError::not_found(ResourceKind::HostedService, name))?)
     }
 
     /// The subscription's cloud services, by name (empty for an unknown subscription).
@@ -246,7 +254,7 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((props,)) = row else {
-                return Err(DbError::not_found("hosted service", name));
+                return Err(DbError::not_found(ResourceKind::HostedService, name));
             };
             let mut props = props_from_json(&props)?;
             merge_props(&mut props, &update.extended_properties);
@@ -285,7 +293,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if n == 0 {
-            return Err(DbError::not_found("hosted service", name));
+            return Err(DbError::not_found(ResourceKind::HostedService, name));
         }
         Ok(())
     }
@@ -312,7 +320,7 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
             if row.is_none() {
-                return Err(DbError::not_found("hosted service", name));
+                return Err(DbError::not_found(ResourceKind::HostedService, name));
             }
             let (deps,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM deployments WHERE service_key = $1")
@@ -320,7 +328,7 @@ impl Db {
                     .fetch_one(&mut *tx)
                     .await?;
             if deps > 0 && !with_deployments {
-                return Err(DbError::conflict("deployment", name));
+                return Err(DbError::conflict(ConflictReason::HasDeployments, name));
             }
             for sql in [
                 "DELETE FROM deployments WHERE service_key = $1",

@@ -8,6 +8,8 @@
 //! safe with many workers on many nodes: the claiming `UPDATE` re-checks the job's state,
 //! so exactly one claimer wins.
 
+use crate::error::ConflictReason;
+use crate::error::ResourceKind;
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -58,12 +60,12 @@ fn lease_end(now: OffsetDateTime, lease: Duration) -> Result<i64, DbError> {
         .ok()
         .and_then(|l| now.checked_add(l))
         .map(micros)
-        .ok_or_else(|| DbError::BadRequest(format!("lease of {lease:?} is too long")))
+        .ok_or_else(|| DbError::Invalid(format!("lease of {lease:?} is too long")))
 }
 
 impl Db {
     /// Records an `InProgress` operation and queues its job, in one transaction.
-    /// [`DbError::BadRequest`] if `job.operation_id` does not name `op` or an id is
+    /// [`DbError::Invalid`] if `job.operation_id` does not name `op` or an id is
     /// malformed; otherwise as [`Db::insert_operation`].
     pub async fn start_async_operation(
         &self,
@@ -72,7 +74,7 @@ impl Db {
     ) -> Result<(), DbError> {
         let ins = OperationInsert::new(op)?;
         if operation_key(&new_job.operation_id).as_deref() != Some(ins.id.as_str()) {
-            return Err(DbError::BadRequest(format!(
+            return Err(DbError::Invalid(format!(
                 "job operation id {:?} does not match operation {:?}",
                 new_job.operation_id, op.id
             )));
@@ -104,7 +106,7 @@ impl Db {
     /// `NotFound` if the operation does not exist; `Conflict` if it already has a job.
     pub async fn enqueue_job(&self, new_job: &NewJob) -> Result<(), DbError> {
         let id = operation_key(&new_job.operation_id).ok_or_else(|| DbError::NotFound {
-            what: "operation",
+            kind: ResourceKind::Operation,
             id: new_job.operation_id.clone(),
         })?;
         with_pool!(self, |p, d| {
@@ -116,7 +118,7 @@ impl Db {
                     .await?;
             let Some((subscription_id,)) = found else {
                 return Err(DbError::NotFound {
-                    what: "operation",
+                    kind: ResourceKind::Operation,
                     id: new_job.operation_id.clone(),
                 });
             };
@@ -131,7 +133,7 @@ impl Db {
             .bind(micros(new_job.run_after))
             .execute(&mut *tx)
             .await
-            .map_err(|e| crate::error::conflict_on_unique(e, "job", &id))?;
+            .map_err(|e| crate::error::conflict_on_unique(e, ResourceKind::Job, &id))?;
             tx.commit().await?;
         });
         Ok(())
@@ -240,8 +242,8 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
                 return Err(match exists {
-                    Some(_) => DbError::conflict("job", job_id.to_string()),
-                    None => DbError::not_found("job", job_id.to_string()),
+                    Some(_) => DbError::conflict(ConflictReason::LeaseLost, job_id.to_string()),
+                    None => DbError::not_found(ResourceKind::Job, job_id.to_string()),
                 });
             };
             sqlx::query(COMPLETE_OPERATION)

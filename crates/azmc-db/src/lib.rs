@@ -97,7 +97,7 @@ mod websites;
 pub use affinity_groups::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
 pub use db::{CreateMode, Db};
 pub use deployments::{Deployment, DeploymentChange, NewConfiguration, NewDeployment, slot_name};
-pub use error::{DbError, Limit};
+pub use error::{ConflictReason, DbError, Limit, ResourceKind};
 pub use hosted_services::{HostedService, HostedServiceUpdate, NewHostedService};
 pub use jobs::GIVE_UP_MESSAGE;
 pub use model::{

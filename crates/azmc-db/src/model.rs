@@ -246,7 +246,7 @@ pub struct Operation {
 /// How an operation ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperationOutcome {
-    /// `Succeeded` or `Failed` (`InProgress` is refused with [`crate::DbError::BadRequest`]).
+    /// `Succeeded` or `Failed` (`InProgress` is refused with [`crate::DbError::Invalid`]).
     pub status: OperationStatus,
     pub http_status: u16,
     pub error_code: Option<String>,

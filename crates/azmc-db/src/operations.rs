@@ -1,6 +1,7 @@
 //! Subscription operations: the records behind Get Operation Status and List Subscription
 //! Operations.
 
+use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{
@@ -107,7 +108,7 @@ pub(crate) struct OperationInsert {
 impl OperationInsert {
     pub(crate) fn new(op: &NewOperation) -> Result<Self, DbError> {
         let id = operation_key(&op.id).ok_or_else(|| {
-            DbError::BadRequest(format!("operation id {:?} is not 32 hex digits", op.id))
+            DbError::Invalid(format!("operation id {:?} is not 32 hex digits", op.id))
         })?;
         Ok(OperationInsert {
             id,
@@ -121,9 +122,9 @@ impl OperationInsert {
     /// Map the failure of the insert: a missing subscription, a duplicate id.
     pub(crate) fn error(&self, e: sqlx::Error, op: &NewOperation) -> DbError {
         if is_foreign_key_violation(&e) {
-            DbError::not_found("subscription", &op.subscription_id)
+            DbError::not_found(ResourceKind::Subscription, &op.subscription_id)
         } else if is_unique_violation(&e) {
-            DbError::conflict("operation", &self.id)
+            DbError::conflict(ConflictReason::Exists(ResourceKind::Operation), &self.id)
         } else {
             DbError::Backend(e)
         }
@@ -157,7 +158,7 @@ pub(crate) struct OutcomeValues {
 impl OutcomeValues {
     pub(crate) fn new(outcome: &OperationOutcome) -> Result<Self, DbError> {
         if outcome.status == OperationStatus::InProgress {
-            return Err(DbError::BadRequest(
+            return Err(DbError::Invalid(
                 "an operation outcome must be Succeeded or Failed".into(),
             ));
         }
@@ -169,7 +170,7 @@ impl OutcomeValues {
 }
 
 impl Db {
-    /// Records a new operation, `InProgress`. [`DbError::BadRequest`] for a malformed id,
+    /// Records a new operation, `InProgress`. [`DbError::Invalid`] for a malformed id,
     /// [`DbError::NotFound`] ("subscription"), [`DbError::Conflict`] for a duplicate id.
     pub async fn insert_operation(&self, op: &NewOperation) -> Result<(), DbError> {
         let ins = OperationInsert::new(op)?;
@@ -185,7 +186,7 @@ impl Db {
     }
 
     /// Completes an operation. [`DbError::NotFound`] if there is none with this id,
-    /// [`DbError::Conflict`] if it already completed, [`DbError::BadRequest`] if the
+    /// [`DbError::Conflict`] if it already completed, [`DbError::Invalid`] if the
     /// outcome says `InProgress`.
     pub async fn complete_operation(
         &self,
@@ -194,7 +195,8 @@ impl Db {
         now: OffsetDateTime,
     ) -> Result<(), DbError> {
         let v = OutcomeValues::new(outcome)?;
-        let key = operation_key(id).ok_or_else(|| DbError::not_found("operation", id))?;
+        let key =
+            operation_key(id).ok_or_else(|| DbError::not_found(ResourceKind::Operation, id))?;
         let (done, exists) = with_pool!(self, |p| {
             let done = sqlx::query(COMPLETE_OPERATION)
                 .bind(&key)
@@ -217,8 +219,8 @@ impl Db {
             (done, exists)
         });
         match (done, exists) {
-            (0, None) => Err(DbError::not_found("operation", id)),
-            (0, Some(_)) => Err(DbError::conflict("operation", id)),
+            (0, None) => Err(DbError::not_found(ResourceKind::Operation, id)),
+            (0, Some(_)) => Err(DbError::conflict(ConflictReason::AlreadyCompleted, id)),
             _ => Ok(()),
         }
     }
@@ -231,7 +233,8 @@ impl Db {
         subscription_id: &str,
         id: &str,
     ) -> Result<Operation, DbError> {
-        let key = operation_key(id).ok_or_else(|| DbError::not_found("operation", id))?;
+        let key =
+            operation_key(id).ok_or_else(|| DbError::not_found(ResourceKind::Operation, id))?;
         let row: Option<OperationRow> = with_pool!(self, |p| sqlx::query_as(concat!(
             select_operation!(),
             "WHERE id = $1 AND subscription_id = $2"
@@ -240,13 +243,13 @@ impl Db {
         .bind(sub_key(subscription_id))
         .fetch_optional(p)
         .await)?;
-        operation(row.ok_or_else(|| DbError::not_found("operation", id))?)
+        operation(row.ok_or_else(|| DbError::not_found(ResourceKind::Operation, id))?)
     }
 
     /// One page of the operations of `subscription_id` started within
     /// `[filter.start, filter.end]`, optionally of one object (case-insensitive) and one
     /// status, ordered by start time then id. A continuation token that this function did
-    /// not produce is [`DbError::BadRequest`].
+    /// not produce is [`DbError::Invalid`].
     pub async fn list_operations(
         &self,
         subscription_id: &str,

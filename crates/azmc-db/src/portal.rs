@@ -94,7 +94,7 @@ impl Db {
             return Ok(Vec::new());
         }
         if search.subscriptions.len() > MAX_SEARCH_SUBSCRIPTIONS {
-            return Err(DbError::BadRequest(format!(
+            return Err(DbError::Invalid(format!(
                 "at most {MAX_SEARCH_SUBSCRIPTIONS} subscriptions per search"
             )));
         }

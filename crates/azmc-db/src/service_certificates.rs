@@ -7,6 +7,7 @@
 //! (the server seals it; this crate never sees it in clear) and only read back by
 //! [`Db::service_certificate_sealed_key`].
 
+use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
@@ -58,7 +59,7 @@ impl Db {
     /// Stores a certificate of a cloud service as `Adding` (not yet listed). Adding a
     /// certificate the service already has replaces its data and key (the thumbprint
     /// is the same, so is the certificate) and keeps it `Ready` if it was.
-    /// [`DbError::NotFound`] ("hosted service"); [`DbError::BadRequest`] for a malformed
+    /// [`DbError::NotFound`] ("hosted service"); [`DbError::Invalid`] for a malformed
     /// thumbprint.
     pub async fn begin_add_service_certificate(
         &self,
@@ -70,7 +71,7 @@ impl Db {
         now: OffsetDateTime,
     ) -> Result<(), DbError> {
         let t = thumbprint(thumb).ok_or_else(|| {
-            DbError::BadRequest(format!("thumbprint {thumb:?} is not 40 hex digits"))
+            DbError::Invalid(format!("thumbprint {thumb:?} is not 40 hex digits"))
         })?;
         let sub = sub_key(subscription_id);
         let key = service_key(service);
@@ -84,7 +85,7 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
             if found.is_none() {
-                return Err(DbError::not_found("hosted service", service));
+                return Err(DbError::not_found(ResourceKind::HostedService, service));
             }
             sqlx::query(
                 "INSERT INTO service_certificates (service_key, thumbprint, der, sealed_key, \
@@ -127,7 +128,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if n == 0 {
-            return Err(DbError::not_found("certificate", thumb));
+            return Err(DbError::not_found(ResourceKind::Certificate, thumb));
         }
         Ok(())
     }
@@ -168,7 +169,7 @@ impl Db {
         .bind(thumb_key(thumb))
         .fetch_optional(p)
         .await)?;
-        cert(row.ok_or_else(|| DbError::not_found("certificate", thumb))?)
+        cert(row.ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb))?)
     }
 
     /// Marks a `Ready` certificate `Deleting` (no longer listed). [`DbError::NotFound`]
@@ -193,7 +194,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if n == 0 {
-            return Err(DbError::not_found("certificate", thumb));
+            return Err(DbError::not_found(ResourceKind::Certificate, thumb));
         }
         Ok(())
     }
@@ -239,7 +240,7 @@ impl Db {
         .fetch_optional(p)
         .await)?;
         row.map(|(k,)| k)
-            .ok_or_else(|| DbError::not_found("certificate", thumb))
+            .ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb))
     }
 
     /// The key that seals stored private keys, if one was ever stored.

@@ -1,6 +1,7 @@
 //! Portal sign-in sessions: rows keyed by the SHA-256 of the cookie's token (the token
 //! itself is never stored), with idle and absolute expiry decided by the caller's clock.
 
+use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, user_key};
@@ -27,7 +28,7 @@ fn check_hash(token_hash: &str) -> Result<(), DbError> {
     {
         Ok(())
     } else {
-        Err(DbError::BadRequest(
+        Err(DbError::Invalid(
             "a session token hash is 64 lower-case hex digits".into(),
         ))
     }
@@ -60,9 +61,9 @@ impl Db {
         .map(|_| ()))
         .map_err(|e| {
             if is_foreign_key_violation(&e) {
-                DbError::not_found("account", username)
+                DbError::not_found(ResourceKind::Account, username)
             } else {
-                conflict_on_unique(e, "session", "")
+                conflict_on_unique(e, ResourceKind::Session, "")
             }
         })
     }

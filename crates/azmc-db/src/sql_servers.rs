@@ -4,6 +4,7 @@
 //! the caller computed. Every lookup is scoped to the subscription: a server of another
 //! subscription is "not found".
 
+use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
@@ -121,7 +122,10 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             if exists.is_none() {
-                return Err(DbError::not_found("subscription", new.subscription_id));
+                return Err(DbError::not_found(
+                    ResourceKind::Subscription,
+                    new.subscription_id,
+                ));
             }
             let (count,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM sql_servers WHERE subscription_id = $1")
@@ -147,7 +151,7 @@ impl Db {
             .bind(micros(now))
             .execute(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, "sql server", &key))?;
+            .map_err(|e| conflict_on_unique(e, ResourceKind::SqlServer, &key))?;
             let row: ServerRow = sqlx::query_as(concat!(select_server!(), "WHERE name = $1"))
                 .bind(&key)
                 .fetch_one(&mut *tx)
@@ -184,7 +188,7 @@ impl Db {
         .bind(server_key(name))
         .fetch_optional(p)
         .await)?;
-        server(row.ok_or_else(|| DbError::not_found("sql server", name))?)
+        server(row.ok_or_else(|| DbError::not_found(ResourceKind::SqlServer, name))?)
     }
 
     /// The stored password hash of a server (for verification; never answered).
@@ -201,7 +205,9 @@ impl Db {
         .bind(server_key(name))
         .fetch_optional(p)
         .await)?;
-        Ok(row.ok_or_else(|| DbError::not_found("sql server", name))?.0)
+        Ok(row
+            .ok_or_else(|| DbError::not_found(ResourceKind::SqlServer, name))?
+            .0)
     }
 
     /// Replaces the administrator password hash. [`DbError::NotFound`] ("sql server").
@@ -224,7 +230,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if done == 0 {
-            return Err(DbError::not_found("sql server", name));
+            return Err(DbError::not_found(ResourceKind::SqlServer, name));
         }
         Ok(())
     }
@@ -247,7 +253,7 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
             if owned.is_none() {
-                return Err(DbError::not_found("sql server", name));
+                return Err(DbError::not_found(ResourceKind::SqlServer, name));
             }
             sqlx::query("DELETE FROM sql_firewall_rules WHERE server_name = $1")
                 .bind(&key)
@@ -290,7 +296,7 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             if owned.is_none() {
-                return Err(DbError::not_found("sql server", server_name));
+                return Err(DbError::not_found(ResourceKind::SqlServer, server_name));
             }
             let (count,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM sql_firewall_rules WHERE server_name = $1")
@@ -315,7 +321,7 @@ impl Db {
             .bind(micros(now))
             .execute(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, "firewall rule", name))?;
+            .map_err(|e| conflict_on_unique(e, ResourceKind::FirewallRule, name))?;
             let row: RuleRow = sqlx::query_as(concat!(
                 select_rule!(),
                 "WHERE server_name = $1 AND name_key = $2"
@@ -354,7 +360,7 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
             if owned.is_none() {
-                return Err(DbError::not_found("sql server", server_name));
+                return Err(DbError::not_found(ResourceKind::SqlServer, server_name));
             }
             let done = sqlx::query(
                 "UPDATE sql_firewall_rules SET start_ip = $3, end_ip = $4, modified_at = $5 \
@@ -368,7 +374,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
-                return Err(DbError::not_found("firewall rule", name));
+                return Err(DbError::not_found(ResourceKind::FirewallRule, name));
             }
             let row: RuleRow = sqlx::query_as(concat!(
                 select_rule!(),
@@ -423,7 +429,7 @@ impl Db {
         .bind(rule_key(name))
         .fetch_optional(p)
         .await)?;
-        rule(row.ok_or_else(|| DbError::not_found("firewall rule", name))?)
+        rule(row.ok_or_else(|| DbError::not_found(ResourceKind::FirewallRule, name))?)
     }
 
     /// Deletes a rule. [`DbError::NotFound`] ("sql server" or "firewall rule").
@@ -446,7 +452,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if done == 0 {
-            return Err(DbError::not_found("firewall rule", name));
+            return Err(DbError::not_found(ResourceKind::FirewallRule, name));
         }
         Ok(())
     }

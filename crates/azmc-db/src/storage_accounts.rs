@@ -3,6 +3,7 @@
 //! account is created `Creating` (Create Storage Account answers 202) and becomes
 //! `Created` when its job runs ([`Db::mark_storage_account_created`]).
 
+use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::affinity_groups::{group_key, lock_group};
@@ -161,7 +162,10 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some((max,)) = max else {
-                return Err(DbError::not_found("subscription", new.subscription_id));
+                return Err(DbError::not_found(
+                    ResourceKind::Subscription,
+                    new.subscription_id,
+                ));
             };
             let mut location = new.location.map(str::to_owned);
             let mut group_name = None;
@@ -173,7 +177,7 @@ impl Db {
                     .await?;
                 let Some((name,)) = found else {
                     return Err(DbError::not_found(
-                        "affinity group",
+                        ResourceKind::AffinityGroup,
                         new.affinity_group.unwrap_or_default(),
                     ));
                 };
@@ -188,7 +192,7 @@ impl Db {
                 group_name = Some(name);
             }
             let Some(location) = location else {
-                return Err(DbError::BadRequest(
+                return Err(DbError::Invalid(
                     "a storage account needs a location or an affinity group".into(),
                 ));
             };
@@ -198,7 +202,10 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             if taken.is_some() {
-                return Err(DbError::conflict("storage account", new.name));
+                return Err(DbError::conflict(
+                    ConflictReason::Exists(ResourceKind::StorageAccount),
+                    new.name,
+                ));
             }
             let (count,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM storage_accounts WHERE subscription_id = $1")
@@ -230,7 +237,7 @@ impl Db {
             .bind(now_us)
             .execute(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, "storage account", new.name))?;
+            .map_err(|e| conflict_on_unique(e, ResourceKind::StorageAccount, new.name))?;
             tx.commit().await?;
         });
         self.get_storage_account(new.subscription_id, new.name)
@@ -274,7 +281,7 @@ impl Db {
         .bind(account_key(name))
         .fetch_optional(p)
         .await)?;
-        account(row.ok_or_else(|| DbError::not_found("storage account", name))?)
+        account(row.ok_or_else(|| DbError::not_found(ResourceKind::StorageAccount, name))?)
     }
 
     /// The subscription's storage accounts, by name (empty for an unknown subscription).
@@ -344,7 +351,7 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((props,)) = row else {
-                return Err(DbError::not_found("storage account", name));
+                return Err(DbError::not_found(ResourceKind::StorageAccount, name));
             };
             let mut props = props_from_json(&props)?;
             merge_props(&mut props, &update.extended_properties);
@@ -397,7 +404,7 @@ impl Db {
             .await
             .map(|r| r.rows_affected()))?;
         if n == 0 {
-            return Err(DbError::not_found("storage account", name));
+            return Err(DbError::not_found(ResourceKind::StorageAccount, name));
         }
         self.get_storage_account(subscription_id, name).await
     }
@@ -418,7 +425,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if n == 0 {
-            return Err(DbError::not_found("storage account", name));
+            return Err(DbError::not_found(ResourceKind::StorageAccount, name));
         }
         Ok(())
     }

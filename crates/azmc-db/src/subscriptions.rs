@@ -1,5 +1,6 @@
 //! Subscriptions, their co-administrators and their usage.
 
+use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, guid, micros, sub_key, user_key};
@@ -57,7 +58,7 @@ fn subscription(row: SubscriptionRow) -> Result<Subscription, DbError> {
 
 impl Db {
     /// Creates an `Active` subscription administered by an existing account.
-    /// [`DbError::BadRequest`] if the id is not a GUID, [`DbError::NotFound`] ("account")
+    /// [`DbError::Invalid`] if the id is not a GUID, [`DbError::NotFound`] ("account")
     /// if the administrator does not exist, [`DbError::Conflict`] if the id is taken.
     pub async fn create_subscription(
         &self,
@@ -66,7 +67,7 @@ impl Db {
         now: OffsetDateTime,
     ) -> Result<Subscription, DbError> {
         let id = guid(new.id).ok_or_else(|| {
-            DbError::BadRequest(format!(
+            DbError::Invalid(format!(
                 "subscription id {:?} is not a GUID (8-4-4-4-12 hex digits)",
                 new.id
             ))
@@ -80,7 +81,7 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some((admin,)) = admin else {
-                return Err(DbError::not_found("account", new.service_admin));
+                return Err(DbError::not_found(ResourceKind::Account, new.service_admin));
             };
             sqlx::query(
                 "INSERT INTO subscriptions (id, name, status, service_admin, max_core_count, \
@@ -102,7 +103,7 @@ impl Db {
             .bind(micros(now))
             .execute(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, "subscription", &id))?;
+            .map_err(|e| conflict_on_unique(e, ResourceKind::Subscription, &id))?;
             tx.commit().await?;
             admin
         });
@@ -125,7 +126,7 @@ impl Db {
         .bind(sub_key(id))
         .fetch_optional(p)
         .await)?;
-        subscription(row.ok_or_else(|| DbError::not_found("subscription", id))?)
+        subscription(row.ok_or_else(|| DbError::not_found(ResourceKind::Subscription, id))?)
     }
 
     /// Every subscription, oldest first.
@@ -189,7 +190,7 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             if done.rows_affected() == 0 {
-                return Err(DbError::not_found("subscription", id));
+                return Err(DbError::not_found(ResourceKind::Subscription, id));
             }
             sqlx::query(crate::certificates::BUMP_LINKS_REVISION)
                 .execute(&mut *tx)
@@ -214,7 +215,10 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some((admin,)) = admin else {
-                return Err(DbError::not_found("subscription", subscription_id));
+                return Err(DbError::not_found(
+                    ResourceKind::Subscription,
+                    subscription_id,
+                ));
             };
             let account: Option<(String,)> =
                 sqlx::query_as("SELECT username_key FROM accounts WHERE username_key = $1")
@@ -222,17 +226,20 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             if account.is_none() {
-                return Err(DbError::not_found("account", username));
+                return Err(DbError::not_found(ResourceKind::Account, username));
             }
             if admin == key {
-                return Err(DbError::conflict("coadmin", username));
+                return Err(DbError::conflict(
+                    ConflictReason::Exists(ResourceKind::Coadmin),
+                    username,
+                ));
             }
             sqlx::query("INSERT INTO coadmins (subscription_id, username_key) VALUES ($1, $2)")
                 .bind(&sub)
                 .bind(&key)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| conflict_on_unique(e, "coadmin", username))?;
+                .map_err(|e| conflict_on_unique(e, ResourceKind::Coadmin, username))?;
             tx.commit().await?;
         });
         Ok(())
@@ -254,7 +261,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if removed == 0 {
-            return Err(DbError::not_found("coadmin", username));
+            return Err(DbError::not_found(ResourceKind::Coadmin, username));
         }
         Ok(())
     }
@@ -278,7 +285,10 @@ impl Db {
             (exists, names)
         });
         if exists.is_none() {
-            return Err(DbError::not_found("subscription", subscription_id));
+            return Err(DbError::not_found(
+                ResourceKind::Subscription,
+                subscription_id,
+            ));
         }
         Ok(names.into_iter().map(|(n,)| n).collect())
     }
@@ -307,7 +317,10 @@ impl Db {
         .fetch_optional(p)
         .await)?;
         if exists.is_none() {
-            return Err(DbError::not_found("subscription", subscription_id));
+            return Err(DbError::not_found(
+                ResourceKind::Subscription,
+                subscription_id,
+            ));
         }
         let (hosted_services, cores) = self.compute_usage(subscription_id).await?;
         let storage_accounts = self.storage_usage(subscription_id).await?;

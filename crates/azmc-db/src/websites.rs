@@ -1,6 +1,7 @@
 //! Web sites and resource provider registrations. Site names are unique across all
 //! subscriptions (`name_key`); every lookup is scoped to the subscription and webspace.
 
+use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
@@ -87,7 +88,7 @@ fn check_enum(field: &str, value: &str, allowed: &[&str]) -> Result<(), DbError>
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(DbError::BadRequest(format!(
+        Err(DbError::Invalid(format!(
             "{field} {value:?} is not one of {allowed:?}"
         )))
     }
@@ -95,7 +96,7 @@ fn check_enum(field: &str, value: &str, allowed: &[&str]) -> Result<(), DbError>
 
 impl Db {
     /// Creates a web site. [`DbError::NotFound`] ("subscription"); [`DbError::Conflict`]
-    /// ("web site") if the name is taken in any subscription; [`DbError::BadRequest`] for
+    /// ("web site") if the name is taken in any subscription; [`DbError::Invalid`] for
     /// a compute or site mode outside the stored enumerations.
     pub async fn create_website(
         &self,
@@ -114,7 +115,10 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             if exists.is_none() {
-                return Err(DbError::not_found("subscription", new.subscription_id));
+                return Err(DbError::not_found(
+                    ResourceKind::Subscription,
+                    new.subscription_id,
+                ));
             }
             sqlx::query(
                 "INSERT INTO websites (name_key, name, subscription_id, webspace, compute_mode, \
@@ -131,7 +135,7 @@ impl Db {
             .bind(micros(now))
             .execute(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, "web site", new.name))?;
+            .map_err(|e| conflict_on_unique(e, ResourceKind::WebSite, new.name))?;
             let row: SiteRow = sqlx::query_as(concat!(select_site!(), "WHERE name_key = $1"))
                 .bind(&key)
                 .fetch_one(&mut *tx)
@@ -175,10 +179,10 @@ impl Db {
         .bind(site_key(name))
         .fetch_optional(p)
         .await)?;
-        site(row.ok_or_else(|| DbError::not_found("web site", name))?)
+        site(row.ok_or_else(|| DbError::not_found(ResourceKind::WebSite, name))?)
     }
 
-    /// Updates a site. [`DbError::NotFound`] ("web site"); [`DbError::BadRequest`] for a
+    /// Updates a site. [`DbError::NotFound`] ("web site"); [`DbError::Invalid`] for a
     /// value outside the stored enumerations.
     pub async fn update_website(
         &self,
@@ -213,7 +217,7 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         if done == 0 {
-            return Err(DbError::not_found("web site", name));
+            return Err(DbError::not_found(ResourceKind::WebSite, name));
         }
         self.get_website(subscription_id, webspace, name).await
     }
@@ -236,7 +240,7 @@ impl Db {
         .await.map(|r| r.rows_affected())
         })?;
         if done == 0 {
-            return Err(DbError::not_found("web site", name));
+            return Err(DbError::not_found(ResourceKind::WebSite, name));
         }
         Ok(())
     }
@@ -260,7 +264,10 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             if exists.is_none() {
-                return Err(DbError::not_found("subscription", subscription_id));
+                return Err(DbError::not_found(
+                    ResourceKind::Subscription,
+                    subscription_id,
+                ));
             }
             sqlx::query(
                 "INSERT INTO resource_providers (subscription_id, provider, registered, changed_at) \

@@ -80,7 +80,7 @@ pub async fn affinity_groups(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "affinity group",
+                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::AffinityGroup),
                 ..
             }
         ),
@@ -100,7 +100,7 @@ pub async fn affinity_groups(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "subscription",
+                kind: azmc_db::ResourceKind::Subscription,
                 ..
             }
         ),
@@ -169,7 +169,7 @@ pub async fn affinity_groups(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "affinity group in use",
+                reason: azmc_db::ConflictReason::AffinityGroupInUse,
                 ..
             }
         ),
@@ -189,7 +189,7 @@ pub async fn affinity_groups(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "affinity group",
+                kind: azmc_db::ResourceKind::AffinityGroup,
                 ..
             }
         ),
@@ -263,7 +263,7 @@ pub async fn storage_accounts(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "storage account",
+                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::StorageAccount),
                 ..
             }
         ),
@@ -279,7 +279,7 @@ pub async fn storage_accounts(db: &Db) {
         db.create_storage_account(&account_in(&a, "nowhere", None, None, &[]), at(3))
             .await
             .unwrap_err(),
-        DbError::BadRequest(_)
+        DbError::Invalid(_)
     ));
 
     // The quota, checked in the insert's transaction (Creating accounts count).

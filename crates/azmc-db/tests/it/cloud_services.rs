@@ -71,7 +71,7 @@ pub async fn story(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "hosted service",
+                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::HostedService),
                 ..
             }
         ),
@@ -101,7 +101,7 @@ pub async fn story(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "affinity group",
+                kind: azmc_db::ResourceKind::AffinityGroup,
                 ..
             }
         ),
@@ -151,7 +151,7 @@ pub async fn story(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "subscription",
+                kind: azmc_db::ResourceKind::Subscription,
                 ..
             }
         ),
@@ -299,7 +299,7 @@ pub async fn story(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "hosted service",
+                kind: azmc_db::ResourceKind::HostedService,
                 ..
             }
         ),
@@ -314,7 +314,7 @@ pub async fn story(db: &Db) {
     assert!(matches!(
         db.begin_add_service_certificate(&a, "my-svc", "xyz", b"x", None, at(8))
             .await,
-        Err(DbError::BadRequest(_))
+        Err(DbError::Invalid(_))
     ));
     // Delete: invisible at once, gone when the job finishes; a second delete is 404.
     db.begin_delete_service_certificate(&a, "my-svc", &t2)
@@ -335,7 +335,7 @@ pub async fn story(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "certificate",
+                kind: azmc_db::ResourceKind::Certificate,
                 ..
             }
         ),
@@ -477,7 +477,7 @@ pub async fn deployments(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "deployment slot",
+                reason: azmc_db::ConflictReason::SlotTaken,
                 ..
             }
         ),
@@ -491,7 +491,7 @@ pub async fn deployments(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "deployment",
+                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::Deployment),
                 ..
             }
         ),
@@ -520,7 +520,7 @@ pub async fn deployments(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "hosted service",
+                kind: azmc_db::ResourceKind::HostedService,
                 ..
             }
         ),
@@ -562,7 +562,7 @@ pub async fn deployments(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "deployment",
+                reason: azmc_db::ConflictReason::HasDeployments,
                 ..
             }
         ),

@@ -21,7 +21,7 @@ pub async fn sessions(db: &Db) {
     assert!(matches!(
         db.create_session(&hash(3), "nobody", at(0), at(10)).await,
         Err(DbError::NotFound {
-            what: "account",
+            kind: azmc_db::ResourceKind::Account,
             ..
         })
     ));
@@ -31,7 +31,7 @@ pub async fn sessions(db: &Db) {
     ));
     assert!(matches!(
         db.create_session("not-hex", "sess", at(0), at(10)).await,
-        Err(DbError::BadRequest(_))
+        Err(DbError::Invalid(_))
     ));
     let s = db.get_session(&hash(1)).await.unwrap().unwrap();
     assert_eq!(s.username, "Sess");
@@ -129,12 +129,12 @@ pub async fn link_to_all(db: &Db) {
     assert!(matches!(
         db.link_certificate_to_all(&[&a, &a], &cert(4), "user:x", &limits, T0)
             .await,
-        Err(DbError::BadRequest(_))
+        Err(DbError::Invalid(_))
     ));
     assert!(matches!(
         db.link_certificate_to_all(&[], &cert(4), "user:x", &limits, T0)
             .await,
-        Err(DbError::BadRequest(_))
+        Err(DbError::Invalid(_))
     ));
     let c = subscription_of(db, "multi-c").await;
     let linked = db

@@ -34,7 +34,7 @@ async fn sql_servers(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "sql server",
+                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::SqlServer),
                 ..
             }
         ),
@@ -52,7 +52,7 @@ async fn sql_servers(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "subscription",
+                kind: azmc_db::ResourceKind::Subscription,
                 ..
             }
         ),
@@ -131,7 +131,7 @@ async fn sql_servers(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "firewall rule",
+                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::FirewallRule),
                 ..
             }
         ),
@@ -145,7 +145,7 @@ async fn sql_servers(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "sql server",
+                kind: azmc_db::ResourceKind::SqlServer,
                 ..
             }
         ),
@@ -184,7 +184,7 @@ async fn sql_servers(db: &Db) {
         matches!(
             e,
             DbError::NotFound {
-                what: "firewall rule",
+                kind: azmc_db::ResourceKind::FirewallRule,
                 ..
             }
         ),
@@ -330,7 +330,7 @@ async fn websites(db: &Db) {
         matches!(
             e,
             DbError::Conflict {
-                what: "web site",
+                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::WebSite),
                 ..
             }
         ),
@@ -350,7 +350,7 @@ async fn websites(db: &Db) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(e, DbError::BadRequest(_)), "{e:?}");
+    assert!(matches!(e, DbError::Invalid(_)), "{e:?}");
     assert_eq!(
         db.list_websites(&a, "WestUSWebSpace").await.unwrap(),
         vec![site.clone()]
@@ -415,7 +415,7 @@ async fn websites(db: &Db) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(e, DbError::BadRequest(_)), "{e:?}");
+    assert!(matches!(e, DbError::Invalid(_)), "{e:?}");
     assert!(
         db.update_website(
             &b,

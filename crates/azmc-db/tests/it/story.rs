@@ -15,21 +15,21 @@ const S3: &str = "33333333-3333-4333-8333-333333333333";
 
 fn is_not_found(r: Result<impl std::fmt::Debug, DbError>, what: &str) {
     match r {
-        Err(DbError::NotFound { what: w, .. }) if w == what => {}
+        Err(DbError::NotFound { kind, .. }) if kind.as_str() == what => {}
         other => panic!("expected NotFound({what}), got {other:?}"),
     }
 }
 
 fn is_conflict(r: Result<impl std::fmt::Debug, DbError>, what: &str) {
     match r {
-        Err(DbError::Conflict { what: w, .. }) if w == what => {}
+        Err(DbError::Conflict { reason, .. }) if reason.subject() == what => {}
         other => panic!("expected Conflict({what}), got {other:?}"),
     }
 }
 
 fn is_bad_request(r: Result<impl std::fmt::Debug, DbError>) {
     match r {
-        Err(DbError::BadRequest(_)) => {}
+        Err(DbError::Invalid(_)) => {}
         other => panic!("expected BadRequest, got {other:?}"),
     }
 }

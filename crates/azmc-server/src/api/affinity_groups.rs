@@ -22,17 +22,17 @@ use azmc_wire::asm::{
 fn db_error(e: DbError, name: &str) -> ApiError {
     match e {
         DbError::NotFound {
-            what: "affinity group",
+            kind: azmc_db::ResourceKind::AffinityGroup,
             ..
         } => ApiError::not_found(format!("The affinity group '{name}' does not exist.")),
         DbError::Conflict {
-            what: "affinity group",
+            reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::AffinityGroup),
             ..
         } => ApiError::conflict(format!(
             "An affinity group named '{name}' already exists in this subscription."
         )),
         DbError::Conflict {
-            what: "affinity group in use",
+            reason: azmc_db::ConflictReason::AffinityGroupInUse,
             ..
         } => ApiError::conflict(format!(
             "The affinity group '{name}' is in use by storage accounts or cloud services of this subscription; delete or move them first."

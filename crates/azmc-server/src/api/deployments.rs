@@ -31,16 +31,17 @@ const NOT_FOUND: &str = "The deployment does not exist.";
 fn dep_error(e: DbError) -> ApiError {
     match e {
         DbError::NotFound {
-            what: "deployment", ..
+            kind: azmc_db::ResourceKind::Deployment,
+            ..
         } => ApiError::not_found(NOT_FOUND),
         DbError::Conflict {
-            what: "deployment slot",
+            reason: azmc_db::ConflictReason::SlotTaken,
             id,
         } => ApiError::conflict(format!(
             "The {id} slot of this hosted service already has a deployment."
         )),
         DbError::Conflict {
-            what: "deployment",
+            reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::Deployment),
             id,
         } => ApiError::conflict(format!(
             "This hosted service already has a deployment named {id}."

@@ -42,17 +42,17 @@ const ROLE_SIZES: &[&str] = &[
 pub fn db_error(e: DbError) -> ApiError {
     match e {
         DbError::NotFound {
-            what: "affinity group",
+            kind: azmc_db::ResourceKind::AffinityGroup,
             id,
         } => ApiError::bad_request(format!(
             "AffinityGroup {id:?} does not exist in this subscription."
         )),
         DbError::NotFound {
-            what: "hosted service",
+            kind: azmc_db::ResourceKind::HostedService,
             ..
         } => ApiError::not_found(NOT_FOUND),
         DbError::Conflict {
-            what: "hosted service",
+            reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::HostedService),
             ..
         } => ApiError::conflict(TAKEN),
         other => ApiError::from_db(other, "hosted service"),
@@ -205,7 +205,7 @@ pub async fn delete(
             .delete_hosted_service(&s, &svc, false)
             .await
             .map_err(|e| match e {
-                DbError::Conflict { what: "deployment", .. } => ApiError::conflict(
+                DbError::Conflict { reason: azmc_db::ConflictReason::HasDeployments, .. } => ApiError::conflict(
                     "The hosted service still has deployments: delete them first (or delete with comp=media).",
                 ),
                 other => db_error(other),

@@ -118,7 +118,7 @@ pub async fn list(
         .list_operations(&s, &filter)
         .await
         .map_err(|e| match e {
-            azmc_db::DbError::BadRequest(m) => ApiError::bad_query(m),
+            azmc_db::DbError::Invalid(m) => ApiError::bad_query(m),
             other => ApiError::from_db(other, "operation"),
         })?;
     let body = SubscriptionOperationCollectionXml {

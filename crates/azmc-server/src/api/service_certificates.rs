@@ -32,7 +32,7 @@ const NOT_FOUND: &str = "The certificate does not exist.";
 fn cert_error(e: DbError) -> ApiError {
     match e {
         DbError::NotFound {
-            what: "certificate",
+            kind: azmc_db::ResourceKind::Certificate,
             ..
         } => ApiError::not_found(NOT_FOUND),
         other => db_error(other),

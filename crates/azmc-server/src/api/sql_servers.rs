@@ -61,18 +61,18 @@ fn rule_not_found(name: &str) -> ApiError {
 fn map_db(e: DbError, server: &str, rule: Option<&str>) -> ApiError {
     match e {
         DbError::NotFound {
-            what: "firewall rule",
+            kind: azmc_db::ResourceKind::FirewallRule,
             ..
         } => rule_not_found(rule.unwrap_or_default()),
         DbError::NotFound { .. } => server_not_found(server),
         DbError::Conflict {
-            what: "firewall rule",
+            reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::FirewallRule),
             ..
         } => ApiError::conflict(format!(
             "The firewall rule '{}' already exists on server '{server}'.",
             rule.unwrap_or_default()
         )),
-        DbError::BadRequest(m) => ApiError::bad_request(m),
+        DbError::Invalid(m) => ApiError::bad_request(m),
         other => ApiError::from_db(other, "SQL server"),
     }
 }

@@ -38,17 +38,17 @@ fn not_found(name: &str) -> ApiError {
 fn db_error(e: DbError, name: &str) -> ApiError {
     match e {
         DbError::NotFound {
-            what: "storage account",
+            kind: azmc_db::ResourceKind::StorageAccount,
             ..
         } => not_found(name),
         DbError::NotFound {
-            what: "affinity group",
+            kind: azmc_db::ResourceKind::AffinityGroup,
             id,
         } => ApiError::bad_request(format!(
             "AffinityGroup '{id}' does not exist in this subscription."
         )),
         DbError::Conflict {
-            what: "storage account",
+            reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::StorageAccount),
             ..
         } => ApiError::conflict(format!(
             "A storage account named '{name}' already exists (storage account names are unique across all subscriptions)."

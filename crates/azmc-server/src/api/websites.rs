@@ -80,12 +80,13 @@ fn site_not_found(name: &str) -> ApiError {
 fn map_db(e: DbError, name: &str) -> ApiError {
     match e {
         DbError::NotFound {
-            what: "web site", ..
+            kind: azmc_db::ResourceKind::WebSite,
+            ..
         } => site_not_found(name),
         DbError::Conflict { .. } => {
             ApiError::conflict(format!("Website with given name {name} already exists."))
         }
-        DbError::BadRequest(m) => ApiError::bad_request(m),
+        DbError::Invalid(m) => ApiError::bad_request(m),
         other => ApiError::from_db(other, "web site"),
     }
 }

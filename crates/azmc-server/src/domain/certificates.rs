@@ -73,7 +73,7 @@ pub async fn link(
                     chosen: subscriptions.len(),
                 })
             }
-            DbError::BadRequest(message) => DomainError::Invalid {
+            DbError::Invalid(message) => DomainError::Invalid {
                 field: "subscription",
                 message,
             },

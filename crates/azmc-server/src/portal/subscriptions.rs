@@ -209,10 +209,10 @@ async fn manage(
         db.remove_coadmin(&s.id, &username).await
     };
     let result = result.map_err(|e| match e {
-        DbError::NotFound { what: "account", .. } => {
+        DbError::NotFound { kind: azmc_db::ResourceKind::Account, .. } => {
             PortalError::BadRequest(format!("There is no account named {username}."))
         }
-        DbError::NotFound { what: "coadmin", .. } => {
+        DbError::NotFound { kind: azmc_db::ResourceKind::Coadmin, .. } => {
             PortalError::BadRequest(format!("{username} is not a co-administrator of this subscription."))
         }
         DbError::Conflict { .. } => PortalError::Conflict(format!(
