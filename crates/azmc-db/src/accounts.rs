@@ -2,8 +2,7 @@
 
 use crate::convert::{from_micros, micros, user_key};
 use crate::db::{Db, with_pool};
-use crate::error::ResourceKind;
-use crate::error::{DbError, conflict_on_unique};
+use crate::error::{DbError, ResourceKind, conflict_on_unique};
 use crate::model::Account;
 
 type AccountRow = (String, Option<String>, String, i64);

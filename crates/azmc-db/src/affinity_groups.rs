@@ -2,12 +2,11 @@
 //! subscription (compared case-insensitively); a group that resources still reference
 //! cannot be deleted ([`Db::affinity_group_in_use`]).
 
-use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
 use crate::db::{Db, for_update, with_pool};
-use crate::error::{DbError, conflict_on_unique};
+use crate::error::{ConflictReason, DbError, ResourceKind, conflict_on_unique};
 
 /// An affinity group as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

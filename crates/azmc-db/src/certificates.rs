@@ -7,12 +7,11 @@
 //! counter LAST. So no two link changes wait on each other in a cycle, and an unlink never
 //! deletes a certificate row a concurrent link is about to use.
 
-use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
 use crate::db::{Db, for_update, with_pool};
-use crate::error::{DbError, Limit, conflict_on_unique};
+use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
 use crate::model::{CertificateRecord, Limits, Link, LinkedCertificate};
 
 /// Bumps the revision other nodes poll to reload their authorisation index. Run it as the

@@ -2,13 +2,13 @@
 //! within their service. Cores (one per role instance) count against the subscription's
 //! `max_core_count`, checked in the transaction of the insert.
 
-use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, props_from_json, props_to_json, sub_key};
 use crate::db::{Db, for_update, with_pool};
-use crate::error::{DbError, Limit};
+use crate::error::{ConflictReason, DbError, Limit, ResourceKind};
 use crate::hosted_services::service_key;
+use crate::model::DeploymentStatus;
 
 /// A deployment as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct Deployment {
     /// Base64 of the service configuration, as given.
     pub configuration: String,
     /// `Deploying`, `Running`, `Suspended`, `Deleting`, ...
-    pub status: String,
+    pub status: DeploymentStatus,
     /// (role name, instance count), in configuration order.
     pub roles: Vec<(String, u32)>,
     pub cores: i64,
@@ -48,7 +48,7 @@ pub struct NewDeployment<'a> {
     pub package_url: &'a str,
     pub configuration: &'a str,
     /// The status it is created in (e.g. `Deploying`).
-    pub status: &'a str,
+    pub status: DeploymentStatus,
     pub roles: &'a [(String, u32)],
     pub cores: i64,
     pub extended_properties: &'a [(String, String)],
@@ -95,7 +95,9 @@ fn deployment(row: DeploymentRow) -> Result<Deployment, DbError> {
         label,
         package_url,
         configuration,
-        status,
+        status: status
+            .parse()
+            .map_err(|e| DbError::Corrupt(format!("deployment: {e}")))?,
         roles: serde_json::from_str(&roles)
             .map_err(|e| DbError::Corrupt(format!("deployment roles {roles:?}: {e}")))?,
         cores: row.9,
@@ -210,7 +212,7 @@ impl Db {
             .bind(new.label)
             .bind(new.package_url)
             .bind(new.configuration)
-            .bind(new.status)
+            .bind(new.status.as_str())
             .bind(&roles)
             .bind(new.cores)
             .bind(props_to_json(new.extended_properties))
@@ -306,7 +308,7 @@ impl Db {
         subscription_id: &str,
         service: &str,
         name: &str,
-        status: &str,
+        status: DeploymentStatus,
         now: OffsetDateTime,
     ) -> Result<(), DbError> {
         let n = with_pool!(self, |p| sqlx::query(
@@ -317,7 +319,7 @@ impl Db {
         .bind(sub_key(subscription_id))
         .bind(service_key(service))
         .bind(name.to_lowercase())
-        .bind(status)
+        .bind(status.as_str())
         .bind(micros(now))
         .execute(p)
         .await

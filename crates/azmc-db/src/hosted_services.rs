@@ -1,13 +1,12 @@
 //! Cloud (hosted) services. Names are unique across all subscriptions (`name_key`); the
 //! subscription's `max_hosted_services` is checked in the transaction of the insert.
 
-use crate::error::ConflictReason;
-use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
 use crate::db::{Db, for_update, with_pool};
-use crate::error::{DbError, Limit, conflict_on_unique};
+use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
+use crate::model::HostedServiceStatus;
 
 /// A cloud service as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +20,7 @@ pub struct HostedService {
     pub location: Option<String>,
     pub affinity_group: Option<String>,
     /// `Created` or `Deleting` (a `comp=media` delete in progress).
-    pub status: String,
+    pub status: HostedServiceStatus,
     pub extended_properties: Vec<(String, String)>,
     pub created_at: OffsetDateTime,
     pub modified_at: OffsetDateTime,
@@ -83,7 +82,9 @@ fn service(row: ServiceRow) -> Result<HostedService, DbError> {
         description,
         location,
         affinity_group,
-        status,
+        status: status
+            .parse()
+            .map_err(|e| DbError::Corrupt(format!("hosted service: {e}")))?,
         extended_properties: props_from_json(&props)?,
         created_at: from_micros(c)?,
         modified_at: from_micros(m)?,

@@ -8,15 +8,13 @@
 //! safe with many workers on many nodes: the claiming `UPDATE` re-checks the job's state,
 //! so exactly one claimer wins.
 
-use crate::error::ConflictReason;
-use crate::error::ResourceKind;
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
 use crate::convert::{micros, operation_key, opt_from_micros};
 use crate::db::{Db, with_pool};
-use crate::error::DbError;
+use crate::error::{ConflictReason, DbError, ResourceKind};
 use crate::model::{Job, NewJob, NewOperation, OperationOutcome};
 use crate::operations::{
     COMPLETE_OPERATION, INSERT_OPERATION, OperationInsert, OutcomeValues, bind_operation,

@@ -101,9 +101,10 @@ pub use error::{ConflictReason, DbError, Limit, ResourceKind};
 pub use hosted_services::{HostedService, HostedServiceUpdate, NewHostedService};
 pub use jobs::GIVE_UP_MESSAGE;
 pub use model::{
-    Account, Caller, CertificateRecord, Job, Limits, Link, LinkedCertificate, NewJob, NewOperation,
-    NewSubscription, Operation, OperationFilter, OperationOutcome, OperationPage, OperationStatus,
-    ParseEnumError, Quotas, Role, Subscription, SubscriptionStatus, Usage,
+    Account, Caller, CertificateRecord, DeploymentStatus, HostedServiceStatus, Job, Limits, Link,
+    LinkedCertificate, NewJob, NewOperation, NewSubscription, Operation, OperationFilter,
+    OperationOutcome, OperationPage, OperationStatus, ParseEnumError, Quotas, Role,
+    StorageAccountStatus, Subscription, SubscriptionStatus, Usage,
 };
 pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use portal::{CertificateUse, MAX_SEARCH_SUBSCRIPTIONS, OperationSearch};

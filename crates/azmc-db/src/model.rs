@@ -36,43 +36,96 @@ impl fmt::Debug for Account {
     }
 }
 
-/// `SubscriptionStatus` of Get Subscription.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SubscriptionStatus {
-    Active,
-    Disabled,
+/// An enumeration stored and sent as its exact-case name: `as_str`, `Display`, and
+/// `FromStr` (exact case; anything else is a [`ParseEnumError`] naming `$what`).
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// The wire and storage name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => stringify!($variant),)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseEnumError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $(stringify!($variant) => Ok($name::$variant),)+
+                    _ => Err(ParseEnumError {
+                        what: $what,
+                        value: s.to_owned(),
+                    }),
+                }
+            }
+        }
+    };
 }
 
-impl SubscriptionStatus {
-    /// The wire and storage name: `Active`, `Disabled`.
-    pub fn as_str(self) -> &'static str {
+named_enum!(
+    /// `SubscriptionStatus` of Get Subscription.
+    SubscriptionStatus, "subscription status", { Active, Disabled }
+);
+
+named_enum!(
+    /// The `Status` of a deployment.
+    DeploymentStatus, "deployment status", {
+        /// Created, its first start or suspend not yet done (a job finishes it).
+        Deploying,
+        Running,
+        Suspended,
+        /// On its way to Running (Update Deployment Status accepted).
+        RunningTransitioning,
+        /// On its way to Suspended.
+        SuspendedTransitioning,
+        /// Being deleted (a job finishes it).
+        Deleting,
+    }
+);
+
+impl DeploymentStatus {
+    /// The transition on the way to `self` (Running or Suspended).
+    pub fn transitioning(self) -> DeploymentStatus {
         match self {
-            SubscriptionStatus::Active => "Active",
-            SubscriptionStatus::Disabled => "Disabled",
+            DeploymentStatus::Suspended | DeploymentStatus::SuspendedTransitioning => {
+                DeploymentStatus::SuspendedTransitioning
+            }
+            _ => DeploymentStatus::RunningTransitioning,
         }
     }
 }
 
-impl fmt::Display for SubscriptionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+named_enum!(
+    /// The `Status` of a cloud (hosted) service.
+    HostedServiceStatus, "hosted service status", {
+        Created,
+        /// Deleted with its media (a job finishes it).
+        Deleting,
     }
-}
+);
 
-impl FromStr for SubscriptionStatus {
-    type Err = ParseEnumError;
-    /// Exact case, as on the wire.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "Active" => Ok(SubscriptionStatus::Active),
-            "Disabled" => Ok(SubscriptionStatus::Disabled),
-            _ => Err(ParseEnumError {
-                what: "subscription status",
-                value: s.to_owned(),
-            }),
-        }
+named_enum!(
+    /// The `Status` of a storage account.
+    StorageAccountStatus, "storage account status", {
+        /// Accepted, not yet created (a job finishes it).
+        Creating,
+        Created,
     }
-}
+);
 
 /// The `Max*` values of Get Subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -326,4 +379,39 @@ pub struct Job {
     pub attempts: u32,
     pub lease_owner: Option<String>,
     pub lease_until: Option<OffsetDateTime>,
+}
+
+#[cfg(test)]
+mod named_enum_tests {
+    use super::*;
+
+    #[test]
+    fn statuses_read_their_exact_names_only() {
+        for s in [
+            DeploymentStatus::Deploying,
+            DeploymentStatus::Running,
+            DeploymentStatus::Suspended,
+            DeploymentStatus::RunningTransitioning,
+            DeploymentStatus::SuspendedTransitioning,
+            DeploymentStatus::Deleting,
+        ] {
+            assert_eq!(s.as_str().parse::<DeploymentStatus>(), Ok(s));
+        }
+        assert_eq!(
+            "Created".parse::<HostedServiceStatus>(),
+            Ok(HostedServiceStatus::Created)
+        );
+        assert_eq!(StorageAccountStatus::Creating.to_string(), "Creating");
+        let e = "running".parse::<DeploymentStatus>().unwrap_err();
+        assert_eq!(e.to_string(), "unknown deployment status \"running\"");
+        assert!("Active ".parse::<SubscriptionStatus>().is_err());
+        assert_eq!(
+            DeploymentStatus::Suspended.transitioning(),
+            DeploymentStatus::SuspendedTransitioning
+        );
+        assert_eq!(
+            DeploymentStatus::Running.transitioning(),
+            DeploymentStatus::RunningTransitioning
+        );
+    }
 }

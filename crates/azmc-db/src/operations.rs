@@ -1,7 +1,6 @@
 //! Subscription operations: the records behind Get Operation Status and List Subscription
 //! Operations.
 
-use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{
@@ -9,7 +8,9 @@ use crate::convert::{
     operation_key, opt_from_micros, sub_key,
 };
 use crate::db::{Db, with_pool};
-use crate::error::{DbError, is_foreign_key_violation, is_unique_violation};
+use crate::error::{
+    ConflictReason, DbError, ResourceKind, is_foreign_key_violation, is_unique_violation,
+};
 use crate::model::{
     Caller, NewOperation, Operation, OperationFilter, OperationOutcome, OperationPage,
     OperationStatus,

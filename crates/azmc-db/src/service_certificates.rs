@@ -7,12 +7,11 @@
 //! (the server seals it; this crate never sees it in clear) and only read back by
 //! [`Db::service_certificate_sealed_key`].
 
-use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
 use crate::db::{Db, with_pool};
-use crate::error::DbError;
+use crate::error::{DbError, ResourceKind};
 use crate::hosted_services::service_key;
 
 /// A certificate of a cloud service (never its private key).

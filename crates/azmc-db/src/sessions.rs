@@ -1,12 +1,11 @@
 //! Portal sign-in sessions: rows keyed by the SHA-256 of the cookie's token (the token
 //! itself is never stored), with idle and absolute expiry decided by the caller's clock.
 
-use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, user_key};
 use crate::db::{Db, with_pool};
-use crate::error::{DbError, conflict_on_unique, is_foreign_key_violation};
+use crate::error::{DbError, ResourceKind, conflict_on_unique, is_foreign_key_violation};
 
 /// A session as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

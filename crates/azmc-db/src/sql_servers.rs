@@ -4,12 +4,11 @@
 //! the caller computed. Every lookup is scoped to the subscription: a server of another
 //! subscription is "not found".
 
-use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
 use crate::db::{Db, for_update, with_pool};
-use crate::error::{DbError, Limit, conflict_on_unique};
+use crate::error::{DbError, Limit, ResourceKind, conflict_on_unique};
 
 /// A SQL server as stored (without its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,13 +3,13 @@
 //! account is created `Creating` (Create Storage Account answers 202) and becomes
 //! `Created` when its job runs ([`Db::mark_storage_account_created`]).
 
-use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::affinity_groups::{group_key, lock_group};
 use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
 use crate::db::{Db, for_update, with_pool};
-use crate::error::{DbError, Limit, conflict_on_unique};
+use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
+use crate::model::StorageAccountStatus;
 
 /// A storage account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct StorageAccount {
     pub primary_key: String,
     pub secondary_key: String,
     /// `Creating` or `Created`.
-    pub status: String,
+    pub status: StorageAccountStatus,
     pub created_at: OffsetDateTime,
     pub modified_at: OffsetDateTime,
 }
@@ -125,7 +125,9 @@ fn account(row: AccountRow) -> Result<StorageAccount, DbError> {
         extended_properties: props_from_json(&props)?,
         primary_key,
         secondary_key,
-        status,
+        status: status
+            .parse()
+            .map_err(|e| DbError::Corrupt(format!("storage account: {e}")))?,
         created_at: from_micros(c)?,
         modified_at: from_micros(m)?,
     })

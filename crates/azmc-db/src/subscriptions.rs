@@ -1,11 +1,10 @@
 //! Subscriptions, their co-administrators and their usage.
 
-use crate::error::{ConflictReason, ResourceKind};
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, guid, micros, sub_key, user_key};
 use crate::db::{Db, with_pool};
-use crate::error::{DbError, conflict_on_unique};
+use crate::error::{ConflictReason, DbError, ResourceKind, conflict_on_unique};
 use crate::model::{NewSubscription, Quotas, Role, Subscription, SubscriptionStatus, Usage};
 
 /// The columns of a [`Subscription`], with the service administrator's username as stored.

@@ -1,12 +1,11 @@
 //! Web sites and resource provider registrations. Site names are unique across all
 //! subscriptions (`name_key`); every lookup is scoped to the subscription and webspace.
 
-use crate::error::ResourceKind;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
 use crate::db::{Db, with_pool};
-use crate::error::{DbError, conflict_on_unique};
+use crate::error::{DbError, ResourceKind, conflict_on_unique};
 
 /// A web site as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -114,6 +114,28 @@ pub async fn enqueue<K: JobKind>(
         })
 }
 
+/// Serde for a payload field that is an enumeration stored by name (`Display` and
+/// `FromStr`), e.g. `#[serde(with = "crate::jobs::by_name")]`.
+pub mod by_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    pub fn serialize<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// The handler of a [`JobKind`]: wait, read the payload (an unreadable one fails the
 /// job), run.
 struct Typed<K>(PhantomData<fn() -> K>);

@@ -224,7 +224,7 @@ pub async fn storage_accounts(db: &Db) {
         )
         .await
         .unwrap();
-    assert_eq!(s.status, "Creating");
+    assert_eq!(s.status.as_str(), "Creating");
     assert_eq!(s.name, "store1");
     assert_eq!(s.location, "West US");
     assert_eq!(s.affinity_group, None);
@@ -240,7 +240,7 @@ pub async fn storage_accounts(db: &Db) {
         .mark_storage_account_created(&a, "store1", at(2))
         .await
         .unwrap();
-    assert_eq!(c.status, "Created");
+    assert_eq!(c.status.as_str(), "Created");
     assert_eq!(c.modified_at, at(2));
     let c2 = db
         .mark_storage_account_created(&a, "STORE1", at(3))

@@ -2,8 +2,8 @@
 
 use crate::support::{T0, account, at, random_hex};
 use azmc_db::{
-    Db, DbError, HostedServiceUpdate, Limit, NewDeployment, NewHostedService, NewSubscription,
-    Quotas,
+    Db, DbError, DeploymentStatus, HostedServiceUpdate, Limit, NewDeployment, NewHostedService,
+    NewSubscription, Quotas,
 };
 
 async fn subscription(db: &Db, max_hosted_services: i64) -> String {
@@ -57,7 +57,7 @@ pub async fn story(db: &Db) {
     assert_eq!(h.name, "My-Svc");
     assert_eq!(h.subscription_id, a);
     assert_eq!(h.location.as_deref(), Some("West US"));
-    assert_eq!(h.status, "Created");
+    assert_eq!(h.status.as_str(), "Created");
     assert_eq!(h.extended_properties, props);
     assert_eq!((h.created_at, h.modified_at), (at(1), at(1)));
     assert_eq!(db.get_hosted_service(&a, "my-svc").await.unwrap(), h);
@@ -357,7 +357,11 @@ pub async fn story(db: &Db) {
     // comp=media marks the service Deleting; deleting removes its certificates.
     db.mark_hosted_service_deleting(&a, "second").await.unwrap();
     assert_eq!(
-        db.get_hosted_service(&a, "second").await.unwrap().status,
+        db.get_hosted_service(&a, "second")
+            .await
+            .unwrap()
+            .status
+            .as_str(),
         "Deleting"
     );
     assert!(
@@ -419,7 +423,7 @@ fn dep<'a>(
         label: "dep label",
         package_url: "https://a.blob.example/p.cspkg",
         configuration: "PFNlcnZpY2VDb25maWd1cmF0aW9uLz4=",
-        status: "Deploying",
+        status: DeploymentStatus::Deploying,
         roles,
         cores: roles.iter().map(|(_, n)| i64::from(*n)).sum(),
         extended_properties: &[],
@@ -530,11 +534,11 @@ pub async fn deployments(db: &Db) {
         .await
         .unwrap();
     // Status, swap, and the 409 of a plain service delete.
-    db.set_deployment_status(&a, "depsvc", "DEP1", "Running", at(4))
+    db.set_deployment_status(&a, "depsvc", "DEP1", DeploymentStatus::Running, at(4))
         .await
         .unwrap();
     assert!(
-        db.set_deployment_status(&a, "depsvc", "nope", "Running", at(4))
+        db.set_deployment_status(&a, "depsvc", "nope", DeploymentStatus::Running, at(4))
             .await
             .unwrap_err()
             .is_not_found()

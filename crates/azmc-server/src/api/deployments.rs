@@ -16,8 +16,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use azmc_db::{
-    DbError, Deployment, DeploymentChange, HostedService, NewConfiguration, NewDeployment,
-    slot_name,
+    DbError, Deployment, DeploymentChange, DeploymentStatus, HostedService, NewConfiguration,
+    NewDeployment, slot_name,
 };
 use azmc_wire::asm::{
     DeploymentXml, RoleInstanceXml, encode_label, format_time, parse_create_deployment,
@@ -96,12 +96,12 @@ async fn report_change(
 
 /// The wire form of a stored deployment.
 pub fn to_xml(state: &AppState, d: &Deployment) -> DeploymentXml {
-    let (instance_status, power) = match d.status.as_str() {
-        "Running" => ("ReadyRole", "Started"),
-        "Suspended" => ("StoppedVM", "Stopped"),
-        "RunningTransitioning" => ("BusyRole", "Starting"),
-        "SuspendedTransitioning" => ("StoppingRole", "Stopping"),
-        _ => ("Provisioning", "Starting"),
+    let (instance_status, power) = match d.status {
+        DeploymentStatus::Running => ("ReadyRole", "Started"),
+        DeploymentStatus::Suspended => ("StoppedVM", "Stopped"),
+        DeploymentStatus::RunningTransitioning => ("BusyRole", "Starting"),
+        DeploymentStatus::SuspendedTransitioning => ("StoppingRole", "Stopping"),
+        DeploymentStatus::Deploying | DeploymentStatus::Deleting => ("Provisioning", "Starting"),
     };
     let mut instances = Vec::new();
     for (role, count) in &d.roles {
@@ -129,7 +129,7 @@ pub fn to_xml(state: &AppState, d: &Deployment) -> DeploymentXml {
         name: d.name.clone(),
         slot: d.slot.clone(),
         private_id: d.private_id.clone(),
-        status: d.status.clone(),
+        status: d.status.to_string(),
         label: encode_label(&d.label),
         url: format!("http://{host}.cloudapp.{}/", state.config.dns_suffix),
         configuration: d.configuration.clone(),
@@ -281,7 +281,10 @@ fn check_package_url(url: &str) -> Result<(), ApiError> {
 }
 
 fn check_idle(d: &Deployment) -> Result<(), ApiError> {
-    if matches!(d.status.as_str(), "Deploying" | "Deleting") {
+    if matches!(
+        d.status,
+        DeploymentStatus::Deploying | DeploymentStatus::Deleting
+    ) {
         return Err(ApiError::conflict(format!(
             "The deployment is {}: retry when the operation on it has finished.",
             d.status
@@ -539,7 +542,7 @@ async fn create(
                 label: &label,
                 package_url,
                 configuration: &compact,
-                status: "Deploying",
+                status: DeploymentStatus::Deploying,
                 roles: &roles,
                 cores,
                 extended_properties: &input.extended_properties,
@@ -548,10 +551,14 @@ async fn create(
         )
         .await
         .map_err(dep_error)?;
-    let status = if start { "Running" } else { "Suspended" };
+    let status = if start {
+        DeploymentStatus::Running
+    } else {
+        DeploymentStatus::Suspended
+    };
     let work = CreateDeployment(SetStatus {
         deployment: DeploymentRef::new(s, svc, name),
-        status: status.to_string(),
+        status,
     });
     queue(state, &id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
@@ -567,8 +574,8 @@ async fn update_status(
 ) -> Result<Response, ApiError> {
     let wanted = parse_update_deployment_status(bytes).map_err(ApiError::invalid_xml)?;
     let status = match wanted.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        Some("running") => "Running",
-        Some("suspended") => "Suspended",
+        Some("running") => DeploymentStatus::Running,
+        Some("suspended") => DeploymentStatus::Suspended,
         None => return Err(ApiError::bad_request("Status is required.")),
         Some(_) => {
             return Err(ApiError::bad_request(
@@ -579,18 +586,12 @@ async fn update_status(
     check_idle(d)?;
     state
         .db
-        .set_deployment_status(
-            s,
-            svc,
-            &d.name,
-            &format!("{status}Transitioning"),
-            state.clock.now(),
-        )
+        .set_deployment_status(s, svc, &d.name, status.transitioning(), state.clock.now())
         .await
         .map_err(dep_error)?;
     let work = UpdateStatus(SetStatus {
         deployment: DeploymentRef::new(s, svc, &d.name),
-        status: status.to_string(),
+        status,
     });
     queue(state, &id, s, &work).await?;
     Ok(empty(StatusCode::ACCEPTED))
@@ -622,7 +623,13 @@ async fn begin_delete(
 ) -> Result<Response, ApiError> {
     state
         .db
-        .set_deployment_status(s, svc, &d.name, "Deleting", state.clock.now())
+        .set_deployment_status(
+            s,
+            svc,
+            &d.name,
+            DeploymentStatus::Deleting,
+            state.clock.now(),
+        )
         .await
         .map_err(dep_error)?;
     let work = DeleteDeployment(DeploymentRef::new(s, svc, &d.name));
@@ -718,7 +725,8 @@ impl DeploymentRef {
 pub struct SetStatus {
     #[serde(flatten)]
     pub deployment: DeploymentRef,
-    pub status: String,
+    #[serde(with = "crate::jobs::by_name")]
+    pub status: DeploymentStatus,
 }
 
 impl SetStatus {
@@ -728,7 +736,7 @@ impl SetStatus {
         JobResult::of(
             state
                 .db
-                .set_deployment_status(&d.subscription, &d.service, &d.name, &self.status, now)
+                .set_deployment_status(&d.subscription, &d.service, &d.name, self.status, now)
                 .await,
             NOT_FOUND,
         )

@@ -83,7 +83,7 @@ pub fn to_xml(
         location: s.location.clone(),
         affinity_group: s.affinity_group.clone(),
         label: encode_label(&s.label),
-        status: s.status.clone(),
+        status: s.status.to_string(),
         date_created: format_time(s.created_at),
         date_last_modified: format_time(s.modified_at),
         extended_properties: s.extended_properties.clone(),

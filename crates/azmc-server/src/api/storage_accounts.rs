@@ -141,7 +141,7 @@ fn to_xml(state: &AppState, base: &str, a: &StorageAccount) -> StorageServiceXml
         affinity_group: a.affinity_group.clone(),
         location: Some(a.location.clone()),
         label: encode_label(&a.label),
-        status: a.status.clone(),
+        status: a.status.to_string(),
         endpoints: ["blob", "queue", "table", "file"]
             .iter()
             .map(|k| format!("https://{}.{k}.{suffix}/", a.name))

@@ -1029,7 +1029,8 @@ async fn resources_page_lists_what_the_api_created() {
         || async {
             let s = db.list_storage_accounts(&a).await.unwrap();
             let d = db.list_deployments(&a, "alicesvc").await.unwrap();
-            s.iter().all(|x| x.status == "Created") && d.iter().any(|x| x.status == "Running")
+            s.iter().all(|x| x.status.as_str() == "Created")
+                && d.iter().any(|x| x.status.as_str() == "Running")
         },
     )
     .await;
