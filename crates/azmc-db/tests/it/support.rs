@@ -2,7 +2,6 @@
 //! that is dropped when the guard goes out of scope (also when the test panics).
 
 use azmc_db::{Account, CertificateRecord, CreateMode, Db, NewOperation, NewSubscription, Quotas};
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -13,11 +12,7 @@ pub fn at(seconds: i64) -> OffsetDateTime {
     T0 + Duration::seconds(seconds)
 }
 
-pub fn random_hex(bytes: usize) -> String {
-    let mut b = vec![0u8; bytes];
-    getrandom::fill(&mut b).unwrap();
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+pub use azmc_testkit::{PgTestDb, random_hex, with_database};
 
 pub struct SqliteTestDb {
     pub dir: tempfile::TempDir,
@@ -43,81 +38,7 @@ impl SqliteTestDb {
 
 /// The PostgreSQL server the tests need: `AZMC_TEST_POSTGRES_URL`, or the local one.
 pub fn admin_url() -> String {
-    std::env::var("AZMC_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// `url` with its database name replaced by `name`.
-pub fn with_database(url: &str, name: &str) -> String {
-    let (head, query) = match url.split_once('?') {
-        Some((h, q)) => (h, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let authority_start = head.find("://").map_or(0, |i| i + 3);
-    let base = match head[authority_start..].find('/') {
-        Some(i) => &head[..authority_start + i],
-        None => head,
-    };
-    format!("{base}/{name}{query}")
-}
-
-/// A fresh database `azmc_test_<pid>_<random>` on the test server, dropped on drop.
-pub struct PgTestDb {
-    admin_url: String,
-    name: String,
-    pub url: String,
-}
-
-impl PgTestDb {
-    pub async fn create() -> Self {
-        let admin_url = admin_url();
-        let mut conn = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is required at {admin_url} for the azmc-db tests (set \
-                 AZMC_TEST_POSTGRES_URL to use another server): {e}"
-            )
-        });
-        let name = format!("azmc_test_{}_{}", std::process::id(), random_hex(6));
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let url = with_database(&admin_url, &name);
-        PgTestDb {
-            admin_url,
-            name,
-            url,
-        }
-    }
-}
-
-impl Drop for PgTestDb {
-    fn drop(&mut self) {
-        let (admin, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop may run inside the test's runtime: do the async work on a thread of its own.
-        let result = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let mut conn = PgConnection::connect(&admin).await?;
-                sqlx::query(AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut conn)
-                .await?;
-                conn.close().await
-            })
-        })
-        .join();
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("could not drop test database {}: {e}", self.name),
-            Err(_) => eprintln!("could not drop test database {}: panic", self.name),
-        }
-    }
+    azmc_testkit::postgres_admin_url()
 }
 
 pub fn account(name: &str) -> Account {

@@ -12,7 +12,6 @@ use azmc_server::{Server, ServerConfig, StartOptions, ThrottleConfig};
 use azmc_wire::asm::{ErrorXml, parse_error};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use std::path::PathBuf;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -24,11 +23,7 @@ pub fn now() -> OffsetDateTime {
     SystemClock.now()
 }
 
-pub fn random_hex(bytes: usize) -> String {
-    let mut b = vec![0u8; bytes];
-    getrandom::fill(&mut b).unwrap();
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+pub use azmc_testkit::random_hex;
 
 /// Where the server keeps its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,83 +138,7 @@ pub fn public_key_bits(spki: &[u8]) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------
 // PostgreSQL
 
-/// The PostgreSQL server the tests need: `AZMC_TEST_POSTGRES_URL`, or the local one.
-pub fn postgres_admin_url() -> String {
-    std::env::var("AZMC_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (head, query) = match url.split_once('?') {
-        Some((h, q)) => (h, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let authority_start = head.find("://").map_or(0, |i| i + 3);
-    let base = match head[authority_start..].find('/') {
-        Some(i) => &head[..authority_start + i],
-        None => head,
-    };
-    format!("{base}/{name}{query}")
-}
-
-/// A database `azmc_srv_<pid>_<random>`, dropped (with its connections) on drop.
-pub struct PgDatabase {
-    admin_url: String,
-    name: String,
-    pub url: String,
-}
-
-impl PgDatabase {
-    pub async fn create() -> PgDatabase {
-        let admin_url = postgres_admin_url();
-        let mut conn = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is required at {admin_url} for the azmc-server tests (set \
-                 AZMC_TEST_POSTGRES_URL to use another server): {e}"
-            )
-        });
-        let name = format!("azmc_srv_{}_{}", std::process::id(), random_hex(6));
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        PgDatabase {
-            url: with_database(&admin_url, &name),
-            admin_url,
-            name,
-        }
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let (admin, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop may run inside the test's runtime: do the async work on a thread of its own.
-        let result = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let mut conn = PgConnection::connect(&admin).await?;
-                sqlx::query(AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut conn)
-                .await?;
-                conn.close().await
-            })
-        })
-        .join();
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("could not drop test database {}: {e}", self.name),
-            Err(_) => eprintln!("could not drop test database {}: panic", self.name),
-        }
-    }
-}
+pub use azmc_testkit::PgTestDb as PgDatabase;
 
 // ---------------------------------------------------------------------------------------
 // Servers
