@@ -9,10 +9,10 @@
 use crate::domain::{self, Actor, Ctx};
 use crate::error::ServerError;
 use crate::tls::LocalCa;
+use azmc_certstore::fs::{write_public_file, write_secret_file};
 use azmc_db::{Account, Db, DbError, Limits, NewSubscription, Quotas};
 use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -51,34 +51,6 @@ pub fn ensure_data_dir(dir: &Path) -> Result<(), ServerError> {
             .map_err(io_err(dir))?;
     }
     Ok(())
-}
-
-/// Write a file atomically with the given mode (set on the file itself).
-pub fn write_file(path: &Path, data: &[u8], mode: u32) -> Result<(), ServerError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut rnd = [0u8; 8];
-    getrandom::fill(&mut rnd).map_err(|e| ServerError::Other(e.to_string()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io_err(path))
 }
 
 /// Hash a password for storage (argon2id, PHC string).
@@ -143,7 +115,7 @@ pub async fn bootstrap(
         ca_file: data_dir.join("ca.pem"),
         ..BootstrapReport::default()
     };
-    write_file(&report.ca_file, ca.cert_pem.as_bytes(), 0o644)?;
+    write_public_file(&report.ca_file, ca.cert_pem.as_bytes())?;
 
     // The administrator. A Conflict means another node (or an earlier start) made it.
     if db.list_accounts().await?.is_empty() {
@@ -161,7 +133,7 @@ pub async fn bootstrap(
             Ok(()) => {
                 if generated {
                     let f = data_dir.join("admin-password");
-                    write_file(&f, format!("{}\n", password.as_str()).as_bytes(), 0o600)?;
+                    write_secret_file(&f, format!("{}\n", password.as_str()).as_bytes())?;
                     report.admin_password_file = Some(f);
                 }
             }
@@ -207,7 +179,7 @@ pub async fn bootstrap(
     }])
     .map_err(|e| ServerError::Other(format!("writing the bootstrap publish settings: {e}")))?;
     let f = data_dir.join("bootstrap.publishsettings");
-    write_file(&f, xml.as_bytes(), 0o600)?;
+    write_secret_file(&f, xml.as_bytes())?;
     report.publishsettings_file = Some(f);
     report.subscription_id = Some(id);
     report.created = true;

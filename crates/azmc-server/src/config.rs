@@ -75,7 +75,7 @@ pub struct ServerConfig {
     /// default; tests set it to observe InProgress).
     pub async_delay: Duration,
     /// Sessions, sign-in rate limits and upload size of the portal.
-    pub portal: crate::portal::PortalConfig,
+    pub portal: PortalConfig,
 }
 
 /// The regions offered by default.
@@ -110,7 +110,7 @@ impl ServerConfig {
             locations: DEFAULT_LOCATIONS.iter().map(|s| s.to_string()).collect(),
             dns_suffix: "azmc.localhost".into(),
             async_delay: Duration::ZERO,
-            portal: crate::portal::PortalConfig::default(),
+            portal: PortalConfig::default(),
         }
     }
 
@@ -119,6 +119,36 @@ impl ServerConfig {
         match &self.database_url {
             Some(u) => u.clone(),
             None => format!("sqlite://{}", self.data_dir.join("azmc.sqlite3").display()),
+        }
+    }
+}
+
+/// Portal settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalConfig {
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub session_absolute: Duration,
+    /// Sign-in attempts per account: a burst of this many, then one per
+    /// `60 / signin_per_account` seconds.
+    pub signin_per_account: u32,
+    /// Sign-in attempts per client address, likewise per minute.
+    pub signin_per_address: u32,
+    /// Largest `.cer` upload (the whole form body).
+    pub upload_limit: usize,
+}
+
+impl Default for PortalConfig {
+    /// 30 minutes idle, 12 hours at most; 5 sign-in attempts a minute per account, 30
+    /// per address; 64 KiB uploads (a certificate is a few KiB).
+    fn default() -> Self {
+        PortalConfig {
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            signin_per_account: 5,
+            signin_per_address: 30,
+            upload_limit: 64 * 1024,
         }
     }
 }

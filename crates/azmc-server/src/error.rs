@@ -29,6 +29,9 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+    /// A file the server writes in its data directory.
+    #[error(transparent)]
+    File(#[from] azmc_certstore::StoreError),
     #[error("{0}")]
     Other(String),
 }

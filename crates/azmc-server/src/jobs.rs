@@ -202,9 +202,12 @@ pub struct JobRunner {
 }
 
 impl JobRunner {
+    /// Runs jobs until shutdown. The caller has swept once already (see
+    /// [`JobRunner::sweep`]: `serve::start` does, before it returns), so the next sweep
+    /// comes a minute later.
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let poll = self.state.config.job_poll_interval;
-        let mut last_sweep = None::<std::time::Instant>;
+        let mut last_sweep = Some(std::time::Instant::now());
         loop {
             if *shutdown.borrow() {
                 return;

@@ -194,6 +194,9 @@ pub async fn start(
         state.clone(),
         rx.clone(),
     )));
+    // Orphans of an earlier run are failed now, before the server is announced, not
+    // at some moment after it.
+    runner.sweep().await;
     tasks.push(tokio::spawn(runner.run(rx)));
     Ok(Server {
         state,
