@@ -225,14 +225,28 @@ impl Server {
     }
 }
 
-/// Keep the authorisation index in step with the database; prune throttle state.
+/// How often the certificate uses noted in memory are written to the database.
+const USE_FLUSH_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Keep the authorisation index in step with the database, write the certificate uses it
+/// noted (every 30 s and at shutdown), prune throttle state.
 async fn refresh_auth(state: AppState, mut stop: watch::Receiver<bool>) {
     let every = state.config.auth_refresh_interval;
     let mut n: u64 = 0;
+    let mut last_flush = std::time::Instant::now();
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
+        let stopping = tokio::select! {
+            _ = tokio::time::sleep(every) => false,
+            _ = stop.changed() => true,
+        };
+        if stopping || last_flush.elapsed() >= USE_FLUSH_INTERVAL {
+            if let Err(e) = state.auth.flush_uses(&state.db).await {
+                tracing::error!(error = %e, "cannot record certificate uses");
+            }
+            last_flush = std::time::Instant::now();
+        }
+        if stopping {
+            return;
         }
         if let Err(e) = state.auth.refresh(&state.db).await {
             tracing::error!(error = %e, "cannot refresh the certificate index");

@@ -245,17 +245,13 @@ async fn security_headers(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Background work: write noted certificate uses every 30 s (and once more when the
-/// server stops), and delete expired sessions.
+/// Background work of the portal: delete expired sessions every 30 s.
 pub async fn background(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         let stopping = tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(30)) => false,
             _ = stop.changed() => true,
         };
-        if let Err(e) = state.auth.flush_uses(&state.db).await {
-            tracing::error!(error = %e, "cannot record certificate uses");
-        }
         if stopping {
             return;
         }
