@@ -3,12 +3,12 @@
 //! resources still reference the group (`Db::affinity_group_in_use`).
 
 use super::locations::{CAPABILITIES, role_size_names};
-use super::validate::{available_location, read_input, required, with_location};
+use super::validate::{available_location, parse_input, required, with_location};
 pub use super::validate::{base_url, check_description, label_of};
 use super::{empty, xml};
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -86,9 +86,9 @@ pub async fn create(
     State(state): State<AppState>,
     Path(s): Path<String>,
     headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_create_affinity_group).await?;
+    let input = parse_input(&body, parse_create_affinity_group)?;
     let name = required(input.name.as_deref(), "Name")?;
     if !valid_name(name) {
         return Err(ApiError::bad_request(format!(
@@ -172,10 +172,9 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     Path((s, name)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_update_affinity_group).await?;
+    let input = parse_input(&body, parse_update_affinity_group)?;
     let label = label_of(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
     let update = AffinityGroupUpdate {

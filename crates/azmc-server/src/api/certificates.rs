@@ -3,14 +3,14 @@
 //! shows: Node accepts only 200), delete 200.
 
 use super::Caller;
-use super::validate::{decode_base64, read_input, required};
+use super::validate::{decode_base64, parse_input, required};
 use super::{empty, xml};
 use crate::domain::{self, Ctx, DomainError};
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use azmc_db::LinkedCertificate;
 use azmc_pki::{Certificate, Thumbprint};
@@ -96,10 +96,9 @@ pub async fn add(
     State(state): State<AppState>,
     Path(s): Path<String>,
     caller: Caller,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_subscription_certificate).await?;
+    let input = parse_input(&body, parse_subscription_certificate)?;
     let data = required(input.data.as_deref(), "SubscriptionCertificateData")?;
     let (_, der) = decode_base64(data, "SubscriptionCertificateData")?;
     let cert = Certificate::from_der(&der).map_err(|e| {

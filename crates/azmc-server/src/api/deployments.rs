@@ -5,15 +5,15 @@
 //! core, counted against `MaxCoreCount`).
 
 use super::hosted_services::db_error;
-use super::validate::{check_extended_properties, decode_base64, label_of, read_input, required};
-use super::{empty, query_params, queue, read_body, xml};
+use super::validate::{check_extended_properties, decode_base64, label_of, parse_input, required};
+use super::{empty, query_params, queue, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::jobs::{JobKind, JobResult};
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use azmc_db::{
     DbError, Deployment, DeploymentChange, DeploymentStatus, HostedService, NewConfiguration,
@@ -182,11 +182,10 @@ pub async fn post_slot(
     Path((s, svc, slot)): Path<(String, String, String)>,
     id: RequestId,
     uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let slot = slot_of(&slot)?;
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let bytes = body;
     match comp(&uri) {
         None => create(&state, &s, &svc, slot, id, &bytes).await,
         Some(c) => {
@@ -202,10 +201,9 @@ pub async fn post_name(
     Path((s, svc, name)): Path<(String, String, String)>,
     id: RequestId,
     uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let bytes = body;
     let Some(c) = comp(&uri) else {
         return Err(ApiError::bad_query(
             "The query parameter comp is required (status, config, upgrade, walkupgradedomain or rollback).",
@@ -468,10 +466,9 @@ pub async fn instances_by_name(
     Path((s, svc, name)): Path<(String, String, String)>,
     uri: Uri,
     id: RequestId,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let bytes = body;
     let d = by_name(&state, &s, &svc, &name).await?;
     delete_instances(&state, &s, &svc, &d, &uri, id, &bytes).await
 }
@@ -481,11 +478,10 @@ pub async fn instances_by_slot(
     Path((s, svc, slot)): Path<(String, String, String)>,
     uri: Uri,
     id: RequestId,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let slot = slot_of(&slot)?;
-    let bytes = read_body(&headers, body, state.config.body_limit).await?;
+    let bytes = body;
     let d = by_slot(&state, &s, &svc, slot).await?;
     delete_instances(&state, &s, &svc, &d, &uri, id, &bytes).await
 }
@@ -661,10 +657,9 @@ pub async fn swap(
     State(state): State<AppState>,
     Path((s, svc)): Path<(String, String)>,
     id: RequestId,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (production, source) = read_input(&state, &headers, body, parse_swap).await?;
+    let (production, source) = parse_input(&body, parse_swap)?;
     let source = required(source, "SourceDeployment")?;
     let src = by_name(&state, &s, &svc, &source).await?;
     if src.slot != "Staging" {

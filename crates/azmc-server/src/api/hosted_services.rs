@@ -4,7 +4,7 @@
 
 pub use super::validate::{base_url, check_extended_properties, label_of};
 use super::validate::{
-    check_description, location_or_affinity_group, optional_label, read_input, required,
+    check_description, location_or_affinity_group, optional_label, parse_input, required,
     with_location,
 };
 use super::{empty, query_params, queue, xml};
@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::jobs::{JobKind, JobResult};
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -107,9 +107,9 @@ pub async fn create(
     State(state): State<AppState>,
     Path(s): Path<String>,
     headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_create_hosted_service).await?;
+    let input = parse_input(&body, parse_create_hosted_service)?;
     let name = required(input.service_name.as_deref(), "ServiceName")?;
     if !valid_service_name(name) {
         return Err(ApiError::bad_request(format!(
@@ -170,10 +170,9 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     Path((s, svc)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_update_hosted_service).await?;
+    let input = parse_input(&body, parse_update_hosted_service)?;
     let label = optional_label(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
     check_extended_properties(&input.extended_properties)?;

@@ -8,14 +8,14 @@
 //! with the thumbprint as associated data. The key is never returned by any API.
 
 use super::hosted_services::db_error;
-use super::validate::{base_url, decode_base64, read_input, required};
+use super::validate::{base_url, decode_base64, parse_input, required};
 use super::{empty, queue, xml};
 use crate::domain::sealing;
 use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::jobs::{JobKind, JobResult};
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -101,10 +101,9 @@ pub async fn add(
     State(state): State<AppState>,
     Path((s, svc)): Path<(String, String)>,
     id: RequestId,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_certificate_file).await?;
+    let input = parse_input(&body, parse_certificate_file)?;
     let (_, data) = decode_base64(required(input.data.as_deref(), "Data")?, "Data")?;
     let format = input
         .certificate_format

@@ -10,11 +10,11 @@
 //! returned.
 
 use super::locations::canonical_location;
-use super::validate::{base_url_or_configured as base_url, read_input, required};
+use super::validate::{base_url_or_configured as base_url, parse_input, required};
 use super::{empty, query_params, xml};
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -202,10 +202,9 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Path(s): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_sql_server_input).await?;
+    let input = parse_input(&body, parse_sql_server_input)?;
     let login = required(input.administrator_login, "AdministratorLogin")?;
     validate_login(&login)?;
     let password = required(
@@ -272,8 +271,7 @@ pub async fn post_server(
     State(state): State<AppState>,
     Path((s, server)): Path<(String, String)>,
     uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let params = query_params(uri.query());
     let op = params
@@ -286,7 +284,7 @@ pub async fn post_server(
         ));
     }
     let password = required(
-        read_input(&state, &headers, body, parse_sql_admin_password).await?,
+        parse_input(&body, parse_sql_admin_password)?,
         "AdministratorLoginPassword",
     )?;
     let current = state
@@ -376,9 +374,9 @@ pub async fn create_rule(
     State(state): State<AppState>,
     Path((s, server)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_firewall_rule_input).await?;
+    let input = parse_input(&body, parse_firewall_rule_input)?;
     let name = required(input.name, "Name")?;
     validate_rule_name(&name)?;
     let (start, end) = range(input.start_ip_address, input.end_ip_address)?;
@@ -404,9 +402,9 @@ pub async fn update_rule(
     State(state): State<AppState>,
     Path((s, server, rule)): Path<(String, String, String)>,
     headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_firewall_rule_input).await?;
+    let input = parse_input(&body, parse_firewall_rule_input)?;
     if let Some(n) = &input.name
         && n.to_lowercase() != rule.to_lowercase()
     {

@@ -6,14 +6,14 @@
 use super::locations::STORAGE_ACCOUNT_TYPES;
 use super::validate::{
     base_url, check_description, check_extended_properties, label_of, location_or_affinity_group,
-    optional_label, read_input, required, with_location,
+    optional_label, parse_input, required, with_location,
 };
 use super::{empty, query_params, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::jobs::{self, JobKind, JobResult};
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -186,9 +186,9 @@ pub async fn create(
     Path(s): Path<String>,
     headers: HeaderMap,
     id: RequestId,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_create_storage_service).await?;
+    let input = parse_input(&body, parse_create_storage_service)?;
     let name = required(input.service_name.as_deref(), "ServiceName")?;
     if !valid_name(name) {
         return Err(ApiError::bad_request(format!(
@@ -281,7 +281,7 @@ pub async fn regenerate_keys(
     Path((s, name)): Path<(String, String)>,
     headers: HeaderMap,
     uri: Uri,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let regenerate = query_params(uri.query())
         .iter()
@@ -291,7 +291,7 @@ pub async fn regenerate_keys(
             "The query parameter action=regenerate is required.",
         ));
     }
-    let key_type = read_input(&state, &headers, body, parse_regenerate_keys).await?;
+    let key_type = parse_input(&body, parse_regenerate_keys)?;
     let which = match key_type.as_deref() {
         Some(k) if k.eq_ignore_ascii_case("primary") => StorageKeyType::Primary,
         Some(k) if k.eq_ignore_ascii_case("secondary") => StorageKeyType::Secondary,
@@ -318,10 +318,9 @@ fn convertible(t: &str) -> bool {
 pub async fn update(
     State(state): State<AppState>,
     Path((s, name)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input = read_input(&state, &headers, body, parse_update_storage_service).await?;
+    let input = parse_input(&body, parse_update_storage_service)?;
     let label = optional_label(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
     check_extended_properties(&input.extended_properties)?;

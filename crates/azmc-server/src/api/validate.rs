@@ -4,26 +4,21 @@
 //! answered before they shared it (the end-to-end tests pin them).
 
 use super::locations::canonical_location;
-use super::read_body;
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use azmc_wire::asm::{XmlError, decode_label};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-/// Read the request body (up to `config.body_limit`) and parse it with `parse`; a body
-/// that does not parse is a 400 InvalidXmlRequest.
-pub async fn read_input<T>(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: Body,
+/// Parse the request body (read once, bounded, by the authorisation layer) with `parse`;
+/// a body that does not parse is a 400 InvalidXmlRequest.
+pub fn parse_input<T>(
+    body: &[u8],
     parse: impl FnOnce(&[u8]) -> Result<T, XmlError>,
 ) -> Result<T, ApiError> {
-    let bytes = read_body(headers, body, state.config.body_limit).await?;
-    parse(&bytes).map_err(ApiError::invalid_xml)
+    parse(body).map_err(ApiError::invalid_xml)
 }
 
 /// A required field: its value, or 400 "`{field}` is required.".

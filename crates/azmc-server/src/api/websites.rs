@@ -6,12 +6,12 @@
 //! list/get 200, create 200 + `Site`, update 200 + `Site`, delete 200, restart 200; register and
 //! unregister 202 (Node accepts nothing else; its operation is complete at once).
 
-use super::validate::{base_url_or_configured as base_url, read_input, required};
+use super::validate::{base_url_or_configured as base_url, parse_input, required};
 use super::{empty, query_params, xml};
 use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -289,11 +289,11 @@ pub async fn create_site(
     State(state): State<AppState>,
     Path((s, ws)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let location = location_of(&state, &ws).ok_or_else(|| webspace_not_found(&ws))?;
     let webspace = webspace_name(&location);
-    let input = read_input(&state, &headers, body, parse_site_input).await?;
+    let input = parse_input(&body, parse_site_input)?;
     let name = required(input.name, "Name")?;
     validate_site_name(&name)?;
     if let Some(n) = &input.webspace_name
@@ -337,10 +337,10 @@ pub async fn update_site(
     State(state): State<AppState>,
     Path((s, ws, site)): Path<(String, String, String)>,
     headers: HeaderMap,
-    body: Body,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let location = location_of(&state, &ws).ok_or_else(|| webspace_not_found(&ws))?;
-    let input = read_input(&state, &headers, body, parse_site_input).await?;
+    let input = parse_input(&body, parse_site_input)?;
     let update = WebsiteUpdate {
         state: one_of("State", input.state, &["Running", "Stopped"])?,
         compute_mode: one_of("ComputeMode", input.compute_mode, &["Shared", "Dedicated"])?,
