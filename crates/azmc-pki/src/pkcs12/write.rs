@@ -77,24 +77,26 @@ fn cert_bag(cert: &Certificate, attributes: Option<&[u8]>) -> Vec<u8> {
     }
 }
 
-pub(crate) fn write(
-    cert: &Certificate,
-    key: &PrivateKey,
-    chain: &[Certificate],
-    password: &str,
-    profile: Profile,
-    friendly_name: Option<&str>,
-) -> Result<Vec<u8>> {
-    key.check_matches(cert)?;
-    let name = match friendly_name {
-        Some(n) => n.to_string(),
-        None => cert
-            .common_name()
-            .map_or_else(|| cert.thumbprint().to_string(), str::to_string),
-    };
+/// The password and algorithms of one file, chosen by its profile.
+struct Params {
+    candidate: Candidate,
+    key_scheme: Scheme,
+    cert_scheme: Scheme,
+    mac: MacParams,
+}
 
+/// The MAC's digest, salt and iteration count.
+struct MacParams {
+    hash: Hash,
+    salt: Vec<u8>,
+    iterations: u32,
+}
+
+/// The profile's password form, bag schemes and MAC parameters, with fresh salts and IVs
+/// (drawn in this order: key scheme, certificate scheme, MAC salt).
+fn params(password: &str, profile: Profile) -> Result<Params> {
     let empty = password.is_empty();
-    let (candidate, key_scheme, cert_scheme, mac_hash, mac_salt, mac_iterations) = match profile {
+    let (candidate, key_scheme, cert_scheme, hash, salt, iterations) = match profile {
         Profile::Modern => (
             // OpenSSL's convention for "" (the PBES2 bags use the empty UTF-8 string either way).
             Candidate::new(
@@ -130,75 +132,136 @@ pub(crate) fn write(
             LEGACY_MAC_ITERATIONS,
         ),
     };
+    Ok(Params {
+        candidate,
+        key_scheme,
+        cert_scheme,
+        mac: MacParams {
+            hash,
+            salt,
+            iterations,
+        },
+    })
+}
 
-    let attributes = der::set_of(&[
+/// `friendly_name`, else the certificate's CN, else its thumbprint.
+fn friendly_name_of(cert: &Certificate, friendly_name: Option<&str>) -> String {
+    match friendly_name {
+        Some(n) => n.to_string(),
+        None => cert
+            .common_name()
+            .map_or_else(|| cert.thumbprint().to_string(), str::to_string),
+    }
+}
+
+/// The bag attributes of the key and the leaf certificate: localKeyID (the certificate's
+/// SHA-1) and friendlyName.
+fn bag_attributes(cert: &Certificate, name: &str) -> Vec<u8> {
+    der::set_of(&[
         &attribute(
             OID_LOCAL_KEY_ID,
             &der::octet_string(cert.thumbprint().as_bytes()),
         ),
-        &attribute(OID_FRIENDLY_NAME, &der::bmp_string(&name)),
-    ]);
+        &attribute(OID_FRIENDLY_NAME, &der::bmp_string(name)),
+    ])
+}
 
-    // The key: pkcs8ShroudedKeyBag in a plain `data` ContentInfo.
-    let encrypted_key = key_scheme.encrypt(&candidate, key.pkcs8_der())?;
-    let epki = der::sequence(&[&key_scheme.encode()?, &der::octet_string(&encrypted_key)]);
+/// The key: pkcs8ShroudedKeyBag in a plain `data` ContentInfo.
+fn key_content_info(
+    key: &PrivateKey,
+    scheme: &Scheme,
+    candidate: &Candidate,
+    attributes: &[u8],
+) -> Result<Vec<u8>> {
+    let encrypted_key = scheme.encrypt(candidate, key.pkcs8_der())?;
+    let epki = der::sequence(&[&scheme.encode()?, &der::octet_string(&encrypted_key)]);
     let key_bag = der::sequence(&[
         &der::oid(OID_SHROUDED_KEY_BAG),
         &explicit0(&epki),
-        &attributes,
+        attributes,
     ]);
-    let key_info = der::sequence(&[
+    Ok(der::sequence(&[
         &der::oid(OID_DATA),
         &explicit0(&der::octet_string(&der::sequence(&[&key_bag]))),
-    ]);
+    ]))
+}
 
-    // The certificates: leaf (with attributes) then chain, in an `encryptedData`.
-    let mut cert_bags = vec![cert_bag(cert, Some(&attributes))];
+/// The certificates: leaf (with attributes) then chain, in an `encryptedData` ContentInfo.
+fn cert_content_info(
+    cert: &Certificate,
+    chain: &[Certificate],
+    scheme: &Scheme,
+    candidate: &Candidate,
+    attributes: &[u8],
+) -> Result<Vec<u8>> {
+    let mut cert_bags = vec![cert_bag(cert, Some(attributes))];
     cert_bags.extend(chain.iter().map(|c| cert_bag(c, None)));
     let bag_refs: Vec<&[u8]> = cert_bags.iter().map(Vec::as_slice).collect();
     let cert_safe = der::sequence(&bag_refs);
-    let encrypted_certs = cert_scheme.encrypt(&candidate, &cert_safe)?;
+    let encrypted_certs = scheme.encrypt(candidate, &cert_safe)?;
     let encrypted_data = der::sequence(&[
         &der::small_int(0),
         &der::sequence(&[
             &der::oid(OID_DATA),
-            &cert_scheme.encode()?,
+            &scheme.encode()?,
             &der::tlv(TAG_IMPLICIT_0, &encrypted_certs),
         ]),
     ]);
-    let cert_info = der::sequence(&[&der::oid(OID_ENCRYPTED_DATA), &explicit0(&encrypted_data)]);
+    Ok(der::sequence(&[
+        &der::oid(OID_ENCRYPTED_DATA),
+        &explicit0(&encrypted_data),
+    ]))
+}
 
-    let auth_safe = der::sequence(&[&key_info, &cert_info]);
-
-    let mac_key = mac_hash.pkcs12_kdf(
+/// MacData over the AuthenticatedSafe's content.
+fn mac_data(mac: &MacParams, candidate: &Candidate, auth_safe: &[u8]) -> Result<Vec<u8>> {
+    let mac_key = mac.hash.pkcs12_kdf(
         &candidate.pkcs12,
-        &mac_salt,
+        &mac.salt,
         3,
-        mac_iterations,
-        mac_hash.output_len(),
+        mac.iterations,
+        mac.hash.output_len(),
     );
-    let tag = mac_hash.hmac(&mac_key, &auth_safe)?;
+    let tag = mac.hash.hmac(&mac_key, auth_safe)?;
     let digest_info = der::sequence(&[
-        &der::sequence(&[&der::oid(mac_hash.digest_oid()), &der::null()]),
+        &der::sequence(&[&der::oid(mac.hash.digest_oid()), &der::null()]),
         &der::octet_string(&tag),
     ]);
     // iterations DEFAULT 1: omitted when 1, as DER requires.
-    let mac_data = if mac_iterations == 1 {
-        der::sequence(&[&digest_info, &der::octet_string(&mac_salt)])
+    Ok(if mac.iterations == 1 {
+        der::sequence(&[&digest_info, &der::octet_string(&mac.salt)])
     } else {
         der::sequence(&[
             &digest_info,
-            &der::octet_string(&mac_salt),
-            &der::small_int(u64::from(mac_iterations)),
+            &der::octet_string(&mac.salt),
+            &der::small_int(u64::from(mac.iterations)),
         ])
-    };
+    })
+}
 
+/// Builds the file that `pkcs12::write` documents.
+pub(crate) fn write(
+    cert: &Certificate,
+    key: &PrivateKey,
+    chain: &[Certificate],
+    password: &str,
+    profile: Profile,
+    friendly_name: Option<&str>,
+) -> Result<Vec<u8>> {
+    key.check_matches(cert)?;
+    let name = friendly_name_of(cert, friendly_name);
+    let p = params(password, profile)?;
+    let attributes = bag_attributes(cert, &name);
+    let key_info = key_content_info(key, &p.key_scheme, &p.candidate, &attributes)?;
+    let cert_info = cert_content_info(cert, chain, &p.cert_scheme, &p.candidate, &attributes)?;
+    let auth_safe = der::sequence(&[&key_info, &cert_info]);
+    let mac = mac_data(&p.mac, &p.candidate, &auth_safe)?;
     Ok(der::sequence(&[
         &der::small_int(3),
         &der::sequence(&[
             &der::oid(OID_DATA),
             &explicit0(&der::octet_string(&auth_safe)),
         ]),
-        &mac_data,
+        &mac,
     ]))
 }

@@ -10,9 +10,9 @@ use super::{Portal, PortalError};
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::IntoResponse;
-use azmc_db::{OperationSearch, OperationStatus};
+use azmc_db::{Operation, OperationSearch, OperationStatus, Role, Subscription};
 use azmc_pki::Thumbprint;
-use maud::html;
+use maud::{Markup, html};
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
@@ -34,6 +34,19 @@ fn parse_time(s: &str) -> Option<OffsetDateTime> {
     Date::parse(s, format_description!("[year]-[month]-[day]"))
         .ok()
         .map(|d| d.midnight().assume_utc())
+}
+
+/// `From`/`To`: none when blank, else a time as [`parse_time`] reads it; `what` names the
+/// field in the error.
+fn time_filter(v: &str, what: &str) -> Result<Option<OffsetDateTime>, PortalError> {
+    if v.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_time(v).map(Some).ok_or_else(|| {
+        PortalError::BadRequest(format!(
+            "{what}: give a time as YYYY-MM-DDTHH:MM (UTC) or YYYY-MM-DD."
+        ))
+    })
 }
 
 #[derive(Debug, Default)]
@@ -81,8 +94,67 @@ impl Filters {
         }
         s.finish()
     }
+
+    /// The search these filters ask for, within the user's subscriptions `mine`: one page
+    /// plus one row (to tell whether there is an older page). Errors, in this order:
+    /// [`PortalError::NotFound`] for a subscription not among `mine`, then
+    /// [`PortalError::BadRequest`] for From, To, Status and the thumbprint.
+    fn search(&self, mine: &[(Subscription, Role)]) -> Result<OperationSearch, PortalError> {
+        let subscriptions = self.subscription_ids(mine)?;
+        let start = time_filter(&self.from, "From")?;
+        let end = time_filter(&self.to, "To")?;
+        let status = self.status_filter()?;
+        let thumbprint = self.thumbprint_filter()?;
+        Ok(OperationSearch {
+            subscriptions,
+            start,
+            end,
+            status,
+            thumbprint,
+            offset: self.page.saturating_mul(PAGE),
+            limit: PAGE + 1,
+        })
+    }
+
+    /// All of `mine`, or the chosen one (its id as stored).
+    fn subscription_ids(&self, mine: &[(Subscription, Role)]) -> Result<Vec<String>, PortalError> {
+        if self.subscription.is_empty() {
+            return Ok(mine.iter().map(|(s, _)| s.id.clone()).collect());
+        }
+        let s = mine
+            .iter()
+            .find(|(s, _)| s.id.eq_ignore_ascii_case(self.subscription.trim()))
+            .ok_or(PortalError::NotFound)?;
+        Ok(vec![s.0.id.clone()])
+    }
+
+    /// The status chosen, if any.
+    fn status_filter(&self) -> Result<Option<OperationStatus>, PortalError> {
+        match self.status.as_str() {
+            "" => Ok(None),
+            s => s.parse::<OperationStatus>().map(Some).map_err(|_| {
+                PortalError::BadRequest("Status: choose InProgress, Succeeded or Failed.".into())
+            }),
+        }
+    }
+
+    /// The thumbprint given, if any, in its canonical form.
+    fn thumbprint_filter(&self) -> Result<Option<String>, PortalError> {
+        match self.thumbprint.trim() {
+            "" => Ok(None),
+            t => t
+                .parse::<Thumbprint>()
+                .map(|t| Some(t.to_string()))
+                .map_err(|_| {
+                    PortalError::BadRequest(
+                        "Certificate thumbprint: give 40 hexadecimal digits.".into(),
+                    )
+                }),
+        }
+    }
 }
 
+/// `GET /operations`: one page of the log, filtered as the query parameters say.
 pub async fn page(
     State(portal): State<Portal>,
     user: SignedIn,
@@ -90,133 +162,110 @@ pub async fn page(
 ) -> Result<impl IntoResponse, PortalError> {
     let f = Filters::from_uri(&uri);
     let mine = subscriptions_of(&portal, &user).await?;
-    let subscriptions: Vec<String> = if f.subscription.is_empty() {
-        mine.iter().map(|(s, _)| s.id.clone()).collect()
-    } else {
-        let s = mine
-            .iter()
-            .find(|(s, _)| s.id.eq_ignore_ascii_case(f.subscription.trim()))
-            .ok_or(PortalError::NotFound)?;
-        vec![s.0.id.clone()]
-    };
-    let time_of = |v: &str, what: &str| -> Result<Option<OffsetDateTime>, PortalError> {
-        if v.trim().is_empty() {
-            return Ok(None);
-        }
-        parse_time(v).map(Some).ok_or_else(|| {
-            PortalError::BadRequest(format!(
-                "{what}: give a time as YYYY-MM-DDTHH:MM (UTC) or YYYY-MM-DD."
-            ))
-        })
-    };
-    let start = time_of(&f.from, "From")?;
-    let end = time_of(&f.to, "To")?;
-    let status = match f.status.as_str() {
-        "" => None,
-        s => Some(s.parse::<OperationStatus>().map_err(|_| {
-            PortalError::BadRequest("Status: choose InProgress, Succeeded or Failed.".into())
-        })?),
-    };
-    let thumbprint = match f.thumbprint.trim() {
-        "" => None,
-        t => Some(
-            t.parse::<Thumbprint>()
-                .map_err(|_| {
-                    PortalError::BadRequest(
-                        "Certificate thumbprint: give 40 hexadecimal digits.".into(),
-                    )
-                })?
-                .to_string(),
-        ),
-    };
+    let search = f.search(&mine)?;
     let mut ops = portal
         .app
         .db
-        .search_operations(&OperationSearch {
-            subscriptions,
-            start,
-            end,
-            status,
-            thumbprint,
-            offset: f.page.saturating_mul(PAGE),
-            limit: PAGE + 1,
-        })
+        .search_operations(&search)
         .await
         .map_err(PortalError::db)?;
     let more = ops.len() > PAGE as usize;
     ops.truncate(PAGE as usize);
-    let name_of = |id: &str| {
-        mine.iter()
-            .find(|(s, _)| s.id == id)
-            .map(|(s, _)| s.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
     Ok(html::page(
         "Operation log",
         Some(&user),
         html! {
             h1 { "Operation log" }
-            form method="get" action="/operations" {
-                fieldset {
-                    legend { "Filters" }
-                    label for="f-sub" { "Subscription" }
-                    select id="f-sub" name="subscription" {
-                        option value="" selected[f.subscription.is_empty()] { "All my subscriptions" }
-                        @for (s, _) in &mine {
-                            option value=(s.id) selected[s.id.eq_ignore_ascii_case(&f.subscription)] { (s.name) }
-                        }
-                    }
-                    label for="f-from" { "From (UTC)" }
-                    input type="datetime-local" id="f-from" name="from" value=(f.from);
-                    label for="f-to" { "To (UTC)" }
-                    input type="datetime-local" id="f-to" name="to" value=(f.to);
-                    label for="f-status" { "Status" }
-                    select id="f-status" name="status" {
-                        option value="" selected[f.status.is_empty()] { "Any" }
-                        @for s in ["InProgress", "Succeeded", "Failed"] {
-                            option value=(s) selected[f.status == s] { (s) }
-                        }
-                    }
-                    label for="f-thumb" { "Certificate thumbprint" }
-                    input type="text" id="f-thumb" name="thumbprint" value=(f.thumbprint);
-                    p { button type="submit" { "Filter" } }
-                }
-            }
-            @if ops.is_empty() {
-                p { "No operation matches." }
-            } @else {
-                table {
-                    caption { "Operations, newest first" }
-                    thead { tr {
-                        th scope="col" { "Started" }
-                        th scope="col" { "Subscription" }
-                        th scope="col" { "Operation" }
-                        th scope="col" { "Object" }
-                        th scope="col" { "Status" }
-                        th scope="col" { "Caller" }
-                        th scope="col" { "Error" }
-                    } }
-                    tbody { @for o in &ops { tr {
-                        td { (html::time(o.started_at)) }
-                        td { (name_of(&o.subscription_id)) }
-                        th scope="row" { (o.name) }
-                        td class="mono" { (o.object_id) }
-                        td { (o.status) @if let Some(h) = o.http_status { " (" (h) ")" } }
-                        td {
-                            @if let Some(u) = &o.caller.user { "User " (u) br; }
-                            @if let Some(t) = &o.caller.thumbprint { "Certificate " span class="mono" { (t) } br; }
-                            @if let Some(ip) = &o.caller.client_ip { "from " (ip) }
-                        }
-                        td { @if let Some(c) = &o.error_code { (c) ": " (o.error_message.as_deref().unwrap_or("")) } }
-                    } } }
-                }
-            }
-            nav aria-label="Pages" {
-                @if f.page > 0 { a href={ "/operations?" (f.query(f.page - 1)) } { "Newer" } " " }
-                @if more { a href={ "/operations?" (f.query(f.page + 1)) } { "Older" } }
-            }
+            (filter_form(&f, &mine))
+            (operations_table(&ops, &mine))
+            (pages(&f, more))
         },
     ))
+}
+
+/// The filter bar: a GET form showing the current filters.
+fn filter_form(f: &Filters, mine: &[(Subscription, Role)]) -> Markup {
+    html! {
+        form method="get" action="/operations" {
+            fieldset {
+                legend { "Filters" }
+                label for="f-sub" { "Subscription" }
+                select id="f-sub" name="subscription" {
+                    option value="" selected[f.subscription.is_empty()] { "All my subscriptions" }
+                    @for (s, _) in mine {
+                        option value=(s.id) selected[s.id.eq_ignore_ascii_case(&f.subscription)] { (s.name) }
+                    }
+                }
+                label for="f-from" { "From (UTC)" }
+                input type="datetime-local" id="f-from" name="from" value=(f.from);
+                label for="f-to" { "To (UTC)" }
+                input type="datetime-local" id="f-to" name="to" value=(f.to);
+                label for="f-status" { "Status" }
+                select id="f-status" name="status" {
+                    option value="" selected[f.status.is_empty()] { "Any" }
+                    @for s in ["InProgress", "Succeeded", "Failed"] {
+                        option value=(s) selected[f.status == s] { (s) }
+                    }
+                }
+                label for="f-thumb" { "Certificate thumbprint" }
+                input type="text" id="f-thumb" name="thumbprint" value=(f.thumbprint);
+                p { button type="submit" { "Filter" } }
+            }
+        }
+    }
+}
+
+/// The subscription's name if it is one of `mine`, else its id.
+fn subscription_name(mine: &[(Subscription, Role)], id: &str) -> String {
+    mine.iter()
+        .find(|(s, _)| s.id == id)
+        .map(|(s, _)| s.name.clone())
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// The page's operations as a table, or a line saying none matches.
+fn operations_table(ops: &[Operation], mine: &[(Subscription, Role)]) -> Markup {
+    html! {
+        @if ops.is_empty() {
+            p { "No operation matches." }
+        } @else {
+            table {
+                caption { "Operations, newest first" }
+                thead { tr {
+                    th scope="col" { "Started" }
+                    th scope="col" { "Subscription" }
+                    th scope="col" { "Operation" }
+                    th scope="col" { "Object" }
+                    th scope="col" { "Status" }
+                    th scope="col" { "Caller" }
+                    th scope="col" { "Error" }
+                } }
+                tbody { @for o in ops { tr {
+                    td { (html::time(o.started_at)) }
+                    td { (subscription_name(mine, &o.subscription_id)) }
+                    th scope="row" { (o.name) }
+                    td class="mono" { (o.object_id) }
+                    td { (o.status) @if let Some(h) = o.http_status { " (" (h) ")" } }
+                    td {
+                        @if let Some(u) = &o.caller.user { "User " (u) br; }
+                        @if let Some(t) = &o.caller.thumbprint { "Certificate " span class="mono" { (t) } br; }
+                        @if let Some(ip) = &o.caller.client_ip { "from " (ip) }
+                    }
+                    td { @if let Some(c) = &o.error_code { (c) ": " (o.error_message.as_deref().unwrap_or("")) } }
+                } } }
+            }
+        }
+    }
+}
+
+/// Links to the newer and the older page, where there is one.
+fn pages(f: &Filters, more: bool) -> Markup {
+    html! {
+        nav aria-label="Pages" {
+            @if f.page > 0 { a href={ "/operations?" (f.query(f.page - 1)) } { "Newer" } " " }
+            @if more { a href={ "/operations?" (f.query(f.page + 1)) } { "Older" } }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::output::{Format, Tabular, print_fields, print_json, print_rows};
 use crate::profiles::Profile;
 use crate::secrets::PasswordArgs;
 use anyhow::{Context, Result};
-use azmc_certstore::{KeyPolicy, Protection};
+use azmc_certstore::{CertStore, KeyPolicy, Protection};
 use azmc_client::{Endpoint, Trust, is_subscription_id};
 use azmc_pki::Thumbprint;
 use azmc_pki::pkcs12::ReadOptions;
@@ -141,6 +141,7 @@ impl ProfileJson {
     }
 }
 
+/// Runs one `azmc account` sub-command.
 pub fn run(ctx: &Ctx, cmd: AccountCommand) -> Result<()> {
     let fmt = ctx.global.plain_format()?;
     match cmd {
@@ -169,123 +170,172 @@ pub fn run(ctx: &Ctx, cmd: AccountCommand) -> Result<()> {
             ca_file,
             store,
             set_default,
-        } => {
-            let Some(subscription) = ctx.global.subscription.clone() else {
-                return crate::usage("account add needs --subscription ID");
-            };
-            if !is_subscription_id(&subscription) {
-                return crate::usage(format!(
-                    "--subscription {subscription:?}: not a subscription id (a GUID)"
-                ));
-            }
-            Endpoint::parse(&endpoint)?;
-            let ca_pem = read_ca(ca_file.as_deref())?;
-            let s = ctx.open_store(&store.store)?;
-            let thumbprint = match (cert, pfx) {
-                (Some(t), _) => {
-                    let t: Thumbprint = t
-                        .parse()
-                        .map_err(|e| crate::UsageError(format!("--cert {t:?}: {e}")))?;
-                    let e = s
-                        .get(&t)
-                        .with_context(|| format!("--cert {t}: not in {}", store.store))?;
-                    if !e.has_private_key {
-                        anyhow::bail!("--cert {t}: {} holds no private key for it", store.store);
-                    }
-                    t
-                }
-                (None, Some(pfx)) => {
-                    let data = read_input(&pfx, 1024 * 1024)?;
-                    let pw = password.get(&format!("Password for {}", pfx.display()), false)?;
-                    let policy = KeyPolicy {
-                        exportable: false,
-                        protection: Protection::Default,
-                    };
-                    let entry = s
-                        .import_pfx(&data, &pw, ReadOptions::default(), &policy)
-                        .with_context(|| format!("{}: cannot import", pfx.display()))?;
-                    if !entry.has_private_key {
-                        anyhow::bail!("{}: holds no private key", pfx.display());
-                    }
-                    entry.thumbprint
-                }
-                (None, None) => return crate::usage("give --cert THUMBPRINT or --pfx FILE"),
-            };
-            let mut profiles = load_profiles(ctx)?;
-            let name = match name {
-                Some(n) => check_name(&n)?,
-                None => profiles.name_for(subscription_name.as_deref(), &subscription),
-            };
-            let p = Profile {
-                name: name.clone(),
-                subscription_id: subscription.to_ascii_lowercase(),
-                subscription_name,
-                endpoint: endpoint.trim_end_matches('/').to_string(),
-                certificate: thumbprint.to_string(),
-                store: store.store.to_string(),
-                ca_pem,
-            };
-            profiles.upsert(p);
-            if set_default {
-                profiles.default = Some(name.clone());
-            }
-            profiles.save()?;
-            let p = profiles.find(&name).cloned();
-            if let Some(p) = p {
-                show_one(&p, profiles.default.as_deref(), fmt)?;
-            }
-            Ok(())
-        }
-        AccountCommand::List => {
-            let profiles = load_profiles(ctx)?;
-            let rows: Vec<ProfileJson> = profiles
-                .profiles
-                .iter()
-                .map(|p| ProfileJson::new(p, profiles.default.as_deref()))
-                .collect();
-            print_profiles(&rows, fmt)
-        }
-        AccountCommand::Show { name } => {
-            let profiles = load_profiles(ctx)?;
-            let p = match &name {
-                Some(n) => profiles.select(Some(n), None)?,
-                None => profiles.select(
-                    ctx.global.profile.as_deref(),
-                    ctx.global.subscription.as_deref(),
-                )?,
-            };
-            // Prove the certificate and key are usable (decrypts the key; no network).
-            client_for(ctx, p, &p.subscription_id)?;
-            show_one(p, profiles.default.as_deref(), fmt)
-        }
-        AccountCommand::Set { name } => {
-            let mut profiles = load_profiles(ctx)?;
-            let found = profiles.select(Some(&name), None)?.name.clone();
-            profiles.default = Some(found.clone());
-            profiles.save()?;
-            if !ctx.global.quiet {
-                eprintln!("azmc: default profile: {found}");
-            }
-            Ok(())
-        }
-        AccountCommand::Remove { name } => {
-            let mut profiles = load_profiles(ctx)?;
-            let Some(removed) = profiles.remove(&name) else {
-                return crate::usage(format!(
-                    "no profile {name:?} (profiles: {})",
-                    profiles.names().join(", ")
-                ));
-            };
-            profiles.save()?;
-            if !ctx.global.quiet {
-                eprintln!(
-                    "azmc: removed profile {} (certificate {} stays in {})",
-                    removed.name, removed.certificate, removed.store
-                );
-            }
-            Ok(())
-        }
+        } => add(
+            ctx,
+            &endpoint,
+            cert.as_deref(),
+            pfx.as_deref(),
+            &password,
+            name.as_deref(),
+            subscription_name,
+            ca_file.as_deref(),
+            &store,
+            set_default,
+            fmt,
+        ),
+        AccountCommand::List => list(ctx, fmt),
+        AccountCommand::Show { name } => show(ctx, name.as_deref(), fmt),
+        AccountCommand::Set { name } => set(ctx, &name),
+        AccountCommand::Remove { name } => remove(ctx, &name),
     }
+}
+
+/// `account add`: check the arguments, find or import the certificate, then save the
+/// profile (and make it the default with `set_default`) and show it.
+#[allow(clippy::too_many_arguments)]
+fn add(
+    ctx: &Ctx,
+    endpoint: &str,
+    cert: Option<&str>,
+    pfx: Option<&Path>,
+    password: &PasswordArgs,
+    name: Option<&str>,
+    subscription_name: Option<String>,
+    ca_file: Option<&Path>,
+    store: &StoreArg,
+    set_default: bool,
+    fmt: Format,
+) -> Result<()> {
+    let Some(subscription) = ctx.global.subscription.clone() else {
+        return crate::usage("account add needs --subscription ID");
+    };
+    if !is_subscription_id(&subscription) {
+        return crate::usage(format!(
+            "--subscription {subscription:?}: not a subscription id (a GUID)"
+        ));
+    }
+    Endpoint::parse(endpoint)?;
+    let ca_pem = read_ca(ca_file)?;
+    let s = ctx.open_store(&store.store)?;
+    let thumbprint = match (cert, pfx) {
+        (Some(t), _) => store_thumbprint(&s, store, t)?,
+        (None, Some(pfx)) => import_pfx(&s, pfx, password)?,
+        (None, None) => return crate::usage("give --cert THUMBPRINT or --pfx FILE"),
+    };
+    let mut profiles = load_profiles(ctx)?;
+    let name = match name {
+        Some(n) => check_name(n)?,
+        None => profiles.name_for(subscription_name.as_deref(), &subscription),
+    };
+    let p = Profile {
+        name: name.clone(),
+        subscription_id: subscription.to_ascii_lowercase(),
+        subscription_name,
+        endpoint: endpoint.trim_end_matches('/').to_string(),
+        certificate: thumbprint.to_string(),
+        store: store.store.to_string(),
+        ca_pem,
+    };
+    profiles.upsert(p);
+    if set_default {
+        profiles.default = Some(name.clone());
+    }
+    profiles.save()?;
+    let p = profiles.find(&name).cloned();
+    if let Some(p) = p {
+        show_one(&p, profiles.default.as_deref(), fmt)?;
+    }
+    Ok(())
+}
+
+/// `account add --cert`: the thumbprint of a certificate of the store that has its private key.
+fn store_thumbprint(s: &CertStore, store: &StoreArg, t: &str) -> Result<Thumbprint> {
+    let t: Thumbprint = t
+        .parse()
+        .map_err(|e| crate::UsageError(format!("--cert {t:?}: {e}")))?;
+    let e = s
+        .get(&t)
+        .with_context(|| format!("--cert {t}: not in {}", store.store))?;
+    if !e.has_private_key {
+        anyhow::bail!("--cert {t}: {} holds no private key for it", store.store);
+    }
+    Ok(t)
+}
+
+/// `account add --pfx`: import the file into the store (key not exportable) and return the
+/// certificate's thumbprint.
+fn import_pfx(s: &CertStore, pfx: &Path, password: &PasswordArgs) -> Result<Thumbprint> {
+    let data = read_input(pfx, 1024 * 1024)?;
+    let pw = password.get(&format!("Password for {}", pfx.display()), false)?;
+    let policy = KeyPolicy {
+        exportable: false,
+        protection: Protection::Default,
+    };
+    let entry = s
+        .import_pfx(&data, &pw, ReadOptions::default(), &policy)
+        .with_context(|| format!("{}: cannot import", pfx.display()))?;
+    if !entry.has_private_key {
+        anyhow::bail!("{}: holds no private key", pfx.display());
+    }
+    Ok(entry.thumbprint)
+}
+
+/// `account list`: every profile, the default marked.
+fn list(ctx: &Ctx, fmt: Format) -> Result<()> {
+    let profiles = load_profiles(ctx)?;
+    let rows: Vec<ProfileJson> = profiles
+        .profiles
+        .iter()
+        .map(|p| ProfileJson::new(p, profiles.default.as_deref()))
+        .collect();
+    print_profiles(&rows, fmt)
+}
+
+/// `account show`: the named profile, else the one `--profile`/`--subscription` select,
+/// after checking that its certificate and key are usable.
+fn show(ctx: &Ctx, name: Option<&str>, fmt: Format) -> Result<()> {
+    let profiles = load_profiles(ctx)?;
+    let p = match name {
+        Some(n) => profiles.select(Some(n), None)?,
+        None => profiles.select(
+            ctx.global.profile.as_deref(),
+            ctx.global.subscription.as_deref(),
+        )?,
+    };
+    // Prove the certificate and key are usable (decrypts the key; no network).
+    client_for(ctx, p, &p.subscription_id)?;
+    show_one(p, profiles.default.as_deref(), fmt)
+}
+
+/// `account set`: make a profile the default.
+fn set(ctx: &Ctx, name: &str) -> Result<()> {
+    let mut profiles = load_profiles(ctx)?;
+    let found = profiles.select(Some(name), None)?.name.clone();
+    profiles.default = Some(found.clone());
+    profiles.save()?;
+    if !ctx.global.quiet {
+        eprintln!("azmc: default profile: {found}");
+    }
+    Ok(())
+}
+
+/// `account remove`: remove a profile; its certificate stays in the store.
+fn remove(ctx: &Ctx, name: &str) -> Result<()> {
+    let mut profiles = load_profiles(ctx)?;
+    let Some(removed) = profiles.remove(name) else {
+        return crate::usage(format!(
+            "no profile {name:?} (profiles: {})",
+            profiles.names().join(", ")
+        ));
+    };
+    profiles.save()?;
+    if !ctx.global.quiet {
+        eprintln!(
+            "azmc: removed profile {} (certificate {} stays in {})",
+            removed.name, removed.certificate, removed.store
+        );
+    }
+    Ok(())
 }
 
 fn show_one(p: &Profile, default: Option<&str>, fmt: Format) -> Result<()> {

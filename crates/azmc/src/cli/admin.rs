@@ -6,10 +6,10 @@ use super::{GlobalArgs, read_input};
 use crate::output::{Format, print_json, print_table, rfc3339};
 use crate::secrets::PasswordArgs;
 use anyhow::{Context, Result};
-use azmc_db::{CreateMode, Db, Limits, Subscription};
+use azmc_db::{CreateMode, Db, Limits, Subscription, SubscriptionStatus};
 use clap::Subcommand;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct AdminArgs {
@@ -232,135 +232,173 @@ async fn subscription(
 ) -> Result<()> {
     match c {
         SubscriptionCommand::Create { name, admin, id } => {
-            let s = azmc_server::admin::create_subscription(db, &name, &admin, id.as_deref(), now)
-                .await
-                .context("creating the subscription")?;
-            match fmt {
-                Format::Json => print_json(&SubscriptionJson::new(&s))?,
-                Format::Table => println!("{}", s.id),
-            }
+            create_subscription(db, &name, &admin, id.as_deref(), now, fmt).await
         }
-        SubscriptionCommand::List => {
-            let subs = db.list_subscriptions().await?;
-            let rows: Vec<SubscriptionJson> = subs.iter().map(SubscriptionJson::new).collect();
-            match fmt {
-                Format::Json => print_json(&rows)?,
-                Format::Table => print_table(
-                    &["ID", "NAME", "STATUS", "SERVICE ADMIN"],
-                    &rows
-                        .iter()
-                        .map(|r| {
-                            vec![
-                                r.id.clone(),
-                                r.name.clone(),
-                                r.status.clone(),
-                                r.service_admin.clone(),
-                            ]
-                        })
-                        .collect::<Vec<_>>(),
-                ),
-            }
-        }
-        SubscriptionCommand::Show { id } => {
-            let s = db
-                .get_subscription(&id)
-                .await
-                .with_context(|| format!("subscription {id}"))?;
-            let coadmins = db.list_coadmins(&s.id).await?;
-            let certs = db.list_linked_certificates(&s.id).await?;
-            let detail = SubscriptionDetail {
-                subscription: SubscriptionJson::new(&s),
-                coadmins,
-                certificates: certs
-                    .iter()
-                    .map(|c| CertJsonShort {
-                        thumbprint: c.certificate.thumbprint.clone(),
-                        subject: c.certificate.subject.clone(),
-                        not_after: rfc3339(c.certificate.not_after),
-                        added: rfc3339(c.created_at),
-                        added_by: c.created_by.clone(),
-                    })
-                    .collect(),
-            };
-            match fmt {
-                Format::Json => print_json(&detail)?,
-                Format::Table => {
-                    crate::output::print_fields(&[
-                        ("Id", detail.subscription.id.clone()),
-                        ("Name", detail.subscription.name.clone()),
-                        ("Status", detail.subscription.status.clone()),
-                        (
-                            "Service administrator",
-                            detail.subscription.service_admin.clone(),
-                        ),
-                        ("Co-administrators", detail.coadmins.join(", ")),
-                        ("Created", detail.subscription.created.clone()),
-                    ]);
-                    println!();
-                    print_table(
-                        &["THUMBPRINT", "SUBJECT", "EXPIRES", "ADDED BY"],
-                        &detail
-                            .certificates
-                            .iter()
-                            .map(|c| {
-                                vec![
-                                    c.thumbprint.clone(),
-                                    c.subject.clone(),
-                                    c.not_after.clone(),
-                                    c.added_by.clone(),
-                                ]
-                            })
-                            .collect::<Vec<_>>(),
-                    );
-                }
-            }
-        }
+        SubscriptionCommand::List => list_subscriptions(db, fmt).await,
+        SubscriptionCommand::Show { id } => show_subscription(db, &id, fmt).await,
         SubscriptionCommand::Disable { id } => {
-            db.set_subscription_status(&id, azmc_db::SubscriptionStatus::Disabled)
-                .await
-                .with_context(|| format!("subscription {id}"))?;
-            eprintln!("azmc: subscription {id} disabled");
+            set_status(db, &id, SubscriptionStatus::Disabled, "disabled").await
         }
         SubscriptionCommand::Enable { id } => {
-            db.set_subscription_status(&id, azmc_db::SubscriptionStatus::Active)
-                .await
-                .with_context(|| format!("subscription {id}"))?;
-            eprintln!("azmc: subscription {id} enabled");
+            set_status(db, &id, SubscriptionStatus::Active, "enabled").await
         }
-        SubscriptionCommand::AddCoadmin { id, username } => {
-            db.add_coadmin(&id, &username)
-                .await
-                .with_context(|| format!("subscription {id}, account {username}"))?;
-            eprintln!("azmc: {username} is now a co-administrator of {id}");
-        }
+        SubscriptionCommand::AddCoadmin { id, username } => add_coadmin(db, &id, &username).await,
         SubscriptionCommand::RemoveCoadmin { id, username } => {
-            db.remove_coadmin(&id, &username)
-                .await
-                .with_context(|| format!("subscription {id}, account {username}"))?;
-            eprintln!("azmc: {username} is no longer a co-administrator of {id}");
+            remove_coadmin(db, &id, &username).await
         }
-        SubscriptionCommand::AddCert { file } => {
-            let Some(subscription) = g.subscription.clone() else {
-                return crate::usage("add-cert needs --subscription ID");
-            };
-            let data = read_input(&file, 1024 * 1024)?;
-            let linked = azmc_server::admin::add_certificate(
-                db,
-                &subscription,
-                &data,
-                &Limits::default(),
-                now,
-            )
+        SubscriptionCommand::AddCert { file } => add_cert(db, &file, now, g).await,
+    }
+}
+
+/// `subscription create`: prints the new id (or the subscription, as JSON).
+async fn create_subscription(
+    db: &Db,
+    name: &str,
+    admin: &str,
+    id: Option<&str>,
+    now: time::OffsetDateTime,
+    fmt: Format,
+) -> Result<()> {
+    let s = azmc_server::admin::create_subscription(db, name, admin, id, now)
+        .await
+        .context("creating the subscription")?;
+    match fmt {
+        Format::Json => print_json(&SubscriptionJson::new(&s))?,
+        Format::Table => println!("{}", s.id),
+    }
+    Ok(())
+}
+
+/// `subscription list`.
+async fn list_subscriptions(db: &Db, fmt: Format) -> Result<()> {
+    let subs = db.list_subscriptions().await?;
+    let rows: Vec<SubscriptionJson> = subs.iter().map(SubscriptionJson::new).collect();
+    match fmt {
+        Format::Json => print_json(&rows)?,
+        Format::Table => print_table(
+            &["ID", "NAME", "STATUS", "SERVICE ADMIN"],
+            &rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.name.clone(),
+                        r.status.clone(),
+                        r.service_admin.clone(),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        ),
+    }
+    Ok(())
+}
+
+/// `subscription show`: the subscription, its co-administrators and its management
+/// certificates.
+async fn show_subscription(db: &Db, id: &str, fmt: Format) -> Result<()> {
+    let s = db
+        .get_subscription(id)
+        .await
+        .with_context(|| format!("subscription {id}"))?;
+    let coadmins = db.list_coadmins(&s.id).await?;
+    let certs = db.list_linked_certificates(&s.id).await?;
+    let detail = SubscriptionDetail {
+        subscription: SubscriptionJson::new(&s),
+        coadmins,
+        certificates: certs
+            .iter()
+            .map(|c| CertJsonShort {
+                thumbprint: c.certificate.thumbprint.clone(),
+                subject: c.certificate.subject.clone(),
+                not_after: rfc3339(c.certificate.not_after),
+                added: rfc3339(c.created_at),
+                added_by: c.created_by.clone(),
+            })
+            .collect(),
+    };
+    match fmt {
+        Format::Json => print_json(&detail)?,
+        Format::Table => print_detail_table(&detail),
+    }
+    Ok(())
+}
+
+/// `subscription show` as a table: the fields, a blank line, then the certificates.
+fn print_detail_table(detail: &SubscriptionDetail) {
+    crate::output::print_fields(&[
+        ("Id", detail.subscription.id.clone()),
+        ("Name", detail.subscription.name.clone()),
+        ("Status", detail.subscription.status.clone()),
+        (
+            "Service administrator",
+            detail.subscription.service_admin.clone(),
+        ),
+        ("Co-administrators", detail.coadmins.join(", ")),
+        ("Created", detail.subscription.created.clone()),
+    ]);
+    println!();
+    print_table(
+        &["THUMBPRINT", "SUBJECT", "EXPIRES", "ADDED BY"],
+        &detail
+            .certificates
+            .iter()
+            .map(|c| {
+                vec![
+                    c.thumbprint.clone(),
+                    c.subject.clone(),
+                    c.not_after.clone(),
+                    c.added_by.clone(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
+}
+
+/// `subscription disable` and `subscription enable`; `done` ("disabled", "enabled") ends
+/// the message.
+async fn set_status(db: &Db, id: &str, status: SubscriptionStatus, done: &str) -> Result<()> {
+    db.set_subscription_status(id, status)
+        .await
+        .with_context(|| format!("subscription {id}"))?;
+    eprintln!("azmc: subscription {id} {done}");
+    Ok(())
+}
+
+/// `subscription add-coadmin`.
+async fn add_coadmin(db: &Db, id: &str, username: &str) -> Result<()> {
+    db.add_coadmin(id, username)
+        .await
+        .with_context(|| format!("subscription {id}, account {username}"))?;
+    eprintln!("azmc: {username} is now a co-administrator of {id}");
+    Ok(())
+}
+
+/// `subscription remove-coadmin`.
+async fn remove_coadmin(db: &Db, id: &str, username: &str) -> Result<()> {
+    db.remove_coadmin(id, username)
+        .await
+        .with_context(|| format!("subscription {id}, account {username}"))?;
+    eprintln!("azmc: {username} is no longer a co-administrator of {id}");
+    Ok(())
+}
+
+/// `subscription add-cert`: links the certificate in `file` to the `--subscription`;
+/// prints its thumbprint.
+async fn add_cert(db: &Db, file: &Path, now: time::OffsetDateTime, g: &GlobalArgs) -> Result<()> {
+    let Some(subscription) = g.subscription.clone() else {
+        return crate::usage("add-cert needs --subscription ID");
+    };
+    let data = read_input(file, 1024 * 1024)?;
+    let linked =
+        azmc_server::admin::add_certificate(db, &subscription, &data, &Limits::default(), now)
             .await
             .with_context(|| {
                 format!("{}: linking to subscription {subscription}", file.display())
             })?;
-            println!("{}", linked.certificate.thumbprint);
-            eprintln!(
-                "azmc: linked {} to subscription {subscription}",
-                linked.certificate.subject
-            );
-        }
-    }
+    println!("{}", linked.certificate.thumbprint);
+    eprintln!(
+        "azmc: linked {} to subscription {subscription}",
+        linked.certificate.subject
+    );
     Ok(())
 }
