@@ -95,19 +95,7 @@ impl Db {
         limits: &Limits,
         now: OffsetDateTime,
     ) -> Result<Vec<LinkedCertificate>, DbError> {
-        let thumb = thumbprint(&cert.thumbprint).ok_or_else(|| {
-            DbError::Invalid(format!(
-                "thumbprint {:?} is not 40 hex digits",
-                cert.thumbprint
-            ))
-        })?;
-        let subs: Vec<String> = subscription_ids.iter().map(|s| sub_key(s)).collect();
-        if subs.is_empty() {
-            return Err(DbError::Invalid("no subscription to link to".into()));
-        }
-        if subs.iter().enumerate().any(|(i, s)| subs[..i].contains(s)) {
-            return Err(DbError::Invalid("a subscription is listed twice".into()));
-        }
+        let (thumb, subs) = link_keys(subscription_ids, cert)?;
         let rows: Vec<LinkedRow> = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
             // Lock the service administrators' account rows (serialising the limit checks)
@@ -166,12 +154,6 @@ impl Db {
                 .bind(sub)
                 .fetch_one(&mut *tx)
                 .await?;
-                if to_u64(on_sub) >= u64::from(limits.per_subscription) {
-                    return Err(DbError::LimitExceeded {
-                        limit: Limit::CertificatesPerSubscription,
-                        max: limits.per_subscription,
-                    });
-                }
                 let (admin_total, admin_has_it): (i64, i64) = sqlx::query_as(
                     "SELECT COUNT(DISTINCT l.thumbprint), \
                      COALESCE(SUM(CASE WHEN l.thumbprint = $2 THEN 1 ELSE 0 END), 0) \
@@ -182,12 +164,7 @@ impl Db {
                 .bind(&thumb)
                 .fetch_one(&mut *tx)
                 .await?;
-                if admin_has_it == 0 && to_u64(admin_total) >= u64::from(limits.per_service_admin) {
-                    return Err(DbError::LimitExceeded {
-                        limit: Limit::CertificatesPerServiceAdmin,
-                        max: limits.per_service_admin,
-                    });
-                }
+                check_link_limits(limits, on_sub, admin_total, admin_has_it != 0)?;
                 // DO UPDATE (not DO NOTHING) so that the row is locked until commit: an
                 // unlink that would delete the now-unused row waits for this link instead.
                 sqlx::query(
@@ -345,4 +322,50 @@ impl Db {
         .await)?;
         Ok(to_u64(n))
     }
+}
+
+/// The keys of a link request: the thumbprint and the subscriptions, checked (a
+/// thumbprint of 40 hex digits, at least one subscription, none twice).
+fn link_keys(
+    subscription_ids: &[&str],
+    cert: &CertificateRecord,
+) -> Result<(String, Vec<String>), DbError> {
+    let thumb = thumbprint(&cert.thumbprint).ok_or_else(|| {
+        DbError::Invalid(format!(
+            "thumbprint {:?} is not 40 hex digits",
+            cert.thumbprint
+        ))
+    })?;
+    let subs: Vec<String> = subscription_ids.iter().map(|s| sub_key(s)).collect();
+    if subs.is_empty() {
+        return Err(DbError::Invalid("no subscription to link to".into()));
+    }
+    if subs.iter().enumerate().any(|(i, s)| subs[..i].contains(s)) {
+        return Err(DbError::Invalid("a subscription is listed twice".into()));
+    }
+    Ok((thumb, subs))
+}
+
+/// The limits of one more link: `on_subscription` links on the subscription already, and
+/// `admin_total` distinct certificates across its service administrator's subscriptions
+/// (`admin_has_it`: this certificate is one of them, so it does not count again).
+fn check_link_limits(
+    limits: &Limits,
+    on_subscription: i64,
+    admin_total: i64,
+    admin_has_it: bool,
+) -> Result<(), DbError> {
+    if to_u64(on_subscription) >= u64::from(limits.per_subscription) {
+        return Err(DbError::LimitExceeded {
+            limit: Limit::CertificatesPerSubscription,
+            max: limits.per_subscription,
+        });
+    }
+    if !admin_has_it && to_u64(admin_total) >= u64::from(limits.per_service_admin) {
+        return Err(DbError::LimitExceeded {
+            limit: Limit::CertificatesPerServiceAdmin,
+            max: limits.per_service_admin,
+        });
+    }
+    Ok(())
 }
