@@ -6,53 +6,18 @@ use super::locations::{CAPABILITIES, role_size_names};
 use super::validate::{available_location, parse_input, required, with_location};
 pub use super::validate::{base_url, check_description, label_of};
 use super::{empty, xml};
+use crate::domain::{Ctx, affinity_groups};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use azmc_db::{AffinityGroup, AffinityGroupUpdate, DbError, NewAffinityGroup};
+use azmc_db::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
 use azmc_wire::asm::{
     AffinityGroupMemberXml, AffinityGroupXml, affinity_groups_to_xml, encode_label, format_time,
     parse_create_affinity_group, parse_update_affinity_group,
 };
-
-/// Map a database error about an affinity group.
-fn db_error(e: DbError, name: &str) -> ApiError {
-    match e {
-        DbError::NotFound {
-            kind: azmc_db::ResourceKind::AffinityGroup,
-            ..
-        } => ApiError::not_found(format!("The affinity group '{name}' does not exist.")),
-        DbError::Conflict {
-            reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::AffinityGroup),
-            ..
-        } => ApiError::conflict(format!(
-            "An affinity group named '{name}' already exists in this subscription."
-        )),
-        DbError::Conflict {
-            reason: azmc_db::ConflictReason::AffinityGroupInUse,
-            ..
-        } => ApiError::conflict(format!(
-            "The affinity group '{name}' is in use by storage accounts or cloud services of this subscription; delete or move them first."
-        )),
-        other => ApiError::from_db(other, "affinity group"),
-    }
-}
-
-/// An affinity group name: 1–63 letters, digits, hyphens, underscores and periods,
-/// starting with a letter or digit.
-pub fn valid_name(name: &str) -> bool {
-    (1..=63).contains(&name.len())
-        && name
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
 
 fn to_xml(g: &AffinityGroup) -> AffinityGroupXml {
     AffinityGroupXml {
@@ -73,11 +38,7 @@ pub async fn list(
     State(state): State<AppState>,
     Path(s): Path<String>,
 ) -> Result<Response, ApiError> {
-    let groups = state
-        .db
-        .list_affinity_groups(&s)
-        .await
-        .map_err(|e| db_error(e, ""))?;
+    let groups = affinity_groups::list(&Ctx::of(&state), &s).await?;
     let items: Vec<_> = groups.iter().map(to_xml).collect();
     Ok(xml(StatusCode::OK, affinity_groups_to_xml(&items)))
 }
@@ -90,11 +51,6 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let input = parse_input(&body, parse_create_affinity_group)?;
     let name = required(input.name.as_deref(), "Name")?;
-    if !valid_name(name) {
-        return Err(ApiError::bad_request(format!(
-            "Name {name:?} is invalid: use 1 to 63 letters, digits, hyphens, underscores and periods, starting with a letter or digit."
-        )));
-    }
     let label = label_of(input.label.as_deref())?;
     check_description(input.description.as_deref())?;
     let location = available_location(&state, required(input.location.as_deref(), "Location")?)?;
@@ -105,11 +61,7 @@ pub async fn create(
         description: input.description.as_deref(),
         location: &location,
     };
-    state
-        .db
-        .create_affinity_group(&new, state.clock.now())
-        .await
-        .map_err(|e| db_error(e, name))?;
+    affinity_groups::create(&Ctx::of(&state), &new).await?;
     Ok(with_location(
         empty(StatusCode::CREATED),
         &format!(
@@ -124,17 +76,13 @@ pub async fn get(
     Path((s, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let g = state
-        .db
-        .get_affinity_group(&s, &name)
-        .await
-        .map_err(|e| db_error(e, &name))?;
+    let g = affinity_groups::get(&Ctx::of(&state), &s, &name).await?;
     let base = base_url(&headers);
     let hosted = state
         .db
         .list_hosted_services(&s)
         .await
-        .map_err(|e| db_error(e, &name))?
+        .map_err(|e| ApiError::from_db(e, "affinity group"))?
         .into_iter()
         .filter(|h| {
             h.affinity_group
@@ -153,7 +101,7 @@ pub async fn get(
         .db
         .list_storage_accounts_in_affinity_group(&s, &g.name)
         .await
-        .map_err(|e| db_error(e, &name))?
+        .map_err(|e| ApiError::from_db(e, "affinity group"))?
         .into_iter()
         .map(|a| AffinityGroupMemberXml {
             url: format!(
@@ -181,11 +129,7 @@ pub async fn update(
         label: Some(label),
         description: input.description,
     };
-    state
-        .db
-        .update_affinity_group(&s, &name, &update)
-        .await
-        .map_err(|e| db_error(e, &name))?;
+    affinity_groups::update(&Ctx::of(&state), &s, &name, &update).await?;
     Ok(empty(StatusCode::OK))
 }
 
@@ -193,11 +137,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((s, name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    state
-        .db
-        .delete_affinity_group(&s, &name)
-        .await
-        .map_err(|e| db_error(e, &name))?;
+    affinity_groups::delete(&Ctx::of(&state), &s, &name).await?;
     Ok(empty(StatusCode::OK))
 }
 
@@ -206,11 +146,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_and_labels() {
-        assert!(valid_name("ag1") && valid_name("09da2f93-0f94-421d-bb65-a3a49034649b"));
-        assert!(valid_name("affinityGroupName") && valid_name(&"a".repeat(63)));
-        assert!(!valid_name("") && !valid_name("-a") && !valid_name(&"a".repeat(64)));
-        assert!(!valid_name("a b") && !valid_name("a/b"));
+    fn labels_and_descriptions() {
         assert_eq!(label_of(Some("bXlhZw==")).unwrap(), "myag");
         assert!(label_of(None).is_err() && label_of(Some("!!")).is_err());
         let long = encode_label(&"x".repeat(101));

@@ -141,7 +141,7 @@ pub async fn delete(
     domain::certificates::unlink(&Ctx::of(&state), &s, &t)
         .await
         .map_err(|e| match e {
-            DomainError::NotFound(_) => ApiError::not_found(NOT_FOUND),
+            DomainError::NotFound { .. } => ApiError::not_found(NOT_FOUND),
             other => other.into(),
         })?;
     Ok(empty(StatusCode::OK))

@@ -66,7 +66,7 @@ pub async fn link(
         )
         .await
         .map_err(|e| match e {
-            DbError::NotFound { .. } => DomainError::NotFound(ResourceKind::Subscription),
+            DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Subscription),
             DbError::Conflict { .. } => {
                 DomainError::Conflict(ConflictReason::CertificateAlreadyLinked {
                     thumbprint: cert.thumbprint(),
@@ -94,7 +94,7 @@ pub async fn unlink(
         .unlink_certificate(subscription, &thumbprint.to_string())
         .await
         .map_err(|e| match e {
-            DbError::NotFound { .. } => DomainError::NotFound(ResourceKind::Certificate),
+            DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Certificate),
             other => DomainError::from_db(other),
         })?;
     reload_index(ctx).await

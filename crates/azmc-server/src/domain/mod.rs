@@ -8,10 +8,11 @@
 //! `ApiError::from` (`error.rs`), `PortalError::from` (`portal/error.rs`) and
 //! `ServerError::from` (`error.rs`, for `azmc admin` and bootstrap).
 //!
-//! Moved here so far: management-certificate links ([`certificates`]) and the sealing of
-//! kept private keys ([`sealing`]). The other resource families still call `azmc-db` from
+//! Moved here so far: management-certificate links ([`certificates`]), affinity groups
+//! ([`affinity_groups`]) and the sealing of kept private keys ([`sealing`]). The other resource families still call `azmc-db` from
 //! their handlers.
 
+pub mod affinity_groups;
 pub mod certificates;
 pub mod sealing;
 
@@ -90,6 +91,7 @@ impl<'a> Ctx<'a> {
 pub enum ResourceKind {
     Subscription,
     Certificate,
+    AffinityGroup,
 }
 
 impl fmt::Display for ResourceKind {
@@ -97,6 +99,7 @@ impl fmt::Display for ResourceKind {
         f.write_str(match self {
             ResourceKind::Subscription => "subscription",
             ResourceKind::Certificate => "certificate",
+            ResourceKind::AffinityGroup => "affinity group",
         })
     }
 }
@@ -110,6 +113,10 @@ pub enum ConflictReason {
         thumbprint: Thumbprint,
         chosen: usize,
     },
+    /// The subscription has an affinity group of that name.
+    AffinityGroupExists { name: String },
+    /// Storage accounts or cloud services still use the affinity group.
+    AffinityGroupInUse { name: String },
 }
 
 impl fmt::Display for ConflictReason {
@@ -124,6 +131,14 @@ impl fmt::Display for ConflictReason {
                     "this subscription"
                 }
             ),
+            ConflictReason::AffinityGroupExists { name } => write!(
+                f,
+                "An affinity group named '{name}' already exists in this subscription."
+            ),
+            ConflictReason::AffinityGroupInUse { name } => write!(
+                f,
+                "The affinity group '{name}' is in use by storage accounts or cloud services of this subscription; delete or move them first."
+            ),
         }
     }
 }
@@ -132,8 +147,12 @@ impl fmt::Display for ConflictReason {
 /// where they happen (with the request's span) and carry no detail for the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
-    #[error("the {0} does not exist")]
-    NotFound(ResourceKind),
+    /// The thing does not exist; `name` as the caller gave it, where the answer names it.
+    #[error("the {kind} does not exist")]
+    NotFound {
+        kind: ResourceKind,
+        name: Option<String>,
+    },
     #[error("{0}")]
     Conflict(ConflictReason),
     /// A limit is reached; `subscription` names the subscription when the change named
@@ -159,6 +178,19 @@ pub enum DomainError {
 }
 
 impl DomainError {
+    /// Not found, without naming it.
+    pub fn not_found(kind: ResourceKind) -> Self {
+        DomainError::NotFound { kind, name: None }
+    }
+
+    /// Not found, naming it.
+    pub fn not_found_named(kind: ResourceKind, name: &str) -> Self {
+        DomainError::NotFound {
+            kind,
+            name: Some(name.to_string()),
+        }
+    }
+
     /// A database error that is not one of the expected answers of the operation: logged
     /// here, then `Unavailable` or `Internal`.
     pub(crate) fn from_db(e: azmc_db::DbError) -> Self {

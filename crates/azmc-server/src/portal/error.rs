@@ -78,7 +78,7 @@ impl PortalError {
 impl From<DomainError> for PortalError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::NotFound(_) => PortalError::NotFound,
+            DomainError::NotFound { .. } => PortalError::NotFound,
             DomainError::Conflict(reason) => PortalError::Conflict(reason.to_string()),
             DomainError::Limit {
                 limit: Limit::CertificatesPerSubscription,
