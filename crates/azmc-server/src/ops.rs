@@ -4,6 +4,7 @@
 
 use crate::error::ErrorInfo;
 use crate::identity::{Connection, RequestId};
+use crate::router::AuthorizedSubscription;
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode};
@@ -84,7 +85,12 @@ pub async fn record(
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
     let path = req.uri().path().to_string();
-    let subscription = path.split('/').nth(1).unwrap_or_default().to_string();
+    let Some(AuthorizedSubscription(subscription)) =
+        req.extensions().get::<AuthorizedSubscription>().cloned()
+    else {
+        tracing::error!("an operation without an authorised subscription");
+        return crate::error::ApiError::internal().into_response();
+    };
     let conn = req.extensions().get::<Connection>();
     let caller = Caller {
         thumbprint: conn

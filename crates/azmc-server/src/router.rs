@@ -392,12 +392,16 @@ async fn request_id(State(state): State<AppState>, mut req: Request, next: Next)
 const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let (parts, body) = req.into_parts();
-    if let Err(e) = admit(&state, &parts) {
-        // Let the client finish sending, so that it can read the answer.
-        api::drain(body, api::DRAIN_LIMIT).await;
-        return e.into_response();
-    }
+    let (mut parts, body) = req.into_parts();
+    let subscription = match admit(&state, &parts) {
+        Ok(s) => s,
+        Err(e) => {
+            // Let the client finish sending, so that it can read the answer.
+            api::drain(body, api::DRAIN_LIMIT).await;
+            return e.into_response();
+        }
+    };
+    parts.extensions.insert(subscription);
     // Admitted: read the whole body now (bounded), so that no handler can answer while the
     // client is still sending.
     let read = api::read_body(&parts.headers, body, state.config.body_limit);
@@ -416,8 +420,16 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
         .await
 }
 
+/// The subscription of the path, once the caller is authorised for it (set by the
+/// authorisation layer for the layers and handlers after it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizedSubscription(pub String);
+
 /// Authorisation, version header, throttling.
-fn admit(state: &AppState, parts: &axum::http::request::Parts) -> Result<(), ApiError> {
+fn admit(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+) -> Result<AuthorizedSubscription, ApiError> {
     let subscription = parts
         .uri
         .path()
@@ -456,7 +468,7 @@ fn admit(state: &AppState, parts: &axum::http::request::Parts) -> Result<(), Api
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(ApiError::throttled(wait));
     }
-    Ok(())
+    Ok(AuthorizedSubscription(subscription.to_string()))
 }
 
 /// `YYYY-MM-DD` with a plausible date (the clients send 2012-03-01 … 2017-01-01).
