@@ -54,6 +54,9 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+/// The message of an operation whose work was cut short.
+pub const INTERRUPTED_MESSAGE: &str = "The operation was interrupted and could not be completed.";
+
 /// What real Azure answered when the certificate was not accepted.
 pub const FORBIDDEN_MESSAGE: &str = "The server failed to authenticate the request. Verify that the certificate is valid and is associated with this subscription.";
 
@@ -149,6 +152,16 @@ impl ApiError {
             StatusCode::SERVICE_UNAVAILABLE,
             "ServerBusy",
             "The server (or an internal component) is currently unavailable to receive requests. Please retry your request.",
+        )
+    }
+
+    /// 500 InternalError for an operation whose work was cut short (its node died, or it
+    /// was given up after too many attempts).
+    pub fn interrupted() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            INTERRUPTED_MESSAGE,
         )
     }
 

@@ -15,6 +15,7 @@
 //! this module depends on none of them.
 
 use crate::domain::DomainError;
+use crate::error::{ApiError, INTERRUPTED_MESSAGE};
 use crate::identity::RequestId;
 use crate::state::AppState;
 use azmc_db::{DbError, Job, NewJob, OperationOutcome, OperationStatus};
@@ -40,8 +41,16 @@ pub enum JobResult {
     },
 }
 
-const INTERNAL_MESSAGE: &str =
-    "The server encountered an internal error. Please retry the request.";
+/// A failed job reports what the same failure of a request would have answered.
+impl From<ApiError> for JobResult {
+    fn from(e: ApiError) -> Self {
+        JobResult::Failed {
+            http_status: e.status.as_u16(),
+            code: e.code.to_string(),
+            message: e.message,
+        }
+    }
+}
 
 impl JobResult {
     /// Success, reported as 200.
@@ -51,11 +60,7 @@ impl JobResult {
 
     /// 500 InternalError; the cause must have been logged.
     pub fn internal() -> Self {
-        JobResult::Failed {
-            http_status: 500,
-            code: "InternalError".into(),
-            message: INTERNAL_MESSAGE.into(),
-        }
+        ApiError::internal().into()
     }
 
     /// The outcome of a job's database step: success (200); 404 `ResourceNotFound` with
@@ -63,11 +68,7 @@ impl JobResult {
     pub fn of<T>(r: Result<T, DbError>, not_found: &str) -> Self {
         match r {
             Ok(_) => JobResult::ok(),
-            Err(DbError::NotFound { .. }) => JobResult::Failed {
-                http_status: 404,
-                code: "ResourceNotFound".into(),
-                message: not_found.into(),
-            },
+            Err(DbError::NotFound { .. }) => ApiError::not_found(not_found).into(),
             Err(other) => {
                 tracing::error!(error = %other, "job database failure");
                 JobResult::internal()
@@ -244,11 +245,7 @@ impl JobRunner {
             Err(e) => tracing::error!(error = %e, "job sweep failed"),
         }
         match db
-            .fail_interrupted_operations(
-                now - ORPHAN_AFTER,
-                now,
-                "The operation was interrupted and could not be completed.",
-            )
+            .fail_interrupted_operations(now - ORPHAN_AFTER, now, INTERRUPTED_MESSAGE)
             .await
         {
             Ok(n) if n > 0 => tracing::warn!(operations = n, "failed orphaned operations"),
@@ -275,12 +272,7 @@ impl JobRunner {
         };
         if job.attempts > state.config.job_max_attempts {
             // Claimed once too often (its earlier runs died): give up now.
-            let interrupted = JobResult::Failed {
-                http_status: 500,
-                code: "InternalError".into(),
-                message: "The operation was interrupted and could not be completed.".into(),
-            };
-            self.finish(&job, interrupted).await;
+            self.finish(&job, ApiError::interrupted().into()).await;
             return true;
         }
         let result = match self.registry.handlers.get(&job.kind).cloned() {
