@@ -42,6 +42,26 @@ pub async fn check_room(ctx: &Ctx<'_>, subscriptions: &[&str]) -> Result<(), Dom
     Ok(())
 }
 
+/// Which of `subscriptions` the certificate is linked to already (a change that names
+/// them is refused as a whole; [`link`] refuses it anyway, in its transaction, without
+/// saying which). Call it before recording operations.
+pub async fn already_linked<'s>(
+    ctx: &Ctx<'_>,
+    subscriptions: &[&'s str],
+    thumbprint: &Thumbprint,
+) -> Result<Vec<&'s str>, DomainError> {
+    let thumb = thumbprint.to_string();
+    let mut linked = Vec::new();
+    for s in subscriptions {
+        match ctx.db.get_linked_certificate(s, &thumb).await {
+            Ok(_) => linked.push(*s),
+            Err(DbError::NotFound { .. }) => {}
+            Err(e) => return Err(DomainError::from_db(e)),
+        }
+    }
+    Ok(linked)
+}
+
 /// Links `cert` to every subscription of `subscriptions` (all or nothing) for `actor`.
 pub async fn link(
     ctx: &Ctx<'_>,

@@ -250,15 +250,15 @@ pub async fn upload(
         ))
     })?;
     let thumb = cert.thumbprint().to_string();
-    let db = &portal.app.db;
-    let mut already = Vec::new();
-    for s in &subs {
-        match db.get_linked_certificate(&s.id, &thumb).await {
-            Ok(_) => already.push(s.name.clone()),
-            Err(DbError::NotFound { .. }) => {}
-            Err(e) => return Err(PortalError::db(e)),
-        }
-    }
+    let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
+    let linked =
+        domain::certificates::already_linked(&Ctx::of(&portal.app), &ids, &cert.thumbprint())
+            .await?;
+    let already: Vec<String> = subs
+        .iter()
+        .filter(|s| linked.contains(&s.id.as_str()))
+        .map(|s| s.name.clone())
+        .collect();
     if !already.is_empty() {
         return Err(PortalError::Conflict(format!(
             "The certificate {thumb} is already a management certificate of {}. Nothing was changed.",
