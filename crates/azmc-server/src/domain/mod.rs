@@ -9,12 +9,14 @@
 //! `ServerError::from` (`error.rs`, for `azmc admin` and bootstrap).
 //!
 //! Moved here so far: management-certificate links ([`certificates`]), affinity groups
-//! ([`affinity_groups`]) and the sealing of kept private keys ([`sealing`]). The other resource families still call `azmc-db` from
+//! ([`affinity_groups`]), SQL servers and firewall rules ([`sql_servers`]) and the sealing
+//! of kept private keys ([`sealing`]). The other resource families still call `azmc-db` from
 //! their handlers.
 
 pub mod affinity_groups;
 pub mod certificates;
 pub mod sealing;
+pub mod sql_servers;
 
 use crate::auth::AuthIndex;
 use crate::state::AppState;
@@ -92,6 +94,8 @@ pub enum ResourceKind {
     Subscription,
     Certificate,
     AffinityGroup,
+    SqlServer,
+    FirewallRule,
 }
 
 impl fmt::Display for ResourceKind {
@@ -100,6 +104,8 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Subscription => "subscription",
             ResourceKind::Certificate => "certificate",
             ResourceKind::AffinityGroup => "affinity group",
+            ResourceKind::SqlServer => "SQL server",
+            ResourceKind::FirewallRule => "firewall rule",
         })
     }
 }
@@ -117,6 +123,8 @@ pub enum ConflictReason {
     AffinityGroupExists { name: String },
     /// Storage accounts or cloud services still use the affinity group.
     AffinityGroupInUse { name: String },
+    /// The server has a firewall rule of that name.
+    FirewallRuleExists { rule: String, server: String },
 }
 
 impl fmt::Display for ConflictReason {
@@ -138,6 +146,10 @@ impl fmt::Display for ConflictReason {
             ConflictReason::AffinityGroupInUse { name } => write!(
                 f,
                 "The affinity group '{name}' is in use by storage accounts or cloud services of this subscription; delete or move them first."
+            ),
+            ConflictReason::FirewallRuleExists { rule, server } => write!(
+                f,
+                "The firewall rule '{rule}' already exists on server '{server}'."
             ),
         }
     }
