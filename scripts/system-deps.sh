@@ -7,16 +7,20 @@
 #   scripts/system-deps.sh --postgres   also the PostgreSQL server binaries (initdb, pg_ctl),
 #                                       for a throwaway cluster (scripts/test decides)
 #   scripts/system-deps.sh --ci         also what only CI uses (a C++ compiler: the fuzz crate)
+#   scripts/system-deps.sh --postgres-bindir   print the directory of initdb and pg_ctl (exit 1
+#                                       when they are not installed); installs nothing
 #
 # Debian/Ubuntu package names; elsewhere install the same tools by other means.
 set -euo pipefail
 
 want_postgres=0
 want_ci=0
+print_bindir=0
 for arg in "$@"; do
   case "$arg" in
     --postgres) want_postgres=1 ;;
     --ci) want_ci=1 ;;
+    --postgres-bindir) print_bindir=1 ;;
     *) echo "system-deps: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +37,11 @@ postgres_bindir() {
   done
   return 1
 }
+
+if [ "$print_bindir" = 1 ]; then
+  postgres_bindir
+  exit
+fi
 
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
