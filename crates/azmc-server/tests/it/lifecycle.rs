@@ -2,7 +2,9 @@
 //! nodes on one database, and the health and metrics endpoints.
 
 use crate::client::Req;
-use crate::support::{Backend, Env, Identity, assert_error, assert_forbidden, eventually, now};
+use crate::support::{
+    Backend, Env, Identity, assert_error, assert_forbidden, eventually, now, on_both_backends,
+};
 use azmc_server::ThrottleConfig;
 use azmc_wire::asm::{OperationStatus, parse_operation_status, parse_subscription_certificates};
 use std::time::Duration;
@@ -127,15 +129,7 @@ async fn restart_keeps_state(backend: Backend) {
     again.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restart_keeps_state_sqlite() {
-    restart_keeps_state(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restart_keeps_state_postgres() {
-    restart_keeps_state(Backend::Postgres).await;
-}
+on_both_backends!([flavor = "multi_thread", worker_threads = 2] restart_keeps_state_sqlite, restart_keeps_state_postgres => restart_keeps_state());
 
 /// Two servers on one database: what one changes, the other enforces within its index
 /// refresh interval (100 ms here).
@@ -203,15 +197,7 @@ async fn two_nodes(backend: Backend) {
     b.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_sqlite() {
-    two_nodes(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_postgres() {
-    two_nodes(Backend::Postgres).await;
-}
+on_both_backends!([flavor = "multi_thread", worker_threads = 2] two_nodes_sqlite, two_nodes_postgres => two_nodes());
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_certificate_index_fails_closed() {

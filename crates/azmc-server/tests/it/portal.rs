@@ -4,7 +4,7 @@
 //! chosen subscription only), the operation log, on SQLite and PostgreSQL.
 
 use crate::client::{Client, Req, Response};
-use crate::support::{Api, Backend, Env, Identity, assert_forbidden, now};
+use crate::support::{Api, Backend, Env, Identity, assert_forbidden, now, on_both_backends};
 use azmc_db::Db;
 use azmc_pki::clock::{Clock, SharedClock};
 use azmc_server::ServerConfig;
@@ -913,115 +913,27 @@ async fn assert_no_key_stored(db: &Db, key_der: &[u8]) {
     }
 }
 
-#[tokio::test]
-async fn portal_sign_in_cookies_and_headers_on_sqlite() {
-    story(Backend::Sqlite, Step::SignIn).await;
-}
+on_both_backends!(portal_sign_in_cookies_and_headers_on_sqlite, portal_sign_in_cookies_and_headers_on_postgres => story(Step::SignIn));
 
-#[tokio::test]
-async fn portal_sign_in_cookies_and_headers_on_postgres() {
-    story(Backend::Postgres, Step::SignIn).await;
-}
+on_both_backends!(portal_each_user_sees_exactly_their_subscriptions_on_sqlite, portal_each_user_sees_exactly_their_subscriptions_on_postgres => story(Step::Subscriptions));
 
-#[tokio::test]
-async fn portal_each_user_sees_exactly_their_subscriptions_on_sqlite() {
-    story(Backend::Sqlite, Step::Subscriptions).await;
-}
+on_both_backends!(portal_access_control_between_users_and_roles_on_sqlite, portal_access_control_between_users_and_roles_on_postgres => story(Step::AccessControl));
 
-#[tokio::test]
-async fn portal_each_user_sees_exactly_their_subscriptions_on_postgres() {
-    story(Backend::Postgres, Step::Subscriptions).await;
-}
+on_both_backends!(portal_csrf_and_origin_checks_on_coadmin_changes_on_sqlite, portal_csrf_and_origin_checks_on_coadmin_changes_on_postgres => story(Step::CsrfAndOrigin));
 
-#[tokio::test]
-async fn portal_access_control_between_users_and_roles_on_sqlite() {
-    story(Backend::Sqlite, Step::AccessControl).await;
-}
+on_both_backends!(portal_certificate_upload_der_pem_duplicate_and_limit_on_sqlite, portal_certificate_upload_der_pem_duplicate_and_limit_on_postgres => story(Step::Upload));
 
-#[tokio::test]
-async fn portal_access_control_between_users_and_roles_on_postgres() {
-    story(Backend::Postgres, Step::AccessControl).await;
-}
+on_both_backends!(portal_certificates_page_last_use_and_delete_on_sqlite, portal_certificates_page_last_use_and_delete_on_postgres => story(Step::CertificatesPage));
 
-#[tokio::test]
-async fn portal_csrf_and_origin_checks_on_coadmin_changes_on_sqlite() {
-    story(Backend::Sqlite, Step::CsrfAndOrigin).await;
-}
+on_both_backends!(portal_publish_settings_work_for_the_chosen_subscription_only_on_sqlite, portal_publish_settings_work_for_the_chosen_subscription_only_on_postgres => story(Step::PublishSettings));
 
-#[tokio::test]
-async fn portal_csrf_and_origin_checks_on_coadmin_changes_on_postgres() {
-    story(Backend::Postgres, Step::CsrfAndOrigin).await;
-}
+on_both_backends!(portal_resources_and_operation_log_pages_on_sqlite, portal_resources_and_operation_log_pages_on_postgres => story(Step::OperationLog));
 
-#[tokio::test]
-async fn portal_certificate_upload_der_pem_duplicate_and_limit_on_sqlite() {
-    story(Backend::Sqlite, Step::Upload).await;
-}
+on_both_backends!(portal_health_and_unknown_paths_on_sqlite, portal_health_and_unknown_paths_on_postgres => story(Step::Health));
 
-#[tokio::test]
-async fn portal_certificate_upload_der_pem_duplicate_and_limit_on_postgres() {
-    story(Backend::Postgres, Step::Upload).await;
-}
+on_both_backends!(portal_sign_out_invalidates_the_cookie_on_sqlite, portal_sign_out_invalidates_the_cookie_on_postgres => story(Step::SignOut));
 
-#[tokio::test]
-async fn portal_certificates_page_last_use_and_delete_on_sqlite() {
-    story(Backend::Sqlite, Step::CertificatesPage).await;
-}
-
-#[tokio::test]
-async fn portal_certificates_page_last_use_and_delete_on_postgres() {
-    story(Backend::Postgres, Step::CertificatesPage).await;
-}
-
-#[tokio::test]
-async fn portal_publish_settings_work_for_the_chosen_subscription_only_on_sqlite() {
-    story(Backend::Sqlite, Step::PublishSettings).await;
-}
-
-#[tokio::test]
-async fn portal_publish_settings_work_for_the_chosen_subscription_only_on_postgres() {
-    story(Backend::Postgres, Step::PublishSettings).await;
-}
-
-#[tokio::test]
-async fn portal_resources_and_operation_log_pages_on_sqlite() {
-    story(Backend::Sqlite, Step::OperationLog).await;
-}
-
-#[tokio::test]
-async fn portal_resources_and_operation_log_pages_on_postgres() {
-    story(Backend::Postgres, Step::OperationLog).await;
-}
-
-#[tokio::test]
-async fn portal_health_and_unknown_paths_on_sqlite() {
-    story(Backend::Sqlite, Step::Health).await;
-}
-
-#[tokio::test]
-async fn portal_health_and_unknown_paths_on_postgres() {
-    story(Backend::Postgres, Step::Health).await;
-}
-
-#[tokio::test]
-async fn portal_sign_out_invalidates_the_cookie_on_sqlite() {
-    story(Backend::Sqlite, Step::SignOut).await;
-}
-
-#[tokio::test]
-async fn portal_sign_out_invalidates_the_cookie_on_postgres() {
-    story(Backend::Postgres, Step::SignOut).await;
-}
-
-#[tokio::test]
-async fn portal_password_change_ends_the_other_sessions_on_sqlite() {
-    story(Backend::Sqlite, Step::PasswordChange).await;
-}
-
-#[tokio::test]
-async fn portal_password_change_ends_the_other_sessions_on_postgres() {
-    story(Backend::Postgres, Step::PasswordChange).await;
-}
+on_both_backends!(portal_password_change_ends_the_other_sessions_on_sqlite, portal_password_change_ends_the_other_sessions_on_postgres => story(Step::PasswordChange));
 
 #[tokio::test]
 async fn sessions_expire_by_the_injected_clock() {

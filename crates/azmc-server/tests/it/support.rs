@@ -352,3 +352,20 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Two tests, `$sqlite` and `$postgres`, that run `$story(backend, $args...)` on SQLite and
+/// on PostgreSQL (`$flavor`: the tests' `tokio::test` arguments, none for the default).
+macro_rules! on_both_backends {
+    ($([$($flavor:tt)*])? $sqlite:ident, $postgres:ident => $story:ident($($arg:expr),*)) => {
+        #[tokio::test$(($($flavor)*))?]
+        async fn $sqlite() {
+            $story($crate::support::Backend::Sqlite $(, $arg)*).await;
+        }
+
+        #[tokio::test$(($($flavor)*))?]
+        async fn $postgres() {
+            $story($crate::support::Backend::Postgres $(, $arg)*).await;
+        }
+    };
+}
+pub(crate) use on_both_backends;
