@@ -238,12 +238,8 @@ async fn disabled_subscription_refuses_linked_certificates_with_its_own_code() {
         .await
         .unwrap();
     assert_forbidden(&r);
-    let r = api
-        .client(None)
-        .send(Req::get(&format!("/{s}")))
-        .await
-        .unwrap();
-    assert_forbidden(&r);
+    api.assert_refused_without_certificate(&format!("/{s}"))
+        .await;
 
     // Enabled again: back to normal, and Get Subscription says so.
     api.db()
