@@ -240,16 +240,7 @@ fn protected_keys_need_the_passphrase() {
     .fails(1, "passphrase");
     assert!(!s.path("g.pfx").exists());
     // no terminal and no file: a clear error, not a hang
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "g.pfx",
-        "--password-file",
-        "pw",
-    ])
-    .fails(1, "passphrase");
+    s.export_pfx(&t, "g.pfx", "pw").fails(1, "passphrase");
     s.run(&[
         "certstore",
         "export",

@@ -9,6 +9,7 @@ mod compat_azurecli;
 mod compat_compute;
 mod compat_sql_web;
 mod compat_storage;
+mod legacy;
 mod pfx;
 mod portal_browser;
 mod publishsettings;
@@ -73,7 +74,97 @@ impl From<Output> for Run {
     }
 }
 
+/// `azmc admin --data-dir SANDBOX/server ARGS`.
+pub fn admin(s: &Sandbox, args: &[&str]) -> Run {
+    let data = s.path("server");
+    let mut all = vec!["admin", "--data-dir", data.to_str().unwrap()];
+    all.extend_from_slice(args);
+    s.run(&all)
+}
+
+/// `azmc admin subscription create --name NAME --admin ADMIN --output json`, which succeeds.
+pub fn create_subscription(s: &Sandbox, name: &str, administrator: &str) -> serde_json::Value {
+    admin(
+        s,
+        &[
+            "subscription",
+            "create",
+            "--name",
+            name,
+            "--admin",
+            administrator,
+            "--output",
+            "json",
+        ],
+    )
+    .ok()
+    .json()
+}
+
 impl Sandbox {
+    /// `azmc publishsettings create THUMBPRINT --endpoint ENDPOINT --include I... --out OUT`.
+    pub fn publishsettings_create(
+        &self,
+        thumbprint: &str,
+        endpoint: &str,
+        includes: &[&str],
+        out: &str,
+    ) -> Run {
+        let mut args = vec![
+            "publishsettings",
+            "create",
+            thumbprint,
+            "--endpoint",
+            endpoint,
+        ];
+        for &i in includes {
+            args.extend(["--include", i]);
+        }
+        args.extend(["--out", out]);
+        self.run(&args)
+    }
+
+    /// `azmc pfx inspect PFX --password-file PASSWORD_FILE --output json`, which succeeds.
+    pub fn pfx_inspect_json(&self, pfx: &str, password_file: &str) -> serde_json::Value {
+        self.run(&[
+            "pfx",
+            "inspect",
+            pfx,
+            "--password-file",
+            password_file,
+            "--output",
+            "json",
+        ])
+        .ok()
+        .json()
+    }
+
+    /// `azmc pfx to-pem PFX --out OUT --password-file PASSWORD_FILE`.
+    pub fn pfx_to_pem(&self, pfx: &str, out: &str, password_file: &str) -> Run {
+        self.run(&[
+            "pfx",
+            "to-pem",
+            pfx,
+            "--out",
+            out,
+            "--password-file",
+            password_file,
+        ])
+    }
+
+    /// `azmc certstore export THUMBPRINT --out OUT --password-file PASSWORD_FILE`.
+    pub fn export_pfx(&self, thumbprint: &str, out: &str, password_file: &str) -> Run {
+        self.run(&[
+            "certstore",
+            "export",
+            thumbprint,
+            "--out",
+            out,
+            "--password-file",
+            password_file,
+        ])
+    }
+
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Sandbox {

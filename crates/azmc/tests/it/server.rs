@@ -1,7 +1,7 @@
 //! `azmc serve` and `azmc admin` as a user runs them: the real binary, real TLS, curl and
 //! the real legacy SDKs as clients.
 
-use super::{Run, Sandbox};
+use super::{Sandbox, admin, create_subscription};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -195,13 +195,6 @@ pub fn bootstrap_pem(s: &Sandbox, served: &Served) -> PathBuf {
     out
 }
 
-fn admin(s: &Sandbox, args: &[&str]) -> Run {
-    let data = s.path("server");
-    let mut all = vec!["admin", "--data-dir", data.to_str().unwrap()];
-    all.extend_from_slice(args);
-    s.run(&all)
-}
-
 #[test]
 fn serve_bootstraps_once_prints_its_url_and_stops_cleanly() {
     let s = Sandbox::new();
@@ -338,21 +331,7 @@ fn admin_commands_work_with_and_without_a_running_server() {
     )
     .fails(1, "at least 12 characters");
     admin(&s, &["account", "passwd", "alice", "--password-file", "pw"]).ok();
-    let created = admin(
-        &s,
-        &[
-            "subscription",
-            "create",
-            "--name",
-            "Dev",
-            "--admin",
-            "alice",
-            "--output",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+    let created = create_subscription(&s, "Dev", "alice");
     let dev = created["id"].as_str().unwrap().to_string();
     assert_eq!(created["service_admin"], "alice");
     admin(
@@ -375,26 +354,8 @@ fn admin_commands_work_with_and_without_a_running_server() {
     // a certificate linked by `admin add-cert` works against the running server
     let t = s.new_cert("via admin", &["--key", "p256"]);
     s.write("pfxpw", "x\n");
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "va.pfx",
-        "--password-file",
-        "pfxpw",
-    ])
-    .ok();
-    s.run(&[
-        "pfx",
-        "to-pem",
-        "va.pfx",
-        "--out",
-        "va.pem",
-        "--password-file",
-        "pfxpw",
-    ])
-    .ok();
+    s.export_pfx(&t, "va.pfx", "pfxpw").ok();
+    s.pfx_to_pem("va.pfx", "va.pem", "pfxpw").ok();
     let linked = admin(
         &s,
         &[
