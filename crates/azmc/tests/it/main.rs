@@ -154,7 +154,18 @@ impl Sandbox {
 
     /// `azmc certstore export THUMBPRINT --out OUT --password-file PASSWORD_FILE`.
     pub fn export_pfx(&self, thumbprint: &str, out: &str, password_file: &str) -> Run {
-        self.run(&[
+        self.export_pfx_with(thumbprint, out, password_file, &[])
+    }
+
+    /// [`Sandbox::export_pfx`] with more arguments after it.
+    pub fn export_pfx_with(
+        &self,
+        thumbprint: &str,
+        out: &str,
+        password_file: &str,
+        more: &[&str],
+    ) -> Run {
+        let mut args = vec![
             "certstore",
             "export",
             thumbprint,
@@ -162,7 +173,9 @@ impl Sandbox {
             out,
             "--password-file",
             password_file,
-        ])
+        ];
+        args.extend_from_slice(more);
+        self.run(&args)
     }
 
     #[allow(clippy::new_without_default)]
