@@ -305,3 +305,68 @@ fn help_lists_every_command_group_and_exit_codes() {
     s.run(&["frobnicate"]).fails(2, "unrecognized subcommand");
     s.run(&["cert", "new"]).fails(2, "--name");
 }
+
+/// A PostgreSQL database of one test's own (`AZMC_TEST_POSTGRES_URL`, else the local
+/// server), named `PREFIX_PID_TAG` after the sandbox's random directory so that runs do
+/// not meet; dropped at the end.
+#[derive(Debug)]
+pub struct TempPg {
+    base: String,
+    /// The server URL without the database name.
+    pub host_part: String,
+    pub name: String,
+    /// The database's URL.
+    pub url: String,
+}
+
+impl TempPg {
+    pub fn create(s: &Sandbox, prefix: &str) -> TempPg {
+        let base = std::env::var("AZMC_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let host_part = base.rsplit_once('/').map(|(h, _)| h.to_string()).unwrap();
+        // unique per run: the pid and the sandbox's random directory name
+        let tag: String = s
+            .home()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let name = format!(
+            "{prefix}_{}_{}",
+            std::process::id(),
+            tag.to_ascii_lowercase()
+        );
+        let pg = TempPg {
+            url: format!("{host_part}/{name}"),
+            base,
+            host_part,
+            name,
+        };
+        pg.psql(&format!("CREATE DATABASE {}", pg.name));
+        pg
+    }
+
+    fn psql(&self, sql: &str) {
+        let o = Command::new("psql")
+            .args([self.base.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
+            .output()
+            .expect("psql is required");
+        assert!(
+            o.status.success(),
+            "PostgreSQL is required at {}: {}",
+            self.base,
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+impl Drop for TempPg {
+    fn drop(&mut self) {
+        self.psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}

@@ -1,7 +1,7 @@
 //! `azmc serve` and `azmc admin` as a user runs them: the real binary, real TLS, curl and
 //! the real legacy SDKs as clients.
 
-use super::{Sandbox, admin, create_subscription};
+use super::{Sandbox, TempPg, admin, create_subscription};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -475,44 +475,9 @@ fn a_killed_server_loses_nothing_it_answered_and_tls12_works() {
 
 #[test]
 fn serve_on_postgresql_bootstraps_into_the_database() {
-    let base = std::env::var("AZMC_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let host_part = base.rsplit_once('/').map(|(h, _)| h.to_string()).unwrap();
     let s = Sandbox::new();
-    // unique per run: the pid and the sandbox's random directory name
-    let tag: String = s
-        .home()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    let name = format!(
-        "azmc_cli_{}_{}",
-        std::process::id(),
-        tag.to_ascii_lowercase()
-    );
-    let psql = |sql: &str| {
-        let o = Command::new("psql")
-            .args([base.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
-            .output()
-            .expect("psql is required");
-        assert!(
-            o.status.success(),
-            "PostgreSQL is required at {base}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    psql(&format!("CREATE DATABASE {name}"));
-    struct Drop_<'a>(&'a dyn Fn(&str), String);
-    impl Drop for Drop_<'_> {
-        fn drop(&mut self) {
-            (self.0)(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1));
-        }
-    }
-    let _guard = Drop_(&psql, name.clone());
-    let url = format!("{host_part}/{name}");
+    let pg = TempPg::create(&s, "azmc_cli");
+    let (host_part, name, url) = (pg.host_part.clone(), pg.name.clone(), pg.url.clone());
     let served = Served::start(&s, &[], &["--database-url", &url]);
     assert!(
         !served.data.join("azmc.sqlite3").exists(),
