@@ -7,7 +7,6 @@ use azmc_pki::{
     Thumbprint, create_self_signed,
 };
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 fn rsa_pair() -> &'static (Certificate, PrivateKey) {
@@ -24,16 +23,7 @@ fn rsa_pair() -> &'static (Certificate, PrivateKey) {
 }
 
 fn openssl(args: &[&str], dir: &Path) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl binary is required for interop tests");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::run_openssl(args, dir, &[]);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -12,7 +12,6 @@ use azmc_pki::{Certificate, KeyKind, NewCertificate, PkiError, PrivateKey, creat
 use base64::Engine as _;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 const FIXTURES: &str = concat!(
@@ -235,6 +234,20 @@ fn xplat_fixtures_need_ignore_mac() {
     }
 }
 
+/// `layout` has the password form, (MAC algorithm, iterations) and (key, certificate)
+/// encryptions given.
+fn assert_layout(
+    layout: &azmc_pki::pkcs12::Pkcs12Layout,
+    password_form: PasswordForm,
+    mac: (&str, u64),
+    encryption: (&str, &str),
+) {
+    assert_eq!(layout.password_form, password_form);
+    assert_eq!((layout.mac_algorithm.as_str(), layout.mac_iterations), mac);
+    assert_eq!(layout.key_encryption, encryption.0);
+    assert_eq!(layout.cert_encryption, encryption.1);
+}
+
 #[test]
 fn synthetic_fixture_layouts() {
     let read = |name: &str| {
@@ -246,31 +259,28 @@ fn synthetic_fixture_layouts() {
         .unwrap()
     };
     let p = read("null-password-3des-3des-sha1mac__ALL-CLIENTS-OK");
-    assert_eq!(p.layout.password_form, PasswordForm::Null);
-    assert_eq!(
-        (p.layout.mac_algorithm.as_str(), p.layout.mac_iterations),
-        ("HMAC-SHA1", 1)
+    assert_layout(
+        &p.layout,
+        PasswordForm::Null,
+        ("HMAC-SHA1", 1),
+        (THREE_DES, THREE_DES),
     );
-    assert_eq!(p.layout.key_encryption, THREE_DES);
-    assert_eq!(p.layout.cert_encryption, THREE_DES);
 
     let p = read("openssl-legacy-emptypw-rc2-3des__xplat-cli-FAILS");
-    assert_eq!(p.layout.password_form, PasswordForm::EmptyBmp);
-    assert_eq!(
-        (p.layout.mac_algorithm.as_str(), p.layout.mac_iterations),
-        ("HMAC-SHA1", 2048)
+    assert_layout(
+        &p.layout,
+        PasswordForm::EmptyBmp,
+        ("HMAC-SHA1", 2048),
+        (THREE_DES, RC2_40),
     );
-    assert_eq!(p.layout.key_encryption, THREE_DES);
-    assert_eq!(p.layout.cert_encryption, RC2_40);
 
     let p = read("openssl3-default-aes256-sha256mac__go-xplat-FAIL");
-    assert_eq!(p.layout.password_form, PasswordForm::EmptyBmp);
-    assert_eq!(
-        (p.layout.mac_algorithm.as_str(), p.layout.mac_iterations),
-        ("HMAC-SHA256", 2048)
+    assert_layout(
+        &p.layout,
+        PasswordForm::EmptyBmp,
+        ("HMAC-SHA256", 2048),
+        (PBES2_AES256, PBES2_AES256),
     );
-    assert_eq!(p.layout.key_encryption, PBES2_AES256);
-    assert_eq!(p.layout.cert_encryption, PBES2_AES256);
 
     // node-forge: certificate bag unencrypted, non-minimal INTEGERs in the key.
     let p = read("forge-nullpw-nonminimal-der__go-FAILS");
@@ -716,18 +726,7 @@ fn unencrypted_bags_are_read() {
 // ---------------------------------------------------------------- OpenSSL interop
 
 fn openssl(args: &[&str], dir: &Path, password: &str) -> std::process::Output {
-    let out = Command::new("openssl")
-        .args(args)
-        .env("AZMC_P12_PW", password)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl binary is required for interop tests");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    crate::run_openssl(args, dir, &[("AZMC_P12_PW", password)])
 }
 
 /// `-passin`/`-passout` argument: `pass:` for "" (OpenSSL's empty password), the

@@ -5,7 +5,7 @@
 use crate::client::{Req, Response};
 use crate::support::{
     Api, Backend, Env, FORBIDDEN, Identity, assert_error, assert_forbidden, assert_request_id,
-    random_hex,
+    on_both_backends, random_hex,
 };
 use azmc_db::SubscriptionStatus;
 use azmc_wire::asm::{parse_subscription, parse_subscription_certificates};
@@ -205,15 +205,7 @@ async fn only_the_linked_callers_writes_are_operations(api: &Api) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auth_matrix_sqlite() {
-    auth_matrix(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auth_matrix_postgres() {
-    auth_matrix(Backend::Postgres).await;
-}
+on_both_backends!([flavor = "multi_thread", worker_threads = 2] auth_matrix_sqlite, auth_matrix_postgres => auth_matrix());
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabled_subscription_refuses_linked_certificates_with_its_own_code() {
@@ -246,12 +238,8 @@ async fn disabled_subscription_refuses_linked_certificates_with_its_own_code() {
         .await
         .unwrap();
     assert_forbidden(&r);
-    let r = api
-        .client(None)
-        .send(Req::get(&format!("/{s}")))
-        .await
-        .unwrap();
-    assert_forbidden(&r);
+    api.assert_refused_without_certificate(&format!("/{s}"))
+        .await;
 
     // Enabled again: back to normal, and Get Subscription says so.
     api.db()

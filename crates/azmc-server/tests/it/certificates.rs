@@ -3,7 +3,9 @@
 //! holder is connected, and the two certificate limits.
 
 use crate::client::Req;
-use crate::support::{Backend, Env, Identity, assert_error, assert_forbidden, cert_body, now};
+use crate::support::{
+    Backend, Env, Identity, assert_error, assert_forbidden, cert_body, now, on_both_backends,
+};
 use azmc_pki::KeyKind;
 use azmc_wire::asm::{
     SubscriptionCertificateXml, parse_subscription_certificate_xml, parse_subscription_certificates,
@@ -248,15 +250,7 @@ async fn certificates(backend: Backend) {
     api.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn certificates_sqlite() {
-    certificates(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn certificates_postgres() {
-    certificates(Backend::Postgres).await;
-}
+on_both_backends!([flavor = "multi_thread", worker_threads = 2] certificates_sqlite, certificates_postgres => certificates());
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_subscription_certificate_limit() {

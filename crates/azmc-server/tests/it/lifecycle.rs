@@ -2,7 +2,9 @@
 //! nodes on one database, and the health and metrics endpoints.
 
 use crate::client::Req;
-use crate::support::{Backend, Env, Identity, assert_error, assert_forbidden, eventually, now};
+use crate::support::{
+    Backend, Env, Identity, assert_error, assert_forbidden, eventually, now, on_both_backends,
+};
 use azmc_server::ThrottleConfig;
 use azmc_wire::asm::{OperationStatus, parse_operation_status, parse_subscription_certificates};
 use std::time::Duration;
@@ -58,12 +60,8 @@ async fn throttling_per_subscription_with_separate_read_and_write_budgets() {
     let r = conn.send(Req::get(&format!("/{s2}"))).await.unwrap();
     assert_eq!(r.status, 200);
     // Refused callers are refused before the throttle: they cannot spend its budget.
-    let r = api
-        .client(None)
-        .send(Req::get(&format!("/{s2}")))
-        .await
-        .unwrap();
-    assert_forbidden(&r);
+    api.assert_refused_without_certificate(&format!("/{s2}"))
+        .await;
     // The budget comes back.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let r = conn.send(write(&s1)).await.unwrap();
@@ -127,15 +125,7 @@ async fn restart_keeps_state(backend: Backend) {
     again.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restart_keeps_state_sqlite() {
-    restart_keeps_state(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restart_keeps_state_postgres() {
-    restart_keeps_state(Backend::Postgres).await;
-}
+on_both_backends!([flavor = "multi_thread", worker_threads = 2] restart_keeps_state_sqlite, restart_keeps_state_postgres => restart_keeps_state());
 
 /// Two servers on one database: what one changes, the other enforces within its index
 /// refresh interval (100 ms here).
@@ -203,15 +193,7 @@ async fn two_nodes(backend: Backend) {
     b.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_sqlite() {
-    two_nodes(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_postgres() {
-    two_nodes(Backend::Postgres).await;
-}
+on_both_backends!([flavor = "multi_thread", worker_threads = 2] two_nodes_sqlite, two_nodes_postgres => two_nodes());
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_certificate_index_fails_closed() {
@@ -292,12 +274,8 @@ async fn health_and_metrics_on_the_portal_listener() {
         .await
         .unwrap();
     assert_eq!(r.status, 200);
-    let r = api
-        .client(None)
-        .send(Req::get(&format!("/{s}")))
-        .await
-        .unwrap();
-    assert_forbidden(&r);
+    api.assert_refused_without_certificate(&format!("/{s}"))
+        .await;
 
     let after = conn
         .send(Req::get("/metrics").without("x-ms-version"))

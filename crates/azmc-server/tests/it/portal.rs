@@ -4,7 +4,7 @@
 //! chosen subscription only), the operation log, on SQLite and PostgreSQL.
 
 use crate::client::{Client, Req, Response};
-use crate::support::{Api, Backend, Env, Identity, assert_forbidden, now};
+use crate::support::{Api, Backend, Env, Identity, assert_forbidden, now, on_both_backends};
 use azmc_db::Db;
 use azmc_pki::clock::{Clock, SharedClock};
 use azmc_server::ServerConfig;
@@ -213,7 +213,25 @@ async fn operations_by(db: &Db, sub: &str, user: &str) -> Vec<azmc_db::Operation
 
 // ---------------------------------------------------------------------------------------
 
-async fn story(backend: Backend) {
+/// The portal story's steps, in order: each depends on the state the earlier ones left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    SignIn,
+    Subscriptions,
+    AccessControl,
+    CsrfAndOrigin,
+    Upload,
+    CertificatesPage,
+    PublishSettings,
+    OperationLog,
+    Health,
+    SignOut,
+    PasswordChange,
+}
+
+/// Runs the portal story from the start up to and including step `last` (the earlier
+/// steps set up the state it checks, and their checks run again on the way).
+async fn story(backend: Backend, last: Step) {
     let env = Env::new(backend).await;
     let mut config = env.config();
     config.cert_limit_per_subscription = 3;
@@ -298,6 +316,10 @@ async fn story(backend: Backend) {
         "alice"
     );
 
+    if last == Step::SignIn {
+        return api.stop().await;
+    }
+
     // --- subscriptions: each user sees exactly theirs
     let page = alice.get("/subscriptions").await;
     assert_eq!(page.status, 200);
@@ -326,6 +348,10 @@ async fn story(backend: Backend) {
         !text.contains(&api.sub),
         "nobody sees the administrator's subscription"
     );
+
+    if last == Step::Subscriptions {
+        return api.stop().await;
+    }
 
     // --- access control
     assert_eq!(bob.get(&format!("/subscriptions/{a2}")).await.status, 404);
@@ -384,6 +410,10 @@ async fn story(backend: Backend) {
     assert_eq!(r.status, 404);
     assert_eq!(db.count_links(&a1).await.unwrap(), 0);
 
+    if last == Step::AccessControl {
+        return api.stop().await;
+    }
+
     // --- CSRF and origin on a change: 403 and nothing changes
     let csrf_alice = alice.csrf(&format!("/subscriptions/{a1}")).await;
     let add = format!("/subscriptions/{a1}/coadmins");
@@ -431,6 +461,10 @@ async fn story(backend: Backend) {
         ops.iter().any(|o| o.name == "RemoveCoAdministrator"
             && o.status == azmc_db::OperationStatus::Succeeded)
     );
+
+    if last == Step::CsrfAndOrigin {
+        return api.stop().await;
+    }
 
     // --- upload: DER to two subscriptions, PEM, garbage, duplicate, limit
     let der = Identity::p256("Uploaded DER");
@@ -518,6 +552,10 @@ async fn story(backend: Backend) {
         .find(|o| o.name == "AddSubscriptionCertificate")
         .unwrap();
     assert!(add_op.object_id.ends_with(&der.thumbprint()));
+
+    if last == Step::Upload {
+        return api.stop().await;
+    }
 
     // --- the certificates page, last use, delete per subscription and from all
     let text = alice.get("/certificates").await.text();
@@ -612,6 +650,10 @@ async fn story(backend: Backend) {
             .iter()
             .any(|o| o.name == "RemoveSubscriptionCertificate")
     );
+
+    if last == Step::CertificatesPage {
+        return api.stop().await;
+    }
 
     // --- publish settings: a GET creates nothing; the POST's file works for the chosen
     // subscription only; the server keeps no private key
@@ -719,6 +761,10 @@ async fn story(backend: Backend) {
     assert!(r.text().contains("Alpha One"), "{}", r.text());
     assert_eq!(db.count_links(&a2).await.unwrap(), 1);
 
+    if last == Step::PublishSettings {
+        return api.stop().await;
+    }
+
     // --- resources and the operation log
     let r = alice.get("/resources").await;
     assert_eq!(r.status, 200);
@@ -749,9 +795,17 @@ async fn story(backend: Backend) {
         "a co-administrator sees only their subscriptions' log"
     );
 
+    if last == Step::OperationLog {
+        return api.stop().await;
+    }
+
     // --- health and metrics stay on this listener
     assert_eq!(anon.get("/healthz").await.status, 200);
     assert_eq!(anon.get("/nonexistent").await.status, 404);
+
+    if last == Step::Health {
+        return api.stop().await;
+    }
 
     // --- sign-out invalidates the cookie
     let csrf_alice = alice.csrf("/subscriptions").await;
@@ -766,6 +820,10 @@ async fn story(backend: Backend) {
         "the old cookie is dead"
     );
     assert!(db.get_session(&hash).await.unwrap().is_none());
+
+    if last == Step::SignOut {
+        return api.stop().await;
+    }
 
     // --- password change ends the other sessions
     let mut one = Browser::signed_in(&api, "alice").await;
@@ -855,15 +913,27 @@ async fn assert_no_key_stored(db: &Db, key_der: &[u8]) {
     }
 }
 
-#[tokio::test]
-async fn portal_story_on_sqlite() {
-    story(Backend::Sqlite).await;
-}
+on_both_backends!(portal_sign_in_cookies_and_headers_on_sqlite, portal_sign_in_cookies_and_headers_on_postgres => story(Step::SignIn));
 
-#[tokio::test]
-async fn portal_story_on_postgres() {
-    story(Backend::Postgres).await;
-}
+on_both_backends!(portal_each_user_sees_exactly_their_subscriptions_on_sqlite, portal_each_user_sees_exactly_their_subscriptions_on_postgres => story(Step::Subscriptions));
+
+on_both_backends!(portal_access_control_between_users_and_roles_on_sqlite, portal_access_control_between_users_and_roles_on_postgres => story(Step::AccessControl));
+
+on_both_backends!(portal_csrf_and_origin_checks_on_coadmin_changes_on_sqlite, portal_csrf_and_origin_checks_on_coadmin_changes_on_postgres => story(Step::CsrfAndOrigin));
+
+on_both_backends!(portal_certificate_upload_der_pem_duplicate_and_limit_on_sqlite, portal_certificate_upload_der_pem_duplicate_and_limit_on_postgres => story(Step::Upload));
+
+on_both_backends!(portal_certificates_page_last_use_and_delete_on_sqlite, portal_certificates_page_last_use_and_delete_on_postgres => story(Step::CertificatesPage));
+
+on_both_backends!(portal_publish_settings_work_for_the_chosen_subscription_only_on_sqlite, portal_publish_settings_work_for_the_chosen_subscription_only_on_postgres => story(Step::PublishSettings));
+
+on_both_backends!(portal_resources_and_operation_log_pages_on_sqlite, portal_resources_and_operation_log_pages_on_postgres => story(Step::OperationLog));
+
+on_both_backends!(portal_health_and_unknown_paths_on_sqlite, portal_health_and_unknown_paths_on_postgres => story(Step::Health));
+
+on_both_backends!(portal_sign_out_invalidates_the_cookie_on_sqlite, portal_sign_out_invalidates_the_cookie_on_postgres => story(Step::SignOut));
+
+on_both_backends!(portal_password_change_ends_the_other_sessions_on_sqlite, portal_password_change_ends_the_other_sessions_on_postgres => story(Step::PasswordChange));
 
 #[tokio::test]
 async fn sessions_expire_by_the_injected_clock() {

@@ -320,3 +320,25 @@ pub(crate) async fn operation_names(api: &Api) -> Vec<(String, String, Option<St
         })
         .collect()
 }
+
+/// Every operation of the log from 2020 to 2099, as List Subscription Operations gives them.
+pub(crate) async fn all_operations(api: &Api) -> Vec<SubscriptionOperationXml> {
+    api.operations("StartTime=2020-01-01&EndTime=2099-01-01")
+        .await
+}
+
+/// The operation `id` among `ops`.
+pub(crate) fn operation_by_id<'a>(
+    ops: &'a [SubscriptionOperationXml],
+    id: &str,
+) -> &'a SubscriptionOperationXml {
+    ops.iter().find(|o| o.operation_id == id).unwrap()
+}
+
+/// Asserts that each of `want` is the name of one of `ops`.
+pub(crate) fn assert_names_logged(ops: &[SubscriptionOperationXml], want: &[&str]) {
+    let names: Vec<_> = ops.iter().map(|o| o.operation_name.as_str()).collect();
+    for want in want {
+        assert!(names.contains(want), "{want}: {names:?}");
+    }
+}

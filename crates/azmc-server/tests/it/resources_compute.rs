@@ -1,14 +1,15 @@
 //! Cloud services, service certificates and deployments end to end: an in-process server,
 //! real TLS with the bootstrap management certificate, raw HTTP/1.1 requests.
 
-use crate::resource_api::{Api, expect_error};
+use crate::resource_api::{
+    Api, all_operations, assert_names_logged, expect_error, operation_by_id,
+};
 use azmc_db::{NewSubscription, Quotas};
 use azmc_pki::pkcs12::{self, Profile};
 use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
 use azmc_wire::asm::{
     OperationStatus, parse_availability, parse_deployment, parse_hosted_service,
     parse_hosted_services, parse_service_certificate, parse_service_certificates,
-    parse_subscription_operations,
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -228,31 +229,16 @@ async fn hosted_services_create_read_update_delete_and_errors() {
         (st, code, err.as_deref()),
         (OperationStatus::Failed, Some(409), Some("ConflictError"))
     );
-    let r = api
-        .req(
-            "GET",
-            "/{s}/operations?StartTime=2020-01-01&EndTime=2099-01-01",
-            None,
-        )
-        .await;
-    let ops = parse_subscription_operations(r.body.as_bytes()).unwrap();
-    let names: Vec<_> = ops
-        .operations
-        .iter()
-        .map(|o| o.operation_name.as_str())
-        .collect();
-    for want in [
-        "CreateHostedService",
-        "UpdateHostedService",
-        "DeleteHostedService",
-    ] {
-        assert!(names.contains(&want), "{want}: {names:?}");
-    }
-    let create = ops
-        .operations
-        .iter()
-        .find(|o| o.operation_id == created_id)
-        .unwrap();
+    let ops = all_operations(&api).await;
+    assert_names_logged(
+        &ops,
+        &[
+            "CreateHostedService",
+            "UpdateHostedService",
+            "DeleteHostedService",
+        ],
+    );
+    let create = operation_by_id(&ops, &created_id);
     assert_eq!(create.operation_name, "CreateHostedService");
     assert_eq!(
         create
@@ -675,25 +661,10 @@ async fn service_certificates_are_added_and_deleted_asynchronously() {
     );
 
     // The operation log names them.
-    let r = api
-        .req(
-            "GET",
-            "/{s}/operations?StartTime=2020-01-01&EndTime=2099-01-01",
-            None,
-        )
-        .await;
-    let ops = parse_subscription_operations(r.body.as_bytes()).unwrap();
-    let add = ops
-        .operations
-        .iter()
-        .find(|o| o.operation_id == add_id)
-        .unwrap();
+    let ops = all_operations(&api).await;
+    let add = operation_by_id(&ops, &add_id);
     assert_eq!(add.operation_name, "AddCertificate");
-    let del = ops
-        .operations
-        .iter()
-        .find(|o| o.operation_id == del_id)
-        .unwrap();
+    let del = operation_by_id(&ops, &del_id);
     assert_eq!(del.operation_name, "DeleteCertificate");
     assert!(del.operation_completed_time.is_some());
 
@@ -1022,33 +993,18 @@ async fn deployments_are_created_changed_swapped_and_deleted() {
         200
     );
 
-    let r = api
-        .req(
-            "GET",
-            "/{s}/operations?StartTime=2020-01-01&EndTime=2099-01-01",
-            None,
-        )
-        .await;
-    let ops = parse_subscription_operations(r.body.as_bytes()).unwrap();
-    let names: Vec<_> = ops
-        .operations
-        .iter()
-        .map(|o| o.operation_name.as_str())
-        .collect();
-    for want in [
-        "CreateDeployment",
-        "UpdateDeploymentStatus",
-        "SwapDeployment",
-        "DeleteDeployment",
-    ] {
-        assert!(names.contains(&want), "{want}: {names:?}");
-    }
+    let ops = all_operations(&api).await;
+    assert_names_logged(
+        &ops,
+        &[
+            "CreateDeployment",
+            "UpdateDeploymentStatus",
+            "SwapDeployment",
+            "DeleteDeployment",
+        ],
+    );
     assert_eq!(
-        ops.operations
-            .iter()
-            .find(|o| o.operation_id == status_id)
-            .unwrap()
-            .operation_name,
+        operation_by_id(&ops, &status_id).operation_name,
         "UpdateDeploymentStatus"
     );
     api.stop().await;
@@ -1240,38 +1196,20 @@ async fn deployment_configuration_upgrade_and_role_instances() {
             .contains("<CurrentCoreCount>1</CurrentCoreCount>")
     );
 
-    let r = api
-        .req(
-            "GET",
-            "/{s}/operations?StartTime=2020-01-01&EndTime=2099-01-01",
-            None,
-        )
-        .await;
-    let ops = parse_subscription_operations(r.body.as_bytes()).unwrap();
-    let name_of = |id: &str| {
-        ops.operations
-            .iter()
-            .find(|o| o.operation_id == id)
-            .unwrap()
-            .operation_name
-            .clone()
-    };
+    let ops = all_operations(&api).await;
+    let name_of = |id: &str| operation_by_id(&ops, id).operation_name.clone();
     assert_eq!(name_of(&config_id), "ChangeDeploymentConfiguration");
     assert_eq!(name_of(&reboot_id), "RebootRoleInstance");
-    let names: Vec<_> = ops
-        .operations
-        .iter()
-        .map(|o| o.operation_name.as_str())
-        .collect();
-    for want in [
-        "UpgradeDeployment",
-        "WalkUpgradeDomain",
-        "RollbackDeploymentUpdateOrUpgrade",
-        "ReimageRoleInstance",
-        "RebuildRoleInstance",
-        "DeleteRoleInstances",
-    ] {
-        assert!(names.contains(&want), "{want}: {names:?}");
-    }
+    assert_names_logged(
+        &ops,
+        &[
+            "UpgradeDeployment",
+            "WalkUpgradeDomain",
+            "RollbackDeploymentUpdateOrUpgrade",
+            "ReimageRoleInstance",
+            "RebuildRoleInstance",
+            "DeleteRoleInstances",
+        ],
+    );
     api.stop().await;
 }

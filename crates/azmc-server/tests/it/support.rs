@@ -2,7 +2,7 @@
 //! PostgreSQL database dropped afterwards), in-process servers on port 0, management
 //! certificates, request bodies and assertions.
 
-use crate::client::{Client, Response};
+use crate::client::{Client, Req, Response};
 use azmc_db::{CertificateRecord, Db, Limits};
 use azmc_pki::clock::{Clock, SharedClock, SystemClock};
 use azmc_pki::{Certificate, KeyKind, NewCertificate, PrivateKey, create_self_signed};
@@ -267,6 +267,12 @@ impl Api {
 
     /// Link `identity` to `sub` behind the API's back (as `azmc admin` does) and make the
     /// index see it.
+    /// A GET of `path` without a client certificate is refused as unauthenticated.
+    pub async fn assert_refused_without_certificate(&self, path: &str) {
+        let r = self.client(None).send(Req::get(path)).await.unwrap();
+        assert_forbidden(&r);
+    }
+
     pub async fn link(&self, sub: &str, identity: &Identity) {
         self.db()
             .link_certificate(
@@ -352,3 +358,20 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Two tests, `$sqlite` and `$postgres`, that run `$story(backend, $args...)` on SQLite and
+/// on PostgreSQL (`$flavor`: the tests' `tokio::test` arguments, none for the default).
+macro_rules! on_both_backends {
+    ($([$($flavor:tt)*])? $sqlite:ident, $postgres:ident => $story:ident($($arg:expr),*)) => {
+        #[tokio::test$(($($flavor)*))?]
+        async fn $sqlite() {
+            $story($crate::support::Backend::Sqlite $(, $arg)*).await;
+        }
+
+        #[tokio::test$(($($flavor)*))?]
+        async fn $postgres() {
+            $story($crate::support::Backend::Postgres $(, $arg)*).await;
+        }
+    };
+}
+pub(crate) use on_both_backends;

@@ -1082,18 +1082,7 @@ fn parse_document_details() {
 
 #[test]
 fn billion_laughs_is_refused_fast_and_nothing_is_expanded() {
-    let mut dtd = String::from("<!ENTITY lol \"lol\">\n");
-    for i in 1..=9 {
-        let prev = if i == 1 {
-            "lol".to_owned()
-        } else {
-            format!("lol{}", i - 1)
-        };
-        dtd.push_str(&format!(
-            "<!ENTITY lol{i} \"{}\">\n",
-            format!("&{prev};").repeat(10)
-        ));
-    }
+    let dtd = crate::common::billion_laughs_dtd();
     let xml = format!(
         "<?xml version=\"1.0\"?>\n<!DOCTYPE SubscriptionCertificate [\n{dtd}]>\n\
          <SubscriptionCertificate><SubscriptionCertificateData>&lol9;</SubscriptionCertificateData>\

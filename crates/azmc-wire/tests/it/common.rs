@@ -55,3 +55,18 @@ pub fn attr<'a>(xml: &'a str, attr: &str) -> &'a str {
     let len = xml[start..].find('"').unwrap();
     &xml[start..start + len]
 }
+
+/// The "billion laughs" entity declarations: `lol9` expands to 10^9 copies of `lol`.
+pub fn billion_laughs_dtd() -> String {
+    let mut dtd = String::from("<!ENTITY lol \"lol\">\n");
+    for i in 1..=9 {
+        let prev = if i == 1 {
+            "lol".to_owned()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        let refs = format!("&{prev};").repeat(10);
+        dtd.push_str(&format!("<!ENTITY lol{i} \"{refs}\">\n"));
+    }
+    dtd
+}

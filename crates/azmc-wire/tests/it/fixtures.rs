@@ -25,6 +25,23 @@ const LOCAL: &str = "https://127.0.0.1:9";
 const TOOLS: &str = "Windows Azure Tools";
 const SYNTH_TP: Option<&str> = Some("7C1FB876BCC80600D7F653DEE1EF5BE60C306A6E");
 
+/// A synthetic fixture: schema 2.0, the local endpoint, the synthetic certificate for its
+/// one subscription `subs`, a good MAC.
+const fn synthetic(
+    file: &'static str,
+    subs: &'static [(&'static str, Option<&'static str>)],
+) -> Expect {
+    Expect {
+        file,
+        schema: SchemaVersion::V2,
+        endpoint: LOCAL,
+        subs,
+        thumbprints: &[SYNTH_TP],
+        common_name: "ASM Test Mgmt Cert",
+        mac_ok: true,
+    }
+}
+
 /// The README's table (counts 3, 1, 2, 5, 1, 1, 1; synthetic 1 each).
 const FIXTURES: &[Expect] = &[
     Expect {
@@ -131,54 +148,34 @@ const FIXTURES: &[Expect] = &[
         common_name: TOOLS,
         mac_ok: true,
     },
-    Expect {
-        file: "synthetic/forge-nullpw-nonminimal-der__go-FAILS.publishsettings",
-        schema: SchemaVersion::V2,
-        endpoint: LOCAL,
-        subs: &[(
+    synthetic(
+        "synthetic/forge-nullpw-nonminimal-der__go-FAILS.publishsettings",
+        &[(
             "11111111-2222-3333-4444-555555555555",
             Some("Local ASM Test"),
         )],
-        thumbprints: &[SYNTH_TP],
-        common_name: "ASM Test Mgmt Cert",
-        mac_ok: true,
-    },
-    Expect {
-        file: "synthetic/null-password-3des-3des-sha1mac__ALL-CLIENTS-OK.publishsettings",
-        schema: SchemaVersion::V2,
-        endpoint: LOCAL,
-        subs: &[(
+    ),
+    synthetic(
+        "synthetic/null-password-3des-3des-sha1mac__ALL-CLIENTS-OK.publishsettings",
+        &[(
             "11111111-2222-3333-4444-555555555555",
             Some("Local ASM Universal"),
         )],
-        thumbprints: &[SYNTH_TP],
-        common_name: "ASM Test Mgmt Cert",
-        mac_ok: true,
-    },
-    Expect {
-        file: "synthetic/openssl-legacy-emptypw-rc2-3des__xplat-cli-FAILS.publishsettings",
-        schema: SchemaVersion::V2,
-        endpoint: LOCAL,
-        subs: &[(
+    ),
+    synthetic(
+        "synthetic/openssl-legacy-emptypw-rc2-3des__xplat-cli-FAILS.publishsettings",
+        &[(
             "11111111-2222-3333-4444-555555555555",
             Some("Local ASM Test"),
         )],
-        thumbprints: &[SYNTH_TP],
-        common_name: "ASM Test Mgmt Cert",
-        mac_ok: true,
-    },
-    Expect {
-        file: "synthetic/openssl3-default-aes256-sha256mac__go-xplat-FAIL.publishsettings",
-        schema: SchemaVersion::V2,
-        endpoint: LOCAL,
-        subs: &[(
+    ),
+    synthetic(
+        "synthetic/openssl3-default-aes256-sha256mac__go-xplat-FAIL.publishsettings",
+        &[(
             "aaaaaaaa-2222-3333-4444-555555555555",
             Some("Local ASM AES"),
         )],
-        thumbprints: &[SYNTH_TP],
-        common_name: "ASM Test Mgmt Cert",
-        mac_ok: true,
-    },
+    ),
 ];
 
 /// A new fixture dropped into the folder must be added to the table above.

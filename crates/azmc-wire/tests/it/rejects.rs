@@ -1,6 +1,6 @@
 //! What the reader refuses, and the message it gives.
 
-use crate::common::{attr, chain, fixture, fixture_text};
+use crate::common::{attr, billion_laughs_dtd, chain, fixture, fixture_text};
 use azmc_wire::publishsettings::{
     self, MAX_DEPTH, MAX_PUBLISH_SETTINGS_SIZE, PublishSettingsError,
 };
@@ -95,16 +95,7 @@ fn a_web_deploy_publish_profile() {
 
 #[test]
 fn billion_laughs_is_refused_fast_and_nothing_is_expanded() {
-    let mut dtd = String::from("<!ENTITY lol \"lol\">\n");
-    for i in 1..=9 {
-        let prev = if i == 1 {
-            "lol".to_owned()
-        } else {
-            format!("lol{}", i - 1)
-        };
-        let refs = format!("&{prev};").repeat(10);
-        dtd.push_str(&format!("<!ENTITY lol{i} \"{refs}\">\n"));
-    }
+    let dtd = billion_laughs_dtd();
     let xml = format!(
         "<?xml version=\"1.0\"?>\n<!DOCTYPE PublishData [\n{dtd}]>\n{}",
         doc("<Subscription Id=\"&lol9;\" Name=\"&lol9;\" ManagementCertificate=\"AAAA\"/>")

@@ -104,6 +104,16 @@ struct RuleJson {
     end: String,
 }
 
+/// A firewall rule as one table row, JSON or XML.
+fn emit_rule(r: &Remote, rule: &FirewallRuleXml) -> Result<()> {
+    let j = RuleJson::new(rule);
+    r.emit(
+        &j,
+        || print_rows(std::slice::from_ref(&j)),
+        || rule.to_xml(),
+    )
+}
+
 impl RuleJson {
     fn new(r: &FirewallRuleXml) -> Self {
         RuleJson {
@@ -190,12 +200,7 @@ pub fn run(ctx: &Ctx, cmd: SqlCommand) -> Result<()> {
             end,
         }) => {
             let rule = r.run(r.client.create_firewall_rule(&server, &name, &start, &end))?;
-            let j = RuleJson::new(&rule);
-            r.emit(
-                &j,
-                || print_rows(std::slice::from_ref(&j)),
-                || rule.to_xml(),
-            )
+            emit_rule(&r, &rule)
         }
         SqlCommand::FirewallRule(RuleCommand::Update {
             server,
@@ -204,12 +209,7 @@ pub fn run(ctx: &Ctx, cmd: SqlCommand) -> Result<()> {
             end,
         }) => {
             let rule = r.run(r.client.update_firewall_rule(&server, &name, &start, &end))?;
-            let j = RuleJson::new(&rule);
-            r.emit(
-                &j,
-                || print_rows(std::slice::from_ref(&j)),
-                || rule.to_xml(),
-            )
+            emit_rule(&r, &rule)
         }
         SqlCommand::FirewallRule(RuleCommand::Delete { server, name }) => {
             let done = r.run(r.client.delete_firewall_rule(&server, &name))?;

@@ -2,38 +2,22 @@
 
 use super::{Sandbox, openssl};
 
+/// `openssl x509 -inform DER -in FILE -noout WHAT...` in the sandbox.
+fn x509_of_der(s: &Sandbox, file: &str, what: &[&str]) -> String {
+    let mut args = vec!["x509", "-inform", "DER", "-in", file, "-noout"];
+    args.extend_from_slice(what);
+    openssl(s.home(), &args)
+}
+
 #[test]
 fn cert_new_stores_the_key_writes_the_cer_and_prints_the_thumbprint() {
     let s = Sandbox::new();
     let t = s.new_cert("My management cert", &[]);
     let der = s.read("My management cert.cer");
     assert_eq!(der[0], 0x30, "DER by default");
-    let fp = openssl(
-        s.home(),
-        &[
-            "x509",
-            "-inform",
-            "DER",
-            "-in",
-            "My management cert.cer",
-            "-noout",
-            "-fingerprint",
-            "-sha1",
-        ],
-    );
+    let fp = x509_of_der(&s, "My management cert.cer", &["-fingerprint", "-sha1"]);
     assert_eq!(fp.trim().rsplit('=').next().unwrap().replace(':', ""), t);
-    let subject = openssl(
-        s.home(),
-        &[
-            "x509",
-            "-inform",
-            "DER",
-            "-in",
-            "My management cert.cer",
-            "-noout",
-            "-subject",
-        ],
-    );
+    let subject = x509_of_der(&s, "My management cert.cer", &["-subject"]);
     assert_eq!(subject.trim(), "subject=CN = My management cert");
 
     let list = s
@@ -226,42 +210,13 @@ fn protected_keys_need_the_passphrase() {
         .ok()
         .json();
     assert_eq!(e["protected"], true);
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "g.pfx",
-        "--password-file",
-        "pw",
-        "--passphrase-file",
-        "wrong",
-    ])
-    .fails(1, "passphrase");
+    s.export_pfx_with(&t, "g.pfx", "pw", &["--passphrase-file", "wrong"])
+        .fails(1, "passphrase");
     assert!(!s.path("g.pfx").exists());
     // no terminal and no file: a clear error, not a hang
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "g.pfx",
-        "--password-file",
-        "pw",
-    ])
-    .fails(1, "passphrase");
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "g.pfx",
-        "--password-file",
-        "pw",
-        "--passphrase-file",
-        "pass",
-    ])
-    .ok();
+    s.export_pfx(&t, "g.pfx", "pw").fails(1, "passphrase");
+    s.export_pfx_with(&t, "g.pfx", "pw", &["--passphrase-file", "pass"])
+        .ok();
     openssl(
         s.home(),
         &[

@@ -2,7 +2,7 @@
 //! them: the real binary in a temporary HOME against a real `azmc serve` on port 0.
 
 use super::server::Served;
-use super::{Run, Sandbox};
+use super::{Run, Sandbox, admin, create_subscription};
 use azmc_wire::asm as wire;
 use serde_json::Value;
 use std::io::ErrorKind;
@@ -23,13 +23,6 @@ fn az_env(s: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> Run {
 
 fn az(s: &Sandbox, args: &[&str]) -> Run {
     az_env(s, &[], args)
-}
-
-fn admin(s: &Sandbox, args: &[&str]) -> Run {
-    let data = s.path("server");
-    let mut all = vec!["admin", "--data-dir", data.to_str().unwrap()];
-    all.extend_from_slice(args);
-    s.run(&all)
 }
 
 /// A file of the server's data directory, as an argument.
@@ -109,8 +102,27 @@ const CSCFG: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 
 const RANDOM_SUBSCRIPTION: &str = "5e1f0a6b-93c2-4d7e-8a41-0c9b2f7d3e11";
 
-#[test]
-fn account_profiles_import_add_list_show_set_remove() {
+/// The parts of the account-profile story, in order: each uses the profiles the earlier
+/// ones made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Profiles {
+    ImportBootstrap,
+    ImportTwoSubscriptions,
+    List,
+    Show,
+    Select,
+    Set,
+    Remove,
+    AddCert,
+    AddPfx,
+    NotExportable,
+    OwnerOnlyFile,
+    SystemRoots,
+}
+
+/// Runs the account-profile story (import, add, list, show, set, remove) from the start up
+/// to and including part `last` (the earlier parts' checks run again on the way).
+fn account_profiles(last: Profiles) {
     let s = Sandbox::new();
     let served = Served::start(&s, &[], &[]);
     let sub = served.subscription();
@@ -118,21 +130,7 @@ fn account_profiles_import_add_list_show_set_remove() {
 
     // A second subscription and a publish settings file naming both, made by someone else
     // with their own (exportable) certificate.
-    let dev = admin(
-        &s,
-        &[
-            "subscription",
-            "create",
-            "--name",
-            "Dev",
-            "--admin",
-            "admin",
-            "--output",
-            "json",
-        ],
-    )
-    .ok()
-    .json()["id"]
+    let dev = create_subscription(&s, "Dev", "admin")["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -153,19 +151,12 @@ fn account_profiles_import_add_list_show_set_remove() {
         .ok();
     }
     maker
-        .run(&[
-            "publishsettings",
-            "create",
+        .publishsettings_create(
             &multi,
-            "--endpoint",
             &served.api_url,
-            "--include",
-            &format!("{sub}=Main"),
-            "--include",
-            &format!("{dev}=Dev"),
-            "--out",
+            &[&format!("{sub}=Main"), &format!("{dev}=Dev")],
             "multi.publishsettings",
-        ])
+        )
         .ok();
 
     // The bootstrap file: one profile, the default.
@@ -186,6 +177,10 @@ fn account_profiles_import_add_list_show_set_remove() {
         .find(|l| l.contains(&sub))
         .unwrap_or_else(|| panic!("{}", r.stdout));
     assert!(row.starts_with('*') && row.contains("Default"), "{row}");
+    if last == Profiles::ImportBootstrap {
+        return;
+    }
+
     // The two-subscription file: a profile per subscription; the default stays.
     let imported = az(
         &s,
@@ -219,6 +214,10 @@ fn account_profiles_import_add_list_show_set_remove() {
         "{imported}"
     );
 
+    if last == Profiles::ImportTwoSubscriptions {
+        return;
+    }
+
     // list: table (default marked) and json
     let table = az(&s, &["account", "list"]).ok().stdout;
     let rows: Vec<&str> = table.lines().skip(1).collect();
@@ -243,6 +242,10 @@ fn account_profiles_import_add_list_show_set_remove() {
     let bootstrap = defaults[0]["certificate"].as_str().unwrap().to_string();
     assert_eq!(bootstrap.len(), 40);
 
+    if last == Profiles::List {
+        return;
+    }
+
     // show: the default, a named one, json
     let shown = az(&s, &["account", "show"]).ok().stdout;
     for want in ["Default", &sub, &bootstrap, "ca-file", "CurrentUser/My"] {
@@ -256,6 +259,10 @@ fn account_profiles_import_add_list_show_set_remove() {
     assert_eq!(shown["default"], false);
     assert_eq!(shown["endpoint"], served.api_url.as_str());
     az(&s, &["account", "show", "nope"]).fails(2, "no profile \"nope\"");
+
+    if last == Profiles::Show {
+        return;
+    }
 
     // Profiles select the subscription: default, --profile, AZMC_PROFILE, --subscription.
     let show_sub = |env: &[(&str, &str)], extra: &[&str]| {
@@ -284,6 +291,10 @@ fn account_profiles_import_add_list_show_set_remove() {
         sub
     );
 
+    if last == Profiles::Select {
+        return;
+    }
+
     // set: a new default; AZMC_PROFILE still overrides it
     let r = az(&s, &["account", "set", "Dev"]).ok();
     assert!(r.stderr.contains("default profile: Dev"), "{}", r.stderr);
@@ -294,6 +305,10 @@ fn account_profiles_import_add_list_show_set_remove() {
     assert_eq!(show_sub(&[], &[]), dev);
     assert_eq!(show_sub(&[("AZMC_PROFILE", "Default")], &[]), sub);
     az(&s, &["account", "set", "nope"]).fails(2, "no profile");
+
+    if last == Profiles::Set {
+        return;
+    }
 
     // remove: gone, the default moves on, the certificate stays in the store
     let r = az(&s, &["account", "remove", "Dev"]).ok();
@@ -315,6 +330,10 @@ fn account_profiles_import_add_list_show_set_remove() {
     az(&s, &["account", "remove", "Dev"]).fails(2, "no profile");
     az(&s, &["certstore", "show", &multi]).ok();
     az_env(&s, &[("AZMC_PROFILE", "Dev")], &["location", "list"]).fails(2, "no profile");
+
+    if last == Profiles::Remove {
+        return;
+    }
 
     // add --cert: a certificate of the store, uploaded with the bootstrap profile
     az(&s, &["account", "set", "Default"]).ok();
@@ -374,20 +393,14 @@ fn account_profiles_import_add_list_show_set_remove() {
     )
     .fails(1, "not in");
 
+    if last == Profiles::AddCert {
+        return;
+    }
+
     // add --pfx: imported, its key not exportable
     maker.write("pw", "pfx password\n");
     let viapfx = maker.new_cert("viapfx", &["--key", "p256"]);
-    maker
-        .run(&[
-            "certstore",
-            "export",
-            &viapfx,
-            "--out",
-            "viapfx.pfx",
-            "--password-file",
-            "pw",
-        ])
-        .ok();
+    maker.export_pfx(&viapfx, "viapfx.pfx", "pw").ok();
     az(
         &s,
         &[
@@ -423,6 +436,10 @@ fn account_profiles_import_add_list_show_set_remove() {
     assert_eq!(p["certificate"], viapfx.as_str());
     assert_eq!(show_sub(&[], &["--profile", "viapfx"]), sub);
 
+    if last == Profiles::AddPfx {
+        return;
+    }
+
     // Imported keys are not exportable (publish settings and --pfx alike).
     s.write("pw", "x\n");
     for t in [&bootstrap, &multi, &viapfx] {
@@ -442,6 +459,10 @@ fn account_profiles_import_add_list_show_set_remove() {
         assert!(!s.path("x.pfx").exists());
     }
 
+    if last == Profiles::NotExportable {
+        return;
+    }
+
     // profiles.json: owner-only, and no private key in it
     assert_eq!(s.mode("azmc-home/profiles.json"), 0o600);
     let file = String::from_utf8(s.read("azmc-home/profiles.json")).unwrap();
@@ -454,6 +475,10 @@ fn account_profiles_import_add_list_show_set_remove() {
     );
     for key in ["pkcs8", "private_key", "password"] {
         assert!(!file.to_ascii_lowercase().contains(key), "{key}: {file}");
+    }
+
+    if last == Profiles::OwnerOnlyFile {
+        return;
     }
 
     // A profile without --ca-file trusts the system roots: the server's certificate is
@@ -486,6 +511,66 @@ fn account_profiles_import_add_list_show_set_remove() {
     .fails(1, "not trusted");
     assert!(r.stdout.is_empty(), "{}", r.stdout);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn account_import_of_the_bootstrap_file_makes_the_default_profile() {
+    account_profiles(Profiles::ImportBootstrap);
+}
+
+#[test]
+fn account_import_of_a_two_subscription_file_makes_a_profile_each() {
+    account_profiles(Profiles::ImportTwoSubscriptions);
+}
+
+#[test]
+fn account_list_in_table_and_json() {
+    account_profiles(Profiles::List);
+}
+
+#[test]
+fn account_show_default_named_and_json() {
+    account_profiles(Profiles::Show);
+}
+
+#[test]
+fn profiles_select_the_subscription() {
+    account_profiles(Profiles::Select);
+}
+
+#[test]
+fn account_set_makes_a_new_default() {
+    account_profiles(Profiles::Set);
+}
+
+#[test]
+fn account_remove_moves_the_default_and_keeps_the_certificate() {
+    account_profiles(Profiles::Remove);
+}
+
+#[test]
+fn account_add_with_a_store_certificate() {
+    account_profiles(Profiles::AddCert);
+}
+
+#[test]
+fn account_add_with_a_pfx_imports_a_non_exportable_key() {
+    account_profiles(Profiles::AddPfx);
+}
+
+#[test]
+fn imported_keys_are_not_exportable() {
+    account_profiles(Profiles::NotExportable);
+}
+
+#[test]
+fn profiles_file_is_owner_only_without_private_keys() {
+    account_profiles(Profiles::OwnerOnlyFile);
+}
+
+#[test]
+fn a_profile_without_ca_file_trusts_the_system_roots() {
+    account_profiles(Profiles::SystemRoots);
 }
 
 #[test]
@@ -533,8 +618,25 @@ fn an_untrusted_server_certificate_is_reported_at_once_not_retried() {
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
-#[test]
-fn every_resource_command_in_table_json_and_xml() {
+/// The parts of the resource-command story, in order: each may use what the earlier
+/// ones created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Subscription,
+    Locations,
+    Certificates,
+    AffinityGroups,
+    StorageAccounts,
+    RawApi,
+    CloudServices,
+    SqlServers,
+    WebSites,
+    OperationLog,
+}
+
+/// Runs every resource command in table, JSON and XML, from the start up to and including
+/// part `last` (the earlier parts make the state it checks; their checks run again).
+fn resource_commands(last: Part) {
     let s = Sandbox::new();
     let served = served_and_imported(&s, &["--async-delay-ms", "100"]);
     let sub = served.subscription();
@@ -553,6 +655,10 @@ fn every_resource_command_in_table_json_and_xml() {
     let parsed = wire::parse_subscription(x.stdout.as_bytes()).unwrap();
     assert_eq!(parsed.subscription_id, sub);
     assert_eq!(parsed.subscription_name, "Default");
+
+    if last == Part::Subscription {
+        return;
+    }
 
     // ---- locations
     let t = az(&s, &["location", "list"]).ok().stdout;
@@ -574,6 +680,10 @@ fn every_resource_command_in_table_json_and_xml() {
         parsed.iter().map(|l| l.name.clone()).collect::<Vec<_>>(),
         names
     );
+
+    if last == Part::Locations {
+        return;
+    }
 
     // ---- management certificates
     let j = az(&s, &["mgmt-cert", "list", "-o", "json"]).ok().json();
@@ -611,6 +721,10 @@ fn every_resource_command_in_table_json_and_xml() {
         "ResourceNotFound",
         404,
     );
+
+    if last == Part::Certificates {
+        return;
+    }
 
     // ---- affinity groups
     let r = az(
@@ -665,6 +779,10 @@ fn every_resource_command_in_table_json_and_xml() {
         .json();
     assert_eq!(strings(&j, "name"), ["grp1"]);
     assert_eq!(strings(&j, "label"), ["Group 1b"]);
+
+    if last == Part::AffinityGroups {
+        return;
+    }
 
     // ---- storage accounts
     let j = az(
@@ -847,6 +965,10 @@ fn every_resource_command_in_table_json_and_xml() {
     );
     assert!(t.contains(k2["secondary"].as_str().unwrap()), "{t}");
 
+    if last == Part::StorageAccounts {
+        return;
+    }
+
     // ---- api: raw calls
     let r = az(&s, &["api", "GET", "services/storageservices"]).ok();
     let mut lines = r.stdout.lines();
@@ -953,6 +1075,10 @@ fn every_resource_command_in_table_json_and_xml() {
         "ResourceNotFound",
         404,
     );
+
+    if last == Part::RawApi {
+        return;
+    }
 
     // ---- cloud services and deployments
     let j = az(&s, &["service", "check-name", "svc1", "-o", "json"])
@@ -1194,6 +1320,10 @@ fn every_resource_command_in_table_json_and_xml() {
         404,
     );
 
+    if last == Part::CloudServices {
+        return;
+    }
+
     // ---- SQL servers and firewall rules
     s.write("sqlpw", "Sql-Passw0rd!long\n");
     let r = az(
@@ -1340,6 +1470,10 @@ fn every_resource_command_in_table_json_and_xml() {
     let j = az(&s, &["sql", "server", "list", "-o", "json"]).ok().json();
     assert_eq!(strings(&j, "name"), std::slice::from_ref(&srv2));
 
+    if last == Part::SqlServers {
+        return;
+    }
+
     // ---- web sites
     let t = az(&s, &["site", "list"]).ok().stdout;
     assert_eq!(t.lines().count(), 1, "only the header: {t}");
@@ -1391,6 +1525,10 @@ fn every_resource_command_in_table_json_and_xml() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.starts_with("ERROR "), "{}", r.stderr);
 
+    if last == Part::WebSites {
+        return;
+    }
+
     // ---- the operation log saw all of it
     let j = az(&s, &["operation", "list", "-o", "json"]).ok().json();
     let names = strings(&j, "name");
@@ -1426,6 +1564,56 @@ fn every_resource_command_in_table_json_and_xml() {
     let x = az(&s, &["operation", "list", "-o", "xml"]).ok();
     let parsed = wire::parse_subscription_operations(x.stdout.as_bytes()).unwrap();
     assert_eq!(parsed.operations.len(), names.len());
+}
+
+#[test]
+fn subscription_show_in_table_json_and_xml() {
+    resource_commands(Part::Subscription);
+}
+
+#[test]
+fn location_list_and_site_show_of_a_missing_site() {
+    resource_commands(Part::Locations);
+}
+
+#[test]
+fn management_certificate_commands_in_table_json_and_xml() {
+    resource_commands(Part::Certificates);
+}
+
+#[test]
+fn affinity_group_commands_in_table_json_and_xml() {
+    resource_commands(Part::AffinityGroups);
+}
+
+#[test]
+fn storage_account_commands_in_table_json_and_xml() {
+    resource_commands(Part::StorageAccounts);
+}
+
+#[test]
+fn api_raw_calls() {
+    resource_commands(Part::RawApi);
+}
+
+#[test]
+fn cloud_service_and_deployment_commands() {
+    resource_commands(Part::CloudServices);
+}
+
+#[test]
+fn sql_server_and_firewall_rule_commands() {
+    resource_commands(Part::SqlServers);
+}
+
+#[test]
+fn web_site_commands() {
+    resource_commands(Part::WebSites);
+}
+
+#[test]
+fn the_operation_log_saw_every_resource_command() {
+    resource_commands(Part::OperationLog);
 }
 
 #[test]
@@ -1822,14 +2010,29 @@ fn connection_failures_are_retried_then_reported_once() {
     thread.join().unwrap();
 }
 
-#[test]
-fn errors_have_one_line_and_the_right_exit_code() {
+/// The parts of the error story, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Errors {
+    NoProfiles,
+    Subscriptions,
+    ApiError,
+    BadArguments,
+    Revoked,
+}
+
+/// Runs the error story (one line, the right exit code) from the start up to and including
+/// part `last` (the earlier parts' checks run again on the way).
+fn errors(last: Errors) {
     let s = Sandbox::new();
     // no profiles at all: a usage error that says what to do
     az(&s, &["location", "list"]).fails(2, "azmc account import");
     let served = served_and_imported(&s, &[]);
     let sub = served.subscription();
     let ca = data(&served, "ca.pem");
+
+    if last == Errors::NoProfiles {
+        return;
+    }
 
     // A subscription the certificate does not manage: the service says no.
     let r = az(
@@ -1872,6 +2075,10 @@ fn errors_have_one_line_and_the_right_exit_code() {
     .fails(2, "not-a-guid");
     az(&s, &["--profile", "nope", "location", "list"]).fails(2, "no profile \"nope\"");
     az_env(&s, &[("AZMC_PROFILE", "nope")], &["location", "list"]).fails(2, "nope");
+
+    if last == Errors::Subscriptions {
+        return;
+    }
 
     // An API error: one line, code, message, status and request id; exit 1.
     let r = az(&s, &["storage", "account", "show", "missing"]);
@@ -1922,6 +2129,10 @@ fn errors_have_one_line_and_the_right_exit_code() {
         "BadRequest",
         400,
     );
+
+    if last == Errors::ApiError {
+        return;
+    }
 
     // Bad arguments: exit 2, nothing sent.
     az(&s, &["storage", "account", "keys", "renew", "taken1"]).fails(2, "--primary");
@@ -1977,6 +2188,10 @@ fn errors_have_one_line_and_the_right_exit_code() {
     .fails(2, "not a subscription id");
     az(&s, &["mgmt-cert", "upload", "no-such.cer"]).fails(1, "no-such.cer");
 
+    if last == Errors::BadArguments {
+        return;
+    }
+
     // Revoked certificates: a profile deletes its own certificate; the next call is
     // refused. And one deleted by another profile.
     for (name, own) in [("own", true), ("other", false)] {
@@ -2028,6 +2243,31 @@ fn errors_have_one_line_and_the_right_exit_code() {
     // the bootstrap certificate still works, and is the only one left
     let j = az(&s, &["mgmt-cert", "list", "-o", "json"]).ok().json();
     assert_eq!(j.as_array().unwrap().len(), 1, "{j}");
+}
+
+#[test]
+fn without_profiles_a_command_is_a_usage_error() {
+    errors(Errors::NoProfiles);
+}
+
+#[test]
+fn an_unmanaged_or_unknown_subscription_or_profile_is_refused() {
+    errors(Errors::Subscriptions);
+}
+
+#[test]
+fn an_api_error_has_one_line_and_exit_code_1() {
+    errors(Errors::ApiError);
+}
+
+#[test]
+fn bad_arguments_exit_2_and_send_nothing() {
+    errors(Errors::BadArguments);
+}
+
+#[test]
+fn revoked_certificates_are_refused() {
+    errors(Errors::Revoked);
 }
 
 #[test]

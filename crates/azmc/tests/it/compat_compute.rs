@@ -4,21 +4,12 @@
 //! `scripts/test-deps.sh` into `.test-deps/`; a missing client is a failure).
 
 use super::Sandbox;
+use super::legacy::{check, node_output, python_output};
 use super::server::{Served, bootstrap_pem};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn deps() -> PathBuf {
-    let dir = std::env::var_os("AZMC_TEST_DEPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.test-deps")));
-    assert!(
-        dir.join("venv/bin/python").exists()
-            && dir.join("node/node_modules/azure-asm-compute").exists(),
-        "the real legacy clients are not installed in {}: run scripts/test-deps.sh",
-        dir.display()
-    );
-    dir
+    super::legacy::deps(&["azure-asm-compute"])
 }
 
 /// A running server (async operations held InProgress for a moment, so the clients'
@@ -30,26 +21,8 @@ fn served_with_pfx() -> (Sandbox, Served, String) {
     bootstrap_pem(&s, &served);
     let t = s.new_cert("service cert", &[]);
     s.write("pw", "pw\n");
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "svc.pfx",
-        "--password-file",
-        "pw",
-    ])
-    .ok();
+    s.export_pfx(&t, "svc.pfx", "pw").ok();
     (s, served, t)
-}
-
-fn check(out: std::process::Output, who: &str) {
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim().ends_with("ok"),
-        "{who}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]
@@ -139,12 +112,7 @@ assert len(add) == 1 and add[0].operation_caller.subscription_certificate_thumbp
 print('ok')
 "#;
     let host = served.api_url.trim_start_matches("https://").to_string();
-    let out = Command::new(deps.join("venv/bin/python"))
-        .args(["-c", script, &host, &sub, &thumb])
-        .env("REQUESTS_CA_BUNDLE", served.data.join("ca.pem"))
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+    let out = python_output(&deps, &s, &served, &[script, &host, &sub, &thumb]);
     check(out, "python");
     served.stop();
 }
@@ -209,14 +177,7 @@ const fails = async (f, status, code) => {
   console.log('ok');
 })().catch(e => { console.error(e && e.stack || e, JSON.stringify(e)); process.exit(1); });
 "#;
-    let out = Command::new("node")
-        .args(["-e", script, &served.api_url, &sub, &thumb])
-        .env("NODE_PATH", deps.join("node/node_modules"))
-        .env("NODE_EXTRA_CA_CERTS", served.data.join("ca.pem"))
-        .env("NODE_NO_WARNINGS", "1")
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+    let out = node_output(&deps, &s, &served, &[script, &served.api_url, &sub, &thumb]);
     check(out, "node");
     served.stop();
 }
@@ -303,12 +264,7 @@ for want in ['CreateDeployment', 'UpdateDeploymentStatus', 'SwapDeployment', 'De
 print('ok')
 "#;
     let host = served.api_url.trim_start_matches("https://").to_string();
-    let out = Command::new(deps.join("venv/bin/python"))
-        .args(["-c", script, &host, &sub, CSCFG])
-        .env("REQUESTS_CA_BUNDLE", served.data.join("ca.pem"))
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+    let out = python_output(&deps, &s, &served, &[script, &host, &sub, CSCFG]);
     check(out, "python");
     served.stop();
 }
@@ -350,14 +306,7 @@ const p = (f) => new Promise((res, rej) => f((e, r) => e ? rej(e) : res(r)));
   console.log('ok');
 })().catch(e => { console.error(e && e.stack || e, JSON.stringify(e)); process.exit(1); });
 "#;
-    let out = Command::new("node")
-        .args(["-e", script, &served.api_url, &sub, CSCFG])
-        .env("NODE_PATH", deps.join("node/node_modules"))
-        .env("NODE_EXTRA_CA_CERTS", served.data.join("ca.pem"))
-        .env("NODE_NO_WARNINGS", "1")
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+    let out = node_output(&deps, &s, &served, &[script, &served.api_url, &sub, CSCFG]);
     check(out, "node");
     served.stop();
 }

@@ -5,22 +5,12 @@
 //! by `scripts/test-deps.sh` into `.test-deps/`; a missing client is a failure).
 
 use super::Sandbox;
+use super::legacy::{check, node_output, python_output};
 use super::server::{Served, bootstrap_pem, curl};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn deps() -> PathBuf {
-    let dir = std::env::var_os("AZMC_TEST_DEPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.test-deps")));
-    assert!(
-        dir.join("venv/bin/python").exists()
-            && dir.join("node/node_modules/azure-asm-sql").exists()
-            && dir.join("node/node_modules/azure-asm-website").exists(),
-        "the real legacy clients are not installed in {}: run scripts/test-deps.sh",
-        dir.display()
-    );
-    dir
+    super::legacy::deps(&["azure-asm-sql", "azure-asm-website"])
 }
 
 fn served() -> (Sandbox, Served) {
@@ -30,35 +20,19 @@ fn served() -> (Sandbox, Served) {
     (s, served)
 }
 
-fn check(out: std::process::Output, who: &str) {
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim().ends_with("ok"),
-        "{who}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn python(deps: &std::path::Path, s: &Sandbox, served: &Served, script: &str) {
     let host = served.api_url.trim_start_matches("https://").to_string();
-    let out = Command::new(deps.join("venv/bin/python"))
-        .args(["-c", script, &host, &served.subscription()])
-        .env("REQUESTS_CA_BUNDLE", served.data.join("ca.pem"))
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+    let out = python_output(deps, s, served, &[script, &host, &served.subscription()]);
     check(out, "python");
 }
 
 fn node(deps: &std::path::Path, s: &Sandbox, served: &Served, script: &str) {
-    let out = Command::new("node")
-        .args(["-e", script, &served.api_url, &served.subscription()])
-        .env("NODE_PATH", deps.join("node/node_modules"))
-        .env("NODE_EXTRA_CA_CERTS", served.data.join("ca.pem"))
-        .env("NODE_NO_WARNINGS", "1")
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+    let out = node_output(
+        deps,
+        s,
+        served,
+        &[script, &served.api_url, &served.subscription()],
+    );
     check(out, "node");
 }
 

@@ -4,31 +4,12 @@
 //! by `scripts/test-deps.sh` into `.test-deps/`; a missing client is a failure).
 
 use super::Sandbox;
+use super::legacy::{check, node_output, python_output};
 use super::server::{Served, bootstrap_pem};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn deps() -> PathBuf {
-    let dir = std::env::var_os("AZMC_TEST_DEPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.test-deps")));
-    assert!(
-        dir.join("venv/bin/python").exists()
-            && dir.join("node/node_modules/azure-asm-storage").exists()
-            && dir.join("node/node_modules/azure-asm-mgmt").exists(),
-        "the real legacy clients are not installed in {}: run scripts/test-deps.sh",
-        dir.display()
-    );
-    dir
-}
-
-fn check(out: std::process::Output, who: &str) {
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim().ends_with("ok"),
-        "{who}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::legacy::deps(&["azure-asm-storage", "azure-asm-mgmt"])
 }
 
 /// A running server whose asynchronous operations stay InProgress for a moment, so the
@@ -170,12 +151,7 @@ assert len(creates) == 2 and creates[0].operation_caller.subscription_certificat
 print('ok')
 "#;
     let host = served.api_url.trim_start_matches("https://").to_string();
-    let out = Command::new(deps.join("venv/bin/python"))
-        .args(["-c", script, &host, &sub])
-        .env("REQUESTS_CA_BUNDLE", served.data.join("ca.pem"))
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+    let out = python_output(&deps, &s, &served, &[script, &host, &sub]);
     check(out, "python");
     served.stop();
 }
@@ -275,14 +251,7 @@ const check = (ok, what, v) => { if (!ok) throw new Error(what + ': ' + JSON.str
   console.log('ok');
 })().catch(e => { console.error(e && e.stack || e, JSON.stringify(e)); process.exit(1); });
 "#;
-    let out = Command::new("node")
-        .args(["-e", script, &served.api_url, &sub])
-        .env("NODE_PATH", deps.join("node/node_modules"))
-        .env("NODE_EXTRA_CA_CERTS", served.data.join("ca.pem"))
-        .env("NODE_NO_WARNINGS", "1")
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+    let out = node_output(&deps, &s, &served, &[script, &served.api_url, &sub]);
     check(out, "node");
     served.stop();
 }

@@ -9,6 +9,7 @@ mod compat_azurecli;
 mod compat_compute;
 mod compat_sql_web;
 mod compat_storage;
+mod legacy;
 mod pfx;
 mod portal_browser;
 mod publishsettings;
@@ -73,7 +74,110 @@ impl From<Output> for Run {
     }
 }
 
+/// `azmc admin --data-dir SANDBOX/server ARGS`.
+pub fn admin(s: &Sandbox, args: &[&str]) -> Run {
+    let data = s.path("server");
+    let mut all = vec!["admin", "--data-dir", data.to_str().unwrap()];
+    all.extend_from_slice(args);
+    s.run(&all)
+}
+
+/// `azmc admin subscription create --name NAME --admin ADMIN --output json`, which succeeds.
+pub fn create_subscription(s: &Sandbox, name: &str, administrator: &str) -> serde_json::Value {
+    admin(
+        s,
+        &[
+            "subscription",
+            "create",
+            "--name",
+            name,
+            "--admin",
+            administrator,
+            "--output",
+            "json",
+        ],
+    )
+    .ok()
+    .json()
+}
+
 impl Sandbox {
+    /// `azmc publishsettings create THUMBPRINT --endpoint ENDPOINT --include I... --out OUT`.
+    pub fn publishsettings_create(
+        &self,
+        thumbprint: &str,
+        endpoint: &str,
+        includes: &[&str],
+        out: &str,
+    ) -> Run {
+        let mut args = vec![
+            "publishsettings",
+            "create",
+            thumbprint,
+            "--endpoint",
+            endpoint,
+        ];
+        for &i in includes {
+            args.extend(["--include", i]);
+        }
+        args.extend(["--out", out]);
+        self.run(&args)
+    }
+
+    /// `azmc pfx inspect PFX --password-file PASSWORD_FILE --output json`, which succeeds.
+    pub fn pfx_inspect_json(&self, pfx: &str, password_file: &str) -> serde_json::Value {
+        self.run(&[
+            "pfx",
+            "inspect",
+            pfx,
+            "--password-file",
+            password_file,
+            "--output",
+            "json",
+        ])
+        .ok()
+        .json()
+    }
+
+    /// `azmc pfx to-pem PFX --out OUT --password-file PASSWORD_FILE`.
+    pub fn pfx_to_pem(&self, pfx: &str, out: &str, password_file: &str) -> Run {
+        self.run(&[
+            "pfx",
+            "to-pem",
+            pfx,
+            "--out",
+            out,
+            "--password-file",
+            password_file,
+        ])
+    }
+
+    /// `azmc certstore export THUMBPRINT --out OUT --password-file PASSWORD_FILE`.
+    pub fn export_pfx(&self, thumbprint: &str, out: &str, password_file: &str) -> Run {
+        self.export_pfx_with(thumbprint, out, password_file, &[])
+    }
+
+    /// [`Sandbox::export_pfx`] with more arguments after it.
+    pub fn export_pfx_with(
+        &self,
+        thumbprint: &str,
+        out: &str,
+        password_file: &str,
+        more: &[&str],
+    ) -> Run {
+        let mut args = vec![
+            "certstore",
+            "export",
+            thumbprint,
+            "--out",
+            out,
+            "--password-file",
+            password_file,
+        ];
+        args.extend_from_slice(more);
+        self.run(&args)
+    }
+
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Sandbox {
@@ -200,4 +304,69 @@ fn help_lists_every_command_group_and_exit_codes() {
     s.run(&[]).fails(2, "Usage");
     s.run(&["frobnicate"]).fails(2, "unrecognized subcommand");
     s.run(&["cert", "new"]).fails(2, "--name");
+}
+
+/// A PostgreSQL database of one test's own (`AZMC_TEST_POSTGRES_URL`, else the local
+/// server), named `PREFIX_PID_TAG` after the sandbox's random directory so that runs do
+/// not meet; dropped at the end.
+#[derive(Debug)]
+pub struct TempPg {
+    base: String,
+    /// The server URL without the database name.
+    pub host_part: String,
+    pub name: String,
+    /// The database's URL.
+    pub url: String,
+}
+
+impl TempPg {
+    pub fn create(s: &Sandbox, prefix: &str) -> TempPg {
+        let base = std::env::var("AZMC_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let host_part = base.rsplit_once('/').map(|(h, _)| h.to_string()).unwrap();
+        // unique per run: the pid and the sandbox's random directory name
+        let tag: String = s
+            .home()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let name = format!(
+            "{prefix}_{}_{}",
+            std::process::id(),
+            tag.to_ascii_lowercase()
+        );
+        let pg = TempPg {
+            url: format!("{host_part}/{name}"),
+            base,
+            host_part,
+            name,
+        };
+        pg.psql(&format!("CREATE DATABASE {}", pg.name));
+        pg
+    }
+
+    fn psql(&self, sql: &str) {
+        let o = Command::new("psql")
+            .args([self.base.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
+            .output()
+            .expect("psql is required");
+        assert!(
+            o.status.success(),
+            "PostgreSQL is required at {}: {}",
+            self.base,
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+impl Drop for TempPg {
+    fn drop(&mut self) {
+        self.psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
 }

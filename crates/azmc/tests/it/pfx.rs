@@ -39,18 +39,7 @@ fn inspect_and_to_pem_on_an_openssl_made_pfx() {
     );
     s.write("pw", "pw\n");
     s.write("empty", "");
-    let j = s
-        .run(&[
-            "pfx",
-            "inspect",
-            "o.pfx",
-            "--password-file",
-            "pw",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let j = s.pfx_inspect_json("o.pfx", "pw");
     assert_eq!(j["mac"], "verified");
     assert_eq!(j["mac_algorithm"], "HMAC-SHA256");
     assert_eq!(j["friendly_name"], "friendly");
@@ -64,18 +53,7 @@ fn inspect_and_to_pem_on_an_openssl_made_pfx() {
             .contains("AES-256-CBC"),
         "{j}"
     );
-    let j = s
-        .run(&[
-            "pfx",
-            "inspect",
-            "l.pfx",
-            "--password-file",
-            "empty",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let j = s.pfx_inspect_json("l.pfx", "empty");
     assert_eq!(j["password"], "empty-bmp");
     assert_eq!(j["cert_encryption"], "pbeWithSHAAnd40BitRC2-CBC");
     // no secret in the table output
@@ -88,16 +66,7 @@ fn inspect_and_to_pem_on_an_openssl_made_pfx() {
         "{table}"
     );
 
-    s.run(&[
-        "pfx",
-        "to-pem",
-        "o.pfx",
-        "--out",
-        "both.pem",
-        "--password-file",
-        "pw",
-    ])
-    .ok();
+    s.pfx_to_pem("o.pfx", "both.pem", "pw").ok();
     assert_eq!(s.mode("both.pem"), 0o600);
     let pem = String::from_utf8(s.read("both.pem")).unwrap();
     let cert_at = pem.find("-----BEGIN CERTIFICATE-----").unwrap();
@@ -106,16 +75,8 @@ fn inspect_and_to_pem_on_an_openssl_made_pfx() {
     let m1 = openssl(s.home(), &["rsa", "-in", "both.pem", "-noout", "-modulus"]);
     let m2 = openssl(s.home(), &["x509", "-in", "both.pem", "-noout", "-modulus"]);
     assert_eq!(m1, m2);
-    s.run(&[
-        "pfx",
-        "to-pem",
-        "o.pfx",
-        "--out",
-        "both.pem",
-        "--password-file",
-        "pw",
-    ])
-    .fails(2, "already exists");
+    s.pfx_to_pem("o.pfx", "both.pem", "pw")
+        .fails(2, "already exists");
 }
 
 #[test]

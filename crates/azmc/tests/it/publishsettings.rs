@@ -254,19 +254,15 @@ fn extract_writes_pem_or_pfx_for_one_subscription() {
 fn create_writes_a_file_our_own_reader_and_openssl_accept() {
     let s = Sandbox::new();
     let t = s.new_cert("publisher", &[]);
-    s.run(&[
-        "publishsettings",
-        "create",
+    s.publishsettings_create(
         &t,
-        "--endpoint",
         "https://127.0.0.1:9443",
-        "--include",
-        "11111111-2222-3333-4444-555555555555=Dev & <Test>",
-        "--include",
-        "66666666-2222-3333-4444-555555555555",
-        "--out",
+        &[
+            "11111111-2222-3333-4444-555555555555=Dev & <Test>",
+            "66666666-2222-3333-4444-555555555555",
+        ],
         "mine.publishsettings",
-    ])
+    )
     .ok();
     assert_eq!(s.mode("mine.publishsettings"), 0o600);
     let j = s
@@ -289,16 +285,7 @@ fn create_writes_a_file_our_own_reader_and_openssl_accept() {
     assert!(xml.contains("SchemaVersion=\"2.0\""));
     // a key imported non-exportable cannot be put into a publish settings file
     s.write("pw", "pw\n");
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "p.pfx",
-        "--password-file",
-        "pw",
-    ])
-    .ok();
+    s.export_pfx(&t, "p.pfx", "pw").ok();
     s.run(&[
         "certstore",
         "import",

@@ -4,6 +4,7 @@
 //! client is a test failure, not a skip.
 
 use super::Sandbox;
+use super::legacy::{node_output, python_output};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -23,17 +24,12 @@ fn deps() -> PathBuf {
 fn published() -> (Sandbox, String, String) {
     let s = Sandbox::new();
     let t = s.new_cert("real clients", &[]);
-    s.run(&[
-        "publishsettings",
-        "create",
+    s.publishsettings_create(
         &t,
-        "--endpoint",
         "https://127.0.0.1:9443",
-        "--include",
-        "0bbbbbbb-1111-2222-3333-444444444444=Real clients",
-        "--out",
+        &["0bbbbbbb-1111-2222-3333-444444444444=Real clients"],
         "real.publishsettings",
-    ])
+    )
     .ok();
     let cert_pem = String::from_utf8(
         super::openssl(
@@ -164,26 +160,8 @@ fn served_with_second_cert() -> (Sandbox, super::server::Served, std::path::Path
     super::server::bootstrap_pem(&s, &served);
     let t = s.new_cert("second", &[]);
     s.write("pw2", "x\n");
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "second.pfx",
-        "--password-file",
-        "pw2",
-    ])
-    .ok();
-    s.run(&[
-        "pfx",
-        "to-pem",
-        "second.pfx",
-        "--out",
-        "second.pem",
-        "--password-file",
-        "pw2",
-    ])
-    .ok();
+    s.export_pfx(&t, "second.pfx", "pw2").ok();
+    s.pfx_to_pem("second.pfx", "second.pem", "pw2").ok();
     (s, served, std::path::PathBuf::from("second.cer"), t)
 }
 
@@ -234,19 +212,12 @@ except AzureHttpError as e:
 print('ok')
 "#;
     let host = served.api_url.trim_start_matches("https://").to_string();
-    let out = Command::new(deps.join("venv/bin/python"))
-        .args([
-            "-c",
-            script,
-            &host,
-            &sub,
-            second_cer.to_str().unwrap(),
-            &second_t,
-        ])
-        .env("REQUESTS_CA_BUNDLE", served.data.join("ca.pem"))
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+    let out = python_output(
+        &deps,
+        &s,
+        &served,
+        &[script, &host, &sub, second_cer.to_str().unwrap(), &second_t],
+    );
     assert!(
         out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
         "python: {}{}",
@@ -299,21 +270,18 @@ const p = (f) => new Promise((res, rej) => f((e, r) => e ? rej(e) : res(r)));
   console.log('ok');
 })().catch(e => { console.error(e && e.stack || e); process.exit(1); });
 "#;
-    let out = Command::new("node")
-        .args([
-            "-e",
+    let out = node_output(
+        &deps,
+        &s,
+        &served,
+        &[
             script,
             &served.api_url,
             &sub,
             second_cer.to_str().unwrap(),
             &second_t,
-        ])
-        .env("NODE_PATH", deps.join("node/node_modules"))
-        .env("NODE_EXTRA_CA_CERTS", served.data.join("ca.pem"))
-        .env("NODE_NO_WARNINGS", "1")
-        .current_dir(s.home())
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(
         out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
         "node: {}{}",

@@ -1,7 +1,7 @@
 //! `azmc serve` and `azmc admin` as a user runs them: the real binary, real TLS, curl and
 //! the real legacy SDKs as clients.
 
-use super::{Run, Sandbox};
+use super::{Sandbox, TempPg, admin, create_subscription};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -195,13 +195,6 @@ pub fn bootstrap_pem(s: &Sandbox, served: &Served) -> PathBuf {
     out
 }
 
-fn admin(s: &Sandbox, args: &[&str]) -> Run {
-    let data = s.path("server");
-    let mut all = vec!["admin", "--data-dir", data.to_str().unwrap()];
-    all.extend_from_slice(args);
-    s.run(&all)
-}
-
 #[test]
 fn serve_bootstraps_once_prints_its_url_and_stops_cleanly() {
     let s = Sandbox::new();
@@ -338,21 +331,7 @@ fn admin_commands_work_with_and_without_a_running_server() {
     )
     .fails(1, "at least 12 characters");
     admin(&s, &["account", "passwd", "alice", "--password-file", "pw"]).ok();
-    let created = admin(
-        &s,
-        &[
-            "subscription",
-            "create",
-            "--name",
-            "Dev",
-            "--admin",
-            "alice",
-            "--output",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+    let created = create_subscription(&s, "Dev", "alice");
     let dev = created["id"].as_str().unwrap().to_string();
     assert_eq!(created["service_admin"], "alice");
     admin(
@@ -375,26 +354,8 @@ fn admin_commands_work_with_and_without_a_running_server() {
     // a certificate linked by `admin add-cert` works against the running server
     let t = s.new_cert("via admin", &["--key", "p256"]);
     s.write("pfxpw", "x\n");
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "va.pfx",
-        "--password-file",
-        "pfxpw",
-    ])
-    .ok();
-    s.run(&[
-        "pfx",
-        "to-pem",
-        "va.pfx",
-        "--out",
-        "va.pem",
-        "--password-file",
-        "pfxpw",
-    ])
-    .ok();
+    s.export_pfx(&t, "va.pfx", "pfxpw").ok();
+    s.pfx_to_pem("va.pfx", "va.pem", "pfxpw").ok();
     let linked = admin(
         &s,
         &[
@@ -514,44 +475,9 @@ fn a_killed_server_loses_nothing_it_answered_and_tls12_works() {
 
 #[test]
 fn serve_on_postgresql_bootstraps_into_the_database() {
-    let base = std::env::var("AZMC_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let host_part = base.rsplit_once('/').map(|(h, _)| h.to_string()).unwrap();
     let s = Sandbox::new();
-    // unique per run: the pid and the sandbox's random directory name
-    let tag: String = s
-        .home()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    let name = format!(
-        "azmc_cli_{}_{}",
-        std::process::id(),
-        tag.to_ascii_lowercase()
-    );
-    let psql = |sql: &str| {
-        let o = Command::new("psql")
-            .args([base.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
-            .output()
-            .expect("psql is required");
-        assert!(
-            o.status.success(),
-            "PostgreSQL is required at {base}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    psql(&format!("CREATE DATABASE {name}"));
-    struct Drop_<'a>(&'a dyn Fn(&str), String);
-    impl Drop for Drop_<'_> {
-        fn drop(&mut self) {
-            (self.0)(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1));
-        }
-    }
-    let _guard = Drop_(&psql, name.clone());
-    let url = format!("{host_part}/{name}");
+    let pg = TempPg::create(&s, "azmc_cli");
+    let (host_part, name, url) = (pg.host_part.clone(), pg.name.clone(), pg.url.clone());
     let served = Served::start(&s, &[], &["--database-url", &url]);
     assert!(
         !served.data.join("azmc.sqlite3").exists(),

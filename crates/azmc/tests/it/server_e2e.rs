@@ -1,8 +1,8 @@
 //! The server end to end, as its users meet it: `azmc serve` on free ports, real TLS, the
 //! real `curl` as the client with linked, unlinked, expired and no certificates.
 
-use super::Sandbox;
 use super::server::{Served, bootstrap_pem};
+use super::{Sandbox, TempPg};
 use azmc_pki::clock::{Clock, SystemClock};
 use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
 use std::path::{Path, PathBuf};
@@ -546,43 +546,9 @@ fn an_interrupted_job_is_finished_by_the_next_server() {
 
 #[test]
 fn two_nodes_on_postgresql_share_revocations() {
-    let base = std::env::var("AZMC_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let host_part = base.rsplit_once('/').map(|(h, _)| h.to_string()).unwrap();
     let s = Sandbox::new();
-    let tag: String = s
-        .home()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    let name = format!(
-        "azmc_nodes_{}_{}",
-        std::process::id(),
-        tag.to_ascii_lowercase()
-    );
-    let psql = |sql: &str| {
-        let o = Command::new("psql")
-            .args([base.as_str(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
-            .output()
-            .expect("psql is required");
-        assert!(
-            o.status.success(),
-            "PostgreSQL is required at {base}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    psql(&format!("CREATE DATABASE {name}"));
-    struct Guard<'a>(&'a dyn Fn(&str), String);
-    impl Drop for Guard<'_> {
-        fn drop(&mut self) {
-            (self.0)(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1));
-        }
-    }
-    let _g = Guard(&psql, name.clone());
-    let url = format!("{host_part}/{name}");
+    let pg = TempPg::create(&s, "azmc_nodes");
+    let url = pg.url.clone();
     let a = Served::start(&s, &[], &["--database-url", &url]);
     let s2 = Sandbox::new();
     let b = Served::start_in(&s2, s.path("node-b"), &["--database-url", &url]);

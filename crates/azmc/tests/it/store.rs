@@ -93,18 +93,7 @@ fn export_cer_and_pfx_in_both_profiles_read_by_openssl_without_legacy() {
         s.home(),
         &["pkcs12", "-in", "nopw.pfx", "-passin", "pass:", "-noout"],
     );
-    let inspect = s
-        .run(&[
-            "pfx",
-            "inspect",
-            "nopw.pfx",
-            "--password-file",
-            "empty",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let inspect = s.pfx_inspect_json("nopw.pfx", "empty");
     assert_eq!(inspect["password"], "null");
     assert_eq!(inspect["key_encryption"], "pbeWithSHAAnd3-KeyTripleDES-CBC");
     assert_eq!(
@@ -160,16 +149,7 @@ fn export_delete_key_removes_the_key_only_after_a_good_pfx() {
         .json();
     assert_eq!(e["has_private_key"], true);
     // a second export has no key to export
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "again.pfx",
-        "--password-file",
-        "pw",
-    ])
-    .fails(1, "private key");
+    s.export_pfx(&t, "again.pfx", "pw").fails(1, "private key");
     assert!(!s.path("again.pfx").exists());
     s.run(&["certstore", "export", &t, "--out", "x.cer", "--delete-key"])
         .fails(2, "--delete-key only makes sense");
@@ -180,16 +160,7 @@ fn imports_are_not_exportable_unless_asked() {
     let s = Sandbox::new();
     let t = s.new_cert("source", &[]);
     s.write("pw", "pw\n");
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "s.pfx",
-        "--password-file",
-        "pw",
-    ])
-    .ok();
+    s.export_pfx(&t, "s.pfx", "pw").ok();
     let r = s
         .run(&[
             "certstore",
@@ -270,16 +241,7 @@ fn a_failed_import_names_the_file_and_changes_nothing() {
     let t = s.new_cert("keep", &[]);
     s.write("pw", "right\n");
     s.write("bad", "wrong\n");
-    s.run(&[
-        "certstore",
-        "export",
-        &t,
-        "--out",
-        "k.pfx",
-        "--password-file",
-        "pw",
-    ])
-    .ok();
+    s.export_pfx(&t, "k.pfx", "pw").ok();
     let before = s.snapshot();
     let r = s
         .run(&[
