@@ -208,14 +208,14 @@ impl JobRunner {
     /// comes a minute later.
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let poll = self.state.config.job_poll_interval;
-        let mut last_sweep = Some(std::time::Instant::now());
+        let mut last_sweep = std::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 return;
             }
-            if last_sweep.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+            if last_sweep.elapsed() > Duration::from_secs(60) {
                 self.sweep().await;
-                last_sweep = Some(std::time::Instant::now());
+                last_sweep = std::time::Instant::now();
             }
             // A running job does not hold up shutdown: it is dropped mid-way, as if this
             // node had died, and its lease expiry hands it to the next claimer.

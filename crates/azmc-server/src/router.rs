@@ -401,7 +401,11 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
             return e.into_response();
         }
     };
-    parts.extensions.insert(subscription);
+    // Only the operation log of mutating requests reads it: reads (the hot path) skip the
+    // allocation.
+    if !matches!(parts.method, Method::GET | Method::HEAD) {
+        parts.extensions.insert(subscription);
+    }
     // Admitted: read the whole body now (bounded), so that no handler can answer while the
     // client is still sending.
     let read = api::read_body(&parts.headers, body, state.config.body_limit);

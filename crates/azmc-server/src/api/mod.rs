@@ -220,11 +220,6 @@ mod tests {
         assert!(query_params(None).is_empty());
         assert_eq!(percent_decode("a%2"), "a%2");
     }
-}
-
-#[cfg(test)]
-mod job_payload_tests {
-    use super::*;
 
     /// Queued jobs outlive upgrades: the kinds keep their stored names, and the payloads
     /// read what earlier versions wrote (and write the same fields).

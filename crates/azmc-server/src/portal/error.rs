@@ -6,7 +6,7 @@ use super::html;
 use crate::domain::DomainError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use azmc_db::{DbError, Limit};
+use azmc_db::DbError;
 use maud::html;
 
 /// Why a portal request did not succeed.
@@ -80,13 +80,6 @@ impl From<DomainError> for PortalError {
         match e {
             DomainError::NotFound { .. } => PortalError::NotFound,
             DomainError::Conflict(reason) => PortalError::Conflict(reason.to_string()),
-            DomainError::Limit {
-                limit: Limit::CertificatesPerSubscription,
-                max,
-                subscription: Some(s),
-            } => PortalError::Conflict(format!(
-                "The subscription {s} already has {max} management certificates, the most allowed. Delete one before adding another."
-            )),
             DomainError::Limit { limit, max, .. } => PortalError::Conflict(format!(
                 "Limit reached: at most {max} {limit}. Delete a management certificate before adding another."
             )),
