@@ -220,13 +220,9 @@ fn limit_message(limit: Limit, max: u32) -> String {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::NotFound { kind, name: None } => {
-                Self::not_found(format!("The {kind} does not exist."))
+            DomainError::NotFound { kind, name } => {
+                Self::not_found(kind.not_found_message(name.as_deref()))
             }
-            DomainError::NotFound {
-                kind,
-                name: Some(name),
-            } => Self::not_found(format!("The {kind} '{name}' does not exist.")),
             DomainError::Conflict(reason) => Self::conflict(reason.to_string()),
             DomainError::Limit { limit, max, .. } => Self::conflict(limit_message(limit, max)),
             DomainError::Invalid { message, .. } => Self::bad_request(message),

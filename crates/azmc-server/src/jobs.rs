@@ -11,10 +11,10 @@
 //!
 //! This module owns queueing ([`enqueue`]), leases and outcomes. Each kind of job is a
 //! type with a serde payload that implements [`JobKind`] (its stable stored name and its
-//! work); the resource modules define their kinds and list them in `api::job_kinds`, so
+//! work); the domain modules define their kinds and list them in `domain::job_kinds`, so
 //! this module depends on none of them.
 
-use crate::domain::DomainError;
+use crate::domain::{Ctx, DomainError};
 use crate::error::{ApiError, INTERRUPTED_MESSAGE};
 use crate::identity::RequestId;
 use crate::state::AppState;
@@ -52,6 +52,13 @@ impl From<ApiError> for JobResult {
     }
 }
 
+/// A failed domain step reports what the same failure of a request would have answered.
+impl From<DomainError> for JobResult {
+    fn from(e: DomainError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
 impl JobResult {
     /// Success, reported as 200.
     pub fn ok() -> Self {
@@ -63,12 +70,12 @@ impl JobResult {
         ApiError::internal().into()
     }
 
-    /// The outcome of a job's database step: success (200); 404 `ResourceNotFound` with
-    /// `not_found` when the thing is gone; else logged and 500.
-    pub fn of<T>(r: Result<T, DbError>, not_found: &str) -> Self {
+    /// The outcome of a job's database step: success (200); `missing` (a 404) when the
+    /// thing is gone; else logged and 500.
+    pub fn of<T>(r: Result<T, DbError>, missing: DomainError) -> Self {
         match r {
             Ok(_) => JobResult::ok(),
-            Err(DbError::NotFound { .. }) => ApiError::not_found(not_found).into(),
+            Err(DbError::NotFound { .. }) => missing.into(),
             Err(other) => {
                 tracing::error!(error = %other, "job database failure");
                 JobResult::internal()
@@ -90,7 +97,7 @@ pub trait JobKind: Serialize + DeserializeOwned + Send + 'static {
 /// Queues `work` as the job of the request's operation (the 202 answer's request id),
 /// to run now.
 pub async fn enqueue<K: JobKind>(
-    state: &AppState,
+    ctx: &Ctx<'_>,
     operation: &RequestId,
     subscription: &str,
     work: &K,
@@ -99,14 +106,13 @@ pub async fn enqueue<K: JobKind>(
         tracing::error!(error = %e, kind = K::KIND, "cannot write a job payload");
         DomainError::Internal
     })?;
-    state
-        .db
+    ctx.db
         .enqueue_job(&NewJob {
             operation_id: operation.0.clone(),
             subscription_id: subscription.to_string(),
             kind: K::KIND.to_string(),
             payload,
-            run_after: state.clock.now(),
+            run_after: ctx.now,
         })
         .await
         .map_err(|e| {

@@ -179,7 +179,7 @@ pub async fn start(
         rx.clone(),
     )));
     tasks.push(tokio::spawn(refresh_auth(state.clone(), rx.clone())));
-    let mut registry = crate::api::job_kinds();
+    let mut registry = crate::domain::job_kinds();
     registry.extend(options.jobs);
     // Random per start: nodes in containers share pid 1 and the listen address, and a
     // stale node must never renew or finish a job another node has claimed since.

@@ -21,15 +21,6 @@ pub const ROLE_SIZES: &[(&str, u32, u32, u32, u64, u64)] = &[
     ("A7", 8, 57_344, 16, 2_088_960, 619_520),
 ];
 
-/// The storage account types every location offers.
-pub const STORAGE_ACCOUNT_TYPES: &[&str] = &[
-    "Standard_LRS",
-    "Standard_ZRS",
-    "Standard_GRS",
-    "Standard_RAGRS",
-    "Premium_LRS",
-];
-
 /// The services every location offers.
 pub const AVAILABLE_SERVICES: &[&str] = &["Compute", "Storage", "PersistentVMRole", "HighMemory"];
 
@@ -62,7 +53,7 @@ pub async fn list(State(state): State<AppState>) -> Response {
             available_services: AVAILABLE_SERVICES.iter().map(|s| s.to_string()).collect(),
             web_worker_role_sizes: role_size_names(),
             virtual_machines_role_sizes: role_size_names(),
-            storage_account_types: STORAGE_ACCOUNT_TYPES
+            storage_account_types: crate::domain::storage_accounts::ACCOUNT_TYPES
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),

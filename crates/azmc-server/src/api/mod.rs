@@ -1,4 +1,4 @@
-//! Thin handlers: extract, call the database, map the result.
+//! Thin handlers: extract, call the domain (`crate::domain`), map the result.
 
 pub mod affinity_groups;
 pub mod certificates;
@@ -15,38 +15,11 @@ pub mod websites;
 
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::jobs::{JobKind, JobRegistry};
-use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-
-/// Every job kind of the API, for the job runner.
-pub fn job_kinds() -> JobRegistry {
-    let mut r = JobRegistry::default();
-    r.kind::<hosted_services::DeleteMedia>()
-        .kind::<service_certificates::AddCertificate>()
-        .kind::<service_certificates::DeleteCertificate>()
-        .kind::<deployments::CreateDeployment>()
-        .kind::<deployments::UpdateStatus>()
-        .kind::<deployments::DeleteDeployment>()
-        .kind::<deployments::Swap>()
-        .kind::<deployments::ReportChange>()
-        .kind::<storage_accounts::CreateAccount>();
-    r
-}
-
-/// Queue `work` as the job of this request's operation (answered 202).
-pub(crate) async fn queue<K: JobKind>(
-    state: &AppState,
-    id: &RequestId,
-    subscription: &str,
-    work: &K,
-) -> Result<(), ApiError> {
-    Ok(crate::jobs::enqueue(state, id, subscription, work).await?)
-}
 
 /// A handler's request id (given by the outermost layer to every request).
 impl<S: Send + Sync> FromRequestParts<S> for RequestId {
@@ -219,62 +192,5 @@ mod tests {
         assert_eq!(q[3], ("%zz".into(), "1".into()));
         assert!(query_params(None).is_empty());
         assert_eq!(percent_decode("a%2"), "a%2");
-    }
-
-    /// Queued jobs outlive upgrades: the kinds keep their stored names, and the payloads
-    /// read what earlier versions wrote (and write the same fields).
-    #[test]
-    fn job_payloads_read_what_earlier_versions_queued() {
-        let status = r#"{"subscription":"s","service":"svc","name":"d","status":"Running"}"#;
-        let c: deployments::CreateDeployment = serde_json::from_str(status).unwrap();
-        assert_eq!(
-            (c.0.deployment.name.as_str(), c.0.status.as_str()),
-            ("d", "Running")
-        );
-        let back: serde_json::Value = serde_json::to_value(&c).unwrap();
-        assert_eq!(
-            back,
-            serde_json::from_str::<serde_json::Value>(status).unwrap()
-        );
-        let change = r#"{"subscription":"s","service":"svc","name":"d","what":"config"}"#;
-        let r: deployments::ReportChange = serde_json::from_str(change).unwrap();
-        assert_eq!(
-            (r.deployment.service.as_str(), r.what.as_str()),
-            ("svc", "config")
-        );
-        let cert = r#"{"subscription":"s","service":"svc","thumbprint":"AB"}"#;
-        let a: service_certificates::AddCertificate = serde_json::from_str(cert).unwrap();
-        assert_eq!(a.0.thumbprint, "AB");
-        let sa: storage_accounts::CreateAccount =
-            serde_json::from_str(r#"{"subscription":"s","name":"acct"}"#).unwrap();
-        assert_eq!(sa.name, "acct");
-        let m: hosted_services::DeleteMedia =
-            serde_json::from_str(r#"{"subscription":"s","service":"svc"}"#).unwrap();
-        assert_eq!(m.service, "svc");
-        assert!(serde_json::from_str::<deployments::Swap>(r#"{"subscription":"s"}"#).is_err());
-        assert_eq!(
-            [
-                hosted_services::DeleteMedia::KIND,
-                service_certificates::AddCertificate::KIND,
-                service_certificates::DeleteCertificate::KIND,
-                deployments::CreateDeployment::KIND,
-                deployments::UpdateStatus::KIND,
-                deployments::DeleteDeployment::KIND,
-                deployments::Swap::KIND,
-                deployments::ReportChange::KIND,
-                storage_accounts::CreateAccount::KIND,
-            ],
-            [
-                "DeleteHostedServiceMedia",
-                "AddServiceCertificate",
-                "DeleteServiceCertificate",
-                "CreateDeployment",
-                "UpdateDeploymentStatus",
-                "DeleteDeployment",
-                "SwapDeployment",
-                "DeploymentChange",
-                "CreateStorageService",
-            ]
-        );
     }
 }

@@ -9,21 +9,41 @@
 //! `ServerError::from` (`error.rs`, for `azmc admin` and bootstrap).
 //!
 //! Moved here so far: management-certificate links ([`certificates`]), affinity groups
-//! ([`affinity_groups`]), SQL servers and firewall rules ([`sql_servers`]) and the sealing
-//! of kept private keys ([`sealing`]). The other resource families still call `azmc-db` from
-//! their handlers.
+//! ([`affinity_groups`]), storage accounts ([`storage_accounts`]), cloud services and their
+//! service certificates ([`cloud_services`]), deployments ([`deployments`]), SQL servers and firewall rules
+//! ([`sql_servers`]) and the sealing of kept private keys ([`sealing`]). The other
+//! resource families still call `azmc-db` from their handlers.
 
 pub mod affinity_groups;
 pub mod certificates;
+pub mod cloud_services;
+pub mod deployments;
 pub mod sealing;
 pub mod sql_servers;
+pub mod storage_accounts;
 
 use crate::auth::AuthIndex;
+use crate::jobs::JobRegistry;
 use crate::state::AppState;
 use azmc_db::{Db, Limit, Limits};
 use azmc_pki::Thumbprint;
 use std::fmt;
 use time::OffsetDateTime;
+
+/// Every job kind of the domain's asynchronous operations, for the job runner.
+pub fn job_kinds() -> JobRegistry {
+    let mut r = JobRegistry::default();
+    r.kind::<cloud_services::DeleteMedia>()
+        .kind::<cloud_services::AddCertificate>()
+        .kind::<cloud_services::DeleteCertificate>()
+        .kind::<deployments::CreateDeployment>()
+        .kind::<deployments::UpdateStatus>()
+        .kind::<deployments::DeleteDeployment>()
+        .kind::<deployments::Swap>()
+        .kind::<deployments::ReportChange>()
+        .kind::<storage_accounts::CreateAccount>();
+    r
+}
 
 /// Who a change is made for; recorded as the creator of what it makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +116,24 @@ pub enum ResourceKind {
     AffinityGroup,
     SqlServer,
     FirewallRule,
+    StorageAccount,
+    HostedService,
+    Deployment,
+    RoleInstance,
+}
+
+impl ResourceKind {
+    /// The one-line answer for a missing one: `The storage account 'x' was not found.`
+    /// (the live service's words) or `The {kind} ['name' ]does not exist.`
+    pub fn not_found_message(self, name: Option<&str>) -> String {
+        match (self, name) {
+            (ResourceKind::StorageAccount, Some(name)) => {
+                format!("The storage account '{name}' was not found.")
+            }
+            (kind, Some(name)) => format!("The {kind} '{name}' does not exist."),
+            (kind, None) => format!("The {kind} does not exist."),
+        }
+    }
 }
 
 impl fmt::Display for ResourceKind {
@@ -106,6 +144,10 @@ impl fmt::Display for ResourceKind {
             ResourceKind::AffinityGroup => "affinity group",
             ResourceKind::SqlServer => "SQL server",
             ResourceKind::FirewallRule => "firewall rule",
+            ResourceKind::StorageAccount => "storage account",
+            ResourceKind::HostedService => "hosted service",
+            ResourceKind::Deployment => "deployment",
+            ResourceKind::RoleInstance => "role instance",
         })
     }
 }
@@ -125,6 +167,20 @@ pub enum ConflictReason {
     AffinityGroupInUse { name: String },
     /// The server has a firewall rule of that name.
     FirewallRuleExists { rule: String, server: String },
+    /// Storage account names are unique across all subscriptions.
+    StorageAccountNameTaken { name: String },
+    /// Cloud service names are DNS names, unique across all subscriptions.
+    DnsNameTaken,
+    /// A cloud service deleted without its media still has deployments.
+    ServiceHasDeployments,
+    /// The deployment slot (`Production` or `Staging`) is taken.
+    SlotTaken { slot: String },
+    /// The cloud service has a deployment of that name.
+    DeploymentExists { name: String },
+    /// The deployment is busy (`Deploying`, `Deleting`): retry when that has finished.
+    DeploymentBusy { status: String },
+    /// Rollback needs an update or upgrade in progress.
+    NothingToRollBack,
 }
 
 impl fmt::Display for ConflictReason {
@@ -150,6 +206,29 @@ impl fmt::Display for ConflictReason {
             ConflictReason::FirewallRuleExists { rule, server } => write!(
                 f,
                 "The firewall rule '{rule}' already exists on server '{server}'."
+            ),
+            ConflictReason::DnsNameTaken => f.write_str("The specified DNS name is already taken."),
+            ConflictReason::ServiceHasDeployments => f.write_str(
+                "The hosted service still has deployments: delete them first (or delete with comp=media).",
+            ),
+            ConflictReason::SlotTaken { slot } => write!(
+                f,
+                "The {slot} slot of this hosted service already has a deployment."
+            ),
+            ConflictReason::DeploymentExists { name } => write!(
+                f,
+                "This hosted service already has a deployment named {name}."
+            ),
+            ConflictReason::DeploymentBusy { status } => write!(
+                f,
+                "The deployment is {status}: retry when the operation on it has finished."
+            ),
+            ConflictReason::NothingToRollBack => f.write_str(
+                "There is no update or upgrade in progress on this deployment to roll back.",
+            ),
+            ConflictReason::StorageAccountNameTaken { name } => write!(
+                f,
+                "A storage account named '{name}' already exists (storage account names are unique across all subscriptions)."
             ),
         }
     }
@@ -221,5 +300,68 @@ impl DomainError {
                 DomainError::Internal
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::JobKind;
+
+    /// Queued jobs outlive upgrades: the kinds keep their stored names, and the payloads
+    /// read what earlier versions wrote (and write the same fields).
+    #[test]
+    fn job_payloads_read_what_earlier_versions_queued() {
+        let status = r#"{"subscription":"s","service":"svc","name":"d","status":"Running"}"#;
+        let c: deployments::CreateDeployment = serde_json::from_str(status).unwrap();
+        assert_eq!(
+            (c.0.deployment.name.as_str(), c.0.status.as_str()),
+            ("d", "Running")
+        );
+        let back: serde_json::Value = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(status).unwrap()
+        );
+        let change = r#"{"subscription":"s","service":"svc","name":"d","what":"config"}"#;
+        let r: deployments::ReportChange = serde_json::from_str(change).unwrap();
+        assert_eq!(
+            (r.deployment.service.as_str(), r.what.as_str()),
+            ("svc", "config")
+        );
+        let cert = r#"{"subscription":"s","service":"svc","thumbprint":"AB"}"#;
+        let a: cloud_services::AddCertificate = serde_json::from_str(cert).unwrap();
+        assert_eq!(a.0.thumbprint, "AB");
+        let sa: storage_accounts::CreateAccount =
+            serde_json::from_str(r#"{"subscription":"s","name":"acct"}"#).unwrap();
+        assert_eq!(sa.name, "acct");
+        let m: cloud_services::DeleteMedia =
+            serde_json::from_str(r#"{"subscription":"s","service":"svc"}"#).unwrap();
+        assert_eq!(m.service, "svc");
+        assert!(serde_json::from_str::<deployments::Swap>(r#"{"subscription":"s"}"#).is_err());
+        assert_eq!(
+            [
+                cloud_services::DeleteMedia::KIND,
+                cloud_services::AddCertificate::KIND,
+                cloud_services::DeleteCertificate::KIND,
+                deployments::CreateDeployment::KIND,
+                deployments::UpdateStatus::KIND,
+                deployments::DeleteDeployment::KIND,
+                deployments::Swap::KIND,
+                deployments::ReportChange::KIND,
+                storage_accounts::CreateAccount::KIND,
+            ],
+            [
+                "DeleteHostedServiceMedia",
+                "AddServiceCertificate",
+                "DeleteServiceCertificate",
+                "CreateDeployment",
+                "UpdateDeploymentStatus",
+                "DeleteDeployment",
+                "SwapDeployment",
+                "DeploymentChange",
+                "CreateStorageService",
+            ]
+        );
     }
 }

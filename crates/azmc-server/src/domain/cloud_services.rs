@@ -1,0 +1,423 @@
+//! Cloud (hosted) services and their service certificates: the DNS-name rule, what create,
+//! update and delete may refuse (a name taken anywhere, a service that still has
+//! deployments), deletion with its media as an asynchronous operation, and service
+//! certificates (read from `.pfx`/`.cer`, the private key sealed with
+//! [`super::sealing`], added and deleted asynchronously). The wire checks of the fields
+//! (label, description, extended properties, location) stay with the API door.
+
+use super::{ConflictReason, Ctx, DomainError, ResourceKind, sealing};
+use crate::identity::RequestId;
+use crate::jobs::{self, JobKind, JobResult};
+use crate::state::AppState;
+use azmc_db::{DbError, HostedService, HostedServiceUpdate, NewHostedService, ServiceCertificate};
+use azmc_pki::pkcs12::{self, ReadOptions};
+use azmc_pki::{Certificate, PrivateKey};
+use serde::{Deserialize, Serialize};
+
+/// A DNS label: 1–63 letters, digits and hyphens, not starting or ending with a hyphen.
+pub fn valid_service_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// The name rule as the error of a create request.
+pub fn check_service_name(name: &str) -> Result<(), DomainError> {
+    if valid_service_name(name) {
+        return Ok(());
+    }
+    Err(DomainError::Invalid {
+        field: "ServiceName",
+        message: format!(
+            "ServiceName {name:?} is invalid: use 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen."
+        ),
+    })
+}
+
+/// The answers of the database about a cloud service and what it holds (deployments and
+/// service certificates). A missing subscription reads as a missing service.
+pub(crate) fn db_error(e: DbError) -> DomainError {
+    use azmc_db::ConflictReason as Stored;
+    use azmc_db::ResourceKind as Kind;
+    match e {
+        DbError::NotFound {
+            kind: Kind::AffinityGroup,
+            id,
+        } => DomainError::Invalid {
+            field: "AffinityGroup",
+            message: format!("AffinityGroup {id:?} does not exist in this subscription."),
+        },
+        DbError::NotFound {
+            kind: Kind::Certificate,
+            ..
+        } => DomainError::not_found(ResourceKind::Certificate),
+        DbError::NotFound {
+            kind: Kind::Deployment,
+            ..
+        } => DomainError::not_found(ResourceKind::Deployment),
+        DbError::NotFound { .. } => DomainError::not_found(ResourceKind::HostedService),
+        DbError::Conflict {
+            reason: Stored::Exists(Kind::HostedService),
+            ..
+        } => DomainError::Conflict(ConflictReason::DnsNameTaken),
+        DbError::Conflict {
+            reason: Stored::HasDeployments,
+            ..
+        } => DomainError::Conflict(ConflictReason::ServiceHasDeployments),
+        DbError::Conflict {
+            reason: Stored::SlotTaken,
+            id,
+        } => DomainError::Conflict(ConflictReason::SlotTaken { slot: id }),
+        DbError::Conflict {
+            reason: Stored::Exists(Kind::Deployment),
+            id,
+        } => DomainError::Conflict(ConflictReason::DeploymentExists { name: id }),
+        other => DomainError::from_db(other),
+    }
+}
+
+/// Creates the service `new.name`.
+pub async fn create(ctx: &Ctx<'_>, new: &NewHostedService<'_>) -> Result<(), DomainError> {
+    check_service_name(new.name)?;
+    ctx.db
+        .create_hosted_service(new, ctx.now)
+        .await
+        .map(|_| ())
+        .map_err(db_error)
+}
+
+/// The services of `subscription`.
+pub async fn list(ctx: &Ctx<'_>, subscription: &str) -> Result<Vec<HostedService>, DomainError> {
+    ctx.db
+        .list_hosted_services(subscription)
+        .await
+        .map_err(db_error)
+}
+
+/// The service `name`.
+pub async fn get(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+) -> Result<HostedService, DomainError> {
+    ctx.db
+        .get_hosted_service(subscription, name)
+        .await
+        .map_err(db_error)
+}
+
+/// Changes the label, description and extended properties of the service `name`.
+pub async fn update(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+    update: &HostedServiceUpdate,
+) -> Result<(), DomainError> {
+    ctx.db
+        .update_hosted_service(subscription, name, update, ctx.now)
+        .await
+        .map(|_| ())
+        .map_err(db_error)
+}
+
+/// Deletes the service `name`, refused while it has deployments.
+pub async fn delete(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<(), DomainError> {
+    ctx.db
+        .delete_hosted_service(subscription, name, false)
+        .await
+        .map_err(db_error)
+}
+
+/// Marks the service `Deleting` and queues the operation `op` that removes it with its
+/// deployments and certificates.
+pub async fn delete_with_media(
+    ctx: &Ctx<'_>,
+    op: &RequestId,
+    subscription: &str,
+    name: &str,
+) -> Result<(), DomainError> {
+    ctx.db
+        .mark_hosted_service_deleting(subscription, name)
+        .await
+        .map_err(db_error)?;
+    let work = DeleteMedia {
+        subscription: subscription.to_string(),
+        service: name.to_string(),
+    };
+    jobs::enqueue(ctx, op, subscription, &work).await
+}
+
+/// Whether `name` is free as a cloud service name: `Ok(None)` if so, else why not.
+pub async fn unavailable_because(
+    ctx: &Ctx<'_>,
+    name: &str,
+) -> Result<Option<&'static str>, DomainError> {
+    if !valid_service_name(name) {
+        return Ok(Some(
+            "The name must be 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen.",
+        ));
+    }
+    let free = ctx
+        .db
+        .hosted_service_name_available(name)
+        .await
+        .map_err(db_error)?;
+    Ok((!free).then_some("A hosted service with the specified name already exists."))
+}
+
+/// `DELETE …/{svc}?comp=media`: remove the service with its deployments and certificates
+/// (there are no disks or blobs to remove). Idempotent: a service already gone succeeds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeleteMedia {
+    pub subscription: String,
+    pub service: String,
+}
+
+impl JobKind for DeleteMedia {
+    const KIND: &'static str = "DeleteHostedServiceMedia";
+    async fn run(self, state: AppState) -> JobResult {
+        match state
+            .db
+            .delete_hosted_service(&self.subscription, &self.service, true)
+            .await
+        {
+            Ok(()) | Err(DbError::NotFound { .. }) => JobResult::ok(),
+            Err(e) => db_error(e).into(),
+        }
+    }
+}
+
+/// The file formats of Add Service Certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateFormat {
+    /// PKCS#12 with a password (empty if none given).
+    Pfx,
+    /// An X.509 certificate, DER or PEM.
+    Cer,
+}
+
+impl CertificateFormat {
+    /// `pfx`/`.pfx`/`cer` in any case; none given means `pfx`.
+    pub fn of(format: Option<&str>) -> Result<Self, DomainError> {
+        let f = format
+            .unwrap_or("pfx")
+            .trim_start_matches('.')
+            .to_ascii_lowercase();
+        match f.as_str() {
+            "pfx" => Ok(CertificateFormat::Pfx),
+            "cer" => Ok(CertificateFormat::Cer),
+            other => Err(DomainError::Invalid {
+                field: "CertificateFormat",
+                message: format!("CertificateFormat {other:?} is not supported: use pfx or cer."),
+            }),
+        }
+    }
+}
+
+/// Reads the certificate (and, from a `.pfx`, its private key as PKCS#8) from `data`.
+fn read_certificate_file(
+    data: &[u8],
+    format: CertificateFormat,
+    password: &str,
+) -> Result<(Certificate, Option<PrivateKey>), DomainError> {
+    let invalid = |message: String| DomainError::Invalid {
+        field: "Data",
+        message,
+    };
+    match format {
+        CertificateFormat::Pfx => {
+            let p12 = pkcs12::read(data, password, ReadOptions::default()).map_err(|e| {
+                invalid(format!(
+                    "Data could not be read as a PKCS#12 (.pfx) file with the given Password: {e}"
+                ))
+            })?;
+            let cert = p12
+                .certificate
+                .ok_or_else(|| invalid("Data (a .pfx file) holds no certificate.".into()))?;
+            Ok((cert, p12.key))
+        }
+        CertificateFormat::Cer => {
+            let cert = Certificate::from_der(data)
+                .or_else(|_| Certificate::from_pem(data))
+                .map_err(|e| invalid(format!("Data is not an X.509 certificate (.cer): {e}")))?;
+            Ok((cert, None))
+        }
+    }
+}
+
+/// `sha1-THUMBPRINT` (any case) → the upper-case thumbprint; anything else names no
+/// certificate.
+pub fn parse_certificate_id(id: &str) -> Result<String, DomainError> {
+    let missing = || DomainError::not_found(ResourceKind::Certificate);
+    let (alg, t) = id.split_once('-').ok_or_else(missing)?;
+    if !alg.eq_ignore_ascii_case("sha1")
+        || t.len() != 40
+        || !t.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(missing());
+    }
+    Ok(t.to_ascii_uppercase())
+}
+
+/// The `Ready` certificates of the service `service`.
+pub async fn list_certificates(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    service: &str,
+) -> Result<Vec<ServiceCertificate>, DomainError> {
+    ctx.db
+        .list_service_certificates(subscription, service)
+        .await
+        .map_err(db_error)
+}
+
+/// The certificate `sha1-…` of the service `service`.
+pub async fn get_certificate(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    service: &str,
+    id: &str,
+) -> Result<ServiceCertificate, DomainError> {
+    let thumb = parse_certificate_id(id)?;
+    ctx.db
+        .get_service_certificate(subscription, service, &thumb)
+        .await
+        .map_err(db_error)
+}
+
+/// Adds the certificate in `data` to the service (its private key sealed, with the
+/// thumbprint as associated data) and queues the operation `op` that makes it visible.
+/// A file that cannot be read is refused at once.
+pub async fn add_certificate(
+    ctx: &Ctx<'_>,
+    op: &RequestId,
+    subscription: &str,
+    service: &str,
+    (data, format, password): (&[u8], CertificateFormat, &str),
+) -> Result<(), DomainError> {
+    let (cert, key) = read_certificate_file(data, format, password)?;
+    let thumb = cert.thumbprint().to_string();
+    let sealed = match &key {
+        Some(k) => Some(sealing::seal(ctx.db, k.pkcs8_der(), thumb.as_bytes()).await?),
+        None => None,
+    };
+    ctx.db
+        .begin_add_service_certificate(
+            subscription,
+            service,
+            &thumb,
+            cert.der(),
+            sealed.as_deref(),
+            ctx.now,
+        )
+        .await
+        .map_err(db_error)?;
+    let work = AddCertificate(CertificateRef::new(subscription, service, thumb));
+    jobs::enqueue(ctx, op, subscription, &work).await
+}
+
+/// Marks the certificate `sha1-…` `Deleting` and queues the operation `op` that removes it.
+pub async fn delete_certificate(
+    ctx: &Ctx<'_>,
+    op: &RequestId,
+    subscription: &str,
+    service: &str,
+    id: &str,
+) -> Result<(), DomainError> {
+    let thumb = parse_certificate_id(id)?;
+    ctx.db
+        .begin_delete_service_certificate(subscription, service, &thumb)
+        .await
+        .map_err(db_error)?;
+    let work = DeleteCertificate(CertificateRef::new(subscription, service, thumb));
+    jobs::enqueue(ctx, op, subscription, &work).await
+}
+
+/// The certificate a job works on.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CertificateRef {
+    pub subscription: String,
+    pub service: String,
+    pub thumbprint: String,
+}
+
+impl CertificateRef {
+    fn new(subscription: &str, service: &str, thumbprint: String) -> Self {
+        CertificateRef {
+            subscription: subscription.to_string(),
+            service: service.to_string(),
+            thumbprint,
+        }
+    }
+}
+
+/// Makes an added certificate visible. Idempotent.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AddCertificate(pub CertificateRef);
+
+impl JobKind for AddCertificate {
+    const KIND: &'static str = "AddServiceCertificate";
+    async fn run(self, state: AppState) -> JobResult {
+        let c = self.0;
+        JobResult::of(
+            state
+                .db
+                .finish_add_service_certificate(&c.subscription, &c.service, &c.thumbprint)
+                .await,
+            DomainError::not_found(ResourceKind::HostedService),
+        )
+    }
+}
+
+/// Removes a deleted certificate. Idempotent.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeleteCertificate(pub CertificateRef);
+
+impl JobKind for DeleteCertificate {
+    const KIND: &'static str = "DeleteServiceCertificate";
+    async fn run(self, state: AppState) -> JobResult {
+        let c = self.0;
+        JobResult::of(
+            state
+                .db
+                .finish_delete_service_certificate(&c.subscription, &c.service, &c.thumbprint)
+                .await,
+            DomainError::not_found(ResourceKind::Certificate),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names() {
+        assert!(valid_service_name("a") && valid_service_name("my-svc-1"));
+        assert!(valid_service_name(&"a".repeat(63)));
+        assert!(!valid_service_name(&"a".repeat(64)));
+        assert!(!valid_service_name("") && !valid_service_name("-a") && !valid_service_name("a-"));
+        assert!(!valid_service_name("a_b") && !valid_service_name("a.b"));
+    }
+
+    #[test]
+    fn certificate_ids_and_formats() {
+        let t = "bea4b74bd6b915e9dd6a01fb1b8c3c1740f517f2";
+        assert_eq!(
+            parse_certificate_id(&format!("sha1-{t}")).unwrap(),
+            t.to_ascii_uppercase()
+        );
+        assert!(parse_certificate_id(t).is_err());
+        assert!(parse_certificate_id(&format!("md5-{t}")).is_err());
+        assert!(parse_certificate_id("sha1-abc").is_err());
+        assert_eq!(CertificateFormat::of(None).unwrap(), CertificateFormat::Pfx);
+        assert_eq!(
+            CertificateFormat::of(Some(".CER")).unwrap(),
+            CertificateFormat::Cer
+        );
+        assert!(CertificateFormat::of(Some("p7b")).is_err());
+    }
+}
