@@ -1,18 +1,20 @@
 //! The domain layer: the rules of each resource family, in one place, between the front
 //! doors (`api/`, `portal/`, `admin.rs`, `bootstrap.rs`) and `azmc-db`.
 //!
-//! A domain operation takes one [`Ctx`] (database, authorisation index, limits, the time)
+//! A domain operation takes one [`Ctx`] (database, authorisation index, limits, offered
+//! locations, the time)
 //! and the [`Actor`] it acts for, enforces the rules (limits, all-or-nothing links, the
 //! authorisation-index reload that makes a change visible to the very next request), and
 //! answers a typed [`DomainError`]. Each front door maps that error once:
 //! `ApiError::from` (`error.rs`), `PortalError::from` (`portal/error.rs`) and
 //! `ServerError::from` (`error.rs`, for `azmc admin` and bootstrap).
 //!
-//! Moved here so far: management-certificate links ([`certificates`]), affinity groups
+//! The families: management-certificate links ([`certificates`]), affinity groups
 //! ([`affinity_groups`]), storage accounts ([`storage_accounts`]), cloud services and their
-//! service certificates ([`cloud_services`]), deployments ([`deployments`]), SQL servers and firewall rules
-//! ([`sql_servers`]) and the sealing of kept private keys ([`sealing`]). The other
-//! resource families still call `azmc-db` from their handlers.
+//! service certificates ([`cloud_services`]), deployments ([`deployments`]), web sites
+//! ([`websites`]), SQL servers and firewall rules ([`sql_servers`]); and the sealing of kept
+//! private keys ([`sealing`]). Asynchronous operations queue their work as jobs
+//! ([`crate::jobs::enqueue`]); the job kinds live beside their rules ([`job_kinds`]).
 
 pub mod affinity_groups;
 pub mod certificates;
@@ -21,6 +23,7 @@ pub mod deployments;
 pub mod sealing;
 pub mod sql_servers;
 pub mod storage_accounts;
+pub mod websites;
 
 use crate::auth::AuthIndex;
 use crate::jobs::JobRegistry;
@@ -80,6 +83,8 @@ pub struct Ctx<'a> {
     /// running nodes see the change through their periodic refresh.
     pub index: Option<&'a AuthIndex>,
     pub limits: Limits,
+    /// The regions offered (`ServerConfig::locations`).
+    pub locations: &'a [String],
     pub now: OffsetDateTime,
 }
 
@@ -93,6 +98,7 @@ impl<'a> Ctx<'a> {
                 per_subscription: state.config.cert_limit_per_subscription,
                 per_service_admin: state.config.cert_limit_per_service_admin,
             },
+            locations: &state.config.locations,
             now: state.clock.now(),
         }
     }
@@ -103,6 +109,7 @@ impl<'a> Ctx<'a> {
             db,
             index: None,
             limits,
+            locations: &[],
             now,
         }
     }
@@ -120,6 +127,8 @@ pub enum ResourceKind {
     HostedService,
     Deployment,
     RoleInstance,
+    Webspace,
+    WebSite,
 }
 
 impl ResourceKind {
@@ -148,6 +157,8 @@ impl fmt::Display for ResourceKind {
             ResourceKind::HostedService => "hosted service",
             ResourceKind::Deployment => "deployment",
             ResourceKind::RoleInstance => "role instance",
+            ResourceKind::Webspace => "webspace",
+            ResourceKind::WebSite => "web site",
         })
     }
 }
@@ -181,6 +192,8 @@ pub enum ConflictReason {
     DeploymentBusy { status: String },
     /// Rollback needs an update or upgrade in progress.
     NothingToRollBack,
+    /// Web site names are unique across all subscriptions.
+    WebSiteExists { name: String },
 }
 
 impl fmt::Display for ConflictReason {
@@ -223,6 +236,9 @@ impl fmt::Display for ConflictReason {
                 f,
                 "The deployment is {status}: retry when the operation on it has finished."
             ),
+            ConflictReason::WebSiteExists { name } => {
+                write!(f, "Website with given name {name} already exists.")
+            }
             ConflictReason::NothingToRollBack => f.write_str(
                 "There is no update or upgrade in progress on this deployment to roll back.",
             ),

@@ -1,43 +1,33 @@
 //! Resources per subscription: storage accounts, cloud services with their deployments,
-//! SQL servers and web sites (read through the same database verbs as the API).
+//! SQL servers and web sites (read through the same domain operations as the API).
 
 use super::access::subscriptions_of;
 use super::form::pairs;
 use super::html;
 use super::session::SignedIn;
 use super::{Portal, PortalError};
-use crate::api::websites::webspace_name;
+use crate::domain::{Ctx, cloud_services, deployments, sql_servers, storage_accounts, websites};
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::IntoResponse;
 use maud::{Markup, html};
 
 async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, PortalError> {
-    let db = &portal.app.db;
-    let storage = db
-        .list_storage_accounts(&s.id)
-        .await
-        .map_err(PortalError::db)?;
+    let ctx = Ctx::of(&portal.app);
+    let storage = storage_accounts::list(&ctx, &s.id).await?;
     let mut services = Vec::new();
-    for svc in db
-        .list_hosted_services(&s.id)
-        .await
-        .map_err(PortalError::db)?
-    {
-        let deployments = db
-            .list_deployments(&s.id, &svc.name)
-            .await
-            .map_err(PortalError::db)?;
+    for svc in cloud_services::list(&ctx, &s.id).await? {
+        let at = deployments::Service {
+            subscription: &s.id,
+            name: &svc.name,
+        };
+        let deployments = deployments::list(&ctx, at).await?;
         services.push((svc, deployments));
     }
-    let sql = db.list_sql_servers(&s.id).await.map_err(PortalError::db)?;
+    let sql = sql_servers::list_servers(&ctx, &s.id).await?;
     let mut sites = Vec::new();
-    for location in &portal.app.config.locations {
-        sites.extend(
-            db.list_websites(&s.id, &webspace_name(location))
-                .await
-                .map_err(PortalError::db)?,
-        );
+    for space in websites::webspaces(&ctx) {
+        sites.extend(websites::list(&ctx, &s.id, &space.name).await?);
     }
     Ok(html! {
         section aria-labelledby={ "h-" (s.id) } {
