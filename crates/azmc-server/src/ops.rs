@@ -10,6 +10,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 use azmc_db::{Caller, NewOperation, OperationOutcome, OperationStatus};
 
 /// The ASM name of the operations a route's method serves, declared beside the route in
@@ -138,6 +139,18 @@ pub async fn record(
         tracing::error!(error = %e, "cannot complete the operation record");
     }
     resp
+}
+
+/// A mutating method of a route, recorded in the operation log as `name`.
+pub fn named(
+    state: &AppState,
+    name: OpName,
+    method: MethodRouter<AppState>,
+) -> MethodRouter<AppState> {
+    method.layer(axum::middleware::from_fn_with_state(
+        (state.clone(), name),
+        record,
+    ))
 }
 
 #[cfg(test)]

@@ -8,11 +8,14 @@ pub use super::validate::{base_url, check_description, label_of};
 use super::{empty, xml};
 use crate::domain::{Ctx, affinity_groups};
 use crate::error::ApiError;
+use crate::ops::{OpName, named};
 use crate::state::AppState;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::routing;
 use azmc_db::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
 use azmc_wire::asm::{
     AffinityGroupMemberXml, AffinityGroupXml, affinity_groups_to_xml, encode_label, format_time,
@@ -139,6 +142,34 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     affinity_groups::delete(&Ctx::of(&state), &s, &name).await?;
     Ok(empty(StatusCode::OK))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{s}/affinitygroups",
+            routing::get(list).merge(named(
+                st,
+                OpName::new("CreateAffinityGroup"),
+                routing::post(create),
+            )),
+        )
+        .route(
+            "/{s}/affinitygroups/{name}",
+            routing::get(get)
+                .merge(named(
+                    st,
+                    OpName::new("UpdateAffinityGroup"),
+                    routing::put(update),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteAffinityGroup"),
+                    routing::delete(delete),
+                )),
+        )
 }
 
 #[cfg(test)]

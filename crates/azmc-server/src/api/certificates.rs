@@ -7,11 +7,14 @@ use super::validate::{decode_base64, parse_input, required};
 use super::{empty, xml};
 use crate::domain::{self, Ctx, DomainError};
 use crate::error::ApiError;
+use crate::ops::{OpName, named};
 use crate::state::AppState;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use azmc_db::LinkedCertificate;
 use azmc_pki::{Certificate, Thumbprint};
 use azmc_wire::asm::{
@@ -145,4 +148,26 @@ pub async fn delete(
             other => other.into(),
         })?;
     Ok(empty(StatusCode::OK))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{s}/certificates",
+            routing::get(list).merge(named(
+                st,
+                OpName::new("AddSubscriptionCertificate"),
+                routing::post(add),
+            )),
+        )
+        .route(
+            "/{s}/certificates/{thumbprint}",
+            routing::get(get).merge(named(
+                st,
+                OpName::new("RemoveSubscriptionCertificate"),
+                routing::delete(delete),
+            )),
+        )
 }

@@ -11,11 +11,14 @@ use crate::domain::Ctx;
 use crate::domain::deployments::{self, InstanceAction, NewDeploymentRequest, Service};
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::ops::{OpName, named};
 use crate::state::AppState;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
+use axum::routing;
 use azmc_db::{Deployment, DeploymentChange, DeploymentStatus, HostedService, NewConfiguration};
 use azmc_wire::asm::{
     DeploymentXml, RoleInstanceXml, encode_label, format_time, parse_create_deployment,
@@ -431,4 +434,85 @@ pub async fn swap(
     let ctx = Ctx::of(&state);
     deployments::swap(&ctx, &id, service(&s, &svc), production.as_deref(), &source).await?;
     Ok(accepted())
+}
+
+/// The comp values of a deployment (by slot or by name).
+const DEPLOYMENT_COMPS: &[(&str, &str)] = &[
+    ("status", "UpdateDeploymentStatus"),
+    ("config", "ChangeDeploymentConfiguration"),
+    ("upgrade", "UpgradeDeployment"),
+    ("walkupgradedomain", "WalkUpgradeDomain"),
+    ("rollback", "RollbackDeploymentUpdateOrUpgrade"),
+];
+const INSTANCE_COMPS: &[(&str, &str)] = &[
+    ("reboot", "RebootRoleInstance"),
+    ("reimage", "ReimageRoleInstance"),
+    ("rebuild", "RebuildRoleInstance"),
+];
+const INSTANCES_COMPS: &[(&str, &str)] = &[("delete", "DeleteRoleInstances")];
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}",
+            routing::get(get_by_slot)
+                .merge(named(
+                    st,
+                    OpName::new("CreateDeployment").or_by_comp(DEPLOYMENT_COMPS),
+                    routing::post(post_slot),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteDeployment"),
+                    routing::delete(delete_by_slot),
+                )),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deployments/{name}",
+            routing::get(get_by_name)
+                .merge(named(
+                    st,
+                    OpName::by_comp(DEPLOYMENT_COMPS),
+                    routing::post(post_name),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteDeployment"),
+                    routing::delete(delete_by_name),
+                )),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances",
+            named(
+                st,
+                OpName::by_comp(INSTANCES_COMPS),
+                routing::post(instances_by_name),
+            ),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances",
+            named(
+                st,
+                OpName::by_comp(INSTANCES_COMPS),
+                routing::post(instances_by_slot),
+            ),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}",
+            named(
+                st,
+                OpName::by_comp(INSTANCE_COMPS),
+                routing::post(instance_by_name),
+            ),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}",
+            named(
+                st,
+                OpName::by_comp(INSTANCE_COMPS),
+                routing::post(instance_by_slot),
+            ),
+        )
 }

@@ -12,11 +12,14 @@ use super::{empty, query_params, xml};
 use crate::domain::{Ctx, cloud_services};
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::ops::{OpName, named};
 use crate::state::AppState;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use axum::routing;
 use azmc_db::{HostedService, HostedServiceUpdate, NewHostedService};
 use azmc_wire::asm::{
     DeploymentXml, HostedServiceXml, availability_to_xml, encode_label, format_time,
@@ -166,4 +169,41 @@ pub async fn name_available(
     let reason = cloud_services::unavailable_because(&Ctx::of(&state), &name).await?;
     let body = availability_to_xml(reason.is_none(), reason);
     Ok(xml(StatusCode::OK, body))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{s}/services/hostedservices",
+            routing::get(list).merge(named(
+                st,
+                OpName::new("CreateHostedService"),
+                routing::post(create),
+            )),
+        )
+        .route(
+            "/{s}/services/hostedservices/operations/isavailable/{name}",
+            routing::get(name_available),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}",
+            routing::get(get)
+                .merge(named(
+                    st,
+                    OpName::new("UpdateHostedService"),
+                    routing::put(update),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteHostedService"),
+                    routing::delete(delete),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("SwapDeployment"),
+                    routing::post(super::deployments::swap),
+                )),
+        )
 }

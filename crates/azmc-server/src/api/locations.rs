@@ -3,9 +3,11 @@
 
 use super::xml;
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use azmc_wire::asm::{LocationXml, RoleSizeXml, locations_to_xml, role_sizes_to_xml};
 
 /// A classic role size: (name, cores, memory MB, max data disks, web/worker resource disk
@@ -78,4 +80,12 @@ pub async fn role_sizes() -> Response {
         })
         .collect();
     xml(StatusCode::OK, role_sizes_to_xml(&items))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(_st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/{s}/locations", routing::get(list))
+        .route("/{s}/rolesizes", routing::get(role_sizes))
 }

@@ -15,11 +15,29 @@ pub mod websites;
 
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::state::AppState;
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+/// The routes of every resource family (each module declares its own).
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(subscription::routes(st))
+        .merge(certificates::routes(st))
+        .merge(locations::routes(st))
+        .merge(affinity_groups::routes(st))
+        .merge(storage_accounts::routes(st))
+        .merge(hosted_services::routes(st))
+        .merge(deployments::routes(st))
+        .merge(service_certificates::routes(st))
+        .merge(websites::routes(st))
+        .merge(sql_servers::routes(st))
+        .merge(operations::routes(st))
+}
 
 /// A handler's request id (given by the outermost layer to every request).
 impl<S: Send + Sync> FromRequestParts<S> for RequestId {

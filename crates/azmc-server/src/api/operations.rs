@@ -4,9 +4,11 @@
 use super::{query_params, xml};
 use crate::error::ApiError;
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
+use axum::routing;
 use azmc_db::{Operation, OperationFilter, OperationStatus};
 use azmc_wire::asm::{
     ErrorXml, OperationCallerXml, OperationParameterXml, OperationStatusXml,
@@ -152,6 +154,14 @@ pub async fn list(
         continuation_token: page.continuation,
     };
     Ok(xml(StatusCode::OK, body.to_xml()))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(_st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/{s}/operations", routing::get(list))
+        .route("/{s}/operations/{id}", routing::get(get))
 }
 
 #[cfg(test)]

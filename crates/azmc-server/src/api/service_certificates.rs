@@ -14,11 +14,14 @@ use crate::domain::Ctx;
 use crate::domain::cloud_services::{self, CertificateFormat};
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::ops::{OpName, named};
 use crate::state::AppState;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::routing;
 use azmc_db::ServiceCertificate;
 use azmc_wire::asm::{ServiceCertificateXml, parse_certificate_file, service_certificates_to_xml};
 use base64::Engine;
@@ -81,4 +84,22 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     cloud_services::delete_certificate(&Ctx::of(&state), &id, &s, &svc, &tid).await?;
     Ok(empty(StatusCode::ACCEPTED))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{s}/services/hostedservices/{svc}/certificates",
+            routing::get(list).merge(named(st, OpName::new("AddCertificate"), routing::post(add))),
+        )
+        .route(
+            "/{s}/services/hostedservices/{svc}/certificates/{thumbprint}",
+            routing::get(get).merge(named(
+                st,
+                OpName::new("DeleteCertificate"),
+                routing::delete(delete),
+            )),
+        )
 }

@@ -26,6 +26,9 @@ use azmc_wire::asm::{
 };
 
 pub use crate::domain::sql_servers::{MAX_FIREWALL_RULES, MAX_SQL_SERVERS};
+use crate::ops::{OpName, named};
+use axum::Router;
+use axum::routing;
 
 fn fqdn(state: &AppState, name: &str) -> String {
     format!("{name}.database.{}", state.config.dns_suffix)
@@ -185,4 +188,53 @@ pub async fn delete_rule(
 ) -> Result<Response, ApiError> {
     sql_servers::delete_rule(&Ctx::of(&state), &s, &server, &rule).await?;
     Ok(empty(StatusCode::OK))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{s}/services/sqlservers/servers",
+            routing::get(list).merge(named(
+                st,
+                OpName::new("CreateServer"),
+                routing::post(create),
+            )),
+        )
+        .route(
+            "/{s}/services/sqlservers/servers/{server}",
+            named(
+                st,
+                OpName::new("SetServerAdministratorPassword"),
+                routing::post(post_server),
+            )
+            .merge(named(
+                st,
+                OpName::new("DeleteServer"),
+                routing::delete(delete),
+            )),
+        )
+        .route(
+            "/{s}/services/sqlservers/servers/{server}/firewallrules",
+            routing::get(list_rules).merge(named(
+                st,
+                OpName::new("CreateFirewallRule"),
+                routing::post(create_rule),
+            )),
+        )
+        .route(
+            "/{s}/services/sqlservers/servers/{server}/firewallrules/{rule}",
+            routing::get(get_rule)
+                .merge(named(
+                    st,
+                    OpName::new("UpdateFirewallRule"),
+                    routing::put(update_rule),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteFirewallRule"),
+                    routing::delete(delete_rule),
+                )),
+        )
 }

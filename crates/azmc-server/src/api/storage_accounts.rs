@@ -13,11 +13,14 @@ use crate::domain::Ctx;
 use crate::domain::storage_accounts::{self as accounts, NewAccount};
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::ops::{OpName, named};
 use crate::state::AppState;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use axum::routing;
 use azmc_db::{StorageAccount, StorageAccountUpdate, StorageKeyType};
 use azmc_wire::asm::{
     StorageServiceKeysXml, StorageServiceXml, availability_to_xml, encode_label, format_time,
@@ -236,4 +239,44 @@ pub async fn name_available(
     let reason = accounts::unavailable_because(&Ctx::of(&state), &s, &name).await?;
     let body = availability_to_xml(reason.is_none(), reason.as_deref());
     Ok(xml(StatusCode::OK, body))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{s}/services/storageservices",
+            routing::get(list).merge(named(
+                st,
+                OpName::new("CreateStorageService"),
+                routing::post(create),
+            )),
+        )
+        .route(
+            "/{s}/services/storageservices/operations/isavailable/{name}",
+            routing::get(name_available),
+        )
+        .route(
+            "/{s}/services/storageservices/{name}",
+            routing::get(get)
+                .merge(named(
+                    st,
+                    OpName::new("UpdateStorageService"),
+                    routing::put(update),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteStorageService"),
+                    routing::delete(delete),
+                )),
+        )
+        .route(
+            "/{s}/services/storageservices/{name}/keys",
+            routing::get(get_keys).merge(named(
+                st,
+                OpName::new("RegenerateStorageServiceKeys"),
+                routing::post(regenerate_keys),
+            )),
+        )
 }

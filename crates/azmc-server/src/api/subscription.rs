@@ -3,9 +3,11 @@
 use super::xml;
 use crate::error::ApiError;
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing;
 use azmc_wire::asm::{SubscriptionXml, format_time};
 
 fn count(v: i64) -> u32 {
@@ -56,4 +58,10 @@ pub async fn get(
         current_reserved_ips: count(usage.reserved_ips),
     };
     Ok(xml(StatusCode::OK, body.to_xml()))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(_st: &AppState) -> Router<AppState> {
+    Router::new().route("/{s}", routing::get(get))
 }

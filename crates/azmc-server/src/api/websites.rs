@@ -13,11 +13,14 @@ use crate::domain::Ctx;
 use crate::domain::websites::{self, NewSite, SiteChange, Webspace};
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::ops::{OpName, named};
 use crate::state::AppState;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use axum::routing;
 use azmc_db::Website;
 use azmc_wire::asm::{
     SiteXml, WebSpaceXml, dns_suffix_to_xml, format_time, geo_regions_to_xml, parse_site_input,
@@ -236,6 +239,52 @@ pub async fn delete_site(
 ) -> Result<Response, ApiError> {
     websites::delete(&Ctx::of(&state), &s, &ws, &site).await?;
     Ok(empty(StatusCode::OK))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{s}/services",
+            named(
+                st,
+                OpName::new("RegisterResourceProvider")
+                    .or_by_comp(&[("unregister", "UnregisterResourceProvider")]),
+                routing::put(provider),
+            ),
+        )
+        .route("/{s}/services/webspaces", routing::get(list_webspaces))
+        .route(
+            "/{s}/services/webspaces/{webspace}",
+            routing::get(get_webspace),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites",
+            routing::get(list_sites).merge(named(
+                st,
+                OpName::new("CreateSite"),
+                routing::post(create_site),
+            )),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites/{site}",
+            routing::get(get_site)
+                .merge(named(
+                    st,
+                    OpName::new("UpdateSite"),
+                    routing::put(update_site),
+                ))
+                .merge(named(
+                    st,
+                    OpName::new("DeleteSite"),
+                    routing::delete(delete_site),
+                )),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites/{site}/restart",
+            named(st, OpName::new("RestartSite"), routing::post(restart_site)),
+        )
 }
 
 #[cfg(test)]
