@@ -6,7 +6,7 @@
 //! only inside `bootstrap.publishsettings` (the server keeps the public certificate).
 //! Later starts reuse all of it. `ca.pem` is (re)written at every start.
 
-use crate::domain::{self, Actor, Ctx};
+use crate::domain::{self, Actor, Ctx, accounts, subscriptions};
 use crate::error::ServerError;
 use crate::tls::LocalCa;
 use azmc_certstore::fs::{write_public_file, write_secret_file};
@@ -53,42 +53,6 @@ pub fn ensure_data_dir(dir: &Path) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// Hash a password for storage (argon2id, PHC string).
-pub fn hash_password(password: &str) -> Result<String, ServerError> {
-    use argon2::PasswordHasher;
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| ServerError::Other(format!("cannot hash the password: {e}")))
-}
-
-/// A random password: 24 characters of URL-safe base64 (144 bits).
-pub fn generate_password() -> Result<Zeroizing<String>, ServerError> {
-    use base64::Engine;
-    let mut b = Zeroizing::new([0u8; 18]);
-    getrandom::fill(b.as_mut()).map_err(|e| ServerError::Other(e.to_string()))?;
-    Ok(Zeroizing::new(
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b.as_ref()),
-    ))
-}
-
-/// A random subscription id (GUID form, lower case).
-pub fn new_subscription_id() -> Result<String, ServerError> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| ServerError::Other(e.to_string()))?;
-    b[6] = (b[6] & 0x0f) | 0x40; // version 4
-    b[8] = (b[8] & 0x3f) | 0x80; // variant
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
-}
-
 /// The local CA: the one in the database, or a new one stored there (first node wins).
 pub async fn load_or_create_ca(db: &Db, now: OffsetDateTime) -> Result<LocalCa, ServerError> {
     if let Some((cert, key)) = db.get_server_ca().await? {
@@ -121,12 +85,12 @@ pub async fn bootstrap(
     if db.list_accounts().await?.is_empty() {
         let (password, generated) = match admin_password {
             Some(p) if !p.is_empty() => (Zeroizing::new(p.to_string()), false),
-            _ => (generate_password()?, true),
+            _ => (accounts::generate_password()?, true),
         };
         let account = Account {
             username: ADMIN_USER.into(),
             email: None,
-            password_hash: hash_password(&password)?,
+            password_hash: accounts::hash_password(&password)?,
             created_at: now,
         };
         match db.create_account(&account).await {
@@ -145,7 +109,7 @@ pub async fn bootstrap(
     if db.subscription_count().await? > 0 {
         return Ok(report);
     }
-    let id = new_subscription_id()?;
+    let id = subscriptions::new_id()?;
     db.create_subscription(
         &NewSubscription {
             id: &id,

@@ -232,10 +232,14 @@ impl From<DomainError> for ApiError {
     }
 }
 
-/// For `azmc admin` and the first start: the domain's own one-line message.
+/// For `azmc admin` and the first start: a refused field is a configuration error (the
+/// operator's input), anything else the domain's own one-line message.
 impl From<DomainError> for ServerError {
     fn from(e: DomainError) -> Self {
-        ServerError::Other(e.to_string())
+        match e {
+            DomainError::Invalid { message, .. } => ServerError::Config(message),
+            other => ServerError::Other(other.to_string()),
+        }
     }
 }
 

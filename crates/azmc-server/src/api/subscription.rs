@@ -1,6 +1,7 @@
 //! Get Subscription: `GET /{s}`.
 
 use super::xml;
+use crate::domain::{Ctx, subscriptions};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
@@ -18,20 +19,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(s): Path<String>,
 ) -> Result<Response, ApiError> {
-    let sub = state
-        .db
-        .get_subscription(&s)
-        .await
-        .map_err(|e| ApiError::from_db(e, "subscription"))?;
-    let usage = state
-        .db
-        .subscription_usage(&sub.id)
-        .await
-        .map_err(|e| ApiError::from_db(e, "subscription"))?;
-    let admin_email = match state.db.get_account(&sub.service_admin).await {
-        Ok(a) => a.email.unwrap_or(a.username),
-        Err(_) => sub.service_admin.clone(),
-    };
+    let (sub, usage, admin_email) = subscriptions::get_with_usage(&Ctx::of(&state), &s).await?;
     let q = &sub.quotas;
     let body = SubscriptionXml {
         subscription_id: sub.id.clone(),

@@ -9,13 +9,15 @@
 //! `ApiError::from` (`error.rs`), `PortalError::from` (`portal/error.rs`) and
 //! `ServerError::from` (`error.rs`, for `azmc admin` and bootstrap).
 //!
-//! The families: management-certificate links ([`certificates`]), affinity groups
+//! The families: portal accounts ([`accounts`]), subscriptions and their co-administrators
+//! ([`subscriptions`]), management-certificate links ([`certificates`]), affinity groups
 //! ([`affinity_groups`]), storage accounts ([`storage_accounts`]), cloud services and their
 //! service certificates ([`cloud_services`]), deployments ([`deployments`]), web sites
 //! ([`websites`]), SQL servers and firewall rules ([`sql_servers`]); and the sealing of kept
 //! private keys ([`sealing`]). Asynchronous operations queue their work as jobs
 //! ([`crate::jobs::enqueue`]); the job kinds live beside their rules ([`job_kinds`]).
 
+pub mod accounts;
 pub mod affinity_groups;
 pub mod certificates;
 pub mod cloud_services;
@@ -23,6 +25,7 @@ pub mod deployments;
 pub mod sealing;
 pub mod sql_servers;
 pub mod storage_accounts;
+pub mod subscriptions;
 pub mod websites;
 
 use crate::auth::AuthIndex;
@@ -129,6 +132,7 @@ pub enum ResourceKind {
     RoleInstance,
     Webspace,
     WebSite,
+    Account,
 }
 
 impl ResourceKind {
@@ -159,6 +163,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::RoleInstance => "role instance",
             ResourceKind::Webspace => "webspace",
             ResourceKind::WebSite => "web site",
+            ResourceKind::Account => "account",
         })
     }
 }
@@ -194,6 +199,12 @@ pub enum ConflictReason {
     NothingToRollBack,
     /// Web site names are unique across all subscriptions.
     WebSiteExists { name: String },
+    /// An account of that username exists.
+    AccountExists { username: String },
+    /// A subscription of that id exists.
+    SubscriptionExists { id: String },
+    /// The account is already a co-administrator or the service administrator.
+    AlreadyAdministrator { username: String },
 }
 
 impl fmt::Display for ConflictReason {
@@ -236,6 +247,16 @@ impl fmt::Display for ConflictReason {
                 f,
                 "The deployment is {status}: retry when the operation on it has finished."
             ),
+            ConflictReason::AccountExists { username } => {
+                write!(f, "An account named {username} already exists.")
+            }
+            ConflictReason::SubscriptionExists { id } => {
+                write!(f, "A subscription with id {id} already exists.")
+            }
+            ConflictReason::AlreadyAdministrator { username } => write!(
+                f,
+                "{username} is already a co-administrator or the service administrator of this subscription."
+            ),
             ConflictReason::WebSiteExists { name } => {
                 write!(f, "Website with given name {name} already exists.")
             }
@@ -255,7 +276,7 @@ impl fmt::Display for ConflictReason {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     /// The thing does not exist; `name` as the caller gave it, where the answer names it.
-    #[error("the {kind} does not exist")]
+    #[error("{}", kind.not_found_message(name.as_deref()))]
     NotFound {
         kind: ResourceKind,
         name: Option<String>,

@@ -147,16 +147,7 @@ pub fn range(start: Option<String>, end: Option<String>) -> Result<(String, Stri
 
 /// Hash off the async threads (argon2 is deliberately slow).
 async fn hash(password: String) -> Result<String, DomainError> {
-    tokio::task::spawn_blocking(move || crate::bootstrap::hash_password(&password))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "the hashing task failed");
-            DomainError::Internal
-        })?
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot hash a SQL server password");
-            DomainError::Internal
-        })
+    super::accounts::hash_password_blocking(zeroize::Zeroizing::new(password)).await
 }
 
 /// A generated server name: 10 lower-case letters and digits.

@@ -6,6 +6,7 @@ use super::session::{
     self, SESSION_COOKIE, SIGNIN_COOKIE, SignedIn, check_post, clear_cookie, cookie, set_cookie,
 };
 use super::{Portal, PortalError};
+use crate::domain::{Ctx, DomainError, accounts};
 use crate::identity::Connection;
 use axum::Extension;
 use axum::extract::State;
@@ -39,32 +40,16 @@ fn see_other(to: &str) -> Response {
     r
 }
 
-/// Verify a password against an Argon2 PHC string (off the async threads).
-async fn verify(hash: String, password: String) -> Result<bool, PortalError> {
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::PasswordVerifier;
-        let password = zeroize::Zeroizing::new(password);
-        match argon2::password_hash::phc::PasswordHash::new(&hash) {
-            Ok(h) => argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok(),
-            Err(_) => false,
-        }
-    })
-    .await
-    .map_err(|e| PortalError::internal("password check", e))
-}
-
 /// A hash of a random password, so that an unknown username costs the same Argon2 work
 /// as a known one (no user enumeration by timing).
 fn dummy_hash() -> String {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY
         .get_or_init(|| {
-            let pw = crate::bootstrap::generate_password()
+            let pw = accounts::generate_password()
                 .map(|p| p.to_string())
                 .unwrap_or_else(|_| "azmc-dummy-password".into());
-            crate::bootstrap::hash_password(&pw).unwrap_or_default()
+            accounts::hash_password(&pw).unwrap_or_default()
         })
         .clone()
 }
@@ -126,16 +111,16 @@ pub async fn signin(
             retry_after: 60,
         });
     }
-    let account = match portal.app.db.get_account(&username).await {
+    let account = match accounts::get(&Ctx::of(&portal.app), &username).await {
         Ok(a) => Some(a),
-        Err(azmc_db::DbError::NotFound { .. }) => None,
-        Err(e) => return Err(PortalError::db(e)),
+        Err(DomainError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
     };
     let hash = account
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(dummy_hash);
-    let ok = verify(hash, password.to_string()).await? && account.is_some();
+    let ok = accounts::verify_password(hash, password).await? && account.is_some();
     let Some(account) = account.filter(|_| ok) else {
         tracing::warn!(user = ?username, ip = ?ip, "portal sign-in failed");
         return signin_response(
@@ -235,7 +220,7 @@ pub async fn change_password(
         )
             .into_response()
     };
-    let current = form.get("current").unwrap_or_default().to_string();
+    let current = zeroize::Zeroizing::new(form.get("current").unwrap_or_default().to_string());
     let new = zeroize::Zeroizing::new(form.get("new").unwrap_or_default().to_string());
     if new.as_str() != form.get("confirm").unwrap_or_default() {
         return Ok(refuse(
@@ -243,7 +228,7 @@ pub async fn change_password(
             "The two new passwords differ.",
         ));
     }
-    if crate::admin::check_password(&new).is_err() {
+    if accounts::check_password(&new).is_err() {
         return Ok(refuse(
             StatusCode::BAD_REQUEST,
             "The new password must have at least 12 characters.",
@@ -256,44 +241,26 @@ pub async fn change_password(
             retry_after: 60,
         });
     }
-    let account = portal
-        .app
-        .db
-        .get_account(&user.username)
-        .await
-        .map_err(PortalError::db)?;
-    if !verify(account.password_hash, current).await? {
+    let ctx = Ctx::of(&portal.app);
+    let account = accounts::get(&ctx, &user.username).await?;
+    if !accounts::verify_password(account.password_hash, current).await? {
         tracing::warn!(user = ?user.username, "portal password change: wrong current password");
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
             "The current password is incorrect.",
         ));
     }
-    let new_pw = new.to_string();
-    let hash = tokio::task::spawn_blocking(move || crate::bootstrap::hash_password(&new_pw))
-        .await
-        .map_err(|e| PortalError::internal("password hash", e))?
-        .map_err(|e| PortalError::internal("password hash", e))?;
-    let db = &portal.app.db;
-    db.set_password(&user.username, &hash)
-        .await
-        .map_err(PortalError::db)?;
     // Rotate this session (a copy of its cookie taken before the change must not outlive
-    // it; the absolute expiry stays), then end every other one.
+    // it; the absolute expiry stays): the new one is kept, every other one ends.
     let token = session::new_token()?;
     let token_hash = session::token_hash(&token);
-    db.create_session(
-        &token_hash,
-        &user.username,
-        portal.app.clock.now(),
-        user.expires_at,
-    )
-    .await
-    .map_err(PortalError::db)?;
-    let ended = db
-        .delete_sessions_of(&user.username, Some(&token_hash))
+    portal
+        .app
+        .db
+        .create_session(&token_hash, &user.username, ctx.now, user.expires_at)
         .await
         .map_err(PortalError::db)?;
+    let ended = accounts::set_password(&ctx, &user.username, new, Some(&token_hash)).await?;
     tracing::info!(user = ?user.username, other_sessions_ended = ended.saturating_sub(1), "portal password changed");
     let user = SignedIn {
         csrf: session::csrf_of(&token),

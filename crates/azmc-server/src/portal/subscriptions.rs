@@ -6,10 +6,11 @@ use super::form::{Posted, pairs};
 use super::html::{self, csrf_field};
 use super::session::{SignedIn, check_post};
 use super::{Portal, PortalError, oplog};
+use crate::domain::{Ctx, subscriptions};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use azmc_db::{DbError, Role, Subscription};
+use azmc_db::{Role, Subscription};
 use maud::html;
 
 fn done_message(uri: &Uri) -> Option<String> {
@@ -202,24 +203,9 @@ async fn manage(
         vec![("username".into(), username.clone())],
     )
     .await?;
-    let db = &portal.app.db;
-    let result = if add {
-        db.add_coadmin(&s.id, &username).await
-    } else {
-        db.remove_coadmin(&s.id, &username).await
-    };
-    let result = result.map_err(|e| match e {
-        DbError::NotFound { kind: azmc_db::ResourceKind::Account, .. } => {
-            PortalError::BadRequest(format!("There is no account named {username}."))
-        }
-        DbError::NotFound { kind: azmc_db::ResourceKind::Coadmin, .. } => {
-            PortalError::BadRequest(format!("{username} is not a co-administrator of this subscription."))
-        }
-        DbError::Conflict { .. } => PortalError::Conflict(format!(
-            "{username} is already a co-administrator or the service administrator of this subscription."
-        )),
-        other => PortalError::db(other),
-    });
+    let result = subscriptions::set_coadmin(&Ctx::of(&portal.app), &s.id, &username, add)
+        .await
+        .map_err(PortalError::from);
     oplog::finish(portal, &[op], result.as_ref().map(|_| ())).await;
     result?;
     let done = if add { "added" } else { "removed" };

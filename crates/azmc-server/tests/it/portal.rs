@@ -1148,7 +1148,7 @@ async fn an_administrator_password_reset_ends_the_accounts_sessions() {
     let mut ivan = Browser::signed_in(&api, "ivan").await;
     let mut judy = Browser::signed_in(&api, "judy").await;
     assert_eq!(ivan.get("/subscriptions").await.status, 200);
-    azmc_server::admin::set_password(api.db(), "IVAN", "another password 2")
+    azmc_server::admin::set_password(api.db(), "IVAN", "another password 2", now())
         .await
         .unwrap();
     let r = ivan.get("/subscriptions").await;

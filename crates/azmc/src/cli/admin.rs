@@ -214,7 +214,7 @@ async fn account(db: &Db, c: AccountCommand, now: time::OffsetDateTime, fmt: For
         }
         AccountCommand::Passwd { username, password } => {
             let pw = password.get(&format!("New password for {username}"), true)?;
-            azmc_server::admin::set_password(db, &username, &pw)
+            azmc_server::admin::set_password(db, &username, &pw, now)
                 .await
                 .with_context(|| format!("account {username}"))?;
             eprintln!("azmc: password of {username} changed");
@@ -242,9 +242,11 @@ async fn subscription(
         SubscriptionCommand::Enable { id } => {
             set_status(db, &id, SubscriptionStatus::Active, "enabled").await
         }
-        SubscriptionCommand::AddCoadmin { id, username } => add_coadmin(db, &id, &username).await,
+        SubscriptionCommand::AddCoadmin { id, username } => {
+            add_coadmin(db, &id, &username, now).await
+        }
         SubscriptionCommand::RemoveCoadmin { id, username } => {
-            remove_coadmin(db, &id, &username).await
+            remove_coadmin(db, &id, &username, now).await
         }
         SubscriptionCommand::AddCert { file } => add_cert(db, &file, now, g).await,
     }
@@ -365,8 +367,8 @@ async fn set_status(db: &Db, id: &str, status: SubscriptionStatus, done: &str) -
 }
 
 /// `subscription add-coadmin`.
-async fn add_coadmin(db: &Db, id: &str, username: &str) -> Result<()> {
-    db.add_coadmin(id, username)
+async fn add_coadmin(db: &Db, id: &str, username: &str, now: time::OffsetDateTime) -> Result<()> {
+    azmc_server::admin::set_coadmin(db, id, username, true, now)
         .await
         .with_context(|| format!("subscription {id}, account {username}"))?;
     eprintln!("azmc: {username} is now a co-administrator of {id}");
@@ -374,8 +376,13 @@ async fn add_coadmin(db: &Db, id: &str, username: &str) -> Result<()> {
 }
 
 /// `subscription remove-coadmin`.
-async fn remove_coadmin(db: &Db, id: &str, username: &str) -> Result<()> {
-    db.remove_coadmin(id, username)
+async fn remove_coadmin(
+    db: &Db,
+    id: &str,
+    username: &str,
+    now: time::OffsetDateTime,
+) -> Result<()> {
+    azmc_server::admin::set_coadmin(db, id, username, false, now)
         .await
         .with_context(|| format!("subscription {id}, account {username}"))?;
     eprintln!("azmc: {username} is no longer a co-administrator of {id}");
