@@ -173,20 +173,6 @@ impl ApiError {
             "The server encountered an internal error. Please retry the request.",
         )
     }
-
-    /// Map a database error; internal failures are logged here (with the request id,
-    /// which the tracing span carries) and answered generically.
-    pub fn from_db(e: DbError, what: &str) -> Self {
-        match e {
-            DbError::NotFound { .. } => Self::not_found(format!("The {what} does not exist.")),
-            DbError::Conflict { .. } => Self::conflict(format!("The {what} already exists.")),
-            DbError::LimitExceeded { limit, max } => Self::conflict(limit_message(limit, max)),
-            other => {
-                tracing::error!(error = %other, "database failure");
-                Self::internal()
-            }
-        }
-    }
 }
 
 /// The message of a reached limit, as the API words it.

@@ -2,6 +2,8 @@
 //! request id), InProgress while it runs, then Succeeded or Failed with the HTTP status and
 //! the ASM error. A 202 answer leaves it InProgress: its job (see `jobs.rs`) finishes it.
 
+use crate::domain::operations::{self, Started};
+use crate::domain::{Actor, Ctx};
 use crate::error::ErrorInfo;
 use crate::identity::{Connection, RequestId};
 use crate::router::AuthorizedSubscription;
@@ -11,7 +13,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use azmc_db::{Caller, NewOperation, OperationOutcome, OperationStatus};
+use azmc_db::{OperationOutcome, OperationStatus};
 
 /// The ASM name of the operations a route's method serves, declared beside the route in
 /// `router.rs`: a name, refined by the request's `comp` (or `action`) query parameter where
@@ -93,24 +95,24 @@ pub async fn record(
         return crate::error::ApiError::internal().into_response();
     };
     let conn = req.extensions().get::<Connection>();
-    let caller = Caller {
-        thumbprint: conn
-            .and_then(|c| c.identity.as_ref())
-            .map(|i| i.thumbprint.to_string()),
-        user: None,
-        client_ip: conn.map(|c| c.peer.ip().to_string()),
+    let actor = match conn.and_then(|c| c.identity.as_ref()) {
+        Some(i) => Actor::Certificate(i.thumbprint),
+        None => {
+            tracing::error!("an operation without a caller certificate");
+            return crate::error::ApiError::internal().into_response();
+        }
     };
-    let op = NewOperation {
-        id: id.0.clone(),
-        subscription_id: subscription,
+    let ctx = Ctx::of(&state);
+    let started = Started {
+        id: &id.0,
+        subscription: &subscription,
         name: op_name.resolve(req.method(), &route, req.uri().query()),
-        object_id: path.clone(),
         parameters: parameters(&route, &path),
-        caller,
-        started_at: state.clock.now(),
+        object_id: path,
+        actor: &actor,
+        client_ip: conn.map(|c| c.peer.ip()),
     };
-    if let Err(e) = state.db.insert_operation(&op).await {
-        tracing::error!(error = %e, "cannot record the operation");
+    if operations::begin(&ctx, started).await.is_err() {
         return crate::error::ApiError::internal().into_response();
     }
     let resp = next.run(req).await;
@@ -129,15 +131,7 @@ pub async fn record(
         error_code: info.map(|i| i.code.clone()),
         error_message: info.map(|i| i.message.clone()),
     };
-    if let Err(e) = state
-        .db
-        .complete_operation(&id.0, &outcome, state.clock.now())
-        .await
-    {
-        // The change itself is done; the sweeper will mark the operation, so the answer
-        // stays what the handler said.
-        tracing::error!(error = %e, "cannot complete the operation record");
-    }
+    operations::finish(&Ctx::of(&state), &id.0, &outcome).await;
     resp
 }
 

@@ -79,40 +79,21 @@ pub async fn get(
     Path((s, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let g = affinity_groups::get(&Ctx::of(&state), &s, &name).await?;
+    let ctx = Ctx::of(&state);
+    let g = affinity_groups::get(&ctx, &s, &name).await?;
+    let (services, accounts) = affinity_groups::members(&ctx, &g).await?;
     let base = base_url(&headers);
-    let hosted = state
-        .db
-        .list_hosted_services(&s)
-        .await
-        .map_err(|e| ApiError::from_db(e, "affinity group"))?
+    let member = |kind: &str, name: String| AffinityGroupMemberXml {
+        url: format!("{base}/{}/services/{kind}/{name}", g.subscription_id),
+        service_name: name,
+    };
+    let hosted = services
         .into_iter()
-        .filter(|h| {
-            h.affinity_group
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(&g.name))
-        })
-        .map(|h| AffinityGroupMemberXml {
-            url: format!(
-                "{base}/{}/services/hostedservices/{}",
-                g.subscription_id, h.name
-            ),
-            service_name: h.name,
-        })
+        .map(|h| member("hostedservices", h.name))
         .collect();
-    let storage = state
-        .db
-        .list_storage_accounts_in_affinity_group(&s, &g.name)
-        .await
-        .map_err(|e| ApiError::from_db(e, "affinity group"))?
+    let storage = accounts
         .into_iter()
-        .map(|a| AffinityGroupMemberXml {
-            url: format!(
-                "{base}/{}/services/storageservices/{}",
-                g.subscription_id, a.name
-            ),
-            service_name: a.name,
-        })
+        .map(|a| member("storageservices", a.name))
         .collect();
     let mut x = to_xml(&g);
     x.hosted_services = Some(hosted);

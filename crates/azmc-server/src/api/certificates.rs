@@ -5,7 +5,7 @@
 use super::Caller;
 use super::validate::{decode_base64, parse_input, required};
 use super::{empty, xml};
-use crate::domain::{self, Ctx, DomainError};
+use crate::domain::{self, Ctx, DomainError, ResourceKind};
 use crate::error::ApiError;
 use crate::ops::{OpName, named};
 use crate::state::AppState;
@@ -23,8 +23,6 @@ use azmc_wire::asm::{
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-
-const NOT_FOUND: &str = "The certificate does not exist.";
 
 /// The `SubscriptionCertificatePublicKey` of a certificate: base64 of the subjectPublicKey
 /// bits (for RSA the PKCS#1 `RSAPublicKey`, as the live service sent).
@@ -59,19 +57,17 @@ fn to_xml(c: &LinkedCertificate) -> SubscriptionCertificateXml {
     }
 }
 
+/// A thumbprint in the path; anything else names no certificate.
 fn parse_thumbprint(t: &str) -> Result<Thumbprint, ApiError> {
-    t.parse().map_err(|_| ApiError::not_found(NOT_FOUND))
+    t.parse()
+        .map_err(|_| DomainError::not_found(ResourceKind::Certificate).into())
 }
 
 pub async fn list(
     State(state): State<AppState>,
     Path(s): Path<String>,
 ) -> Result<Response, ApiError> {
-    let certs = state
-        .db
-        .list_linked_certificates(&s)
-        .await
-        .map_err(|e| ApiError::from_db(e, "subscription"))?;
+    let certs = domain::certificates::list(&Ctx::of(&state), &s).await?;
     let items: Vec<_> = certs.iter().map(to_xml).collect();
     Ok(xml(
         StatusCode::OK,
@@ -84,14 +80,7 @@ pub async fn get(
     Path((s, thumbprint)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let t = parse_thumbprint(&thumbprint)?;
-    let c = state
-        .db
-        .get_linked_certificate(&s, &t.to_string())
-        .await
-        .map_err(|e| match e {
-            azmc_db::DbError::NotFound { .. } => ApiError::not_found(NOT_FOUND),
-            other => ApiError::from_db(other, "certificate"),
-        })?;
+    let c = domain::certificates::get(&Ctx::of(&state), &s, &t).await?;
     Ok(xml(StatusCode::OK, to_xml(&c).to_xml()))
 }
 
@@ -141,12 +130,7 @@ pub async fn delete(
     Path((s, thumbprint)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let t = parse_thumbprint(&thumbprint)?;
-    domain::certificates::unlink(&Ctx::of(&state), &s, &t)
-        .await
-        .map_err(|e| match e {
-            DomainError::NotFound { .. } => ApiError::not_found(NOT_FOUND),
-            other => other.into(),
-        })?;
+    domain::certificates::unlink(&Ctx::of(&state), &s, &t).await?;
     Ok(empty(StatusCode::OK))
 }
 

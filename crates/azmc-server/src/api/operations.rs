@@ -2,6 +2,7 @@
 //! Operations (`GET /{s}/operations?StartTime&EndTime&…`).
 
 use super::{query_params, xml};
+use crate::domain::{Ctx, DomainError, ResourceKind, operations};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
@@ -44,12 +45,9 @@ pub async fn get(
     State(state): State<AppState>,
     Path((s, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::not_found("The operation does not exist.");
-    let id = normalize_operation_id(&id).ok_or_else(not_found)?;
-    let op = state.db.get_operation(&s, &id).await.map_err(|e| match e {
-        azmc_db::DbError::NotFound { .. } => not_found(),
-        other => ApiError::from_db(other, "operation"),
-    })?;
+    let id = normalize_operation_id(&id)
+        .ok_or_else(|| DomainError::not_found(ResourceKind::Operation))?;
+    let op = operations::get(&Ctx::of(&state), &s, &id).await?;
     Ok(xml(StatusCode::OK, status_xml(&op).to_xml()))
 }
 
@@ -115,13 +113,11 @@ pub async fn list(
             .map(str::to_string),
         page_size: PAGE_SIZE,
     };
-    let page = state
-        .db
-        .list_operations(&s, &filter)
+    let page = operations::list(&Ctx::of(&state), &s, &filter)
         .await
         .map_err(|e| match e {
-            azmc_db::DbError::Invalid(m) => ApiError::bad_query(m),
-            other => ApiError::from_db(other, "operation"),
+            DomainError::Invalid { message, .. } => ApiError::bad_query(message),
+            other => other.into(),
         })?;
     let body = SubscriptionOperationCollectionXml {
         operations: page

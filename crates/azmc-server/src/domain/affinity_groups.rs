@@ -3,7 +3,9 @@
 //! The wire checks of the fields (label, description, location) stay with the API door.
 
 use super::{ConflictReason, Ctx, DomainError, ResourceKind};
-use azmc_db::{AffinityGroup, AffinityGroupUpdate, DbError, NewAffinityGroup};
+use azmc_db::{
+    AffinityGroup, AffinityGroupUpdate, DbError, HostedService, NewAffinityGroup, StorageAccount,
+};
 
 /// An affinity group name: 1–63 letters, digits, hyphens, underscores and periods,
 /// starting with a letter or digit.
@@ -75,6 +77,32 @@ pub async fn get(
         .get_affinity_group(subscription, name)
         .await
         .map_err(|e| db_error(e, name))
+}
+
+/// The cloud services and storage accounts placed in the group `group`.
+pub async fn members(
+    ctx: &Ctx<'_>,
+    group: &AffinityGroup,
+) -> Result<(Vec<HostedService>, Vec<StorageAccount>), DomainError> {
+    let s = &group.subscription_id;
+    let services = ctx
+        .db
+        .list_hosted_services(s)
+        .await
+        .map_err(|e| db_error(e, &group.name))?
+        .into_iter()
+        .filter(|h| {
+            h.affinity_group
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&group.name))
+        })
+        .collect();
+    let accounts = ctx
+        .db
+        .list_storage_accounts_in_affinity_group(s, &group.name)
+        .await
+        .map_err(|e| db_error(e, &group.name))?;
+    Ok((services, accounts))
 }
 
 /// Changes the label and description of the group `name`.

@@ -120,6 +120,44 @@ pub async fn unlink(
     reload_index(ctx).await
 }
 
+/// The certificates linked to `subscription`, oldest link first.
+pub async fn list(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+) -> Result<Vec<LinkedCertificate>, DomainError> {
+    ctx.db
+        .list_linked_certificates(subscription)
+        .await
+        .map_err(DomainError::from_db)
+}
+
+/// When each certificate linked to `subscription` last authenticated a request
+/// (thumbprint → time), as far as recorded.
+pub async fn last_uses(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+) -> Result<std::collections::HashMap<String, time::OffsetDateTime>, DomainError> {
+    ctx.db
+        .certificate_last_uses(subscription)
+        .await
+        .map_err(DomainError::from_db)
+}
+
+/// The certificate `thumbprint` as linked to `subscription`.
+pub async fn get(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    thumbprint: &Thumbprint,
+) -> Result<LinkedCertificate, DomainError> {
+    ctx.db
+        .get_linked_certificate(subscription, &thumbprint.to_string())
+        .await
+        .map_err(|e| match e {
+            DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Certificate),
+            other => DomainError::from_db(other),
+        })
+}
+
 /// Makes a link change visible to the very next request on this node.
 async fn reload_index(ctx: &Ctx<'_>) -> Result<(), DomainError> {
     let Some(index) = ctx.index else {

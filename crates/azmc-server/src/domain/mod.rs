@@ -14,7 +14,8 @@
 //! ([`affinity_groups`]), storage accounts ([`storage_accounts`]), cloud services and their
 //! service certificates ([`cloud_services`]), deployments ([`deployments`]), web sites
 //! ([`websites`]), SQL servers and firewall rules ([`sql_servers`]); and the sealing of kept
-//! private keys ([`sealing`]). Asynchronous operations queue their work as jobs
+//! private keys ([`sealing`]). Every change is recorded in the operation log
+//! ([`operations`]). Asynchronous operations queue their work as jobs
 //! ([`crate::jobs::enqueue`]); the job kinds live beside their rules ([`job_kinds`]).
 
 pub mod accounts;
@@ -22,6 +23,7 @@ pub mod affinity_groups;
 pub mod certificates;
 pub mod cloud_services;
 pub mod deployments;
+pub mod operations;
 pub mod sealing;
 pub mod sql_servers;
 pub mod storage_accounts;
@@ -133,6 +135,7 @@ pub enum ResourceKind {
     Webspace,
     WebSite,
     Account,
+    Operation,
 }
 
 impl ResourceKind {
@@ -164,6 +167,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Webspace => "webspace",
             ResourceKind::WebSite => "web site",
             ResourceKind::Account => "account",
+            ResourceKind::Operation => "operation",
         })
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{ConflictReason, Ctx, DomainError, ResourceKind};
 use crate::identity::RequestId;
-use azmc_db::{DbError, NewWebsite, OperationOutcome, OperationStatus, Website, WebsiteUpdate};
+use azmc_db::{DbError, NewWebsite, OperationOutcome, Website, WebsiteUpdate};
 
 /// The webspace name of a location: `West US` → `westuswebspace`.
 pub fn webspace_name(location: &str) -> String {
@@ -259,15 +259,8 @@ pub async fn register_provider(
             DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Subscription),
             other => DomainError::from_db(other),
         })?;
-    let outcome = OperationOutcome {
-        status: OperationStatus::Succeeded,
-        http_status: 200,
-        error_code: None,
-        error_message: None,
-    };
-    if let Err(e) = ctx.db.complete_operation(&op.0, &outcome, ctx.now).await {
-        tracing::error!(error = %e, "cannot complete the registration operation");
-    }
+    let outcome = OperationOutcome::succeeded(200);
+    super::operations::finish(ctx, &op.0, &outcome).await;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::domain::{self, Actor, Ctx, DomainError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use azmc_db::{DbError, LinkedCertificate, Subscription};
+use azmc_db::{LinkedCertificate, Subscription};
 use azmc_pki::{Certificate, Thumbprint};
 use maud::html;
 use time::OffsetDateTime;
@@ -95,18 +95,11 @@ pub async fn list(
     user: SignedIn,
     uri: Uri,
 ) -> Result<impl IntoResponse, PortalError> {
-    let db = &portal.app.db;
+    let ctx = Ctx::of(&portal.app);
     let mut rows = Vec::new();
     for (sub, _) in subscriptions_of(&portal, &user).await? {
-        let uses = db
-            .certificate_last_uses(&sub.id)
-            .await
-            .map_err(PortalError::db)?;
-        for cert in db
-            .list_linked_certificates(&sub.id)
-            .await
-            .map_err(PortalError::db)?
-        {
+        let uses = domain::certificates::last_uses(&ctx, &sub.id).await?;
+        for cert in domain::certificates::list(&ctx, &sub.id).await? {
             let t = &cert.certificate.thumbprint;
             let stored = uses.get(t).copied();
             let pending = portal.app.auth.pending_use(&sub.id, t);
@@ -275,10 +268,10 @@ pub async fn upload(
 async fn targets(
     portal: &Portal,
     user: &SignedIn,
-    thumb: &str,
+    thumb: &Thumbprint,
     subscription: Option<&str>,
 ) -> Result<Vec<(Subscription, LinkedCertificate)>, PortalError> {
-    let db = &portal.app.db;
+    let ctx = Ctx::of(&portal.app);
     let subs = match subscription.filter(|s| !s.is_empty() && *s != "all") {
         Some(id) => vec![role_on(portal, user, id).await?.0],
         None => subscriptions_of(portal, user)
@@ -289,10 +282,10 @@ async fn targets(
     };
     let mut out = Vec::new();
     for s in subs {
-        match db.get_linked_certificate(&s.id, thumb).await {
+        match domain::certificates::get(&ctx, &s.id, thumb).await {
             Ok(c) => out.push((s, c)),
-            Err(DbError::NotFound { .. }) => {}
-            Err(e) => return Err(PortalError::db(e)),
+            Err(DomainError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     if out.is_empty() {
@@ -301,10 +294,8 @@ async fn targets(
     Ok(out)
 }
 
-fn parse_thumbprint(t: &str) -> Result<String, PortalError> {
-    t.parse::<Thumbprint>()
-        .map(|t| t.to_string())
-        .map_err(|_| PortalError::NotFound)
+fn parse_thumbprint(t: &str) -> Result<Thumbprint, PortalError> {
+    t.parse::<Thumbprint>().map_err(|_| PortalError::NotFound)
 }
 
 pub async fn delete_page(
@@ -349,9 +340,9 @@ pub async fn delete(
     form: Posted,
 ) -> Result<Response, PortalError> {
     check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
-    let parsed: Thumbprint = thumbprint.parse().map_err(|_| PortalError::NotFound)?;
+    let parsed = parse_thumbprint(&thumbprint)?;
     let thumb = parsed.to_string();
-    let found = targets(&portal, &user, &thumb, form.get("subscription")).await?;
+    let found = targets(&portal, &user, &parsed, form.get("subscription")).await?;
     for (s, _) in &found {
         let op = oplog::begin(
             &portal,

@@ -7,6 +7,7 @@ use super::form::pairs;
 use super::html;
 use super::session::SignedIn;
 use super::{Portal, PortalError};
+use crate::domain::{Ctx, operations};
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::IntoResponse;
@@ -163,12 +164,7 @@ pub async fn page(
     let f = Filters::from_uri(&uri);
     let mine = subscriptions_of(&portal, &user).await?;
     let search = f.search(&mine)?;
-    let mut ops = portal
-        .app
-        .db
-        .search_operations(&search)
-        .await
-        .map_err(PortalError::db)?;
+    let mut ops = operations::search(&Ctx::of(&portal.app), &search).await?;
     let more = ops.len() > PAGE as usize;
     ops.truncate(PAGE as usize);
     Ok(html::page(

@@ -1,11 +1,13 @@
 //! Portal actions in the operation log: one operation per subscription touched, started
 //! before the change and completed after it, with the portal user and client address as
-//! the caller (as `ops.rs` does for API requests).
+//! the caller (as `ops.rs` does for API requests), through `domain::operations`.
 
 use super::session::SignedIn;
 use super::{Portal, PortalError};
+use crate::domain::operations::{self, Started};
+use crate::domain::{Actor, Ctx};
 use crate::identity::RequestId;
-use azmc_db::{Caller, NewOperation, OperationOutcome};
+use azmc_db::OperationOutcome;
 
 /// Record the start of an operation; returns its id.
 pub async fn begin(
@@ -19,25 +21,17 @@ pub async fn begin(
     let id = RequestId::generate()
         .map_err(|e| PortalError::internal("no randomness", e))?
         .0;
-    let op = NewOperation {
-        id: id.clone(),
-        subscription_id: subscription_id.to_string(),
+    let actor = Actor::User(user.username.clone());
+    let started = Started {
+        id: &id,
+        subscription: subscription_id,
         name: name.to_string(),
         object_id,
         parameters,
-        caller: Caller {
-            thumbprint: None,
-            user: Some(user.username.clone()),
-            client_ip: user.ip.map(|ip| ip.to_string()),
-        },
-        started_at: portal.app.clock.now(),
+        actor: &actor,
+        client_ip: user.ip,
     };
-    portal
-        .app
-        .db
-        .insert_operation(&op)
-        .await
-        .map_err(PortalError::db)?;
+    operations::begin(&Ctx::of(&portal.app), started).await?;
     Ok(id)
 }
 
@@ -60,10 +54,8 @@ pub async fn finish(portal: &Portal, ids: &[String], result: Result<(), &PortalE
             OperationOutcome::failed(status, code, message)
         }
     };
-    let now = portal.app.clock.now();
+    let ctx = Ctx::of(&portal.app);
     for id in ids {
-        if let Err(e) = portal.app.db.complete_operation(id, &outcome, now).await {
-            tracing::error!(error = %e, "portal: cannot complete the operation record");
-        }
+        operations::finish(&ctx, id, &outcome).await;
     }
 }
