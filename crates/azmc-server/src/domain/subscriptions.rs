@@ -3,7 +3,7 @@
 //! `azmc admin`.
 
 use super::{ConflictReason, Ctx, DomainError, ResourceKind};
-use azmc_db::{DbError, NewSubscription, Quotas, Subscription, Usage};
+use azmc_db::{DbError, NewSubscription, Quotas, Role, Subscription, Usage};
 
 /// Subscription ids are GUIDs (8-4-4-4-12 hex).
 pub fn check_id(id: &str) -> Result<(), DomainError> {
@@ -98,6 +98,31 @@ pub async fn get_with_usage(
         Err(_) => sub.service_admin.clone(),
     };
     Ok((sub, usage, contact))
+}
+
+/// The subscriptions `username` administers or co-administers, with the role:
+/// service-administrator ones first.
+pub async fn of_user(
+    ctx: &Ctx<'_>,
+    username: &str,
+) -> Result<Vec<(Subscription, Role)>, DomainError> {
+    ctx.db
+        .subscriptions_for_user(username)
+        .await
+        .map_err(DomainError::from_db)
+}
+
+/// What a subscription holds against its quotas, and how many management certificates
+/// are linked to it.
+pub async fn usage(ctx: &Ctx<'_>, id: &str) -> Result<(Usage, u64), DomainError> {
+    let usage = ctx.db.subscription_usage(id).await.map_err(db_error)?;
+    let certificates = ctx.db.count_links(id).await.map_err(db_error)?;
+    Ok((usage, certificates))
+}
+
+/// The co-administrators of `id`.
+pub async fn coadmins(ctx: &Ctx<'_>, id: &str) -> Result<Vec<String>, DomainError> {
+    ctx.db.list_coadmins(id).await.map_err(db_error)
 }
 
 /// Adds (`add`) or removes the co-administrator `username` of `subscription`.

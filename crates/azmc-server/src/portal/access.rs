@@ -4,6 +4,7 @@
 
 use super::session::SignedIn;
 use super::{Portal, PortalError};
+use crate::domain::{Ctx, subscriptions};
 use azmc_db::{Role, Subscription};
 
 /// The user's subscriptions with their role: service administrator ones first.
@@ -11,12 +12,7 @@ pub async fn subscriptions_of(
     portal: &Portal,
     user: &SignedIn,
 ) -> Result<Vec<(Subscription, Role)>, PortalError> {
-    portal
-        .app
-        .db
-        .subscriptions_for_user(&user.username)
-        .await
-        .map_err(PortalError::db)
+    Ok(subscriptions::of_user(&Ctx::of(&portal.app), &user.username).await?)
 }
 
 /// The subscription `id` with the user's role on it; [`PortalError::NotFound`] if they

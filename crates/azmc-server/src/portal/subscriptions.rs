@@ -28,14 +28,10 @@ pub async fn list(
     user: SignedIn,
 ) -> Result<impl IntoResponse, PortalError> {
     let subs = subscriptions_of(&portal, &user).await?;
-    let db = &portal.app.db;
+    let ctx = Ctx::of(&portal.app);
     let mut rows = Vec::new();
     for (s, role) in &subs {
-        let usage = db
-            .subscription_usage(&s.id)
-            .await
-            .map_err(PortalError::db)?;
-        let certs = db.count_links(&s.id).await.map_err(PortalError::db)?;
+        let (usage, certs) = subscriptions::usage(&ctx, &s.id).await?;
         rows.push((s, *role, usage, certs));
     }
     let limit = portal.app.config.cert_limit_per_subscription;
@@ -137,12 +133,9 @@ pub async fn detail(
     uri: Uri,
 ) -> Result<impl IntoResponse, PortalError> {
     let (s, role) = role_on(&portal, &user, &id).await?;
-    let db = &portal.app.db;
-    let coadmins = db.list_coadmins(&s.id).await.map_err(PortalError::db)?;
-    let usage = db
-        .subscription_usage(&s.id)
-        .await
-        .map_err(PortalError::db)?;
+    let ctx = Ctx::of(&portal.app);
+    let coadmins = subscriptions::coadmins(&ctx, &s.id).await?;
+    let (usage, _) = subscriptions::usage(&ctx, &s.id).await?;
     let done = done_message(&uri);
     Ok(html::page(
         &s.name,
