@@ -147,6 +147,18 @@ pub fn named(
     ))
 }
 
+/// The methods of one route: `base` (its reads, or `MethodRouter::new()`) and its
+/// mutating methods, each recorded in the operation log under its ASM name.
+pub fn methods<const N: usize>(
+    state: &AppState,
+    base: MethodRouter<AppState>,
+    changes: [(OpName, MethodRouter<AppState>); N],
+) -> MethodRouter<AppState> {
+    changes
+        .into_iter()
+        .fold(base, |r, (name, m)| r.merge(named(state, name, m)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ pub use super::validate::{base_url, check_description, label_of};
 use super::{empty, xml};
 use crate::domain::{Ctx, affinity_groups};
 use crate::error::ApiError;
-use crate::ops::{OpName, named};
+use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -131,25 +131,22 @@ pub fn routes(st: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/{s}/affinitygroups",
-            routing::get(list).merge(named(
+            methods(
                 st,
-                OpName::new("CreateAffinityGroup"),
-                routing::post(create),
-            )),
+                routing::get(list),
+                [(OpName::new("CreateAffinityGroup"), routing::post(create))],
+            ),
         )
         .route(
             "/{s}/affinitygroups/{name}",
-            routing::get(get)
-                .merge(named(
-                    st,
-                    OpName::new("UpdateAffinityGroup"),
-                    routing::put(update),
-                ))
-                .merge(named(
-                    st,
-                    OpName::new("DeleteAffinityGroup"),
-                    routing::delete(delete),
-                )),
+            methods(
+                st,
+                routing::get(get),
+                [
+                    (OpName::new("UpdateAffinityGroup"), routing::put(update)),
+                    (OpName::new("DeleteAffinityGroup"), routing::delete(delete)),
+                ],
+            ),
         )
 }
 

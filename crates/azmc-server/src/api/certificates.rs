@@ -7,7 +7,7 @@ use super::validate::{decode_base64, parse_input, required};
 use super::{empty, xml};
 use crate::domain::{self, Ctx, DomainError, ResourceKind};
 use crate::error::ApiError;
-use crate::ops::{OpName, named};
+use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -140,18 +140,24 @@ pub fn routes(st: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/{s}/certificates",
-            routing::get(list).merge(named(
+            methods(
                 st,
-                OpName::new("AddSubscriptionCertificate"),
-                routing::post(add),
-            )),
+                routing::get(list),
+                [(
+                    OpName::new("AddSubscriptionCertificate"),
+                    routing::post(add),
+                )],
+            ),
         )
         .route(
             "/{s}/certificates/{thumbprint}",
-            routing::get(get).merge(named(
+            methods(
                 st,
-                OpName::new("RemoveSubscriptionCertificate"),
-                routing::delete(delete),
-            )),
+                routing::get(get),
+                [(
+                    OpName::new("RemoveSubscriptionCertificate"),
+                    routing::delete(delete),
+                )],
+            ),
         )
 }

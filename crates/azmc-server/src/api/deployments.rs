@@ -11,14 +11,14 @@ use crate::domain::Ctx;
 use crate::domain::deployments::{self, InstanceAction, NewDeploymentRequest, Service};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::ops::{OpName, named};
+use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use axum::routing;
+use axum::routing::{self, MethodRouter};
 use azmc_db::{Deployment, DeploymentChange, DeploymentStatus, HostedService, NewConfiguration};
 use azmc_wire::asm::{
     DeploymentXml, RoleInstanceXml, encode_label, format_time, parse_create_deployment,
@@ -457,62 +457,77 @@ pub fn routes(st: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}",
-            routing::get(get_by_slot)
-                .merge(named(
-                    st,
-                    OpName::new("CreateDeployment").or_by_comp(DEPLOYMENT_COMPS),
-                    routing::post(post_slot),
-                ))
-                .merge(named(
-                    st,
-                    OpName::new("DeleteDeployment"),
-                    routing::delete(delete_by_slot),
-                )),
+            methods(
+                st,
+                routing::get(get_by_slot),
+                [
+                    (
+                        OpName::new("CreateDeployment").or_by_comp(DEPLOYMENT_COMPS),
+                        routing::post(post_slot),
+                    ),
+                    (
+                        OpName::new("DeleteDeployment"),
+                        routing::delete(delete_by_slot),
+                    ),
+                ],
+            ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deployments/{name}",
-            routing::get(get_by_name)
-                .merge(named(
-                    st,
-                    OpName::by_comp(DEPLOYMENT_COMPS),
-                    routing::post(post_name),
-                ))
-                .merge(named(
-                    st,
-                    OpName::new("DeleteDeployment"),
-                    routing::delete(delete_by_name),
-                )),
+            methods(
+                st,
+                routing::get(get_by_name),
+                [
+                    (OpName::by_comp(DEPLOYMENT_COMPS), routing::post(post_name)),
+                    (
+                        OpName::new("DeleteDeployment"),
+                        routing::delete(delete_by_name),
+                    ),
+                ],
+            ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances",
-            named(
+            methods(
                 st,
-                OpName::by_comp(INSTANCES_COMPS),
-                routing::post(instances_by_name),
+                MethodRouter::new(),
+                [(
+                    OpName::by_comp(INSTANCES_COMPS),
+                    routing::post(instances_by_name),
+                )],
             ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances",
-            named(
+            methods(
                 st,
-                OpName::by_comp(INSTANCES_COMPS),
-                routing::post(instances_by_slot),
+                MethodRouter::new(),
+                [(
+                    OpName::by_comp(INSTANCES_COMPS),
+                    routing::post(instances_by_slot),
+                )],
             ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deployments/{name}/roleinstances/{instance}",
-            named(
+            methods(
                 st,
-                OpName::by_comp(INSTANCE_COMPS),
-                routing::post(instance_by_name),
+                MethodRouter::new(),
+                [(
+                    OpName::by_comp(INSTANCE_COMPS),
+                    routing::post(instance_by_name),
+                )],
             ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/deploymentslots/{slot}/roleinstances/{instance}",
-            named(
+            methods(
                 st,
-                OpName::by_comp(INSTANCE_COMPS),
-                routing::post(instance_by_slot),
+                MethodRouter::new(),
+                [(
+                    OpName::by_comp(INSTANCE_COMPS),
+                    routing::post(instance_by_slot),
+                )],
             ),
         )
 }

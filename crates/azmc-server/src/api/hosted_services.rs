@@ -3,16 +3,15 @@
 //! delete with `comp=media` 202 (asynchronous: the job `domain::cloud_services::DeleteMedia`).
 //! The rules are in `domain::cloud_services`.
 
-pub use super::validate::{base_url, check_extended_properties, label_of};
 use super::validate::{
-    check_description, location_or_affinity_group, optional_label, parse_input, required,
-    with_location,
+    Placed, Placement, base_url, check_description, check_extended_properties, optional_label,
+    parse_input, placed, required, with_location,
 };
 use super::{empty, query_params, xml};
 use crate::domain::{Ctx, cloud_services};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::ops::{OpName, named};
+use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -83,13 +82,15 @@ pub async fn create(
     let input = parse_input(&body, parse_create_hosted_service)?;
     let name = required(input.service_name.as_deref(), "ServiceName")?;
     cloud_services::check_service_name(name)?;
-    let label = label_of(input.label.as_deref())?;
-    check_description(input.description.as_deref())?;
-    check_extended_properties(&input.extended_properties)?;
-    let location = location_or_affinity_group(
+    let Placed { label, location } = placed(
         &state,
-        input.location.as_deref(),
-        input.affinity_group.as_deref(),
+        Placement {
+            label: input.label.as_deref(),
+            description: input.description.as_deref(),
+            extended_properties: &input.extended_properties,
+            location: input.location.as_deref(),
+            affinity_group: input.affinity_group.as_deref(),
+        },
     )?;
     let new = NewHostedService {
         subscription_id: &s,
@@ -177,11 +178,11 @@ pub fn routes(st: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/{s}/services/hostedservices",
-            routing::get(list).merge(named(
+            methods(
                 st,
-                OpName::new("CreateHostedService"),
-                routing::post(create),
-            )),
+                routing::get(list),
+                [(OpName::new("CreateHostedService"), routing::post(create))],
+            ),
         )
         .route(
             "/{s}/services/hostedservices/operations/isavailable/{name}",
@@ -189,21 +190,17 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         )
         .route(
             "/{s}/services/hostedservices/{svc}",
-            routing::get(get)
-                .merge(named(
-                    st,
-                    OpName::new("UpdateHostedService"),
-                    routing::put(update),
-                ))
-                .merge(named(
-                    st,
-                    OpName::new("DeleteHostedService"),
-                    routing::delete(delete),
-                ))
-                .merge(named(
-                    st,
-                    OpName::new("SwapDeployment"),
-                    routing::post(super::deployments::swap),
-                )),
+            methods(
+                st,
+                routing::get(get),
+                [
+                    (OpName::new("UpdateHostedService"), routing::put(update)),
+                    (OpName::new("DeleteHostedService"), routing::delete(delete)),
+                    (
+                        OpName::new("SwapDeployment"),
+                        routing::post(super::deployments::swap),
+                    ),
+                ],
+            ),
         )
 }

@@ -14,7 +14,7 @@ use crate::domain::Ctx;
 use crate::domain::cloud_services::{self, CertificateFormat};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::ops::{OpName, named};
+use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -92,14 +92,18 @@ pub fn routes(st: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/{s}/services/hostedservices/{svc}/certificates",
-            routing::get(list).merge(named(st, OpName::new("AddCertificate"), routing::post(add))),
+            methods(
+                st,
+                routing::get(list),
+                [(OpName::new("AddCertificate"), routing::post(add))],
+            ),
         )
         .route(
             "/{s}/services/hostedservices/{svc}/certificates/{thumbprint}",
-            routing::get(get).merge(named(
+            methods(
                 st,
-                OpName::new("DeleteCertificate"),
-                routing::delete(delete),
-            )),
+                routing::get(get),
+                [(OpName::new("DeleteCertificate"), routing::delete(delete))],
+            ),
         )
 }

@@ -26,9 +26,9 @@ use azmc_wire::asm::{
 };
 
 pub use crate::domain::sql_servers::{MAX_FIREWALL_RULES, MAX_SQL_SERVERS};
-use crate::ops::{OpName, named};
+use crate::ops::{OpName, methods};
 use axum::Router;
-use axum::routing;
+use axum::routing::{self, MethodRouter};
 
 fn fqdn(state: &AppState, name: &str) -> String {
     format!("{name}.database.{}", state.config.dns_suffix)
@@ -196,45 +196,49 @@ pub fn routes(st: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/{s}/services/sqlservers/servers",
-            routing::get(list).merge(named(
+            methods(
                 st,
-                OpName::new("CreateServer"),
-                routing::post(create),
-            )),
+                routing::get(list),
+                [(OpName::new("CreateServer"), routing::post(create))],
+            ),
         )
         .route(
             "/{s}/services/sqlservers/servers/{server}",
-            named(
+            methods(
                 st,
-                OpName::new("SetServerAdministratorPassword"),
-                routing::post(post_server),
-            )
-            .merge(named(
-                st,
-                OpName::new("DeleteServer"),
-                routing::delete(delete),
-            )),
+                MethodRouter::new(),
+                [
+                    (
+                        OpName::new("SetServerAdministratorPassword"),
+                        routing::post(post_server),
+                    ),
+                    (OpName::new("DeleteServer"), routing::delete(delete)),
+                ],
+            ),
         )
         .route(
             "/{s}/services/sqlservers/servers/{server}/firewallrules",
-            routing::get(list_rules).merge(named(
+            methods(
                 st,
-                OpName::new("CreateFirewallRule"),
-                routing::post(create_rule),
-            )),
+                routing::get(list_rules),
+                [(
+                    OpName::new("CreateFirewallRule"),
+                    routing::post(create_rule),
+                )],
+            ),
         )
         .route(
             "/{s}/services/sqlservers/servers/{server}/firewallrules/{rule}",
-            routing::get(get_rule)
-                .merge(named(
-                    st,
-                    OpName::new("UpdateFirewallRule"),
-                    routing::put(update_rule),
-                ))
-                .merge(named(
-                    st,
-                    OpName::new("DeleteFirewallRule"),
-                    routing::delete(delete_rule),
-                )),
+            methods(
+                st,
+                routing::get(get_rule),
+                [
+                    (OpName::new("UpdateFirewallRule"), routing::put(update_rule)),
+                    (
+                        OpName::new("DeleteFirewallRule"),
+                        routing::delete(delete_rule),
+                    ),
+                ],
+            ),
         )
 }

@@ -5,15 +5,15 @@
 //! `domain::storage_accounts`.
 
 use super::validate::{
-    base_url, check_description, check_extended_properties, label_of, location_or_affinity_group,
-    optional_label, parse_input, required, with_location,
+    Placed, Placement, base_url, check_description, check_extended_properties, optional_label,
+    parse_input, placed, required, with_location,
 };
 use super::{empty, query_params, xml};
 use crate::domain::Ctx;
 use crate::domain::storage_accounts::{self as accounts, NewAccount};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::ops::{OpName, named};
+use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -125,13 +125,15 @@ pub async fn create(
     let input = parse_input(&body, parse_create_storage_service)?;
     let name = required(input.service_name.as_deref(), "ServiceName")?;
     accounts::check_name(name)?;
-    let label = label_of(input.label.as_deref())?;
-    check_description(input.description.as_deref())?;
-    check_extended_properties(&input.extended_properties)?;
-    let location = location_or_affinity_group(
+    let Placed { label, location } = placed(
         &state,
-        input.location.as_deref(),
-        input.affinity_group.as_deref(),
+        Placement {
+            label: input.label.as_deref(),
+            description: input.description.as_deref(),
+            extended_properties: &input.extended_properties,
+            location: input.location.as_deref(),
+            affinity_group: input.affinity_group.as_deref(),
+        },
     )?;
     let new = NewAccount {
         subscription: &s,
@@ -247,11 +249,11 @@ pub fn routes(st: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/{s}/services/storageservices",
-            routing::get(list).merge(named(
+            methods(
                 st,
-                OpName::new("CreateStorageService"),
-                routing::post(create),
-            )),
+                routing::get(list),
+                [(OpName::new("CreateStorageService"), routing::post(create))],
+            ),
         )
         .route(
             "/{s}/services/storageservices/operations/isavailable/{name}",
@@ -259,24 +261,24 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         )
         .route(
             "/{s}/services/storageservices/{name}",
-            routing::get(get)
-                .merge(named(
-                    st,
-                    OpName::new("UpdateStorageService"),
-                    routing::put(update),
-                ))
-                .merge(named(
-                    st,
-                    OpName::new("DeleteStorageService"),
-                    routing::delete(delete),
-                )),
+            methods(
+                st,
+                routing::get(get),
+                [
+                    (OpName::new("UpdateStorageService"), routing::put(update)),
+                    (OpName::new("DeleteStorageService"), routing::delete(delete)),
+                ],
+            ),
         )
         .route(
             "/{s}/services/storageservices/{name}/keys",
-            routing::get(get_keys).merge(named(
+            methods(
                 st,
-                OpName::new("RegenerateStorageServiceKeys"),
-                routing::post(regenerate_keys),
-            )),
+                routing::get(get_keys),
+                [(
+                    OpName::new("RegenerateStorageServiceKeys"),
+                    routing::post(regenerate_keys),
+                )],
+            ),
         )
 }

@@ -124,6 +124,35 @@ pub fn location_or_affinity_group(
     }
 }
 
+/// The fields every resource placed in a region or an affinity group is created with
+/// (cloud services, storage accounts), as the request gave them.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement<'a> {
+    pub label: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub extended_properties: &'a [(String, String)],
+    pub location: Option<&'a str>,
+    pub affinity_group: Option<&'a str>,
+}
+
+/// A [`Placement`] checked: the decoded label, and the offered location (`None` when an
+/// affinity group places it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub label: String,
+    pub location: Option<String>,
+}
+
+/// Checks a [`Placement`]: the label, description and extended properties, and exactly one
+/// of an offered location or an affinity group.
+pub fn placed(state: &AppState, p: Placement<'_>) -> Result<Placed, ApiError> {
+    let label = label_of(p.label)?;
+    check_description(p.description)?;
+    check_extended_properties(p.extended_properties)?;
+    let location = location_or_affinity_group(state, p.location, p.affinity_group)?;
+    Ok(Placed { label, location })
+}
+
 /// The base URL of this server as the client addressed it (for `Url` elements).
 pub fn base_url(headers: &HeaderMap) -> String {
     let host = headers

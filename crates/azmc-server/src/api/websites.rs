@@ -13,14 +13,14 @@ use crate::domain::Ctx;
 use crate::domain::websites::{self, NewSite, SiteChange, Webspace};
 use crate::error::ApiError;
 use crate::identity::RequestId;
-use crate::ops::{OpName, named};
+use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use axum::routing;
+use axum::routing::{self, MethodRouter};
 use azmc_db::Website;
 use azmc_wire::asm::{
     SiteXml, WebSpaceXml, dns_suffix_to_xml, format_time, geo_regions_to_xml, parse_site_input,
@@ -247,11 +247,14 @@ pub fn routes(st: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/{s}/services",
-            named(
+            methods(
                 st,
-                OpName::new("RegisterResourceProvider")
-                    .or_by_comp(&[("unregister", "UnregisterResourceProvider")]),
-                routing::put(provider),
+                MethodRouter::new(),
+                [(
+                    OpName::new("RegisterResourceProvider")
+                        .or_by_comp(&[("unregister", "UnregisterResourceProvider")]),
+                    routing::put(provider),
+                )],
             ),
         )
         .route("/{s}/services/webspaces", routing::get(list_webspaces))
@@ -261,29 +264,30 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         )
         .route(
             "/{s}/services/webspaces/{webspace}/sites",
-            routing::get(list_sites).merge(named(
+            methods(
                 st,
-                OpName::new("CreateSite"),
-                routing::post(create_site),
-            )),
+                routing::get(list_sites),
+                [(OpName::new("CreateSite"), routing::post(create_site))],
+            ),
         )
         .route(
             "/{s}/services/webspaces/{webspace}/sites/{site}",
-            routing::get(get_site)
-                .merge(named(
-                    st,
-                    OpName::new("UpdateSite"),
-                    routing::put(update_site),
-                ))
-                .merge(named(
-                    st,
-                    OpName::new("DeleteSite"),
-                    routing::delete(delete_site),
-                )),
+            methods(
+                st,
+                routing::get(get_site),
+                [
+                    (OpName::new("UpdateSite"), routing::put(update_site)),
+                    (OpName::new("DeleteSite"), routing::delete(delete_site)),
+                ],
+            ),
         )
         .route(
             "/{s}/services/webspaces/{webspace}/sites/{site}/restart",
-            named(st, OpName::new("RestartSite"), routing::post(restart_site)),
+            methods(
+                st,
+                MethodRouter::new(),
+                [(OpName::new("RestartSite"), routing::post(restart_site))],
+            ),
         )
 }
 

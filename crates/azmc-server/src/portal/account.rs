@@ -3,7 +3,8 @@
 use super::form::{Posted, pairs};
 use super::html::{self, csrf_field};
 use super::session::{
-    self, SESSION_COOKIE, SIGNIN_COOKIE, SignedIn, check_post, clear_cookie, cookie, set_cookie,
+    self, SESSION_COOKIE, SIGNIN_COOKIE, SignedIn, SignedPost, check_post, clear_cookie, cookie,
+    set_cookie,
 };
 use super::{Portal, PortalError};
 use crate::domain::{Ctx, DomainError, accounts};
@@ -156,12 +157,8 @@ pub async fn signin(
 
 pub async fn signout(
     State(portal): State<Portal>,
-    user: SignedIn,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Posted,
+    SignedPost { user, .. }: SignedPost,
 ) -> Result<Response, PortalError> {
-    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
     portal
         .app
         .db
@@ -203,12 +200,8 @@ pub async fn password_page(user: SignedIn) -> impl IntoResponse {
 
 pub async fn change_password(
     State(portal): State<Portal>,
-    user: SignedIn,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Posted,
+    SignedPost { user, form }: SignedPost,
 ) -> Result<Response, PortalError> {
-    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
     let refuse = |status: StatusCode, msg: &str| {
         (
             status,

@@ -4,13 +4,13 @@
 //! database verbs, limits and authorisation-index reload as the API.
 
 use super::access::{chosen, role_on, subscriptions_of};
-use super::form::{Posted, pairs};
+use super::form::pairs;
 use super::html::{self, csrf_field};
-use super::session::{SignedIn, check_post};
+use super::session::{SignedIn, SignedPost};
 use super::{Portal, PortalError, oplog};
 use crate::domain::{self, Actor, Ctx, DomainError};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use azmc_db::{LinkedCertificate, Subscription};
 use azmc_pki::{Certificate, Thumbprint};
@@ -218,12 +218,8 @@ pub async fn upload_page(
 
 pub async fn upload(
     State(portal): State<Portal>,
-    user: SignedIn,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Posted,
+    SignedPost { user, form }: SignedPost,
 ) -> Result<Response, PortalError> {
-    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
     let mine = subscriptions_of(&portal, &user).await?;
     let subs = chosen(&mine, &form.all("subscription"))?;
     let file = form
@@ -333,13 +329,9 @@ pub async fn delete_page(
 
 pub async fn delete(
     State(portal): State<Portal>,
-    user: SignedIn,
     Path(thumbprint): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Posted,
+    SignedPost { user, form }: SignedPost,
 ) -> Result<Response, PortalError> {
-    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
     let parsed = parse_thumbprint(&thumbprint)?;
     let thumb = parsed.to_string();
     let found = targets(&portal, &user, &parsed, form.get("subscription")).await?;

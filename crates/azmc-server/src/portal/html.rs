@@ -52,18 +52,11 @@ pub fn csrf_field(token: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(token); }
 }
 
-/// `2030-01-01 10:00:00 UTC`.
+/// `2030-01-01 10:00:00 UTC` (the wire's `2030-01-01T10:00:00Z`, made readable).
 pub fn time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    azmc_wire::asm::format_time(t)
+        .replacen('T', " ", 1)
+        .replace('Z', " UTC")
 }
 
 /// A notice shown at the top of a page after an action (`?done=...`).
@@ -106,4 +99,13 @@ a:focus,button:focus,input:focus,select:focus,main:focus{outline:3px solid #f5a6
 
 pub async fn stylesheet() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_as_utc() {
+        let t = time::macros::datetime!(2030-01-01 10:00:05 +02:00);
+        assert_eq!(super::time(t), "2030-01-01 08:00:05 UTC");
+    }
 }

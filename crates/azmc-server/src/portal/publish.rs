@@ -8,12 +8,11 @@
 
 use super::access::{chosen, subscriptions_of};
 use super::certificates::link_to;
-use super::form::Posted;
 use super::html::{self, csrf_field};
-use super::session::{SignedIn, check_post};
+use super::session::{SignedIn, SignedPost};
 use super::{Portal, PortalError};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
 use azmc_wire::publishsettings::{PublishEntry, write};
@@ -78,12 +77,8 @@ fn file_safe(s: &str) -> String {
 
 pub async fn download(
     State(portal): State<Portal>,
-    user: SignedIn,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Posted,
+    SignedPost { user, form }: SignedPost,
 ) -> Result<Response, PortalError> {
-    check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
     let mine = subscriptions_of(&portal, &user).await?;
     let subs = chosen(&mine, &form.all("subscription"))?;
     let now = portal.app.clock.now();

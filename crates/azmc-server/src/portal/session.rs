@@ -6,10 +6,11 @@
 //! separator): nothing more to store, different from the stored hash, and unknown to
 //! anyone who does not hold the cookie.
 
+use super::form::Posted;
 use super::{Portal, PortalError};
 use crate::identity::Connection;
 use aws_lc_rs::digest::{SHA256, digest};
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use base64::Engine;
@@ -153,6 +154,28 @@ pub fn check_post(
         ));
     }
     Ok(())
+}
+
+/// A signed-in user's POST: the user and the form, already checked by [`check_post`]
+/// (same origin, the session's CSRF token). Every signed-in POST handler takes one, so
+/// no handler can forget the check.
+#[derive(Debug)]
+pub struct SignedPost {
+    pub user: SignedIn,
+    pub form: Posted,
+}
+
+impl FromRequest<Portal> for SignedPost {
+    type Rejection = PortalError;
+
+    async fn from_request(req: Request, portal: &Portal) -> Result<Self, PortalError> {
+        let (mut parts, body) = req.into_parts();
+        let user = SignedIn::from_request_parts(&mut parts, portal).await?;
+        let (headers, uri) = (parts.headers.clone(), parts.uri.clone());
+        let form = Posted::from_request(Request::from_parts(parts, body), portal).await?;
+        check_post(&headers, &uri, &user.csrf, form.get("csrf"))?;
+        Ok(SignedPost { user, form })
+    }
 }
 
 /// The client's address (from the connection).

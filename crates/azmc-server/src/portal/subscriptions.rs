@@ -2,13 +2,13 @@
 //! co-administrators, which its service administrator manages.
 
 use super::access::{role_name, role_on, subscriptions_of};
-use super::form::{Posted, pairs};
+use super::form::pairs;
 use super::html::{self, csrf_field};
-use super::session::{SignedIn, check_post};
+use super::session::{SignedIn, SignedPost};
 use super::{Portal, PortalError, oplog};
 use crate::domain::{Ctx, subscriptions};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use azmc_db::{Role, Subscription};
 use maud::html;
@@ -163,14 +163,11 @@ pub async fn detail(
 
 async fn manage(
     portal: &Portal,
-    user: &SignedIn,
+    SignedPost { user, form }: SignedPost,
     id: &str,
-    headers: &HeaderMap,
-    uri: &Uri,
-    form: &Posted,
     add: bool,
 ) -> Result<Response, PortalError> {
-    check_post(headers, uri, &user.csrf, form.get("csrf"))?;
+    let user = &user;
     let (s, role) = role_on(portal, user, id).await?;
     if role != Role::ServiceAdministrator {
         return Err(PortalError::Forbidden(
@@ -207,22 +204,16 @@ async fn manage(
 
 pub async fn add_coadmin(
     State(portal): State<Portal>,
-    user: SignedIn,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Posted,
+    post: SignedPost,
 ) -> Result<Response, PortalError> {
-    manage(&portal, &user, &id, &headers, &uri, &form, true).await
+    manage(&portal, post, &id, true).await
 }
 
 pub async fn remove_coadmin(
     State(portal): State<Portal>,
-    user: SignedIn,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-    form: Posted,
+    post: SignedPost,
 ) -> Result<Response, PortalError> {
-    manage(&portal, &user, &id, &headers, &uri, &form, false).await
+    manage(&portal, post, &id, false).await
 }
