@@ -10,7 +10,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, fetch, tx_require_service, with_pool};
 use crate::error::{DbError, ResourceKind};
 use crate::hosted_services::service_key;
 
@@ -48,7 +48,35 @@ macro_rules! select_cert {
     };
 }
 
+/// The rest of a `WHERE` that picks the certificate `$3` (thumbprint key) of the cloud
+/// service `$2` (name key) of the subscription `$1`.
+macro_rules! of_service {
+    () => {
+        "AND service_key = $2 AND thumbprint = $3 \
+         AND EXISTS (SELECT 1 FROM hosted_services h \
+                     WHERE h.name_key = $2 AND h.subscription_id = $1)"
+    };
+}
+
 impl Db {
+    /// Runs `sql` (see [`of_service`]) on one certificate of a cloud service: the number
+    /// of rows it changed.
+    async fn change_cert(
+        &self,
+        sql: &'static str,
+        subscription_id: &str,
+        service: &str,
+        thumb: &str,
+    ) -> Result<u64, DbError> {
+        Ok(with_pool!(self, |p| sqlx::query(sql)
+            .bind(sub_key(subscription_id))
+            .bind(service_key(service))
+            .bind(thumb_key(thumb))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?)
+    }
+
     async fn require_service(&self, subscription_id: &str, service: &str) -> Result<(), DbError> {
         self.get_hosted_service(subscription_id, service)
             .await
@@ -76,16 +104,7 @@ impl Db {
         let key = service_key(service);
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let found: Option<(String,)> = sqlx::query_as(
-                "SELECT name FROM hosted_services WHERE subscription_id = $1 AND name_key = $2",
-            )
-            .bind(&sub)
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if found.is_none() {
-                return Err(DbError::not_found(ResourceKind::HostedService, service));
-            }
+            tx_require_service!(tx, &sub, &key, service);
             sqlx::query(
                 "INSERT INTO service_certificates (service_key, thumbprint, der, sealed_key, \
                  status, created_at) VALUES ($1, $2, $3, $4, 'Adding', $5) \
@@ -114,18 +133,18 @@ impl Db {
         service: &str,
         thumb: &str,
     ) -> Result<(), DbError> {
-        let n = with_pool!(self, |p| sqlx::query(
-            "UPDATE service_certificates SET status = 'Ready' \
-             WHERE service_key = $2 AND thumbprint = $3 AND status IN ('Adding', 'Ready') \
-             AND EXISTS (SELECT 1 FROM hosted_services h \
-                         WHERE h.name_key = $2 AND h.subscription_id = $1)"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+        let n = self
+            .change_cert(
+                concat!(
+                    "UPDATE service_certificates SET status = 'Ready' \
+                     WHERE status IN ('Adding', 'Ready') ",
+                    of_service!()
+                ),
+                subscription_id,
+                service,
+                thumb,
+            )
+            .await?;
         if n == 0 {
             return Err(DbError::not_found(ResourceKind::Certificate, thumb));
         }
@@ -140,14 +159,12 @@ impl Db {
         service: &str,
     ) -> Result<Vec<ServiceCertificate>, DbError> {
         self.require_service(subscription_id, service).await?;
-        let rows: Vec<CertRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_cert!(),
-            "ORDER BY c.thumbprint"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<CertRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(select_cert!(), "ORDER BY c.thumbprint"),
+            [sub_key(subscription_id), service_key(service)]
+        )?;
         rows.into_iter().map(cert).collect()
     }
 
@@ -159,15 +176,16 @@ impl Db {
         thumb: &str,
     ) -> Result<ServiceCertificate, DbError> {
         self.require_service(subscription_id, service).await?;
-        let row: Option<CertRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_cert!(),
-            "AND c.thumbprint = $3"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<CertRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(select_cert!(), "AND c.thumbprint = $3"),
+            [
+                sub_key(subscription_id),
+                service_key(service),
+                thumb_key(thumb)
+            ]
+        )?;
         cert(row.ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb))?)
     }
 
@@ -180,18 +198,17 @@ impl Db {
         thumb: &str,
     ) -> Result<(), DbError> {
         self.require_service(subscription_id, service).await?;
-        let n = with_pool!(self, |p| sqlx::query(
-            "UPDATE service_certificates SET status = 'Deleting' \
-             WHERE service_key = $2 AND thumbprint = $3 AND status = 'Ready' \
-             AND EXISTS (SELECT 1 FROM hosted_services h \
-                         WHERE h.name_key = $2 AND h.subscription_id = $1)"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+        let n = self
+            .change_cert(
+                concat!(
+                    "UPDATE service_certificates SET status = 'Deleting' WHERE status = 'Ready' ",
+                    of_service!()
+                ),
+                subscription_id,
+                service,
+                thumb,
+            )
+            .await?;
         if n == 0 {
             return Err(DbError::not_found(ResourceKind::Certificate, thumb));
         }
@@ -205,18 +222,16 @@ impl Db {
         service: &str,
         thumb: &str,
     ) -> Result<(), DbError> {
-        with_pool!(self, |p| sqlx::query(
-            "DELETE FROM service_certificates \
-             WHERE service_key = $2 AND thumbprint = $3 AND status = 'Deleting' \
-             AND EXISTS (SELECT 1 FROM hosted_services h \
-                         WHERE h.name_key = $2 AND h.subscription_id = $1)"
+        self.change_cert(
+            concat!(
+                "DELETE FROM service_certificates WHERE status = 'Deleting' ",
+                of_service!()
+            ),
+            subscription_id,
+            service,
+            thumb,
         )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .execute(p)
-        .await
-        .map(|_| ()))?;
+        .await?;
         Ok(())
     }
 
@@ -228,16 +243,18 @@ impl Db {
         service: &str,
         thumb: &str,
     ) -> Result<Option<Vec<u8>>, DbError> {
-        let row: Option<(Option<Vec<u8>>,)> = with_pool!(self, |p| sqlx::query_as(
+        let row: Option<(Option<Vec<u8>>,)> = fetch!(
+            self,
+            fetch_optional,
             "SELECT c.sealed_key FROM service_certificates c \
              JOIN hosted_services h ON h.name_key = c.service_key \
-             WHERE h.subscription_id = $1 AND h.name_key = $2 AND c.thumbprint = $3"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .fetch_optional(p)
-        .await)?;
+             WHERE h.subscription_id = $1 AND h.name_key = $2 AND c.thumbprint = $3",
+            [
+                sub_key(subscription_id),
+                service_key(service),
+                thumb_key(thumb)
+            ]
+        )?;
         row.map(|(k,)| k)
             .ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb))
     }

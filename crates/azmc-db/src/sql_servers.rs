@@ -7,7 +7,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, for_update, with_pool};
+use crate::db::{Db, change_one, fetch, for_update, tx_check_count, tx_require, with_pool};
 use crate::error::{DbError, Limit, ResourceKind, conflict_on_unique};
 
 /// A SQL server as stored (without its password hash).
@@ -116,27 +116,23 @@ impl Db {
             // Locks the subscription row (PostgreSQL) so that two racing creates never
             // both pass the limit; SQLite's BEGIN IMMEDIATE already serialises them.
             let lock = for_update!(d, "SELECT id FROM subscriptions WHERE id = $1");
-            let exists: Option<(String,)> = sqlx::query_as(lock)
-                .bind(&sub)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                return Err(DbError::not_found(
-                    ResourceKind::Subscription,
-                    new.subscription_id,
-                ));
-            }
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM sql_servers WHERE subscription_id = $1")
-                    .bind(&sub)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if count >= i64::from(max_servers) {
-                return Err(DbError::LimitExceeded {
+            tx_require!(
+                tx,
+                (String,),
+                lock,
+                [&sub],
+                DbError::not_found(ResourceKind::Subscription, new.subscription_id)
+            );
+            tx_check_count!(
+                tx,
+                "SELECT COUNT(*) FROM sql_servers WHERE subscription_id = $1",
+                [&sub],
+                i64::from(max_servers),
+                DbError::LimitExceeded {
                     limit: Limit::SqlServers,
                     max: max_servers,
-                });
-            }
+                }
+            );
             sqlx::query(
                 "INSERT INTO sql_servers (name, subscription_id, admin_login, password_hash, \
                  location, version, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -163,13 +159,12 @@ impl Db {
 
     /// The SQL servers of a subscription, by name.
     pub async fn list_sql_servers(&self, subscription_id: &str) -> Result<Vec<SqlServer>, DbError> {
-        let rows: Vec<ServerRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_server!(),
-            "WHERE subscription_id = $1 ORDER BY name"
-        ))
-        .bind(sub_key(subscription_id))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<ServerRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(select_server!(), "WHERE subscription_id = $1 ORDER BY name"),
+            [sub_key(subscription_id)]
+        )?;
         rows.into_iter().map(server).collect()
     }
 
@@ -179,14 +174,12 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<SqlServer, DbError> {
-        let row: Option<ServerRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_server!(),
-            "WHERE subscription_id = $1 AND name = $2"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(server_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<ServerRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(select_server!(), "WHERE subscription_id = $1 AND name = $2"),
+            [sub_key(subscription_id), server_key(name)]
+        )?;
         server(row.ok_or_else(|| DbError::not_found(ResourceKind::SqlServer, name))?)
     }
 
@@ -197,13 +190,12 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<String, DbError> {
-        let row: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT password_hash FROM sql_servers WHERE subscription_id = $1 AND name = $2"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(server_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<(String,)> = fetch!(
+            self,
+            fetch_optional,
+            "SELECT password_hash FROM sql_servers WHERE subscription_id = $1 AND name = $2",
+            [sub_key(subscription_id), server_key(name)]
+        )?;
         Ok(row
             .ok_or_else(|| DbError::not_found(ResourceKind::SqlServer, name))?
             .0)
@@ -217,21 +209,18 @@ impl Db {
         password_hash: &str,
         now: OffsetDateTime,
     ) -> Result<(), DbError> {
-        let done = with_pool!(self, |p| sqlx::query(
+        change_one!(
+            self,
             "UPDATE sql_servers SET password_hash = $3, modified_at = $4 \
-             WHERE subscription_id = $1 AND name = $2"
+             WHERE subscription_id = $1 AND name = $2",
+            [
+                sub_key(subscription_id),
+                server_key(name),
+                password_hash,
+                micros(now)
+            ],
+            DbError::not_found(ResourceKind::SqlServer, name)
         )
-        .bind(sub_key(subscription_id))
-        .bind(server_key(name))
-        .bind(password_hash)
-        .bind(micros(now))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(DbError::not_found(ResourceKind::SqlServer, name));
-        }
-        Ok(())
     }
 
     /// Deletes a server and its firewall rules. [`DbError::NotFound`] ("sql server").
@@ -244,16 +233,13 @@ impl Db {
         let key = server_key(name);
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let owned: Option<(String,)> = sqlx::query_as(
+            tx_require!(
+                tx,
+                (String,),
                 "SELECT name FROM sql_servers WHERE subscription_id = $1 AND name = $2",
-            )
-            .bind(&sub)
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if owned.is_none() {
-                return Err(DbError::not_found(ResourceKind::SqlServer, name));
-            }
+                [&sub, &key],
+                DbError::not_found(ResourceKind::SqlServer, name)
+            );
             sqlx::query("DELETE FROM sql_firewall_rules WHERE server_name = $1")
                 .bind(&key)
                 .execute(&mut *tx)
@@ -289,25 +275,23 @@ impl Db {
                 d,
                 "SELECT name FROM sql_servers WHERE subscription_id = $1 AND name = $2"
             );
-            let owned: Option<(String,)> = sqlx::query_as(lock)
-                .bind(&sub)
-                .bind(&srv)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if owned.is_none() {
-                return Err(DbError::not_found(ResourceKind::SqlServer, server_name));
-            }
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM sql_firewall_rules WHERE server_name = $1")
-                    .bind(&srv)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if count >= i64::from(max_rules) {
-                return Err(DbError::LimitExceeded {
+            tx_require!(
+                tx,
+                (String,),
+                lock,
+                [&sub, &srv],
+                DbError::not_found(ResourceKind::SqlServer, server_name)
+            );
+            tx_check_count!(
+                tx,
+                "SELECT COUNT(*) FROM sql_firewall_rules WHERE server_name = $1",
+                [&srv],
+                i64::from(max_rules),
+                DbError::LimitExceeded {
                     limit: Limit::FirewallRules,
                     max: max_rules,
-                });
-            }
+                }
+            );
             sqlx::query(
                 "INSERT INTO sql_firewall_rules (server_name, name_key, name, start_ip, end_ip, \
                  created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -351,16 +335,13 @@ impl Db {
         let key = rule_key(name);
         let row: RuleRow = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let owned: Option<(String,)> = sqlx::query_as(
+            tx_require!(
+                tx,
+                (String,),
                 "SELECT name FROM sql_servers WHERE subscription_id = $1 AND name = $2",
-            )
-            .bind(&sub)
-            .bind(&srv)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if owned.is_none() {
-                return Err(DbError::not_found(ResourceKind::SqlServer, server_name));
-            }
+                [&sub, &srv],
+                DbError::not_found(ResourceKind::SqlServer, server_name)
+            );
             let done = sqlx::query(
                 "UPDATE sql_firewall_rules SET start_ip = $3, end_ip = $4, modified_at = $5 \
                  WHERE server_name = $1 AND name_key = $2",
@@ -399,13 +380,12 @@ impl Db {
             .get_sql_server(subscription_id, server_name)
             .await?
             .name;
-        let rows: Vec<RuleRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_rule!(),
-            "WHERE server_name = $1 ORDER BY name_key"
-        ))
-        .bind(&srv)
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<RuleRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(select_rule!(), "WHERE server_name = $1 ORDER BY name_key"),
+            [&srv]
+        )?;
         rows.into_iter().map(rule).collect()
     }
 
@@ -420,14 +400,12 @@ impl Db {
             .get_sql_server(subscription_id, server_name)
             .await?
             .name;
-        let row: Option<RuleRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_rule!(),
-            "WHERE server_name = $1 AND name_key = $2"
-        ))
-        .bind(&srv)
-        .bind(rule_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<RuleRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(select_rule!(), "WHERE server_name = $1 AND name_key = $2"),
+            [&srv, rule_key(name)]
+        )?;
         rule(row.ok_or_else(|| DbError::not_found(ResourceKind::FirewallRule, name))?)
     }
 
@@ -442,17 +420,11 @@ impl Db {
             .get_sql_server(subscription_id, server_name)
             .await?
             .name;
-        let done = with_pool!(self, |p| sqlx::query(
-            "DELETE FROM sql_firewall_rules WHERE server_name = $1 AND name_key = $2"
+        change_one!(
+            self,
+            "DELETE FROM sql_firewall_rules WHERE server_name = $1 AND name_key = $2",
+            [&srv, rule_key(name)],
+            DbError::not_found(ResourceKind::FirewallRule, name)
         )
-        .bind(&srv)
-        .bind(rule_key(name))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(DbError::not_found(ResourceKind::FirewallRule, name));
-        }
-        Ok(())
     }
 }
