@@ -111,6 +111,20 @@ macro_rules! tx_check_count {
 }
 pub(crate) use tx_check_count;
 
+/// In the transaction `$tx`: reads the `$row` that `$sql` finds with the `$bind`
+/// parameters (what the transaction wrote), then commits; the row.
+macro_rules! tx_commit_reading {
+    ($tx:ident, $row:ty, $sql:expr, [$($bind:expr),* $(,)?]) => {{
+        let row: $row = sqlx::query_as($sql)
+            $(.bind($bind))*
+            .fetch_one(&mut *$tx)
+            .await?;
+        $tx.commit().await?;
+        row
+    }};
+}
+pub(crate) use tx_commit_reading;
+
 /// In the transaction `$tx`: returns [`DbError::NotFound`] ("subscription" `$id`) from
 /// the enclosing function unless the subscription with the key `$sub` exists.
 macro_rules! tx_require_subscription {

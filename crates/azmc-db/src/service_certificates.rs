@@ -58,23 +58,60 @@ macro_rules! of_service {
     };
 }
 
+/// The status changes of a stored certificate.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// `Adding` (or already `Ready`) → `Ready`.
+    Ready,
+    /// `Ready` → `Deleting`.
+    Deleting,
+    /// `Deleting` → gone.
+    Remove,
+}
+
+impl Step {
+    /// The statement: `$1` subscription, `$2` service key, `$3` thumbprint key.
+    fn sql(self) -> &'static str {
+        match self {
+            Step::Ready => concat!(
+                "UPDATE service_certificates SET status = 'Ready' \
+                 WHERE status IN ('Adding', 'Ready') ",
+                of_service!()
+            ),
+            Step::Deleting => concat!(
+                "UPDATE service_certificates SET status = 'Deleting' WHERE status = 'Ready' ",
+                of_service!()
+            ),
+            Step::Remove => concat!(
+                "DELETE FROM service_certificates WHERE status = 'Deleting' ",
+                of_service!()
+            ),
+        }
+    }
+}
+
 impl Db {
-    /// Runs `sql` (see [`of_service`]) on one certificate of a cloud service: the number
-    /// of rows it changed.
-    async fn change_cert(
+    /// Takes one certificate of a cloud service a `step` further. [`DbError::NotFound`]
+    /// ("certificate") if it is not in a state the step starts from (removing is
+    /// idempotent: nothing to remove is fine).
+    async fn step_cert(
         &self,
-        sql: &'static str,
+        step: Step,
         subscription_id: &str,
         service: &str,
         thumb: &str,
-    ) -> Result<u64, DbError> {
-        Ok(with_pool!(self, |p| sqlx::query(sql)
+    ) -> Result<(), DbError> {
+        let n = with_pool!(self, |p| sqlx::query(step.sql())
             .bind(sub_key(subscription_id))
             .bind(service_key(service))
             .bind(thumb_key(thumb))
             .execute(p)
             .await
-            .map(|r| r.rows_affected()))?)
+            .map(|r| r.rows_affected()))?;
+        if n == 0 && !matches!(step, Step::Remove) {
+            return Err(DbError::not_found(ResourceKind::Certificate, thumb));
+        }
+        Ok(())
     }
 
     async fn require_service(&self, subscription_id: &str, service: &str) -> Result<(), DbError> {
@@ -133,22 +170,8 @@ impl Db {
         service: &str,
         thumb: &str,
     ) -> Result<(), DbError> {
-        let n = self
-            .change_cert(
-                concat!(
-                    "UPDATE service_certificates SET status = 'Ready' \
-                     WHERE status IN ('Adding', 'Ready') ",
-                    of_service!()
-                ),
-                subscription_id,
-                service,
-                thumb,
-            )
-            .await?;
-        if n == 0 {
-            return Err(DbError::not_found(ResourceKind::Certificate, thumb));
-        }
-        Ok(())
+        self.step_cert(Step::Ready, subscription_id, service, thumb)
+            .await
     }
 
     /// The `Ready` certificates of a cloud service, by thumbprint. [`DbError::NotFound`]
@@ -198,21 +221,8 @@ impl Db {
         thumb: &str,
     ) -> Result<(), DbError> {
         self.require_service(subscription_id, service).await?;
-        let n = self
-            .change_cert(
-                concat!(
-                    "UPDATE service_certificates SET status = 'Deleting' WHERE status = 'Ready' ",
-                    of_service!()
-                ),
-                subscription_id,
-                service,
-                thumb,
-            )
-            .await?;
-        if n == 0 {
-            return Err(DbError::not_found(ResourceKind::Certificate, thumb));
-        }
-        Ok(())
+        self.step_cert(Step::Deleting, subscription_id, service, thumb)
+            .await
     }
 
     /// Removes a `Deleting` certificate (idempotent: nothing to remove is fine).
@@ -222,17 +232,8 @@ impl Db {
         service: &str,
         thumb: &str,
     ) -> Result<(), DbError> {
-        self.change_cert(
-            concat!(
-                "DELETE FROM service_certificates WHERE status = 'Deleting' ",
-                of_service!()
-            ),
-            subscription_id,
-            service,
-            thumb,
-        )
-        .await?;
-        Ok(())
+        self.step_cert(Step::Remove, subscription_id, service, thumb)
+            .await
     }
 
     /// The sealed private key stored with a certificate (any status), if any. Only for

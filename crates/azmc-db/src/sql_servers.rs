@@ -7,7 +7,9 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, change_one, fetch, for_update, tx_check_count, tx_require, with_pool};
+use crate::db::{
+    Db, change_one, fetch, for_update, tx_check_count, tx_commit_reading, tx_require, with_pool,
+};
 use crate::error::{DbError, Limit, ResourceKind, conflict_on_unique};
 
 /// A SQL server as stored (without its password hash).
@@ -97,6 +99,28 @@ fn rule_key(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// The stored keys of a firewall rule: (subscription, server, rule).
+fn rule_keys(subscription_id: &str, server_name: &str, name: &str) -> (String, String, String) {
+    (
+        sub_key(subscription_id),
+        server_key(server_name),
+        rule_key(name),
+    )
+}
+
+/// In the transaction `$tx`: commits, and returns the rule `$key` of the server `$srv` as
+/// the transaction wrote it.
+macro_rules! tx_commit_rule {
+    ($tx:ident, $srv:expr, $key:expr) => {
+        tx_commit_reading!(
+            $tx,
+            RuleRow,
+            concat!(select_rule!(), "WHERE server_name = $1 AND name_key = $2"),
+            [$srv, $key]
+        )
+    };
+}
+
 impl Db {
     /// Creates a SQL server. [`DbError::NotFound`] ("subscription") if the subscription
     /// does not exist; [`DbError::Conflict`] ("sql server") if the name is taken in any
@@ -147,12 +171,12 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, ResourceKind::SqlServer, &key))?;
-            let row: ServerRow = sqlx::query_as(concat!(select_server!(), "WHERE name = $1"))
-                .bind(&key)
-                .fetch_one(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            row
+            tx_commit_reading!(
+                tx,
+                ServerRow,
+                concat!(select_server!(), "WHERE name = $1"),
+                [&key]
+            )
         });
         server(row)
     }
@@ -266,9 +290,7 @@ impl Db {
         max_rules: u32,
         now: OffsetDateTime,
     ) -> Result<FirewallRule, DbError> {
-        let sub = sub_key(subscription_id);
-        let srv = server_key(server_name);
-        let key = rule_key(name);
+        let (sub, srv, key) = rule_keys(subscription_id, server_name, name);
         let row: RuleRow = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
             let lock = for_update!(
@@ -305,16 +327,7 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, ResourceKind::FirewallRule, name))?;
-            let row: RuleRow = sqlx::query_as(concat!(
-                select_rule!(),
-                "WHERE server_name = $1 AND name_key = $2"
-            ))
-            .bind(&srv)
-            .bind(&key)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            row
+            tx_commit_rule!(tx, &srv, &key)
         });
         rule(row)
     }
@@ -330,9 +343,7 @@ impl Db {
         end_ip: &str,
         now: OffsetDateTime,
     ) -> Result<FirewallRule, DbError> {
-        let sub = sub_key(subscription_id);
-        let srv = server_key(server_name);
-        let key = rule_key(name);
+        let (sub, srv, key) = rule_keys(subscription_id, server_name, name);
         let row: RuleRow = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
             tx_require!(
@@ -356,16 +367,7 @@ impl Db {
             if done.rows_affected() == 0 {
                 return Err(DbError::not_found(ResourceKind::FirewallRule, name));
             }
-            let row: RuleRow = sqlx::query_as(concat!(
-                select_rule!(),
-                "WHERE server_name = $1 AND name_key = $2"
-            ))
-            .bind(&srv)
-            .bind(&key)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            row
+            tx_commit_rule!(tx, &srv, &key)
         });
         rule(row)
     }

@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, change_one, fetch, tx_require_subscription, with_pool};
+use crate::db::{Db, change_one, fetch, tx_commit_reading, tx_require_subscription, with_pool};
 use crate::error::{DbError, ResourceKind, conflict_on_unique};
 
 /// A web site as stored.
@@ -125,12 +125,12 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, ResourceKind::WebSite, new.name))?;
-            let row: SiteRow = sqlx::query_as(concat!(select_site!(), "WHERE name_key = $1"))
-                .bind(&key)
-                .fetch_one(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            row
+            tx_commit_reading!(
+                tx,
+                SiteRow,
+                concat!(select_site!(), "WHERE name_key = $1"),
+                [&key]
+            )
         });
         site(row)
     }

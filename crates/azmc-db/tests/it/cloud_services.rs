@@ -34,6 +34,23 @@ fn svc<'a>(sub: &'a str, name: &'a str, props: &'a [(String, String)]) -> NewHos
     }
 }
 
+/// The service `ag-svc` of `sub`, placed in the affinity group `group`.
+fn in_group<'a>(sub: &'a str, group: &'a str) -> NewHostedService<'a> {
+    NewHostedService {
+        location: None,
+        affinity_group: Some(group),
+        ..svc(sub, "ag-svc", &[])
+    }
+}
+
+/// How many `Ready` certificates the service has.
+async fn cert_count(db: &Db, sub: &str, service: &str) -> usize {
+    db.list_service_certificates(sub, service)
+        .await
+        .unwrap()
+        .len()
+}
+
 pub async fn story(db: &Db) {
     let a = subscription(db, 2).await;
     let b = subscription(db, 20).await;
@@ -63,14 +80,7 @@ pub async fn story(db: &Db) {
     assert!(db.list_hosted_services(&b).await.unwrap().is_empty());
     // An affinity group that the subscription does not have.
     let e = db
-        .create_hosted_service(
-            &NewHostedService {
-                location: None,
-                affinity_group: Some("no-such-group"),
-                ..svc(&a, "ag-svc", &[])
-            },
-            at(2),
-        )
+        .create_hosted_service(&in_group(&a, "no-such-group"), at(2))
         .await
         .unwrap_err();
     assert_not_found(&e, ResourceKind::AffinityGroup);
@@ -89,14 +99,7 @@ pub async fn story(db: &Db) {
     .await
     .unwrap();
     let in_group = db
-        .create_hosted_service(
-            &NewHostedService {
-                location: None,
-                affinity_group: Some("my-group"),
-                ..svc(&a, "ag-svc", &[])
-            },
-            at(2),
-        )
+        .create_hosted_service(&in_group(&a, "my-group"), at(2))
         .await
         .unwrap();
     assert_eq!(in_group.affinity_group.as_deref(), Some("My-Group"));
@@ -212,13 +215,7 @@ pub async fn story(db: &Db) {
     db.begin_add_service_certificate(&a, "my-svc", &t1, b"der1", None, at(8))
         .await
         .unwrap();
-    assert_eq!(
-        db.list_service_certificates(&a, "my-svc")
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(cert_count(db, &a, "my-svc").await, 2);
     assert_eq!(
         db.service_certificate_sealed_key(&a, "my-svc", &t1)
             .await
@@ -242,13 +239,7 @@ pub async fn story(db: &Db) {
     db.begin_delete_service_certificate(&a, "my-svc", &t2)
         .await
         .unwrap();
-    assert_eq!(
-        db.list_service_certificates(&a, "my-svc")
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(cert_count(db, &a, "my-svc").await, 1);
     let e = db
         .begin_delete_service_certificate(&a, "my-svc", &t2)
         .await
