@@ -69,7 +69,7 @@ async fn auth_matrix(backend: Backend) {
 
     // An operation to ask about.
     let seed = Identity::p256("auth seed");
-    let r = conn.add_certificate(&s, &seed).await;
+    let r = conn.add_certificate(&s, seed.python_body()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let op = r.request_id();
 

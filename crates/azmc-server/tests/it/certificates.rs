@@ -188,7 +188,7 @@ async fn certificates(backend: Backend) {
     // Deleted mid-test: `node` holds an open keep-alive connection; a second certificate
     // deletes it; its very next request on that same connection is refused.
     let second = Identity::p256("certs second");
-    let r = conn.add_certificate(&s, &second).await;
+    let r = conn.add_certificate(&s, second.python_body()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let node_client = api.client(Some(&node));
     let mut held = node_client.connect().await.unwrap();
@@ -252,11 +252,11 @@ async fn per_subscription_certificate_limit() {
     // The bootstrap certificate is the first of three.
     for n in 2..=3 {
         let id = Identity::p256(&format!("limit {n}"));
-        let r = conn.add_certificate(&s, &id).await;
+        let r = conn.add_certificate(&s, id.python_body()).await;
         assert_eq!(r.status, 200, "{}", r.text());
     }
     let fourth = Identity::p256("limit 4");
-    let r = conn.add_certificate(&s, &fourth).await;
+    let r = conn.add_certificate(&s, fourth.python_body()).await;
     let e = assert_error(&r, 409, "ConflictError");
     assert!(
         e.message.contains("maximum of 3 management certificates"),
@@ -283,7 +283,7 @@ async fn per_subscription_certificate_limit() {
         .await
         .unwrap();
     assert_eq!(r.status, 200);
-    let r = conn.add_certificate(&s, &fourth).await;
+    let r = conn.add_certificate(&s, fourth.python_body()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     api.stop().await;
 }
@@ -321,13 +321,13 @@ async fn per_service_administrator_certificate_limit() {
     let a = Identity::p256("admin limit a");
     let b = Identity::p256("admin limit b");
     for (s, id) in [(&s1, &a), (&s2, &b)] {
-        let r = conn.add_certificate(&s, &id).await;
+        let r = conn.add_certificate(s, id.python_body()).await;
         assert_eq!(r.status, 200, "{}", r.text());
     }
     // A fourth distinct certificate is refused on either subscription …
     let c = Identity::p256("admin limit c");
     for s in [&s1, &s2] {
-        let r = conn.add_certificate(&s, &c).await;
+        let r = conn.add_certificate(s, c.python_body()).await;
         let e = assert_error(&r, 409, "ConflictError");
         assert!(
             e.message.contains("service administrator")
@@ -376,7 +376,7 @@ async fn per_service_administrator_certificate_limit() {
 
     // … but linking one the administrator already has to another of their
     // subscriptions is not a new certificate.
-    let r = conn.add_certificate(&s2, &a).await;
+    let r = conn.add_certificate(&s2, a.python_body()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     // The certificate works on both subscriptions now.
     let ac = api.client(Some(&a));

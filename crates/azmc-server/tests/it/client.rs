@@ -232,11 +232,10 @@ impl Drop for Conn {
 }
 
 impl Conn {
-    /// Add Management Certificate: `id`'s certificate (the Python client's body) to the
-    /// subscription `s`.
-    pub async fn add_certificate(&mut self, s: &str, id: &crate::support::Identity) -> Response {
+    /// Add Management Certificate: POST `body` to the subscription `s`'s certificates.
+    pub async fn add_certificate(&mut self, s: &str, body: String) -> Response {
         let path = format!("/{s}/certificates");
-        self.send(Req::post(&path, id.python_body())).await.unwrap()
+        self.send(Req::post(&path, body)).await.unwrap()
     }
 
     /// List Management Certificates of the subscription `s`.
