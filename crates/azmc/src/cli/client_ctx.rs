@@ -162,6 +162,39 @@ impl<'a> Remote<'a> {
         self.emit(&items, || print_rows(items), xml)
     }
 
+    /// A list command: fetches the items and prints them as JSON or table rows (`json`
+    /// of each) or as the API's XML (`xml` of all).
+    pub fn list<W, J: Serialize + Tabular, E>(
+        &self,
+        fetch: impl Future<Output = std::result::Result<Vec<W>, E>>,
+        json: impl Fn(&W) -> J,
+        xml: impl FnOnce(&[W]) -> String,
+    ) -> Result<()>
+    where
+        anyhow::Error: From<E>,
+    {
+        let all = self.run(fetch)?;
+        let j: Vec<J> = all.iter().map(json).collect();
+        self.emit_list(&j, || xml(&all))
+    }
+
+    /// A show command: fetches one thing and prints its JSON (`json`), its `fields` as
+    /// a table, or its XML (`xml`).
+    pub fn show<W, J: Serialize, E>(
+        &self,
+        fetch: impl Future<Output = std::result::Result<W, E>>,
+        json: impl FnOnce(&W) -> J,
+        fields: impl FnOnce(&J) -> Vec<(&'static str, String)>,
+        xml: impl FnOnce(&W) -> String,
+    ) -> Result<()>
+    where
+        anyhow::Error: From<E>,
+    {
+        let one = self.run(fetch)?;
+        let j = json(&one);
+        self.emit(&j, || print_fields(&fields(&j)), || xml(&one))
+    }
+
     /// The answer of a name check.
     pub fn emit_availability(
         &self,

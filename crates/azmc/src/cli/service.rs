@@ -235,38 +235,35 @@ pub fn run(ctx: &Ctx, cmd: ServiceCommand) -> Result<()> {
     };
     let r = Remote::connect(ctx)?;
     match cmd {
-        ServiceCommand::List => {
-            let all = r.run(r.client.list_cloud_services())?;
-            let j: Vec<ServiceJson> = all.iter().map(ServiceJson::new).collect();
-            r.emit_list(&j, || wire::hosted_services_to_xml(&all))
-        }
-        ServiceCommand::Show { name } => {
-            let s = r.run(r.client.cloud_service(&name))?;
-            let j = ServiceJson::new(&s);
-            r.emit(
-                &j,
-                || {
-                    print_fields(&[
-                        ("Name", j.name.clone()),
-                        ("Label", j.label.clone()),
-                        ("Description", opt(&j.description)),
-                        ("Location", opt(&j.location)),
-                        ("Affinity group", opt(&j.affinity_group)),
-                        ("Status", j.status.clone()),
-                        ("Created", j.created.clone()),
-                        (
-                            "Deployments",
-                            j.deployments
-                                .iter()
-                                .map(|d| format!("{} ({}, {})", d.name, d.slot, d.status))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        ),
-                    ])
-                },
-                || s.to_xml(),
-            )
-        }
+        ServiceCommand::List => r.list(
+            r.client.list_cloud_services(),
+            ServiceJson::new,
+            wire::hosted_services_to_xml,
+        ),
+        ServiceCommand::Show { name } => r.show(
+            r.client.cloud_service(&name),
+            ServiceJson::new,
+            |j| {
+                vec![
+                    ("Name", j.name.clone()),
+                    ("Label", j.label.clone()),
+                    ("Description", opt(&j.description)),
+                    ("Location", opt(&j.location)),
+                    ("Affinity group", opt(&j.affinity_group)),
+                    ("Status", j.status.clone()),
+                    ("Created", j.created.clone()),
+                    (
+                        "Deployments",
+                        j.deployments
+                            .iter()
+                            .map(|d| format!("{} ({}, {})", d.name, d.slot, d.status))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ]
+            },
+            |s| s.to_xml(),
+        ),
         ServiceCommand::Create {
             name,
             location,

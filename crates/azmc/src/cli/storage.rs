@@ -159,32 +159,29 @@ pub fn run(ctx: &Ctx, cmd: StorageCommand) -> Result<()> {
     let StorageCommand::Account(cmd) = cmd;
     let r = Remote::connect(ctx)?;
     match cmd {
-        AccountCommand::List => {
-            let all = r.run(r.client.list_storage_accounts())?;
-            let j: Vec<AccountJson> = all.iter().map(AccountJson::new).collect();
-            r.emit_list(&j, || wire::storage_services_to_xml(&all))
-        }
-        AccountCommand::Show { name } => {
-            let a = r.run(r.client.storage_account(&name))?;
-            let j = AccountJson::new(&a);
-            r.emit(
-                &j,
-                || {
-                    print_fields(&[
-                        ("Name", j.name.clone()),
-                        ("Label", j.label.clone()),
-                        ("Description", opt(&j.description)),
-                        ("Location", opt(&j.location)),
-                        ("Affinity group", opt(&j.affinity_group)),
-                        ("Type", j.account_type.clone()),
-                        ("Status", j.status.clone()),
-                        ("Endpoints", j.endpoints.join(" ")),
-                        ("Created", j.created.clone()),
-                    ])
-                },
-                || a.to_xml(),
-            )
-        }
+        AccountCommand::List => r.list(
+            r.client.list_storage_accounts(),
+            AccountJson::new,
+            wire::storage_services_to_xml,
+        ),
+        AccountCommand::Show { name } => r.show(
+            r.client.storage_account(&name),
+            AccountJson::new,
+            |j| {
+                vec![
+                    ("Name", j.name.clone()),
+                    ("Label", j.label.clone()),
+                    ("Description", opt(&j.description)),
+                    ("Location", opt(&j.location)),
+                    ("Affinity group", opt(&j.affinity_group)),
+                    ("Type", j.account_type.clone()),
+                    ("Status", j.status.clone()),
+                    ("Endpoints", j.endpoints.join(" ")),
+                    ("Created", j.created.clone()),
+                ]
+            },
+            |a| a.to_xml(),
+        ),
         AccountCommand::Create {
             name,
             location,
