@@ -383,3 +383,68 @@ pub fn opt(s: &Option<String>) -> String {
 pub fn label(b64: &str) -> String {
     azmc_wire::asm::decode_label(b64).unwrap_or_else(|_| b64.to_string())
 }
+
+/// Where and how a cloud service or a storage account is created (`create` of both).
+#[derive(Debug, clap::Args)]
+pub struct PlacementArgs {
+    #[arg(
+        long,
+        required_unless_present = "affinity_group",
+        conflicts_with = "affinity_group"
+    )]
+    pub location: Option<String>,
+    #[arg(long)]
+    pub affinity_group: Option<String>,
+    /// Label (default: the name).
+    #[arg(long)]
+    pub label: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+/// What the JSON of a cloud service and of a storage account start with.
+#[derive(Debug, Serialize)]
+pub struct PlacedJson {
+    pub name: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub affinity_group: Option<String>,
+}
+
+impl PlacedJson {
+    /// From the API's fields (`b64_label` as sent, base64).
+    pub fn new(
+        name: &str,
+        b64_label: &str,
+        description: &Option<String>,
+        (location, affinity_group): (&Option<String>, &Option<String>),
+    ) -> Self {
+        PlacedJson {
+            name: name.to_owned(),
+            label: label(b64_label),
+            description: description.clone(),
+            location: location.clone(),
+            affinity_group: affinity_group.clone(),
+        }
+    }
+
+    /// The table's LOCATION column: the location, else the affinity group.
+    pub fn place(&self) -> String {
+        self.location
+            .clone()
+            .or_else(|| self.affinity_group.clone())
+            .unwrap_or_default()
+    }
+
+    /// The first fields of `show`.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("Name", self.name.clone()),
+            ("Label", self.label.clone()),
+            ("Description", opt(&self.description)),
+            ("Location", opt(&self.location)),
+            ("Affinity group", opt(&self.affinity_group)),
+        ]
+    }
+}
