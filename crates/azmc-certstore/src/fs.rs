@@ -178,16 +178,20 @@ pub(crate) fn create_secret_file_new(path: &Path, data: &[u8]) -> Result<bool, S
     }
 }
 
+/// Create one directory with mode 0700 (set explicitly, whatever the umask) and sync its
+/// parent.
+fn create_private_dir(path: &Path) -> io::Result<()> {
+    fs::DirBuilder::new().mode(PRIVATE_DIR_MODE).create(path)?;
+    fs::set_permissions(path, Permissions::from_mode(PRIVATE_DIR_MODE))?;
+    sync_dir(parent_of(path));
+    Ok(())
+}
+
 /// Create a directory (and missing parents) with mode 0700, set explicitly on each
 /// directory created. Existing directories are left as they are.
 pub(crate) fn ensure_private_dir(path: &Path) -> Result<(), StoreError> {
-    match fs::DirBuilder::new().mode(PRIVATE_DIR_MODE).create(path) {
-        Ok(()) => {
-            fs::set_permissions(path, Permissions::from_mode(PRIVATE_DIR_MODE))
-                .map_err(|e| StoreError::io(path, e))?;
-            sync_dir(parent_of(path));
-            Ok(())
-        }
+    match create_private_dir(path) {
+        Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             let m = fs::metadata(path).map_err(|e| StoreError::io(path, e))?;
             if m.is_dir() {
@@ -205,13 +209,8 @@ pub(crate) fn ensure_private_dir(path: &Path) -> Result<(), StoreError> {
                 _ => return Err(StoreError::io(path, e)),
             }
             // The parent exists now; one more try (racing creators end in AlreadyExists).
-            match fs::DirBuilder::new().mode(PRIVATE_DIR_MODE).create(path) {
-                Ok(()) => {
-                    fs::set_permissions(path, Permissions::from_mode(PRIVATE_DIR_MODE))
-                        .map_err(|e| StoreError::io(path, e))?;
-                    sync_dir(parent_of(path));
-                    Ok(())
-                }
+            match create_private_dir(path) {
+                Ok(()) => Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
                 Err(e) => Err(StoreError::io(path, e)),
             }

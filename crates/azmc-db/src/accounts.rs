@@ -1,7 +1,7 @@
 //! Accounts: people who may sign in to the portal.
 
 use crate::convert::{from_micros, micros, user_key};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, change_one, with_pool};
 use crate::error::{DbError, ResourceKind, conflict_on_unique};
 use crate::model::Account;
 
@@ -75,17 +75,11 @@ impl Db {
     /// Replaces an account's password hash. [`DbError::NotFound`] if there is no such
     /// account.
     pub async fn set_password(&self, username: &str, password_hash: &str) -> Result<(), DbError> {
-        let done = with_pool!(self, |p| sqlx::query(
-            "UPDATE accounts SET password_hash = $2 WHERE username_key = $1"
+        change_one!(
+            self,
+            "UPDATE accounts SET password_hash = $2 WHERE username_key = $1",
+            [user_key(username), password_hash],
+            DbError::not_found(ResourceKind::Account, username)
         )
-        .bind(user_key(username))
-        .bind(password_hash)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(DbError::not_found(ResourceKind::Account, username));
-        }
-        Ok(())
     }
 }

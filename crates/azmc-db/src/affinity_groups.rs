@@ -5,7 +5,9 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, for_update, with_pool};
+use crate::db::{
+    Db, change_one, fetch, for_update, tx_require, tx_require_subscription, with_pool,
+};
 use crate::error::{ConflictReason, DbError, ResourceKind, conflict_on_unique};
 
 /// An affinity group as stored.
@@ -99,17 +101,7 @@ impl Db {
         let key = group_key(new.name);
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let found: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM subscriptions WHERE id = $1")
-                    .bind(&sub)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if found.is_none() {
-                return Err(DbError::not_found(
-                    ResourceKind::Subscription,
-                    new.subscription_id,
-                ));
-            }
+            tx_require_subscription!(tx, &sub, new.subscription_id);
             sqlx::query(
                 "INSERT INTO affinity_groups (subscription_id, name_key, name, label, \
                  description, location, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -136,14 +128,15 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<AffinityGroup, DbError> {
-        let row: Option<GroupRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_group!(),
-            "WHERE subscription_id = $1 AND name_key = $2"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(group_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<GroupRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(
+                select_group!(),
+                "WHERE subscription_id = $1 AND name_key = $2"
+            ),
+            [sub_key(subscription_id), group_key(name)]
+        )?;
         group(row.ok_or_else(|| DbError::not_found(ResourceKind::AffinityGroup, name))?)
     }
 
@@ -152,13 +145,15 @@ impl Db {
         &self,
         subscription_id: &str,
     ) -> Result<Vec<AffinityGroup>, DbError> {
-        let rows: Vec<GroupRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_group!(),
-            "WHERE subscription_id = $1 ORDER BY name_key"
-        ))
-        .bind(sub_key(subscription_id))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<GroupRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(
+                select_group!(),
+                "WHERE subscription_id = $1 ORDER BY name_key"
+            ),
+            [sub_key(subscription_id)]
+        )?;
         rows.into_iter().map(group).collect()
     }
 
@@ -170,21 +165,19 @@ impl Db {
         name: &str,
         update: &AffinityGroupUpdate,
     ) -> Result<AffinityGroup, DbError> {
-        let n = with_pool!(self, |p| sqlx::query(
+        change_one!(
+            self,
             "UPDATE affinity_groups SET label = COALESCE($3, label), \
              description = COALESCE($4, description) \
-             WHERE subscription_id = $1 AND name_key = $2"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(group_key(name))
-        .bind(&update.label)
-        .bind(&update.description)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(DbError::not_found(ResourceKind::AffinityGroup, name));
-        }
+             WHERE subscription_id = $1 AND name_key = $2",
+            [
+                sub_key(subscription_id),
+                group_key(name),
+                &update.label,
+                &update.description
+            ],
+            DbError::not_found(ResourceKind::AffinityGroup, name)
+        )?;
         self.get_affinity_group(subscription_id, name).await
     }
 
@@ -195,11 +188,12 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<bool, DbError> {
-        let (n,): (i32,) = with_pool!(self, |p| sqlx::query_as(AFFINITY_GROUP_IN_USE_SQL)
-            .bind(sub_key(subscription_id))
-            .bind(group_key(name))
-            .fetch_one(p)
-            .await)?;
+        let (n,): (i32,) = fetch!(
+            self,
+            fetch_one,
+            AFFINITY_GROUP_IN_USE_SQL,
+            [sub_key(subscription_id), group_key(name)]
+        )?;
         Ok(n != 0)
     }
 
@@ -218,14 +212,13 @@ impl Db {
             let mut tx = p.begin_with(d.begin_write()).await?;
             // Locks the group (PostgreSQL) so that a storage account being created in it
             // concurrently (which locks it too) is either seen below or finds it gone.
-            let found: Option<(String,)> = sqlx::query_as(lock_group(d))
-                .bind(&sub)
-                .bind(&key)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if found.is_none() {
-                return Err(DbError::not_found(ResourceKind::AffinityGroup, name));
-            }
+            tx_require!(
+                tx,
+                (String,),
+                lock_group(d),
+                [&sub, &key],
+                DbError::not_found(ResourceKind::AffinityGroup, name)
+            );
             let (in_use,): (i32,) = sqlx::query_as(AFFINITY_GROUP_IN_USE_SQL)
                 .bind(&sub)
                 .bind(&key)

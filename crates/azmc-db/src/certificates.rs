@@ -10,7 +10,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
-use crate::db::{Db, for_update, with_pool};
+use crate::db::{Db, fetch, for_update, tx_require, with_pool};
 use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
 use crate::model::{CertificateRecord, Limits, Link, LinkedCertificate};
 
@@ -124,17 +124,13 @@ impl Db {
             }
             let mut rows = Vec::with_capacity(subs.len());
             for (sub, subscription_id) in subs.iter().zip(subscription_ids) {
-                let admin: Option<(String,)> =
-                    sqlx::query_as("SELECT service_admin FROM subscriptions WHERE id = $1")
-                        .bind(sub)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let Some((admin,)) = admin else {
-                    return Err(DbError::not_found(
-                        ResourceKind::Subscription,
-                        *subscription_id,
-                    ));
-                };
+                let (admin,) = tx_require!(
+                    tx,
+                    (String,),
+                    "SELECT service_admin FROM subscriptions WHERE id = $1",
+                    [sub],
+                    DbError::not_found(ResourceKind::Subscription, *subscription_id)
+                );
                 let exists: Option<(String,)> = sqlx::query_as(
                     "SELECT thumbprint FROM certificate_links WHERE subscription_id = $1 AND thumbprint = $2",
                 )
@@ -214,14 +210,15 @@ impl Db {
         subscription_id: &str,
         thumbprint: &str,
     ) -> Result<LinkedCertificate, DbError> {
-        let row: Option<LinkedRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_linked!(),
-            "WHERE l.subscription_id = $1 AND l.thumbprint = $2"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(thumb_key(thumbprint))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<LinkedRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(
+                select_linked!(),
+                "WHERE l.subscription_id = $1 AND l.thumbprint = $2"
+            ),
+            [sub_key(subscription_id), thumb_key(thumbprint)]
+        )?;
         linked(row.ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumbprint))?)
     }
 
@@ -231,13 +228,15 @@ impl Db {
         &self,
         subscription_id: &str,
     ) -> Result<Vec<LinkedCertificate>, DbError> {
-        let rows: Vec<LinkedRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_linked!(),
-            "WHERE l.subscription_id = $1 ORDER BY l.created_at, l.thumbprint"
-        ))
-        .bind(sub_key(subscription_id))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<LinkedRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(
+                select_linked!(),
+                "WHERE l.subscription_id = $1 ORDER BY l.created_at, l.thumbprint"
+            ),
+            [sub_key(subscription_id)]
+        )?;
         rows.into_iter().map(linked).collect()
     }
 
@@ -282,13 +281,14 @@ impl Db {
     /// Every link with its certificate's validity window: the source of the server's
     /// in-memory authorisation index. Ordered by subscription, then thumbprint.
     pub async fn all_links(&self) -> Result<Vec<Link>, DbError> {
-        let rows: Vec<(String, String, i64, i64)> = with_pool!(self, |p| sqlx::query_as(
+        let rows: Vec<(String, String, i64, i64)> = fetch!(
+            self,
+            fetch_all,
             "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after \
              FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint \
-             ORDER BY l.subscription_id, l.thumbprint"
-        )
-        .fetch_all(p)
-        .await)?;
+             ORDER BY l.subscription_id, l.thumbprint",
+            []
+        )?;
         rows.into_iter()
             .map(|(subscription_id, thumbprint, nb, na)| {
                 Ok(Link {
@@ -304,22 +304,23 @@ impl Db {
     /// A counter bumped in the same transaction as every link change and every
     /// subscription status change. Poll it; reload [`Db::all_links`] when it moves.
     pub async fn links_revision(&self) -> Result<i64, DbError> {
-        let (v,): (i64,) = with_pool!(self, |p| sqlx::query_as(
-            "SELECT value FROM counters WHERE name = 'links_revision'"
-        )
-        .fetch_one(p)
-        .await)?;
+        let (v,): (i64,) = fetch!(
+            self,
+            fetch_one,
+            "SELECT value FROM counters WHERE name = 'links_revision'",
+            []
+        )?;
         Ok(v)
     }
 
     /// How many certificates are linked to `subscription_id`.
     pub async fn count_links(&self, subscription_id: &str) -> Result<u64, DbError> {
-        let (n,): (i64,) = with_pool!(self, |p| sqlx::query_as(
-            "SELECT COUNT(*) FROM certificate_links WHERE subscription_id = $1"
-        )
-        .bind(sub_key(subscription_id))
-        .fetch_one(p)
-        .await)?;
+        let (n,): (i64,) = fetch!(
+            self,
+            fetch_one,
+            "SELECT COUNT(*) FROM certificate_links WHERE subscription_id = $1",
+            [sub_key(subscription_id)]
+        )?;
         Ok(to_u64(n))
     }
 }

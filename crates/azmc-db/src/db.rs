@@ -54,6 +54,108 @@ macro_rules! for_update {
 }
 pub(crate) use for_update;
 
+/// Run the query `$sql` with the `$bind` parameters on `$db`'s pool and `$fetch` its
+/// rows (`fetch_optional`, `fetch_all`, `fetch_one`); the caller names the row type.
+macro_rules! fetch {
+    ($db:expr, $fetch:ident, $sql:expr, [$($bind:expr),* $(,)?]) => {
+        $crate::db::with_pool!($db, |p| sqlx::query_as($sql)
+            $(.bind($bind))*
+            .$fetch(p)
+            .await)
+    };
+}
+pub(crate) use fetch;
+
+/// Run the statement `$sql` with the `$bind` parameters on `$db`'s pool: `Ok(())` if it
+/// changed a row, else `Err($missing)` (the row to change does not exist).
+macro_rules! change_one {
+    ($db:expr, $sql:expr, [$($bind:expr),* $(,)?], $missing:expr) => {{
+        let n = $crate::db::with_pool!($db, |p| sqlx::query($sql)
+            $(.bind($bind))*
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if n == 0 { Err($missing) } else { Ok(()) }
+    }};
+}
+pub(crate) use change_one;
+
+/// In the transaction `$tx`: the `$row` that `$sql` finds with the `$bind` parameters;
+/// returns `Err($missing)` from the enclosing function if there is none.
+macro_rules! tx_require {
+    ($tx:ident, $row:ty, $sql:expr, [$($bind:expr),* $(,)?], $missing:expr) => {{
+        let found: Option<$row> = sqlx::query_as($sql)
+            $(.bind($bind))*
+            .fetch_optional(&mut *$tx)
+            .await?;
+        match found {
+            Some(row) => row,
+            None => return Err($missing),
+        }
+    }};
+}
+pub(crate) use tx_require;
+
+/// In the transaction `$tx`: returns `Err($exceeded)` from the enclosing function if
+/// `$sql` (a `COUNT(*)` with the `$bind` parameters) counts `$max` or more.
+macro_rules! tx_check_count {
+    ($tx:ident, $sql:expr, [$($bind:expr),* $(,)?], $max:expr, $exceeded:expr) => {{
+        let (count,): (i64,) = sqlx::query_as($sql)
+            $(.bind($bind))*
+            .fetch_one(&mut *$tx)
+            .await?;
+        if count >= $max {
+            return Err($exceeded);
+        }
+    }};
+}
+pub(crate) use tx_check_count;
+
+/// In the transaction `$tx`: reads the `$row` that `$sql` finds with the `$bind`
+/// parameters (what the transaction wrote), then commits; the row.
+macro_rules! tx_commit_reading {
+    ($tx:ident, $row:ty, $sql:expr, [$($bind:expr),* $(,)?]) => {{
+        let row: $row = sqlx::query_as($sql)
+            $(.bind($bind))*
+            .fetch_one(&mut *$tx)
+            .await?;
+        $tx.commit().await?;
+        row
+    }};
+}
+pub(crate) use tx_commit_reading;
+
+/// In the transaction `$tx`: returns [`DbError::NotFound`] ("subscription" `$id`) from
+/// the enclosing function unless the subscription with the key `$sub` exists.
+macro_rules! tx_require_subscription {
+    ($tx:ident, $sub:expr, $id:expr) => {
+        $crate::db::tx_require!(
+            $tx,
+            (String,),
+            "SELECT id FROM subscriptions WHERE id = $1",
+            [$sub],
+            $crate::error::DbError::not_found($crate::error::ResourceKind::Subscription, $id)
+        )
+    };
+}
+pub(crate) use tx_require_subscription;
+
+/// In the transaction `$tx`: returns [`DbError::NotFound`] ("hosted service" `$name`)
+/// from the enclosing function unless the subscription `$sub` has the cloud service with
+/// the key `$key`.
+macro_rules! tx_require_service {
+    ($tx:ident, $sub:expr, $key:expr, $name:expr) => {
+        $crate::db::tx_require!(
+            $tx,
+            (String,),
+            "SELECT name FROM hosted_services WHERE subscription_id = $1 AND name_key = $2",
+            [$sub, $key],
+            $crate::error::DbError::not_found($crate::error::ResourceKind::HostedService, $name)
+        )
+    };
+}
+pub(crate) use tx_require_service;
+
 /// Whether [`Db::connect`] may create a new SQLite database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateMode {

@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, props_from_json, props_to_json, sub_key};
-use crate::db::{Db, for_update, with_pool};
+use crate::db::{Db, change_one, fetch, for_update, tx_require, tx_require_service, with_pool};
 use crate::error::{ConflictReason, DbError, Limit, ResourceKind};
 use crate::hosted_services::service_key;
 use crate::model::DeploymentStatus;
@@ -152,23 +152,14 @@ impl Db {
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
             let lock = for_update!(d, "SELECT max_core_count FROM subscriptions WHERE id = $1");
-            let max: Option<(i64,)> = sqlx::query_as(lock)
-                .bind(&sub)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some((max_cores,)) = max else {
-                return Err(DbError::not_found(ResourceKind::HostedService, new.service));
-            };
-            let found: Option<(String,)> = sqlx::query_as(
-                "SELECT name FROM hosted_services WHERE subscription_id = $1 AND name_key = $2",
-            )
-            .bind(&sub)
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if found.is_none() {
-                return Err(DbError::not_found(ResourceKind::HostedService, new.service));
-            }
+            let (max_cores,) = tx_require!(
+                tx,
+                (i64,),
+                lock,
+                [&sub],
+                DbError::not_found(ResourceKind::HostedService, new.service)
+            );
+            tx_require_service!(tx, &sub, &key, new.service);
             let taken: Option<(String,)> =
                 sqlx::query_as("SELECT name FROM deployments WHERE service_key = $1 AND slot = $2")
                     .bind(&key)
@@ -276,12 +267,12 @@ impl Db {
         key: &str,
         id: &str,
     ) -> Result<Deployment, DbError> {
-        let row: Option<DeploymentRow> = with_pool!(self, |p| sqlx::query_as(sql)
-            .bind(sub_key(subscription_id))
-            .bind(service_key(service))
-            .bind(key)
-            .fetch_optional(p)
-            .await)?;
+        let row: Option<DeploymentRow> = fetch!(
+            self,
+            fetch_optional,
+            sql,
+            [sub_key(subscription_id), service_key(service), key]
+        )?;
         deployment(row.ok_or_else(|| DbError::not_found(ResourceKind::Deployment, id))?)
     }
 
@@ -291,14 +282,12 @@ impl Db {
         subscription_id: &str,
         service: &str,
     ) -> Result<Vec<Deployment>, DbError> {
-        let rows: Vec<DeploymentRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_deployment!(),
-            "ORDER BY d.slot"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<DeploymentRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(select_deployment!(), "ORDER BY d.slot"),
+            [sub_key(subscription_id), service_key(service)]
+        )?;
         rows.into_iter().map(deployment).collect()
     }
 
@@ -311,23 +300,20 @@ impl Db {
         status: DeploymentStatus,
         now: OffsetDateTime,
     ) -> Result<(), DbError> {
-        let n = with_pool!(self, |p| sqlx::query(
+        change_one!(
+            self,
             "UPDATE deployments SET status = $4, modified_at = $5 \
              WHERE service_key = $2 AND name_key = $3 AND EXISTS \
-             (SELECT 1 FROM hosted_services h WHERE h.name_key = $2 AND h.subscription_id = $1)"
+             (SELECT 1 FROM hosted_services h WHERE h.name_key = $2 AND h.subscription_id = $1)",
+            [
+                sub_key(subscription_id),
+                service_key(service),
+                name.to_lowercase(),
+                status.as_str(),
+                micros(now)
+            ],
+            DbError::not_found(ResourceKind::Deployment, name)
         )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(name.to_lowercase())
-        .bind(status.as_str())
-        .bind(micros(now))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(DbError::not_found(ResourceKind::Deployment, name));
-        }
-        Ok(())
     }
 
     /// Changes a deployment's package, label and/or configuration (with its roles and

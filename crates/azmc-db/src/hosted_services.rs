@@ -4,7 +4,9 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
-use crate::db::{Db, for_update, with_pool};
+use crate::db::{
+    Db, change_one, fetch, for_update, tx_check_count, tx_require, tx_require_service, with_pool,
+};
 use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
 use crate::model::HostedServiceStatus;
 
@@ -117,33 +119,28 @@ impl Db {
                 d,
                 "SELECT max_hosted_services FROM subscriptions WHERE id = $1"
             );
-            let max: Option<(i64,)> = sqlx::query_as(lock)
-                .bind(&sub)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some((max,)) = max else {
-                return Err(DbError::not_found(
-                    ResourceKind::Subscription,
-                    new.subscription_id,
-                ));
-            };
+            let (max,) = tx_require!(
+                tx,
+                (i64,),
+                lock,
+                [&sub],
+                DbError::not_found(ResourceKind::Subscription, new.subscription_id)
+            );
             // The affinity group's name as stored (the request may spell it in any case).
             let mut ag_name = None;
             if let Some(ag) = &ag_key {
                 // Locks the group (PostgreSQL), so a concurrent delete of the group
                 // either sees this service or happens first (then this finds nothing).
-                let found: Option<(String,)> =
-                    sqlx::query_as(crate::affinity_groups::lock_group(d))
-                        .bind(&sub)
-                        .bind(ag)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let Some((name,)) = found else {
-                    return Err(DbError::not_found(
+                let (name,) = tx_require!(
+                    tx,
+                    (String,),
+                    crate::affinity_groups::lock_group(d),
+                    [&sub, ag],
+                    DbError::not_found(
                         ResourceKind::AffinityGroup,
-                        new.affinity_group.unwrap_or_default(),
-                    ));
-                };
+                        new.affinity_group.unwrap_or_default()
+                    )
+                );
                 ag_name = Some(name);
             }
             let taken: Option<(String,)> =
@@ -157,14 +154,13 @@ impl Db {
                     new.name,
                 ));
             }
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM hosted_services WHERE subscription_id = $1")
-                    .bind(&sub)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if count >= max {
-                return Err(DbError::limit_exceeded(Limit::HostedServices, max));
-            }
+            tx_check_count!(
+                tx,
+                "SELECT COUNT(*) FROM hosted_services WHERE subscription_id = $1",
+                [&sub],
+                max,
+                DbError::limit_exceeded(Limit::HostedServices, max)
+            );
             sqlx::query(
                 "INSERT INTO hosted_services (name_key, name, subscription_id, label, \
                  description, location, affinity_group, affinity_group_key, \
@@ -196,14 +192,15 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<HostedService, DbError> {
-        let row: Option<ServiceRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_service!(),
-            "WHERE subscription_id = $1 AND name_key = $2"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(service_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<ServiceRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(
+                select_service!(),
+                "WHERE subscription_id = $1 AND name_key = $2"
+            ),
+            [sub_key(subscription_id), service_key(name)]
+        )?;
         service(row.ok_or_else(|| DbError::not_found(ResourceKind::HostedService, name))?)
     }
 
@@ -212,24 +209,26 @@ impl Db {
         &self,
         subscription_id: &str,
     ) -> Result<Vec<HostedService>, DbError> {
-        let rows: Vec<ServiceRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_service!(),
-            "WHERE subscription_id = $1 ORDER BY name_key"
-        ))
-        .bind(sub_key(subscription_id))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<ServiceRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(
+                select_service!(),
+                "WHERE subscription_id = $1 ORDER BY name_key"
+            ),
+            [sub_key(subscription_id)]
+        )?;
         rows.into_iter().map(service).collect()
     }
 
     /// Whether no cloud service in any subscription has this name (any case).
     pub async fn hosted_service_name_available(&self, name: &str) -> Result<bool, DbError> {
-        let row: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT name FROM hosted_services WHERE name_key = $1"
-        )
-        .bind(service_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<(String,)> = fetch!(
+            self,
+            fetch_optional,
+            "SELECT name FROM hosted_services WHERE name_key = $1",
+            [service_key(name)]
+        )?;
         Ok(row.is_none())
     }
 
@@ -246,17 +245,14 @@ impl Db {
         let key = service_key(name);
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let row: Option<(String,)> = sqlx::query_as(
+            let (props,) = tx_require!(
+                tx,
+                (String,),
                 "SELECT extended_properties FROM hosted_services \
                  WHERE subscription_id = $1 AND name_key = $2",
-            )
-            .bind(&sub)
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((props,)) = row else {
-                return Err(DbError::not_found(ResourceKind::HostedService, name));
-            };
+                [&sub, &key],
+                DbError::not_found(ResourceKind::HostedService, name)
+            );
             let mut props = props_from_json(&props)?;
             merge_props(&mut props, &update.extended_properties);
             sqlx::query(
@@ -284,19 +280,13 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<(), DbError> {
-        let n = with_pool!(self, |p| sqlx::query(
+        change_one!(
+            self,
             "UPDATE hosted_services SET status = 'Deleting' \
-             WHERE subscription_id = $1 AND name_key = $2"
+             WHERE subscription_id = $1 AND name_key = $2",
+            [sub_key(subscription_id), service_key(name)],
+            DbError::not_found(ResourceKind::HostedService, name)
         )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(name))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(DbError::not_found(ResourceKind::HostedService, name));
-        }
-        Ok(())
     }
 
     /// Deletes a cloud service and its service certificates, in one transaction.
@@ -313,16 +303,7 @@ impl Db {
         let key = service_key(name);
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let row: Option<(String,)> = sqlx::query_as(
-                "SELECT name FROM hosted_services WHERE subscription_id = $1 AND name_key = $2",
-            )
-            .bind(&sub)
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if row.is_none() {
-                return Err(DbError::not_found(ResourceKind::HostedService, name));
-            }
+            tx_require_service!(tx, &sub, &key, name);
             let (deps,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM deployments WHERE service_key = $1")
                     .bind(&key)
@@ -346,14 +327,14 @@ impl Db {
     /// (cloud services, cores of their deployments) of a subscription, for Get Subscription.
     pub(crate) async fn compute_usage(&self, subscription_id: &str) -> Result<(i64, i64), DbError> {
         let sub = sub_key(subscription_id);
-        let row: (i64, i64) = with_pool!(self, |p| sqlx::query_as(
+        let row: (i64, i64) = fetch!(
+            self,
+            fetch_one,
             "SELECT (SELECT COUNT(*) FROM hosted_services WHERE subscription_id = $1), \
              (SELECT CAST(COALESCE(SUM(d.cores), 0) AS BIGINT) FROM deployments d \
-              JOIN hosted_services h ON h.name_key = d.service_key WHERE h.subscription_id = $1)"
-        )
-        .bind(&sub)
-        .fetch_one(p)
-        .await)?;
+              JOIN hosted_services h ON h.name_key = d.service_key WHERE h.subscription_id = $1)",
+            [&sub]
+        )?;
         Ok(row)
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::convert::{micros, operation_key, opt_from_micros};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, tx_require, with_pool};
 use crate::error::{ConflictReason, DbError, ResourceKind};
 use crate::model::{Job, NewJob, NewOperation, OperationOutcome};
 use crate::operations::{
@@ -109,17 +109,16 @@ impl Db {
         })?;
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let found: Option<(String,)> =
-                sqlx::query_as("SELECT subscription_id FROM operations WHERE id = $1")
-                    .bind(&id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some((subscription_id,)) = found else {
-                return Err(DbError::NotFound {
+            let (subscription_id,) = tx_require!(
+                tx,
+                (String,),
+                "SELECT subscription_id FROM operations WHERE id = $1",
+                [&id],
+                DbError::NotFound {
                     kind: ResourceKind::Operation,
                     id: new_job.operation_id.clone(),
-                });
-            };
+                }
+            );
             sqlx::query(
                 "INSERT INTO jobs (operation_id, subscription_id, kind, payload, state, \
                  attempts, run_after) VALUES ($1, $2, $3, $4, 'queued', 0, $5)",

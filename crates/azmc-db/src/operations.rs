@@ -7,7 +7,7 @@ use crate::convert::{
     decode_parameters, decode_token, encode_parameters, encode_token, from_micros, micros,
     operation_key, opt_from_micros, sub_key,
 };
-use crate::db::{Db, with_pool};
+use crate::db::{Db, fetch, with_pool};
 use crate::error::{
     ConflictReason, DbError, ResourceKind, is_foreign_key_violation, is_unique_violation,
 };
@@ -236,14 +236,15 @@ impl Db {
     ) -> Result<Operation, DbError> {
         let key =
             operation_key(id).ok_or_else(|| DbError::not_found(ResourceKind::Operation, id))?;
-        let row: Option<OperationRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_operation!(),
-            "WHERE id = $1 AND subscription_id = $2"
-        ))
-        .bind(&key)
-        .bind(sub_key(subscription_id))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<OperationRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(
+                select_operation!(),
+                "WHERE id = $1 AND subscription_id = $2"
+            ),
+            [&key, sub_key(subscription_id)]
+        )?;
         operation(row.ok_or_else(|| DbError::not_found(ResourceKind::Operation, id))?)
     }
 

@@ -8,7 +8,7 @@ use sqlx::AssertSqlSafe;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, fetch, with_pool};
 use crate::error::DbError;
 use crate::model::{Operation, OperationStatus};
 use crate::operations::{OperationRow, operation, select_operation};
@@ -72,13 +72,13 @@ impl Db {
         &self,
         subscription_id: &str,
     ) -> Result<HashMap<String, OffsetDateTime>, DbError> {
-        let rows: Vec<(String, i64)> = with_pool!(self, |p| sqlx::query_as(
+        let rows: Vec<(String, i64)> = fetch!(
+            self,
+            fetch_all,
             "SELECT thumbprint, last_used_at FROM certificate_links \
-             WHERE subscription_id = $1 AND last_used_at IS NOT NULL"
-        )
-        .bind(sub_key(subscription_id))
-        .fetch_all(p)
-        .await)?;
+             WHERE subscription_id = $1 AND last_used_at IS NOT NULL",
+            [sub_key(subscription_id)]
+        )?;
         rows.into_iter()
             .map(|(t, at)| Ok((t, from_micros(at)?)))
             .collect()

@@ -1,16 +1,17 @@
 //! The server's own certificate authority, shared by every node of one database.
 
-use crate::db::{Db, with_pool};
+use crate::db::{Db, fetch, with_pool};
 use crate::error::DbError;
 
 impl Db {
     /// The stored server CA: (certificate PEM, PKCS#8 DER private key), if any.
     pub async fn get_server_ca(&self) -> Result<Option<(String, Vec<u8>)>, DbError> {
-        let row: Option<(String, Vec<u8>)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT cert_pem, key_der FROM server_ca WHERE id = 1"
-        )
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<(String, Vec<u8>)> = fetch!(
+            self,
+            fetch_optional,
+            "SELECT cert_pem, key_der FROM server_ca WHERE id = 1",
+            []
+        )?;
         Ok(row)
     }
 

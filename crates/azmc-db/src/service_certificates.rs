@@ -10,7 +10,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, fetch, tx_require_service, with_pool};
 use crate::error::{DbError, ResourceKind};
 use crate::hosted_services::service_key;
 
@@ -48,7 +48,72 @@ macro_rules! select_cert {
     };
 }
 
+/// The rest of a `WHERE` that picks the certificate `$3` (thumbprint key) of the cloud
+/// service `$2` (name key) of the subscription `$1`.
+macro_rules! of_service {
+    () => {
+        "AND service_key = $2 AND thumbprint = $3 \
+         AND EXISTS (SELECT 1 FROM hosted_services h \
+                     WHERE h.name_key = $2 AND h.subscription_id = $1)"
+    };
+}
+
+/// The status changes of a stored certificate.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// `Adding` (or already `Ready`) → `Ready`.
+    Ready,
+    /// `Ready` → `Deleting`.
+    Deleting,
+    /// `Deleting` → gone.
+    Remove,
+}
+
+impl Step {
+    /// The statement: `$1` subscription, `$2` service key, `$3` thumbprint key.
+    fn sql(self) -> &'static str {
+        match self {
+            Step::Ready => concat!(
+                "UPDATE service_certificates SET status = 'Ready' \
+                 WHERE status IN ('Adding', 'Ready') ",
+                of_service!()
+            ),
+            Step::Deleting => concat!(
+                "UPDATE service_certificates SET status = 'Deleting' WHERE status = 'Ready' ",
+                of_service!()
+            ),
+            Step::Remove => concat!(
+                "DELETE FROM service_certificates WHERE status = 'Deleting' ",
+                of_service!()
+            ),
+        }
+    }
+}
+
 impl Db {
+    /// Takes one certificate of a cloud service a `step` further. [`DbError::NotFound`]
+    /// ("certificate") if it is not in a state the step starts from (removing is
+    /// idempotent: nothing to remove is fine).
+    async fn step_cert(
+        &self,
+        step: Step,
+        subscription_id: &str,
+        service: &str,
+        thumb: &str,
+    ) -> Result<(), DbError> {
+        let n = with_pool!(self, |p| sqlx::query(step.sql())
+            .bind(sub_key(subscription_id))
+            .bind(service_key(service))
+            .bind(thumb_key(thumb))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if n == 0 && !matches!(step, Step::Remove) {
+            return Err(DbError::not_found(ResourceKind::Certificate, thumb));
+        }
+        Ok(())
+    }
+
     async fn require_service(&self, subscription_id: &str, service: &str) -> Result<(), DbError> {
         self.get_hosted_service(subscription_id, service)
             .await
@@ -76,16 +141,7 @@ impl Db {
         let key = service_key(service);
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let found: Option<(String,)> = sqlx::query_as(
-                "SELECT name FROM hosted_services WHERE subscription_id = $1 AND name_key = $2",
-            )
-            .bind(&sub)
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if found.is_none() {
-                return Err(DbError::not_found(ResourceKind::HostedService, service));
-            }
+            tx_require_service!(tx, &sub, &key, service);
             sqlx::query(
                 "INSERT INTO service_certificates (service_key, thumbprint, der, sealed_key, \
                  status, created_at) VALUES ($1, $2, $3, $4, 'Adding', $5) \
@@ -114,22 +170,8 @@ impl Db {
         service: &str,
         thumb: &str,
     ) -> Result<(), DbError> {
-        let n = with_pool!(self, |p| sqlx::query(
-            "UPDATE service_certificates SET status = 'Ready' \
-             WHERE service_key = $2 AND thumbprint = $3 AND status IN ('Adding', 'Ready') \
-             AND EXISTS (SELECT 1 FROM hosted_services h \
-                         WHERE h.name_key = $2 AND h.subscription_id = $1)"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(DbError::not_found(ResourceKind::Certificate, thumb));
-        }
-        Ok(())
+        self.step_cert(Step::Ready, subscription_id, service, thumb)
+            .await
     }
 
     /// The `Ready` certificates of a cloud service, by thumbprint. [`DbError::NotFound`]
@@ -140,14 +182,12 @@ impl Db {
         service: &str,
     ) -> Result<Vec<ServiceCertificate>, DbError> {
         self.require_service(subscription_id, service).await?;
-        let rows: Vec<CertRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_cert!(),
-            "ORDER BY c.thumbprint"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<CertRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(select_cert!(), "ORDER BY c.thumbprint"),
+            [sub_key(subscription_id), service_key(service)]
+        )?;
         rows.into_iter().map(cert).collect()
     }
 
@@ -159,15 +199,16 @@ impl Db {
         thumb: &str,
     ) -> Result<ServiceCertificate, DbError> {
         self.require_service(subscription_id, service).await?;
-        let row: Option<CertRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_cert!(),
-            "AND c.thumbprint = $3"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<CertRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(select_cert!(), "AND c.thumbprint = $3"),
+            [
+                sub_key(subscription_id),
+                service_key(service),
+                thumb_key(thumb)
+            ]
+        )?;
         cert(row.ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb))?)
     }
 
@@ -180,22 +221,8 @@ impl Db {
         thumb: &str,
     ) -> Result<(), DbError> {
         self.require_service(subscription_id, service).await?;
-        let n = with_pool!(self, |p| sqlx::query(
-            "UPDATE service_certificates SET status = 'Deleting' \
-             WHERE service_key = $2 AND thumbprint = $3 AND status = 'Ready' \
-             AND EXISTS (SELECT 1 FROM hosted_services h \
-                         WHERE h.name_key = $2 AND h.subscription_id = $1)"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(DbError::not_found(ResourceKind::Certificate, thumb));
-        }
-        Ok(())
+        self.step_cert(Step::Deleting, subscription_id, service, thumb)
+            .await
     }
 
     /// Removes a `Deleting` certificate (idempotent: nothing to remove is fine).
@@ -205,19 +232,8 @@ impl Db {
         service: &str,
         thumb: &str,
     ) -> Result<(), DbError> {
-        with_pool!(self, |p| sqlx::query(
-            "DELETE FROM service_certificates \
-             WHERE service_key = $2 AND thumbprint = $3 AND status = 'Deleting' \
-             AND EXISTS (SELECT 1 FROM hosted_services h \
-                         WHERE h.name_key = $2 AND h.subscription_id = $1)"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .execute(p)
-        .await
-        .map(|_| ()))?;
-        Ok(())
+        self.step_cert(Step::Remove, subscription_id, service, thumb)
+            .await
     }
 
     /// The sealed private key stored with a certificate (any status), if any. Only for
@@ -228,16 +244,18 @@ impl Db {
         service: &str,
         thumb: &str,
     ) -> Result<Option<Vec<u8>>, DbError> {
-        let row: Option<(Option<Vec<u8>>,)> = with_pool!(self, |p| sqlx::query_as(
+        let row: Option<(Option<Vec<u8>>,)> = fetch!(
+            self,
+            fetch_optional,
             "SELECT c.sealed_key FROM service_certificates c \
              JOIN hosted_services h ON h.name_key = c.service_key \
-             WHERE h.subscription_id = $1 AND h.name_key = $2 AND c.thumbprint = $3"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(thumb_key(thumb))
-        .fetch_optional(p)
-        .await)?;
+             WHERE h.subscription_id = $1 AND h.name_key = $2 AND c.thumbprint = $3",
+            [
+                sub_key(subscription_id),
+                service_key(service),
+                thumb_key(thumb)
+            ]
+        )?;
         row.map(|(k,)| k)
             .ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb))
     }

@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, user_key};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, fetch, with_pool};
 use crate::error::{DbError, ResourceKind, conflict_on_unique, is_foreign_key_violation};
 
 /// A session as stored.
@@ -72,14 +72,14 @@ impl Db {
         if check_hash(token_hash).is_err() {
             return Ok(None);
         }
-        let row: Option<SessionRow> = with_pool!(self, |p| sqlx::query_as(
+        let row: Option<SessionRow> = fetch!(
+            self,
+            fetch_optional,
             "SELECT s.token_hash, a.username, s.created_at, s.last_seen_at, s.expires_at \
              FROM portal_sessions s JOIN accounts a ON a.username_key = s.username_key \
-             WHERE s.token_hash = $1"
-        )
-        .bind(token_hash)
-        .fetch_optional(p)
-        .await)?;
+             WHERE s.token_hash = $1",
+            [token_hash]
+        )?;
         row.map(|(token_hash, username, c, l, e)| {
             Ok(Session {
                 token_hash,

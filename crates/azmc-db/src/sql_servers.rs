@@ -7,7 +7,9 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, for_update, with_pool};
+use crate::db::{
+    Db, change_one, fetch, for_update, tx_check_count, tx_commit_reading, tx_require, with_pool,
+};
 use crate::error::{DbError, Limit, ResourceKind, conflict_on_unique};
 
 /// A SQL server as stored (without its password hash).
@@ -97,6 +99,28 @@ fn rule_key(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// The stored keys of a firewall rule: (subscription, server, rule).
+fn rule_keys(subscription_id: &str, server_name: &str, name: &str) -> (String, String, String) {
+    (
+        sub_key(subscription_id),
+        server_key(server_name),
+        rule_key(name),
+    )
+}
+
+/// In the transaction `$tx`: commits, and returns the rule `$key` of the server `$srv` as
+/// the transaction wrote it.
+macro_rules! tx_commit_rule {
+    ($tx:ident, $srv:expr, $key:expr) => {
+        tx_commit_reading!(
+            $tx,
+            RuleRow,
+            concat!(select_rule!(), "WHERE server_name = $1 AND name_key = $2"),
+            [$srv, $key]
+        )
+    };
+}
+
 impl Db {
     /// Creates a SQL server. [`DbError::NotFound`] ("subscription") if the subscription
     /// does not exist; [`DbError::Conflict`] ("sql server") if the name is taken in any
@@ -116,27 +140,23 @@ impl Db {
             // Locks the subscription row (PostgreSQL) so that two racing creates never
             // both pass the limit; SQLite's BEGIN IMMEDIATE already serialises them.
             let lock = for_update!(d, "SELECT id FROM subscriptions WHERE id = $1");
-            let exists: Option<(String,)> = sqlx::query_as(lock)
-                .bind(&sub)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                return Err(DbError::not_found(
-                    ResourceKind::Subscription,
-                    new.subscription_id,
-                ));
-            }
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM sql_servers WHERE subscription_id = $1")
-                    .bind(&sub)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if count >= i64::from(max_servers) {
-                return Err(DbError::LimitExceeded {
+            tx_require!(
+                tx,
+                (String,),
+                lock,
+                [&sub],
+                DbError::not_found(ResourceKind::Subscription, new.subscription_id)
+            );
+            tx_check_count!(
+                tx,
+                "SELECT COUNT(*) FROM sql_servers WHERE subscription_id = $1",
+                [&sub],
+                i64::from(max_servers),
+                DbError::LimitExceeded {
                     limit: Limit::SqlServers,
                     max: max_servers,
-                });
-            }
+                }
+            );
             sqlx::query(
                 "INSERT INTO sql_servers (name, subscription_id, admin_login, password_hash, \
                  location, version, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -151,25 +171,24 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, ResourceKind::SqlServer, &key))?;
-            let row: ServerRow = sqlx::query_as(concat!(select_server!(), "WHERE name = $1"))
-                .bind(&key)
-                .fetch_one(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            row
+            tx_commit_reading!(
+                tx,
+                ServerRow,
+                concat!(select_server!(), "WHERE name = $1"),
+                [&key]
+            )
         });
         server(row)
     }
 
     /// The SQL servers of a subscription, by name.
     pub async fn list_sql_servers(&self, subscription_id: &str) -> Result<Vec<SqlServer>, DbError> {
-        let rows: Vec<ServerRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_server!(),
-            "WHERE subscription_id = $1 ORDER BY name"
-        ))
-        .bind(sub_key(subscription_id))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<ServerRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(select_server!(), "WHERE subscription_id = $1 ORDER BY name"),
+            [sub_key(subscription_id)]
+        )?;
         rows.into_iter().map(server).collect()
     }
 
@@ -179,14 +198,12 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<SqlServer, DbError> {
-        let row: Option<ServerRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_server!(),
-            "WHERE subscription_id = $1 AND name = $2"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(server_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<ServerRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(select_server!(), "WHERE subscription_id = $1 AND name = $2"),
+            [sub_key(subscription_id), server_key(name)]
+        )?;
         server(row.ok_or_else(|| DbError::not_found(ResourceKind::SqlServer, name))?)
     }
 
@@ -197,13 +214,12 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<String, DbError> {
-        let row: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT password_hash FROM sql_servers WHERE subscription_id = $1 AND name = $2"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(server_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<(String,)> = fetch!(
+            self,
+            fetch_optional,
+            "SELECT password_hash FROM sql_servers WHERE subscription_id = $1 AND name = $2",
+            [sub_key(subscription_id), server_key(name)]
+        )?;
         Ok(row
             .ok_or_else(|| DbError::not_found(ResourceKind::SqlServer, name))?
             .0)
@@ -217,21 +233,18 @@ impl Db {
         password_hash: &str,
         now: OffsetDateTime,
     ) -> Result<(), DbError> {
-        let done = with_pool!(self, |p| sqlx::query(
+        change_one!(
+            self,
             "UPDATE sql_servers SET password_hash = $3, modified_at = $4 \
-             WHERE subscription_id = $1 AND name = $2"
+             WHERE subscription_id = $1 AND name = $2",
+            [
+                sub_key(subscription_id),
+                server_key(name),
+                password_hash,
+                micros(now)
+            ],
+            DbError::not_found(ResourceKind::SqlServer, name)
         )
-        .bind(sub_key(subscription_id))
-        .bind(server_key(name))
-        .bind(password_hash)
-        .bind(micros(now))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(DbError::not_found(ResourceKind::SqlServer, name));
-        }
-        Ok(())
     }
 
     /// Deletes a server and its firewall rules. [`DbError::NotFound`] ("sql server").
@@ -244,16 +257,13 @@ impl Db {
         let key = server_key(name);
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let owned: Option<(String,)> = sqlx::query_as(
+            tx_require!(
+                tx,
+                (String,),
                 "SELECT name FROM sql_servers WHERE subscription_id = $1 AND name = $2",
-            )
-            .bind(&sub)
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if owned.is_none() {
-                return Err(DbError::not_found(ResourceKind::SqlServer, name));
-            }
+                [&sub, &key],
+                DbError::not_found(ResourceKind::SqlServer, name)
+            );
             sqlx::query("DELETE FROM sql_firewall_rules WHERE server_name = $1")
                 .bind(&key)
                 .execute(&mut *tx)
@@ -280,34 +290,30 @@ impl Db {
         max_rules: u32,
         now: OffsetDateTime,
     ) -> Result<FirewallRule, DbError> {
-        let sub = sub_key(subscription_id);
-        let srv = server_key(server_name);
-        let key = rule_key(name);
+        let (sub, srv, key) = rule_keys(subscription_id, server_name, name);
         let row: RuleRow = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
             let lock = for_update!(
                 d,
                 "SELECT name FROM sql_servers WHERE subscription_id = $1 AND name = $2"
             );
-            let owned: Option<(String,)> = sqlx::query_as(lock)
-                .bind(&sub)
-                .bind(&srv)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if owned.is_none() {
-                return Err(DbError::not_found(ResourceKind::SqlServer, server_name));
-            }
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM sql_firewall_rules WHERE server_name = $1")
-                    .bind(&srv)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if count >= i64::from(max_rules) {
-                return Err(DbError::LimitExceeded {
+            tx_require!(
+                tx,
+                (String,),
+                lock,
+                [&sub, &srv],
+                DbError::not_found(ResourceKind::SqlServer, server_name)
+            );
+            tx_check_count!(
+                tx,
+                "SELECT COUNT(*) FROM sql_firewall_rules WHERE server_name = $1",
+                [&srv],
+                i64::from(max_rules),
+                DbError::LimitExceeded {
                     limit: Limit::FirewallRules,
                     max: max_rules,
-                });
-            }
+                }
+            );
             sqlx::query(
                 "INSERT INTO sql_firewall_rules (server_name, name_key, name, start_ip, end_ip, \
                  created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -321,16 +327,7 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, ResourceKind::FirewallRule, name))?;
-            let row: RuleRow = sqlx::query_as(concat!(
-                select_rule!(),
-                "WHERE server_name = $1 AND name_key = $2"
-            ))
-            .bind(&srv)
-            .bind(&key)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            row
+            tx_commit_rule!(tx, &srv, &key)
         });
         rule(row)
     }
@@ -346,21 +343,16 @@ impl Db {
         end_ip: &str,
         now: OffsetDateTime,
     ) -> Result<FirewallRule, DbError> {
-        let sub = sub_key(subscription_id);
-        let srv = server_key(server_name);
-        let key = rule_key(name);
+        let (sub, srv, key) = rule_keys(subscription_id, server_name, name);
         let row: RuleRow = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let owned: Option<(String,)> = sqlx::query_as(
+            tx_require!(
+                tx,
+                (String,),
                 "SELECT name FROM sql_servers WHERE subscription_id = $1 AND name = $2",
-            )
-            .bind(&sub)
-            .bind(&srv)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if owned.is_none() {
-                return Err(DbError::not_found(ResourceKind::SqlServer, server_name));
-            }
+                [&sub, &srv],
+                DbError::not_found(ResourceKind::SqlServer, server_name)
+            );
             let done = sqlx::query(
                 "UPDATE sql_firewall_rules SET start_ip = $3, end_ip = $4, modified_at = $5 \
                  WHERE server_name = $1 AND name_key = $2",
@@ -375,16 +367,7 @@ impl Db {
             if done.rows_affected() == 0 {
                 return Err(DbError::not_found(ResourceKind::FirewallRule, name));
             }
-            let row: RuleRow = sqlx::query_as(concat!(
-                select_rule!(),
-                "WHERE server_name = $1 AND name_key = $2"
-            ))
-            .bind(&srv)
-            .bind(&key)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            row
+            tx_commit_rule!(tx, &srv, &key)
         });
         rule(row)
     }
@@ -399,13 +382,12 @@ impl Db {
             .get_sql_server(subscription_id, server_name)
             .await?
             .name;
-        let rows: Vec<RuleRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_rule!(),
-            "WHERE server_name = $1 ORDER BY name_key"
-        ))
-        .bind(&srv)
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<RuleRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(select_rule!(), "WHERE server_name = $1 ORDER BY name_key"),
+            [&srv]
+        )?;
         rows.into_iter().map(rule).collect()
     }
 
@@ -420,14 +402,12 @@ impl Db {
             .get_sql_server(subscription_id, server_name)
             .await?
             .name;
-        let row: Option<RuleRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_rule!(),
-            "WHERE server_name = $1 AND name_key = $2"
-        ))
-        .bind(&srv)
-        .bind(rule_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<RuleRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(select_rule!(), "WHERE server_name = $1 AND name_key = $2"),
+            [&srv, rule_key(name)]
+        )?;
         rule(row.ok_or_else(|| DbError::not_found(ResourceKind::FirewallRule, name))?)
     }
 
@@ -442,17 +422,11 @@ impl Db {
             .get_sql_server(subscription_id, server_name)
             .await?
             .name;
-        let done = with_pool!(self, |p| sqlx::query(
-            "DELETE FROM sql_firewall_rules WHERE server_name = $1 AND name_key = $2"
+        change_one!(
+            self,
+            "DELETE FROM sql_firewall_rules WHERE server_name = $1 AND name_key = $2",
+            [&srv, rule_key(name)],
+            DbError::not_found(ResourceKind::FirewallRule, name)
         )
-        .bind(&srv)
-        .bind(rule_key(name))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(DbError::not_found(ResourceKind::FirewallRule, name));
-        }
-        Ok(())
     }
 }

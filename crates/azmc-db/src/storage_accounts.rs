@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::affinity_groups::{group_key, lock_group};
 use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
-use crate::db::{Db, for_update, with_pool};
+use crate::db::{Db, change_one, fetch, for_update, tx_check_count, tx_require, with_pool};
 use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
 use crate::model::StorageAccountStatus;
 
@@ -159,30 +159,26 @@ impl Db {
                 d,
                 "SELECT max_storage_accounts FROM subscriptions WHERE id = $1"
             );
-            let max: Option<(i64,)> = sqlx::query_as(lock)
-                .bind(&sub)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some((max,)) = max else {
-                return Err(DbError::not_found(
-                    ResourceKind::Subscription,
-                    new.subscription_id,
-                ));
-            };
+            let (max,) = tx_require!(
+                tx,
+                (i64,),
+                lock,
+                [&sub],
+                DbError::not_found(ResourceKind::Subscription, new.subscription_id)
+            );
             let mut location = new.location.map(str::to_owned);
             let mut group_name = None;
             if let Some(ag) = &ag_key {
-                let found: Option<(String,)> = sqlx::query_as(lock_group(d))
-                    .bind(&sub)
-                    .bind(ag)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some((name,)) = found else {
-                    return Err(DbError::not_found(
+                let (name,) = tx_require!(
+                    tx,
+                    (String,),
+                    lock_group(d),
+                    [&sub, ag],
+                    DbError::not_found(
                         ResourceKind::AffinityGroup,
-                        new.affinity_group.unwrap_or_default(),
-                    ));
-                };
+                        new.affinity_group.unwrap_or_default()
+                    )
+                );
                 let (loc,): (String,) = sqlx::query_as(
                     "SELECT location FROM affinity_groups WHERE subscription_id = $1 AND name_key = $2",
                 )
@@ -209,14 +205,13 @@ impl Db {
                     new.name,
                 ));
             }
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM storage_accounts WHERE subscription_id = $1")
-                    .bind(&sub)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if count >= max {
-                return Err(DbError::limit_exceeded(Limit::StorageAccounts, max));
-            }
+            tx_check_count!(
+                tx,
+                "SELECT COUNT(*) FROM storage_accounts WHERE subscription_id = $1",
+                [&sub],
+                max,
+                DbError::limit_exceeded(Limit::StorageAccounts, max)
+            );
             sqlx::query(
                 "INSERT INTO storage_accounts (name_key, name, subscription_id, label, \
                  description, location, affinity_group, affinity_group_key, account_type, \
@@ -275,14 +270,15 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<StorageAccount, DbError> {
-        let row: Option<AccountRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_account!(),
-            "WHERE subscription_id = $1 AND name_key = $2"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(account_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<AccountRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(
+                select_account!(),
+                "WHERE subscription_id = $1 AND name_key = $2"
+            ),
+            [sub_key(subscription_id), account_key(name)]
+        )?;
         account(row.ok_or_else(|| DbError::not_found(ResourceKind::StorageAccount, name))?)
     }
 
@@ -291,13 +287,15 @@ impl Db {
         &self,
         subscription_id: &str,
     ) -> Result<Vec<StorageAccount>, DbError> {
-        let rows: Vec<AccountRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_account!(),
-            "WHERE subscription_id = $1 ORDER BY name_key"
-        ))
-        .bind(sub_key(subscription_id))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<AccountRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(
+                select_account!(),
+                "WHERE subscription_id = $1 ORDER BY name_key"
+            ),
+            [sub_key(subscription_id)]
+        )?;
         rows.into_iter().map(account).collect()
     }
 
@@ -307,26 +305,27 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<Vec<StorageAccount>, DbError> {
-        let rows: Vec<AccountRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_account!(),
-            "WHERE subscription_id = $1 AND affinity_group_key = $2 ORDER BY name_key"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(group_key(name))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<AccountRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(
+                select_account!(),
+                "WHERE subscription_id = $1 AND affinity_group_key = $2 ORDER BY name_key"
+            ),
+            [sub_key(subscription_id), group_key(name)]
+        )?;
         rows.into_iter().map(account).collect()
     }
 
     /// The subscription that owns the storage account `name` (any case), in any
     /// subscription; `None` if the name is free.
     pub async fn storage_account_owner(&self, name: &str) -> Result<Option<String>, DbError> {
-        let row: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT subscription_id FROM storage_accounts WHERE name_key = $1"
-        )
-        .bind(account_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<(String,)> = fetch!(
+            self,
+            fetch_optional,
+            "SELECT subscription_id FROM storage_accounts WHERE name_key = $1",
+            [account_key(name)]
+        )?;
         Ok(row.map(|(s,)| s))
     }
 
@@ -344,17 +343,14 @@ impl Db {
         let key = account_key(name);
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let row: Option<(String,)> = sqlx::query_as(
+            let (props,) = tx_require!(
+                tx,
+                (String,),
                 "SELECT extended_properties FROM storage_accounts \
                  WHERE subscription_id = $1 AND name_key = $2",
-            )
-            .bind(&sub)
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((props,)) = row else {
-                return Err(DbError::not_found(ResourceKind::StorageAccount, name));
-            };
+                [&sub, &key],
+                DbError::not_found(ResourceKind::StorageAccount, name)
+            );
             let mut props = props_from_json(&props)?;
             merge_props(&mut props, &update.extended_properties);
             sqlx::query(
@@ -397,17 +393,17 @@ impl Db {
                  WHERE subscription_id = $1 AND name_key = $2"
             }
         };
-        let n = with_pool!(self, |p| sqlx::query(sql)
-            .bind(sub_key(subscription_id))
-            .bind(account_key(name))
-            .bind(new_key)
-            .bind(micros(now))
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(DbError::not_found(ResourceKind::StorageAccount, name));
-        }
+        change_one!(
+            self,
+            sql,
+            [
+                sub_key(subscription_id),
+                account_key(name),
+                new_key,
+                micros(now)
+            ],
+            DbError::not_found(ResourceKind::StorageAccount, name)
+        )?;
         self.get_storage_account(subscription_id, name).await
     }
 
@@ -418,28 +414,22 @@ impl Db {
         subscription_id: &str,
         name: &str,
     ) -> Result<(), DbError> {
-        let n = with_pool!(self, |p| sqlx::query(
-            "DELETE FROM storage_accounts WHERE subscription_id = $1 AND name_key = $2"
+        change_one!(
+            self,
+            "DELETE FROM storage_accounts WHERE subscription_id = $1 AND name_key = $2",
+            [sub_key(subscription_id), account_key(name)],
+            DbError::not_found(ResourceKind::StorageAccount, name)
         )
-        .bind(sub_key(subscription_id))
-        .bind(account_key(name))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Err(DbError::not_found(ResourceKind::StorageAccount, name));
-        }
-        Ok(())
     }
 
     /// How many storage accounts (any status) the subscription has, for Get Subscription.
     pub(crate) async fn storage_usage(&self, subscription_id: &str) -> Result<i64, DbError> {
-        let (n,): (i64,) = with_pool!(self, |p| sqlx::query_as(
-            "SELECT COUNT(*) FROM storage_accounts WHERE subscription_id = $1"
-        )
-        .bind(sub_key(subscription_id))
-        .fetch_one(p)
-        .await)?;
+        let (n,): (i64,) = fetch!(
+            self,
+            fetch_one,
+            "SELECT COUNT(*) FROM storage_accounts WHERE subscription_id = $1",
+            [sub_key(subscription_id)]
+        )?;
         Ok(n)
     }
 }

@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, guid, micros, sub_key, user_key};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, change_one, fetch, tx_require, with_pool};
 use crate::error::{ConflictReason, DbError, ResourceKind, conflict_on_unique};
 use crate::model::{NewSubscription, Quotas, Role, Subscription, SubscriptionStatus, Usage};
 
@@ -74,14 +74,13 @@ impl Db {
         let admin_key = user_key(new.service_admin);
         let admin: String = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let admin: Option<(String,)> =
-                sqlx::query_as("SELECT username FROM accounts WHERE username_key = $1")
-                    .bind(&admin_key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some((admin,)) = admin else {
-                return Err(DbError::not_found(ResourceKind::Account, new.service_admin));
-            };
+            let (admin,) = tx_require!(
+                tx,
+                (String,),
+                "SELECT username FROM accounts WHERE username_key = $1",
+                [&admin_key],
+                DbError::not_found(ResourceKind::Account, new.service_admin)
+            );
             sqlx::query(
                 "INSERT INTO subscriptions (id, name, status, service_admin, max_core_count, \
                  max_storage_accounts, max_hosted_services, max_virtual_network_sites, \
@@ -118,24 +117,23 @@ impl Db {
 
     /// The subscription `id` (any case). [`DbError::NotFound`] if there is none.
     pub async fn get_subscription(&self, id: &str) -> Result<Subscription, DbError> {
-        let row: Option<SubscriptionRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_subscription!(),
-            "WHERE s.id = $1"
-        ))
-        .bind(sub_key(id))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<SubscriptionRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(select_subscription!(), "WHERE s.id = $1"),
+            [sub_key(id)]
+        )?;
         subscription(row.ok_or_else(|| DbError::not_found(ResourceKind::Subscription, id))?)
     }
 
     /// Every subscription, oldest first.
     pub async fn list_subscriptions(&self) -> Result<Vec<Subscription>, DbError> {
-        let rows: Vec<SubscriptionRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_subscription!(),
-            "ORDER BY s.created_at, s.id"
-        ))
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<SubscriptionRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(select_subscription!(), "ORDER BY s.created_at, s.id"),
+            []
+        )?;
         rows.into_iter().map(subscription).collect()
     }
 
@@ -208,25 +206,20 @@ impl Db {
         let key = user_key(username);
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let admin: Option<(String,)> =
-                sqlx::query_as("SELECT service_admin FROM subscriptions WHERE id = $1")
-                    .bind(&sub)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some((admin,)) = admin else {
-                return Err(DbError::not_found(
-                    ResourceKind::Subscription,
-                    subscription_id,
-                ));
-            };
-            let account: Option<(String,)> =
-                sqlx::query_as("SELECT username_key FROM accounts WHERE username_key = $1")
-                    .bind(&key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if account.is_none() {
-                return Err(DbError::not_found(ResourceKind::Account, username));
-            }
+            let (admin,) = tx_require!(
+                tx,
+                (String,),
+                "SELECT service_admin FROM subscriptions WHERE id = $1",
+                [&sub],
+                DbError::not_found(ResourceKind::Subscription, subscription_id)
+            );
+            tx_require!(
+                tx,
+                (String,),
+                "SELECT username_key FROM accounts WHERE username_key = $1",
+                [&key],
+                DbError::not_found(ResourceKind::Account, username)
+            );
             if admin == key {
                 return Err(DbError::conflict(
                     ConflictReason::Exists(ResourceKind::Coadmin),
@@ -251,18 +244,12 @@ impl Db {
         subscription_id: &str,
         username: &str,
     ) -> Result<(), DbError> {
-        let removed = with_pool!(self, |p| sqlx::query(
-            "DELETE FROM coadmins WHERE subscription_id = $1 AND username_key = $2"
+        change_one!(
+            self,
+            "DELETE FROM coadmins WHERE subscription_id = $1 AND username_key = $2",
+            [sub_key(subscription_id), user_key(username)],
+            DbError::not_found(ResourceKind::Coadmin, username)
         )
-        .bind(sub_key(subscription_id))
-        .bind(user_key(username))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if removed == 0 {
-            return Err(DbError::not_found(ResourceKind::Coadmin, username));
-        }
-        Ok(())
     }
 
     /// The co-administrators' usernames (as stored), sorted case-insensitively.
@@ -294,11 +281,7 @@ impl Db {
 
     /// How many subscriptions exist.
     pub async fn subscription_count(&self) -> Result<u64, DbError> {
-        let (n,): (i64,) = with_pool!(self, |p| sqlx::query_as(
-            "SELECT COUNT(*) FROM subscriptions"
-        )
-        .fetch_one(p)
-        .await)?;
+        let (n,): (i64,) = fetch!(self, fetch_one, "SELECT COUNT(*) FROM subscriptions", [])?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -309,12 +292,12 @@ impl Db {
     /// storage accounts, networks, reserved IPs). The issue that adds those resources
     /// fills these counters here, so callers need not change.
     pub async fn subscription_usage(&self, subscription_id: &str) -> Result<Usage, DbError> {
-        let exists: Option<(String,)> = with_pool!(self, |p| sqlx::query_as(
-            "SELECT id FROM subscriptions WHERE id = $1"
-        )
-        .bind(sub_key(subscription_id))
-        .fetch_optional(p)
-        .await)?;
+        let exists: Option<(String,)> = fetch!(
+            self,
+            fetch_optional,
+            "SELECT id FROM subscriptions WHERE id = $1",
+            [sub_key(subscription_id)]
+        )?;
         if exists.is_none() {
             return Err(DbError::not_found(
                 ResourceKind::Subscription,

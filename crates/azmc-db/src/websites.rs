@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key};
-use crate::db::{Db, with_pool};
+use crate::db::{Db, change_one, fetch, tx_commit_reading, tx_require_subscription, with_pool};
 use crate::error::{DbError, ResourceKind, conflict_on_unique};
 
 /// A web site as stored.
@@ -108,17 +108,7 @@ impl Db {
         let key = site_key(new.name);
         let row: SiteRow = with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let exists: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM subscriptions WHERE id = $1")
-                    .bind(&sub)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if exists.is_none() {
-                return Err(DbError::not_found(
-                    ResourceKind::Subscription,
-                    new.subscription_id,
-                ));
-            }
+            tx_require_subscription!(tx, &sub, new.subscription_id);
             sqlx::query(
                 "INSERT INTO websites (name_key, name, subscription_id, webspace, compute_mode, \
                  site_mode, server_farm, state, created_at, modified_at) \
@@ -135,12 +125,12 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, ResourceKind::WebSite, new.name))?;
-            let row: SiteRow = sqlx::query_as(concat!(select_site!(), "WHERE name_key = $1"))
-                .bind(&key)
-                .fetch_one(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            row
+            tx_commit_reading!(
+                tx,
+                SiteRow,
+                concat!(select_site!(), "WHERE name_key = $1"),
+                [&key]
+            )
         });
         site(row)
     }
@@ -151,14 +141,15 @@ impl Db {
         subscription_id: &str,
         webspace: &str,
     ) -> Result<Vec<Website>, DbError> {
-        let rows: Vec<SiteRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_site!(),
-            "WHERE subscription_id = $1 AND webspace = $2 ORDER BY name_key"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(webspace.to_ascii_lowercase())
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<SiteRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(
+                select_site!(),
+                "WHERE subscription_id = $1 AND webspace = $2 ORDER BY name_key"
+            ),
+            [sub_key(subscription_id), webspace.to_ascii_lowercase()]
+        )?;
         rows.into_iter().map(site).collect()
     }
 
@@ -169,15 +160,19 @@ impl Db {
         webspace: &str,
         name: &str,
     ) -> Result<Website, DbError> {
-        let row: Option<SiteRow> = with_pool!(self, |p| sqlx::query_as(concat!(
-            select_site!(),
-            "WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3"
-        ))
-        .bind(sub_key(subscription_id))
-        .bind(webspace.to_ascii_lowercase())
-        .bind(site_key(name))
-        .fetch_optional(p)
-        .await)?;
+        let row: Option<SiteRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(
+                select_site!(),
+                "WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3"
+            ),
+            [
+                sub_key(subscription_id),
+                webspace.to_ascii_lowercase(),
+                site_key(name)
+            ]
+        )?;
         site(row.ok_or_else(|| DbError::not_found(ResourceKind::WebSite, name))?)
     }
 
@@ -200,24 +195,22 @@ impl Db {
         if let Some(m) = &update.site_mode {
             check_enum("site mode", m, &["Limited", "Basic"])?;
         }
-        let done = with_pool!(self, |p| sqlx::query(
+        change_one!(
+            self,
             "UPDATE websites SET state = COALESCE($4, state), \
              compute_mode = COALESCE($5, compute_mode), site_mode = COALESCE($6, site_mode), \
-             modified_at = $7 WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(webspace.to_ascii_lowercase())
-        .bind(site_key(name))
-        .bind(update.state.as_deref())
-        .bind(update.compute_mode.as_deref())
-        .bind(update.site_mode.as_deref())
-        .bind(micros(now))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(DbError::not_found(ResourceKind::WebSite, name));
-        }
+             modified_at = $7 WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3",
+            [
+                sub_key(subscription_id),
+                webspace.to_ascii_lowercase(),
+                site_key(name),
+                update.state.as_deref(),
+                update.compute_mode.as_deref(),
+                update.site_mode.as_deref(),
+                micros(now)
+            ],
+            DbError::not_found(ResourceKind::WebSite, name)
+        )?;
         self.get_website(subscription_id, webspace, name).await
     }
 
@@ -257,17 +250,7 @@ impl Db {
         let provider = provider.to_ascii_lowercase();
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let exists: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM subscriptions WHERE id = $1")
-                    .bind(&sub)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if exists.is_none() {
-                return Err(DbError::not_found(
-                    ResourceKind::Subscription,
-                    subscription_id,
-                ));
-            }
+            tx_require_subscription!(tx, &sub, subscription_id);
             sqlx::query(
                 "INSERT INTO resource_providers (subscription_id, provider, registered, changed_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (subscription_id, provider) \
@@ -289,13 +272,13 @@ impl Db {
         &self,
         subscription_id: &str,
     ) -> Result<Vec<String>, DbError> {
-        let rows: Vec<(String,)> = with_pool!(self, |p| sqlx::query_as(
+        let rows: Vec<(String,)> = fetch!(
+            self,
+            fetch_all,
             "SELECT provider FROM resource_providers \
-             WHERE subscription_id = $1 AND registered = TRUE ORDER BY provider"
-        )
-        .bind(sub_key(subscription_id))
-        .fetch_all(p)
-        .await)?;
+             WHERE subscription_id = $1 AND registered = TRUE ORDER BY provider",
+            [sub_key(subscription_id)]
+        )?;
         Ok(rows.into_iter().map(|(p,)| p).collect())
     }
 }

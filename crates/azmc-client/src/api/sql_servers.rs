@@ -79,24 +79,14 @@ impl Client {
         start: &str,
         end: &str,
     ) -> Result<FirewallRuleXml> {
-        let input = wire::FirewallRuleInput {
-            name: Some(name.to_string()),
-            start_ip_address: Some(start.to_string()),
-            end_ip_address: Some(end.to_string()),
-        };
-        let req = crate::RawRequest::new(
+        let path = format!("/services/sqlservers/servers/{}/firewallrules", seg(server));
+        self.send_firewall_rule(
             Method::POST,
-            self.path(&format!(
-                "/services/sqlservers/servers/{}/firewallrules",
-                seg(server)
-            )),
+            &path,
+            (name, start, end),
+            "Create Firewall Rule",
         )
-        .xml(input.to_xml());
-        let resp = self.call(&req).await?;
-        wire::parse_firewall_rule(&resp.body).map_err(|e| ClientError::BadResponse {
-            what: "Create Firewall Rule".into(),
-            reason: e.to_string(),
-        })
+        .await
     }
 
     pub async fn update_firewall_rule(
@@ -106,23 +96,38 @@ impl Client {
         start: &str,
         end: &str,
     ) -> Result<FirewallRuleXml> {
+        let path = format!(
+            "/services/sqlservers/servers/{}/firewallrules/{}",
+            seg(server),
+            seg(name)
+        );
+        self.send_firewall_rule(
+            Method::PUT,
+            &path,
+            (name, start, end),
+            "Update Firewall Rule",
+        )
+        .await
+    }
+
+    /// Sends a firewall rule (`name`, start and end address) to `path`; `what` names the
+    /// operation in errors.
+    async fn send_firewall_rule(
+        &self,
+        method: Method,
+        path: &str,
+        (name, start, end): (&str, &str, &str),
+        what: &str,
+    ) -> Result<FirewallRuleXml> {
         let input = wire::FirewallRuleInput {
             name: Some(name.to_string()),
             start_ip_address: Some(start.to_string()),
             end_ip_address: Some(end.to_string()),
         };
-        let req = crate::RawRequest::new(
-            Method::PUT,
-            self.path(&format!(
-                "/services/sqlservers/servers/{}/firewallrules/{}",
-                seg(server),
-                seg(name)
-            )),
-        )
-        .xml(input.to_xml());
+        let req = crate::RawRequest::new(method, self.path(path)).xml(input.to_xml());
         let resp = self.call(&req).await?;
         wire::parse_firewall_rule(&resp.body).map_err(|e| ClientError::BadResponse {
-            what: "Update Firewall Rule".into(),
+            what: what.into(),
             reason: e.to_string(),
         })
     }

@@ -1,30 +1,20 @@
 //! Affinity groups and storage accounts, run against both backends.
 
-use crate::support::{T0, account, at, random_hex};
+use crate::support::{
+    assert_conflict, assert_exists, assert_limit, assert_missing, assert_not_found, at, names,
+    random_hex, subscription_with,
+};
 use azmc_db::{
-    AffinityGroupUpdate, Db, DbError, Limit, NewAffinityGroup, NewStorageAccount, NewSubscription,
-    Quotas, StorageAccountUpdate, StorageKeyType,
+    AffinityGroupUpdate, ConflictReason, Db, DbError, Limit, NewAffinityGroup, NewStorageAccount,
+    Quotas, ResourceKind, StorageAccountUpdate, StorageKeyType,
 };
 
 async fn subscription(db: &Db, max_storage_accounts: i64) -> String {
-    let admin = format!("st{}", random_hex(4));
-    db.create_account(&account(&admin)).await.unwrap();
-    let id = format!("{}-0000-4000-8000-000000000000", random_hex(4));
-    db.create_subscription(
-        &NewSubscription {
-            id: &id,
-            name: "storage",
-            service_admin: &admin,
-        },
-        &Quotas {
-            max_storage_accounts,
-            ..Quotas::default()
-        },
-        T0,
-    )
-    .await
-    .unwrap();
-    id
+    let quotas = Quotas {
+        max_storage_accounts,
+        ..Quotas::default()
+    };
+    subscription_with(db, &format!("st{}", random_hex(4)), "storage", &quotas).await
 }
 
 fn group<'a>(sub: &'a str, name: &'a str, location: &'a str) -> NewAffinityGroup<'a> {
@@ -76,16 +66,7 @@ pub async fn affinity_groups(db: &Db) {
         .create_affinity_group(&group(&a, "MYGROUP", "East US"), at(2))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::AffinityGroup),
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_exists(&e, ResourceKind::AffinityGroup);
     db.create_affinity_group(&group(&b, "mygroup", "East US"), at(2))
         .await
         .unwrap();
@@ -96,33 +77,13 @@ pub async fn affinity_groups(db: &Db) {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::Subscription,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_not_found(&e, ResourceKind::Subscription);
     assert_eq!(db.get_affinity_group(&a, "mygroup").await.unwrap(), g);
-    assert!(
-        db.get_affinity_group(&a, "other")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_affinity_group(&a, "other").await);
     db.create_affinity_group(&group(&a, "another", "East Asia"), at(3))
         .await
         .unwrap();
-    let names: Vec<_> = db
-        .list_affinity_groups(&a)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|g| g.name)
-        .collect();
+    let names = names(db.list_affinity_groups(&a).await.unwrap(), |g| g.name);
     assert_eq!(names, ["another", "MyGroup"]);
     assert_eq!(db.list_affinity_groups(&b).await.unwrap().len(), 1);
 
@@ -140,11 +101,9 @@ pub async fn affinity_groups(db: &Db) {
         .unwrap();
     assert_eq!(u.label, "new label");
     assert_eq!(u.description.as_deref(), Some("group description"));
-    assert!(
+    assert_missing(
         db.update_affinity_group(&a, "nope", &AffinityGroupUpdate::default())
-            .await
-            .unwrap_err()
-            .is_not_found()
+            .await,
     );
 
     // In use while a storage account references it; delete refused until it is gone.
@@ -165,16 +124,7 @@ pub async fn affinity_groups(db: &Db) {
     assert!(db.affinity_group_in_use(&a, "MyGroup").await.unwrap());
     assert!(!db.affinity_group_in_use(&b, "MyGroup").await.unwrap());
     let e = db.delete_affinity_group(&a, "mygroup").await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::AffinityGroupInUse,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_conflict(&e, ConflictReason::AffinityGroupInUse);
     let members = db
         .list_storage_accounts_in_affinity_group(&a, "mygroup")
         .await
@@ -185,31 +135,12 @@ pub async fn affinity_groups(db: &Db) {
         .create_storage_account(&account_in(&b, "bstore", None, Some("another"), &[]), at(4))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::AffinityGroup,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_not_found(&e, ResourceKind::AffinityGroup);
     db.delete_storage_account(&a, "agstore").await.unwrap();
     assert!(!db.affinity_group_in_use(&a, "mygroup").await.unwrap());
     db.delete_affinity_group(&a, "MyGroup").await.unwrap();
-    assert!(
-        db.get_affinity_group(&a, "mygroup")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        db.delete_affinity_group(&a, "mygroup")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_affinity_group(&a, "mygroup").await);
+    assert_missing(db.delete_affinity_group(&a, "mygroup").await);
     assert_eq!(db.list_affinity_groups(&b).await.unwrap().len(), 1);
 }
 
@@ -247,28 +178,14 @@ pub async fn storage_accounts(db: &Db) {
         .await
         .unwrap();
     assert_eq!(c2, c);
-    assert!(
-        db.mark_storage_account_created(&a, "gone", at(3))
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.mark_storage_account_created(&a, "gone", at(3)).await);
 
     // Names are unique across subscriptions (any case).
     let e = db
         .create_storage_account(&account_in(&b, "STORE1", Some("East US"), None, &[]), at(3))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::StorageAccount),
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_exists(&e, ResourceKind::StorageAccount);
     assert_eq!(
         db.storage_account_owner("store1").await.unwrap().as_deref(),
         Some(a.as_str())
@@ -290,33 +207,13 @@ pub async fn storage_accounts(db: &Db) {
         .create_storage_account(&account_in(&a, "store3", Some("East US"), None, &[]), at(5))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::LimitExceeded {
-                limit: Limit::StorageAccounts,
-                max: 2
-            }
-        ),
-        "{e:?}"
-    );
+    assert_limit(&e, Limit::StorageAccounts, 2);
     assert_eq!(db.subscription_usage(&a).await.unwrap().storage_accounts, 2);
     assert_eq!(db.subscription_usage(&b).await.unwrap().storage_accounts, 0);
-    let names: Vec<_> = db
-        .list_storage_accounts(&a)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let names = names(db.list_storage_accounts(&a).await.unwrap(), |s| s.name);
     assert_eq!(names, ["store1", "store2"]);
     assert!(db.list_storage_accounts(&b).await.unwrap().is_empty());
-    assert!(
-        db.get_storage_account(&b, "store1")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_storage_account(&b, "store1").await);
 
     // Update: None keeps; extended properties merge.
     let u = db
@@ -347,11 +244,9 @@ pub async fn storage_accounts(db: &Db) {
         ]
     );
     assert_eq!(u.modified_at, at(6));
-    assert!(
+    assert_missing(
         db.update_storage_account(&b, "store1", &StorageAccountUpdate::default(), at(6))
-            .await
-            .unwrap_err()
-            .is_not_found()
+            .await,
     );
 
     // Keys: one at a time.
@@ -371,27 +266,15 @@ pub async fn storage_accounts(db: &Db) {
         (k.primary_key.as_str(), k.secondary_key.as_str()),
         ("bmV3", "bmV3Mg==")
     );
-    assert!(
+    assert_missing(
         db.set_storage_account_key(&b, "store1", StorageKeyType::Primary, "x", at(8))
-            .await
-            .unwrap_err()
-            .is_not_found()
+            .await,
     );
 
     // Delete frees the name and the quota.
-    assert!(
-        db.delete_storage_account(&b, "store1")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.delete_storage_account(&b, "store1").await);
     db.delete_storage_account(&a, "STORE1").await.unwrap();
-    assert!(
-        db.get_storage_account(&a, "store1")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_storage_account(&a, "store1").await);
     assert_eq!(db.storage_account_owner("store1").await.unwrap(), None);
     db.create_storage_account(&account_in(&b, "store1", Some("East US"), None, &[]), at(9))
         .await

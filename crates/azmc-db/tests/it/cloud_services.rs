@@ -1,9 +1,12 @@
 //! Cloud services and service certificates, run against both backends.
 
-use crate::support::{T0, account, at, random_hex};
+use crate::support::{
+    self, assert_conflict, assert_exists, assert_limit, assert_missing, assert_not_found, at,
+    names, random_hex,
+};
 use azmc_db::{
-    Db, DbError, DeploymentStatus, HostedServiceUpdate, Limit, NewDeployment, NewHostedService,
-    NewSubscription, Quotas,
+    ConflictReason, Db, DbError, DeploymentStatus, HostedServiceUpdate, Limit, NewDeployment,
+    NewHostedService, Quotas, ResourceKind,
 };
 
 async fn subscription(db: &Db, max_hosted_services: i64) -> String {
@@ -11,25 +14,12 @@ async fn subscription(db: &Db, max_hosted_services: i64) -> String {
 }
 
 async fn subscription_with(db: &Db, max_hosted_services: i64, max_core_count: i64) -> String {
-    let admin = format!("cs{}", random_hex(4));
-    db.create_account(&account(&admin)).await.unwrap();
-    let id = format!("{}-0000-4000-8000-000000000000", random_hex(4));
-    db.create_subscription(
-        &NewSubscription {
-            id: &id,
-            name: "compute",
-            service_admin: &admin,
-        },
-        &Quotas {
-            max_hosted_services,
-            max_core_count,
-            ..Quotas::default()
-        },
-        T0,
-    )
-    .await
-    .unwrap();
-    id
+    let quotas = Quotas {
+        max_hosted_services,
+        max_core_count,
+        ..Quotas::default()
+    };
+    support::subscription_with(db, &format!("cs{}", random_hex(4)), "compute", &quotas).await
 }
 
 fn svc<'a>(sub: &'a str, name: &'a str, props: &'a [(String, String)]) -> NewHostedService<'a> {
@@ -42,6 +32,23 @@ fn svc<'a>(sub: &'a str, name: &'a str, props: &'a [(String, String)]) -> NewHos
         affinity_group: None,
         extended_properties: props,
     }
+}
+
+/// The service `ag-svc` of `sub`, placed in the affinity group `group`.
+fn in_group<'a>(sub: &'a str, group: &'a str) -> NewHostedService<'a> {
+    NewHostedService {
+        location: None,
+        affinity_group: Some(group),
+        ..svc(sub, "ag-svc", &[])
+    }
+}
+
+/// How many `Ready` certificates the service has.
+async fn cert_count(db: &Db, sub: &str, service: &str) -> usize {
+    db.list_service_certificates(sub, service)
+        .await
+        .unwrap()
+        .len()
 }
 
 pub async fn story(db: &Db) {
@@ -67,46 +74,16 @@ pub async fn story(db: &Db) {
         .create_hosted_service(&svc(&b, "my-svc", &[]), at(2))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::HostedService),
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_exists(&e, ResourceKind::HostedService);
     // Not visible from another subscription.
-    assert!(
-        db.get_hosted_service(&b, "my-svc")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_hosted_service(&b, "my-svc").await);
     assert!(db.list_hosted_services(&b).await.unwrap().is_empty());
     // An affinity group that the subscription does not have.
     let e = db
-        .create_hosted_service(
-            &NewHostedService {
-                location: None,
-                affinity_group: Some("no-such-group"),
-                ..svc(&a, "ag-svc", &[])
-            },
-            at(2),
-        )
+        .create_hosted_service(&in_group(&a, "no-such-group"), at(2))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::AffinityGroup,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_not_found(&e, ResourceKind::AffinityGroup);
     // An affinity group of the subscription: the service keeps its stored name, and the
     // group is in use until the service is gone.
     db.create_affinity_group(
@@ -122,14 +99,7 @@ pub async fn story(db: &Db) {
     .await
     .unwrap();
     let in_group = db
-        .create_hosted_service(
-            &NewHostedService {
-                location: None,
-                affinity_group: Some("my-group"),
-                ..svc(&a, "ag-svc", &[])
-            },
-            at(2),
-        )
+        .create_hosted_service(&in_group(&a, "my-group"), at(2))
         .await
         .unwrap();
     assert_eq!(in_group.affinity_group.as_deref(), Some("My-Group"));
@@ -147,16 +117,7 @@ pub async fn story(db: &Db) {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::Subscription,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_not_found(&e, ResourceKind::Subscription);
 
     // The quota: the third service of `a` is refused, nothing half-created.
     db.create_hosted_service(&svc(&a, "second", &[]), at(3))
@@ -166,24 +127,9 @@ pub async fn story(db: &Db) {
         .create_hosted_service(&svc(&a, "third", &[]), at(4))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::LimitExceeded {
-                limit: Limit::HostedServices,
-                max: 2
-            }
-        ),
-        "{e:?}"
-    );
+    assert_limit(&e, Limit::HostedServices, 2);
     assert!(db.hosted_service_name_available("third").await.unwrap());
-    let names: Vec<_> = db
-        .list_hosted_services(&a)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|h| h.name)
-        .collect();
+    let names = names(db.list_hosted_services(&a).await.unwrap(), |h| h.name);
     assert_eq!(names, ["My-Svc", "second"]);
     assert_eq!(db.subscription_usage(&a).await.unwrap().hosted_services, 2);
     assert_eq!(db.subscription_usage(&b).await.unwrap().hosted_services, 0);
@@ -215,11 +161,9 @@ pub async fn story(db: &Db) {
         ]
     );
     assert_eq!((u.created_at, u.modified_at), (at(1), at(5)));
-    assert!(
+    assert_missing(
         db.update_hosted_service(&b, "my-svc", &HostedServiceUpdate::default(), at(5))
-            .await
-            .unwrap_err()
-            .is_not_found()
+            .await,
     );
 
     // Service certificates: invisible while being added, then listed; the sealed key is
@@ -235,12 +179,7 @@ pub async fn story(db: &Db) {
             .unwrap()
             .is_empty()
     );
-    assert!(
-        db.get_service_certificate(&a, "my-svc", &t1)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_service_certificate(&a, "my-svc", &t1).await);
     db.finish_add_service_certificate(&a, "my-svc", &t1)
         .await
         .unwrap();
@@ -276,13 +215,7 @@ pub async fn story(db: &Db) {
     db.begin_add_service_certificate(&a, "my-svc", &t1, b"der1", None, at(8))
         .await
         .unwrap();
-    assert_eq!(
-        db.list_service_certificates(&a, "my-svc")
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(cert_count(db, &a, "my-svc").await, 2);
     assert_eq!(
         db.service_certificate_sealed_key(&a, "my-svc", &t1)
             .await
@@ -295,22 +228,8 @@ pub async fn story(db: &Db) {
         .begin_add_service_certificate(&b, "my-svc", &t1, b"x", None, at(8))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::HostedService,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert!(
-        db.list_service_certificates(&a, "nope")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_not_found(&e, ResourceKind::HostedService);
+    assert_missing(db.list_service_certificates(&a, "nope").await);
     assert!(matches!(
         db.begin_add_service_certificate(&a, "my-svc", "xyz", b"x", None, at(8))
             .await,
@@ -320,39 +239,19 @@ pub async fn story(db: &Db) {
     db.begin_delete_service_certificate(&a, "my-svc", &t2)
         .await
         .unwrap();
-    assert_eq!(
-        db.list_service_certificates(&a, "my-svc")
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(cert_count(db, &a, "my-svc").await, 1);
     let e = db
         .begin_delete_service_certificate(&a, "my-svc", &t2)
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::Certificate,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_not_found(&e, ResourceKind::Certificate);
     db.finish_delete_service_certificate(&a, "my-svc", &t2)
         .await
         .unwrap();
     db.finish_delete_service_certificate(&a, "my-svc", &t2)
         .await
         .unwrap(); // idempotent
-    assert!(
-        db.service_certificate_sealed_key(&a, "my-svc", &t2)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.service_certificate_sealed_key(&a, "my-svc", &t2).await);
 
     // comp=media marks the service Deleting; deleting removes its certificates.
     db.mark_hosted_service_deleting(&a, "second").await.unwrap();
@@ -364,31 +263,11 @@ pub async fn story(db: &Db) {
             .as_str(),
         "Deleting"
     );
-    assert!(
-        db.mark_hosted_service_deleting(&b, "second")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.mark_hosted_service_deleting(&b, "second").await);
     db.delete_hosted_service(&a, "my-svc", false).await.unwrap();
-    assert!(
-        db.get_hosted_service(&a, "my-svc")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        db.delete_hosted_service(&a, "my-svc", false)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        db.service_certificate_sealed_key(&a, "my-svc", &t1)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_hosted_service(&a, "my-svc").await);
+    assert_missing(db.delete_hosted_service(&a, "my-svc", false).await);
+    assert_missing(db.service_certificate_sealed_key(&a, "my-svc", &t1).await);
     assert!(db.hosted_service_name_available("my-svc").await.unwrap());
     // The name is free again, in any subscription.
     db.create_hosted_service(&svc(&b, "MY-SVC", &[]), at(9))
@@ -459,77 +338,31 @@ pub async fn deployments(db: &Db) {
             .unwrap(),
         d
     );
-    assert!(
-        db.get_deployment_by_slot(&a, "depsvc", "staging")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        db.get_deployment_by_name(&other, "depsvc", "dep1")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_deployment_by_slot(&a, "depsvc", "staging").await);
+    assert_missing(db.get_deployment_by_name(&other, "depsvc", "dep1").await);
     assert_eq!(db.subscription_usage(&a).await.unwrap().cores, 2);
     // Slot taken, name taken, cores quota (2 used of 4).
     let e = db
         .create_deployment(&dep(&a, "depsvc", "Production", "x", &two), at(3))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::SlotTaken,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_conflict(&e, ConflictReason::SlotTaken);
     let e = db
         .create_deployment(&dep(&a, "depsvc", "Staging", "DEP1", &two), at(3))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::Deployment),
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_exists(&e, ResourceKind::Deployment);
     let three = vec![("Web".to_string(), 3u32)];
     let e = db
         .create_deployment(&dep(&a, "depsvc", "Staging", "big", &three), at(3))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::LimitExceeded {
-                limit: Limit::Cores,
-                max: 4
-            }
-        ),
-        "{e:?}"
-    );
+    assert_limit(&e, Limit::Cores, 4);
     let e = db
         .create_deployment(&dep(&other, "depsvc", "Staging", "x", &two), at(3))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::HostedService,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_not_found(&e, ResourceKind::HostedService);
     db.create_deployment(&dep(&a, "depsvc", "Staging", "dep2", &two), at(3))
         .await
         .unwrap();
@@ -537,11 +370,9 @@ pub async fn deployments(db: &Db) {
     db.set_deployment_status(&a, "depsvc", "DEP1", DeploymentStatus::Running, at(4))
         .await
         .unwrap();
-    assert!(
+    assert_missing(
         db.set_deployment_status(&a, "depsvc", "nope", DeploymentStatus::Running, at(4))
-            .await
-            .unwrap_err()
-            .is_not_found()
+            .await,
     );
     db.swap_deployments(&a, "depsvc", at(5)).await.unwrap();
     let p = db
@@ -562,16 +393,7 @@ pub async fn deployments(db: &Db) {
         .delete_hosted_service(&a, "depsvc", false)
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::HasDeployments,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_conflict(&e, ConflictReason::HasDeployments);
     assert!(db.delete_deployment(&a, "depsvc", "dep2").await.unwrap());
     assert!(!db.delete_deployment(&a, "depsvc", "dep2").await.unwrap());
     db.swap_deployments(&a, "depsvc", at(6)).await.unwrap(); // a lone deployment moves

@@ -1,7 +1,12 @@
 //! SQL servers, firewall rules, web sites and provider registrations, on both backends.
 
-use crate::support::{PgTestDb, SqliteTestDb, T0, at, subscription_of};
-use azmc_db::{CreateMode, Db, DbError, Limit, NewSqlServer, NewWebsite, WebsiteUpdate};
+use crate::support::{
+    PgTestDb, SqliteTestDb, T0, assert_exists, assert_limit, assert_missing, assert_not_found, at,
+    names, subscription_of,
+};
+use azmc_db::{
+    CreateMode, Db, DbError, Limit, NewSqlServer, NewWebsite, ResourceKind, WebsiteUpdate,
+};
 
 fn new_server<'a>(sub: &'a str, name: &'a str) -> NewSqlServer<'a> {
     NewSqlServer {
@@ -30,16 +35,7 @@ async fn sql_servers(db: &Db) {
         .create_sql_server(&new_server(&b, "ABCDE12345"), 6, T0)
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::SqlServer),
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_exists(&e, ResourceKind::SqlServer);
     let e = db
         .create_sql_server(
             &new_server("00000000-0000-0000-0000-000000000099", "zzz"),
@@ -48,35 +44,15 @@ async fn sql_servers(db: &Db) {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::Subscription,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_not_found(&e, ResourceKind::Subscription);
     db.create_sql_server(&new_server(&a, "0second00"), 6, T0)
         .await
         .unwrap();
-    let names: Vec<_> = db
-        .list_sql_servers(&a)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let names = names(db.list_sql_servers(&a).await.unwrap(), |s| s.name);
     assert_eq!(names, ["0second00", "abcde12345"]);
     assert!(db.list_sql_servers(&b).await.unwrap().is_empty());
     // scoped to the subscription
-    assert!(
-        db.get_sql_server(&b, "abcde12345")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_sql_server(&b, "abcde12345").await);
     assert_eq!(db.get_sql_server(&a, "ABCDE12345").await.unwrap(), s);
     // password
     db.set_sql_server_password(&a, "abcde12345", "$argon2id$new", at(5))
@@ -93,11 +69,9 @@ async fn sql_servers(db: &Db) {
             .modified_at,
         at(5)
     );
-    assert!(
+    assert_missing(
         db.set_sql_server_password(&b, "abcde12345", "x", at(5))
-            .await
-            .unwrap_err()
-            .is_not_found()
+            .await,
     );
 
     // firewall rules
@@ -127,30 +101,12 @@ async fn sql_servers(db: &Db) {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::FirewallRule),
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_exists(&e, ResourceKind::FirewallRule);
     let e = db
         .create_firewall_rule(&b, "abcde12345", "x", ("1.1.1.1", "1.1.1.1"), 128, at(1))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::SqlServer,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_not_found(&e, ResourceKind::SqlServer);
     db.create_firewall_rule(
         &a,
         "abcde12345",
@@ -180,16 +136,7 @@ async fn sql_servers(db: &Db) {
         .update_firewall_rule(&a, "abcde12345", "nope", "1.1.1.1", "1.1.1.1", at(2))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::NotFound {
-                kind: azmc_db::ResourceKind::FirewallRule,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_not_found(&e, ResourceKind::FirewallRule);
     let list = db.list_firewall_rules(&a, "abcde12345").await.unwrap();
     assert_eq!(
         list.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
@@ -202,80 +149,32 @@ async fn sql_servers(db: &Db) {
             .end_ip,
         "10.0.0.9"
     );
-    assert!(
-        db.list_firewall_rules(&b, "abcde12345")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.list_firewall_rules(&b, "abcde12345").await);
     db.delete_firewall_rule(&a, "abcde12345", "Office")
         .await
         .unwrap();
-    assert!(
-        db.delete_firewall_rule(&a, "abcde12345", "Office")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        db.get_firewall_rule(&a, "abcde12345", "office")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.delete_firewall_rule(&a, "abcde12345", "Office").await);
+    assert_missing(db.get_firewall_rule(&a, "abcde12345", "office").await);
 
     // limits, checked in the insert's transaction
     let e = db
         .create_firewall_rule(&a, "abcde12345", "third", ("1.1.1.1", "1.1.1.1"), 1, at(1))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::LimitExceeded {
-                limit: Limit::FirewallRules,
-                max: 1
-            }
-        ),
-        "{e:?}"
-    );
+    assert_limit(&e, Limit::FirewallRules, 1);
     let e = db
         .create_sql_server(&new_server(&a, "third0000"), 2, T0)
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::LimitExceeded {
-                limit: Limit::SqlServers,
-                max: 2
-            }
-        ),
-        "{e:?}"
-    );
+    assert_limit(&e, Limit::SqlServers, 2);
     db.create_sql_server(&new_server(&a, "third0000"), 3, T0)
         .await
         .unwrap();
     // delete (with its rules); the name becomes free again
-    assert!(
-        db.delete_sql_server(&b, "abcde12345")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.delete_sql_server(&b, "abcde12345").await);
     db.delete_sql_server(&a, "abcde12345").await.unwrap();
-    assert!(
-        db.get_sql_server(&a, "abcde12345")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        db.delete_sql_server(&a, "abcde12345")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_sql_server(&a, "abcde12345").await);
+    assert_missing(db.delete_sql_server(&a, "abcde12345").await);
     db.create_sql_server(&new_server(&b, "abcde12345"), 6, T0)
         .await
         .unwrap();
@@ -326,16 +225,7 @@ async fn websites(db: &Db) {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DbError::Conflict {
-                reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::WebSite),
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_exists(&e, ResourceKind::WebSite);
     let e = db
         .create_website(
             &NewWebsite {
@@ -373,18 +263,8 @@ async fn websites(db: &Db) {
             .unwrap(),
         site
     );
-    assert!(
-        db.get_website(&b, "westuswebspace", "mysite")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        db.get_website(&a, "eastuswebspace", "mysite")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.get_website(&b, "westuswebspace", "mysite").await);
+    assert_missing(db.get_website(&a, "eastuswebspace", "mysite").await);
     let u = db
         .update_website(
             &a,
@@ -416,33 +296,21 @@ async fn websites(db: &Db) {
         .await
         .unwrap_err();
     assert!(matches!(e, DbError::Invalid(_)), "{e:?}");
-    assert!(
+    assert_missing(
         db.update_website(
             &b,
             "westuswebspace",
             "mysite",
             &WebsiteUpdate::default(),
-            at(3)
+            at(3),
         )
-        .await
-        .unwrap_err()
-        .is_not_found()
+        .await,
     );
-    assert!(
-        db.delete_website(&b, "westuswebspace", "mysite")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.delete_website(&b, "westuswebspace", "mysite").await);
     db.delete_website(&a, "westuswebspace", "MYSITE")
         .await
         .unwrap();
-    assert!(
-        db.delete_website(&a, "westuswebspace", "mysite")
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert_missing(db.delete_website(&a, "westuswebspace", "mysite").await);
 
     // provider registrations
     assert!(
@@ -470,11 +338,9 @@ async fn websites(db: &Db) {
             .unwrap()
             .is_empty()
     );
-    assert!(
+    assert_missing(
         db.set_resource_provider("00000000-0000-0000-0000-000000000099", "website", true, T0)
-            .await
-            .unwrap_err()
-            .is_not_found()
+            .await,
     );
 }
 

@@ -7,7 +7,7 @@ use azmc_db::{
     OperationOutcome, OperationStatus, Quotas, Role, SubscriptionStatus, Usage,
 };
 
-use crate::support::{T0, account, at, cert, new_operation};
+use crate::support::{T0, account, at, cert, names, new_operation};
 
 const S1: &str = "11111111-1111-4111-8111-111111111111";
 const S2: &str = "22222222-aaaa-4bbb-8ccc-dddddddddddd";
@@ -105,13 +105,7 @@ async fn accounts(db: &Db) {
     assert_eq!(alice.username, "Alice", "stored as given");
     is_not_found(db.get_account("nobody").await, "account");
 
-    let names: Vec<String> = db
-        .list_accounts()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.username)
-        .collect();
+    let names = names(db.list_accounts().await.unwrap(), |a| a.username);
     assert_eq!(names, ["Alice", "bob", "carol"]);
 
     db.set_password("BOB", "$argon2id$new").await.unwrap();

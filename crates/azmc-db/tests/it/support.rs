@@ -1,7 +1,10 @@
 //! Test databases: a SQLite file in a temp dir, and a uniquely named PostgreSQL database
 //! that is dropped when the guard goes out of scope (also when the test panics).
 
-use azmc_db::{Account, CertificateRecord, CreateMode, Db, NewOperation, NewSubscription, Quotas};
+use azmc_db::{
+    Account, CertificateRecord, ConflictReason, CreateMode, Db, DbError, Limit, NewOperation,
+    NewSubscription, Quotas, ResourceKind,
+};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -62,21 +65,71 @@ pub fn cert(n: u8) -> CertificateRecord {
     }
 }
 
-pub async fn subscription_of(db: &Db, admin: &str) -> String {
+/// A new subscription with these quotas, administered by a new account `admin`.
+pub async fn subscription_with(db: &Db, admin: &str, name: &str, quotas: &Quotas) -> String {
     db.create_account(&account(admin)).await.unwrap();
-    let id = format!("{}-0000-4000-8000-000000000000", &random_hex(4));
+    let id = format!("{}-0000-4000-8000-000000000000", random_hex(4));
     db.create_subscription(
         &NewSubscription {
             id: &id,
-            name: "racing",
+            name,
             service_admin: admin,
         },
-        &Quotas::default(),
+        quotas,
         T0,
     )
     .await
     .unwrap();
     id
+}
+
+pub async fn subscription_of(db: &Db, admin: &str) -> String {
+    subscription_with(db, admin, "racing", &Quotas::default()).await
+}
+
+/// `e` is [`DbError::NotFound`] for a `kind`.
+#[track_caller]
+pub fn assert_not_found(e: &DbError, kind: ResourceKind) {
+    assert!(
+        matches!(e, DbError::NotFound { kind: k, .. } if *k == kind),
+        "{e:?}"
+    );
+}
+
+/// `e` is the conflict of a `kind` that already exists.
+#[track_caller]
+pub fn assert_exists(e: &DbError, kind: ResourceKind) {
+    assert_conflict(e, ConflictReason::Exists(kind));
+}
+
+/// `e` is [`DbError::Conflict`] for this `reason`.
+#[track_caller]
+pub fn assert_conflict(e: &DbError, reason: ConflictReason) {
+    assert!(
+        matches!(e, DbError::Conflict { reason: r, .. } if *r == reason),
+        "{e:?}"
+    );
+}
+
+/// `e` is [`DbError::LimitExceeded`] for this `limit` and `max`.
+#[track_caller]
+pub fn assert_limit(e: &DbError, limit: Limit, max: u32) {
+    assert!(
+        matches!(e, DbError::LimitExceeded { limit: l, max: m } if *l == limit && *m == max),
+        "{e:?}"
+    );
+}
+
+/// The call failed with [`DbError::NotFound`] (of any kind).
+#[track_caller]
+pub fn assert_missing<T: std::fmt::Debug>(r: Result<T, DbError>) {
+    let e = r.unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+}
+
+/// The names of the listed things, in the order listed.
+pub fn names<T>(items: Vec<T>, name: impl Fn(T) -> String) -> Vec<String> {
+    items.into_iter().map(name).collect()
 }
 
 pub fn new_operation(n: u32, subscription_id: &str, started_at: OffsetDateTime) -> NewOperation {

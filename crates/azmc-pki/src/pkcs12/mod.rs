@@ -142,18 +142,4 @@ pub fn read(data: &[u8], password: &str, options: ReadOptions) -> Result<Pkcs12>
     read::read(data, password, options)
 }
 
-/// Write a PKCS#12 file holding `key`, `cert` (with localKeyID and friendlyName on both
-/// bags) and optionally a chain.
-///
-/// `friendly_name` defaults to the certificate's CN, else its thumbprint. The key must
-/// belong to the certificate (`KeyMismatch` otherwise).
-pub fn write(
-    cert: &Certificate,
-    key: &PrivateKey,
-    chain: &[Certificate],
-    password: &str,
-    profile: Profile,
-    friendly_name: Option<&str>,
-) -> Result<Vec<u8>> {
-    write::write(cert, key, chain, password, profile, friendly_name)
-}
+pub use write::write;

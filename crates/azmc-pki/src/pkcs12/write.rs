@@ -239,8 +239,12 @@ fn mac_data(mac: &MacParams, candidate: &Candidate, auth_safe: &[u8]) -> Result<
     })
 }
 
-/// Builds the file that `pkcs12::write` documents.
-pub(crate) fn write(
+/// Write a PKCS#12 file holding `key`, `cert` (with localKeyID and friendlyName on both
+/// bags) and optionally a chain.
+///
+/// `friendly_name` defaults to the certificate's CN, else its thumbprint. The key must
+/// belong to the certificate (`KeyMismatch` otherwise).
+pub fn write(
     cert: &Certificate,
     key: &PrivateKey,
     chain: &[Certificate],

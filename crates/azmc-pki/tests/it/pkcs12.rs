@@ -346,14 +346,7 @@ fn shape(pfx: &[u8]) -> Vec<String> {
             e.read().unwrap();
             let mut eci = e.read().unwrap().reader();
             eci.read().unwrap();
-            let alg = eci.read().unwrap();
-            let mut al = alg.reader();
-            let alg_oid = der::oid_to_string(al.read().unwrap().content);
-            let params = al.read().unwrap();
-            let mut pr = params.reader();
-            let salt = pr.read().unwrap().content.len();
-            let it = der::small_uint(&pr.read().unwrap()).unwrap();
-            s.push(format!("  cert pbe {alg_oid} salt {salt} iterations {it}"));
+            s.push(format!("  cert {}", pbe_of(&eci.read().unwrap())));
         } else {
             let data = der::parse_one(c.read().unwrap().content, "t").unwrap();
             let bags = der::parse_one(data.content, "t").unwrap();
@@ -362,16 +355,8 @@ fn shape(pfx: &[u8]) -> Vec<String> {
             let mut br = bag.reader();
             let bag_oid = der::oid_to_string(br.read().unwrap().content);
             let epki = der::parse_one(br.read().unwrap().content, "t").unwrap();
-            let alg = epki.reader().read().unwrap();
-            let mut al = alg.reader();
-            let alg_oid = der::oid_to_string(al.read().unwrap().content);
-            let params = al.read().unwrap();
-            let mut pr = params.reader();
-            let salt = pr.read().unwrap().content.len();
-            let it = der::small_uint(&pr.read().unwrap()).unwrap();
-            s.push(format!(
-                "  bag {bag_oid} pbe {alg_oid} salt {salt} iterations {it}"
-            ));
+            let pbe = pbe_of(&epki.reader().read().unwrap());
+            s.push(format!("  bag {bag_oid} {pbe}"));
         }
     }
     s
@@ -575,6 +560,29 @@ fn garbage_truncation_and_bit_flips_are_errors_not_panics() {
     }
 }
 
+/// `pbe {oid} salt {salt length} iterations {n}` of a PKCS#12 PBE AlgorithmIdentifier.
+fn pbe_of(alg: &der::Tlv<'_>) -> String {
+    let mut al = alg.reader();
+    let alg_oid = der::oid_to_string(al.read().unwrap().content);
+    let params = al.read().unwrap();
+    let mut pr = params.reader();
+    let salt = pr.read().unwrap().content.len();
+    let it = der::small_uint(&pr.read().unwrap()).unwrap();
+    format!("pbe {alg_oid} salt {salt} iterations {it}")
+}
+
+/// A shrouded key bag encrypted (16 zero bytes) with the PBE `alg_oid`.
+fn shrouded_key_bag(alg_oid: &str, iterations: u64) -> Vec<u8> {
+    let epki = der::sequence(&[
+        &alg(alg_oid, &[1; 8], iterations),
+        &der::octet_string(&[0; 16]),
+    ]);
+    der::sequence(&[
+        &der::oid("1.2.840.113549.1.12.10.1.2"),
+        &der::tlv(der::context(0), &epki),
+    ])
+}
+
 fn alg(oid: &str, salt: &[u8], iterations: u64) -> Vec<u8> {
     der::sequence(&[
         &der::oid(oid),
@@ -620,14 +628,7 @@ fn hostile_iteration_counts_are_refused_quickly() {
         other => panic!("{other:?}"),
     }
     // A shrouded key bag with 2^31 iterations.
-    let epki = der::sequence(&[
-        &alg("1.2.840.113549.1.12.1.3", &[1; 8], 1 << 31),
-        &der::octet_string(&[0; 16]),
-    ]);
-    let bag = der::sequence(&[
-        &der::oid("1.2.840.113549.1.12.10.1.2"),
-        &der::tlv(der::context(0), &epki),
-    ]);
+    let bag = shrouded_key_bag("1.2.840.113549.1.12.1.3", 1 << 31);
     match pkcs12::read(&pfx_with(&[&bag], &[], None), "pw", STRICT) {
         Err(PkiError::Unsupported(m)) => assert!(m.contains("iteration"), "{m}"),
         other => panic!("{other:?}"),
@@ -664,14 +665,7 @@ fn unsupported_structures_say_so() {
         other => panic!("{other:?}"),
     }
     // RC4.
-    let epki = der::sequence(&[
-        &alg("1.2.840.113549.1.12.1.1", &[1; 8], 1),
-        &der::octet_string(&[0; 16]),
-    ]);
-    let bag = der::sequence(&[
-        &der::oid("1.2.840.113549.1.12.10.1.2"),
-        &der::tlv(der::context(0), &epki),
-    ]);
+    let bag = shrouded_key_bag("1.2.840.113549.1.12.1.1", 1);
     assert!(matches!(
         pkcs12::read(&pfx_with(&[&bag], &[], None), "", STRICT),
         Err(PkiError::Unsupported(_))
@@ -731,6 +725,13 @@ fn openssl(args: &[&str], dir: &Path, password: &str) -> std::process::Output {
 
 /// `-passin`/`-passout` argument: `pass:` for "" (OpenSSL's empty password), the
 /// environment otherwise (no quoting issues with non-ASCII).
+/// `openssl pkcs12 -export` of `cert.pem` and `key.pem` to `out`, `-passout` `pass`.
+fn export_args<'a>(out: &'a str, pass: &'a str) -> Vec<&'a str> {
+    vec![
+        "pkcs12", "-export", "-in", "cert.pem", "-inkey", "key.pem", "-out", out, "-passout", pass,
+    ]
+}
+
 fn pass_arg(password: &str) -> &'static str {
     if password.is_empty() {
         "pass:"
@@ -830,20 +831,8 @@ fn we_read_openssl_files() {
         std::fs::write(dir.path().join("key.pem"), key.to_pkcs8_pem().as_bytes()).unwrap();
         for legacy in [true, false] {
             for password in ["", "s3cret"] {
-                let mut args = vec![
-                    "pkcs12",
-                    "-export",
-                    "-in",
-                    "cert.pem",
-                    "-inkey",
-                    "key.pem",
-                    "-name",
-                    "mgmt",
-                    "-out",
-                    "theirs.pfx",
-                    "-passout",
-                ];
-                args.push(pass_arg(password));
+                let mut args = export_args("theirs.pfx", pass_arg(password));
+                args.extend(["-name", "mgmt"]);
                 if legacy {
                     args.push("-legacy");
                 }
@@ -885,22 +874,10 @@ fn we_read_openssl_files() {
         // No encryption, no MAC.
         openssl(
             &[
-                "pkcs12",
-                "-export",
-                "-in",
-                "cert.pem",
-                "-inkey",
-                "key.pem",
-                "-out",
-                "plain.pfx",
-                "-passout",
-                "pass:",
-                "-keypbe",
-                "NONE",
-                "-certpbe",
-                "NONE",
-                "-nomac",
-            ],
+                &export_args("plain.pfx", "pass:")[..],
+                &["-keypbe", "NONE", "-certpbe", "NONE", "-nomac"],
+            ]
+            .concat(),
             dir.path(),
             "",
         );
@@ -951,10 +928,7 @@ fn we_read_other_openssl_algorithms() {
         ),
     ];
     for (extra, key_enc, cert_enc, mac) in cases {
-        let mut args = vec![
-            "pkcs12", "-export", "-in", "cert.pem", "-inkey", "key.pem", "-out", "x.pfx",
-            "-passout", "pass:pw",
-        ];
+        let mut args = export_args("x.pfx", "pass:pw");
         args.extend_from_slice(extra);
         openssl(&args, dir.path(), "");
         let data = std::fs::read(dir.path().join("x.pfx")).unwrap();

@@ -12,15 +12,7 @@ use azmc_wire::asm::{parse_subscription, parse_subscription_certificates};
 
 /// A GUID nobody has.
 fn unknown_subscription() -> String {
-    let h = random_hex(16);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    azmc_server::bootstrap::new_subscription_id().unwrap()
 }
 
 const OPS_QUERY: &str =
@@ -77,10 +69,7 @@ async fn auth_matrix(backend: Backend) {
 
     // An operation to ask about.
     let seed = Identity::p256("auth seed");
-    let r = conn
-        .send(Req::post(&format!("/{s}/certificates"), seed.python_body()))
-        .await
-        .unwrap();
+    let r = conn.add_certificate(&s, seed.python_body()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let op = r.request_id();
 
@@ -155,10 +144,7 @@ async fn auth_matrix(backend: Backend) {
     // Nothing a refused caller sent changed anything: the DELETE of the bootstrap
     // certificate did not happen, the POSTed certificate was not added, no operation
     // was recorded for them.
-    let r = conn
-        .send(Req::get(&format!("/{s}/certificates")))
-        .await
-        .unwrap();
+    let r = conn.list_certificates(&s).await;
     let listed: Vec<String> = parse_subscription_certificates(&r.body)
         .unwrap()
         .into_iter()

@@ -67,10 +67,7 @@ async fn certificates(backend: Backend) {
     assert_eq!(r.status, 200, "{}", r.text());
 
     // List and get show them.
-    let r = conn
-        .send(Req::get(&format!("/{s}/certificates")))
-        .await
-        .unwrap();
+    let r = conn.list_certificates(&s).await;
     assert_eq!(r.status, 200);
     assert_eq!(
         r.header("content-type"),
@@ -185,22 +182,13 @@ async fn certificates(backend: Backend) {
         assert_error(&r, 404, "ResourceNotFound");
     }
     // None of the refused uploads was added.
-    let r = conn
-        .send(Req::get(&format!("/{s}/certificates")))
-        .await
-        .unwrap();
+    let r = conn.list_certificates(&s).await;
     assert_eq!(parse_subscription_certificates(&r.body).unwrap().len(), 3);
 
     // Deleted mid-test: `node` holds an open keep-alive connection; a second certificate
     // deletes it; its very next request on that same connection is refused.
     let second = Identity::p256("certs second");
-    let r = conn
-        .send(Req::post(
-            &format!("/{s}/certificates"),
-            second.python_body(),
-        ))
-        .await
-        .unwrap();
+    let r = conn.add_certificate(&s, second.python_body()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let node_client = api.client(Some(&node));
     let mut held = node_client.connect().await.unwrap();
@@ -264,20 +252,11 @@ async fn per_subscription_certificate_limit() {
     // The bootstrap certificate is the first of three.
     for n in 2..=3 {
         let id = Identity::p256(&format!("limit {n}"));
-        let r = conn
-            .send(Req::post(&format!("/{s}/certificates"), id.python_body()))
-            .await
-            .unwrap();
+        let r = conn.add_certificate(&s, id.python_body()).await;
         assert_eq!(r.status, 200, "{}", r.text());
     }
     let fourth = Identity::p256("limit 4");
-    let r = conn
-        .send(Req::post(
-            &format!("/{s}/certificates"),
-            fourth.python_body(),
-        ))
-        .await
-        .unwrap();
+    let r = conn.add_certificate(&s, fourth.python_body()).await;
     let e = assert_error(&r, 409, "ConflictError");
     assert!(
         e.message.contains("maximum of 3 management certificates"),
@@ -290,10 +269,7 @@ async fn per_subscription_certificate_limit() {
     assert_eq!(op.http_status, Some(409));
     assert_eq!(op.error_message.as_deref(), Some(e.message.as_str()));
     // Deleting one makes room.
-    let r = conn
-        .send(Req::get(&format!("/{s}/certificates")))
-        .await
-        .unwrap();
+    let r = conn.list_certificates(&s).await;
     let victim = parse_subscription_certificates(&r.body)
         .unwrap()
         .into_iter()
@@ -307,13 +283,7 @@ async fn per_subscription_certificate_limit() {
         .await
         .unwrap();
     assert_eq!(r.status, 200);
-    let r = conn
-        .send(Req::post(
-            &format!("/{s}/certificates"),
-            fourth.python_body(),
-        ))
-        .await
-        .unwrap();
+    let r = conn.add_certificate(&s, fourth.python_body()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     api.stop().await;
 }
@@ -351,19 +321,13 @@ async fn per_service_administrator_certificate_limit() {
     let a = Identity::p256("admin limit a");
     let b = Identity::p256("admin limit b");
     for (s, id) in [(&s1, &a), (&s2, &b)] {
-        let r = conn
-            .send(Req::post(&format!("/{s}/certificates"), id.python_body()))
-            .await
-            .unwrap();
+        let r = conn.add_certificate(s, id.python_body()).await;
         assert_eq!(r.status, 200, "{}", r.text());
     }
     // A fourth distinct certificate is refused on either subscription …
     let c = Identity::p256("admin limit c");
     for s in [&s1, &s2] {
-        let r = conn
-            .send(Req::post(&format!("/{s}/certificates"), c.python_body()))
-            .await
-            .unwrap();
+        let r = conn.add_certificate(s, c.python_body()).await;
         let e = assert_error(&r, 409, "ConflictError");
         assert!(
             e.message.contains("service administrator")
@@ -379,10 +343,7 @@ async fn per_service_administrator_certificate_limit() {
         .await
         .unwrap();
     assert_error(&r, 404, "ResourceNotFound");
-    let r = conn
-        .send(Req::get(&format!("/{s2}/certificates")))
-        .await
-        .unwrap();
+    let r = conn.list_certificates(&s2).await;
     let on_s2: Vec<String> = parse_subscription_certificates(&r.body)
         .unwrap()
         .into_iter()
@@ -415,10 +376,7 @@ async fn per_service_administrator_certificate_limit() {
 
     // … but linking one the administrator already has to another of their
     // subscriptions is not a new certificate.
-    let r = conn
-        .send(Req::post(&format!("/{s2}/certificates"), a.python_body()))
-        .await
-        .unwrap();
+    let r = conn.add_certificate(&s2, a.python_body()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     // The certificate works on both subscriptions now.
     let ac = api.client(Some(&a));

@@ -206,6 +206,11 @@ impl Client {
         })
     }
 
+    /// The status of a GET of `path` (on a new connection).
+    pub async fn get_status(&self, path: &str) -> u16 {
+        self.send(Req::get(path)).await.unwrap().status
+    }
+
     /// One request on a fresh connection.
     pub async fn send(&self, req: Req) -> Result<Response, Error> {
         let mut conn = self.connect().await?;
@@ -227,6 +232,19 @@ impl Drop for Conn {
 }
 
 impl Conn {
+    /// Add Management Certificate: POST `body` to the subscription `s`'s certificates.
+    pub async fn add_certificate(&mut self, s: &str, body: String) -> Response {
+        let path = format!("/{s}/certificates");
+        self.send(Req::post(&path, body)).await.unwrap()
+    }
+
+    /// List Management Certificates of the subscription `s`.
+    pub async fn list_certificates(&mut self, s: &str) -> Response {
+        self.send(Req::get(&format!("/{s}/certificates")))
+            .await
+            .unwrap()
+    }
+
     /// Send a request and read the whole answer.
     pub async fn send(&mut self, req: Req) -> Result<Response, Error> {
         self.sender.ready().await?;

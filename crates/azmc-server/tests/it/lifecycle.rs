@@ -110,10 +110,7 @@ async fn restart_keeps_state(backend: Backend) {
     let st = parse_operation_status(&r.body).unwrap();
     assert_eq!(st.status, OperationStatus::Succeeded);
     assert_eq!(st.http_status, Some(200));
-    let r = conn
-        .send(Req::get(&format!("/{s}/certificates")))
-        .await
-        .unwrap();
+    let r = conn.list_certificates(&s).await;
     assert_eq!(parse_subscription_certificates(&r.body).unwrap().len(), 2);
     // The bootstrap certificate from the publish settings still works too.
     let r = again
@@ -149,7 +146,7 @@ async fn two_nodes(backend: Backend) {
         || {
             let c = on_b.clone();
             let s = s.clone();
-            async move { c.send(Req::get(&format!("/{s}"))).await.unwrap().status == 200 }
+            async move { c.get_status(&format!("/{s}")).await == 200 }
         },
     )
     .await;

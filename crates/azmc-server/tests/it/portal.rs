@@ -565,14 +565,7 @@ async fn story(backend: Backend, last: Step) {
     assert!(text.contains("CN=Uploaded DER") && text.contains("Never"));
     assert!(!text.contains("Expired"));
     let der_api = api.client(Some(&der));
-    assert_eq!(
-        der_api
-            .send(Req::get(&format!("/{a1}")))
-            .await
-            .unwrap()
-            .status,
-        200
-    );
+    assert_eq!(der_api.get_status(&format!("/{a1}")).await, 200);
     let text = bob.get("/certificates").await.text();
     assert!(
         text.contains(&der.thumbprint()),
@@ -614,27 +607,13 @@ async fn story(backend: Backend, last: Step) {
     assert_eq!(r.status, 404);
     let r = alice.post(&del, &[("subscription", &a1)]).await;
     assert_eq!(r.status, 403);
-    assert_eq!(
-        der_api
-            .send(Req::get(&format!("/{a1}")))
-            .await
-            .unwrap()
-            .status,
-        200
-    );
+    assert_eq!(der_api.get_status(&format!("/{a1}")).await, 200);
     let r = alice
         .post(&del, &[("csrf", &csrf_alice), ("subscription", &a1)])
         .await;
     assert_eq!(r.status, 303, "{}", r.text());
     assert_forbidden(&der_api.send(Req::get(&format!("/{a1}"))).await.unwrap());
-    assert_eq!(
-        der_api
-            .send(Req::get(&format!("/{a2}")))
-            .await
-            .unwrap()
-            .status,
-        200
-    );
+    assert_eq!(der_api.get_status(&format!("/{a2}")).await, 200);
     let r = alice
         .post(&del, &[("csrf", &csrf_alice), ("subscription", "all")])
         .await;
@@ -710,14 +689,7 @@ async fn story(backend: Backend, last: Step) {
         key: opened.key,
     };
     let ps_api = api.client(Some(&downloaded));
-    assert_eq!(
-        ps_api
-            .send(Req::get(&format!("/{a2}")))
-            .await
-            .unwrap()
-            .status,
-        200
-    );
+    assert_eq!(ps_api.get_status(&format!("/{a2}")).await, 200);
     assert_forbidden(&ps_api.send(Req::get(&format!("/{a1}"))).await.unwrap());
     let stored = db
         .get_linked_certificate(&a2, &downloaded.thumbprint())

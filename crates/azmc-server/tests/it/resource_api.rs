@@ -196,6 +196,83 @@ impl Api {
         (op.status, op.http_status, op.error.map(|e| e.code))
     }
 
+    /// Creates the subscription `id` with `quotas` for the bootstrap administrator and
+    /// links the bootstrap certificate to it, so that this client may manage it too.
+    pub(crate) async fn second_subscription(&self, id: &str, quotas: &azmc_db::Quotas) {
+        let db = &self.state().db;
+        db.create_subscription(
+            &azmc_db::NewSubscription {
+                id,
+                name: "small",
+                service_admin: "admin",
+            },
+            quotas,
+            azmc_pki::clock::system().now(),
+        )
+        .await
+        .unwrap();
+        db.link_certificate(
+            id,
+            &azmc_server::domain::certificates::record_of(&self.cert),
+            "test",
+            &azmc_db::Limits {
+                per_subscription: 100,
+                per_service_admin: 100,
+            },
+            azmc_pki::clock::system().now(),
+        )
+        .await
+        .unwrap();
+        self.state().auth.reload(db).await.unwrap();
+    }
+
+    /// The operation `id` ends Succeeded.
+    pub(crate) async fn assert_succeeded(&self, id: &str) {
+        assert_eq!(self.wait(id).await.0, OperationStatus::Succeeded, "{id}");
+    }
+
+    /// `r` is 202 Accepted and its operation ends Succeeded.
+    pub(crate) async fn assert_accepted_and_succeeded(&self, r: &Resp) {
+        assert_eq!(r.status, 202, "{}", r.body);
+        self.assert_succeeded(&r.request_id()).await;
+    }
+
+    /// GET `path` and `parse` the answer.
+    pub(crate) async fn get<T, E: std::fmt::Debug>(
+        &self,
+        path: &str,
+        parse: impl FnOnce(&[u8]) -> Result<T, E>,
+    ) -> T {
+        parse(self.req("GET", path, None).await.body.as_bytes()).unwrap()
+    }
+
+    /// The operation `id` failed with this status and error code.
+    pub(crate) async fn assert_failed(&self, id: &str, status: u16, code: &str) {
+        assert_eq!(
+            self.wait(id).await,
+            (
+                OperationStatus::Failed,
+                Some(status),
+                Some(code.to_string())
+            )
+        );
+    }
+
+    /// The log names these operations (id, name), each started with the bootstrap
+    /// certificate.
+    pub(crate) async fn assert_logged(&self, want: &[(&String, &str)]) {
+        let ops = operation_names(self).await;
+        let thumb = self.cert.thumbprint().to_string();
+        for &(id, name) in want {
+            let op = ops
+                .iter()
+                .find(|o| &o.0 == id)
+                .unwrap_or_else(|| panic!("{name} not in {ops:?}"));
+            assert_eq!(op.1, name);
+            assert_eq!(op.2.as_deref(), Some(thumb.as_str()));
+        }
+    }
+
     pub(crate) async fn status_of(&self, id: &str) -> OperationStatus {
         let r = self
             .req("GET", &format!("/{{s}}/operations/{id}"), None)
@@ -294,8 +371,7 @@ pub(crate) async fn expect_error(
     method: &str,
     path: &str,
     body: Option<&str>,
-    status: u16,
-    code: &str,
+    (status, code): (u16, &str),
     needle: &str,
 ) -> Resp {
     let r = api.req(method, path, body).await;
@@ -305,6 +381,11 @@ pub(crate) async fn expect_error(
     assert!(m.contains(needle), "{needle:?} not in {m:?}");
     r
 }
+
+/// The errors most checks expect, as [`expect_error`] takes them: (status, code).
+pub(crate) const NOT_FOUND: (u16, &str) = (404, "ResourceNotFound");
+pub(crate) const BAD_REQUEST: (u16, &str) = (400, "BadRequest");
+pub(crate) const CONFLICT: (u16, &str) = (409, "ConflictError");
 
 /// (operation id, operation name, caller thumbprint) of every operation in the log.
 pub(crate) async fn operation_names(api: &Api) -> Vec<(String, String, Option<String>)> {

@@ -2,9 +2,10 @@
 //! real TLS with the bootstrap management certificate, raw HTTP/1.1 requests.
 
 use crate::resource_api::{
-    Api, all_operations, assert_names_logged, expect_error, operation_by_id,
+    Api, BAD_REQUEST, CONFLICT, NOT_FOUND, all_operations, assert_names_logged, expect_error,
+    operation_by_id,
 };
-use azmc_db::{NewSubscription, Quotas};
+use azmc_db::Quotas;
 use azmc_pki::pkcs12::{self, Profile};
 use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
 use azmc_wire::asm::{
@@ -71,19 +72,21 @@ async fn hosted_services_create_read_update_delete_and_errors() {
         Some(vec![])
     );
 
-    let r = api
-        .req("GET", &format!("{hs}/operations/isavailable/SVC-ONE"), None)
-        .await;
-    let (ok, reason) = parse_availability(r.body.as_bytes()).unwrap();
-    assert!(!ok && reason.unwrap().contains("already exists"));
-    let r = api
-        .req(
-            "GET",
-            &format!("{hs}/operations/isavailable/bad_name"),
-            None,
+    let (ok, reason) = api
+        .get(
+            &format!("{hs}/operations/isavailable/SVC-ONE"),
+            parse_availability,
         )
         .await;
-    assert!(!parse_availability(r.body.as_bytes()).unwrap().0);
+    assert!(!ok && reason.unwrap().contains("already exists"));
+    assert!(
+        !api.get(
+            &format!("{hs}/operations/isavailable/bad_name"),
+            parse_availability
+        )
+        .await
+        .0
+    );
 
     // 409: the name is taken (any case).
     let conflict = expect_error(
@@ -91,8 +94,7 @@ async fn hosted_services_create_read_update_delete_and_errors() {
         "POST",
         hs,
         Some(&create_body("SVC-one", "x", "West US")),
-        409,
-        "ConflictError",
+        CONFLICT,
         "DNS name is already taken",
     )
     .await;
@@ -113,15 +115,14 @@ async fn hosted_services_create_read_update_delete_and_errors() {
         ("<CreateHostedService><ServiceName>svc-two</ServiceName><Label>eA==</Label><Location>West US</Location><ExtendedProperties><ExtendedProperty><Name>1bad</Name><Value>v</Value></ExtendedProperty></ExtendedProperties></CreateHostedService>".to_string(), "ExtendedProperty"),
     ];
     for (body, field) in &bad {
-        expect_error(&api, "POST", hs, Some(body), 400, "BadRequest", field).await;
+        expect_error(&api, "POST", hs, Some(body), BAD_REQUEST, field).await;
     }
     expect_error(
         &api,
         "POST",
         hs,
         Some("<CreateHostedService><Label>a & b</Label>"),
-        400,
-        "InvalidXmlRequest",
+        (400, "InvalidXmlRequest"),
         "XML",
     )
     .await;
@@ -136,39 +137,31 @@ async fn hosted_services_create_read_update_delete_and_errors() {
     );
     let r = api.req("PUT", &format!("{hs}/svc-one"), Some(&upd)).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let h = parse_hosted_service(
-        api.req("GET", &format!("{hs}/svc-one"), None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let h = api
+        .get(&format!("{hs}/svc-one"), parse_hosted_service)
+        .await;
     assert_eq!(STANDARD.decode(&h.label).unwrap(), b"second");
     assert_eq!(h.description.as_deref(), Some("new"));
     assert_eq!(
         h.extended_properties,
         vec![("k1".into(), "v1".into()), ("k2".into(), "v2".into())]
     );
-    expect_error(
-        &api,
-        "PUT",
-        &format!("{hs}/nope"),
-        Some(&upd),
-        404,
-        "ResourceNotFound",
-        "hosted service does not exist",
-    )
-    .await;
-    expect_error(
-        &api,
-        "PUT",
-        &format!("{hs}/svc-one"),
-        Some("<UpdateHostedService><Label>***</Label></UpdateHostedService>"),
-        400,
-        "BadRequest",
-        "Label",
-    )
-    .await;
+    for (path, body, error, needle) in [
+        (
+            format!("{hs}/nope").as_str(),
+            Some(upd.as_str()),
+            NOT_FOUND,
+            "hosted service does not exist",
+        ),
+        (
+            format!("{hs}/svc-one").as_str(),
+            Some("<UpdateHostedService><Label>***</Label></UpdateHostedService>"),
+            BAD_REQUEST,
+            "Label",
+        ),
+    ] {
+        expect_error(&api, "PUT", path, body, error, needle).await;
+    }
 
     // Get Subscription counts it.
     let r = api.req("GET", "/{s}", None).await;
@@ -185,8 +178,7 @@ async fn hosted_services_create_read_update_delete_and_errors() {
         "GET",
         &format!("{hs}/nope"),
         None,
-        404,
-        "ResourceNotFound",
+        NOT_FOUND,
         "hosted service does not exist",
     )
     .await;
@@ -194,36 +186,23 @@ async fn hosted_services_create_read_update_delete_and_errors() {
     let r = api.req("DELETE", &format!("{hs}/SVC-ONE"), None).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let deleted_id = r.request_id();
-    expect_error(
-        &api,
-        "DELETE",
-        &format!("{hs}/svc-one"),
-        None,
-        404,
-        "ResourceNotFound",
-        "does not exist",
-    )
-    .await;
-    expect_error(
-        &api,
-        "GET",
-        &format!("{hs}/svc-one"),
-        None,
-        404,
-        "ResourceNotFound",
-        "does not exist",
-    )
-    .await;
-    assert!(
-        parse_hosted_services(api.req("GET", hs, None).await.body.as_bytes())
-            .unwrap()
-            .is_empty()
-    );
+    for method in ["DELETE", "GET"] {
+        expect_error(
+            &api,
+            method,
+            &format!("{hs}/svc-one"),
+            None,
+            NOT_FOUND,
+            "does not exist",
+        )
+        .await;
+    }
+    assert!(api.get(hs, parse_hosted_services).await.is_empty());
 
     // The operation log: names, outcomes, the caller.
     let (st, code, _) = api.wait(&created_id).await;
     assert_eq!((st, code), (OperationStatus::Succeeded, Some(201)));
-    assert_eq!(api.wait(&deleted_id).await.0, OperationStatus::Succeeded);
+    api.assert_succeeded(&deleted_id).await;
     let (st, code, err) = api.wait(&conflict.request_id()).await;
     assert_eq!(
         (st, code, err.as_deref()),
@@ -256,33 +235,14 @@ async fn hosted_service_quota_and_names_across_subscriptions() {
     let db = &api.state().db;
     // A second subscription, allowed one cloud service, managed by the same certificate.
     let second = "5ec0dd00-0000-4000-8000-000000000001";
-    db.create_subscription(
-        &NewSubscription {
-            id: second,
-            name: "small",
-            service_admin: "admin",
-        },
+    api.second_subscription(
+        second,
         &Quotas {
             max_hosted_services: 1,
             ..Quotas::default()
         },
-        azmc_pki::clock::system().now(),
     )
-    .await
-    .unwrap();
-    db.link_certificate(
-        second,
-        &azmc_server::domain::certificates::record_of(&api.cert),
-        "test",
-        &azmc_db::Limits {
-            per_subscription: 100,
-            per_service_admin: 100,
-        },
-        azmc_pki::clock::system().now(),
-    )
-    .await
-    .unwrap();
-    api.state().auth.reload(db).await.unwrap();
+    .await;
 
     let hs2 = format!("/{second}/services/hostedservices");
     let r = api
@@ -294,8 +254,7 @@ async fn hosted_service_quota_and_names_across_subscriptions() {
         "POST",
         &hs2,
         Some(&create_body("quota-b", "b", "East US")),
-        409,
-        "ConflictError",
+        CONFLICT,
         "maximum of 1 cloud services",
     )
     .await;
@@ -306,37 +265,30 @@ async fn hosted_service_quota_and_names_across_subscriptions() {
         "POST",
         "/{s}/services/hostedservices",
         Some(&create_body("QUOTA-A", "a", "East US")),
-        409,
-        "ConflictError",
+        CONFLICT,
         "already taken",
     )
     .await;
-    let r = api
-        .req(
-            "GET",
+    assert!(
+        !api.get(
             "/{s}/services/hostedservices/operations/isavailable/quota-a",
-            None,
+            parse_availability
         )
-        .await;
-    assert!(!parse_availability(r.body.as_bytes()).unwrap().0);
+        .await
+        .0
+    );
     // Each subscription sees only its own.
     assert!(
-        parse_hosted_services(
-            api.req("GET", "/{s}/services/hostedservices", None)
-                .await
-                .body
-                .as_bytes()
-        )
-        .unwrap()
-        .is_empty()
+        api.get("/{s}/services/hostedservices", parse_hosted_services)
+            .await
+            .is_empty()
     );
     expect_error(
         &api,
         "GET",
         "/{s}/services/hostedservices/quota-a",
         None,
-        404,
-        "ResourceNotFound",
+        NOT_FOUND,
         "does not exist",
     )
     .await;
@@ -358,13 +310,12 @@ async fn hosted_service_quota_and_names_across_subscriptions() {
         .req("POST", "/{s}/services/hostedservices", Some(body))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let h = parse_hosted_service(
-        api.req("GET", "/{s}/services/hostedservices/in-group", None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let h = api
+        .get(
+            "/{s}/services/hostedservices/in-group",
+            parse_hosted_service,
+        )
+        .await;
     assert_eq!(
         (h.affinity_group.as_deref(), h.location),
         (Some("Grp-1"), None)
@@ -376,8 +327,7 @@ async fn hosted_service_quota_and_names_across_subscriptions() {
         "POST",
         &hs2,
         Some(&body2),
-        400,
-        "BadRequest",
+        BAD_REQUEST,
         "AffinityGroup",
     )
     .await;
@@ -440,76 +390,59 @@ async fn service_certificates_are_added_and_deleted_asynchronously() {
     let thumb = cert.thumbprint().to_string();
 
     // Bad input: 400 naming the field, 404 for an unknown service; no job is queued.
-    expect_error(
-        &api,
-        "POST",
-        &certs,
-        Some(&cert_file(&data, "pfx", "wrong")),
-        400,
-        "BadRequest",
-        "Password",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &certs,
-        Some("<CertificateFile><CertificateFormat>pfx</CertificateFormat></CertificateFile>"),
-        400,
-        "BadRequest",
-        "Data",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &certs,
-        Some("<CertificateFile><Data>@@@</Data></CertificateFile>"),
-        400,
-        "BadRequest",
-        "Data",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &certs,
-        Some(&cert_file(&data, "p7b", "")),
-        400,
-        "BadRequest",
-        "CertificateFormat",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &certs,
-        Some(&cert_file(b"not a cert", "cer", "")),
-        400,
-        "BadRequest",
-        "Data",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{hs}/nope/certificates"),
-        Some(&cert_file(&data, "pfx", "s3cret")),
-        404,
-        "ResourceNotFound",
-        "hosted service",
-    )
-    .await;
-    expect_error(
-        &api,
-        "GET",
-        &format!("{hs}/nope/certificates"),
-        None,
-        404,
-        "ResourceNotFound",
-        "hosted service",
-    )
-    .await;
+    for (method, path, body, error, needle) in [
+        (
+            "POST",
+            certs.as_str(),
+            Some(cert_file(&data, "pfx", "wrong").as_str()),
+            BAD_REQUEST,
+            "Password",
+        ),
+        (
+            "POST",
+            certs.as_str(),
+            Some("<CertificateFile><CertificateFormat>pfx</CertificateFormat></CertificateFile>"),
+            BAD_REQUEST,
+            "Data",
+        ),
+        (
+            "POST",
+            certs.as_str(),
+            Some("<CertificateFile><Data>@@@</Data></CertificateFile>"),
+            BAD_REQUEST,
+            "Data",
+        ),
+        (
+            "POST",
+            certs.as_str(),
+            Some(cert_file(&data, "p7b", "").as_str()),
+            BAD_REQUEST,
+            "CertificateFormat",
+        ),
+        (
+            "POST",
+            certs.as_str(),
+            Some(cert_file(b"not a cert", "cer", "").as_str()),
+            BAD_REQUEST,
+            "Data",
+        ),
+        (
+            "POST",
+            format!("{hs}/nope/certificates").as_str(),
+            Some(cert_file(&data, "pfx", "s3cret").as_str()),
+            NOT_FOUND,
+            "hosted service",
+        ),
+        (
+            "GET",
+            format!("{hs}/nope/certificates").as_str(),
+            None,
+            NOT_FOUND,
+            "hosted service",
+        ),
+    ] {
+        expect_error(&api, method, path, body, error, needle).await;
+    }
 
     // Add: 202, InProgress (not yet listed), then Succeeded (listed).
     let r = api
@@ -518,17 +451,12 @@ async fn service_certificates_are_added_and_deleted_asynchronously() {
     assert_eq!(r.status, 202, "{}", r.body);
     let add_id = r.request_id();
     assert_eq!(api.status_of(&add_id).await, OperationStatus::InProgress);
-    assert!(
-        parse_service_certificates(api.req("GET", &certs, None).await.body.as_bytes())
-            .unwrap()
-            .is_empty()
-    );
+    assert!(api.get(&certs, parse_service_certificates).await.is_empty());
     assert_eq!(
         api.wait(&add_id).await,
         (OperationStatus::Succeeded, Some(200), None)
     );
-    let list =
-        parse_service_certificates(api.req("GET", &certs, None).await.body.as_bytes()).unwrap();
+    let list = api.get(&certs, parse_service_certificates).await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].thumbprint, thumb);
     assert_eq!(list[0].thumbprint_algorithm, "sha1");
@@ -579,49 +507,20 @@ async fn service_certificates_are_added_and_deleted_asynchronously() {
     let r = api
         .req("POST", &certs, Some(&cert_file(cer.der(), "cer", "")))
         .await;
-    assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
-    assert_eq!(
-        parse_service_certificates(api.req("GET", &certs, None).await.body.as_bytes())
-            .unwrap()
-            .len(),
-        2
-    );
+    api.assert_accepted_and_succeeded(&r).await;
+    assert_eq!(api.get(&certs, parse_service_certificates).await.len(), 2);
 
     // 404s for unknown ids.
-    expect_error(
-        &api,
-        "GET",
-        &format!("{certs}/sha1-{}", "00".repeat(20)),
-        None,
-        404,
-        "ResourceNotFound",
-        "certificate",
-    )
-    .await;
-    expect_error(
-        &api,
-        "GET",
-        &format!("{certs}/md5-{thumb}"),
-        None,
-        404,
-        "ResourceNotFound",
-        "certificate",
-    )
-    .await;
-    expect_error(
-        &api,
-        "DELETE",
-        &format!("{certs}/sha1-{}", "00".repeat(20)),
-        None,
-        404,
-        "ResourceNotFound",
-        "certificate",
-    )
-    .await;
+    for (method, path) in [
+        ("GET", format!("{certs}/sha1-{}", "00".repeat(20)).as_str()),
+        ("GET", format!("{certs}/md5-{thumb}").as_str()),
+        (
+            "DELETE",
+            format!("{certs}/sha1-{}", "00".repeat(20)).as_str(),
+        ),
+    ] {
+        expect_error(&api, method, path, None, NOT_FOUND, "certificate").await;
+    }
 
     // Delete: 202, gone from the list at once, Succeeded; a second delete is 404.
     let r = api
@@ -635,19 +534,17 @@ async fn service_certificates_are_added_and_deleted_asynchronously() {
         "GET",
         &format!("{certs}/sha1-{thumb}"),
         None,
-        404,
-        "ResourceNotFound",
+        NOT_FOUND,
         "certificate",
     )
     .await;
-    assert_eq!(api.wait(&del_id).await.0, OperationStatus::Succeeded);
+    api.assert_succeeded(&del_id).await;
     expect_error(
         &api,
         "DELETE",
         &format!("{certs}/sha1-{thumb}"),
         None,
-        404,
-        "ResourceNotFound",
+        NOT_FOUND,
         "certificate",
     )
     .await;
@@ -673,38 +570,17 @@ async fn service_certificates_are_added_and_deleted_asynchronously() {
         .req("DELETE", &format!("{hs}/certsvc?comp=media"), None)
         .await;
     assert_eq!(r.status, 202, "{}", r.body);
-    let h = parse_hosted_service(
-        api.req("GET", &format!("{hs}/certsvc"), None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let h = api
+        .get(&format!("{hs}/certsvc"), parse_hosted_service)
+        .await;
     assert_eq!(h.status, "Deleting");
-    assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
-    expect_error(
-        &api,
-        "GET",
-        &format!("{hs}/certsvc"),
-        None,
-        404,
-        "ResourceNotFound",
-        "does not exist",
-    )
-    .await;
-    expect_error(
-        &api,
-        "DELETE",
-        &format!("{hs}/certsvc?comp=media"),
-        None,
-        404,
-        "ResourceNotFound",
-        "does not exist",
-    )
-    .await;
+    api.assert_succeeded(&r.request_id()).await;
+    for (method, path) in [
+        ("GET", format!("{hs}/certsvc").as_str()),
+        ("DELETE", format!("{hs}/certsvc?comp=media").as_str()),
+    ] {
+        expect_error(&api, method, path, None, NOT_FOUND, "does not exist").await;
+    }
     api.stop().await;
 }
 
@@ -731,46 +607,34 @@ async fn deployments_are_created_changed_swapped_and_deleted() {
     let slots = format!("{hs}/depsvc/deploymentslots");
     let deps = format!("{hs}/depsvc/deployments");
 
-    expect_error(
-        &api,
-        "POST",
-        &format!("{slots}/production"),
-        Some(&deployment_body("d1", "<nope/>", true)),
-        400,
-        "BadRequest",
-        "Configuration",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{slots}/production"),
-        Some("<CreateDeployment><Name>d1</Name></CreateDeployment>"),
-        400,
-        "BadRequest",
-        "PackageUrl",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{slots}/nowhere"),
-        Some(&deployment_body("d1", CSCFG, true)),
-        400,
-        "BadRequest",
-        "slot",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{hs}/nope/deploymentslots/production"),
-        Some(&deployment_body("d1", CSCFG, true)),
-        404,
-        "ResourceNotFound",
-        "hosted service",
-    )
-    .await;
+    for (path, body, error, needle) in [
+        (
+            format!("{slots}/production").as_str(),
+            Some(deployment_body("d1", "<nope/>", true).as_str()),
+            BAD_REQUEST,
+            "Configuration",
+        ),
+        (
+            format!("{slots}/production").as_str(),
+            Some("<CreateDeployment><Name>d1</Name></CreateDeployment>"),
+            BAD_REQUEST,
+            "PackageUrl",
+        ),
+        (
+            format!("{slots}/nowhere").as_str(),
+            Some(deployment_body("d1", CSCFG, true).as_str()),
+            BAD_REQUEST,
+            "slot",
+        ),
+        (
+            format!("{hs}/nope/deploymentslots/production").as_str(),
+            Some(deployment_body("d1", CSCFG, true).as_str()),
+            NOT_FOUND,
+            "hosted service",
+        ),
+    ] {
+        expect_error(&api, "POST", path, body, error, needle).await;
+    }
 
     let r = api
         .req(
@@ -782,15 +646,9 @@ async fn deployments_are_created_changed_swapped_and_deleted() {
     assert_eq!(r.status, 202, "{}", r.body);
     let id = r.request_id();
     assert_eq!(api.status_of(&id).await, OperationStatus::InProgress);
-    let d = parse_deployment(
-        api.req("GET", &format!("{deps}/d1"), None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let d = api.get(&format!("{deps}/d1"), parse_deployment).await;
     assert_eq!(d.status, "Deploying");
-    assert_eq!(api.wait(&id).await.0, OperationStatus::Succeeded);
+    api.assert_succeeded(&id).await;
     let r = api.req("GET", &format!("{slots}/production"), None).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let d = parse_deployment(r.body.as_bytes()).unwrap();
@@ -811,13 +669,12 @@ async fn deployments_are_created_changed_swapped_and_deleted() {
             .all(|i| i.instance_status == "ReadyRole")
     );
     assert_eq!(d.private_id.len(), 32);
-    let h = parse_hosted_service(
-        api.req("GET", &format!("{hs}/depsvc?embed-detail=true"), None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let h = api
+        .get(
+            &format!("{hs}/depsvc?embed-detail=true"),
+            parse_hosted_service,
+        )
+        .await;
     assert_eq!(h.deployments.unwrap(), vec![d.clone()]);
     assert!(
         api.req("GET", "/{s}", None)
@@ -827,36 +684,28 @@ async fn deployments_are_created_changed_swapped_and_deleted() {
     );
 
     // Conflicts: the slot, the name, deleting a service that has deployments.
-    expect_error(
-        &api,
-        "POST",
-        &format!("{slots}/production"),
-        Some(&deployment_body("d9", CSCFG, true)),
-        409,
-        "ConflictError",
-        "Production slot",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{slots}/staging"),
-        Some(&deployment_body("D1", CSCFG, true)),
-        409,
-        "ConflictError",
-        "already has a deployment named",
-    )
-    .await;
-    expect_error(
-        &api,
-        "DELETE",
-        &format!("{hs}/depsvc"),
-        None,
-        409,
-        "ConflictError",
-        "deployments",
-    )
-    .await;
+    for (method, path, body, needle) in [
+        (
+            "POST",
+            format!("{slots}/production").as_str(),
+            Some(deployment_body("d9", CSCFG, true).as_str()),
+            "Production slot",
+        ),
+        (
+            "POST",
+            format!("{slots}/staging").as_str(),
+            Some(deployment_body("D1", CSCFG, true).as_str()),
+            "already has a deployment named",
+        ),
+        (
+            "DELETE",
+            format!("{hs}/depsvc").as_str(),
+            None,
+            "deployments",
+        ),
+    ] {
+        expect_error(&api, method, path, body, CONFLICT, needle).await;
+    }
 
     // Staging, status change, swap.
     let r = api
@@ -866,19 +715,11 @@ async fn deployments_are_created_changed_swapped_and_deleted() {
             Some(&deployment_body("d2", CSCFG, false)),
         )
         .await;
+    api.assert_succeeded(&r.request_id()).await;
     assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
-    assert_eq!(
-        parse_deployment(
-            api.req("GET", &format!("{deps}/d2"), None)
-                .await
-                .body
-                .as_bytes()
-        )
-        .unwrap()
-        .status,
+        api.get(&format!("{deps}/d2"), parse_deployment)
+            .await
+            .status,
         "Suspended"
     );
     expect_error(
@@ -886,24 +727,18 @@ async fn deployments_are_created_changed_swapped_and_deleted() {
         "POST",
         &format!("{deps}/d2?comp=status"),
         Some("<UpdateDeploymentStatus><Status>Dancing</Status></UpdateDeploymentStatus>"),
-        400,
-        "BadRequest",
+        BAD_REQUEST,
         "Status",
     )
     .await;
     let r = api.req("POST", &format!("{deps}/d2/?comp=status"), Some("<UpdateDeploymentStatus xmlns=\"http://schemas.microsoft.com/windowsazure\"><Status>Running</Status></UpdateDeploymentStatus>")).await;
     assert_eq!(r.status, 202, "{}", r.body);
     let status_id = r.request_id();
-    assert_eq!(api.wait(&status_id).await.0, OperationStatus::Succeeded);
+    api.assert_succeeded(&status_id).await;
     assert_eq!(
-        parse_deployment(
-            api.req("GET", &format!("{deps}/d2"), None)
-                .await
-                .body
-                .as_bytes()
-        )
-        .unwrap()
-        .status,
+        api.get(&format!("{deps}/d2"), parse_deployment)
+            .await
+            .status,
         "Running"
     );
     expect_error(
@@ -911,72 +746,47 @@ async fn deployments_are_created_changed_swapped_and_deleted() {
         "POST",
         &format!("{hs}/depsvc"),
         Some("<Swap><Production>d1</Production><SourceDeployment>d1</SourceDeployment></Swap>"),
-        400,
-        "BadRequest",
+        BAD_REQUEST,
         "staging",
     )
     .await;
     let r = api.req("POST", &format!("{hs}/depsvc"), Some("<Swap xmlns=\"http://schemas.microsoft.com/windowsazure\"><Production>d1</Production><SourceDeployment>d2</SourceDeployment></Swap>")).await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    api.assert_accepted_and_succeeded(&r).await;
     assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
-    assert_eq!(
-        parse_deployment(
-            api.req("GET", &format!("{slots}/production"), None)
-                .await
-                .body
-                .as_bytes()
-        )
-        .unwrap()
-        .name,
+        api.get(&format!("{slots}/production"), parse_deployment)
+            .await
+            .name,
         "d2"
     );
     assert_eq!(
-        parse_deployment(
-            api.req("GET", &format!("{slots}/staging"), None)
-                .await
-                .body
-                .as_bytes()
-        )
-        .unwrap()
-        .name,
+        api.get(&format!("{slots}/staging"), parse_deployment)
+            .await
+            .name,
         "d1"
     );
 
     // Delete by slot and by name.
     let r = api.req("DELETE", &format!("{slots}/staging"), None).await;
-    assert_eq!(r.status, 202);
-    assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
+    api.assert_accepted_and_succeeded(&r).await;
     expect_error(
         &api,
         "GET",
         &format!("{deps}/d1"),
         None,
-        404,
-        "ResourceNotFound",
+        NOT_FOUND,
         "deployment",
     )
     .await;
     let r = api
         .req("DELETE", &format!("{deps}/d2?comp=media"), None)
         .await;
-    assert_eq!(r.status, 202);
-    assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
+    api.assert_accepted_and_succeeded(&r).await;
     expect_error(
         &api,
         "DELETE",
         &format!("{deps}/d2"),
         None,
-        404,
-        "ResourceNotFound",
+        NOT_FOUND,
         "deployment",
     )
     .await;
@@ -1025,10 +835,7 @@ async fn deployment_configuration_upgrade_and_role_instances() {
     let r = api
         .req("POST", &slot, Some(&deployment_body("d1", CSCFG, true)))
         .await;
-    assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
+    api.assert_succeeded(&r.request_id()).await;
 
     // Change configuration: 3 instances now; 30 would exceed MaxCoreCount (20).
     let cfg = |n: u32| {
@@ -1042,8 +849,8 @@ async fn deployment_configuration_upgrade_and_role_instances() {
         .await;
     assert_eq!(r.status, 202, "{}", r.body);
     let config_id = r.request_id();
-    assert_eq!(api.wait(&config_id).await.0, OperationStatus::Succeeded);
-    let d = parse_deployment(api.req("GET", &dep, None).await.body.as_bytes()).unwrap();
+    api.assert_succeeded(&config_id).await;
+    let d = api.get(&dep, parse_deployment).await;
     assert_eq!(d.role_instances.len(), 3);
     assert!(
         api.req("GET", "/{s}", None)
@@ -1051,26 +858,20 @@ async fn deployment_configuration_upgrade_and_role_instances() {
             .body
             .contains("<CurrentCoreCount>3</CurrentCoreCount>")
     );
-    expect_error(
-        &api,
-        "POST",
-        &format!("{dep}/?comp=config"),
-        Some(&cfg(30)),
-        409,
-        "ConflictError",
-        "MaxCoreCount",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{dep}/?comp=config"),
-        Some("<ChangeConfiguration/>"),
-        400,
-        "BadRequest",
-        "Configuration",
-    )
-    .await;
+    for (body, error, needle) in [
+        (Some(cfg(30).as_str()), CONFLICT, "MaxCoreCount"),
+        (Some("<ChangeConfiguration/>"), BAD_REQUEST, "Configuration"),
+    ] {
+        expect_error(
+            &api,
+            "POST",
+            &format!("{dep}/?comp=config"),
+            body,
+            error,
+            needle,
+        )
+        .await;
+    }
 
     // Upgrade (by slot): package, label and configuration replaced.
     let up = format!(
@@ -1081,12 +882,8 @@ async fn deployment_configuration_upgrade_and_role_instances() {
     let r = api
         .req("POST", &format!("{slot}/?comp=upgrade"), Some(&up))
         .await;
-    assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
-    let d = parse_deployment(api.req("GET", &dep, None).await.body.as_bytes()).unwrap();
+    api.assert_accepted_and_succeeded(&r).await;
+    let d = api.get(&dep, parse_deployment).await;
     assert_eq!(
         (STANDARD.decode(&d.label).unwrap(), d.role_instances.len()),
         (b"v2".to_vec(), 2)
@@ -1096,8 +893,7 @@ async fn deployment_configuration_upgrade_and_role_instances() {
         "POST",
         &format!("{dep}/?comp=upgrade"),
         Some("<UpgradeDeployment><Configuration>PEE+</Configuration></UpgradeDeployment>"),
-        400,
-        "BadRequest",
+        BAD_REQUEST,
         "Configuration",
     )
     .await;
@@ -1108,8 +904,7 @@ async fn deployment_configuration_upgrade_and_role_instances() {
         "POST",
         &format!("{dep}?comp=walkupgradedomain"),
         Some("<WalkUpgradeDomain><UpgradeDomain>7</UpgradeDomain></WalkUpgradeDomain>"),
-        400,
-        "BadRequest",
+        BAD_REQUEST,
         "UpgradeDomain",
     )
     .await;
@@ -1120,22 +915,25 @@ async fn deployment_configuration_upgrade_and_role_instances() {
             Some("<WalkUpgradeDomain><UpgradeDomain>1</UpgradeDomain></WalkUpgradeDomain>"),
         )
         .await;
-    assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
-    expect_error(&api, "POST", &format!("{dep}/?comp=rollback"), Some("<RollbackUpdateOrUpgrade><Mode>Auto</Mode><Force>false</Force></RollbackUpdateOrUpgrade>"), 409, "ConflictError", "roll back").await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{dep}/?comp=frobnicate"),
-        Some(""),
-        400,
-        "MissingOrInvalidRequiredQueryParameter",
-        "frobnicate",
-    )
-    .await;
+    api.assert_accepted_and_succeeded(&r).await;
+    for (path, body, error, needle) in [
+        (
+            format!("{dep}/?comp=rollback").as_str(),
+            Some(
+                "<RollbackUpdateOrUpgrade><Mode>Auto</Mode><Force>false</Force></RollbackUpdateOrUpgrade>",
+            ),
+            CONFLICT,
+            "roll back",
+        ),
+        (
+            format!("{dep}/?comp=frobnicate").as_str(),
+            Some(""),
+            (400, "MissingOrInvalidRequiredQueryParameter"),
+            "frobnicate",
+        ),
+    ] {
+        expect_error(&api, "POST", path, body, error, needle).await;
+    }
 
     // Role instances: reboot / reimage / rebuild, then delete one.
     for action in ["reboot", "reimage", "rebuild&resources=allLocalDrives"] {
@@ -1147,10 +945,7 @@ async fn deployment_configuration_upgrade_and_role_instances() {
             )
             .await;
         assert_eq!(r.status, 202, "{action}: {}", r.body);
-        assert_eq!(
-            api.wait(&r.request_id()).await.0,
-            OperationStatus::Succeeded
-        );
+        api.assert_succeeded(&r.request_id()).await;
     }
     let r = api
         .req(
@@ -1161,33 +956,25 @@ async fn deployment_configuration_upgrade_and_role_instances() {
         .await;
     assert_eq!(r.status, 202, "{}", r.body);
     let reboot_id = r.request_id();
-    expect_error(
-        &api,
-        "POST",
-        &format!("{dep}/roleinstances/Web_IN_9?comp=reboot"),
-        Some(""),
-        404,
-        "ResourceNotFound",
-        "role instance",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{dep}/roleinstances/?comp=delete"),
-        Some("<RoleInstances><Name>Web_IN_0</Name><Name>Web_IN_1</Name></RoleInstances>"),
-        400,
-        "BadRequest",
-        "at least one",
-    )
-    .await;
+    for (path, body, error, needle) in [
+        (
+            format!("{dep}/roleinstances/Web_IN_9?comp=reboot").as_str(),
+            Some(""),
+            NOT_FOUND,
+            "role instance",
+        ),
+        (
+            format!("{dep}/roleinstances/?comp=delete").as_str(),
+            Some("<RoleInstances><Name>Web_IN_0</Name><Name>Web_IN_1</Name></RoleInstances>"),
+            BAD_REQUEST,
+            "at least one",
+        ),
+    ] {
+        expect_error(&api, "POST", path, body, error, needle).await;
+    }
     let r = api.req("POST", &format!("{dep}/roleinstances/?comp=delete"), Some("<RoleInstances xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>Web_IN_1</Name></RoleInstances>")).await;
-    assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
-    let d = parse_deployment(api.req("GET", &dep, None).await.body.as_bytes()).unwrap();
+    api.assert_accepted_and_succeeded(&r).await;
+    let d = api.get(&dep, parse_deployment).await;
     assert_eq!(d.role_instances.len(), 1);
     assert!(
         api.req("GET", "/{s}", None)

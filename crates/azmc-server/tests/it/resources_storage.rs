@@ -1,8 +1,8 @@
 //! Locations, role sizes, affinity groups and storage accounts end to end: an in-process
 //! server, real TLS with the bootstrap management certificate, raw HTTP/1.1 requests.
 
-use crate::resource_api::{Api, expect_error, operation_names};
-use azmc_db::{NewSubscription, Quotas};
+use crate::resource_api::{Api, BAD_REQUEST, CONFLICT, NOT_FOUND, expect_error, operation_names};
+use azmc_db::Quotas;
 use azmc_wire::asm::{
     OperationStatus, parse_affinity_group, parse_affinity_groups, parse_availability,
     parse_locations, parse_role_sizes, parse_storage_keys, parse_storage_service,
@@ -139,8 +139,7 @@ async fn affinity_groups_create_read_update_delete_and_errors() {
         "POST",
         ags,
         Some(&ag_body("MYGROUP", "x", "East US")),
-        409,
-        "ConflictError",
+        CONFLICT,
         "already exists",
     )
     .await;
@@ -196,9 +195,9 @@ async fn affinity_groups_create_read_update_delete_and_errors() {
         ),
     ];
     for (body, code, field) in &bad {
-        expect_error(&api, "POST", ags, Some(body), 400, code, field).await;
+        expect_error(&api, "POST", ags, Some(body), (400, code), field).await;
     }
-    let list = parse_affinity_groups(api.req("GET", ags, None).await.body.as_bytes()).unwrap();
+    let list = api.get(ags, parse_affinity_groups).await;
     assert_eq!(list.len(), 1, "nothing created by the failed requests");
     assert_eq!(list[0].name, "MyGroup");
     assert_eq!(list[0].hosted_services, None, "lists omit members");
@@ -212,13 +211,9 @@ async fn affinity_groups_create_read_update_delete_and_errors() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.is_empty());
     let updated_id = r.request_id();
-    let g = parse_affinity_group(
-        api.req("GET", &format!("{ags}/MyGroup"), None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let g = api
+        .get(&format!("{ags}/MyGroup"), parse_affinity_group)
+        .await;
     assert_eq!(STANDARD.decode(&g.label).unwrap(), b"new label");
     assert_eq!(g.description.as_deref(), Some("new desc"));
     expect_error(
@@ -226,8 +221,7 @@ async fn affinity_groups_create_read_update_delete_and_errors() {
         "PUT",
         &format!("{ags}/MyGroup"),
         Some("<UpdateAffinityGroup><Description>x</Description></UpdateAffinityGroup>"),
-        400,
-        "BadRequest",
+        BAD_REQUEST,
         "Label",
     )
     .await;
@@ -239,8 +233,7 @@ async fn affinity_groups_create_read_update_delete_and_errors() {
             method,
             &format!("{ags}/nosuchgroup"),
             body,
-            404,
-            "ResourceNotFound",
+            NOT_FOUND,
             "nosuchgroup",
         )
         .await;
@@ -254,31 +247,22 @@ async fn affinity_groups_create_read_update_delete_and_errors() {
             Some(&sa_body("agstore1", &in_group("mygroup"), "Standard_LRS")),
         )
         .await;
-    assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(
-        api.wait(&r.request_id()).await.0,
-        OperationStatus::Succeeded
-    );
-    let a = parse_storage_service(
-        api.req("GET", "/{s}/services/storageservices/agstore1", None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    api.assert_accepted_and_succeeded(&r).await;
+    let a = api
+        .get(
+            "/{s}/services/storageservices/agstore1",
+            parse_storage_service,
+        )
+        .await;
     assert_eq!(a.affinity_group.as_deref(), Some("MyGroup"));
     assert_eq!(
         a.location.as_deref(),
         Some("West US"),
         "the group's location"
     );
-    let g = parse_affinity_group(
-        api.req("GET", &format!("{ags}/MyGroup"), None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let g = api
+        .get(&format!("{ags}/MyGroup"), parse_affinity_group)
+        .await;
     let members = g.storage_services.unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].service_name, "agstore1");
@@ -299,8 +283,7 @@ async fn affinity_groups_create_read_update_delete_and_errors() {
         "DELETE",
         &format!("{ags}/MyGroup"),
         None,
-        409,
-        "ConflictError",
+        CONFLICT,
         "in use",
     )
     .await;
@@ -326,16 +309,11 @@ async fn affinity_groups_create_read_update_delete_and_errors() {
         "GET",
         &format!("{ags}/MyGroup"),
         None,
-        404,
-        "ResourceNotFound",
+        NOT_FOUND,
         "does not exist",
     )
     .await;
-    assert!(
-        parse_affinity_groups(api.req("GET", ags, None).await.body.as_bytes())
-            .unwrap()
-            .is_empty()
-    );
+    assert!(api.get(ags, parse_affinity_groups).await.is_empty());
 
     // The operation log: names, outcomes, the caller.
     assert_eq!(
@@ -350,29 +328,18 @@ async fn affinity_groups_create_read_update_delete_and_errors() {
         api.wait(&deleted_id).await,
         (OperationStatus::Succeeded, Some(200), None)
     );
-    assert_eq!(
-        api.wait(&conflict.request_id()).await,
-        (
-            OperationStatus::Failed,
-            Some(409),
-            Some("ConflictError".to_string())
-        )
-    );
+    api.assert_failed(&conflict.request_id(), 409, "ConflictError")
+        .await;
     assert_eq!(
         api.wait(&in_use.request_id()).await.2.as_deref(),
         Some("ConflictError")
     );
-    let ops = operation_names(&api).await;
-    let thumb = api.cert.thumbprint().to_string();
-    for (id, want) in [
+    api.assert_logged(&[
         (&created_id, "CreateAffinityGroup"),
         (&updated_id, "UpdateAffinityGroup"),
         (&deleted_id, "DeleteAffinityGroup"),
-    ] {
-        let op = ops.iter().find(|o| &o.0 == id).unwrap();
-        assert_eq!(op.1, want);
-        assert_eq!(op.2.as_deref(), Some(thumb.as_str()));
-    }
+    ])
+    .await;
     api.stop().await;
 }
 
@@ -409,13 +376,9 @@ async fn storage_accounts_end_to_end() {
     );
     let create_id = r.request_id();
     assert_eq!(api.status_of(&create_id).await, OperationStatus::InProgress);
-    let a = parse_storage_service(
-        api.req("GET", &format!("{ss}/mystore1"), None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let a = api
+        .get(&format!("{ss}/mystore1"), parse_storage_service)
+        .await;
     assert_eq!(a.status, "Creating");
     assert_eq!(
         api.wait(&create_id).await,
@@ -452,7 +415,7 @@ async fn storage_accounts_end_to_end() {
     assert_eq!(a.status_of_primary.as_deref(), Some("Available"));
     assert_eq!(a.extended_properties, vec![("ext1".into(), "val1".into())]);
     assert_eq!(a.capabilities, ["PersistentVMRole"]);
-    let list = parse_storage_services(api.req("GET", ss, None).await.body.as_bytes()).unwrap();
+    let list = api.get(ss, parse_storage_services).await;
     assert_eq!(list, vec![a.clone()]);
 
     // Keys: two 64-byte keys; regenerate replaces exactly the one asked for.
@@ -492,45 +455,32 @@ async fn storage_accounts_end_to_end() {
     assert_eq!(k3.primary, k2.primary);
     assert_ne!(k3.secondary, k2.secondary);
     assert_eq!(
-        parse_storage_keys(
-            api.req("GET", &format!("{ss}/mystore1/keys"), None)
-                .await
-                .body
-                .as_bytes()
-        )
-        .unwrap(),
+        api.get(&format!("{ss}/mystore1/keys"), parse_storage_keys)
+            .await,
         k3
     );
-    expect_error(
-        &api,
-        "POST",
-        &format!("{ss}/mystore1/keys?action=regenerate"),
-        Some(&regen("Tertiary")),
-        400,
-        "BadRequest",
-        "KeyType",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{ss}/mystore1/keys?action=regenerate"),
-        Some("<RegenerateKeys/>"),
-        400,
-        "BadRequest",
-        "KeyType",
-    )
-    .await;
-    expect_error(
-        &api,
-        "POST",
-        &format!("{ss}/mystore1/keys"),
-        Some(&regen("Primary")),
-        400,
-        "MissingOrInvalidRequiredQueryParameter",
-        "action=regenerate",
-    )
-    .await;
+    for (path, body, error, needle) in [
+        (
+            format!("{ss}/mystore1/keys?action=regenerate").as_str(),
+            Some(regen("Tertiary").as_str()),
+            BAD_REQUEST,
+            "KeyType",
+        ),
+        (
+            format!("{ss}/mystore1/keys?action=regenerate").as_str(),
+            Some("<RegenerateKeys/>"),
+            BAD_REQUEST,
+            "KeyType",
+        ),
+        (
+            format!("{ss}/mystore1/keys").as_str(),
+            Some(regen("Primary").as_str()),
+            (400, "MissingOrInvalidRequiredQueryParameter"),
+            "action=regenerate",
+        ),
+    ] {
+        expect_error(&api, "POST", path, body, error, needle).await;
+    }
 
     // Update: label, description, account type (GRS → LRS), extended properties merged.
     let upd = |t: &str| {
@@ -545,13 +495,9 @@ async fn storage_accounts_end_to_end() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.is_empty());
     let update_id = r.request_id();
-    let a = parse_storage_service(
-        api.req("GET", &format!("{ss}/mystore1"), None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let a = api
+        .get(&format!("{ss}/mystore1"), parse_storage_service)
+        .await;
     assert_eq!(STANDARD.decode(&a.label).unwrap(), b"new label");
     assert_eq!(a.description.as_deref(), Some("new desc"));
     assert_eq!(a.account_type, "Standard_LRS");
@@ -576,31 +522,30 @@ async fn storage_accounts_end_to_end() {
             "PUT",
             &format!("{ss}/mystore1"),
             Some(&body),
-            400,
-            "BadRequest",
+            BAD_REQUEST,
             field,
         )
         .await;
     }
 
     // Name availability now: taken in this subscription; invalid names are never free.
-    let r = api
-        .req(
-            "GET",
+    let (ok, reason) = api
+        .get(
             &format!("{ss}/operations/isavailable/mystore1"),
-            None,
+            parse_availability,
         )
         .await;
-    let (ok, reason) = parse_availability(r.body.as_bytes()).unwrap();
     assert!(!ok);
     assert_eq!(
         reason.as_deref(),
         Some("A storage account named 'mystore1' already exists in the subscription.")
     );
-    let r = api
-        .req("GET", &format!("{ss}/operations/isavailable/ab"), None)
+    let (ok, reason) = api
+        .get(
+            &format!("{ss}/operations/isavailable/ab"),
+            parse_availability,
+        )
         .await;
-    let (ok, reason) = parse_availability(r.body.as_bytes()).unwrap();
     assert!(!ok && reason.unwrap().contains("between 3 and 24"));
 
     // 409 on a taken name, 400s naming the field; nothing created by any of them.
@@ -609,8 +554,7 @@ async fn storage_accounts_end_to_end() {
         "POST",
         ss,
         Some(&sa_body("mystore1", &at("East US"), "Standard_LRS")),
-        409,
-        "ConflictError",
+        CONFLICT,
         "mystore1",
     )
     .await;
@@ -655,14 +599,9 @@ async fn storage_accounts_end_to_end() {
         ),
     ];
     for (body, code, field) in &bad {
-        expect_error(&api, "POST", ss, Some(body), 400, code, field).await;
+        expect_error(&api, "POST", ss, Some(body), (400, code), field).await;
     }
-    assert_eq!(
-        parse_storage_services(api.req("GET", ss, None).await.body.as_bytes())
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(api.get(ss, parse_storage_services).await.len(), 1);
 
     // Older callers: no AccountType, GeoReplicationEnabled=false → Standard_LRS; ZRS kept.
     let r = api
@@ -677,18 +616,14 @@ async fn storage_accounts_end_to_end() {
         .await;
     assert_eq!(r.status, 202, "{}", r.body);
     api.wait(&r.request_id()).await;
-    let a = parse_storage_service(
-        api.req("GET", &format!("{ss}/oldstyle"), None)
-            .await
-            .body
-            .as_bytes(),
-    )
-    .unwrap();
+    let a = api
+        .get(&format!("{ss}/oldstyle"), parse_storage_service)
+        .await;
     assert_eq!(a.account_type, "Standard_LRS");
     assert_eq!(a.location.as_deref(), Some("East Asia"));
 
     // Get Subscription counts storage accounts.
-    let sub = parse_subscription(api.req("GET", "/{s}", None).await.body.as_bytes()).unwrap();
+    let sub = api.get("/{s}", parse_subscription).await;
     assert_eq!(sub.current_storage_accounts, 2);
 
     // 404s.
@@ -708,8 +643,7 @@ async fn storage_accounts_end_to_end() {
             method,
             &path,
             body.as_deref(),
-            404,
-            "ResourceNotFound",
+            NOT_FOUND,
             "The storage account 'nosuchacct' was not found.",
         )
         .await;
@@ -729,82 +663,47 @@ async fn storage_accounts_end_to_end() {
         "GET",
         &format!("{ss}/mystore1"),
         None,
-        404,
-        "ResourceNotFound",
+        NOT_FOUND,
         "was not found",
     )
     .await;
-    let r = api
-        .req(
-            "GET",
+    assert!(
+        api.get(
             &format!("{ss}/operations/isavailable/mystore1"),
-            None,
+            parse_availability
         )
-        .await;
-    assert!(parse_availability(r.body.as_bytes()).unwrap().0);
-    let sub = parse_subscription(api.req("GET", "/{s}", None).await.body.as_bytes()).unwrap();
+        .await
+        .0
+    );
+    let sub = api.get("/{s}", parse_subscription).await;
     assert_eq!(sub.current_storage_accounts, 1);
 
     // The operation log.
-    assert_eq!(
-        api.wait(&conflict.request_id()).await,
-        (
-            OperationStatus::Failed,
-            Some(409),
-            Some("ConflictError".to_string())
-        )
-    );
-    let ops = operation_names(&api).await;
-    let thumb = api.cert.thumbprint().to_string();
-    for (id, want) in [
+    api.assert_failed(&conflict.request_id(), 409, "ConflictError")
+        .await;
+    api.assert_logged(&[
         (&create_id, "CreateStorageService"),
         (&regen_id, "RegenerateStorageServiceKeys"),
         (&update_id, "UpdateStorageService"),
         (&delete_id, "DeleteStorageService"),
-    ] {
-        let op = ops
-            .iter()
-            .find(|o| &o.0 == id)
-            .unwrap_or_else(|| panic!("{want} not in {ops:?}"));
-        assert_eq!(op.1, want);
-        assert_eq!(op.2.as_deref(), Some(thumb.as_str()));
-    }
+    ])
+    .await;
     api.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_quota_and_names_across_subscriptions() {
     let api = Api::start(Duration::ZERO).await;
-    let db = &api.state().db;
     // A second subscription, allowed one storage account, managed by the same certificate.
     let second = "5ec0dd00-0000-4000-8000-00000000000a";
-    db.create_subscription(
-        &NewSubscription {
-            id: second,
-            name: "small",
-            service_admin: "admin",
-        },
+    api.second_subscription(
+        second,
         &Quotas {
             max_storage_accounts: 1,
             ..Quotas::default()
         },
-        azmc_pki::clock::system().now(),
     )
-    .await
-    .unwrap();
-    db.link_certificate(
-        second,
-        &azmc_server::domain::certificates::record_of(&api.cert),
-        "test",
-        &azmc_db::Limits {
-            per_subscription: 100,
-            per_service_admin: 100,
-        },
-        azmc_pki::clock::system().now(),
-    )
-    .await
-    .unwrap();
-    api.state().auth.reload(db).await.unwrap();
+    .await;
 
     let ss2 = format!("/{second}/services/storageservices");
     let r = api
@@ -824,8 +723,7 @@ async fn storage_quota_and_names_across_subscriptions() {
         "POST",
         &ss2,
         Some(&sa_body("quotab", &at("East US"), "Standard_LRS")),
-        409,
-        "ConflictError",
+        CONFLICT,
         "maximum of 1 storage accounts",
     )
     .await;
@@ -836,39 +734,30 @@ async fn storage_quota_and_names_across_subscriptions() {
         "POST",
         "/{s}/services/storageservices",
         Some(&sa_body("quotaa", &at("East US"), "Standard_LRS")),
-        409,
-        "ConflictError",
+        CONFLICT,
         "quotaa",
     )
     .await;
-    let r = api
-        .req(
-            "GET",
+    let (ok, reason) = api
+        .get(
             "/{s}/services/storageservices/operations/isavailable/quotaa",
-            None,
+            parse_availability,
         )
         .await;
-    let (ok, reason) = parse_availability(r.body.as_bytes()).unwrap();
     assert!(!ok);
     assert!(reason.unwrap().contains("already taken"));
     // Each subscription sees only its own.
     assert!(
-        parse_storage_services(
-            api.req("GET", "/{s}/services/storageservices", None)
-                .await
-                .body
-                .as_bytes()
-        )
-        .unwrap()
-        .is_empty()
+        api.get("/{s}/services/storageservices", parse_storage_services)
+            .await
+            .is_empty()
     );
     expect_error(
         &api,
         "GET",
         "/{s}/services/storageservices/quotaa",
         None,
-        404,
-        "ResourceNotFound",
+        NOT_FOUND,
         "was not found",
     )
     .await;
@@ -886,8 +775,7 @@ async fn storage_quota_and_names_across_subscriptions() {
         "POST",
         "/{s}/services/storageservices",
         Some(&sa_body("other1", &in_group("sharedname"), "Standard_LRS")),
-        400,
-        "BadRequest",
+        BAD_REQUEST,
         "AffinityGroup",
     )
     .await;

@@ -3,12 +3,12 @@
 
 use super::{MAX_DEPTH, MAX_ELEMENTS, MAX_REQUEST_BODY, XmlError};
 use crate::xmlcommon::{
-    UTF8_BOM, escape_message, is_xml_char, is_xml_name, resolve_reference, shorten,
+    Events, NotText, escape_message, is_xml_char, is_xml_name, resolve_reference, shorten, xml_text,
 };
+use quick_xml::Error as QxError;
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::{Error as QxError, Reader};
 
 /// Bounds for [`parse_document_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,29 +190,15 @@ pub fn parse_document_with(body: &[u8], limits: Limits) -> Result<Element, XmlEr
             limit: limits.max_bytes,
         });
     }
-    let (offset, data) = match body.strip_prefix(UTF8_BOM) {
-        Some(rest) => (UTF8_BOM.len(), rest),
-        None => (0, body),
-    };
-    if data.starts_with(b"\xFF\xFE") || data.starts_with(b"\xFE\xFF") {
-        return Err(XmlError::NotUtf8("it is UTF-16".to_owned()));
-    }
-    let text = std::str::from_utf8(data).map_err(|e| {
-        XmlError::NotUtf8(format!(
-            "invalid byte at offset {}",
-            e.valid_up_to() + offset
-        ))
+    let (offset, text) = xml_text(body).map_err(|e| match e {
+        NotText::Utf16 => XmlError::NotUtf8("it is UTF-16".to_owned()),
+        NotText::NotUtf8(at) => XmlError::NotUtf8(format!("invalid byte at offset {at}")),
+        NotText::BadChar(c, at) => malformed(format!(
+            "a character XML does not allow (U+{:04X}) at byte {at}",
+            u32::from(c)
+        )),
+        NotText::Empty => XmlError::Empty,
     })?;
-    if let Some((at, c)) = text.char_indices().find(|&(_, c)| !is_xml_char(c)) {
-        return Err(malformed(format!(
-            "a character XML does not allow (U+{:04X}) at byte {}",
-            u32::from(c),
-            at + offset
-        )));
-    }
-    if text.trim().is_empty() {
-        return Err(XmlError::Empty);
-    }
     Builder::new(text, offset, limits).run()
 }
 
@@ -221,49 +207,28 @@ fn malformed(msg: impl Into<String>) -> XmlError {
 }
 
 struct Builder<'a> {
-    reader: Reader<&'a [u8]>,
-    offset: usize,
+    events: Events<'a>,
     limits: Limits,
     /// Open elements, innermost last.
     stack: Vec<Element>,
     root: Option<Element>,
     elements: usize,
-    event_start: u64,
 }
 
 impl<'a> Builder<'a> {
     fn new(text: &'a str, offset: usize, limits: Limits) -> Self {
-        let mut reader = Reader::from_reader(text.as_bytes());
-        let config = reader.config_mut();
-        config.check_end_names = true;
-        config.check_comments = true;
-        config.expand_empty_elements = false;
-        config.allow_dangling_amp = false;
         Self {
-            reader,
-            offset,
+            events: Events::new(text, offset),
             limits,
             stack: Vec::new(),
             root: None,
             elements: 0,
-            event_start: 0,
         }
-    }
-
-    fn position(&self) -> u64 {
-        self.reader.buffer_position() + self.offset as u64
     }
 
     fn run(mut self) -> Result<Element, XmlError> {
         loop {
-            self.event_start = self.position();
-            let event = match self.reader.read_event() {
-                Ok(event) => event,
-                Err(e) => {
-                    let at = self.reader.error_position() + self.offset as u64;
-                    return Err(reader_error(&e, at));
-                }
-            };
+            let event = self.events.next().map_err(|(e, at)| reader_error(&e, at))?;
             match event {
                 Event::DocType(_) => return Err(XmlError::Doctype),
                 Event::Start(e) => {
@@ -302,11 +267,8 @@ impl<'a> Builder<'a> {
                     }
                 }
                 Event::Decl(_) => {
-                    if self.event_start != self.offset as u64 {
-                        return Err(malformed(format!(
-                            "an XML declaration that is not at the start, at byte {}",
-                            self.event_start
-                        )));
+                    if let Some(m) = self.events.misplaced_declaration() {
+                        return Err(malformed(m));
                     }
                 }
                 Event::PI(_) | Event::Comment(_) => {}
@@ -326,7 +288,7 @@ impl<'a> Builder<'a> {
     fn outside_root(&self) -> XmlError {
         malformed(format!(
             "content outside the root element at byte {}",
-            self.event_start
+            self.events.event_start
         ))
     }
 
@@ -338,14 +300,14 @@ impl<'a> Builder<'a> {
             return Err(malformed(format!(
                 "invalid element name {:?} at byte {}",
                 shorten(qname),
-                self.event_start
+                self.events.event_start
             )));
         }
         if self.stack.is_empty() && self.root.is_some() {
             return Err(malformed(format!(
                 "a second root element <{}> at byte {}",
                 shorten(qname),
-                self.event_start
+                self.events.event_start
             )));
         }
         self.elements += 1;

@@ -36,15 +36,29 @@ impl CreateStorageServiceInput {
             .opt_text("Description", self.description.as_deref())
             .opt_text("Label", self.label.as_deref())
             .opt_text("AffinityGroup", self.affinity_group.as_deref())
-            .opt_text("Location", self.location.as_deref())
-            .opt_text(
-                "GeoReplicationEnabled",
-                self.geo_replication_enabled.as_deref(),
-            );
-        write_request_extended_properties(&mut w, &self.extended_properties);
-        w.opt_text("AccountType", self.account_type.as_deref());
-        w.finish()
+            .opt_text("Location", self.location.as_deref());
+        storage_body_tail(
+            w,
+            self.geo_replication_enabled.as_deref(),
+            &self.extended_properties,
+            self.account_type.as_deref(),
+        )
     }
+}
+
+/// The end every storage account body has, in the service's schema order:
+/// `GeoReplicationEnabled`, `ExtendedProperties` (only when there are some),
+/// `AccountType`; `None` fields are left out.
+fn storage_body_tail(
+    mut w: XmlWriter,
+    geo_replication_enabled: Option<&str>,
+    extended_properties: &[(String, String)],
+    account_type: Option<&str>,
+) -> String {
+    w.opt_text("GeoReplicationEnabled", geo_replication_enabled);
+    write_request_extended_properties(&mut w, extended_properties);
+    w.opt_text("AccountType", account_type);
+    w.finish()
 }
 
 /// Read a Create Storage Account body (root `CreateStorageServiceInput`).
@@ -81,14 +95,13 @@ impl UpdateStorageServiceInput {
     pub fn to_xml(&self) -> String {
         let mut w = XmlWriter::root("UpdateStorageServiceInput");
         w.opt_text("Description", self.description.as_deref())
-            .opt_text("Label", self.label.as_deref())
-            .opt_text(
-                "GeoReplicationEnabled",
-                self.geo_replication_enabled.as_deref(),
-            );
-        write_request_extended_properties(&mut w, &self.extended_properties);
-        w.opt_text("AccountType", self.account_type.as_deref());
-        w.finish()
+            .opt_text("Label", self.label.as_deref());
+        storage_body_tail(
+            w,
+            self.geo_replication_enabled.as_deref(),
+            &self.extended_properties,
+            self.account_type.as_deref(),
+        )
     }
 }
 

@@ -5,12 +5,12 @@ use super::{
     SubscriptionEntry,
 };
 use crate::xmlcommon::{
-    UTF8_BOM, escape_message, is_xml_char, is_xml_name, resolve_reference, shorten,
+    Events, NotText, escape_message, is_xml_char, is_xml_name, resolve_reference, shorten, xml_text,
 };
+use quick_xml::Error as XmlError;
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::{Error as XmlError, Reader};
 
 type Result<T, E = PublishSettingsError> = std::result::Result<T, E>;
 
@@ -44,31 +44,17 @@ pub fn parse(data: &[u8]) -> Result<PublishSettings> {
             limit: MAX_PUBLISH_SETTINGS_SIZE,
         });
     }
-    let (offset, body) = match data.strip_prefix(UTF8_BOM) {
-        Some(rest) => (UTF8_BOM.len(), rest),
-        None => (0, data),
-    };
-    if body.starts_with(b"\xFF\xFE") || body.starts_with(b"\xFE\xFF") {
-        return Err(not_xml(
-            "the file is UTF-16; only UTF-8 publish settings are supported",
-        ));
-    }
-    let text = std::str::from_utf8(body).map_err(|e| {
-        not_xml(format!(
-            "the file is not UTF-8 text (invalid byte at offset {})",
-            e.valid_up_to() + offset
-        ))
+    let (offset, text) = xml_text(data).map_err(|e| match e {
+        NotText::Utf16 => not_xml("the file is UTF-16; only UTF-8 publish settings are supported"),
+        NotText::NotUtf8(at) => not_xml(format!(
+            "the file is not UTF-8 text (invalid byte at offset {at})"
+        )),
+        NotText::BadChar(c, at) => not_xml(format!(
+            "a character XML does not allow (U+{:04X}) at byte {at}",
+            u32::from(c)
+        )),
+        NotText::Empty => not_xml("the file is empty"),
     })?;
-    if let Some((at, c)) = text.char_indices().find(|&(_, c)| !is_xml_char(c)) {
-        return Err(not_xml(format!(
-            "a character XML does not allow (U+{:04X}) at byte {}",
-            u32::from(c),
-            at + offset
-        )));
-    }
-    if text.trim().is_empty() {
-        return Err(not_xml("the file is empty"));
-    }
     Parser::new(text, offset).run()
 }
 
@@ -77,48 +63,26 @@ fn not_xml(msg: impl Into<String>) -> PublishSettingsError {
 }
 
 struct Parser<'a> {
-    reader: Reader<&'a [u8]>,
-    /// Bytes before `text` in the caller's input (a BOM), added to reported offsets.
-    offset: usize,
+    events: Events<'a>,
     /// Open elements, innermost last, with their names for messages.
     stack: Vec<(Kind, String)>,
     root_seen: bool,
     profiles: Vec<PublishProfile>,
-    /// Where the event being handled starts (for messages).
-    event_start: u64,
 }
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str, offset: usize) -> Self {
-        let mut reader = Reader::from_reader(text.as_bytes());
-        let config = reader.config_mut();
-        config.check_end_names = true;
-        config.check_comments = true;
-        config.expand_empty_elements = false;
         Self {
-            reader,
-            offset,
+            events: Events::new(text, offset),
             stack: Vec::new(),
             root_seen: false,
             profiles: Vec::new(),
-            event_start: 0,
         }
-    }
-
-    fn position(&self) -> u64 {
-        self.reader.buffer_position() + self.offset as u64
     }
 
     fn run(mut self) -> Result<PublishSettings> {
         loop {
-            self.event_start = self.position();
-            let event = match self.reader.read_event() {
-                Ok(event) => event,
-                Err(e) => {
-                    let at = self.reader.error_position() + self.offset as u64;
-                    return Err(xml_error(&e, at));
-                }
-            };
+            let event = self.events.next().map_err(|(e, at)| xml_error(&e, at))?;
             match event {
                 Event::DocType(_) => return Err(PublishSettingsError::Doctype),
                 Event::Start(e) => {
@@ -152,11 +116,8 @@ impl<'a> Parser<'a> {
                     check_reference(&r)?;
                 }
                 Event::Decl(_) => {
-                    if self.event_start != self.offset as u64 {
-                        return Err(not_xml(format!(
-                            "an XML declaration that is not at the start, at byte {}",
-                            self.event_start
-                        )));
+                    if let Some(m) = self.events.misplaced_declaration() {
+                        return Err(not_xml(m));
                     }
                 }
                 Event::PI(_) | Event::Comment(_) => {}
@@ -166,7 +127,7 @@ impl<'a> Parser<'a> {
         if let Some((_, name)) = self.stack.last() {
             return Err(not_xml(format!(
                 "unexpected end of input at byte {}: <{}> is not closed",
-                self.position(),
+                self.events.position(),
                 shorten(name)
             )));
         }
@@ -192,7 +153,7 @@ impl<'a> Parser<'a> {
     fn outside_root(&self) -> PublishSettingsError {
         not_xml(format!(
             "content outside the root element at byte {}",
-            self.event_start
+            self.events.event_start
         ))
     }
 
@@ -204,7 +165,7 @@ impl<'a> Parser<'a> {
             return Err(not_xml(format!(
                 "invalid element name {:?} at byte {}",
                 shorten(name),
-                self.event_start
+                self.events.event_start
             )));
         }
         let parent = self.stack.last().map(|(k, _)| *k);
@@ -213,7 +174,7 @@ impl<'a> Parser<'a> {
                 return Err(not_xml(format!(
                     "a second root element <{}> at byte {}",
                     shorten(name),
-                    self.event_start
+                    self.events.event_start
                 )));
             }
             (None, "PublishData") => Kind::PublishData,

@@ -1,6 +1,8 @@
 //! The writer: the one shape every classic client reads (`shared/asm-api.md` §5.3–5.5).
 
 use super::{PublishSettingsError, Result};
+use crate::asm::escape;
+use crate::xmlcommon::is_xml_char;
 use azmc_pki::pkcs12::{self, Profile};
 use azmc_pki::{Certificate, PrivateKey};
 use base64::Engine as _;
@@ -94,33 +96,11 @@ fn check_token(what: &str, value: &str) -> Result<()> {
 
 /// XML 1.0 `Char`: no control characters other than tab, LF and CR; no U+FFFE/U+FFFF.
 fn check_chars(what: &str, value: &str) -> Result<()> {
-    match value.chars().find(|&c| {
-        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
-    }) {
+    match value.chars().find(|&c| !is_xml_char(c)) {
         Some(c) => Err(PublishSettingsError::InvalidEntry(format!(
             "the {what} contains U+{:04X}, which XML cannot represent",
             u32::from(c)
         ))),
         None => Ok(()),
     }
-}
-
-/// Escape for a double-quoted attribute value. Tab, LF and CR become character
-/// references: written raw, a reader would normalise them to spaces.
-fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::client_ctx::{Remote, label, opt};
-use crate::output::{Tabular, print_fields};
+use crate::output::Tabular;
 use anyhow::Result;
 use azmc_client::api::AffinityGroupXml;
 use azmc_wire::asm as wire;
@@ -79,30 +79,27 @@ impl Tabular for AffinityGroupJson {
 pub fn run(ctx: &Ctx, cmd: AffinityGroupCommand) -> Result<()> {
     let r = Remote::connect(ctx)?;
     match cmd {
-        AffinityGroupCommand::List => {
-            let groups = r.run(r.client.list_affinity_groups())?;
-            let j: Vec<AffinityGroupJson> = groups.iter().map(AffinityGroupJson::new).collect();
-            r.emit_list(&j, || wire::affinity_groups_to_xml(&groups))
-        }
-        AffinityGroupCommand::Show { name } => {
-            let g = r.run(r.client.affinity_group(&name))?;
-            let j = AffinityGroupJson::new(&g);
-            r.emit(
-                &j,
-                || {
-                    print_fields(&[
-                        ("Name", j.name.clone()),
-                        ("Label", j.label.clone()),
-                        ("Description", opt(&j.description)),
-                        ("Location", j.location.clone()),
-                        ("Storage accounts", j.storage_accounts.join(", ")),
-                        ("Cloud services", j.cloud_services.join(", ")),
-                        ("Created", j.created.clone()),
-                    ])
-                },
-                || g.to_xml(),
-            )
-        }
+        AffinityGroupCommand::List => r.list(
+            r.client.list_affinity_groups(),
+            AffinityGroupJson::new,
+            wire::affinity_groups_to_xml,
+        ),
+        AffinityGroupCommand::Show { name } => r.show(
+            r.client.affinity_group(&name),
+            AffinityGroupJson::new,
+            |j| {
+                vec![
+                    ("Name", j.name.clone()),
+                    ("Label", j.label.clone()),
+                    ("Description", opt(&j.description)),
+                    ("Location", j.location.clone()),
+                    ("Storage accounts", j.storage_accounts.join(", ")),
+                    ("Cloud services", j.cloud_services.join(", ")),
+                    ("Created", j.created.clone()),
+                ]
+            },
+            |g| g.to_xml(),
+        ),
         AffinityGroupCommand::Create {
             name,
             location,

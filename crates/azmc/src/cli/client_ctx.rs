@@ -162,6 +162,39 @@ impl<'a> Remote<'a> {
         self.emit(&items, || print_rows(items), xml)
     }
 
+    /// A list command: fetches the items and prints them as JSON or table rows (`json`
+    /// of each) or as the API's XML (`xml` of all).
+    pub fn list<W, J: Serialize + Tabular, E>(
+        &self,
+        fetch: impl Future<Output = std::result::Result<Vec<W>, E>>,
+        json: impl Fn(&W) -> J,
+        xml: impl FnOnce(&[W]) -> String,
+    ) -> Result<()>
+    where
+        anyhow::Error: From<E>,
+    {
+        let all = self.run(fetch)?;
+        let j: Vec<J> = all.iter().map(json).collect();
+        self.emit_list(&j, || xml(&all))
+    }
+
+    /// A show command: fetches one thing and prints its JSON (`json`), its `fields` as
+    /// a table, or its XML (`xml`).
+    pub fn show<W, J: Serialize, E>(
+        &self,
+        fetch: impl Future<Output = std::result::Result<W, E>>,
+        json: impl FnOnce(&W) -> J,
+        fields: impl FnOnce(&J) -> Vec<(&'static str, String)>,
+        xml: impl FnOnce(&W) -> String,
+    ) -> Result<()>
+    where
+        anyhow::Error: From<E>,
+    {
+        let one = self.run(fetch)?;
+        let j = json(&one);
+        self.emit(&j, || print_fields(&fields(&j)), || xml(&one))
+    }
+
     /// The answer of a name check.
     pub fn emit_availability(
         &self,
@@ -349,4 +382,69 @@ pub fn opt(s: &Option<String>) -> String {
 /// A base64 label decoded for people (as sent if it is not base64 text).
 pub fn label(b64: &str) -> String {
     azmc_wire::asm::decode_label(b64).unwrap_or_else(|_| b64.to_string())
+}
+
+/// Where and how a cloud service or a storage account is created (`create` of both).
+#[derive(Debug, clap::Args)]
+pub struct PlacementArgs {
+    #[arg(
+        long,
+        required_unless_present = "affinity_group",
+        conflicts_with = "affinity_group"
+    )]
+    pub location: Option<String>,
+    #[arg(long)]
+    pub affinity_group: Option<String>,
+    /// Label (default: the name).
+    #[arg(long)]
+    pub label: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+/// What the JSON of a cloud service and of a storage account start with.
+#[derive(Debug, Serialize)]
+pub struct PlacedJson {
+    pub name: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub affinity_group: Option<String>,
+}
+
+impl PlacedJson {
+    /// From the API's fields (`b64_label` as sent, base64).
+    pub fn new(
+        name: &str,
+        b64_label: &str,
+        description: &Option<String>,
+        (location, affinity_group): (&Option<String>, &Option<String>),
+    ) -> Self {
+        PlacedJson {
+            name: name.to_owned(),
+            label: label(b64_label),
+            description: description.clone(),
+            location: location.clone(),
+            affinity_group: affinity_group.clone(),
+        }
+    }
+
+    /// The table's LOCATION column: the location, else the affinity group.
+    pub fn place(&self) -> String {
+        self.location
+            .clone()
+            .or_else(|| self.affinity_group.clone())
+            .unwrap_or_default()
+    }
+
+    /// The first fields of `show`.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("Name", self.name.clone()),
+            ("Label", self.label.clone()),
+            ("Description", opt(&self.description)),
+            ("Location", opt(&self.location)),
+            ("Affinity group", opt(&self.affinity_group)),
+        ]
+    }
 }

@@ -72,11 +72,11 @@ pub fn run(ctx: &Ctx, cmd: MgmtCertCommand) -> Result<()> {
     };
     let r = Remote::connect(ctx)?;
     match cmd {
-        MgmtCertCommand::List => {
-            let certs = r.run(r.client.list_management_certificates())?;
-            let j: Vec<MgmtCertJson> = certs.iter().map(MgmtCertJson::new).collect();
-            r.emit_list(&j, || wire::subscription_certificates_to_xml(&certs))
-        }
+        MgmtCertCommand::List => r.list(
+            r.client.list_management_certificates(),
+            MgmtCertJson::new,
+            wire::subscription_certificates_to_xml,
+        ),
         MgmtCertCommand::Show { thumbprint } => {
             let c = r.run(r.client.management_certificate(&thumbprint))?;
             let j = MgmtCertJson::new(&c);

@@ -1,6 +1,6 @@
 //! `azmc service ...`: cloud services, their deployments and service certificates.
 
-use super::client_ctx::{Remote, label, opt};
+use super::client_ctx::{PlacedJson, PlacementArgs, Remote, label};
 use super::{Ctx, read_input};
 use crate::output::{Tabular, print_fields, print_table};
 use anyhow::{Context, Result};
@@ -21,18 +21,8 @@ pub enum ServiceCommand {
     /// Create a cloud service in a location or an affinity group.
     Create {
         name: String,
-        #[arg(
-            long,
-            required_unless_present = "affinity_group",
-            conflicts_with = "affinity_group"
-        )]
-        location: Option<String>,
-        #[arg(long)]
-        affinity_group: Option<String>,
-        #[arg(long)]
-        label: Option<String>,
-        #[arg(long)]
-        description: Option<String>,
+        #[command(flatten)]
+        placement: PlacementArgs,
     },
     /// Delete a cloud service (it must have no deployments).
     Delete { name: String },
@@ -113,11 +103,8 @@ pub enum CertCommand {
 
 #[derive(Debug, Serialize)]
 struct ServiceJson {
-    name: String,
-    label: String,
-    description: Option<String>,
-    location: Option<String>,
-    affinity_group: Option<String>,
+    #[serde(flatten)]
+    placed: PlacedJson,
     status: String,
     created: String,
     modified: String,
@@ -128,11 +115,12 @@ struct ServiceJson {
 impl ServiceJson {
     fn new(s: &HostedServiceXml) -> Self {
         ServiceJson {
-            name: s.service_name.clone(),
-            label: label(&s.label),
-            description: s.description.clone(),
-            location: s.location.clone(),
-            affinity_group: s.affinity_group.clone(),
+            placed: PlacedJson::new(
+                &s.service_name,
+                &s.label,
+                &s.description,
+                (&s.location, &s.affinity_group),
+            ),
             status: s.status.clone(),
             created: s.date_created.clone(),
             modified: s.date_last_modified.clone(),
@@ -204,12 +192,9 @@ impl Tabular for ServiceJson {
     const HEADER: &'static [&'static str] = &["NAME", "LABEL", "LOCATION", "STATUS"];
     fn row(&self) -> Vec<String> {
         vec![
-            self.name.clone(),
-            self.label.clone(),
-            self.location
-                .clone()
-                .or_else(|| self.affinity_group.clone())
-                .unwrap_or_default(),
+            self.placed.name.clone(),
+            self.placed.label.clone(),
+            self.placed.place(),
             self.status.clone(),
         ]
     }
@@ -235,51 +220,39 @@ pub fn run(ctx: &Ctx, cmd: ServiceCommand) -> Result<()> {
     };
     let r = Remote::connect(ctx)?;
     match cmd {
-        ServiceCommand::List => {
-            let all = r.run(r.client.list_cloud_services())?;
-            let j: Vec<ServiceJson> = all.iter().map(ServiceJson::new).collect();
-            r.emit_list(&j, || wire::hosted_services_to_xml(&all))
-        }
-        ServiceCommand::Show { name } => {
-            let s = r.run(r.client.cloud_service(&name))?;
-            let j = ServiceJson::new(&s);
-            r.emit(
-                &j,
-                || {
-                    print_fields(&[
-                        ("Name", j.name.clone()),
-                        ("Label", j.label.clone()),
-                        ("Description", opt(&j.description)),
-                        ("Location", opt(&j.location)),
-                        ("Affinity group", opt(&j.affinity_group)),
-                        ("Status", j.status.clone()),
-                        ("Created", j.created.clone()),
-                        (
-                            "Deployments",
-                            j.deployments
-                                .iter()
-                                .map(|d| format!("{} ({}, {})", d.name, d.slot, d.status))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        ),
-                    ])
-                },
-                || s.to_xml(),
-            )
-        }
-        ServiceCommand::Create {
-            name,
-            location,
-            affinity_group,
-            label,
-            description,
-        } => {
+        ServiceCommand::List => r.list(
+            r.client.list_cloud_services(),
+            ServiceJson::new,
+            wire::hosted_services_to_xml,
+        ),
+        ServiceCommand::Show { name } => r.show(
+            r.client.cloud_service(&name),
+            ServiceJson::new,
+            |j| {
+                let mut fields = j.placed.fields();
+                fields.extend([
+                    ("Status", j.status.clone()),
+                    ("Created", j.created.clone()),
+                    (
+                        "Deployments",
+                        j.deployments
+                            .iter()
+                            .map(|d| format!("{} ({}, {})", d.name, d.slot, d.status))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ]);
+                fields
+            },
+            |s| s.to_xml(),
+        ),
+        ServiceCommand::Create { name, placement } => {
             let req = CreateCloudService {
                 name: name.clone(),
-                label,
-                description,
-                location,
-                affinity_group,
+                label: placement.label,
+                description: placement.description,
+                location: placement.location,
+                affinity_group: placement.affinity_group,
             };
             let done = r.run(r.client.create_cloud_service(&req))?;
             r.finish(done, &format!("cloud service {name} created"))

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::client_ctx::Remote;
-use crate::output::{Tabular, print_fields};
+use crate::output::Tabular;
 use anyhow::Result;
 use azmc_client::api::SiteXml;
 use azmc_wire::asm as wire;
@@ -66,30 +66,23 @@ impl Tabular for SiteJson {
 pub fn run(ctx: &Ctx, cmd: SiteCommand) -> Result<()> {
     let r = Remote::connect(ctx)?;
     match cmd {
-        SiteCommand::List => {
-            let all = r.run(r.client.list_sites())?;
-            let j: Vec<SiteJson> = all.iter().map(SiteJson::new).collect();
-            r.emit_list(&j, || wire::sites_to_xml(&all))
-        }
-        SiteCommand::Show { name } => {
-            let s = r.run(r.client.site(&name))?;
-            let j = SiteJson::new(&s);
-            r.emit(
-                &j,
-                || {
-                    print_fields(&[
-                        ("Name", j.name.clone()),
-                        ("Webspace", j.webspace.clone()),
-                        ("State", j.state.clone()),
-                        ("Host names", j.host_names.join(" ")),
-                        ("Compute mode", j.compute_mode.clone()),
-                        ("Site mode", j.site_mode.clone()),
-                        ("Modified", j.modified.clone()),
-                    ])
-                },
-                || s.to_xml(),
-            )
-        }
+        SiteCommand::List => r.list(r.client.list_sites(), SiteJson::new, wire::sites_to_xml),
+        SiteCommand::Show { name } => r.show(
+            r.client.site(&name),
+            SiteJson::new,
+            |j| {
+                vec![
+                    ("Name", j.name.clone()),
+                    ("Webspace", j.webspace.clone()),
+                    ("State", j.state.clone()),
+                    ("Host names", j.host_names.join(" ")),
+                    ("Compute mode", j.compute_mode.clone()),
+                    ("Site mode", j.site_mode.clone()),
+                    ("Modified", j.modified.clone()),
+                ]
+            },
+            |s| s.to_xml(),
+        ),
         SiteCommand::Create { name, location } => {
             let spaces = r.run(r.client.list_webspaces())?;
             let Some(ws) = spaces

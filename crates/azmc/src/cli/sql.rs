@@ -48,27 +48,30 @@ pub enum ServerCommand {
     },
 }
 
+/// A firewall rule of a server and its address range, as Create and Update take them.
+#[derive(Debug, clap::Args)]
+pub struct RuleArgs {
+    server: String,
+    name: String,
+    #[arg(long, value_name = "IP")]
+    start: String,
+    #[arg(long, value_name = "IP")]
+    end: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RuleCommand {
     /// List the firewall rules of a server.
     List { server: String },
     /// Allow an address range.
     Create {
-        server: String,
-        name: String,
-        #[arg(long, value_name = "IP")]
-        start: String,
-        #[arg(long, value_name = "IP")]
-        end: String,
+        #[command(flatten)]
+        rule: RuleArgs,
     },
     /// Change a rule's address range.
     Update {
-        server: String,
-        name: String,
-        #[arg(long, value_name = "IP")]
-        start: String,
-        #[arg(long, value_name = "IP")]
-        end: String,
+        #[command(flatten)]
+        rule: RuleArgs,
     },
     /// Delete a rule.
     Delete { server: String, name: String },
@@ -162,11 +165,11 @@ pub fn run(ctx: &Ctx, cmd: SqlCommand) -> Result<()> {
     };
     let r = Remote::connect(ctx)?;
     match cmd {
-        SqlCommand::Server(ServerCommand::List) => {
-            let all = r.run(r.client.list_sql_servers())?;
-            let j: Vec<ServerJson> = all.iter().map(ServerJson::new).collect();
-            r.emit_list(&j, || wire::sql_servers_to_xml(&all))
-        }
+        SqlCommand::Server(ServerCommand::List) => r.list(
+            r.client.list_sql_servers(),
+            ServerJson::new,
+            wire::sql_servers_to_xml,
+        ),
         SqlCommand::Server(ServerCommand::Create {
             login, location, ..
         }) => {
@@ -188,27 +191,23 @@ pub fn run(ctx: &Ctx, cmd: SqlCommand) -> Result<()> {
             let done = r.run(r.client.reset_sql_server_password(&server, &pw))?;
             r.finish(done, &format!("password of SQL server {server} reset"))
         }
-        SqlCommand::FirewallRule(RuleCommand::List { server }) => {
-            let all = r.run(r.client.list_firewall_rules(&server))?;
-            let j: Vec<RuleJson> = all.iter().map(RuleJson::new).collect();
-            r.emit_list(&j, || wire::firewall_rules_to_xml(&all))
-        }
-        SqlCommand::FirewallRule(RuleCommand::Create {
-            server,
-            name,
-            start,
-            end,
-        }) => {
-            let rule = r.run(r.client.create_firewall_rule(&server, &name, &start, &end))?;
+        SqlCommand::FirewallRule(RuleCommand::List { server }) => r.list(
+            r.client.list_firewall_rules(&server),
+            RuleJson::new,
+            wire::firewall_rules_to_xml,
+        ),
+        SqlCommand::FirewallRule(RuleCommand::Create { rule: a }) => {
+            let rule = r.run(
+                r.client
+                    .create_firewall_rule(&a.server, &a.name, &a.start, &a.end),
+            )?;
             emit_rule(&r, &rule)
         }
-        SqlCommand::FirewallRule(RuleCommand::Update {
-            server,
-            name,
-            start,
-            end,
-        }) => {
-            let rule = r.run(r.client.update_firewall_rule(&server, &name, &start, &end))?;
+        SqlCommand::FirewallRule(RuleCommand::Update { rule: a }) => {
+            let rule = r.run(
+                r.client
+                    .update_firewall_rule(&a.server, &a.name, &a.start, &a.end),
+            )?;
             emit_rule(&r, &rule)
         }
         SqlCommand::FirewallRule(RuleCommand::Delete { server, name }) => {

@@ -1,7 +1,7 @@
 //! `azmc storage account ...`: storage accounts and their keys.
 
 use super::Ctx;
-use super::client_ctx::{Remote, label, opt};
+use super::client_ctx::{PlacedJson, PlacementArgs, Remote};
 use crate::output::{Tabular, print_fields};
 use anyhow::Result;
 use azmc_client::api::{CreateStorageAccount, KeyType, StorageServiceKeysXml, StorageServiceXml};
@@ -29,19 +29,8 @@ pub enum AccountCommand {
     )]
     Create {
         name: String,
-        #[arg(
-            long,
-            required_unless_present = "affinity_group",
-            conflicts_with = "affinity_group"
-        )]
-        location: Option<String>,
-        #[arg(long)]
-        affinity_group: Option<String>,
-        /// Label (default: the name).
-        #[arg(long)]
-        label: Option<String>,
-        #[arg(long)]
-        description: Option<String>,
+        #[command(flatten)]
+        placement: PlacementArgs,
         /// Standard_LRS, Standard_GRS (default), Standard_RAGRS or Standard_ZRS.
         #[arg(long = "type", value_name = "TYPE")]
         account_type: Option<String>,
@@ -85,11 +74,8 @@ pub enum KeysCommand {
 
 #[derive(Debug, Serialize)]
 struct AccountJson {
-    name: String,
-    label: String,
-    description: Option<String>,
-    location: Option<String>,
-    affinity_group: Option<String>,
+    #[serde(flatten)]
+    placed: PlacedJson,
     status: String,
     account_type: String,
     endpoints: Vec<String>,
@@ -100,11 +86,12 @@ struct AccountJson {
 impl AccountJson {
     fn new(a: &StorageServiceXml) -> Self {
         AccountJson {
-            name: a.service_name.clone(),
-            label: label(&a.label),
-            description: a.description.clone(),
-            location: a.location.clone(),
-            affinity_group: a.affinity_group.clone(),
+            placed: PlacedJson::new(
+                &a.service_name,
+                &a.label,
+                &a.description,
+                (&a.location, &a.affinity_group),
+            ),
             status: a.status.clone(),
             account_type: a.account_type.clone(),
             endpoints: a.endpoints.clone(),
@@ -118,12 +105,9 @@ impl Tabular for AccountJson {
     const HEADER: &'static [&'static str] = &["NAME", "LABEL", "LOCATION", "TYPE", "STATUS"];
     fn row(&self) -> Vec<String> {
         vec![
-            self.name.clone(),
-            self.label.clone(),
-            self.location
-                .clone()
-                .or_else(|| self.affinity_group.clone())
-                .unwrap_or_default(),
+            self.placed.name.clone(),
+            self.placed.label.clone(),
+            self.placed.place(),
             self.account_type.clone(),
             self.status.clone(),
         ]
@@ -159,46 +143,37 @@ pub fn run(ctx: &Ctx, cmd: StorageCommand) -> Result<()> {
     let StorageCommand::Account(cmd) = cmd;
     let r = Remote::connect(ctx)?;
     match cmd {
-        AccountCommand::List => {
-            let all = r.run(r.client.list_storage_accounts())?;
-            let j: Vec<AccountJson> = all.iter().map(AccountJson::new).collect();
-            r.emit_list(&j, || wire::storage_services_to_xml(&all))
-        }
-        AccountCommand::Show { name } => {
-            let a = r.run(r.client.storage_account(&name))?;
-            let j = AccountJson::new(&a);
-            r.emit(
-                &j,
-                || {
-                    print_fields(&[
-                        ("Name", j.name.clone()),
-                        ("Label", j.label.clone()),
-                        ("Description", opt(&j.description)),
-                        ("Location", opt(&j.location)),
-                        ("Affinity group", opt(&j.affinity_group)),
-                        ("Type", j.account_type.clone()),
-                        ("Status", j.status.clone()),
-                        ("Endpoints", j.endpoints.join(" ")),
-                        ("Created", j.created.clone()),
-                    ])
-                },
-                || a.to_xml(),
-            )
-        }
+        AccountCommand::List => r.list(
+            r.client.list_storage_accounts(),
+            AccountJson::new,
+            wire::storage_services_to_xml,
+        ),
+        AccountCommand::Show { name } => r.show(
+            r.client.storage_account(&name),
+            AccountJson::new,
+            |j| {
+                let mut fields = j.placed.fields();
+                fields.extend([
+                    ("Type", j.account_type.clone()),
+                    ("Status", j.status.clone()),
+                    ("Endpoints", j.endpoints.join(" ")),
+                    ("Created", j.created.clone()),
+                ]);
+                fields
+            },
+            |a| a.to_xml(),
+        ),
         AccountCommand::Create {
             name,
-            location,
-            affinity_group,
-            label,
-            description,
+            placement,
             account_type,
         } => {
             let req = CreateStorageAccount {
                 name: name.clone(),
-                label,
-                description,
-                location,
-                affinity_group,
+                label: placement.label,
+                description: placement.description,
+                location: placement.location,
+                affinity_group: placement.affinity_group,
                 account_type,
             };
             let done = r.run(r.client.create_storage_account(&req))?;

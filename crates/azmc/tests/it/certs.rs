@@ -20,10 +20,7 @@ fn cert_new_stores_the_key_writes_the_cer_and_prints_the_thumbprint() {
     let subject = x509_of_der(&s, "My management cert.cer", &["-subject"]);
     assert_eq!(subject.trim(), "subject=CN = My management cert");
 
-    let list = s
-        .run(&["certstore", "list", "--output", "json"])
-        .ok()
-        .json();
+    let list = s.run_json(&["certstore", "list"]);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["certificate"]["thumbprint"], t.as_str());
@@ -43,26 +40,21 @@ fn cert_new_stores_the_key_writes_the_cer_and_prints_the_thumbprint() {
 #[test]
 fn cert_new_options_key_days_pem_store() {
     let s = Sandbox::new();
-    let r = s
-        .run(&[
-            "cert",
-            "new",
-            "--name",
-            "ec",
-            "--key",
-            "p256",
-            "--days",
-            "30",
-            "--pem",
-            "--out",
-            "ec.pem",
-            "--store",
-            "LocalMachine/Ops",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let r = s.run_json(&[
+        "cert",
+        "new",
+        "--name",
+        "ec",
+        "--key",
+        "p256",
+        "--days",
+        "30",
+        "--pem",
+        "--out",
+        "ec.pem",
+        "--store",
+        "LocalMachine/Ops",
+    ]);
     assert_eq!(r["store"], "LocalMachine/Ops");
     assert_eq!(r["certificate"]["key_algorithm"], "EC-P256");
     assert_eq!(r["certificate"]["extended_key_usage"][0], "clientAuth");
@@ -75,25 +67,10 @@ fn cert_new_options_key_days_pem_store() {
     assert!(text.contains("notAfter="), "{text}");
     // it went to LocalMachine/Ops, not CurrentUser/My
     assert_eq!(
-        s.run(&["certstore", "list", "--output", "json"])
-            .ok()
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
+        s.run_json(&["certstore", "list"]).as_array().unwrap().len(),
         0
     );
-    let machine = s
-        .run(&[
-            "certstore",
-            "list",
-            "--store",
-            "localmachine/ops",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let machine = s.run_json(&["certstore", "list", "--store", "localmachine/ops"]);
     assert_eq!(machine.as_array().unwrap().len(), 1);
     // validity of 30 days
     let nb = time::OffsetDateTime::parse(
@@ -118,10 +95,7 @@ fn cert_new_options_key_days_pem_store() {
 fn cert_show_reads_files_and_thumbprints_in_any_typed_form() {
     let s = Sandbox::new();
     let t = s.new_cert("show me", &[]);
-    let from_file = s
-        .run(&["cert", "show", "show me.cer", "--output", "json"])
-        .ok()
-        .json();
+    let from_file = s.run_json(&["cert", "show", "show me.cer"]);
     assert_eq!(from_file["thumbprint"], t.as_str());
     assert_eq!(from_file["subject"], "CN=show me");
     assert_eq!(from_file["self_signed"], true);
@@ -135,10 +109,7 @@ fn cert_show_reads_files_and_thumbprints_in_any_typed_form() {
         .collect::<Vec<_>>()
         .join(" ");
     let typed = format!("\u{200e}{spaced}");
-    let from_store = s
-        .run(&["cert", "show", &typed, "--output", "json"])
-        .ok()
-        .json();
+    let from_store = s.run_json(&["cert", "show", &typed]);
     assert_eq!(from_store, from_file);
     let table = s.run(&["cert", "show", "show me.cer"]).ok().stdout;
     assert!(
@@ -174,9 +145,7 @@ fn cert_new_refuses_bad_input_and_changes_nothing() {
     ])
     .fails(2, "--store");
     assert!(
-        s.run(&["certstore", "list", "--output", "json"])
-            .ok()
-            .json()
+        s.run_json(&["certstore", "list"])
             .as_array()
             .unwrap()
             .is_empty()
@@ -205,10 +174,7 @@ fn protected_keys_need_the_passphrase() {
     s.write("wrong", "battery staple\n");
     s.write("pw", "pfx-password\n");
     let t = s.new_cert("guarded", &["--protect", "--passphrase-file", "pass"]);
-    let e = s
-        .run(&["certstore", "show", &t, "--output", "json"])
-        .ok()
-        .json();
+    let e = s.run_json(&["certstore", "show", &t]);
     assert_eq!(e["protected"], true);
     s.export_pfx_with(&t, "g.pfx", "pw", &["--passphrase-file", "wrong"])
         .fails(1, "passphrase");

@@ -25,6 +25,39 @@ fn az(s: &Sandbox, args: &[&str]) -> Run {
     az_env(s, &[], args)
 }
 
+/// `azmc args -o json`, which must succeed, parsed.
+fn az_json(s: &Sandbox, args: &[&str]) -> serde_json::Value {
+    az(s, &[args, &["-o", "json"]].concat()).ok().json()
+}
+
+/// `account add --subscription {sub} --endpoint {endpoint}` and `rest`.
+fn account_add<'a>(sub: &'a str, endpoint: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let add = [
+        "account",
+        "add",
+        "--subscription",
+        sub,
+        "--endpoint",
+        endpoint,
+    ];
+    [&add[..], rest].concat()
+}
+
+/// `storage account create {name}` and `rest`.
+fn create_storage<'a>(name: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    [&["storage", "account", "create", name][..], rest].concat()
+}
+
+/// `subscription add-cert --subscription {sub} {cer}` (of `azmc admin`).
+fn add_cert<'a>(sub: &'a str, cer: &'a str) -> [&'a str; 5] {
+    ["subscription", "add-cert", "--subscription", sub, cer]
+}
+
+const RENEW_KEYS: [&str; 4] = ["storage", "account", "keys", "renew"];
+const CREATE_DEPLOYMENT: [&str; 3] = ["service", "deployment", "create"];
+const CREATE_SQL_SERVER: [&str; 3] = ["sql", "server", "create"];
+const CREATE_FIREWALL_RULE: [&str; 3] = ["sql", "firewall-rule", "create"];
+
 /// A file of the server's data directory, as an argument.
 fn data(served: &Served, file: &str) -> String {
     served.data.join(file).to_str().unwrap().to_string()
@@ -138,17 +171,7 @@ fn account_profiles(last: Profiles) {
     let multi = maker.new_cert("multi", &["--key", "p256"]);
     let multi_cer = maker.path("multi.cer");
     for id in [&sub, &dev] {
-        admin(
-            &s,
-            &[
-                "subscription",
-                "add-cert",
-                "--subscription",
-                id,
-                multi_cer.to_str().unwrap(),
-            ],
-        )
-        .ok();
+        admin(&s, &add_cert(id, multi_cer.to_str().unwrap())).ok();
     }
     maker
         .publishsettings_create(
@@ -225,7 +248,7 @@ fn account_profiles(last: Profiles) {
     for row in &rows {
         assert_eq!(row.starts_with('*'), row.contains(" Default "), "{table}");
     }
-    let list = az(&s, &["account", "list", "-o", "json"]).ok().json();
+    let list = az_json(&s, &["account", "list"]);
     assert_eq!(
         sorted(strings(&list, "name")),
         ["Default", "Dev", "Main"].map(String::from)
@@ -251,9 +274,7 @@ fn account_profiles(last: Profiles) {
     for want in ["Default", &sub, &bootstrap, "ca-file", "CurrentUser/My"] {
         assert!(shown.contains(want), "{want}: {shown}");
     }
-    let shown = az(&s, &["account", "show", "Dev", "-o", "json"])
-        .ok()
-        .json();
+    let shown = az_json(&s, &["account", "show", "Dev"]);
     assert_eq!(shown["subscription_id"], dev.as_str());
     assert_eq!(shown["subscription_name"], "Dev");
     assert_eq!(shown["default"], false);
@@ -298,7 +319,7 @@ fn account_profiles(last: Profiles) {
     // set: a new default; AZMC_PROFILE still overrides it
     let r = az(&s, &["account", "set", "Dev"]).ok();
     assert!(r.stderr.contains("default profile: Dev"), "{}", r.stderr);
-    let list = az(&s, &["account", "list", "-o", "json"]).ok().json();
+    let list = az_json(&s, &["account", "list"]);
     for p in list.as_array().unwrap() {
         assert_eq!(p["default"] == true, p["name"] == "Dev", "{list}");
     }
@@ -313,7 +334,7 @@ fn account_profiles(last: Profiles) {
     // remove: gone, the default moves on, the certificate stays in the store
     let r = az(&s, &["account", "remove", "Dev"]).ok();
     assert!(r.stderr.contains("removed profile Dev"), "{}", r.stderr);
-    let list = az(&s, &["account", "list", "-o", "json"]).ok().json();
+    let list = az_json(&s, &["account", "list"]);
     assert_eq!(
         sorted(strings(&list, "name")),
         ["Default", "Main"].map(String::from)
@@ -339,38 +360,20 @@ fn account_profiles(last: Profiles) {
     az(&s, &["account", "set", "Default"]).ok();
     let added = s.new_cert("added", &["--key", "p256"]);
     az(&s, &["mgmt-cert", "upload", "added.cer"]).ok();
-    let p = az(
+    let p = az_json(
         &s,
-        &[
-            "account",
-            "add",
-            "--subscription",
+        &account_add(
             &sub,
-            "--endpoint",
             &served.api_url,
-            "--cert",
-            &added,
-            "--ca-file",
-            &ca,
-            "--name",
-            "added",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+            &["--cert", &added, "--ca-file", &ca, "--name", "added"],
+        ),
+    );
     assert_eq!(p["name"], "added");
     assert_eq!(p["certificate"], added.as_str());
     assert_eq!(p["subscription_id"], sub.as_str());
     assert_eq!(p["trust"], "ca-file");
     assert_eq!(p["default"], false);
-    let certs = az(
-        &s,
-        &["--profile", "added", "mgmt-cert", "list", "-o", "json"],
-    )
-    .ok()
-    .json();
+    let certs = az_json(&s, &["--profile", "added", "mgmt-cert", "list"]);
     assert!(
         strings(&certs, "thumbprint").contains(&added),
         "{certs} lacks {added}"
@@ -378,18 +381,11 @@ fn account_profiles(last: Profiles) {
     // --cert of a certificate the store does not hold
     az(
         &s,
-        &[
-            "account",
-            "add",
-            "--subscription",
+        &account_add(
             &sub,
-            "--endpoint",
             &served.api_url,
-            "--cert",
-            &"AB".repeat(20),
-            "--name",
-            "ghost",
-        ],
+            &["--cert", &"AB".repeat(20), "--name", "ghost"],
+        ),
     )
     .fails(1, "not in");
 
@@ -410,29 +406,23 @@ fn account_profiles(last: Profiles) {
         ],
     )
     .ok();
-    let p = az(
+    let p = az_json(
         &s,
-        &[
-            "account",
-            "add",
-            "--subscription",
+        &account_add(
             &sub,
-            "--endpoint",
             &served.api_url,
-            "--pfx",
-            maker.path("viapfx.pfx").to_str().unwrap(),
-            "--password-file",
-            maker.path("pw").to_str().unwrap(),
-            "--ca-file",
-            &ca,
-            "--name",
-            "viapfx",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+            &[
+                "--pfx",
+                maker.path("viapfx.pfx").to_str().unwrap(),
+                "--password-file",
+                maker.path("pw").to_str().unwrap(),
+                "--ca-file",
+                &ca,
+                "--name",
+                "viapfx",
+            ],
+        ),
+    );
     assert_eq!(p["certificate"], viapfx.as_str());
     assert_eq!(show_sub(&[], &["--profile", "viapfx"]), sub);
 
@@ -483,25 +473,10 @@ fn account_profiles(last: Profiles) {
 
     // A profile without --ca-file trusts the system roots: the server's certificate is
     // not trusted, and the command says so.
-    let p = az(
+    let p = az_json(
         &s,
-        &[
-            "account",
-            "add",
-            "--subscription",
-            &sub,
-            "--endpoint",
-            &served.api_url,
-            "--cert",
-            &added,
-            "--name",
-            "noca",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+        &account_add(&sub, &served.api_url, &["--cert", &added, "--name", "noca"]),
+    );
     assert_eq!(p["trust"], "system");
     let r = az_env(
         &s,
@@ -579,31 +554,10 @@ fn an_untrusted_server_certificate_is_reported_at_once_not_retried() {
     let served = Served::start(&s, &[], &[]);
     let sub = served.subscription();
     let t = s.new_cert("noca", &["--key", "p256"]);
-    admin(
-        &s,
-        &[
-            "subscription",
-            "add-cert",
-            "--subscription",
-            &sub,
-            "noca.cer",
-        ],
-    )
-    .ok();
+    admin(&s, &add_cert(&sub, "noca.cer")).ok();
     az(
         &s,
-        &[
-            "account",
-            "add",
-            "--subscription",
-            &sub,
-            "--endpoint",
-            &served.api_url,
-            "--cert",
-            &t,
-            "--name",
-            "noca",
-        ],
+        &account_add(&sub, &served.api_url, &["--cert", &t, "--name", "noca"]),
     )
     .ok();
     // default retries: a certificate that does not verify will not verify on a retry
@@ -646,7 +600,7 @@ fn resource_commands(last: Part) {
     for want in [&sub as &str, "Default", "Active", "0 of 100"] {
         assert!(t.contains(want), "{want}: {t}");
     }
-    let j = az(&s, &["subscription", "show", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["subscription", "show"]);
     assert_eq!(j["id"], sub.as_str());
     assert_eq!(j["name"], "Default");
     assert_eq!(j["status"], "Active");
@@ -664,7 +618,7 @@ fn resource_commands(last: Part) {
     let t = az(&s, &["location", "list"]).ok().stdout;
     assert_eq!(t.lines().count(), 7, "{t}");
     assert!(t.contains("Southeast Asia") && t.contains("Compute"), "{t}");
-    let j = az(&s, &["location", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["location", "list"]);
     let names = strings(&j, "name");
     assert_eq!(names[0], "West US");
     assert_eq!(names.len(), 6);
@@ -686,7 +640,7 @@ fn resource_commands(last: Part) {
     }
 
     // ---- management certificates
-    let j = az(&s, &["mgmt-cert", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["mgmt-cert", "list"]);
     let bootstrap = strings(&j, "thumbprint");
     assert_eq!(bootstrap.len(), 1, "{j}");
     let bootstrap = bootstrap[0].clone();
@@ -703,9 +657,7 @@ fn resource_commands(last: Part) {
         t.contains(&up) && t.contains(&bootstrap) && t.contains("CN=uploaded"),
         "{t}"
     );
-    let j = az(&s, &["mgmt-cert", "show", &up, "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["mgmt-cert", "show", &up]);
     assert_eq!(j["thumbprint"], up.as_str());
     assert_eq!(j["subject"], "CN=uploaded");
     let t = az(&s, &["mgmt-cert", "show", &up]).ok().stdout;
@@ -714,7 +666,7 @@ fn resource_commands(last: Part) {
     let parsed = wire::parse_subscription_certificates(x.stdout.as_bytes()).unwrap();
     assert_eq!(parsed.len(), 2);
     az(&s, &["mgmt-cert", "delete", &up]).ok();
-    let j = az(&s, &["mgmt-cert", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["mgmt-cert", "list"]);
     assert_eq!(strings(&j, "thumbprint"), std::slice::from_ref(&bootstrap));
     api_error(
         &az(&s, &["mgmt-cert", "show", &up]),
@@ -753,9 +705,7 @@ fn resource_commands(last: Part) {
             .any(|l| l.contains("grp1") && l.contains("Group one") && l.contains("West US")),
         "{t}"
     );
-    let j = az(&s, &["affinity-group", "show", "grp1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["affinity-group", "show", "grp1"]);
     assert_eq!(j["label"], "Group one");
     assert_eq!(j["description"], "first group");
     assert_eq!(j["location"], "West US");
@@ -774,9 +724,7 @@ fn resource_commands(last: Part) {
     .ok();
     let t = az(&s, &["affinity-group", "show", "grp1"]).ok().stdout;
     assert!(t.contains("Group 1b") && t.contains("second"), "{t}");
-    let j = az(&s, &["affinity-group", "list", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["affinity-group", "list"]);
     assert_eq!(strings(&j, "name"), ["grp1"]);
     assert_eq!(strings(&j, "label"), ["Group 1b"]);
 
@@ -785,43 +733,26 @@ fn resource_commands(last: Part) {
     }
 
     // ---- storage accounts
-    let j = az(
-        &s,
-        &["storage", "account", "check-name", "store1", "-o", "json"],
-    )
-    .ok()
-    .json();
+    let j = az_json(&s, &["storage", "account", "check-name", "store1"]);
     assert_eq!(j["available"], true);
     az(
         &s,
-        &[
-            "storage",
-            "account",
-            "create",
+        &create_storage(
             "store1",
-            "--location",
-            "West US",
-            "--label",
-            "Store one",
-            "--description",
-            "first store",
-            "--type",
-            "Standard_LRS",
-        ],
+            &[
+                "--location",
+                "West US",
+                "--label",
+                "Store one",
+                "--description",
+                "first store",
+                "--type",
+                "Standard_LRS",
+            ],
+        ),
     )
     .ok();
-    az(
-        &s,
-        &[
-            "storage",
-            "account",
-            "create",
-            "store2",
-            "--affinity-group",
-            "grp1",
-        ],
-    )
-    .ok();
+    az(&s, &create_storage("store2", &["--affinity-group", "grp1"])).ok();
     let t = az(&s, &["storage", "account", "list"]).ok().stdout;
     assert!(
         t.lines().any(|l| l.contains("store1")
@@ -836,9 +767,7 @@ fn resource_commands(last: Part) {
             .any(|l| l.contains("store2") && l.contains("Standard_GRS")),
         "{t}"
     );
-    let j = az(&s, &["storage", "account", "list", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["storage", "account", "list"]);
     assert_eq!(sorted(strings(&j, "name")), ["store1", "store2"]);
     let x = az(&s, &["storage", "account", "list", "-o", "xml"]).ok();
     let parsed = wire::parse_storage_services(x.stdout.as_bytes()).unwrap();
@@ -846,9 +775,7 @@ fn resource_commands(last: Part) {
         sorted(parsed.iter().map(|a| a.service_name.clone()).collect()),
         ["store1", "store2"]
     );
-    let j = az(&s, &["storage", "account", "show", "store1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["storage", "account", "show", "store1"]);
     assert_eq!(j["label"], "Store one");
     assert_eq!(j["description"], "first store");
     assert_eq!(j["location"], "West US");
@@ -862,23 +789,16 @@ fn resource_commands(last: Part) {
         .ok()
         .stdout;
     assert!(t.contains("grp1") && t.contains("Standard_GRS"), "{t}");
-    let j = az(
-        &s,
-        &["storage", "account", "check-name", "store1", "-o", "json"],
-    )
-    .ok()
-    .json();
+    let j = az_json(&s, &["storage", "account", "check-name", "store1"]);
     assert_eq!(j["available"], false);
     assert!(j["reason"].as_str().unwrap().contains("store1"), "{j}");
     let t = az(&s, &["storage", "account", "check-name", "store1"])
         .ok()
         .stdout;
     assert!(t.contains("false"), "{t}");
-    let j = az(&s, &["affinity-group", "show", "grp1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["affinity-group", "show", "grp1"]);
     assert_eq!(j["storage_accounts"], serde_json::json!(["store2"]));
-    let j = az(&s, &["subscription", "show", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["subscription", "show"]);
     assert_eq!(j["storage_accounts"]["used"], 2);
     az(
         &s,
@@ -894,55 +814,20 @@ fn resource_commands(last: Part) {
         ],
     )
     .ok();
-    let j = az(&s, &["storage", "account", "show", "store1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["storage", "account", "show", "store1"]);
     assert_eq!(j["label"], "Store 1b");
     assert_eq!(j["account_type"], "Standard_GRS");
     assert_eq!(j["description"], "first store");
     az(&s, &["storage", "account", "update", "store1"]).fails(2, "nothing to change");
 
     // keys: renew one, the other stays
-    let k0 = az(
-        &s,
-        &["storage", "account", "keys", "list", "store1", "-o", "json"],
-    )
-    .ok()
-    .json();
+    let k0 = az_json(&s, &["storage", "account", "keys", "list", "store1"]);
     let (p0, s0) = (k0["primary"].clone(), k0["secondary"].clone());
     assert!(p0.as_str().unwrap().len() >= 44 && p0 != s0, "{k0}");
-    let k1 = az(
-        &s,
-        &[
-            "storage",
-            "account",
-            "keys",
-            "renew",
-            "store1",
-            "--primary",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+    let k1 = az_json(&s, &[&RENEW_KEYS[..], &["store1", "--primary"]].concat());
     assert_ne!(k1["primary"], p0);
     assert_eq!(k1["secondary"], s0);
-    let k2 = az(
-        &s,
-        &[
-            "storage",
-            "account",
-            "keys",
-            "renew",
-            "store1",
-            "--secondary",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+    let k2 = az_json(&s, &[&RENEW_KEYS[..], &["store1", "--secondary"]].concat());
     assert_eq!(k2["primary"], k1["primary"]);
     assert_ne!(k2["secondary"], s0);
     let t = az(&s, &["storage", "account", "keys", "list", "store1"])
@@ -953,12 +838,9 @@ fn resource_commands(last: Part) {
             && t.contains(k2["secondary"].as_str().unwrap()),
         "{t}"
     );
-    let t = az(
-        &s,
-        &["storage", "account", "keys", "renew", "store1", "--primary"],
-    )
-    .ok()
-    .stdout;
+    let t = az(&s, &[&RENEW_KEYS[..], &["store1", "--primary"]].concat())
+        .ok()
+        .stdout;
     assert!(
         t.contains("Primary:") && !t.contains(k2["primary"].as_str().unwrap()),
         "{t}"
@@ -986,12 +868,7 @@ fn resource_commands(last: Part) {
     let parsed =
         wire::parse_storage_services(r.stdout.split_once("\n\n").unwrap().1.as_bytes()).unwrap();
     assert_eq!(parsed.len(), 2);
-    let j = az(
-        &s,
-        &["api", "GET", "services/storageservices", "-o", "json"],
-    )
-    .ok()
-    .json();
+    let j = az_json(&s, &["api", "GET", "services/storageservices"]);
     assert_eq!(j["status"], 200);
     assert!(is_request_id(j["request_id"].as_str().unwrap()), "{j}");
     assert!(
@@ -1020,9 +897,7 @@ fn resource_commands(last: Part) {
     )
     .ok();
     assert!(r.stdout.starts_with("HTTP 201 Created"), "{}", r.stdout);
-    let j = az(&s, &["affinity-group", "show", "rawgroup", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["affinity-group", "show", "rawgroup"]);
     assert_eq!(j["label"], "raw");
     assert_eq!(j["location"], "East US");
     // --header replaces the client's own: an unknown version is refused by the server
@@ -1056,9 +931,7 @@ fn resource_commands(last: Part) {
     // deletes: gone afterwards
     az(&s, &["storage", "account", "delete", "store2"]).ok();
     az(&s, &["storage", "account", "delete", "store1"]).ok();
-    let j = az(&s, &["storage", "account", "list", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["storage", "account", "list"]);
     assert_eq!(j, serde_json::json!([]));
     api_error(
         &az(&s, &["storage", "account", "show", "store1"]),
@@ -1066,9 +939,7 @@ fn resource_commands(last: Part) {
         404,
     );
     az(&s, &["affinity-group", "delete", "grp1"]).ok();
-    let j = az(&s, &["affinity-group", "list", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["affinity-group", "list"]);
     assert_eq!(j, serde_json::json!([]));
     api_error(
         &az(&s, &["affinity-group", "show", "grp1"]),
@@ -1081,9 +952,7 @@ fn resource_commands(last: Part) {
     }
 
     // ---- cloud services and deployments
-    let j = az(&s, &["service", "check-name", "svc1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "check-name", "svc1"]);
     assert_eq!(j["available"], true);
     az(
         &s,
@@ -1106,11 +975,9 @@ fn resource_commands(last: Part) {
             .any(|l| l.contains("svc1") && l.contains("Service one") && l.contains("West US")),
         "{t}"
     );
-    let j = az(&s, &["service", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["service", "list"]);
     assert_eq!(strings(&j, "name"), ["svc1"]);
-    let j = az(&s, &["service", "show", "svc1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "show", "svc1"]);
     assert_eq!(j["label"], "Service one");
     assert_eq!(j["description"], "first service");
     assert_eq!(j["deployments"], serde_json::json!([]));
@@ -1121,21 +988,22 @@ fn resource_commands(last: Part) {
     let r = az(
         &s,
         &[
-            "service",
-            "deployment",
-            "create",
-            "svc1",
-            "--slot",
-            "production",
-            "--name",
-            "v1",
-            "--package-url",
-            "https://example.test/pkg.cspkg",
-            "--config",
-            "svc.cscfg",
-            "--label",
-            "Version 1",
-        ],
+            &CREATE_DEPLOYMENT[..],
+            &[
+                "svc1",
+                "--slot",
+                "production",
+                "--name",
+                "v1",
+                "--package-url",
+                "https://example.test/pkg.cspkg",
+                "--config",
+                "svc.cscfg",
+                "--label",
+                "Version 1",
+            ],
+        ]
+        .concat(),
     )
     .ok();
     assert!(r.stderr.contains("deployment v1 created"), "{}", r.stderr);
@@ -1145,9 +1013,7 @@ fn resource_commands(last: Part) {
     for want in ["v1", "Production", "Version 1", "WebRole1", "WebRole1_IN_0"] {
         assert!(t.contains(want), "{want}: {t}");
     }
-    let j = az(&s, &["service", "deployment", "show", "svc1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "deployment", "show", "svc1"]);
     assert_eq!(j["name"], "v1");
     assert_eq!(j["slot"], "Production");
     assert_eq!(j["roles"], serde_json::json!(["WebRole1"]));
@@ -1156,20 +1022,21 @@ fn resource_commands(last: Part) {
     az(
         &s,
         &[
-            "service",
-            "deployment",
-            "create",
-            "svc1",
-            "--slot",
-            "staging",
-            "--name",
-            "v2",
-            "--package-url",
-            "https://example.test/pkg2.cspkg",
-            "--config",
-            "svc.cscfg",
-            "--start",
-        ],
+            &CREATE_DEPLOYMENT[..],
+            &[
+                "svc1",
+                "--slot",
+                "staging",
+                "--name",
+                "v2",
+                "--package-url",
+                "https://example.test/pkg2.cspkg",
+                "--config",
+                "svc.cscfg",
+                "--start",
+            ],
+        ]
+        .concat(),
     )
     .ok();
     let x = az(
@@ -1190,9 +1057,7 @@ fn resource_commands(last: Part) {
     assert_eq!(parsed.name, "v2");
     assert_eq!(parsed.status, "Running");
     az(&s, &["service", "deployment", "status", "svc1", "Running"]).ok();
-    let j = az(&s, &["service", "deployment", "show", "svc1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "deployment", "show", "svc1"]);
     assert_eq!(j["status"], "Running");
     az(
         &s,
@@ -1207,49 +1072,23 @@ fn resource_commands(last: Part) {
         ],
     )
     .ok();
-    let j = az(
+    let j = az_json(
         &s,
-        &[
-            "service",
-            "deployment",
-            "show",
-            "svc1",
-            "--slot",
-            "staging",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+        &["service", "deployment", "show", "svc1", "--slot", "staging"],
+    );
     assert_eq!(j["status"], "Suspended");
     az(&s, &["service", "deployment", "status", "svc1", "Paused"]).fails(2, "Paused");
     let r = az(&s, &["service", "deployment", "swap", "svc1"]).ok();
     assert!(r.stderr.contains("swapped"), "{}", r.stderr);
-    let j = az(&s, &["service", "deployment", "show", "svc1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "deployment", "show", "svc1"]);
     assert_eq!(j["name"], "v2");
-    let j = az(
+    let j = az_json(
         &s,
-        &[
-            "service",
-            "deployment",
-            "show",
-            "svc1",
-            "--slot",
-            "staging",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+        &["service", "deployment", "show", "svc1", "--slot", "staging"],
+    );
     assert_eq!(j["name"], "v1");
     assert_eq!(j["label"], "Version 1");
-    let j = az(&s, &["service", "show", "svc1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "show", "svc1"]);
     assert_eq!(sorted(strings(&j["deployments"], "name")), ["v1", "v2"]);
     let t = az(&s, &["service", "show", "svc1"]).ok().stdout;
     assert!(
@@ -1262,14 +1101,10 @@ fn resource_commands(last: Part) {
     az(&s, &["service", "cert", "add", "svc1", "svccert.cer"]).ok();
     let t = az(&s, &["service", "cert", "list", "svc1"]).ok().stdout;
     assert!(t.contains(&sc) && t.contains("sha1"), "{t}");
-    let j = az(&s, &["service", "cert", "list", "svc1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "cert", "list", "svc1"]);
     assert_eq!(strings(&j, "thumbprint"), std::slice::from_ref(&sc));
     assert_eq!(j[0]["algorithm"], "sha1");
-    let j = az(&s, &["service", "cert", "show", "svc1", &sc, "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "cert", "show", "svc1", &sc]);
     assert_eq!(j["thumbprint"], sc.as_str());
     let t = az(&s, &["service", "cert", "show", "svc1", &sc])
         .ok()
@@ -1279,9 +1114,7 @@ fn resource_commands(last: Part) {
     let parsed = wire::parse_service_certificate(x.stdout.as_bytes()).unwrap();
     assert_eq!(parsed.thumbprint, sc);
     az(&s, &["service", "cert", "delete", "svc1", &sc]).ok();
-    let j = az(&s, &["service", "cert", "list", "svc1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "cert", "list", "svc1"]);
     assert_eq!(j, serde_json::json!([]));
     api_error(
         &az(&s, &["service", "cert", "show", "svc1", &sc]),
@@ -1307,12 +1140,10 @@ fn resource_commands(last: Part) {
         "ResourceNotFound",
         404,
     );
-    let j = az(&s, &["service", "show", "svc1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["service", "show", "svc1"]);
     assert_eq!(j["deployments"], serde_json::json!([]));
     az(&s, &["service", "delete", "svc1"]).ok();
-    let j = az(&s, &["service", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["service", "list"]);
     assert_eq!(j, serde_json::json!([]));
     api_error(
         &az(&s, &["service", "show", "svc1"]),
@@ -1329,16 +1160,17 @@ fn resource_commands(last: Part) {
     let r = az(
         &s,
         &[
-            "sql",
-            "server",
-            "create",
-            "--login",
-            "dbadmin",
-            "--location",
-            "West US",
-            "--password-file",
-            "sqlpw",
-        ],
+            &CREATE_SQL_SERVER[..],
+            &[
+                "--login",
+                "dbadmin",
+                "--location",
+                "West US",
+                "--password-file",
+                "sqlpw",
+            ],
+        ]
+        .concat(),
     )
     .ok();
     let srv1 = r.stdout.trim().to_string();
@@ -1346,24 +1178,21 @@ fn resource_commands(last: Part) {
         !srv1.is_empty() && srv1.chars().all(|c| c.is_ascii_alphanumeric()),
         "{srv1}"
     );
-    let j = az(
+    let j = az_json(
         &s,
         &[
-            "sql",
-            "server",
-            "create",
-            "--login",
-            "dbadmin2",
-            "--location",
-            "East US",
-            "--password-file",
-            "sqlpw",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+            &CREATE_SQL_SERVER[..],
+            &[
+                "--login",
+                "dbadmin2",
+                "--location",
+                "East US",
+                "--password-file",
+                "sqlpw",
+            ],
+        ]
+        .concat(),
+    );
     let srv2 = j["name"].as_str().unwrap().to_string();
     assert_ne!(srv1, srv2);
     let t = az(&s, &["sql", "server", "list"]).ok().stdout;
@@ -1372,7 +1201,7 @@ fn resource_commands(last: Part) {
             .any(|l| l.contains(&srv1) && l.contains("dbadmin") && l.contains("West US")),
         "{t}"
     );
-    let j = az(&s, &["sql", "server", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["sql", "server", "list"]);
     assert_eq!(
         sorted(strings(&j, "name")),
         sorted(vec![srv1.clone(), srv2.clone()])
@@ -1401,16 +1230,10 @@ fn resource_commands(last: Part) {
     let t = az(
         &s,
         &[
-            "sql",
-            "firewall-rule",
-            "create",
-            &srv1,
-            "office",
-            "--start",
-            "10.0.0.1",
-            "--end",
-            "10.0.0.9",
-        ],
+            &CREATE_FIREWALL_RULE[..],
+            &[&srv1, "office", "--start", "10.0.0.1", "--end", "10.0.0.9"],
+        ]
+        .concat(),
     )
     .ok()
     .stdout;
@@ -1418,25 +1241,24 @@ fn resource_commands(last: Part) {
     az(
         &s,
         &[
-            "sql",
-            "firewall-rule",
-            "create",
-            &srv1,
-            "home",
-            "--start",
-            "192.0.2.1",
-            "--end",
-            "192.0.2.1",
-            "-o",
-            "json",
-        ],
+            &CREATE_FIREWALL_RULE[..],
+            &[
+                &srv1,
+                "home",
+                "--start",
+                "192.0.2.1",
+                "--end",
+                "192.0.2.1",
+                "-o",
+                "json",
+            ],
+        ]
+        .concat(),
     )
     .ok();
-    let j = az(&s, &["sql", "firewall-rule", "list", &srv1, "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["sql", "firewall-rule", "list", &srv1]);
     assert_eq!(sorted(strings(&j, "name")), ["home", "office"]);
-    let j = az(
+    let j = az_json(
         &s,
         &[
             "sql",
@@ -1448,12 +1270,8 @@ fn resource_commands(last: Part) {
             "10.0.0.1",
             "--end",
             "10.0.0.200",
-            "-o",
-            "json",
         ],
-    )
-    .ok()
-    .json();
+    );
     assert_eq!(j["end"], "10.0.0.200");
     let t = az(&s, &["sql", "firewall-rule", "list", &srv1]).ok().stdout;
     assert!(
@@ -1462,12 +1280,10 @@ fn resource_commands(last: Part) {
         "{t}"
     );
     az(&s, &["sql", "firewall-rule", "delete", &srv1, "office"]).ok();
-    let j = az(&s, &["sql", "firewall-rule", "list", &srv1, "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["sql", "firewall-rule", "list", &srv1]);
     assert_eq!(strings(&j, "name"), ["home"]);
     az(&s, &["sql", "server", "delete", &srv1]).ok();
-    let j = az(&s, &["sql", "server", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["sql", "server", "list"]);
     assert_eq!(strings(&j, "name"), std::slice::from_ref(&srv2));
 
     if last == Part::SqlServers {
@@ -1479,20 +1295,7 @@ fn resource_commands(last: Part) {
     assert_eq!(t.lines().count(), 1, "only the header: {t}");
     let r = az(&s, &["site", "create", "site1", "--location", "West US"]).ok();
     assert_eq!(r.stdout.trim(), "site1.azurewebsites.azmc.localhost");
-    let j = az(
-        &s,
-        &[
-            "site",
-            "create",
-            "site2",
-            "--location",
-            "east us",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+    let j = az_json(&s, &["site", "create", "site2", "--location", "east us"]);
     assert_eq!(j["webspace"], "eastuswebspace");
     assert_eq!(j["state"], "Running");
     az(&s, &["site", "create", "site3", "--location", "Atlantis"]).fails(2, "no webspace");
@@ -1502,7 +1305,7 @@ fn resource_commands(last: Part) {
             .any(|l| l.contains("site1") && l.contains("westuswebspace")),
         "{t}"
     );
-    let j = az(&s, &["site", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["site", "list"]);
     assert_eq!(sorted(strings(&j, "name")), ["site1", "site2"]);
     let x = az(&s, &["site", "list", "-o", "xml"]).ok();
     let parsed = wire::parse_sites(x.stdout.as_bytes()).unwrap();
@@ -1510,7 +1313,7 @@ fn resource_commands(last: Part) {
         sorted(parsed.iter().map(|p| p.name.clone()).collect()),
         ["site1", "site2"]
     );
-    let j = az(&s, &["site", "show", "site1", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["site", "show", "site1"]);
     assert_eq!(j["webspace"], "westuswebspace");
     assert_eq!(
         j["host_names"],
@@ -1519,7 +1322,7 @@ fn resource_commands(last: Part) {
     let t = az(&s, &["site", "show", "site2"]).ok().stdout;
     assert!(t.contains("eastuswebspace") && t.contains("Running"), "{t}");
     az(&s, &["site", "delete", "site1"]).ok();
-    let j = az(&s, &["site", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["site", "list"]);
     assert_eq!(strings(&j, "name"), ["site2"]);
     let r = az(&s, &["site", "show", "site1"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -1530,7 +1333,7 @@ fn resource_commands(last: Part) {
     }
 
     // ---- the operation log saw all of it
-    let j = az(&s, &["operation", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["operation", "list"]);
     let names = strings(&j, "name");
     for want in [
         "AddSubscriptionCertificate",
@@ -1622,7 +1425,7 @@ fn operation_list_since_and_cert_filters() {
     let served = served_and_imported(&s, &[]);
     let other = s.new_cert("other", &["--key", "p256"]);
     az(&s, &["mgmt-cert", "upload", "other.cer"]).ok();
-    let bootstrap = az(&s, &["account", "list", "-o", "json"]).ok().json()[0]["certificate"]
+    let bootstrap = az_json(&s, &["account", "list"])[0]["certificate"]
         .as_str()
         .unwrap()
         .to_string();
@@ -1641,20 +1444,18 @@ fn operation_list_since_and_cert_filters() {
         .unwrap();
     az(
         &s,
-        &[
-            "account",
-            "add",
-            "--subscription",
+        &account_add(
             &served.subscription(),
-            "--endpoint",
             &served.api_url,
-            "--cert",
-            &other,
-            "--ca-file",
-            &data(&served, "ca.pem"),
-            "--name",
-            "other",
-        ],
+            &[
+                "--cert",
+                &other,
+                "--ca-file",
+                &data(&served, "ca.pem"),
+                "--name",
+                "other",
+            ],
+        ),
     )
     .ok();
     az(
@@ -1670,7 +1471,7 @@ fn operation_list_since_and_cert_filters() {
         ],
     )
     .ok();
-    let all = az(&s, &["operation", "list", "-o", "json"]).ok().json();
+    let all = az_json(&s, &["operation", "list"]);
     assert_eq!(
         strings(&all, "name"),
         [
@@ -1679,45 +1480,29 @@ fn operation_list_since_and_cert_filters() {
             "CreateAffinityGroup"
         ]
     );
-    let recent = az(&s, &["operation", "list", "--since", &since, "-o", "json"])
-        .ok()
-        .json();
+    let recent = az_json(&s, &["operation", "list", "--since", &since]);
     assert_eq!(
         strings(&recent, "name"),
         ["CreateAffinityGroup"],
         "{recent}"
     );
     assert_eq!(recent[0]["caller_certificate"], other.as_str());
-    let j = az(&s, &["operation", "list", "--since", "0s", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["operation", "list", "--since", "0s"]);
     assert!(j.as_array().unwrap().len() <= 1, "{j}");
     // --cert: only what that certificate did
-    let mine = az(
-        &s,
-        &["operation", "list", "--cert", &bootstrap, "-o", "json"],
-    )
-    .ok()
-    .json();
+    let mine = az_json(&s, &["operation", "list", "--cert", &bootstrap]);
     assert_eq!(
         strings(&mine, "caller_certificate"),
         [bootstrap.clone(), bootstrap.clone()],
         "operation list --cert {bootstrap} lists other certificates' operations: {mine}"
     );
-    let theirs = az(&s, &["operation", "list", "--cert", &other, "-o", "json"])
-        .ok()
-        .json();
+    let theirs = az_json(&s, &["operation", "list", "--cert", &other]);
     assert_eq!(
         strings(&theirs, "name"),
         ["CreateAffinityGroup"],
         "{theirs}"
     );
-    let none = az(
-        &s,
-        &["operation", "list", "--cert", &"0".repeat(40), "-o", "json"],
-    )
-    .ok()
-    .json();
+    let none = az_json(&s, &["operation", "list", "--cert", &"0".repeat(40)]);
     assert_eq!(none, serde_json::json!([]));
 }
 
@@ -1727,15 +1512,7 @@ fn no_wait_prints_the_request_id_and_operation_wait_finishes_it() {
     let _served = served_and_imported(&s, &["--async-delay-ms", "5000"]);
     let r = az(
         &s,
-        &[
-            "storage",
-            "account",
-            "create",
-            "nowait1",
-            "--location",
-            "West US",
-            "--no-wait",
-        ],
+        &create_storage("nowait1", &["--location", "West US", "--no-wait"]),
     )
     .ok();
     let id = r.stdout.trim().to_string();
@@ -1759,9 +1536,7 @@ fn no_wait_prints_the_request_id_and_operation_wait_finishes_it() {
         "no colours off a terminal: {:?}",
         r.stdout
     );
-    let j = az(&s, &["operation", "show", &id, "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["operation", "show", &id]);
     assert_eq!(j["id"], id.as_str());
     assert_eq!(j["status"], "InProgress");
     assert_eq!(j["http_status"], Value::Null);
@@ -1785,28 +1560,14 @@ fn no_wait_prints_the_request_id_and_operation_wait_finishes_it() {
     assert!(!r.stdout.contains('\x1b'), "{:?}", r.stdout);
     assert!(r.stdout.contains("InProgress"), "{}", r.stdout);
     // the resource is being created meanwhile
-    let j = az(&s, &["storage", "account", "show", "nowait1", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["storage", "account", "show", "nowait1"]);
     assert_eq!(j["status"], "Creating");
 
     // --no-wait in json
-    let j = az(
+    let j = az_json(
         &s,
-        &[
-            "storage",
-            "account",
-            "create",
-            "nowait2",
-            "--location",
-            "East US",
-            "--no-wait",
-            "-o",
-            "json",
-        ],
-    )
-    .ok()
-    .json();
+        &create_storage("nowait2", &["--location", "East US", "--no-wait"]),
+    );
     assert_eq!(j["status"], "InProgress");
     let id2 = j["request_id"].as_str().unwrap().to_string();
     assert!(is_request_id(&id2), "{j}");
@@ -1821,9 +1582,7 @@ fn no_wait_prints_the_request_id_and_operation_wait_finishes_it() {
         r.stdout
     );
     assert!(r.stdout.contains("HTTP status"), "{}", r.stdout);
-    let j = az(&s, &["operation", "wait", &id2, "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["operation", "wait", &id2]);
     assert_eq!(j["status"], "Succeeded");
     assert_eq!(j["id"], id2.as_str());
     assert!(j["http_status"].as_u64().is_some(), "{j}");
@@ -1831,13 +1590,9 @@ fn no_wait_prints_the_request_id_and_operation_wait_finishes_it() {
     let x = az(&s, &["operation", "wait", &id, "-o", "xml"]).ok();
     let parsed = wire::parse_operation_status(x.stdout.as_bytes()).unwrap();
     assert_eq!(parsed.status.to_string(), "Succeeded");
-    let j = az(&s, &["operation", "show", &id, "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["operation", "show", &id]);
     assert_eq!(j["status"], "Succeeded");
-    let j = az(&s, &["storage", "account", "list", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["storage", "account", "list"]);
     assert_eq!(sorted(strings(&j, "name")), ["nowait1", "nowait2"]);
     assert!(
         j.as_array()
@@ -1851,22 +1606,12 @@ fn no_wait_prints_the_request_id_and_operation_wait_finishes_it() {
     let started = Instant::now();
     let r = az(
         &s,
-        &[
-            "storage",
-            "account",
-            "create",
-            "waited3",
-            "--location",
-            "West US",
-            "--quiet",
-        ],
+        &create_storage("waited3", &["--location", "West US", "--quiet"]),
     )
     .ok();
     assert!(r.stderr.is_empty() && r.stdout.is_empty(), "{r:?}");
     assert!(started.elapsed() >= Duration::from_secs(4), "did not wait");
-    let j = az(&s, &["storage", "account", "show", "waited3", "-o", "json"])
-        .ok()
-        .json();
+    let j = az_json(&s, &["storage", "account", "show", "waited3"]);
     assert_eq!(j["status"], "Created");
     let r = az(&s, &["storage", "account", "delete", "nowait2"]).ok();
     assert!(r.stderr.contains("Succeeded (request id "), "{}", r.stderr);
@@ -1961,20 +1706,11 @@ fn connection_failures_are_retried_then_reported_once() {
     };
     az(
         &s,
-        &[
-            "account",
-            "add",
-            "--subscription",
+        &account_add(
             RANDOM_SUBSCRIPTION,
-            "--endpoint",
             &format!("https://127.0.0.1:{port}"),
-            "--cert",
-            &t,
-            "--ca-file",
-            "closed.cer",
-            "--name",
-            "closed",
-        ],
+            &["--cert", &t, "--ca-file", "closed.cer", "--name", "closed"],
+        ),
     )
     .ok();
     let r = az_env(&s, &[("AZMC_RETRIES", "2")], &["location", "list"]);
@@ -2087,45 +1823,14 @@ fn errors(last: Errors) {
     assert!(r.stdout.is_empty(), "{}", r.stdout);
     let r = az(&s, &["storage", "account", "show", "missing", "-o", "json"]);
     api_error(&r, "ResourceNotFound", 404);
-    az(
-        &s,
-        &[
-            "storage",
-            "account",
-            "create",
-            "taken1",
-            "--location",
-            "West US",
-        ],
-    )
-    .ok();
+    az(&s, &create_storage("taken1", &["--location", "West US"])).ok();
     api_error(
-        &az(
-            &s,
-            &[
-                "storage",
-                "account",
-                "create",
-                "taken1",
-                "--location",
-                "West US",
-            ],
-        ),
+        &az(&s, &create_storage("taken1", &["--location", "West US"])),
         "ConflictError",
         409,
     );
     api_error(
-        &az(
-            &s,
-            &[
-                "storage",
-                "account",
-                "create",
-                "Bad-Name",
-                "--location",
-                "West US",
-            ],
-        ),
+        &az(&s, &create_storage("Bad-Name", &["--location", "West US"])),
         "BadRequest",
         400,
     );
@@ -2135,18 +1840,10 @@ fn errors(last: Errors) {
     }
 
     // Bad arguments: exit 2, nothing sent.
-    az(&s, &["storage", "account", "keys", "renew", "taken1"]).fails(2, "--primary");
+    az(&s, &[&RENEW_KEYS[..], &["taken1"]].concat()).fails(2, "--primary");
     az(
         &s,
-        &[
-            "storage",
-            "account",
-            "keys",
-            "renew",
-            "taken1",
-            "--primary",
-            "--secondary",
-        ],
+        &[&RENEW_KEYS[..], &["taken1", "--primary", "--secondary"]].concat(),
     )
     .fails(2, "cannot be used with");
     az(&s, &["operation", "list", "--since", "nonsense"]).fails(2, "--since");
@@ -2174,16 +1871,7 @@ fn errors(last: Errors) {
     .fails(2, "--subscription");
     az(
         &s,
-        &[
-            "account",
-            "add",
-            "--subscription",
-            "nope",
-            "--endpoint",
-            &served.api_url,
-            "--cert",
-            &"AB".repeat(20),
-        ],
+        &account_add("nope", &served.api_url, &["--cert", &"AB".repeat(20)]),
     )
     .fails(2, "not a subscription id");
     az(&s, &["mgmt-cert", "upload", "no-such.cer"]).fails(1, "no-such.cer");
@@ -2199,20 +1887,11 @@ fn errors(last: Errors) {
         az(&s, &["mgmt-cert", "upload", &format!("{name}.cer")]).ok();
         az(
             &s,
-            &[
-                "account",
-                "add",
-                "--subscription",
+            &account_add(
                 &sub,
-                "--endpoint",
                 &served.api_url,
-                "--cert",
-                &t,
-                "--ca-file",
-                &ca,
-                "--name",
-                name,
-            ],
+                &["--cert", &t, "--ca-file", &ca, "--name", name],
+            ),
         )
         .ok();
         az(&s, &["--profile", name, "location", "list"]).ok();
@@ -2241,7 +1920,7 @@ fn errors(last: Errors) {
         );
     }
     // the bootstrap certificate still works, and is the only one left
-    let j = az(&s, &["mgmt-cert", "list", "-o", "json"]).ok().json();
+    let j = az_json(&s, &["mgmt-cert", "list"]);
     assert_eq!(j.as_array().unwrap().len(), 1, "{j}");
 }
 
@@ -2276,18 +1955,11 @@ fn a_malformed_request_id_is_a_usage_error() {
     let t = s.new_cert("ids", &["--key", "p256", "--pem"]);
     az(
         &s,
-        &[
-            "account",
-            "add",
-            "--subscription",
+        &account_add(
             RANDOM_SUBSCRIPTION,
-            "--endpoint",
             "https://127.0.0.1:9",
-            "--cert",
-            &t,
-            "--ca-file",
-            "ids.cer",
-        ],
+            &["--cert", &t, "--ca-file", "ids.cer"],
+        ),
     )
     .ok();
     // nothing is sent (nothing listens on port 9): the id is checked first
@@ -2397,17 +2069,18 @@ fn bad_local_input_is_named_and_changes_nothing() {
     let r = az(
         &s,
         &[
-            "service",
-            "deployment",
-            "create",
-            "svc",
-            "--name",
-            "v1",
-            "--package-url",
-            "https://example.test/p.cspkg",
-            "--config",
-            "missing.cscfg",
-        ],
+            &CREATE_DEPLOYMENT[..],
+            &[
+                "svc",
+                "--name",
+                "v1",
+                "--package-url",
+                "https://example.test/p.cspkg",
+                "--config",
+                "missing.cscfg",
+            ],
+        ]
+        .concat(),
     )
     .fails(1, "missing.cscfg");
     one_line(&r);

@@ -19,6 +19,7 @@
 
 use super::Sandbox;
 use super::server::Served;
+use azmc_server::config::DEFAULT_LOCATIONS;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -278,44 +279,44 @@ fn classic_xplat_cli_drives_the_server() {
     let parallel = Instant::now();
     let (create1, create2) = std::thread::scope(|scope| {
         let t1 = scope.spawn(|| {
-            let t = Instant::now();
-            let out = cli.ok(
-                &cfg1,
-                &[
-                    "storage",
-                    "account",
-                    "create",
-                    "azstore1",
-                    "--location",
-                    "West US",
-                    "--type",
-                    "LRS",
-                    "--label",
-                    "az store",
-                    "--description",
-                    "store for the CLI",
-                    "--json",
-                ],
-            );
-            (t.elapsed(), out)
+            timed(|| {
+                cli.ok(
+                    &cfg1,
+                    &[
+                        "storage",
+                        "account",
+                        "create",
+                        "azstore1",
+                        "--location",
+                        "West US",
+                        "--type",
+                        "LRS",
+                        "--label",
+                        "az store",
+                        "--description",
+                        "store for the CLI",
+                        "--json",
+                    ],
+                )
+            })
         });
         let t2 = scope.spawn(|| {
-            let t = Instant::now();
             // human output of an asynchronous command
-            let out = cli.ok(
-                &cfg2,
-                &[
-                    "storage",
-                    "account",
-                    "create",
-                    "azstore2",
-                    "--affinity-group",
-                    "azgroup",
-                    "--type",
-                    "GRS",
-                ],
-            );
-            (t.elapsed(), out)
+            timed(|| {
+                cli.ok(
+                    &cfg2,
+                    &[
+                        "storage",
+                        "account",
+                        "create",
+                        "azstore2",
+                        "--affinity-group",
+                        "azgroup",
+                        "--type",
+                        "GRS",
+                    ],
+                )
+            })
         });
         let t3 = scope.spawn(|| creating_then_services(&cli, &cfg3));
         locations_sql_sites(&cli, &cfg4);
@@ -494,21 +495,24 @@ fn creating_then_services(cli: &Cli, cfg: &Path) {
     );
 }
 
+/// `azure storage account keys renew azstore1 {which}` (`--primary` or `--secondary`).
+fn renew_key(cli: &Cli, cfg: &Path, which: &str) -> serde_json::Value {
+    let renew = ["storage", "account", "keys", "renew", "azstore1", which];
+    cli.json(cfg, &renew)
+}
+
+/// How long `f` takes, and what it returns.
+fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
+    let t = Instant::now();
+    let out = f();
+    (t.elapsed(), out)
+}
+
 /// Locations, SQL servers and web sites, while the storage account creates wait.
 fn locations_sql_sites(cli: &Cli, cfg: &Path) {
     // Locations, JSON and table.
     let locs = cli.json(cfg, &["vm", "location", "list"]);
-    assert_eq!(
-        names(&locs, "name"),
-        [
-            "West US",
-            "East US",
-            "North Europe",
-            "West Europe",
-            "East Asia",
-            "Southeast Asia"
-        ]
-    );
+    assert_eq!(names(&locs, "name"), DEFAULT_LOCATIONS);
     assert_eq!(locs[0]["displayName"], "West US");
     assert!(
         locs[0]["availableServices"]
@@ -525,18 +529,7 @@ fn locations_sql_sites(cli: &Cli, cfg: &Path) {
         .collect();
     assert_eq!(rows[0], "Name", "{table}");
     assert!(rows[1].starts_with("---"), "{table}");
-    assert_eq!(
-        rows[2..],
-        [
-            "West US",
-            "East US",
-            "North Europe",
-            "West Europe",
-            "East Asia",
-            "Southeast Asia"
-        ],
-        "{table}"
-    );
+    assert_eq!(rows[2..], *DEFAULT_LOCATIONS, "{table}");
 
     // SQL servers (the server name is generated).
     assert_eq!(
@@ -638,31 +631,11 @@ fn keys_and_delete(cli: &Cli, cfg: &Path) {
         keys["secondaryKey"].as_str().unwrap().to_string(),
     );
     assert!(k1.len() == 88 && k2.len() == 88 && k1 != k2, "{keys}");
-    let renewed = cli.json(
-        cfg,
-        &[
-            "storage",
-            "account",
-            "keys",
-            "renew",
-            "azstore1",
-            "--primary",
-        ],
-    );
+    let renewed = renew_key(cli, cfg, "--primary");
     let k1b = renewed["primaryKey"].as_str().unwrap().to_string();
     assert!(k1b != k1 && k1b.len() == 88, "{renewed}");
     assert_eq!(renewed["secondaryKey"], k2.as_str());
-    let renewed = cli.json(
-        cfg,
-        &[
-            "storage",
-            "account",
-            "keys",
-            "renew",
-            "azstore1",
-            "--secondary",
-        ],
-    );
+    let renewed = renew_key(cli, cfg, "--secondary");
     let k2b = renewed["secondaryKey"].as_str().unwrap().to_string();
     assert!(k2b != k2, "{renewed}");
     assert_eq!(renewed["primaryKey"], k1b.as_str());

@@ -126,17 +126,7 @@ impl Sandbox {
 
     /// `azmc pfx inspect PFX --password-file PASSWORD_FILE --output json`, which succeeds.
     pub fn pfx_inspect_json(&self, pfx: &str, password_file: &str) -> serde_json::Value {
-        self.run(&[
-            "pfx",
-            "inspect",
-            pfx,
-            "--password-file",
-            password_file,
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json()
+        self.run_json(&["pfx", "inspect", pfx, "--password-file", password_file])
     }
 
     /// `azmc pfx to-pem PFX --out OUT --password-file PASSWORD_FILE`.
@@ -203,6 +193,13 @@ impl Sandbox {
             .current_dir(self.home())
             .stdin(std::process::Stdio::null());
         c
+    }
+
+    /// Runs `azmc args --output json`, which must succeed, and parses its output.
+    pub fn run_json(&self, args: &[&str]) -> serde_json::Value {
+        self.run(&[args, &["--output", "json"]].concat())
+            .ok()
+            .json()
     }
 
     pub fn run(&self, args: &[&str]) -> Run {

@@ -12,16 +12,7 @@ const FIVE: &str = "azurecoder-fluent-management__TestPublishSettings_v1_5subs.p
 fn show_lists_subscriptions_endpoints_and_thumbprints_without_secrets() {
     let s = Sandbox::new();
     let f = fixture(HASHICORP);
-    let j = s
-        .run(&[
-            "publishsettings",
-            "show",
-            f.to_str().unwrap(),
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let j = s.run_json(&["publishsettings", "show", f.to_str().unwrap()]);
     let subs = j.as_array().unwrap();
     assert_eq!(subs.len(), 1);
     assert_eq!(
@@ -31,16 +22,7 @@ fn show_lists_subscriptions_endpoints_and_thumbprints_without_secrets() {
     assert_eq!(subs[0]["certificate"]["expired"], true);
     assert_eq!(subs[0]["schema_version"], "2.0");
     assert_eq!(subs[0]["endpoint"], "https://management.core.windows.net");
-    let five = s
-        .run(&[
-            "publishsettings",
-            "show",
-            fixture(FIVE).to_str().unwrap(),
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let five = s.run_json(&["publishsettings", "show", fixture(FIVE).to_str().unwrap()]);
     assert_eq!(five.as_array().unwrap().len(), 5);
     assert_eq!(five[0]["schema_version"], "1.0");
     let table = s
@@ -101,10 +83,7 @@ fn import_puts_each_certificate_in_the_store_non_exportable_and_can_delete_the_f
     assert!(!copy.exists(), "--delete-file removes the file");
     let imported = r.json();
     assert_eq!(imported.as_array().unwrap().len(), 3);
-    let list = s
-        .run(&["certstore", "list", "--output", "json"])
-        .ok()
-        .json();
+    let list = s.run_json(&["certstore", "list"]);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 3, "three distinct certificates");
     for e in list {
@@ -119,21 +98,10 @@ fn import_puts_each_certificate_in_the_store_non_exportable_and_can_delete_the_f
     }
     // a shared certificate (5 subscriptions, 1 certificate) is stored once
     let s2 = Sandbox::new();
-    let r = s2
-        .run(&[
-            "publishsettings",
-            "import",
-            fixture(FIVE).to_str().unwrap(),
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let r = s2.run_json(&["publishsettings", "import", fixture(FIVE).to_str().unwrap()]);
     assert_eq!(r.as_array().unwrap().len(), 5);
     assert_eq!(
-        s2.run(&["certstore", "list", "--output", "json"])
-            .ok()
-            .json()
+        s2.run_json(&["certstore", "list"])
             .as_array()
             .unwrap()
             .len(),
@@ -145,29 +113,15 @@ fn import_puts_each_certificate_in_the_store_non_exportable_and_can_delete_the_f
 fn import_of_one_subscription_and_failures_leave_the_store_and_file_alone() {
     let s = Sandbox::new();
     let f = fixture(PY3);
-    let all = s
-        .run(&[
-            "publishsettings",
-            "show",
-            f.to_str().unwrap(),
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let all = s.run_json(&["publishsettings", "show", f.to_str().unwrap()]);
     let second = all[1]["id"].as_str().unwrap().to_uppercase();
-    let r = s
-        .run(&[
-            "publishsettings",
-            "import",
-            f.to_str().unwrap(),
-            "--subscription",
-            &second,
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let r = s.run_json(&[
+        "publishsettings",
+        "import",
+        f.to_str().unwrap(),
+        "--subscription",
+        &second,
+    ]);
     assert_eq!(r.as_array().unwrap().len(), 1);
     assert_eq!(r[0]["thumbprint"], all[1]["certificate"]["thumbprint"]);
     s.run(&[
@@ -265,16 +219,7 @@ fn create_writes_a_file_our_own_reader_and_openssl_accept() {
     )
     .ok();
     assert_eq!(s.mode("mine.publishsettings"), 0o600);
-    let j = s
-        .run(&[
-            "publishsettings",
-            "show",
-            "mine.publishsettings",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let j = s.run_json(&["publishsettings", "show", "mine.publishsettings"]);
     assert_eq!(j.as_array().unwrap().len(), 2);
     assert_eq!(j[0]["name"], "Dev & <Test>");
     assert_eq!(j[0]["endpoint"], "https://127.0.0.1:9443");

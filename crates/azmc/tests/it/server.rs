@@ -489,18 +489,7 @@ fn serve_on_postgresql_bootstraps_into_the_database() {
     assert_eq!(code, 200);
     served.stop();
     // the admin commands reach the same database
-    let list = s
-        .run(&[
-            "admin",
-            "--database-url",
-            &url,
-            "subscription",
-            "list",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let list = s.run_json(&["admin", "--database-url", &url, "subscription", "list"]);
     assert_eq!(list[0]["id"], sub.as_str());
     // a mistyped database name is refused, nothing is created
     s.run(&[

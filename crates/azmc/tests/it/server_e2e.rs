@@ -105,6 +105,30 @@ fn cert_pem(
     (p, cert.thumbprint().to_string(), b64)
 }
 
+/// curl's arguments for a POST of the XML `data` (`@file` reads a file).
+fn post_xml(data: &str) -> Vec<&str> {
+    let mut args = V.to_vec();
+    args.extend([
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/xml",
+        "--data-binary",
+        data,
+    ]);
+    args
+}
+
+/// The server arguments for a write throttle of `rate` requests a second, `burst` at once.
+fn write_throttle<'a>(rate: &'a str, burst: &'a str) -> [&'a str; 4] {
+    [
+        "--throttle-write-rate",
+        rate,
+        "--throttle-write-burst",
+        burst,
+    ]
+}
+
 fn add_body(b64: &str) -> String {
     format!(
         "<SubscriptionCertificate xmlns=\"http://schemas.microsoft.com/windowsazure\"><SubscriptionCertificateData>{b64}</SubscriptionCertificateData></SubscriptionCertificate>"
@@ -113,15 +137,7 @@ fn add_body(b64: &str) -> String {
 
 fn post_cert(served: &Served, cert: &Path, sub: &str, b64: &str) -> Answer {
     let body = add_body(b64);
-    let mut args = V.to_vec();
-    args.extend([
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/xml",
-        "--data-binary",
-        &body,
-    ]);
+    let args = post_xml(&body);
     call(served, Some(cert), &format!("/{sub}/certificates"), &args)
 }
 
@@ -256,15 +272,7 @@ fn wire_conventions_and_hostile_bodies() {
         "<Wrong/>",
     ] {
         let t = Instant::now();
-        let mut args = V.to_vec();
-        args.extend([
-            "-X",
-            "POST",
-            "-H",
-            "Content-Type: application/xml",
-            "--data-binary",
-            body,
-        ]);
+        let args = post_xml(body);
         let a = call(&served, c, &format!("/{sub}/certificates"), &args);
         assert!(a.code == 400, "{body}: {} {}", a.code, a.body);
         assert!(
@@ -304,15 +312,7 @@ fn wire_conventions_and_hostile_bodies() {
     let big = s.path("big.xml");
     std::fs::write(&big, vec![b'x'; 1024 * 1024 + 10]).unwrap();
     let at = format!("@{}", big.display());
-    let mut args = V.to_vec();
-    args.extend([
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/xml",
-        "--data-binary",
-        &at,
-    ]);
+    let args = post_xml(&at);
     call(&served, c, &format!("/{sub}/certificates"), &args).code_is(413, "RequestBodyTooLarge");
     // a verb the resource does not have
     let mut args = V.to_vec();
@@ -335,16 +335,7 @@ fn wire_conventions_and_hostile_bodies() {
 #[test]
 fn certificate_limit_and_operations_log() {
     let s = Sandbox::new();
-    let served = Served::start(
-        &s,
-        &[],
-        &[
-            "--throttle-write-rate",
-            "1000",
-            "--throttle-write-burst",
-            "1000",
-        ],
-    );
+    let served = Served::start(&s, &[], &write_throttle("1000", "1000"));
     let sub = served.subscription();
     let pem = bootstrap_pem(&s, &served);
     let now = SystemClock.now();
@@ -434,15 +425,10 @@ fn throttling_answers_503_with_retry_after() {
         &s,
         &[],
         &[
-            "--throttle-write-rate",
-            "1",
-            "--throttle-write-burst",
-            "2",
-            "--throttle-read-rate",
-            "1",
-            "--throttle-read-burst",
-            "3",
-        ],
+            &write_throttle("1", "2")[..],
+            &["--throttle-read-rate", "1", "--throttle-read-burst", "3"],
+        ]
+        .concat(),
     );
     let sub = served.subscription();
     let pem = bootstrap_pem(&s, &served);
@@ -474,15 +460,7 @@ fn an_interrupted_job_is_finished_by_the_next_server() {
     let sub = served.subscription();
     let pem = bootstrap_pem(&s, &served);
     let body = "<CreateStorageServiceInput xmlns=\"http://schemas.microsoft.com/windowsazure\"><ServiceName>durablejob1</ServiceName><Label>ZHVyYWJsZQ==</Label><Location>West US</Location></CreateStorageServiceInput>";
-    let mut a = V.to_vec();
-    a.extend([
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/xml",
-        "--data-binary",
-        body,
-    ]);
+    let a = post_xml(body);
     let created = call(
         &served,
         Some(&pem),

@@ -44,34 +44,14 @@ fn export_cer_and_pfx_in_both_profiles_read_by_openssl_without_legacy() {
         ])
         .ok();
         assert_eq!(s.mode(&out), 0o600, "{out}");
-        let info = openssl(
-            s.home(),
-            &[
-                "pkcs12",
-                "-in",
-                &out,
-                "-passin",
-                "pass:s3cret pass",
-                "-info",
-                "-noout",
-            ],
-        );
-        let _ = info;
-        let key = openssl(
-            s.home(),
-            &[
-                "pkcs12",
-                "-in",
-                &out,
-                "-passin",
-                "pass:s3cret pass",
-                "-nocerts",
-                "-nodes",
-                "-out",
-                "k.pem",
-            ],
-        );
-        let _ = key;
+        // OpenSSL reads the file, and its key.
+        for extra in [
+            &["-info", "-noout"][..],
+            &["-nocerts", "-nodes", "-out", "k.pem"],
+        ] {
+            let pkcs12 = ["pkcs12", "-in", &out, "-passin", "pass:s3cret pass"];
+            openssl(s.home(), &[&pkcs12[..], extra].concat());
+        }
         let modulus_key = openssl(s.home(), &["rsa", "-in", "k.pem", "-noout", "-modulus"]);
         assert_eq!(modulus_key, modulus_cert, "{profile}");
     }
@@ -119,10 +99,7 @@ fn export_delete_key_removes_the_key_only_after_a_good_pfx() {
         "--delete-key",
     ])
     .ok();
-    let e = s
-        .run(&["certstore", "show", &t, "--output", "json"])
-        .ok()
-        .json();
+    let e = s.run_json(&["certstore", "show", &t]);
     assert_eq!(e["has_private_key"], false);
     // the pfx holds the key: import it elsewhere
     s.run(&[
@@ -135,18 +112,7 @@ fn export_delete_key_removes_the_key_only_after_a_good_pfx() {
         "Elsewhere",
     ])
     .ok();
-    let e = s
-        .run(&[
-            "certstore",
-            "show",
-            &t,
-            "--store",
-            "Elsewhere",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let e = s.run_json(&["certstore", "show", &t, "--store", "Elsewhere"]);
     assert_eq!(e["has_private_key"], true);
     // a second export has no key to export
     s.export_pfx(&t, "again.pfx", "pw").fails(1, "private key");
@@ -155,26 +121,27 @@ fn export_delete_key_removes_the_key_only_after_a_good_pfx() {
         .fails(2, "--delete-key only makes sense");
 }
 
+/// `certstore import s.pfx --password-file pw --store {store}` and `extra`, as JSON.
+fn import_s_pfx(s: &Sandbox, store: &str, extra: &[&str]) -> serde_json::Value {
+    let import = [
+        "certstore",
+        "import",
+        "s.pfx",
+        "--password-file",
+        "pw",
+        "--store",
+        store,
+    ];
+    s.run_json(&[&import[..], extra].concat())
+}
+
 #[test]
 fn imports_are_not_exportable_unless_asked() {
     let s = Sandbox::new();
     let t = s.new_cert("source", &[]);
     s.write("pw", "pw\n");
     s.export_pfx(&t, "s.pfx", "pw").ok();
-    let r = s
-        .run(&[
-            "certstore",
-            "import",
-            "s.pfx",
-            "--password-file",
-            "pw",
-            "--store",
-            "A",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let r = import_s_pfx(&s, "A", &[]);
     assert_eq!(r["exportable"], false);
     assert_eq!(r["has_private_key"], true);
     s.run(&[
@@ -190,21 +157,7 @@ fn imports_are_not_exportable_unless_asked() {
     ])
     .fails(1, "not exportable");
     assert!(!s.path("a.pfx").exists());
-    let r = s
-        .run(&[
-            "certstore",
-            "import",
-            "s.pfx",
-            "--password-file",
-            "pw",
-            "--store",
-            "B",
-            "--exportable",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let r = import_s_pfx(&s, "B", &["--exportable"]);
     assert_eq!(r["exportable"], true);
     s.run(&[
         "certstore",
@@ -219,18 +172,13 @@ fn imports_are_not_exportable_unless_asked() {
     ])
     .ok();
     // a .cer imports as a certificate without a key
-    let r = s
-        .run(&[
-            "certstore",
-            "import",
-            "source.cer",
-            "--store",
-            "TrustedPeople",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let r = s.run_json(&[
+        "certstore",
+        "import",
+        "source.cer",
+        "--store",
+        "TrustedPeople",
+    ]);
     assert_eq!(r["has_private_key"], false);
     assert_eq!(r["store"], "CurrentUser/TrustedPeople");
 }
@@ -301,25 +249,12 @@ fn show_delete_and_subject_selection() {
     let b = s.new_cert("alpha two", &[]);
     s.run(&["certstore", "show", "--subject", "alpha"])
         .fails(1, "2 certificates match");
-    let shown = s
-        .run(&[
-            "certstore",
-            "show",
-            "--subject",
-            "ALPHA TWO",
-            "--output",
-            "json",
-        ])
-        .ok()
-        .json();
+    let shown = s.run_json(&["certstore", "show", "--subject", "ALPHA TWO"]);
     assert_eq!(shown["certificate"]["thumbprint"], b.as_str());
     s.run(&["certstore", "show", "not-hex"])
         .fails(2, "invalid thumbprint");
     s.run(&["certstore", "delete", &a.to_lowercase()]).ok();
-    let list = s
-        .run(&["certstore", "list", "--output", "json"])
-        .ok()
-        .json();
+    let list = s.run_json(&["certstore", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 1);
     s.run(&["certstore", "delete", &a]).fails(1, "not found");
     s.run(&["certstore", "delete", "--subject", "nothing like it"])
