@@ -12,7 +12,7 @@ use azmc_wire::asm::{parse_subscription, parse_subscription_certificates};
 
 /// A GUID nobody has.
 fn unknown_subscription() -> String {
-    azmc_server::bootstrap::new_subscription_id().unwrap()
+    azmc_server::domain::subscriptions::new_id().unwrap()
 }
 
 const OPS_QUERY: &str =
