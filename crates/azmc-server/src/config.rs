@@ -76,6 +76,34 @@ pub struct ServerConfig {
     pub async_delay: Duration,
     /// Sessions, sign-in rate limits and upload size of the portal.
     pub portal: PortalConfig,
+    /// How much key-derivation work a `.pfx` sent by a client may cost.
+    pub pfx: PfxLimits,
+}
+
+/// Limits on reading a `.pfx` a client sent (Add Service Certificate). Reading is done
+/// on the blocking pool, `slots` at a time; a request finding every slot busy is answered
+/// 503 with `Retry-After` at once. Real files use 2,000 (Azure) to 600,000 (current
+/// guidance) iterations per derivation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PfxLimits {
+    /// Most iterations one derivation (MAC or bag) may ask for.
+    pub max_iterations: u32,
+    /// Most iterations one request may spend over the password forms, MAC and bags.
+    pub work_budget: u64,
+    /// Files read at the same time.
+    pub slots: usize,
+}
+
+impl Default for PfxLimits {
+    /// 1,000,000 per derivation, 4,000,000 per request (a few seconds of one core at
+    /// most), 2 at a time.
+    fn default() -> Self {
+        PfxLimits {
+            max_iterations: 1_000_000,
+            work_budget: 4_000_000,
+            slots: 2,
+        }
+    }
 }
 
 /// The regions offered by default.
@@ -111,6 +139,7 @@ impl ServerConfig {
             dns_suffix: "azmc.localhost".into(),
             async_delay: Duration::ZERO,
             portal: PortalConfig::default(),
+            pfx: PfxLimits::default(),
         }
     }
 

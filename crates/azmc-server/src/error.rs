@@ -157,6 +157,18 @@ impl ApiError {
 
     /// 500 InternalError for an operation whose work was cut short (its node died, or it
     /// was given up after too many attempts).
+    /// 503 `ServerBusy` with `Retry-After`: the slots for this work are all taken.
+    pub fn busy(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServerBusy",
+                "The server is busy reading other certificate files. Retry the request later.",
+            )
+        }
+    }
+
     pub fn interrupted() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -213,6 +225,7 @@ impl From<DomainError> for ApiError {
             DomainError::Limit { limit, max, .. } => Self::conflict(limit_message(limit, max)),
             DomainError::Invalid { message, .. } => Self::bad_request(message),
             DomainError::Unavailable => Self::unavailable(),
+            DomainError::Busy { retry_after } => Self::busy(retry_after),
             DomainError::Internal => Self::internal(),
         }
     }

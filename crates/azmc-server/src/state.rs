@@ -20,6 +20,9 @@ pub struct Inner {
     pub config: ServerConfig,
     pub throttle: Throttle,
     pub metrics: Metrics,
+    /// The slots for reading files sent by clients (`config.pfx.slots`): crypto work with
+    /// outside bytes runs on the blocking pool, this many at a time.
+    pub file_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -28,6 +31,7 @@ impl AppState {
             auth: AuthIndex::new(config.auth_max_staleness),
             throttle: Throttle::new(&config.throttle),
             metrics: Metrics::default(),
+            file_slots: Arc::new(tokio::sync::Semaphore::new(config.pfx.slots)),
             db,
             clock,
             config,

@@ -259,19 +259,52 @@ pub(crate) fn bmp_password(password: &str) -> Zeroizing<Vec<u8>> {
 
 // ---------------------------------------------------------------- work budget
 
-/// Counts key-derivation iterations spent on one read.
-#[derive(Debug, Default)]
+/// Counts key-derivation iterations spent on one read, against the caller's limits
+/// ([`super::ReadOptions`]) or, without them, [`MAX_ITERATIONS`] and [`WORK_BUDGET`].
+#[derive(Debug)]
 pub(crate) struct Work {
     spent: u64,
+    max_iterations: u64,
+    budget: u64,
+}
+
+impl Default for Work {
+    fn default() -> Self {
+        Work {
+            spent: 0,
+            max_iterations: MAX_ITERATIONS,
+            budget: WORK_BUDGET,
+        }
+    }
 }
 
 impl Work {
-    /// Account for `iterations` more; fails once the budget is exhausted.
+    /// A budget with the limits of `options` (each no higher than the built-in ones).
+    pub(crate) fn limited(options: &super::ReadOptions) -> Self {
+        let d = Work::default();
+        Work {
+            spent: 0,
+            max_iterations: options
+                .max_iterations
+                .map_or(d.max_iterations, |m| u64::from(m).min(d.max_iterations)),
+            budget: options.work_budget.map_or(d.budget, |b| b.min(d.budget)),
+        }
+    }
+
+    /// Account for `iterations` more, before spending them; fails if one derivation asks
+    /// for more than the limit or the read would exceed its budget.
     pub(crate) fn charge(&mut self, iterations: u32) -> Result<()> {
+        if u64::from(iterations) > self.max_iterations {
+            return Err(PkiError::Unsupported(format!(
+                "iteration count {iterations} is above the limit of {} (hostile file?)",
+                self.max_iterations
+            )));
+        }
         self.spent = self.spent.saturating_add(u64::from(iterations));
-        if self.spent > WORK_BUDGET {
+        if self.spent > self.budget {
             Err(PkiError::Unsupported(format!(
-                "the file demands more than {WORK_BUDGET} key-derivation iterations in total (hostile?)"
+                "the file demands more than {} key-derivation iterations in total (hostile?)",
+                self.budget
             )))
         } else {
             Ok(())
@@ -445,5 +478,22 @@ mod tests {
             w.charge(10_000_000).unwrap();
         }
         assert!(matches!(w.charge(1), Err(PkiError::Unsupported(_))));
+
+        // A caller's limits: per derivation, and in total; never above the built-in ones.
+        let mut w = Work::limited(&super::super::ReadOptions {
+            max_iterations: Some(1_000),
+            work_budget: Some(2_500),
+            ..Default::default()
+        });
+        assert!(matches!(w.charge(1_001), Err(PkiError::Unsupported(_))));
+        w.charge(1_000).unwrap();
+        w.charge(1_000).unwrap();
+        assert!(matches!(w.charge(1_000), Err(PkiError::Unsupported(_))));
+        let w = Work::limited(&super::super::ReadOptions {
+            max_iterations: Some(u32::MAX),
+            work_budget: Some(u64::MAX),
+            ..Default::default()
+        });
+        assert_eq!((w.max_iterations, w.budget), (MAX_ITERATIONS, WORK_BUDGET));
     }
 }

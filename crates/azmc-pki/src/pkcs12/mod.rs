@@ -77,6 +77,13 @@ pub struct ReadOptions {
     /// Decrypt even when the MAC does not verify (the two azure-xplat-cli test files need
     /// it). The result then says [`MacStatus::Mismatch`].
     pub ignore_mac: bool,
+    /// Most iterations one key derivation (MAC or bag) may ask for; `None` = 10,000,000.
+    /// A server reading files from strangers sets less: real files use 1 to 600,000.
+    pub max_iterations: Option<u32>,
+    /// Most iterations the whole read may spend, over every password form tried, the MAC
+    /// and the bags; `None` = 50,000,000. Checked before each derivation, so a hostile
+    /// file costs at most this much work.
+    pub work_budget: Option<u64>,
 }
 
 /// What became of the integrity check.

@@ -468,7 +468,7 @@ pub(crate) fn read(data: &[u8], password: &str, options: ReadOptions) -> Result<
     let pfx = parse_pfx(data)?;
     let contents = parse_auth_safe(&pfx.auth_safe)?;
     let candidates = Candidate::all_for(password);
-    let mut work = Work::default();
+    let mut work = Work::limited(&options);
 
     let Some(mac) = &pfx.mac else {
         for candidate in &candidates {

@@ -19,8 +19,16 @@ const FIXTURES: &str = concat!(
     "/../../testdata/publishsettings"
 );
 
-const STRICT: ReadOptions = ReadOptions { ignore_mac: false };
-const LENIENT: ReadOptions = ReadOptions { ignore_mac: true };
+const STRICT: ReadOptions = ReadOptions {
+    ignore_mac: false,
+    max_iterations: None,
+    work_budget: None,
+};
+const LENIENT: ReadOptions = ReadOptions {
+    ignore_mac: true,
+    max_iterations: None,
+    work_budget: None,
+};
 
 const THREE_DES: &str = "pbeWithSHAAnd3-KeyTripleDES-CBC";
 const RC2_40: &str = "pbeWithSHAAnd40BitRC2-CBC";
@@ -464,6 +472,28 @@ fn wrong_password_is_wrong_password() {
             }
         }
     }
+}
+
+/// A reader of strangers' files sets its own limits: per derivation and per read,
+/// checked before the work is done; the same file reads within generous ones.
+#[test]
+fn callers_limit_the_key_derivation_work() {
+    let (cert, key) = p256();
+    let out = pkcs12::write(cert, key, &[], "pw", Profile::Legacy, None).unwrap();
+    let limited = |max_iterations, work_budget| ReadOptions {
+        max_iterations,
+        work_budget,
+        ..STRICT
+    };
+    let refused = |options| match pkcs12::read(&out, "pw", options).unwrap_err() {
+        PkiError::Unsupported(why) => why,
+        other => panic!("{other:?}"),
+    };
+    // Legacy derives with 2,048 iterations: the MAC, then each of the two bags.
+    assert!(refused(limited(Some(2_047), None)).contains("above the limit of 2047"));
+    assert!(refused(limited(None, Some(4_096))).contains("more than 4096"));
+    let p = pkcs12::read(&out, "pw", limited(Some(2_048), Some(3 * 2_048))).unwrap();
+    assert_eq!(p.certificate.unwrap().thumbprint(), cert.thumbprint());
 }
 
 /// A corrupted MAC with the right password: MacMismatch, or Mismatch with ignore_mac.

@@ -71,8 +71,8 @@ pub async fn add(
     let input = parse_input(&body, parse_certificate_file)?;
     let (_, data) = decode_base64(required(input.data.as_deref(), "Data")?, "Data")?;
     let format = CertificateFormat::of(input.certificate_format.as_deref())?;
-    let password = input.password.as_deref().unwrap_or("");
-    let file = (data.as_slice(), format, password);
+    let password = zeroize::Zeroizing::new(input.password.unwrap_or_default());
+    let file = (data, format, password);
     cloud_services::add_certificate(&Ctx::of(&state), &id, &s, &svc, file).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }

@@ -6,6 +6,7 @@
 //! (label, description, extended properties, location) stay with the API door.
 
 use super::{ConflictReason, Ctx, DomainError, ResourceKind, sealing};
+use crate::config::PfxLimits;
 use crate::identity::RequestId;
 use crate::jobs::{self, JobKind, JobResult};
 use crate::state::AppState;
@@ -13,6 +14,8 @@ use azmc_db::{DbError, HostedService, HostedServiceUpdate, NewHostedService, Ser
 use azmc_pki::pkcs12::{self, ReadOptions};
 use azmc_pki::{Certificate, PrivateKey};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// A DNS label: 1–63 letters, digits and hyphens, not starting or ending with a hyphen.
 pub fn valid_service_name(name: &str) -> bool {
@@ -215,11 +218,13 @@ impl CertificateFormat {
     }
 }
 
-/// Reads the certificate (and, from a `.pfx`, its private key as PKCS#8) from `data`.
+/// Reads the certificate (and, from a `.pfx`, its private key as PKCS#8) from `data`,
+/// spending at most `limits` on key derivation.
 fn read_certificate_file(
     data: &[u8],
     format: CertificateFormat,
     password: &str,
+    limits: PfxLimits,
 ) -> Result<(Certificate, Option<PrivateKey>), DomainError> {
     let invalid = |message: String| DomainError::Invalid {
         field: "Data",
@@ -227,10 +232,18 @@ fn read_certificate_file(
     };
     match format {
         CertificateFormat::Pfx => {
-            let p12 = pkcs12::read(data, password, ReadOptions::default()).map_err(|e| {
-                invalid(format!(
-                    "Data could not be read as a PKCS#12 (.pfx) file with the given Password: {e}"
-                ))
+            let options = ReadOptions {
+                max_iterations: Some(limits.max_iterations),
+                work_budget: Some(limits.work_budget),
+                ..ReadOptions::default()
+            };
+            let p12 = pkcs12::read(data, password, options).map_err(|e| match e {
+                azmc_pki::PkiError::Unsupported(why) => invalid(format!(
+                    "Data is a PKCS#12 (.pfx) file this server does not read: {why}."
+                )),
+                other => invalid(format!(
+                    "Data could not be read as a PKCS#12 (.pfx) file with the given Password: {other}"
+                )),
             })?;
             let cert = p12
                 .certificate
@@ -244,6 +257,39 @@ fn read_certificate_file(
             Ok((cert, None))
         }
     }
+}
+
+/// How long a client is told to wait when every file-reading slot is taken.
+const BUSY_RETRY_AFTER: u64 = 5;
+
+/// [`read_certificate_file`] on the blocking pool, in one of the server's file-reading
+/// slots (none free: [`DomainError::Busy`] at once), so a hostile file never holds an
+/// async worker and other requests keep being answered.
+async fn read_off_the_workers(
+    ctx: &Ctx<'_>,
+    data: Vec<u8>,
+    format: CertificateFormat,
+    password: Zeroizing<String>,
+) -> Result<(Certificate, Option<PrivateKey>), DomainError> {
+    let Some(files) = ctx.files else {
+        return read_certificate_file(&data, format, &password, PfxLimits::default());
+    };
+    let permit = Arc::clone(files.slots).try_acquire_owned().map_err(|_| {
+        tracing::warn!("every file-reading slot is taken: a certificate file is refused");
+        DomainError::Busy {
+            retry_after: BUSY_RETRY_AFTER,
+        }
+    })?;
+    let limits = files.limits;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        read_certificate_file(&data, format, &password, limits)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "the certificate-reading task failed");
+        DomainError::Internal
+    })?
 }
 
 /// `sha1-THUMBPRINT` (any case) → the upper-case thumbprint; anything else names no
@@ -294,9 +340,9 @@ pub async fn add_certificate(
     op: &RequestId,
     subscription: &str,
     service: &str,
-    (data, format, password): (&[u8], CertificateFormat, &str),
+    (data, format, password): (Vec<u8>, CertificateFormat, Zeroizing<String>),
 ) -> Result<(), DomainError> {
-    let (cert, key) = read_certificate_file(data, format, password)?;
+    let (cert, key) = read_off_the_workers(ctx, data, format, password).await?;
     let thumb = cert.thumbprint().to_string();
     let sealed = match &key {
         Some(k) => Some(sealing::seal(ctx.db, k.pkcs8_der(), thumb.as_bytes()).await?),

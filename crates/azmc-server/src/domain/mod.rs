@@ -31,12 +31,15 @@ pub mod subscriptions;
 pub mod websites;
 
 use crate::auth::AuthIndex;
+use crate::config::PfxLimits;
 use crate::jobs::JobRegistry;
 use crate::state::AppState;
 use azmc_db::{Db, Limit, Limits};
 use azmc_pki::Thumbprint;
 use std::fmt;
+use std::sync::Arc;
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 
 /// Every job kind of the domain's asynchronous operations, for the job runner.
 pub fn job_kinds() -> JobRegistry {
@@ -90,7 +93,17 @@ pub struct Ctx<'a> {
     pub limits: Limits,
     /// The regions offered (`ServerConfig::locations`).
     pub locations: &'a [String],
+    /// Where and within which limits files sent by clients are read; `None` where no
+    /// server runs in this process.
+    pub files: Option<FileReading<'a>>,
     pub now: OffsetDateTime,
+}
+
+/// The slots and limits for reading files sent by clients (see `ServerConfig::pfx`).
+#[derive(Debug, Clone, Copy)]
+pub struct FileReading<'a> {
+    pub slots: &'a Arc<Semaphore>,
+    pub limits: PfxLimits,
 }
 
 impl<'a> Ctx<'a> {
@@ -104,6 +117,10 @@ impl<'a> Ctx<'a> {
                 per_service_admin: state.config.cert_limit_per_service_admin,
             },
             locations: &state.config.locations,
+            files: Some(FileReading {
+                slots: &state.file_slots,
+                limits: state.config.pfx,
+            }),
             now: state.clock.now(),
         }
     }
@@ -115,6 +132,7 @@ impl<'a> Ctx<'a> {
             index: None,
             limits,
             locations: &[],
+            files: None,
             now,
         }
     }
@@ -304,6 +322,9 @@ pub enum DomainError {
     /// The database cannot be reached; retrying later may help.
     #[error("the service is unavailable")]
     Unavailable,
+    /// Every slot for this kind of work is taken; retry after `retry_after` seconds.
+    #[error("the server is busy: retry in {retry_after} seconds")]
+    Busy { retry_after: u64 },
     /// Logged where it happened.
     #[error("internal error")]
     Internal,

@@ -84,6 +84,10 @@ impl From<DomainError> for PortalError {
                 "Limit reached: at most {max} {limit}. Delete a management certificate before adding another."
             )),
             DomainError::Invalid { message, .. } => PortalError::BadRequest(message),
+            DomainError::Busy { retry_after } => PortalError::TooManyRequests {
+                message: "The server is busy. Try again in a few seconds.".into(),
+                retry_after,
+            },
             DomainError::Unavailable | DomainError::Internal => PortalError::Internal,
         }
     }

@@ -1000,3 +1000,57 @@ async fn deployment_configuration_upgrade_and_role_instances() {
     );
     api.stop().await;
 }
+
+/// A `.pfx` from a client is read on the blocking pool, in one of a few slots, within a
+/// key-derivation budget (issue: a file with 10,000,000 iterations froze the runtime).
+/// With every slot taken the answer is 503 `ServerBusy` with `Retry-After` at once, while
+/// other requests are served; a file asking for more iterations than the server allows
+/// is refused before the work is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_pfx_files_are_read_off_the_workers_within_limits() {
+    let api = Api::start_with(|config| {
+        // The legacy profile derives with 2,048 iterations: allow less.
+        config.pfx.max_iterations = 1_000;
+        config.pfx.slots = 1;
+    })
+    .await;
+    let hs = "/{s}/services/hostedservices";
+    let svc = create_body("pfxsvc", "p", "West US");
+    assert_eq!(api.req("POST", hs, Some(&svc)).await.status, 201);
+    let certs = format!("{hs}/pfxsvc/certificates");
+    let (data, _, _) = pfx("limited", "pw");
+    let body = cert_file(&data, "pfx", "pw");
+    let r = expect_error(&api, "POST", &certs, Some(&body), BAD_REQUEST, "Data").await;
+    assert!(
+        r.error().1.contains("above the limit of 1000"),
+        "{}",
+        r.body
+    );
+
+    // Every slot taken (as by a long read): refused at once, others still served.
+    let held = api
+        .state()
+        .file_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .unwrap();
+    let busy = api.req("POST", &certs, Some(&body)).await;
+    assert_eq!(
+        (
+            busy.status,
+            busy.error().0.as_str(),
+            busy.header("retry-after")
+        ),
+        (503, "ServerBusy", Some("5")),
+        "{}",
+        busy.body
+    );
+    assert_eq!(api.req("GET", &certs, None).await.status, 200);
+    assert_eq!(api.req("GET", "/{s}/certificates", None).await.status, 200);
+    drop(held);
+    // The slot is back (a .cer, without key derivation, is read in a slot too).
+    let (_, cert, _) = pfx("plain", "pw");
+    let cer = cert_file(cert.der(), "cer", "");
+    assert_eq!(api.req("POST", &certs, Some(&cer)).await.status, 202);
+}

@@ -349,20 +349,27 @@ impl ResolvedSubscription {
     /// certificate and the private key that belongs to it.
     pub fn open_certificate(&self, ignore_mac: bool) -> Result<OpenedCertificate> {
         let subscription = || self.id.clone();
-        let p12 =
-            pkcs12::read(&self.pkcs12, "", ReadOptions { ignore_mac }).map_err(|e| match e {
-                PkiError::WrongPassword
-                | PkiError::MacMismatch
-                | PkiError::Unsupported(_)
-                | PkiError::Crypto(_) => PublishSettingsError::Unreadable {
-                    subscription: subscription(),
-                    source: e,
-                },
-                _ => PublishSettingsError::NotPkcs12 {
-                    subscription: subscription(),
-                    source: e,
-                },
-            })?;
+        let p12 = pkcs12::read(
+            &self.pkcs12,
+            "",
+            ReadOptions {
+                ignore_mac,
+                ..ReadOptions::default()
+            },
+        )
+        .map_err(|e| match e {
+            PkiError::WrongPassword
+            | PkiError::MacMismatch
+            | PkiError::Unsupported(_)
+            | PkiError::Crypto(_) => PublishSettingsError::Unreadable {
+                subscription: subscription(),
+                source: e,
+            },
+            _ => PublishSettingsError::NotPkcs12 {
+                subscription: subscription(),
+                source: e,
+            },
+        })?;
         let certificate = p12
             .certificate
             .ok_or_else(|| PublishSettingsError::Incomplete {

@@ -416,6 +416,7 @@ fn import(ctx: &Ctx, a: ImportArgs) -> Result<()> {
             &password,
             ReadOptions {
                 ignore_mac: a.ignore_mac,
+                ..ReadOptions::default()
             },
             &policy,
         )

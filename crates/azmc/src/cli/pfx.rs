@@ -87,7 +87,15 @@ pub fn open(file: &Path, password: &PasswordArgs, ignore_mac: bool) -> Result<Pk
     let data = read_input(file, pkcs12::MAX_PKCS12_SIZE)?;
     let name = file.display().to_string();
     let pw = password.get(&format!("Password for {name}"), false)?;
-    let p = pkcs12::read(&data, &pw, ReadOptions { ignore_mac }).with_context(|| name.clone())?;
+    let p = pkcs12::read(
+        &data,
+        &pw,
+        ReadOptions {
+            ignore_mac,
+            ..ReadOptions::default()
+        },
+    )
+    .with_context(|| name.clone())?;
     if p.mac == MacStatus::Mismatch {
         eprintln!(
             "azmc: warning: {name}: the integrity check (MAC) does not verify; read anyway because of --ignore-mac"
