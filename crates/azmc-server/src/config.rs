@@ -159,24 +159,29 @@ pub struct PortalConfig {
     pub session_idle: Duration,
     /// A session ends this long after sign-in, used or not.
     pub session_absolute: Duration,
-    /// Sign-in attempts per account: a burst of this many, then one per
-    /// `60 / signin_per_account` seconds.
-    pub signin_per_account: u32,
-    /// Sign-in attempts per client address, likewise per minute.
+    /// Wrong passwords for one account from one client address before that pair waits
+    /// (a minute, doubling up to 15 minutes); also password changes per account per
+    /// minute.
+    pub signin_failures: u32,
+    /// Sign-in attempts per client address per minute (an IPv6 client by its /64).
     pub signin_per_address: u32,
+    /// Sign-in attempts per second over all clients.
+    pub signin_per_second: u32,
     /// Largest `.cer` upload (the whole form body).
     pub upload_limit: usize,
 }
 
 impl Default for PortalConfig {
-    /// 30 minutes idle, 12 hours at most; 5 sign-in attempts a minute per account, 30
-    /// per address; 64 KiB uploads (a certificate is a few KiB).
+    /// 30 minutes idle, 12 hours at most; 5 wrong passwords per account and address
+    /// before backoff, 30 attempts a minute per address, 20 a second in all; 64 KiB
+    /// uploads (a certificate is a few KiB).
     fn default() -> Self {
         PortalConfig {
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
-            signin_per_account: 5,
+            signin_failures: 5,
             signin_per_address: 30,
+            signin_per_second: 20,
             upload_limit: 64 * 1024,
         }
     }

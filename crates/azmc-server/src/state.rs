@@ -23,6 +23,9 @@ pub struct Inner {
     /// The slots for reading files sent by clients (`config.pfx.slots`): crypto work with
     /// outside bytes runs on the blocking pool, this many at a time.
     pub file_slots: Arc<tokio::sync::Semaphore>,
+    /// The slots for Argon2 hashes and checks: as many as the cores (each takes 19 MiB
+    /// and a core for a fraction of a second).
+    pub hash_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -32,6 +35,9 @@ impl AppState {
             throttle: Throttle::new(&config.throttle),
             metrics: Metrics::default(),
             file_slots: Arc::new(tokio::sync::Semaphore::new(config.pfx.slots)),
+            hash_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, usize::from),
+            )),
             db,
             clock,
             config,

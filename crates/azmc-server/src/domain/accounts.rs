@@ -2,7 +2,7 @@
 //! async threads), creating an account and changing its password (which ends the
 //! account's other portal sessions). Used by the portal, `azmc admin` and the first start.
 
-use super::{ConflictReason, Ctx, DomainError, ResourceKind};
+use super::{ConflictReason, Ctx, DomainError, ResourceKind, on_blocking_pool};
 use azmc_db::{Account, DbError};
 use zeroize::Zeroizing;
 
@@ -61,36 +61,39 @@ pub fn hash_password(password: &str) -> Result<String, DomainError> {
         })
 }
 
-/// [`hash_password`] on the blocking pool.
-pub async fn hash_password_blocking(password: Zeroizing<String>) -> Result<String, DomainError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "the hashing task failed");
-            DomainError::Internal
-        })?
+/// How long a client is told to wait when every hashing slot is taken.
+const BUSY_RETRY_AFTER: u64 = 1;
+
+/// [`hash_password`] on the blocking pool, in one of the server's hashing slots.
+pub async fn hash_password_blocking(
+    ctx: &Ctx<'_>,
+    password: Zeroizing<String>,
+) -> Result<String, DomainError> {
+    let slots = ctx.slots.map(|s| s.hashes);
+    on_blocking_pool(slots, BUSY_RETRY_AFTER, "password hash", move || {
+        hash_password(&password)
+    })
+    .await
 }
 
 /// Whether `password` matches the stored `hash` (false for an unreadable hash), on the
-/// blocking pool.
+/// blocking pool in one of the server's hashing slots (none free: [`DomainError::Busy`]).
 pub async fn verify_password(
+    ctx: &Ctx<'_>,
     hash: String,
     password: Zeroizing<String>,
 ) -> Result<bool, DomainError> {
-    tokio::task::spawn_blocking(move || {
+    let slots = ctx.slots.map(|s| s.hashes);
+    on_blocking_pool(slots, BUSY_RETRY_AFTER, "password check", move || {
         use argon2::password_hash::PasswordVerifier;
-        match argon2::password_hash::phc::PasswordHash::new(&hash) {
+        Ok(match argon2::password_hash::phc::PasswordHash::new(&hash) {
             Ok(h) => argon2::Argon2::default()
                 .verify_password(password.as_bytes(), &h)
                 .is_ok(),
             Err(_) => false,
-        }
+        })
     })
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "the password check task failed");
-        DomainError::Internal
-    })
 }
 
 fn db_error(e: DbError, username: &str) -> DomainError {
@@ -115,7 +118,7 @@ pub async fn create(
     let account = Account {
         username: username.to_string(),
         email: email.map(str::to_string),
-        password_hash: hash_password_blocking(password).await?,
+        password_hash: hash_password_blocking(ctx, password).await?,
         created_at: ctx.now,
     };
     ctx.db
@@ -144,7 +147,7 @@ pub async fn set_password(
 ) -> Result<u64, DomainError> {
     check_password(&password)?;
     get(ctx, username).await?;
-    let hash = hash_password_blocking(password).await?;
+    let hash = hash_password_blocking(ctx, password).await?;
     ctx.db
         .set_password(username, &hash)
         .await
@@ -158,6 +161,10 @@ pub async fn set_password(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::PfxLimits;
+    use crate::domain::Slots;
+    use std::sync::Arc;
+    use tokio::sync::Semaphore;
 
     #[test]
     fn usernames_passwords_and_hashes() {
@@ -167,14 +174,44 @@ mod tests {
         assert!(check_password("twelve chars").is_ok() && check_password("eleven char").is_err());
     }
 
+    /// Hashes verify only their own password; with every hashing slot taken a check is
+    /// refused at once (Busy) rather than queued, so sign-in floods cannot pile up Argon2
+    /// work and memory.
     #[tokio::test]
-    async fn hashes_verify_only_their_password() {
+    async fn hashes_verify_only_their_password_within_the_slots() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
+        let db = azmc_db::Db::connect(&url, azmc_db::CreateMode::CreateIfMissing)
+            .await
+            .unwrap();
+        let (files, hashes) = (Arc::new(Semaphore::new(1)), Arc::new(Semaphore::new(1)));
+        let mut ctx = Ctx::offline(
+            &db,
+            azmc_db::Limits::default(),
+            time::OffsetDateTime::UNIX_EPOCH,
+        );
+        ctx.slots = Some(Slots {
+            files: &files,
+            pfx: PfxLimits::default(),
+            hashes: &hashes,
+        });
         let pw = || Zeroizing::new("correct horse battery".to_string());
-        let h = hash_password_blocking(pw()).await.unwrap();
+        let h = hash_password_blocking(&ctx, pw()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password(h.clone(), pw()).await.unwrap());
+        assert!(verify_password(&ctx, h.clone(), pw()).await.unwrap());
         let wrong = Zeroizing::new("correct horse battery!".to_string());
-        assert!(!verify_password(h, wrong).await.unwrap());
-        assert!(!verify_password("not a hash".into(), pw()).await.unwrap());
+        assert!(!verify_password(&ctx, h.clone(), wrong).await.unwrap());
+        assert!(
+            !verify_password(&ctx, "not a hash".into(), pw())
+                .await
+                .unwrap()
+        );
+        let held = hashes.clone().acquire_owned().await.unwrap();
+        assert_eq!(
+            verify_password(&ctx, h.clone(), pw()).await,
+            Err(DomainError::Busy { retry_after: 1 })
+        );
+        drop(held);
+        assert!(verify_password(&ctx, h, pw()).await.unwrap());
     }
 }

@@ -5,7 +5,7 @@
 //! [`super::sealing`], added and deleted asynchronously). The wire checks of the fields
 //! (label, description, extended properties, location) stay with the API door.
 
-use super::{ConflictReason, Ctx, DomainError, ResourceKind, sealing};
+use super::{ConflictReason, Ctx, DomainError, ResourceKind, on_blocking_pool, sealing};
 use crate::config::PfxLimits;
 use crate::identity::RequestId;
 use crate::jobs::{self, JobKind, JobResult};
@@ -14,7 +14,6 @@ use azmc_db::{DbError, HostedService, HostedServiceUpdate, NewHostedService, Ser
 use azmc_pki::pkcs12::{self, ReadOptions};
 use azmc_pki::{Certificate, PrivateKey};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// A DNS label: 1–63 letters, digits and hyphens, not starting or ending with a hyphen.
@@ -271,25 +270,14 @@ async fn read_off_the_workers(
     format: CertificateFormat,
     password: Zeroizing<String>,
 ) -> Result<(Certificate, Option<PrivateKey>), DomainError> {
-    let Some(files) = ctx.files else {
-        return read_certificate_file(&data, format, &password, PfxLimits::default());
-    };
-    let permit = Arc::clone(files.slots).try_acquire_owned().map_err(|_| {
-        tracing::warn!("every file-reading slot is taken: a certificate file is refused");
-        DomainError::Busy {
-            retry_after: BUSY_RETRY_AFTER,
-        }
-    })?;
-    let limits = files.limits;
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        read_certificate_file(&data, format, &password, limits)
-    })
+    let limits = ctx.slots.map_or_else(PfxLimits::default, |s| s.pfx);
+    on_blocking_pool(
+        ctx.slots.map(|s| s.files),
+        BUSY_RETRY_AFTER,
+        "certificate file",
+        move || read_certificate_file(&data, format, &password, limits),
+    )
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "the certificate-reading task failed");
-        DomainError::Internal
-    })?
 }
 
 /// `sha1-THUMBPRINT` (any case) → the upper-case thumbprint; anything else names no

@@ -93,17 +93,24 @@ pub struct Ctx<'a> {
     pub limits: Limits,
     /// The regions offered (`ServerConfig::locations`).
     pub locations: &'a [String],
-    /// Where and within which limits files sent by clients are read; `None` where no
-    /// server runs in this process.
-    pub files: Option<FileReading<'a>>,
+    /// The slots that bound CPU-heavy work (files sent by clients, password hashes);
+    /// `None` where no server runs in this process (the work then runs unbounded: there
+    /// is no one else to serve).
+    pub slots: Option<Slots<'a>>,
     pub now: OffsetDateTime,
 }
 
-/// The slots and limits for reading files sent by clients (see `ServerConfig::pfx`).
+/// The server's slots for CPU-heavy work on the blocking pool: a request finding every
+/// slot of its kind taken is answered [`DomainError::Busy`] at once, so neither a flood of
+/// such requests nor their memory can take the server from everyone else.
 #[derive(Debug, Clone, Copy)]
-pub struct FileReading<'a> {
-    pub slots: &'a Arc<Semaphore>,
-    pub limits: PfxLimits,
+pub struct Slots<'a> {
+    /// Reading `.pfx`/`.cer` files sent by clients (`config.pfx.slots`).
+    pub files: &'a Arc<Semaphore>,
+    /// Within these limits.
+    pub pfx: PfxLimits,
+    /// Argon2 password hashes and checks (19 MiB each; as many as the cores).
+    pub hashes: &'a Arc<Semaphore>,
 }
 
 impl<'a> Ctx<'a> {
@@ -117,9 +124,10 @@ impl<'a> Ctx<'a> {
                 per_service_admin: state.config.cert_limit_per_service_admin,
             },
             locations: &state.config.locations,
-            files: Some(FileReading {
-                slots: &state.file_slots,
-                limits: state.config.pfx,
+            slots: Some(Slots {
+                files: &state.file_slots,
+                pfx: state.config.pfx,
+                hashes: &state.hash_slots,
             }),
             now: state.clock.now(),
         }
@@ -132,7 +140,7 @@ impl<'a> Ctx<'a> {
             index: None,
             limits,
             locations: &[],
-            files: None,
+            slots: None,
             now,
         }
     }
@@ -328,6 +336,33 @@ pub enum DomainError {
     /// Logged where it happened.
     #[error("internal error")]
     Internal,
+}
+
+/// Runs `work` on the blocking pool in one of `slots` (none free: [`DomainError::Busy`]
+/// with `retry_after` at once); without slots (no server in this process), on the
+/// blocking pool unbounded.
+pub(crate) async fn on_blocking_pool<T: Send + 'static>(
+    slots: Option<&Arc<Semaphore>>,
+    retry_after: u64,
+    what: &'static str,
+    work: impl FnOnce() -> Result<T, DomainError> + Send + 'static,
+) -> Result<T, DomainError> {
+    let permit = match slots {
+        Some(s) => Some(Arc::clone(s).try_acquire_owned().map_err(|_| {
+            tracing::warn!(work = what, "every slot is taken: the request is refused");
+            DomainError::Busy { retry_after }
+        })?),
+        None => None,
+    };
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, work = what, "a blocking task failed");
+        DomainError::Internal
+    })?
 }
 
 impl DomainError {

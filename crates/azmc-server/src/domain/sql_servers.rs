@@ -145,9 +145,9 @@ pub fn range(start: Option<String>, end: Option<String>) -> Result<(String, Stri
     Ok((start.to_string(), end.to_string()))
 }
 
-/// Hash off the async threads (argon2 is deliberately slow).
-async fn hash(password: String) -> Result<String, DomainError> {
-    super::accounts::hash_password_blocking(zeroize::Zeroizing::new(password)).await
+/// Hash off the async threads (argon2 is deliberately slow), in a hashing slot.
+async fn hash(ctx: &Ctx<'_>, password: String) -> Result<String, DomainError> {
+    super::accounts::hash_password_blocking(ctx, zeroize::Zeroizing::new(password)).await
 }
 
 /// A generated server name: 10 lower-case letters and digits.
@@ -217,7 +217,7 @@ pub async fn create_server(
             ));
         }
     };
-    let password_hash = hash(password).await?;
+    let password_hash = hash(ctx, password).await?;
     let mut attempts = 0;
     loop {
         let name = generate_server_name()?;
@@ -272,7 +272,7 @@ pub async fn reset_password(
         .await
         .map_err(|e| db_error(e, server, None))?;
     validate_password(&password, &current.admin_login)?;
-    let password_hash = hash(password).await?;
+    let password_hash = hash(ctx, password).await?;
     ctx.db
         .set_sql_server_password(subscription, server, &password_hash, ctx.now)
         .await

@@ -6,6 +6,7 @@ use super::session::{
     self, SESSION_COOKIE, SIGNIN_COOKIE, SignedIn, SignedPost, check_post, clear_cookie, cookie,
     set_cookie,
 };
+use super::signin_limits::Refused;
 use super::{Portal, PortalError};
 use crate::domain::{Ctx, DomainError, accounts};
 use crate::identity::Connection;
@@ -105,14 +106,25 @@ pub async fn signin(
     let username = form.get("username").unwrap_or_default().trim().to_string();
     let password = zeroize::Zeroizing::new(form.get("password").unwrap_or_default().to_string());
     let next = safe_next(form.get("next"));
-    if !portal.signin_allowed(ip, &username) {
-        tracing::warn!(user = ?username, ip = ?ip, "portal sign-in refused: too many attempts");
-        return Err(PortalError::TooManyRequests {
-            message: "Too many sign-in attempts for this account or from this address. Wait a minute and try again.".into(),
-            retry_after: 60,
+    if let Err(why) = portal.signin_check(ip, &username) {
+        tracing::warn!(user = ?username, ip = ?ip, refused = ?why, "portal sign-in refused");
+        return Err(match why {
+            Refused::Busy => PortalError::TooManyRequests {
+                message: "The server is busy. Try again in a few seconds.".into(),
+                retry_after: 1,
+            },
+            Refused::Address => PortalError::TooManyRequests {
+                message: "Too many sign-in attempts from this address. Wait a minute and try again.".into(),
+                retry_after: 60,
+            },
+            Refused::Backoff(seconds) => PortalError::TooManyRequests {
+                message: "Too many wrong passwords for this account from this address. Wait and try again.".into(),
+                retry_after: seconds,
+            },
         });
     }
-    let account = match accounts::get(&Ctx::of(&portal.app), &username).await {
+    let ctx = Ctx::of(&portal.app);
+    let account = match accounts::get(&ctx, &username).await {
         Ok(a) => Some(a),
         Err(DomainError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
@@ -121,7 +133,8 @@ pub async fn signin(
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(dummy_hash);
-    let ok = accounts::verify_password(hash, password).await? && account.is_some();
+    let ok = accounts::verify_password(&ctx, hash, password).await? && account.is_some();
+    portal.signin_outcome(ip, &username, ok);
     let Some(account) = account.filter(|_| ok) else {
         tracing::warn!(user = ?username, ip = ?ip, "portal sign-in failed");
         return signin_response(
@@ -236,7 +249,7 @@ pub async fn change_password(
     }
     let ctx = Ctx::of(&portal.app);
     let account = accounts::get(&ctx, &user.username).await?;
-    if !accounts::verify_password(account.password_hash, current).await? {
+    if !accounts::verify_password(&ctx, account.password_hash, current).await? {
         tracing::warn!(user = ?user.username, "portal password change: wrong current password");
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,

@@ -14,16 +14,18 @@
 //! * CSRF: every form carries a token derived from the session token (sign-in: a
 //!   double-submit cookie), compared in constant time on every POST; a POST whose
 //!   `Origin` is not this site is refused;
-//! * sign-in attempts are rate limited per account and per client address, and an
-//!   unknown user costs the same Argon2 work as a known one;
+//! * sign-in attempts are limited globally per second, per client address, and per
+//!   (account, address) failures with backoff ([`signin_limits`]); password checks run in
+//!   a bounded number of hashing slots; an unknown user costs the same Argon2 work as a
+//!   known one;
 //! * access control ([`access`]): every page and action checks the user's role on the
 //!   subscription concerned; a subscription the user has no role on is "not found";
 //! * every change is recorded in the operation log with the portal user;
 //! * headers: a strict CSP (no inline script or style), `X-Frame-Options: DENY`,
 //!   `Referrer-Policy: no-referrer`, `Cache-Control: no-store` on pages.
 //!
-//! Boundary: handlers call the same database verbs and bookkeeping as the API (links,
-//! limits, the authorisation index reload); nothing here talks to rustls.
+//! Boundary: handlers call the same domain operations as the API (links, limits, the
+//! authorisation index reload); nothing here talks to rustls.
 
 mod access;
 mod account;
@@ -36,6 +38,7 @@ mod oplog;
 mod publish;
 mod resources;
 mod session;
+mod signin_limits;
 mod subscriptions;
 
 pub use error::PortalError;
@@ -47,11 +50,10 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
-use governor::{DefaultKeyedRateLimiter, Quota};
-use std::net::{IpAddr, Ipv6Addr};
-use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use signin_limits::{Refused, SigninLimits};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
 
 pub use crate::config::PortalConfig;
@@ -68,87 +70,24 @@ pub struct Inner {
     limits: SigninLimits,
 }
 
-/// The sign-in (and password-change) rate limiters, keyed by account (lower case) and by
-/// client address (an IPv6 client by its /64, what one host or household gets; an
-/// IPv4-mapped address as IPv4). The address is checked first and a refused attempt
-/// never reaches the account limiter, so one address cannot fill it with made-up
-/// usernames; idle keys are forgotten at most a minute after they are no longer limited,
-/// so the maps hold only the keys of the last minutes.
-#[derive(Debug)]
-struct SigninLimits {
-    by_account: DefaultKeyedRateLimiter<String>,
-    by_address: DefaultKeyedRateLimiter<IpAddr>,
-    pruned_at: Mutex<Instant>,
-}
-
-/// The key of a client address: IPv4 as is, IPv6 by its /64.
-fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(v4) => IpAddr::V4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
-}
-
-/// The key of an account name (as the database compares them, bounded in length).
-fn account_key(username: &str) -> String {
-    username.trim().to_lowercase().chars().take(128).collect()
-}
-
-impl SigninLimits {
-    fn new(per_account: u32, per_address: u32) -> SigninLimits {
-        SigninLimits {
-            by_account: governor::RateLimiter::keyed(per_minute(per_account)),
-            by_address: governor::RateLimiter::keyed(per_minute(per_address)),
-            pruned_at: Mutex::new(Instant::now()),
-        }
-    }
-
-    /// Whether a sign-in attempt for `username` from `ip` may go ahead (and count it).
-    fn allow(&self, ip: Option<IpAddr>, username: &str) -> bool {
-        self.prune_now_and_then();
-        if let Some(ip) = ip
-            && self.by_address.check_key(&address_key(ip)).is_err()
-        {
-            return false;
-        }
-        self.allow_account(username)
-    }
-
-    /// Whether a password attempt on `username` (signed in) may go ahead.
-    fn allow_account(&self, username: &str) -> bool {
-        self.by_account.check_key(&account_key(username)).is_ok()
-    }
-
-    fn prune_now_and_then(&self) {
-        let Ok(mut at) = self.pruned_at.lock() else {
-            return;
-        };
-        if at.elapsed() >= Duration::from_secs(60) {
-            *at = Instant::now();
-            drop(at);
-            self.by_account.retain_recent();
-            self.by_address.retain_recent();
-            self.by_account.shrink_to_fit();
-            self.by_address.shrink_to_fit();
-        }
-    }
-}
-
 impl Inner {
-    /// See [`SigninLimits::allow`].
-    pub fn signin_allowed(&self, ip: Option<IpAddr>, username: &str) -> bool {
-        self.limits.allow(ip, username)
+    /// Whether a sign-in attempt may go ahead (see [`signin_limits`]).
+    pub fn signin_check(&self, ip: Option<IpAddr>, username: &str) -> Result<(), Refused> {
+        self.limits.check(ip, username)
     }
 
-    /// See [`SigninLimits::allow_account`].
+    /// Records the outcome of a sign-in attempt that went ahead.
+    pub fn signin_outcome(&self, ip: Option<IpAddr>, username: &str, ok: bool) {
+        if ok {
+            self.limits.succeeded(ip, username);
+        } else {
+            self.limits.failed(ip, username);
+        }
+    }
+
+    /// Whether a password change by the signed-in `username` may go ahead.
     pub fn password_attempt_allowed(&self, username: &str) -> bool {
-        self.limits.allow_account(username)
+        self.limits.password_change_allowed(username)
     }
 }
 
@@ -159,15 +98,11 @@ impl std::ops::Deref for Portal {
     }
 }
 
-fn per_minute(n: u32) -> Quota {
-    let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
-    Quota::per_minute(n).allow_burst(n)
-}
-
 impl Portal {
     pub fn new(app: AppState, api_url: String) -> Portal {
         let c = &app.config.portal;
-        let limits = SigninLimits::new(c.signin_per_account, c.signin_per_address);
+        let limits =
+            SigninLimits::new(c.signin_per_second, c.signin_per_address, c.signin_failures);
         Portal(Arc::new(Inner {
             app,
             api_url,
@@ -261,42 +196,5 @@ pub async fn background(state: AppState, mut stop: watch::Receiver<bool>) {
         if let Err(e) = state.db.delete_expired_sessions(now, now - idle).await {
             tracing::error!(error = %e, "cannot delete expired portal sessions");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ipv6_clients_are_limited_by_their_64() {
-        let l = SigninLimits::new(100, 2);
-        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
-        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert!(l.allow(Some(a), "u1"));
-        assert!(l.allow(Some(b), "u2"));
-        assert!(!l.allow(Some(a), "u3"), "a third attempt from the same /64");
-        assert!(l.allow(Some(other), "u4"));
-        let v4: IpAddr = "192.0.2.7".parse().unwrap();
-        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
-        assert_eq!(address_key(mapped), v4);
-    }
-
-    #[test]
-    fn attempts_refused_by_address_leave_no_account_keys() {
-        let l = SigninLimits::new(5, 3);
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        for i in 0..1000 {
-            l.allow(Some(ip), &format!("made-up-user-{i}"));
-        }
-        assert_eq!(
-            l.by_account.len(),
-            3,
-            "only the attempts the address allowed"
-        );
-        assert_eq!(l.by_address.len(), 1);
-        assert_eq!(account_key(" Erin "), "erin");
-        assert_eq!(account_key(&"x".repeat(1000)).len(), 128);
     }
 }

@@ -34,6 +34,8 @@ pub struct Client {
     connector: tokio_rustls::TlsConnector,
     addr: SocketAddr,
     server_name: ServerName<'static>,
+    /// The local address to connect from (another loopback address plays another host).
+    local: Option<std::net::IpAddr>,
 }
 
 /// The body of a request.
@@ -184,12 +186,26 @@ impl Client {
             connector: tokio_rustls::TlsConnector::from(Arc::new(config)),
             addr,
             server_name: ServerName::IpAddress(addr.ip().into()),
+            local: None,
         }
+    }
+
+    /// The same client, connecting from `ip` (e.g. `127.0.0.2`: another client address).
+    pub fn connecting_from(mut self, ip: std::net::IpAddr) -> Client {
+        self.local = Some(ip);
+        self
     }
 
     /// Open a keep-alive connection (TCP + full TLS handshake + HTTP/1.1).
     pub async fn connect(&self) -> Result<Conn, Error> {
-        let tcp = tokio::net::TcpStream::connect(self.addr).await?;
+        let tcp = match self.local {
+            None => tokio::net::TcpStream::connect(self.addr).await?,
+            Some(ip) => {
+                let socket = tokio::net::TcpSocket::new_v4()?;
+                socket.bind(SocketAddr::new(ip, 0))?;
+                socket.connect(self.addr).await?
+            }
+        };
         tcp.set_nodelay(true)?;
         let tls = self
             .connector
