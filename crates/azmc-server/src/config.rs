@@ -167,14 +167,17 @@ pub struct PortalConfig {
     pub signin_per_address: u32,
     /// Sign-in attempts per second over all clients.
     pub signin_per_second: u32,
+    /// Publish settings downloads per user per hour (each makes an RSA key and links a
+    /// new management certificate).
+    pub publish_per_hour: u32,
     /// Largest `.cer` upload (the whole form body).
     pub upload_limit: usize,
 }
 
 impl Default for PortalConfig {
     /// 30 minutes idle, 12 hours at most; 5 wrong passwords per account and address
-    /// before backoff, 30 attempts a minute per address, 20 a second in all; 64 KiB
-    /// uploads (a certificate is a few KiB).
+    /// before backoff, 30 attempts a minute per address, 20 a second in all; 10 publish
+    /// settings downloads an hour per user; 64 KiB uploads (a certificate is a few KiB).
     fn default() -> Self {
         PortalConfig {
             session_idle: Duration::from_secs(30 * 60),
@@ -182,6 +185,7 @@ impl Default for PortalConfig {
             signin_failures: 5,
             signin_per_address: 30,
             signin_per_second: 20,
+            publish_per_hour: 10,
             upload_limit: 64 * 1024,
         }
     }

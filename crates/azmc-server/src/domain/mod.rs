@@ -341,7 +341,7 @@ pub enum DomainError {
 /// Runs `work` on the blocking pool in one of `slots` (none free: [`DomainError::Busy`]
 /// with `retry_after` at once); without slots (no server in this process), on the
 /// blocking pool unbounded.
-pub(crate) async fn on_blocking_pool<T: Send + 'static>(
+pub async fn on_blocking_pool<T: Send + 'static>(
     slots: Option<&Arc<Semaphore>>,
     retry_after: u64,
     what: &'static str,

@@ -20,6 +20,27 @@ use time::OffsetDateTime;
 /// Certificates expiring within this many days are flagged.
 const EXPIRY_WARNING_DAYS: i64 = 30;
 
+/// Whether every subscription of `subs` has room for one more management certificate
+/// (checked again, atomically, by the link itself); a full one is named as the user knows
+/// it.
+pub(super) async fn check_room(portal: &Portal, subs: &[Subscription]) -> Result<(), PortalError> {
+    let ctx = Ctx::of(&portal.app);
+    let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
+    domain::certificates::check_room(&ctx, &ids)
+        .await
+        .map_err(|e| match e {
+            DomainError::Limit {
+                max,
+                subscription: Some(id),
+                ..
+            } => PortalError::Conflict(format!(
+                "The subscription {} ({id}) already has {max} management certificates, the most allowed. Delete one before adding another.",
+                subs.iter().find(|s| s.id == id).map_or("?", |s| s.name.as_str())
+            )),
+            other => other.into(),
+        })
+}
+
 /// Link `cert` to every subscription of `subs` (all or nothing), recording one
 /// `AddSubscriptionCertificate` operation per subscription with the portal user.
 pub(super) async fn link_to(
@@ -30,22 +51,7 @@ pub(super) async fn link_to(
     via: &str,
 ) -> Result<(), PortalError> {
     let thumb = cert.thumbprint().to_string();
-    let ctx = Ctx::of(&portal.app);
-    let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
-    domain::certificates::check_room(&ctx, &ids)
-        .await
-        .map_err(|e| match e {
-            // name the full subscription as the user knows it
-            DomainError::Limit {
-                max,
-                subscription: Some(id),
-                ..
-            } => PortalError::Conflict(format!(
-                "The subscription {} ({id}) already has {max} management certificates, the most allowed. Delete one before adding another.",
-                subs.iter().find(|s| s.id == id).map_or("?", |s| s.name.as_str())
-            )),
-            other => other.into(),
-        })?;
+    check_room(portal, subs).await?;
     let mut ops = Vec::new();
     for s in subs {
         ops.push(
@@ -64,7 +70,8 @@ pub(super) async fn link_to(
         );
     }
     let actor = Actor::User(user.username.clone());
-    let result = domain::certificates::link(&ctx, &actor, &ids, cert)
+    let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
+    let result = domain::certificates::link(&Ctx::of(&portal.app), &actor, &ids, cert)
         .await
         .map(|_| ())
         .map_err(PortalError::from);

@@ -89,6 +89,11 @@ impl Inner {
     pub fn password_attempt_allowed(&self, username: &str) -> bool {
         self.limits.password_change_allowed(username)
     }
+
+    /// Whether `username` may download publish settings now (counting it).
+    pub fn download_allowed(&self, username: &str) -> bool {
+        self.limits.download_allowed(username)
+    }
 }
 
 impl std::ops::Deref for Portal {
@@ -102,7 +107,8 @@ impl Portal {
     pub fn new(app: AppState, api_url: String) -> Portal {
         let c = &app.config.portal;
         let limits =
-            SigninLimits::new(c.signin_per_second, c.signin_per_address, c.signin_failures);
+            SigninLimits::new(c.signin_per_second, c.signin_per_address, c.signin_failures)
+                .with_downloads_per_hour(c.publish_per_hour);
         Portal(Arc::new(Inner {
             app,
             api_url,

@@ -7,10 +7,11 @@
 //! answer: the server keeps the public certificate.
 
 use super::access::{chosen, subscriptions_of};
-use super::certificates::link_to;
+use super::certificates::{check_room, link_to};
 use super::html::{self, csrf_field};
 use super::session::{SignedIn, SignedPost};
 use super::{Portal, PortalError};
+use crate::domain::{Ctx, DomainError, on_blocking_pool};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -81,22 +82,34 @@ pub async fn download(
 ) -> Result<Response, PortalError> {
     let mine = subscriptions_of(&portal, &user).await?;
     let subs = chosen(&mine, &form.all("subscription"))?;
+    // Cheap refusals first: the key is made only for a download that can be linked.
+    check_room(&portal, &subs).await?;
+    if !portal.download_allowed(&user.username) {
+        tracing::warn!(user = ?user.username, "portal: publish settings download refused: too many");
+        return Err(PortalError::TooManyRequests {
+            message: "Too many publish settings downloads for this account. Each one creates a new management certificate; try again later.".into(),
+            retry_after: 3600 / u64::from(portal.app.config.portal.publish_per_hour.max(1)),
+        });
+    }
     let now = portal.app.clock.now();
     let date = format!("{}-{}-{}", u8::from(now.month()), now.day(), now.year());
     let names: Vec<&str> = subs.iter().map(|s| s.name.as_str()).collect();
     let name = file_safe(&names.join("-"));
     let cert_name = format!("{name}-{date}-credentials");
-    let (cert, key) = tokio::task::spawn_blocking(move || {
+    let slots = Ctx::of(&portal.app).slots.map(|s| s.hashes);
+    let (cert, key) = on_blocking_pool(slots, 1, "key generation", move || {
         create_self_signed(&NewCertificate {
             name: &cert_name,
             key: KeyKind::Rsa2048,
             days: 365,
             now,
         })
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot create a publish settings certificate");
+            DomainError::Internal
+        })
     })
-    .await
-    .map_err(|e| PortalError::internal("certificate creation", e))?
-    .map_err(|e| PortalError::internal("certificate creation", e))?;
+    .await?;
     let entries: Vec<PublishEntry<'_>> = subs
         .iter()
         .map(|s| PublishEntry {

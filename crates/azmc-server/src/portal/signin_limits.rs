@@ -10,7 +10,8 @@
 //!   clears it. So a stranger guessing `admin`'s password from one address locks out
 //!   that address, not the administrator signing in from another one.
 //!
-//! Password changes (signed in) are limited per account per minute. Every map forgets
+//! Password changes (signed in) are limited per account per minute, publish settings
+//! downloads (each makes an RSA key) per account per hour. Every map forgets
 //! idle keys, and the failure map is bounded, so memory stays bounded whatever the number
 //! of addresses.
 
@@ -51,6 +52,7 @@ pub struct SigninLimits {
     global: DefaultDirectRateLimiter,
     by_address: DefaultKeyedRateLimiter<IpAddr>,
     password_changes: DefaultKeyedRateLimiter<String>,
+    downloads: DefaultKeyedRateLimiter<String>,
     free_failures: u32,
     failures: Mutex<HashMap<(String, IpAddr), Failures>>,
     pruned_at: Mutex<Instant>,
@@ -80,6 +82,11 @@ fn per_minute(n: u32) -> Quota {
     Quota::per_minute(n).allow_burst(n)
 }
 
+fn per_hour(n: u32) -> Quota {
+    let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_hour(n).allow_burst(n)
+}
+
 /// The wait after the `count`-th failure (`free` failures cost nothing).
 fn wait_after(count: u32, free: u32) -> Option<Duration> {
     let over = count.checked_sub(free.max(1))?;
@@ -94,6 +101,7 @@ impl SigninLimits {
             global: governor::RateLimiter::direct(Quota::per_second(per_second)),
             by_address: governor::RateLimiter::keyed(per_minute(per_address)),
             password_changes: governor::RateLimiter::keyed(per_minute(failures)),
+            downloads: governor::RateLimiter::keyed(per_hour(10)),
             free_failures: failures,
             failures: Mutex::new(HashMap::new()),
             pruned_at: Mutex::new(Instant::now()),
@@ -161,6 +169,17 @@ impl SigninLimits {
         }
     }
 
+    /// Publish settings downloads per user per hour (a burst of `n`).
+    pub fn with_downloads_per_hour(mut self, n: u32) -> Self {
+        self.downloads = governor::RateLimiter::keyed(per_hour(n));
+        self
+    }
+
+    /// Whether the signed-in `username` may download publish settings (counting it).
+    pub fn download_allowed(&self, username: &str) -> bool {
+        self.downloads.check_key(&account_key(username)).is_ok()
+    }
+
     /// Whether a password change by the signed-in `username` may go ahead.
     pub fn password_change_allowed(&self, username: &str) -> bool {
         self.password_changes
@@ -180,8 +199,10 @@ impl SigninLimits {
         drop(at);
         self.by_address.retain_recent();
         self.password_changes.retain_recent();
+        self.downloads.retain_recent();
         self.by_address.shrink_to_fit();
         self.password_changes.shrink_to_fit();
+        self.downloads.shrink_to_fit();
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         map.retain(|_, f| now.duration_since(f.last) < LONGEST_WAIT);

@@ -972,6 +972,43 @@ async fn sign_in_failures_lock_the_account_from_that_address_only() {
     api.stop().await;
 }
 
+/// Each publish settings download makes an RSA key: a download that cannot be linked
+/// (a full subscription) is refused before the key is made, and downloads per user per
+/// hour are limited (issue: the key was made before the limit check, and nothing limited
+/// the route).
+#[tokio::test]
+async fn publish_settings_downloads_are_checked_first_and_limited() {
+    let env = Env::new(Backend::Sqlite).await;
+    let mut config = env.config();
+    config.cert_limit_per_subscription = 2;
+    config.portal.publish_per_hour = 2;
+    let api = start(&env, config, azmc_pki::clock::system()).await;
+    account(api.db(), "ivy").await;
+    let a = subscription(api.db(), "Ivy A", "ivy").await;
+    let b = subscription(api.db(), "Ivy B", "ivy").await;
+    let mut ivy = Browser::signed_in(&api, "ivy").await;
+    let csrf = csrf_in(&ivy.get("/publishsettings").await.text());
+    async fn download(b: &mut Browser, csrf: &str, sub: &str) -> Response {
+        let form = [("csrf", csrf), ("subscription", sub)];
+        b.post("/publishsettings", &form).await
+    }
+    for _ in 0..2 {
+        assert_eq!(download(&mut ivy, &csrf, &a).await.status, 200);
+    }
+    let full = download(&mut ivy, &csrf, &a).await;
+    assert_eq!(full.status, 409, "A is full: {}", full.text());
+    let limited = download(&mut ivy, &csrf, &b).await;
+    assert_eq!(limited.status, 429, "two an hour: {}", limited.text());
+    assert!(
+        limited
+            .text()
+            .contains("Too many publish settings downloads")
+    );
+    assert_eq!(limited.header("retry-after"), Some("1800"));
+    assert_eq!(api.db().count_links(&b).await.unwrap(), 0);
+    api.stop().await;
+}
+
 /// POST an XML body to the API and check the status.
 async fn post_xml(c: &Client, path: String, body: String, status: u16) -> Response {
     let r = c
