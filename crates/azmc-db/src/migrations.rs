@@ -41,6 +41,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0005_portal.sql",
         include_str!("../migrations/sqlite/0005_portal.sql"),
     ),
+    (
+        6,
+        "operation_retention",
+        "0006_operation_retention.sql",
+        include_str!("../migrations/sqlite/0006_operation_retention.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -73,6 +79,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "portal",
         "0005_portal.sql",
         include_str!("../migrations/postgres/0005_portal.sql"),
+    ),
+    (
+        6,
+        "operation_retention",
+        "0006_operation_retention.sql",
+        include_str!("../migrations/postgres/0006_operation_retention.sql"),
     ),
 ];
 

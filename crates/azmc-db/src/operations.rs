@@ -170,6 +170,16 @@ impl OutcomeValues {
     }
 }
 
+/// The ids of the oldest finished operations started before `$1` whose job (if any) is
+/// finished, at most `$2` of them.
+macro_rules! old_operations {
+    () => {
+        "SELECT id FROM operations o WHERE o.status <> 'InProgress' AND o.started_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.operation_id = o.id \
+         AND j.state IN ('queued', 'running')) ORDER BY o.started_at, o.id LIMIT $2"
+    };
+}
+
 impl Db {
     /// Records a new operation, `InProgress`. [`DbError::Invalid`] for a malformed id,
     /// [`DbError::NotFound`] ("subscription"), [`DbError::Conflict`] for a duplicate id.
@@ -323,6 +333,44 @@ impl Db {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
+        Ok(n)
+    }
+
+    /// Deletes up to `batch` finished operations (not `InProgress`) that started before
+    /// `started_before`, oldest first, with their finished jobs. Returns how many went;
+    /// call again while it returns `batch`. An operation whose job is still queued or
+    /// running is kept whatever its age.
+    pub async fn delete_operations_before(
+        &self,
+        started_before: OffsetDateTime,
+        batch: u32,
+    ) -> Result<u64, DbError> {
+        let cutoff = micros(started_before);
+        let limit = i64::from(batch);
+        let n = with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            sqlx::query(concat!(
+                "DELETE FROM jobs WHERE operation_id IN (",
+                old_operations!(),
+                ")"
+            ))
+            .bind(cutoff)
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?;
+            let n = sqlx::query(concat!(
+                "DELETE FROM operations WHERE id IN (",
+                old_operations!(),
+                ")"
+            ))
+            .bind(cutoff)
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            n
+        });
         Ok(n)
     }
 }

@@ -78,6 +78,9 @@ pub struct ServerConfig {
     pub portal: PortalConfig,
     /// How much key-derivation work a `.pfx` sent by a client may cost.
     pub pfx: PfxLimits,
+    /// Finished operations older than this are deleted by the job runner's sweep (about
+    /// once a minute, in batches of 10,000).
+    pub operation_retention: Duration,
 }
 
 /// Limits on reading a `.pfx` a client sent (Add Service Certificate). Reading is done
@@ -140,6 +143,7 @@ impl ServerConfig {
             async_delay: Duration::ZERO,
             portal: PortalConfig::default(),
             pfx: PfxLimits::default(),
+            operation_retention: Duration::from_secs(90 * 24 * 3600),
         }
     }
 

@@ -200,6 +200,9 @@ impl JobRegistry {
 /// How long an InProgress operation without a job may stay so before the sweep fails it.
 pub const ORPHAN_AFTER: time::Duration = time::Duration::minutes(5);
 
+/// Operations past the retention deleted per sweep.
+pub const RETENTION_BATCH: u32 = 10_000;
+
 /// Runs jobs until the shutdown signal.
 #[derive(Debug)]
 pub struct JobRunner {
@@ -238,7 +241,8 @@ impl JobRunner {
         }
     }
 
-    /// Give up exhausted jobs and fail orphaned operations.
+    /// Give up exhausted jobs, fail orphaned operations, and delete one batch of
+    /// operations past the retention.
     pub async fn sweep(&self) {
         let now = self.state.clock.now();
         let db = &self.state.db;
@@ -257,6 +261,18 @@ impl JobRunner {
             Ok(n) if n > 0 => tracing::warn!(operations = n, "failed orphaned operations"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "operation sweep failed"),
+        }
+        let retention = time::Duration::try_from(self.state.config.operation_retention)
+            .unwrap_or(time::Duration::MAX);
+        let cutoff = now
+            .checked_sub(retention)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        match db.delete_operations_before(cutoff, RETENTION_BATCH).await {
+            Ok(n) if n > 0 => {
+                tracing::info!(operations = n, "deleted operations past the retention")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "operation retention sweep failed"),
         }
     }
 

@@ -50,6 +50,39 @@ pub async fn story(db: &Db) {
     jobs(db).await;
     enqueued_jobs(db).await;
     server_ca(db).await;
+    retention(db).await;
+}
+
+/// Operations past the retention go in batches, oldest first, with their finished jobs;
+/// an operation still in progress or with a queued job stays whatever its age.
+async fn retention(db: &Db) {
+    let finished = |n: u32, t: i64| async move {
+        let op = new_operation(n, S1, at(t));
+        db.insert_operation(&op).await.unwrap();
+        db.complete_operation(&op.id, &azmc_db::OperationOutcome::succeeded(200), at(t))
+            .await
+            .unwrap();
+        op.id
+    };
+    let old = finished(400, 1).await;
+    let running = new_operation(401, S1, at(2));
+    db.insert_operation(&running).await.unwrap();
+    let (queued, job) = job_for(402, 3);
+    db.insert_operation(&queued).await.unwrap();
+    db.enqueue_job(&job).await.unwrap();
+    let recent = finished(403, 4_000_000).await;
+    // Everything else in this database started after t = 5 s.
+    assert_eq!(db.delete_operations_before(at(5), 100).await.unwrap(), 1);
+    is_not_found(db.get_operation(S1, &old).await, "operation");
+    for kept in [&running.id, &queued.id, &recent] {
+        db.get_operation(S1, kept).await.unwrap();
+    }
+    for (n, t) in [(410, 1), (411, 2), (412, 3)] {
+        finished(n, t).await;
+    }
+    assert_eq!(db.delete_operations_before(at(5), 2).await.unwrap(), 2);
+    assert_eq!(db.delete_operations_before(at(5), 2).await.unwrap(), 1);
+    assert_eq!(db.delete_operations_before(at(5), 2).await.unwrap(), 0);
 }
 
 /// A job added to an operation that the request already recorded.

@@ -42,14 +42,42 @@ pub struct Started<'a> {
     pub client_ip: Option<IpAddr>,
 }
 
-/// Records the start of an operation (InProgress).
+/// The longest object id kept (longer ones end in `…`).
+pub const MAX_OBJECT_ID: usize = 1024;
+/// The most parameters kept, and the longest name and value of each.
+pub const MAX_PARAMETERS: usize = 16;
+pub const MAX_PARAMETER: usize = 256;
+
+/// `s` cut to at most `max` bytes on a character boundary, marked with `…` when cut.
+fn bounded(mut s: String, max: usize) -> String {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s.push('…');
+    s
+}
+
+/// Records the start of an operation (InProgress). The object id and parameters are kept
+/// bounded ([`MAX_OBJECT_ID`], [`MAX_PARAMETERS`] of at most [`MAX_PARAMETER`] bytes):
+/// whatever a request names, its record stays small.
 pub async fn begin(ctx: &Ctx<'_>, op: Started<'_>) -> Result<(), DomainError> {
+    let parameters = op
+        .parameters
+        .into_iter()
+        .take(MAX_PARAMETERS)
+        .map(|(k, v)| (bounded(k, MAX_PARAMETER), bounded(v, MAX_PARAMETER)))
+        .collect();
     let new = NewOperation {
         id: op.id.to_string(),
         subscription_id: op.subscription.to_string(),
-        name: op.name,
-        object_id: op.object_id,
-        parameters: op.parameters,
+        name: bounded(op.name, MAX_PARAMETER),
+        object_id: bounded(op.object_id, MAX_OBJECT_ID),
+        parameters,
         caller: op.actor.caller(op.client_ip),
         started_at: ctx.now,
     };
@@ -111,6 +139,20 @@ pub async fn search(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_lengths_are_bounded() {
+        assert_eq!(bounded("short".into(), 10), "short");
+        let long = bounded("x".repeat(9000), MAX_OBJECT_ID);
+        assert!(
+            long.len() <= MAX_OBJECT_ID && long.ends_with('…'),
+            "{}",
+            long.len()
+        );
+        // never cut inside a character
+        let wide = bounded("é".repeat(300), MAX_PARAMETER);
+        assert!(wide.len() <= MAX_PARAMETER && wide.ends_with('…'));
+    }
 
     #[test]
     fn callers_of_each_actor() {
