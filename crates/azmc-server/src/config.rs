@@ -81,6 +81,34 @@ pub struct ServerConfig {
     /// Finished operations older than this are deleted by the job runner's sweep (about
     /// once a minute, in batches of 10,000).
     pub operation_retention: Duration,
+    /// Limits on connections, per listener.
+    pub connections: ConnectionLimits,
+}
+
+/// How long and how many connections are held, per listener. A connection that has not
+/// sent a request within `first_request` after its TLS handshake, or has had no request in
+/// flight for `idle` (HTTP/1.1 keep-alive and HTTP/2 alike), is closed; one client address
+/// (an IPv6 client by its /64) holds at most `per_address` connections, so one address
+/// cannot take the slots of the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub first_request: Duration,
+    pub idle: Duration,
+    pub per_address: usize,
+    /// A request body (API or portal form) must arrive within this time.
+    pub body: Duration,
+}
+
+impl Default for ConnectionLimits {
+    /// 10 s to the first request, 60 s idle, 256 connections per address, 60 s per body.
+    fn default() -> Self {
+        ConnectionLimits {
+            first_request: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+            per_address: 256,
+            body: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Limits on reading a `.pfx` a client sent (Add Service Certificate). Reading is done
@@ -144,6 +172,7 @@ impl ServerConfig {
             portal: PortalConfig::default(),
             pfx: PfxLimits::default(),
             operation_retention: Duration::from_secs(90 * 24 * 3600),
+            connections: ConnectionLimits::default(),
         }
     }
 

@@ -53,3 +53,19 @@ impl RequestId {
         Ok(Self(b.iter().map(|x| format!("{x:02x}")).collect()))
     }
 }
+
+/// The key of a client address for per-client limits: IPv4 as is (an IPv4-mapped IPv6
+/// address as IPv4), IPv6 by its /64 (what one host or household gets).
+pub fn address_key(ip: std::net::IpAddr) -> std::net::IpAddr {
+    use std::net::{IpAddr, Ipv6Addr};
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}

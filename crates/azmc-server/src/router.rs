@@ -90,10 +90,6 @@ async fn request_id(State(state): State<AppState>, mut req: Request, next: Next)
 
 /// Authorisation, version header, throttling: in that order, so an unauthorised caller
 /// learns nothing (not even whether its version header was right).
-/// A request body must arrive within this time (a client trickling bytes cannot hold a
-/// connection and a task forever).
-const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
 async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let subscription = match admit(&state, &parts) {
@@ -112,13 +108,16 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
     // Admitted: read the whole body now (bounded), so that no handler can answer while the
     // client is still sending.
     let read = api::read_body(&parts.headers, body, state.config.body_limit);
-    let bytes = match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
+    // A request body must arrive in time (a client trickling bytes cannot hold a
+    // connection and a task forever).
+    let within = state.config.connections.body;
+    let bytes = match tokio::time::timeout(within, read).await {
         Ok(Ok(b)) => b,
         Ok(Err(e)) => return e.into_response(),
         Err(_) => {
             return ApiError::bad_request(format!(
                 "The request body was not received within {} seconds.",
-                BODY_READ_TIMEOUT.as_secs()
+                within.as_secs()
             ))
             .into_response();
         }

@@ -5,9 +5,9 @@
 //! request of that connection. Handlers never see rustls.
 
 use crate::bootstrap::{self, BootstrapReport};
-use crate::config::ServerConfig;
+use crate::config::{ConnectionLimits, ServerConfig};
 use crate::error::ServerError;
-use crate::identity::{ClientIdentity, Connection};
+use crate::identity::{ClientIdentity, Connection, address_key};
 use crate::jobs::{JobRegistry, JobRunner};
 use crate::router::{api_router, normalize_request};
 use crate::state::AppState;
@@ -22,8 +22,10 @@ use azmc_pki::clock::SharedClock;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -32,8 +34,7 @@ use tower::ServiceExt;
 
 /// At most this many connections per listener are served at once.
 const MAX_CONNECTIONS: usize = 4096;
-/// A client must send a request's headers within this time (also bounds an idle HTTP/1.1
-/// connection that never sends one).
+/// A client must send a request's headers within this time once it has begun.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// After this, a connection is closed gracefully (in-flight requests finish); clients
 /// reconnect. Bounds how long any one connection can hold a slot.
@@ -278,6 +279,7 @@ async fn serve_tls(
     mut stop: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let per_address = PerAddress::new(state.config.connections.per_address);
     let timeout = state.config.handshake_timeout;
     loop {
         let (tcp, peer) = tokio::select! {
@@ -291,6 +293,11 @@ async fn serve_tls(
             drop(tcp); // over capacity: refuse rather than queue without bound
             continue;
         };
+        let Some(held) = per_address.take(peer.ip()) else {
+            tracing::debug!(%peer, ?kind, "connection refused: too many from this address");
+            drop(tcp);
+            continue;
+        };
         // Without it, the first answer on a TLS 1.3 connection waits for the client's
         // delayed ACK of the session tickets (about 40 ms).
         let _ = tcp.set_nodelay(true);
@@ -301,7 +308,7 @@ async fn serve_tls(
             stop.clone(),
         );
         tokio::spawn(async move {
-            let _permit = permit;
+            let _permit = (permit, held);
             let counted = |n: &std::sync::atomic::AtomicU64| {
                 if kind == Listener::Api {
                     n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -333,8 +340,123 @@ async fn serve_tls(
                     .map(Arc::new),
                 Listener::Portal => None,
             };
-            serve_connection(tls, router, Connection { identity, peer }, stop).await;
+            let limits = state.config.connections;
+            serve_connection(tls, router, Connection { identity, peer }, limits, stop).await;
         });
+    }
+}
+
+/// Connections per client address (see [`ConnectionLimits::per_address`]).
+#[derive(Debug, Clone)]
+struct PerAddress {
+    max: usize,
+    counts: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One connection counted against its address until dropped.
+#[derive(Debug)]
+struct Held {
+    key: IpAddr,
+    counts: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl PerAddress {
+    fn new(max: usize) -> Self {
+        PerAddress {
+            max,
+            counts: Arc::default(),
+        }
+    }
+
+    /// Counts a connection from `ip`, unless its address holds the most already.
+    fn take(&self, ip: IpAddr) -> Option<Held> {
+        let key = address_key(ip);
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let n = counts.entry(key).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(Held {
+            key,
+            counts: Arc::clone(&self.counts),
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = counts.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// What a connection is doing, for its idle limits.
+#[derive(Debug)]
+struct Activity {
+    opened: std::time::Instant,
+    in_flight: AtomicUsize,
+    requests: AtomicU64,
+    /// Milliseconds after `opened` of the last request's start or end.
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            opened: std::time::Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            requests: AtomicU64::new(0),
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn begin(&self) {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.touch();
+    }
+
+    fn end(&self) {
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.touch();
+    }
+
+    /// Resolves once the connection has sent no request within `limits.first_request` of
+    /// opening, or has had none in flight for `limits.idle`.
+    async fn idle(&self, limits: ConnectionLimits) {
+        let tick = limits
+            .first_request
+            .min(limits.idle)
+            .min(Duration::from_secs(1));
+        loop {
+            tokio::time::sleep(tick).await;
+            if self.in_flight.load(Ordering::Relaxed) > 0 {
+                continue;
+            }
+            let quiet = self
+                .opened
+                .elapsed()
+                .saturating_sub(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)));
+            let limit = if self.requests.load(Ordering::Relaxed) == 0 {
+                limits.first_request
+            } else {
+                limits.idle
+            };
+            if quiet >= limit {
+                return;
+            }
+        }
     }
 }
 
@@ -342,12 +464,22 @@ async fn serve_connection(
     tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
     router: Router,
     conn: Connection,
+    limits: ConnectionLimits,
     mut stop: watch::Receiver<bool>,
 ) {
-    let svc = router.map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
+    let activity = Arc::new(Activity::new());
+    let seen = Arc::clone(&activity);
+    let svc = tower::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
         let mut req = normalize_request(req);
         req.extensions_mut().insert(conn.clone());
-        req
+        let seen = Arc::clone(&seen);
+        seen.begin();
+        let answer = router.clone().oneshot(req);
+        async move {
+            let r = answer.await;
+            seen.end();
+            r
+        }
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -366,6 +498,10 @@ async fn serve_connection(
         _ = stop.changed() => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+        }
+        _ = activity.idle(limits) => {
+            // Nothing in flight: close now (a connection still sniffing its protocol
+            // would not notice a graceful shutdown).
         }
         _ = tokio::time::sleep(MAX_CONNECTION_LIFETIME) => {
             conn.as_mut().graceful_shutdown();

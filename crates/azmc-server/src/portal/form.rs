@@ -21,8 +21,16 @@ impl FromRequest<Portal> for Posted {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        let body = axum::body::to_bytes(req.into_body(), limit)
+        let within = portal.app.config.connections.body;
+        let read = axum::body::to_bytes(req.into_body(), limit);
+        let body = tokio::time::timeout(within, read)
             .await
+            .map_err(|_| {
+                PortalError::BadRequest(format!(
+                    "The form was not received within {} seconds.",
+                    within.as_secs()
+                ))
+            })?
             .map_err(|_| {
                 PortalError::TooLarge(format!(
                     "The form is larger than {} KiB. A management certificate (.cer) is a few KiB: choose the certificate file, not a .pfx or an archive.",

@@ -15,9 +15,10 @@
 //! idle keys, and the failure map is bounded, so memory stays bounded whatever the number
 //! of addresses.
 
+use crate::identity::address_key;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -56,20 +57,6 @@ pub struct SigninLimits {
     free_failures: u32,
     failures: Mutex<HashMap<(String, IpAddr), Failures>>,
     pruned_at: Mutex<Instant>,
-}
-
-/// The key of a client address: IPv4 as is, IPv6 by its /64.
-fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(v4) => IpAddr::V4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
 }
 
 /// The key of an account name (as the database compares them, bounded in length).

@@ -196,16 +196,31 @@ impl Client {
         self
     }
 
-    /// Open a keep-alive connection (TCP + full TLS handshake + HTTP/1.1).
-    pub async fn connect(&self) -> Result<Conn, Error> {
-        let tcp = match self.local {
-            None => tokio::net::TcpStream::connect(self.addr).await?,
+    /// A TLS connection with nothing sent on it yet (for raw bytes).
+    pub async fn tls_stream(
+        &self,
+    ) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, Error> {
+        let tcp = self.tcp().await?;
+        Ok(self
+            .connector
+            .connect(self.server_name.clone(), tcp)
+            .await?)
+    }
+
+    async fn tcp(&self) -> std::io::Result<tokio::net::TcpStream> {
+        match self.local {
+            None => tokio::net::TcpStream::connect(self.addr).await,
             Some(ip) => {
                 let socket = tokio::net::TcpSocket::new_v4()?;
                 socket.bind(SocketAddr::new(ip, 0))?;
-                socket.connect(self.addr).await?
+                socket.connect(self.addr).await
             }
-        };
+        }
+    }
+
+    /// Open a keep-alive connection (TCP + full TLS handshake + HTTP/1.1).
+    pub async fn connect(&self) -> Result<Conn, Error> {
+        let tcp = self.tcp().await?;
         tcp.set_nodelay(true)?;
         let tls = self
             .connector

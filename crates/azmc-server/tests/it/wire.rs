@@ -396,3 +396,83 @@ async fn verbs_and_unknown_routes() {
     assert_eq!(r.status, 200);
     api.stop().await;
 }
+
+/// Reads until the server closes the connection (or 10 s pass: then the test fails).
+async fn closed_by_server(mut s: impl tokio::io::AsyncRead + Unpin) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut got));
+    let _ = read.await.expect("the server closes the connection");
+    got
+}
+
+/// Connections cannot be held by anyone (issue: 4,096 connections that never sent a byte
+/// took every slot): one address holds at most `per_address` of them, a connection that
+/// sends no request or goes idle is closed, and a body must arrive in time (API and portal
+/// forms alike).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_limited_per_address_and_closed_when_silent() {
+    use tokio::io::AsyncWriteExt;
+    let env = Env::new(Backend::Sqlite).await;
+    let mut config = env.config();
+    config.handshake_timeout = Duration::from_secs(1);
+    config.connections.per_address = 2;
+    config.connections.first_request = Duration::from_secs(1);
+    config.connections.idle = Duration::from_secs(1);
+    config.connections.body = Duration::from_secs(1);
+    let api = env
+        .start_with(config, azmc_server::jobs::JobRegistry::default())
+        .await;
+    let s = api.sub.clone();
+    let admin = api.admin_client();
+    // Two silent connections from 127.0.0.1 hold its share: a third is closed at once,
+    // while another address is served.
+    let silent: Vec<_> = silent_connections(api.addr).await;
+    let third = tokio::net::TcpStream::connect(api.addr).await.unwrap();
+    assert!(closed_by_server(third).await.is_empty());
+    let elsewhere = admin.clone().connecting_from("127.0.0.2".parse().unwrap());
+    assert_eq!(elsewhere.get_status(&format!("/{s}")).await, 200);
+    // The silent ones are closed by the handshake deadline; the share is free again.
+    for c in silent {
+        assert!(closed_by_server(c).await.is_empty());
+    }
+    assert_eq!(admin.get_status(&format!("/{s}")).await, 200);
+    // A TLS connection that sends no request is closed.
+    let tls = admin.tls_stream().await.unwrap();
+    assert!(closed_by_server(tls).await.is_empty());
+    // A keep-alive connection idle past the limit is closed.
+    let mut conn = admin.connect().await.unwrap();
+    assert_eq!(
+        conn.send(Req::get(&format!("/{s}"))).await.unwrap().status,
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(conn.send(Req::get(&format!("/{s}"))).await.is_err());
+    // A body that does not arrive: 400 from the API and from the portal's sign-in form.
+    for (client, head) in [
+        (
+            &admin,
+            format!(
+                "POST /{s}/services/hostedservices HTTP/1.1\r\nHost: x\r\nx-ms-version: 2014-10-01\r\nContent-Type: application/xml\r\nContent-Length: 100\r\n\r\n"
+            ),
+        ),
+        (
+            &api.portal_client(),
+            "POST /signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n".to_string(),
+        ),
+    ] {
+        let mut tls = client.tls_stream().await.unwrap();
+        tls.write_all(head.as_bytes()).await.unwrap();
+        let answer = String::from_utf8_lossy(&closed_by_server(tls).await).into_owned();
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        assert!(answer.contains("not received within 1 seconds"), "{answer}");
+    }
+}
+
+/// Two TCP connections to `addr` that send nothing.
+async fn silent_connections(addr: std::net::SocketAddr) -> Vec<tokio::net::TcpStream> {
+    vec![
+        tokio::net::TcpStream::connect(addr).await.unwrap(),
+        tokio::net::TcpStream::connect(addr).await.unwrap(),
+    ]
+}
