@@ -7,6 +7,7 @@
 //! counter LAST. So no two link changes wait on each other in a cycle, and an unlink never
 //! deletes a certificate row a concurrent link is about to use.
 
+use azmc_pki::Thumbprint;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
@@ -30,11 +31,10 @@ macro_rules! select_linked {
 type LinkedRow = (String, Vec<u8>, String, i64, i64, String, i64, String);
 
 fn linked(row: LinkedRow) -> Result<LinkedCertificate, DbError> {
-    let (thumbprint, der, subject, not_before, not_after, subscription_id, created_at, created_by) =
-        row;
+    let (thumb, der, subject, not_before, not_after, subscription_id, created_at, created_by) = row;
     Ok(LinkedCertificate {
         certificate: CertificateRecord {
-            thumbprint,
+            thumbprint: thumbprint(&thumb)?,
             der,
             subject,
             not_before: from_micros(not_before)?,
@@ -53,7 +53,6 @@ fn to_u64(n: i64) -> u64 {
 impl Db {
     /// Links a management certificate to a subscription, in one transaction:
     ///
-    /// * [`DbError::Invalid`] if the thumbprint is not 40 hex digits;
     /// * [`DbError::NotFound`] ("subscription") if the subscription does not exist;
     /// * [`DbError::Conflict`] ("certificate") if this thumbprint is already linked to it;
     /// * [`DbError::LimitExceeded`] ([`Limit::CertificatesPerSubscription`]) if the
@@ -203,12 +202,12 @@ impl Db {
         rows.into_iter().map(linked).collect()
     }
 
-    /// The certificate `thumbprint` (any case) as linked to `subscription_id`.
+    /// The certificate `thumbprint` as linked to `subscription_id`.
     /// [`DbError::NotFound`] ("certificate") if it is not linked to it.
     pub async fn get_linked_certificate(
         &self,
         subscription_id: &str,
-        thumbprint: &str,
+        thumbprint: &Thumbprint,
     ) -> Result<LinkedCertificate, DbError> {
         let row: Option<LinkedRow> = fetch!(
             self,
@@ -219,7 +218,11 @@ impl Db {
             ),
             [sub_key(subscription_id), thumb_key(thumbprint)]
         )?;
-        linked(row.ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumbprint))?)
+        linked(
+            row.ok_or_else(|| {
+                DbError::not_found(ResourceKind::Certificate, thumbprint.to_string())
+            })?,
+        )
     }
 
     /// The certificates linked to `subscription_id`, oldest link first (empty for an
@@ -246,7 +249,7 @@ impl Db {
     pub async fn unlink_certificate(
         &self,
         subscription_id: &str,
-        thumbprint: &str,
+        thumbprint: &Thumbprint,
     ) -> Result<(), DbError> {
         let sub = sub_key(subscription_id);
         let thumb = thumb_key(thumbprint);
@@ -263,7 +266,10 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             if removed.rows_affected() == 0 {
-                return Err(DbError::not_found(ResourceKind::Certificate, thumbprint));
+                return Err(DbError::not_found(
+                    ResourceKind::Certificate,
+                    thumb.as_str(),
+                ));
             }
             sqlx::query(
                 "DELETE FROM certificates WHERE thumbprint = $1 AND NOT EXISTS \
@@ -290,10 +296,10 @@ impl Db {
             []
         )?;
         rows.into_iter()
-            .map(|(subscription_id, thumbprint, nb, na)| {
+            .map(|(subscription_id, thumb, nb, na)| {
                 Ok(Link {
                     subscription_id,
-                    thumbprint,
+                    thumbprint: thumbprint(&thumb)?,
                     not_before: from_micros(nb)?,
                     not_after: from_micros(na)?,
                 })
@@ -325,18 +331,13 @@ impl Db {
     }
 }
 
-/// The keys of a link request: the thumbprint and the subscriptions, checked (a
-/// thumbprint of 40 hex digits, at least one subscription, none twice).
+/// The keys of a link request: the thumbprint and the subscriptions, checked (at least
+/// one subscription, none twice).
 fn link_keys(
     subscription_ids: &[&str],
     cert: &CertificateRecord,
 ) -> Result<(String, Vec<String>), DbError> {
-    let thumb = thumbprint(&cert.thumbprint).ok_or_else(|| {
-        DbError::Invalid(format!(
-            "thumbprint {:?} is not 40 hex digits",
-            cert.thumbprint
-        ))
-    })?;
+    let thumb = thumb_key(&cert.thumbprint);
     let subs: Vec<String> = subscription_ids.iter().map(|s| sub_key(s)).collect();
     if subs.is_empty() {
         return Err(DbError::Invalid("no subscription to link to".into()));

@@ -1,6 +1,7 @@
 //! Conversions between domain values and their stored form: times as unix microseconds,
 //! folded keys, identifiers, continuation tokens.
 
+use azmc_pki::Thumbprint;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use time::OffsetDateTime;
@@ -35,9 +36,9 @@ pub(crate) fn sub_key(id: &str) -> String {
     id.to_ascii_lowercase()
 }
 
-/// A thumbprint as stored (upper case).
-pub(crate) fn thumb_key(t: &str) -> String {
-    t.to_ascii_uppercase()
+/// A thumbprint as stored: 40 upper-case hex digits (its `Display`).
+pub(crate) fn thumb_key(t: &Thumbprint) -> String {
+    t.to_string()
 }
 
 /// Extended properties as stored: a JSON array of `[name, value]` pairs.
@@ -86,9 +87,19 @@ pub(crate) fn operation_key(id: &str) -> Option<String> {
     guid(id).map(|g| g.replace('-', ""))
 }
 
-/// Validate a thumbprint: 40 hex digits; returns it in upper case.
-pub(crate) fn thumbprint(t: &str) -> Option<String> {
-    (t.len() == 40 && all_hex(t)).then(|| t.to_ascii_uppercase())
+/// The inverse of [`thumb_key`]: a stored thumbprint (40 hex digits, any case).
+/// [`DbError::Corrupt`] for anything else.
+pub(crate) fn thumbprint(stored: &str) -> Result<Thumbprint, DbError> {
+    let corrupt = || DbError::Corrupt(format!("thumbprint {stored:?} is not 40 hex digits"));
+    if stored.len() != 40 || !all_hex(stored) {
+        return Err(corrupt());
+    }
+    stored.parse().map_err(|_| corrupt())
+}
+
+/// [`thumbprint`] of an optional stored value.
+pub(crate) fn opt_thumbprint(stored: Option<String>) -> Result<Option<Thumbprint>, DbError> {
+    stored.as_deref().map(thumbprint).transpose()
 }
 
 /// A continuation token for List Subscription Operations: the position after which the
@@ -190,8 +201,20 @@ mod tests {
         assert!(operation_key("26803ab0-f361-bb8a-87b11a2f3b4e8c73").is_none());
         assert!(operation_key("z6803ab0f361bb8a87b11a2f3b4e8c73").is_none());
         assert!(guid("26803ab0-f361-bb8a-87b1-1a2f3b4e8c7g").is_none());
-        assert_eq!(thumbprint(&"ab".repeat(20)).unwrap(), "AB".repeat(20));
-        assert!(thumbprint(&"ab".repeat(19)).is_none());
+        let t = thumbprint(&"ab".repeat(20)).unwrap();
+        assert_eq!(thumb_key(&t), "AB".repeat(20));
+        assert_eq!(thumbprint(&thumb_key(&t)).unwrap(), t);
+        for bad in [
+            "ab".repeat(19),
+            "zz".repeat(20),
+            format!("{} ", "ab".repeat(20)),
+        ] {
+            assert!(
+                matches!(thumbprint(&bad), Err(DbError::Corrupt(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(opt_thumbprint(None).unwrap(), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use azmc_pki::Thumbprint;
 use time::OffsetDateTime;
 
 /// A string that is not one of an enumeration's names.
@@ -207,8 +208,8 @@ impl fmt::Display for Role {
 /// linked to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CertificateRecord {
-    /// SHA-1 of `der` as 40 upper-case hex digits (any case accepted on input).
-    pub thumbprint: String,
+    /// SHA-1 of `der` (stored as 40 upper-case hex digits).
+    pub thumbprint: Thumbprint,
     pub der: Vec<u8>,
     pub subject: String,
     pub not_before: OffsetDateTime,
@@ -230,7 +231,7 @@ pub struct LinkedCertificate {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Link {
     pub subscription_id: String,
-    pub thumbprint: String,
+    pub thumbprint: Thumbprint,
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
 }
@@ -259,7 +260,7 @@ pub use azmc_wire::asm::OperationStatus;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Caller {
     /// The management certificate's thumbprint, when authenticated by certificate.
-    pub thumbprint: Option<String>,
+    pub thumbprint: Option<Thumbprint>,
     /// The portal user, when signed in.
     pub user: Option<String>,
     pub client_ip: Option<String>,

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::convert::{
     decode_parameters, decode_token, encode_parameters, encode_token, from_micros, micros,
-    operation_key, opt_from_micros, sub_key,
+    operation_key, opt_from_micros, opt_thumbprint, sub_key, thumb_key,
 };
 use crate::db::{Db, fetch, with_pool};
 use crate::error::{
@@ -79,7 +79,7 @@ pub(crate) fn operation(row: OperationRow) -> Result<Operation, DbError> {
         object_id,
         parameters: decode_parameters(&parameters)?,
         caller: Caller {
-            thumbprint,
+            thumbprint: opt_thumbprint(thumbprint)?,
             user,
             client_ip,
         },
@@ -101,6 +101,7 @@ pub(crate) fn operation(row: OperationRow) -> Result<Operation, DbError> {
 pub(crate) struct OperationInsert {
     pub(crate) id: String,
     pub(crate) subscription_id: String,
+    pub(crate) caller_thumbprint: Option<String>,
     pub(crate) object_key: String,
     pub(crate) parameters: String,
     pub(crate) started_at: i64,
@@ -114,6 +115,7 @@ impl OperationInsert {
         Ok(OperationInsert {
             id,
             subscription_id: sub_key(&op.subscription_id),
+            caller_thumbprint: op.caller.thumbprint.as_ref().map(thumb_key),
             object_key: op.object_id.to_lowercase(),
             parameters: encode_parameters(&op.parameters),
             started_at: micros(op.started_at),
@@ -142,7 +144,7 @@ macro_rules! bind_operation {
             .bind(&$op.object_id)
             .bind(&$ins.object_key)
             .bind(&$ins.parameters)
-            .bind(&$op.caller.thumbprint)
+            .bind(&$ins.caller_thumbprint)
             .bind(&$op.caller.user)
             .bind(&$op.caller.client_ip)
             .bind($ins.started_at)

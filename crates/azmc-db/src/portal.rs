@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
+use azmc_pki::Thumbprint;
 use sqlx::AssertSqlSafe;
 use time::OffsetDateTime;
 
-use crate::convert::{from_micros, micros, sub_key, thumb_key};
+use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
 use crate::db::{Db, fetch, with_pool};
 use crate::error::DbError;
 use crate::model::{Operation, OperationStatus};
@@ -17,7 +18,7 @@ use crate::operations::{OperationRow, operation, select_operation};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateUse {
     pub subscription_id: String,
-    pub thumbprint: String,
+    pub thumbprint: Thumbprint,
     pub at: OffsetDateTime,
 }
 
@@ -30,7 +31,7 @@ pub struct OperationSearch {
     pub end: Option<OffsetDateTime>,
     pub status: Option<OperationStatus>,
     /// Operations made with this certificate, or on it (`.../certificates/{thumbprint}`).
-    pub thumbprint: Option<String>,
+    pub thumbprint: Option<Thumbprint>,
     /// Rows skipped (newest first) and the most returned.
     pub offset: u32,
     pub limit: u32,
@@ -66,12 +67,12 @@ impl Db {
         Ok(())
     }
 
-    /// When each certificate linked to `subscription_id` was last used (upper-case
-    /// thumbprint → time); certificates never used are absent.
+    /// When each certificate linked to `subscription_id` was last used (thumbprint →
+    /// time); certificates never used are absent.
     pub async fn certificate_last_uses(
         &self,
         subscription_id: &str,
-    ) -> Result<HashMap<String, OffsetDateTime>, DbError> {
+    ) -> Result<HashMap<Thumbprint, OffsetDateTime>, DbError> {
         let rows: Vec<(String, i64)> = fetch!(
             self,
             fetch_all,
@@ -80,7 +81,7 @@ impl Db {
             [sub_key(subscription_id)]
         )?;
         rows.into_iter()
-            .map(|(t, at)| Ok((t, from_micros(at)?)))
+            .map(|(t, at)| Ok((thumbprint(&t)?, from_micros(at)?)))
             .collect()
     }
 
@@ -112,7 +113,7 @@ impl Db {
             select_operation!(),
             list.join(", ")
         );
-        let thumb = search.thumbprint.as_deref().map(thumb_key);
+        let thumb = search.thumbprint.as_ref().map(thumb_key);
         let like = thumb
             .as_deref()
             .map(|t| format!("%/certificates/{}", t.to_ascii_lowercase()));

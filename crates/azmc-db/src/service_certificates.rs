@@ -7,6 +7,7 @@
 //! (the server seals it; this crate never sees it in clear) and only read back by
 //! [`Db::service_certificate_sealed_key`].
 
+use azmc_pki::Thumbprint;
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, sub_key, thumb_key, thumbprint};
@@ -19,8 +20,7 @@ use crate::hosted_services::service_key;
 pub struct ServiceCertificate {
     /// The cloud service's name as stored.
     pub service_name: String,
-    /// 40 upper-case hex digits.
-    pub thumbprint: String,
+    pub thumbprint: Thumbprint,
     pub der: Vec<u8>,
     /// Whether a (sealed) private key is stored with it.
     pub has_private_key: bool,
@@ -30,10 +30,10 @@ pub struct ServiceCertificate {
 type CertRow = (String, String, Vec<u8>, bool, i64);
 
 fn cert(row: CertRow) -> Result<ServiceCertificate, DbError> {
-    let (service_name, thumbprint, der, has_private_key, created_at) = row;
+    let (service_name, thumb, der, has_private_key, created_at) = row;
     Ok(ServiceCertificate {
         service_name,
-        thumbprint,
+        thumbprint: thumbprint(&thumb)?,
         der,
         has_private_key,
         created_at: from_micros(created_at)?,
@@ -99,7 +99,7 @@ impl Db {
         step: Step,
         subscription_id: &str,
         service: &str,
-        thumb: &str,
+        thumb: &Thumbprint,
     ) -> Result<(), DbError> {
         let n = with_pool!(self, |p| sqlx::query(step.sql())
             .bind(sub_key(subscription_id))
@@ -109,7 +109,10 @@ impl Db {
             .await
             .map(|r| r.rows_affected()))?;
         if n == 0 && !matches!(step, Step::Remove) {
-            return Err(DbError::not_found(ResourceKind::Certificate, thumb));
+            return Err(DbError::not_found(
+                ResourceKind::Certificate,
+                thumb.to_string(),
+            ));
         }
         Ok(())
     }
@@ -123,20 +126,17 @@ impl Db {
     /// Stores a certificate of a cloud service as `Adding` (not yet listed). Adding a
     /// certificate the service already has replaces its data and key (the thumbprint
     /// is the same, so is the certificate) and keeps it `Ready` if it was.
-    /// [`DbError::NotFound`] ("hosted service"); [`DbError::Invalid`] for a malformed
-    /// thumbprint.
+    /// [`DbError::NotFound`] ("hosted service").
     pub async fn begin_add_service_certificate(
         &self,
         subscription_id: &str,
         service: &str,
-        thumb: &str,
+        thumb: &Thumbprint,
         der: &[u8],
         sealed_key: Option<&[u8]>,
         now: OffsetDateTime,
     ) -> Result<(), DbError> {
-        let t = thumbprint(thumb).ok_or_else(|| {
-            DbError::Invalid(format!("thumbprint {thumb:?} is not 40 hex digits"))
-        })?;
+        let t = thumb_key(thumb);
         let sub = sub_key(subscription_id);
         let key = service_key(service);
         with_pool!(self, |p, d| {
@@ -168,7 +168,7 @@ impl Db {
         &self,
         subscription_id: &str,
         service: &str,
-        thumb: &str,
+        thumb: &Thumbprint,
     ) -> Result<(), DbError> {
         self.step_cert(Step::Ready, subscription_id, service, thumb)
             .await
@@ -196,7 +196,7 @@ impl Db {
         &self,
         subscription_id: &str,
         service: &str,
-        thumb: &str,
+        thumb: &Thumbprint,
     ) -> Result<ServiceCertificate, DbError> {
         self.require_service(subscription_id, service).await?;
         let row: Option<CertRow> = fetch!(
@@ -209,7 +209,7 @@ impl Db {
                 thumb_key(thumb)
             ]
         )?;
-        cert(row.ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb))?)
+        cert(row.ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb.to_string()))?)
     }
 
     /// Marks a `Ready` certificate `Deleting` (no longer listed). [`DbError::NotFound`]
@@ -218,7 +218,7 @@ impl Db {
         &self,
         subscription_id: &str,
         service: &str,
-        thumb: &str,
+        thumb: &Thumbprint,
     ) -> Result<(), DbError> {
         self.require_service(subscription_id, service).await?;
         self.step_cert(Step::Deleting, subscription_id, service, thumb)
@@ -230,7 +230,7 @@ impl Db {
         &self,
         subscription_id: &str,
         service: &str,
-        thumb: &str,
+        thumb: &Thumbprint,
     ) -> Result<(), DbError> {
         self.step_cert(Step::Remove, subscription_id, service, thumb)
             .await
@@ -242,7 +242,7 @@ impl Db {
         &self,
         subscription_id: &str,
         service: &str,
-        thumb: &str,
+        thumb: &Thumbprint,
     ) -> Result<Option<Vec<u8>>, DbError> {
         let row: Option<(Option<Vec<u8>>,)> = fetch!(
             self,
@@ -257,7 +257,7 @@ impl Db {
             ]
         )?;
         row.map(|(k,)| k)
-            .ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb))
+            .ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb.to_string()))
     }
 
     /// The key that seals stored private keys, if one was ever stored.

@@ -11,6 +11,7 @@
 use crate::error::ApiError;
 use crate::identity::ClientIdentity;
 use azmc_db::{CertificateUse, Db, DbError, SubscriptionStatus};
+use azmc_pki::Thumbprint;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -18,8 +19,8 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Default)]
 struct Snapshot {
-    /// Upper-case thumbprint → lower-case subscription ids.
-    links: HashMap<String, HashSet<String>>,
+    /// Thumbprint → lower-case subscription ids.
+    links: HashMap<Thumbprint, HashSet<String>>,
     /// Lower-case subscription id → status.
     subscriptions: HashMap<String, SubscriptionStatus>,
     revision: i64,
@@ -35,9 +36,9 @@ pub struct AuthIndex {
     /// Serialises reloads so a slow old reload cannot overwrite a newer one.
     reload_lock: tokio::sync::Mutex<()>,
     max_staleness: Duration,
-    /// (lower-case subscription, upper-case thumbprint) → last authorised use, not yet
-    /// written to the database (see [`AuthIndex::flush_uses`]): the hot path never writes.
-    uses: Mutex<HashMap<(String, String), OffsetDateTime>>,
+    /// (lower-case subscription, thumbprint) → last authorised use, not yet written to
+    /// the database (see [`AuthIndex::flush_uses`]): the hot path never writes.
+    uses: Mutex<HashMap<(String, Thumbprint), OffsetDateTime>>,
 }
 
 /// Why a request was refused.
@@ -92,7 +93,7 @@ impl AuthIndex {
             return Err(Denied::Forbidden);
         }
         let sub = subscription.to_ascii_lowercase();
-        let thumbprint = identity.thumbprint.to_string();
+        let thumbprint = identity.thumbprint;
         let snap = self.snapshot.read().map_err(|_| Denied::Unavailable)?;
         let linked = snap
             .links
@@ -125,7 +126,7 @@ impl AuthIndex {
         };
         for l in links {
             snap.links
-                .entry(l.thumbprint.to_ascii_uppercase())
+                .entry(l.thumbprint)
                 .or_default()
                 .insert(l.subscription_id.to_ascii_lowercase());
         }
@@ -156,11 +157,12 @@ impl AuthIndex {
     }
 
     /// The use of `thumbprint` on `subscription` noted since the last flush, if any.
-    pub fn pending_use(&self, subscription: &str, thumbprint: &str) -> Option<OffsetDateTime> {
-        let key = (
-            subscription.to_ascii_lowercase(),
-            thumbprint.to_ascii_uppercase(),
-        );
+    pub fn pending_use(
+        &self,
+        subscription: &str,
+        thumbprint: &Thumbprint,
+    ) -> Option<OffsetDateTime> {
+        let key = (subscription.to_ascii_lowercase(), *thumbprint);
         self.uses.lock().ok()?.get(&key).copied()
     }
 
@@ -176,7 +178,7 @@ impl AuthIndex {
             .iter()
             .map(|((s, t), at)| CertificateUse {
                 subscription_id: s.clone(),
-                thumbprint: t.clone(),
+                thumbprint: *t,
                 at: *at,
             })
             .collect();

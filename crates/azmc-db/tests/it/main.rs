@@ -123,3 +123,24 @@ async fn postgres_portal() {
     portal::search(&db).await;
     db.close().await;
 }
+
+/// A stored thumbprint that is not 40 hex digits reads back as `Corrupt`.
+#[tokio::test]
+async fn sqlite_corrupt_thumbprints_are_reported() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    let sub = support::subscription_of(&db, "corrupt").await;
+    let op = support::new_operation(1, &sub, support::T0);
+    db.insert_operation(&op).await.unwrap();
+    let got = db.get_operation(&sub, &op.id).await.unwrap();
+    assert_eq!(got.caller, op.caller);
+    let raw = sqlx::SqlitePool::connect(&t.url()).await.unwrap();
+    sqlx::query("UPDATE operations SET caller_thumbprint = 'AB'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
+    let e = db.get_operation(&sub, &op.id).await.unwrap_err();
+    assert!(matches!(e, azmc_db::DbError::Corrupt(_)), "{e:?}");
+    db.close().await;
+}

@@ -1,7 +1,7 @@
 //! The portal's verbs: sessions, linking one certificate to several subscriptions at once
 //! (all or nothing), batched certificate uses, and the operation-log search.
 
-use crate::support::{T0, at, cert, new_operation, subscription_of};
+use crate::support::{T0, at, cert, new_operation, subscription_of, thumb};
 use azmc_db::{
     CertificateUse, Db, DbError, Limit, Limits, OperationOutcome, OperationSearch, OperationStatus,
 };
@@ -193,7 +193,7 @@ pub async fn link_to_all(db: &Db) {
     db.record_certificate_uses(&[
         CertificateUse {
             subscription_id: a.clone(),
-            thumbprint: t4.to_lowercase(),
+            thumbprint: t4,
             at: at(60),
         },
         CertificateUse {
@@ -206,7 +206,7 @@ pub async fn link_to_all(db: &Db) {
     .unwrap();
     db.record_certificate_uses(&[CertificateUse {
         subscription_id: a.clone(),
-        thumbprint: t4.clone(),
+        thumbprint: t4,
         at: at(30),
     }])
     .await
@@ -265,14 +265,14 @@ pub async fn search(db: &Db) {
     .await;
     assert_eq!(got.len(), 3);
     let got = all(OperationSearch {
-        thumbprint: Some("cd".repeat(20)),
+        thumbprint: Some(thumb(&"cd".repeat(20))),
         ..base.clone()
     })
     .await;
     assert_eq!(got.len(), 1, "an operation on the certificate");
     assert_eq!(got[0].caller.user.as_deref(), Some("search-a"));
     let got = all(OperationSearch {
-        thumbprint: Some("AB".repeat(20)),
+        thumbprint: Some(thumb(&"AB".repeat(20))),
         ..base.clone()
     })
     .await;

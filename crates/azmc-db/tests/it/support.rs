@@ -5,6 +5,7 @@ use azmc_db::{
     Account, CertificateRecord, ConflictReason, CreateMode, Db, DbError, Limit, NewOperation,
     NewSubscription, Quotas, ResourceKind,
 };
+use azmc_pki::Thumbprint;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -53,11 +54,16 @@ pub fn account(name: &str) -> Account {
     }
 }
 
+/// A thumbprint from its hex digits.
+pub fn thumb(hex: &str) -> Thumbprint {
+    hex.parse().unwrap()
+}
+
 /// A certificate record for test number `n` (the DER is not a real certificate: the
 /// database does not parse it).
 pub fn cert(n: u8) -> CertificateRecord {
     CertificateRecord {
-        thumbprint: format!("{n:02X}").repeat(20),
+        thumbprint: thumb(&format!("{n:02X}").repeat(20)),
         der: vec![0x30, 0x03, 0x02, 0x01, n],
         subject: format!("CN=cert {n}"),
         not_before: at(-86_400),
@@ -140,7 +146,7 @@ pub fn new_operation(n: u32, subscription_id: &str, started_at: OffsetDateTime) 
         object_id: format!("/{subscription_id}/certificates/{n}"),
         parameters: vec![("n".to_owned(), n.to_string())],
         caller: azmc_db::Caller {
-            thumbprint: Some("AB".repeat(20)),
+            thumbprint: Some(thumb(&"AB".repeat(20))),
             user: None,
             client_ip: Some("203.0.113.5".to_owned()),
         },

@@ -51,7 +51,7 @@ fn public_key_bits(spki: &[u8]) -> Vec<u8> {
 fn to_xml(c: &LinkedCertificate) -> SubscriptionCertificateXml {
     SubscriptionCertificateXml {
         public_key_b64: public_key_b64(&c.certificate.der),
-        thumbprint: c.certificate.thumbprint.clone(),
+        thumbprint: c.certificate.thumbprint.to_string(),
         data_b64: STANDARD.encode(&c.certificate.der),
         created: Some(format_time_precise(c.created_at)),
     }

@@ -138,7 +138,10 @@ pub async fn list(
                 operation_caller: OperationCallerXml {
                     used_service_management_api: op.caller.thumbprint.is_some(),
                     user_email_address: op.caller.user.clone(),
-                    subscription_certificate_thumbprint: op.caller.thumbprint.clone(),
+                    subscription_certificate_thumbprint: op
+                        .caller
+                        .thumbprint
+                        .map(|t| t.to_string()),
                     client_ip: op.caller.client_ip.clone(),
                 },
                 operation_status: status_xml(op),

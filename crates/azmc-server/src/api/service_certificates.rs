@@ -33,7 +33,7 @@ fn to_xml(base: &str, s: &str, c: &ServiceCertificate) -> ServiceCertificateXml 
             "{base}/{s}/services/hostedservices/{}/certificates/sha1-{}",
             c.service_name, c.thumbprint
         ),
-        thumbprint: c.thumbprint.clone(),
+        thumbprint: c.thumbprint.to_string(),
         thumbprint_algorithm: "sha1".into(),
         data_b64: STANDARD.encode(&c.der),
     }

@@ -16,7 +16,7 @@ use azmc_pki::{Certificate, Thumbprint};
 /// The database record of a certificate.
 pub fn record_of(cert: &Certificate) -> CertificateRecord {
     CertificateRecord {
-        thumbprint: cert.thumbprint().to_string(),
+        thumbprint: cert.thumbprint(),
         der: cert.der().to_vec(),
         subject: cert.subject().to_string(),
         not_before: cert.not_before(),
@@ -50,10 +50,9 @@ pub async fn already_linked<'s>(
     subscriptions: &[&'s str],
     thumbprint: &Thumbprint,
 ) -> Result<Vec<&'s str>, DomainError> {
-    let thumb = thumbprint.to_string();
     let mut linked = Vec::new();
     for s in subscriptions {
-        match ctx.db.get_linked_certificate(s, &thumb).await {
+        match ctx.db.get_linked_certificate(s, thumbprint).await {
             Ok(_) => linked.push(*s),
             Err(DbError::NotFound { .. }) => {}
             Err(e) => return Err(DomainError::from_db(e)),
@@ -111,7 +110,7 @@ pub async fn unlink(
     thumbprint: &Thumbprint,
 ) -> Result<(), DomainError> {
     ctx.db
-        .unlink_certificate(subscription, &thumbprint.to_string())
+        .unlink_certificate(subscription, thumbprint)
         .await
         .map_err(|e| match e {
             DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Certificate),
@@ -136,7 +135,7 @@ pub async fn list(
 pub async fn last_uses(
     ctx: &Ctx<'_>,
     subscription: &str,
-) -> Result<std::collections::HashMap<String, time::OffsetDateTime>, DomainError> {
+) -> Result<std::collections::HashMap<Thumbprint, time::OffsetDateTime>, DomainError> {
     ctx.db
         .certificate_last_uses(subscription)
         .await
@@ -150,7 +149,7 @@ pub async fn get(
     thumbprint: &Thumbprint,
 ) -> Result<LinkedCertificate, DomainError> {
     ctx.db
-        .get_linked_certificate(subscription, &thumbprint.to_string())
+        .get_linked_certificate(subscription, thumbprint)
         .await
         .map_err(|e| match e {
             DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Certificate),

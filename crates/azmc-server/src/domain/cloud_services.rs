@@ -12,7 +12,7 @@ use crate::jobs::{self, JobKind, JobResult};
 use crate::state::AppState;
 use azmc_db::{DbError, HostedService, HostedServiceUpdate, NewHostedService, ServiceCertificate};
 use azmc_pki::pkcs12::{self, ReadOptions};
-use azmc_pki::{Certificate, PrivateKey};
+use azmc_pki::{Certificate, PrivateKey, Thumbprint};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -280,9 +280,8 @@ async fn read_off_the_workers(
     .await
 }
 
-/// `sha1-THUMBPRINT` (any case) → the upper-case thumbprint; anything else names no
-/// certificate.
-pub fn parse_certificate_id(id: &str) -> Result<String, DomainError> {
+/// `sha1-THUMBPRINT` (any case) → the thumbprint; anything else names no certificate.
+pub fn parse_certificate_id(id: &str) -> Result<Thumbprint, DomainError> {
     let missing = || DomainError::not_found(ResourceKind::Certificate);
     let (alg, t) = id.split_once('-').ok_or_else(missing)?;
     if !alg.eq_ignore_ascii_case("sha1")
@@ -291,7 +290,7 @@ pub fn parse_certificate_id(id: &str) -> Result<String, DomainError> {
     {
         return Err(missing());
     }
-    Ok(t.to_ascii_uppercase())
+    t.parse().map_err(|_| missing())
 }
 
 /// The `Ready` certificates of the service `service`.
@@ -331,9 +330,9 @@ pub async fn add_certificate(
     (data, format, password): (Vec<u8>, CertificateFormat, Zeroizing<String>),
 ) -> Result<(), DomainError> {
     let (cert, key) = read_off_the_workers(ctx, data, format, password).await?;
-    let thumb = cert.thumbprint().to_string();
+    let thumb = cert.thumbprint();
     let sealed = match &key {
-        Some(k) => Some(sealing::seal(ctx.db, k.pkcs8_der(), thumb.as_bytes()).await?),
+        Some(k) => Some(sealing::seal(ctx.db, k.pkcs8_der(), thumb.to_string().as_bytes()).await?),
         None => None,
     };
     ctx.db
@@ -373,11 +372,12 @@ pub async fn delete_certificate(
 pub struct CertificateRef {
     pub subscription: String,
     pub service: String,
-    pub thumbprint: String,
+    #[serde(with = "crate::jobs::by_name")]
+    pub thumbprint: Thumbprint,
 }
 
 impl CertificateRef {
-    fn new(subscription: &str, service: &str, thumbprint: String) -> Self {
+    fn new(subscription: &str, service: &str, thumbprint: Thumbprint) -> Self {
         CertificateRef {
             subscription: subscription.to_string(),
             service: service.to_string(),
@@ -441,7 +441,9 @@ mod tests {
     fn certificate_ids_and_formats() {
         let t = "bea4b74bd6b915e9dd6a01fb1b8c3c1740f517f2";
         assert_eq!(
-            parse_certificate_id(&format!("sha1-{t}")).unwrap(),
+            parse_certificate_id(&format!("sha1-{t}"))
+                .unwrap()
+                .to_string(),
             t.to_ascii_uppercase()
         );
         assert!(parse_certificate_id(t).is_err());

@@ -426,9 +426,16 @@ mod tests {
             (r.deployment.service.as_str(), r.what.as_str()),
             ("svc", "config")
         );
-        let cert = r#"{"subscription":"s","service":"svc","thumbprint":"AB"}"#;
+        let cert = r#"{"subscription":"s","service":"svc","thumbprint":"BEA4B74BD6B915E9DD6A01FB1B8C3C1740F517F2"}"#;
         let a: cloud_services::AddCertificate = serde_json::from_str(cert).unwrap();
-        assert_eq!(a.0.thumbprint, "AB");
+        assert_eq!(
+            a.0.thumbprint.to_string(),
+            "BEA4B74BD6B915E9DD6A01FB1B8C3C1740F517F2"
+        );
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::from_str::<serde_json::Value>(cert).unwrap()
+        );
         let sa: storage_accounts::CreateAccount =
             serde_json::from_str(r#"{"subscription":"s","name":"acct"}"#).unwrap();
         assert_eq!(sa.name, "acct");

@@ -15,7 +15,7 @@ impl Actor {
     /// The caller recorded with an operation (`azmc admin` and bootstrap record none).
     pub fn caller(&self, client_ip: Option<IpAddr>) -> Caller {
         let (thumbprint, user) = match self {
-            Actor::Certificate(t) => (Some(t.to_string()), None),
+            Actor::Certificate(t) => (Some(*t), None),
             Actor::User(name) => (None, Some(name.clone())),
             Actor::Admin | Actor::Bootstrap => (None, None),
         };
@@ -159,7 +159,7 @@ mod tests {
         let t: azmc_pki::Thumbprint = "AB".repeat(20).parse().unwrap();
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
         let c = Actor::Certificate(t).caller(Some(ip));
-        assert_eq!(c.thumbprint.as_deref(), Some("AB".repeat(20).as_str()));
+        assert_eq!(c.thumbprint, Some(t));
         assert_eq!((c.user, c.client_ip.as_deref()), (None, Some("192.0.2.7")));
         let u = Actor::User("ann".into()).caller(None);
         assert_eq!((u.thumbprint, u.user.as_deref()), (None, Some("ann")));

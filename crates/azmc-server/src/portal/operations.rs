@@ -139,18 +139,15 @@ impl Filters {
         }
     }
 
-    /// The thumbprint given, if any, in its canonical form.
-    fn thumbprint_filter(&self) -> Result<Option<String>, PortalError> {
+    /// The thumbprint given, if any.
+    fn thumbprint_filter(&self) -> Result<Option<Thumbprint>, PortalError> {
         match self.thumbprint.trim() {
             "" => Ok(None),
-            t => t
-                .parse::<Thumbprint>()
-                .map(|t| Some(t.to_string()))
-                .map_err(|_| {
-                    PortalError::BadRequest(
-                        "Certificate thumbprint: give 40 hexadecimal digits.".into(),
-                    )
-                }),
+            t => t.parse::<Thumbprint>().map(Some).map_err(|_| {
+                PortalError::BadRequest(
+                    "Certificate thumbprint: give 40 hexadecimal digits.".into(),
+                )
+            }),
         }
     }
 }

@@ -79,7 +79,7 @@ async fn enqueue(api: &Api, kind: &str, run_after: OffsetDateTime) -> String {
                 object_id: format!("/{}/testjobs/{id}", api.sub),
                 parameters: vec![("kind".into(), kind.into())],
                 caller: Caller {
-                    thumbprint: Some(api.admin.thumbprint()),
+                    thumbprint: Some(api.admin.thumb()),
                     user: None,
                     client_ip: Some("127.0.0.1".into()),
                 },

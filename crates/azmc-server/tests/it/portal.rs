@@ -475,13 +475,8 @@ async fn story(backend: Backend, last: Step) {
         .await;
     assert_eq!(r.status, 303, "{}", r.text());
     assert_eq!(location(&r), "/certificates?done=uploaded");
-    db.get_linked_certificate(&a1, &der.thumbprint())
-        .await
-        .unwrap();
-    let linked = db
-        .get_linked_certificate(&a2, &der.thumbprint())
-        .await
-        .unwrap();
+    db.get_linked_certificate(&a1, &der.thumb()).await.unwrap();
+    let linked = db.get_linked_certificate(&a2, &der.thumb()).await.unwrap();
     assert_eq!(linked.created_by, "user:alice");
     let r = alice
         .upload(&csrf_up, &[&a1], "pem.cer", pem.cert.to_pem().as_bytes())
@@ -534,7 +529,7 @@ async fn story(backend: Backend, last: Step) {
         r.text()
     );
     assert!(
-        db.get_linked_certificate(&a2, &stranger.thumbprint())
+        db.get_linked_certificate(&a2, &stranger.thumb())
             .await
             .is_err(),
         "all or nothing"
@@ -574,12 +569,12 @@ async fn story(backend: Backend, last: Step) {
     assert!(!text.contains(&a2), "but only of their subscriptions");
     api.state().auth.flush_uses(&db).await.unwrap();
     let uses = db.certificate_last_uses(&a1).await.unwrap();
-    assert!(uses.contains_key(&der.thumbprint()));
+    assert!(uses.contains_key(&der.thumb()));
     assert!(
         !db.certificate_last_uses(&a2)
             .await
             .unwrap()
-            .contains_key(&der.thumbprint())
+            .contains_key(&der.thumb())
     );
 
     let confirm = alice
@@ -692,7 +687,7 @@ async fn story(backend: Backend, last: Step) {
     assert_eq!(ps_api.get_status(&format!("/{a2}")).await, 200);
     assert_forbidden(&ps_api.send(Req::get(&format!("/{a1}"))).await.unwrap());
     let stored = db
-        .get_linked_certificate(&a2, &downloaded.thumbprint())
+        .get_linked_certificate(&a2, &downloaded.thumb())
         .await
         .unwrap();
     assert_eq!(stored.certificate.der, downloaded.cert.der());

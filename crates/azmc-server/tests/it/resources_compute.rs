@@ -482,7 +482,7 @@ async fn service_certificates_are_added_and_deleted_asynchronously() {
     let sealed = api
         .state()
         .db
-        .service_certificate_sealed_key(&api.sub, "certsvc", &thumb)
+        .service_certificate_sealed_key(&api.sub, "certsvc", &cert.thumbprint())
         .await
         .unwrap()
         .unwrap();
@@ -551,7 +551,7 @@ async fn service_certificates_are_added_and_deleted_asynchronously() {
     assert!(
         api.state()
             .db
-            .service_certificate_sealed_key(&api.sub, "certsvc", &thumb)
+            .service_certificate_sealed_key(&api.sub, "certsvc", &cert.thumbprint())
             .await
             .unwrap_err()
             .is_not_found()

@@ -73,6 +73,11 @@ impl Identity {
         self.cert.thumbprint().to_string()
     }
 
+    /// The SHA-1 thumbprint, as the database takes it.
+    pub fn thumb(&self) -> azmc_pki::Thumbprint {
+        self.cert.thumbprint()
+    }
+
     pub fn record(&self) -> CertificateRecord {
         azmc_server::domain::certificates::record_of(&self.cert)
     }

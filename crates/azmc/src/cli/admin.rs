@@ -310,7 +310,7 @@ async fn show_subscription(db: &Db, id: &str, fmt: Format) -> Result<()> {
         certificates: certs
             .iter()
             .map(|c| CertJsonShort {
-                thumbprint: c.certificate.thumbprint.clone(),
+                thumbprint: c.certificate.thumbprint.to_string(),
                 subject: c.certificate.subject.clone(),
                 not_after: rfc3339(c.certificate.not_after),
                 added: rfc3339(c.created_at),
