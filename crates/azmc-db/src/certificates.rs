@@ -287,21 +287,22 @@ impl Db {
     /// Every link with its certificate's validity window: the source of the server's
     /// in-memory authorisation index. Ordered by subscription, then thumbprint.
     pub async fn all_links(&self) -> Result<Vec<Link>, DbError> {
-        let rows: Vec<(String, String, i64, i64)> = fetch!(
+        let rows: Vec<(String, String, i64, i64, Vec<u8>)> = fetch!(
             self,
             fetch_all,
-            "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after \
+            "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after, c.der \
              FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint \
              ORDER BY l.subscription_id, l.thumbprint",
             []
         )?;
         rows.into_iter()
-            .map(|(subscription_id, thumb, nb, na)| {
+            .map(|(subscription_id, thumb, nb, na, der)| {
                 Ok(Link {
                     subscription_id,
                     thumbprint: thumbprint(&thumb)?,
                     not_before: from_micros(nb)?,
                     not_after: from_micros(na)?,
+                    der,
                 })
             })
             .collect()

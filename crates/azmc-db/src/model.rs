@@ -234,6 +234,9 @@ pub struct Link {
     pub thumbprint: Thumbprint,
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
+    /// The stored certificate (DER): a presented certificate must be this one, not just
+    /// share its SHA-1 thumbprint.
+    pub der: Vec<u8>,
 }
 
 /// Limits enforced by [`crate::Db::link_certificate`].

@@ -19,11 +19,18 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Default)]
 struct Snapshot {
-    /// Thumbprint → lower-case subscription ids.
-    links: HashMap<Thumbprint, HashSet<String>>,
+    /// Thumbprint → the SHA-256 of the stored certificate's DER, and the lower-case ids of
+    /// the subscriptions it is linked to.
+    links: HashMap<Thumbprint, Linked>,
     /// Lower-case subscription id → status.
     subscriptions: HashMap<String, SubscriptionStatus>,
     revision: i64,
+}
+
+#[derive(Debug, Default)]
+struct Linked {
+    sha256: [u8; 32],
+    subscriptions: HashSet<String>,
 }
 
 /// The in-memory authorisation index.
@@ -95,11 +102,15 @@ impl AuthIndex {
         let sub = subscription.to_ascii_lowercase();
         let thumbprint = identity.thumbprint;
         let snap = self.snapshot.read().map_err(|_| Denied::Unavailable)?;
-        let linked = snap
-            .links
-            .get(&thumbprint)
-            .is_some_and(|subs| subs.contains(&sub));
-        if !linked {
+        let Some(linked) = snap.links.get(&thumbprint) else {
+            return Err(Denied::Forbidden);
+        };
+        // The thumbprint is SHA-1: the certificate itself must be the stored one.
+        if linked.sha256 != identity.sha256 {
+            tracing::warn!(%thumbprint, "a certificate with a linked thumbprint but other contents was refused");
+            return Err(Denied::Forbidden);
+        }
+        if !linked.subscriptions.contains(&sub) {
             return Err(Denied::Forbidden);
         }
         match snap.subscriptions.get(&sub) {
@@ -125,9 +136,12 @@ impl AuthIndex {
             ..Snapshot::default()
         };
         for l in links {
-            snap.links
-                .entry(l.thumbprint)
-                .or_default()
+            let entry = snap.links.entry(l.thumbprint).or_insert_with(|| Linked {
+                sha256: crate::identity::sha256(&l.der),
+                subscriptions: HashSet::new(),
+            });
+            entry
+                .subscriptions
                 .insert(l.subscription_id.to_ascii_lowercase());
         }
         for s in subs {
@@ -198,7 +212,52 @@ impl AuthIndex {
     pub fn link_count(&self) -> usize {
         self.snapshot
             .read()
-            .map(|g| g.links.values().map(HashSet::len).sum())
+            .map(|g| g.links.values().map(|l| l.subscriptions.len()).sum())
             .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A certificate presenting a linked thumbprint with other contents (a chosen-prefix
+    /// SHA-1 collision) is refused; the stored certificate itself is served.
+    #[test]
+    fn a_thumbprint_alone_does_not_authorise() {
+        let index = AuthIndex::new(Duration::from_secs(30));
+        let t: Thumbprint = "AB".repeat(20).parse().unwrap();
+        let stored = crate::identity::sha256(b"the stored certificate");
+        if let Ok(mut snap) = index.snapshot.write() {
+            snap.links.insert(
+                t,
+                Linked {
+                    sha256: stored,
+                    subscriptions: HashSet::from(["s1".to_string()]),
+                },
+            );
+            snap.subscriptions
+                .insert("s1".into(), SubscriptionStatus::Active);
+        }
+        if let Ok(mut f) = index.fresh_at.write() {
+            *f = Some(Instant::now());
+        }
+        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(1);
+        let identity = |sha256| ClientIdentity {
+            thumbprint: t,
+            sha256,
+            not_before: OffsetDateTime::UNIX_EPOCH,
+            not_after: now + time::Duration::days(1),
+        };
+        let forged = identity(crate::identity::sha256(b"a colliding certificate"));
+        assert_eq!(
+            index.authorize(Some(&forged), "S1", now),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(index.authorize(Some(&identity(stored)), "S1", now), Ok(()));
+        assert_eq!(
+            index.authorize(Some(&identity(stored)), "s2", now),
+            Err(Denied::Forbidden)
+        );
     }
 }

@@ -11,6 +11,9 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone)]
 pub struct ClientIdentity {
     pub thumbprint: Thumbprint,
+    /// SHA-256 of the certificate's DER: authorisation compares it with the stored
+    /// certificate's, so a SHA-1 collision cannot stand in for a linked certificate.
+    pub sha256: [u8; 32],
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
 }
@@ -22,6 +25,7 @@ impl ClientIdentity {
         let cert = Certificate::from_der(der).ok()?;
         Some(Self {
             thumbprint: cert.thumbprint(),
+            sha256: sha256(der),
             not_before: cert.not_before(),
             not_after: cert.not_after(),
         })
@@ -30,6 +34,14 @@ impl ClientIdentity {
     pub fn is_valid_at(&self, now: OffsetDateTime) -> bool {
         self.not_before <= now && now <= self.not_after
     }
+}
+
+/// SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
 }
 
 /// Per-connection facts attached to each request as an extension.
