@@ -17,8 +17,9 @@ use crate::der::{self, context};
 use crate::error::{PkiError, Result};
 use crate::key::PrivateKey;
 
-/// Iterations of the Modern profile's PBKDF2.
-pub(crate) const MODERN_PBKDF2_ITERATIONS: u32 = 10_000;
+/// Iterations of the Modern profile's PBKDF2 (current guidance for PBKDF2-HMAC-SHA256;
+/// the Legacy profile keeps Azure's counts, which its readers expect).
+pub(crate) const MODERN_PBKDF2_ITERATIONS: u32 = 600_000;
 /// Iterations of the Modern profile's MAC (OpenSSL 3's default).
 pub(crate) const MODERN_MAC_ITERATIONS: u32 = 2048;
 /// Iterations of the Legacy profile's 3DES key derivation (Azure's value).

@@ -494,6 +494,11 @@ fn callers_limit_the_key_derivation_work() {
     assert!(refused(limited(None, Some(4_096))).contains("more than 4096"));
     let p = pkcs12::read(&out, "pw", limited(Some(2_048), Some(3 * 2_048))).unwrap();
     assert_eq!(p.certificate.unwrap().thumbprint(), cert.thumbprint());
+    // Modern derives its bag keys with 600,000 PBKDF2 iterations (current guidance).
+    let modern = pkcs12::write(cert, key, &[], "pw", Profile::Modern, None).unwrap();
+    let read = |max| pkcs12::read(&modern, "pw", limited(Some(max), None));
+    assert!(matches!(read(599_999), Err(PkiError::Unsupported(_))));
+    assert!(read(600_000).unwrap().key.is_some());
 }
 
 /// A corrupted MAC with the right password: MacMismatch, or Mismatch with ignore_mac.
