@@ -157,14 +157,15 @@ impl ApiError {
 
     /// 500 InternalError for an operation whose work was cut short (its node died, or it
     /// was given up after too many attempts).
-    /// 503 `ServerBusy` with `Retry-After`: the slots for this work are all taken.
+    /// 503 `ServerBusy` with `Retry-After`: the slots for this kind of work (reading a
+    /// client's `.pfx`, hashing a password) are all taken.
     pub fn busy(retry_after: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after),
             ..Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "ServerBusy",
-                "The server is busy reading other certificate files. Retry the request later.",
+                "The server is busy with other requests of this kind. Retry the request later.",
             )
         }
     }
