@@ -1,10 +1,13 @@
-//! The server's own certificate authority, shared by every node of one database.
+//! The server's own certificate authority, shared by every node of one database, and the
+//! replacement of the stored secrets (the CA key and the sealing key) when the server
+//! wraps them under a new key-encryption key. This crate stores the bytes it is given: the
+//! wrapping is the server's.
 
 use crate::db::{Db, fetch, with_pool};
 use crate::error::DbError;
 
 impl Db {
-    /// The stored server CA: (certificate PEM, PKCS#8 DER private key), if any.
+    /// The stored server CA: (certificate PEM, private key as stored), if any.
     pub async fn get_server_ca(&self) -> Result<Option<(String, Vec<u8>)>, DbError> {
         let row: Option<(String, Vec<u8>)> = fetch!(
             self,
@@ -36,5 +39,46 @@ impl Db {
                 .await?
         });
         Ok(row)
+    }
+
+    /// Replaces the stored CA key and the stored sealing key, each `(old, new)` given, in
+    /// one transaction and only if each still holds its `old` bytes: `true` when every
+    /// replacement was made, `false` (and nothing changed) when one of them was changed by
+    /// someone else meanwhile or is not stored.
+    pub async fn replace_stored_keys(
+        &self,
+        ca_key: Option<(&[u8], &[u8])>,
+        sealing_key: Option<(&[u8], &[u8])>,
+    ) -> Result<bool, DbError> {
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            if let Some((old, new)) = ca_key {
+                let n =
+                    sqlx::query("UPDATE server_ca SET key_der = $1 WHERE id = 1 AND key_der = $2")
+                        .bind(new)
+                        .bind(old)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                if n != 1 {
+                    return Ok(false);
+                }
+            }
+            if let Some((old, new)) = sealing_key {
+                let n = sqlx::query(
+                    "UPDATE sealing_key SET key_bytes = $1 WHERE id = 1 AND key_bytes = $2",
+                )
+                .bind(new)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    return Ok(false);
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(true)
     }
 }

@@ -1,7 +1,8 @@
 //! First start: what an empty database gets, and the files in the data directory.
 //!
-//! On an empty database: the local CA (stored in the database so that every node of one
-//! PostgreSQL deployment serves under the same CA), an administrator account, one
+//! On an empty database (after [`crate::keys::unlock`] has made the local CA, stored in the
+//! database so that every node of one PostgreSQL deployment serves under the same CA, and
+//! the key-encryption key that wraps its private key): an administrator account, one
 //! subscription, and one management certificate linked to it, whose private key exists
 //! only inside `bootstrap.publishsettings` (the server keeps the public certificate).
 //! Later starts reuse all of it. `ca.pem` is (re)written at every start.
@@ -24,6 +25,8 @@ pub const ADMIN_USER: &str = "admin";
 #[derive(Debug, Clone, Default)]
 pub struct BootstrapReport {
     pub ca_file: PathBuf,
+    /// Set when this start made the key-encryption key file (a new database).
+    pub kek_file: Option<PathBuf>,
     /// Set when this start created the administrator with a generated password.
     pub admin_password_file: Option<PathBuf>,
     /// Set when this start created the first subscription and its publish settings.
@@ -51,18 +54,6 @@ pub fn ensure_data_dir(dir: &Path) -> Result<(), ServerError> {
             .map_err(io_err(dir))?;
     }
     Ok(())
-}
-
-/// The local CA: the one in the database, or a new one stored there (first node wins).
-pub async fn load_or_create_ca(db: &Db, now: OffsetDateTime) -> Result<LocalCa, ServerError> {
-    if let Some((cert, key)) = db.get_server_ca().await? {
-        return Ok(LocalCa::from_parts(cert, key));
-    }
-    let fresh = LocalCa::generate(now)?;
-    let (cert, key) = db
-        .put_server_ca_if_absent(&fresh.cert_pem, fresh.key_der())
-        .await?;
-    Ok(LocalCa::from_parts(cert, key))
 }
 
 /// Everything a first start creates; a no-op (but for `ca.pem`) on later starts.

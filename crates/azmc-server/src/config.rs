@@ -1,6 +1,7 @@
 //! Server configuration: one validated model, filled by the `azmc serve` flags (which also
 //! read `AZMC_*` environment variables) over these defaults.
 
+use crate::keys::KekSource;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -83,6 +84,9 @@ pub struct ServerConfig {
     pub operation_retention: Duration,
     /// Limits on connections, per listener.
     pub connections: ConnectionLimits,
+    /// The key-encryption key that wraps the database's secrets ([`crate::keys`]): by
+    /// default the file `kek` in the data directory.
+    pub kek: KekSource,
 }
 
 /// How long and how many connections are held, per listener. A connection that has not
@@ -151,7 +155,6 @@ impl ServerConfig {
     /// Defaults for a data directory.
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
-            data_dir,
             database_url: None,
             api_listen: SocketAddr::from(([127, 0, 0, 1], 9443)),
             portal_listen: SocketAddr::from(([127, 0, 0, 1], 9080)),
@@ -173,6 +176,8 @@ impl ServerConfig {
             pfx: PfxLimits::default(),
             operation_retention: Duration::from_secs(90 * 24 * 3600),
             connections: ConnectionLimits::default(),
+            kek: KekSource::File(data_dir.join("kek")),
+            data_dir,
         }
     }
 

@@ -22,6 +22,7 @@ pub mod domain;
 pub mod error;
 pub mod identity;
 pub mod jobs;
+pub mod keys;
 pub mod metrics;
 pub mod ops;
 pub mod portal;

@@ -137,7 +137,8 @@ pub async fn start(
     );
 
     let now = clock.now();
-    let ca = bootstrap::load_or_create_ca(&db, now).await?;
+    let keys = crate::keys::unlock(&db, &config.kek, now).await?;
+    let ca = keys.ca;
     let limits = Limits {
         per_subscription: config.cert_limit_per_subscription,
         per_service_admin: config.cert_limit_per_service_admin,
@@ -158,7 +159,11 @@ pub async fn start(
         tokio_rustls::TlsAcceptor::from(Arc::new(tls::api_config(chain.clone(), key.clone_key())?));
     let portal_tls = tokio_rustls::TlsAcceptor::from(Arc::new(tls::portal_config(chain, key)?));
 
-    let state = AppState::new(db, clock, config);
+    let report = BootstrapReport {
+        kek_file: keys.created_kek,
+        ..report
+    };
+    let state = AppState::new(db, clock, config, keys.sealing);
     state.auth.reload(&state.db).await?;
 
     let (shutdown, rx) = watch::channel(false);

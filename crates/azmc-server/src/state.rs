@@ -2,6 +2,7 @@
 
 use crate::auth::AuthIndex;
 use crate::config::ServerConfig;
+use crate::domain::sealing::SealingKey;
 use crate::metrics::Metrics;
 use crate::throttle::Throttle;
 use azmc_db::Db;
@@ -26,10 +27,12 @@ pub struct Inner {
     /// The slots for Argon2 hashes and checks: as many as the cores (each takes 19 MiB
     /// and a core for a fraction of a second).
     pub hash_slots: Arc<tokio::sync::Semaphore>,
+    /// The key that seals stored private keys, unwrapped at start ([`crate::keys`]).
+    pub sealing: SealingKey,
 }
 
 impl AppState {
-    pub fn new(db: Db, clock: SharedClock, config: ServerConfig) -> Self {
+    pub fn new(db: Db, clock: SharedClock, config: ServerConfig, sealing: SealingKey) -> Self {
         Self(Arc::new(Inner {
             auth: AuthIndex::new(config.auth_max_staleness),
             throttle: Throttle::new(&config.throttle),
@@ -41,6 +44,7 @@ impl AppState {
             db,
             clock,
             config,
+            sealing,
         }))
     }
 }

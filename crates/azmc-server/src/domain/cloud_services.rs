@@ -332,7 +332,11 @@ pub async fn add_certificate(
     let (cert, key) = read_off_the_workers(ctx, data, format, password).await?;
     let thumb = cert.thumbprint();
     let sealed = match &key {
-        Some(k) => Some(sealing::seal(ctx.db, k.pkcs8_der(), thumb.to_string().as_bytes()).await?),
+        Some(k) => Some(sealing::seal(
+            ctx,
+            k.pkcs8_der(),
+            thumb.to_string().as_bytes(),
+        )?),
         None => None,
     };
     ctx.db

@@ -97,6 +97,9 @@ pub struct Ctx<'a> {
     /// `None` where no server runs in this process (the work then runs unbounded: there
     /// is no one else to serve).
     pub slots: Option<Slots<'a>>,
+    /// The key that seals stored private keys; `None` where no server runs in this
+    /// process (nothing is sealed there).
+    pub sealing: Option<&'a sealing::SealingKey>,
     pub now: OffsetDateTime,
 }
 
@@ -129,6 +132,7 @@ impl<'a> Ctx<'a> {
                 pfx: state.config.pfx,
                 hashes: &state.hash_slots,
             }),
+            sealing: Some(&state.sealing),
             now: state.clock.now(),
         }
     }
@@ -141,6 +145,7 @@ impl<'a> Ctx<'a> {
             limits,
             locations: &[],
             slots: None,
+            sealing: None,
             now,
         }
     }

@@ -10,6 +10,7 @@ mod auth;
 mod certificates;
 mod client;
 mod jobs;
+mod keys;
 mod lifecycle;
 mod operations;
 mod portal;

@@ -27,6 +27,26 @@ enum AdminCommand {
     /// Subscriptions, their administrators and management certificates.
     #[command(subcommand)]
     Subscription(SubscriptionCommand),
+    /// The key-encryption key that wraps the secrets stored in the database.
+    #[command(subcommand)]
+    Kek(KekCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KekCommand {
+    /// Wrap the server CA key and the sealing key under a new key-encryption key.
+    ///
+    /// With a key file (DATA_DIR/kek or --kek-file) the file is replaced; with AZMC_KEK
+    /// (or to keep the file) the new key is written to --new-kek-file. Running servers
+    /// keep working; each node needs the new key for its next start.
+    #[command(
+        after_help = "Examples:\n  azmc admin kek rotate\n  AZMC_KEK=... azmc admin kek rotate --database-url postgres://azmc@db/azmc --new-kek-file kek.next"
+    )]
+    Rotate {
+        /// Write the new key here (a new file, mode 0600) instead of replacing the key file.
+        #[arg(long, value_name = "FILE")]
+        new_kek_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,10 +186,35 @@ pub fn run(a: AdminArgs, g: &GlobalArgs) -> Result<()> {
         let r = match a.command {
             AdminCommand::Account(c) => account(&db, c, now, fmt).await,
             AdminCommand::Subscription(c) => subscription(&db, c, now, fmt, g).await,
+            AdminCommand::Kek(c) => kek(&db, &a.location, c).await,
         };
         db.close().await;
         r
     })
+}
+
+async fn kek(db: &Db, location: &ServerLocation, c: KekCommand) -> Result<()> {
+    match c {
+        KekCommand::Rotate { new_kek_file } => {
+            let source = location.kek_source()?;
+            let r = azmc_server::keys::rotate(db, &source, new_kek_file.as_deref())
+                .await
+                .context("rotating the key-encryption key")?;
+            if r.in_place {
+                eprintln!(
+                    "azmc: the database's secrets are wrapped by a new key-encryption key, in {}",
+                    r.kek_file.display()
+                );
+            } else {
+                eprintln!(
+                    "azmc: the database's secrets are wrapped by a new key-encryption key, in {}: \
+                     give it to every node (--kek-file, or its contents as AZMC_KEK) before its next start",
+                    r.kek_file.display()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn account(db: &Db, c: AccountCommand, now: time::OffsetDateTime, fmt: Format) -> Result<()> {

@@ -11,8 +11,9 @@ use std::net::SocketAddr;
   azmc serve --api-listen 0.0.0.0:9443 --hostname asm.example.test
   azmc serve --database-url postgres://azmc@db.internal/azmc   # several nodes on one database
 
-First start on an empty database creates a local CA (DATA_DIR/ca.pem: what clients must
-trust), an administrator (password from AZMC_ADMIN_PASSWORD, else generated into
+First start on an empty database creates a key-encryption key (DATA_DIR/kek, mode 0600,
+or --kek-file / AZMC_KEK: it wraps the secrets stored in the database, and every node of
+one database needs it), a local CA (DATA_DIR/ca.pem: what clients must trust), an administrator (password from AZMC_ADMIN_PASSWORD, else generated into
 DATA_DIR/admin-password), one subscription and a management certificate for it, written
 as DATA_DIR/bootstrap.publishsettings (mode 0600). Later starts reuse them.
 
@@ -70,6 +71,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
     init_logging(&a.log)?;
     let mut config = ServerConfig::new(a.location.data_dir()?);
     config.database_url = a.location.database_url.clone();
+    config.kek = a.location.kek_source()?;
     config.api_listen = a.api_listen;
     config.portal_listen = a.portal_listen;
     config.hostnames = a.hostnames.clone();
@@ -104,6 +106,12 @@ pub fn run(a: ServeArgs) -> Result<()> {
         .await?;
         let b = &server.bootstrap;
         println!("CA certificate: {}", b.ca_file.display());
+        if let Some(f) = &b.kek_file {
+            println!(
+                "Key-encryption key (keep it, apart from database backups): {}",
+                f.display()
+            );
+        }
         if let Some(f) = &b.admin_password_file {
             println!("Administrator password (user admin): {}", f.display());
         }

@@ -1,7 +1,7 @@
 //! `azmc serve` and `azmc admin` as a user runs them: the real binary, real TLS, curl and
 //! the real legacy SDKs as clients.
 
-use super::{Sandbox, TempPg, admin, create_subscription};
+use super::{Run, Sandbox, TempPg, admin, create_subscription};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -206,6 +206,7 @@ fn serve_bootstraps_once_prints_its_url_and_stops_cleanly() {
     );
     assert!(!served.api_url.ends_with(":0"));
     for want in [
+        "Key-encryption key (keep it, apart from database backups): ",
         "CA certificate: ",
         "Administrator password (user admin): ",
         "Publish settings for subscription ",
@@ -220,6 +221,7 @@ fn serve_bootstraps_once_prints_its_url_and_stops_cleanly() {
         ("admin-password", 0o600),
         ("bootstrap.publishsettings", 0o600),
         ("azmc.sqlite3", 0o600),
+        ("kek", 0o600),
         ("ca.pem", 0o644),
     ] {
         assert_eq!(s.mode(&format!("server/{f}")), mode, "{f}");
@@ -254,7 +256,8 @@ fn serve_bootstraps_once_prints_its_url_and_stops_cleanly() {
             .lines
             .iter()
             .any(|l| l.starts_with("Publish settings for")
-                || l.starts_with("Administrator password")),
+                || l.starts_with("Administrator password")
+                || l.starts_with("Key-encryption key")),
         "{:?}",
         again.lines
     );
@@ -267,6 +270,60 @@ fn serve_bootstraps_once_prints_its_url_and_stops_cleanly() {
         &format!("/{sub}/certificates"),
         None,
     );
+    assert_eq!(code, 200);
+    again.stop();
+}
+
+#[test]
+fn the_kek_is_rotated_from_the_command_line_and_a_start_needs_it() {
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    let sub = served.subscription();
+    let pem = bootstrap_pem(&s, &served);
+    served.stop();
+    let old = s.read("server/kek");
+
+    admin(&s, &["kek", "rotate"]).ok();
+    let new = s.read("server/kek");
+    assert_ne!(new, old);
+    assert_eq!(s.mode("server/kek"), 0o600);
+    // With the key given in the environment, the new one goes to a file of its own.
+    let env_kek = String::from_utf8(new.clone()).unwrap();
+    let data = s.path("server");
+    let run = |before: &[&str], after: &[&str]| -> Run {
+        s.command()
+            .env("AZMC_KEK", &env_kek)
+            .args(["admin", "--data-dir", data.to_str().unwrap()])
+            .args(before)
+            .args(["kek", "rotate"])
+            .args(after)
+            .output()
+            .unwrap()
+            .into()
+    };
+    run(&[], &[]).fails(1, "--new-kek-file");
+    run(&["--kek-file", "x"], &[]).fails(2, "not both");
+    run(&[], &["--new-kek-file", "next-kek"]).ok();
+    assert_eq!(s.mode("next-kek"), 0o600);
+    assert_eq!(s.read("server/kek"), new, "the old file is left as it was");
+
+    // The old key no longer opens the database: the start fails and says why.
+    let out = s
+        .command()
+        .args(["serve", "--data-dir", data.to_str().unwrap()])
+        .args([
+            "--api-listen",
+            "127.0.0.1:0",
+            "--portal-listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    let run: Run = out.into();
+    run.fails(1, "does not open the database's secrets");
+    let next = s.path("next-kek");
+    let again = Served::start(&s, &[], &["--kek-file", next.to_str().unwrap()]);
+    let (code, _) = curl(&again, Some(&pem), "GET", &format!("/{sub}"), None);
     assert_eq!(code, 200);
     again.stop();
 }

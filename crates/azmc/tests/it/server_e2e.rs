@@ -529,7 +529,13 @@ fn two_nodes_on_postgresql_share_revocations() {
     let url = pg.url.clone();
     let a = Served::start(&s, &[], &["--database-url", &url]);
     let s2 = Sandbox::new();
-    let b = Served::start_in(&s2, s.path("node-b"), &["--database-url", &url]);
+    // Node B has its own data directory and node A's key-encryption key.
+    let kek = a.data.join("kek");
+    let b = Served::start_in(
+        &s2,
+        s.path("node-b"),
+        &["--database-url", &url, "--kek-file", kek.to_str().unwrap()],
+    );
     assert!(
         !b.lines.iter().any(|l| l.starts_with("Publish settings")),
         "node B does not bootstrap again"
