@@ -815,5 +815,30 @@ async fn server_ca(db: &Db) {
             .unwrap(),
         first
     );
-    assert_eq!(db.get_server_ca().await.unwrap(), Some(first));
+    assert_eq!(db.get_server_ca().await.unwrap(), Some(first.clone()));
+
+    // Replacing the stored keys: all or nothing, and only over the bytes expected.
+    let seal = db.sealing_key_or_insert(&[9u8; 4]).await.unwrap();
+    let stale = db
+        .replace_stored_keys(Some((&first.1, &[7u8; 3])), Some((&[0u8; 4], &[8u8; 4])))
+        .await
+        .unwrap();
+    assert!(!stale, "the sealing key was not the expected one");
+    assert_eq!(db.get_server_ca().await.unwrap(), Some(first.clone()));
+    assert_eq!(db.sealing_key().await.unwrap(), Some(seal.clone()));
+    assert!(
+        db.replace_stored_keys(Some((&first.1, &[7u8; 3])), Some((&seal, &[8u8; 4])))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        db.get_server_ca().await.unwrap(),
+        Some((first.0.clone(), vec![7u8; 3]))
+    );
+    assert_eq!(db.sealing_key().await.unwrap(), Some(vec![8u8; 4]));
+    assert!(
+        !db.replace_stored_keys(Some((&first.1, &[1u8])), None)
+            .await
+            .unwrap()
+    );
 }
