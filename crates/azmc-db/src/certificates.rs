@@ -15,10 +15,71 @@ use crate::db::{Db, fetch, for_update, tx_require, with_pool};
 use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
 use crate::model::{CertificateRecord, Limits, Link, LinkedCertificate};
 
-/// Bumps the revision other nodes poll to reload their authorisation index. Run it as the
-/// last statement of the transaction that changes links or a subscription's status.
-pub(crate) const BUMP_LINKS_REVISION: &str =
-    "UPDATE counters SET value = value + 1 WHERE name = 'links_revision'";
+/// In the transaction `$tx` (of dialect `$dialect`), as its last statements: bumps the
+/// revision other nodes poll to refresh their authorisation index, records at that
+/// revision what changed, and (PostgreSQL) notifies the listening nodes at commit:
+/// `$changes` yields `(subscription key, Option<thumbprint key>)` (no thumbprint: the
+/// subscription's status changed).
+macro_rules! tx_record_link_changes {
+    ($tx:ident, $dialect:expr, $changes:expr) => {{
+        let (revision,): (i64,) = sqlx::query_as(
+            "UPDATE counters SET value = value + 1 WHERE name = 'links_revision' RETURNING value",
+        )
+        .fetch_one(&mut *$tx)
+        .await?;
+        for (sub, thumb) in $changes {
+            let thumb: Option<&str> = thumb;
+            sqlx::query(
+                "INSERT INTO link_changes (revision, subscription_id, thumbprint) VALUES ($1, $2, $3)",
+            )
+            .bind(revision)
+            .bind(sub)
+            .bind(thumb)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        // PostgreSQL tells the listening nodes at commit ([`Db::link_change_listener`]).
+        if let $crate::db::Dialect::Postgres = $dialect {
+            sqlx::query("SELECT pg_notify('azmc_links', $1)")
+                .bind(revision.to_string())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use tx_record_link_changes;
+
+/// Notifications of link changes (PostgreSQL's `LISTEN`): see [`Db::link_change_listener`].
+pub struct LinkChangeListener(sqlx::postgres::PgListener);
+
+impl std::fmt::Debug for LinkChangeListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkChangeListener")
+    }
+}
+
+impl LinkChangeListener {
+    /// Waits for the next link change (any node's). After a lost connection it
+    /// reconnects; changes made meanwhile are not announced (the poll finds them).
+    pub async fn changed(&mut self) -> Result<(), DbError> {
+        self.0.recv().await?;
+        Ok(())
+    }
+}
+
+/// What changed in the links and subscription statuses after a revision.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LinkChanges {
+    /// The revision these changes bring a reader to.
+    pub revision: i64,
+    /// The certificates whose links changed: re-read with [`Db::links_of`].
+    pub thumbprints: Vec<Thumbprint>,
+    /// The subscriptions whose links or status changed: re-read their status.
+    pub subscriptions: Vec<String>,
+    /// `false` when the change log no longer reaches back to the revision asked about
+    /// (pruned): the reader must reload everything ([`Db::all_links`]).
+    pub complete: bool,
+}
 
 macro_rules! select_linked {
     () => {
@@ -195,7 +256,7 @@ impl Db {
                 .await?;
                 rows.push(row);
             }
-            sqlx::query(BUMP_LINKS_REVISION).execute(&mut *tx).await?;
+            tx_record_link_changes!(tx, d, subs.iter().map(|s| (s, Some(thumb.as_str()))));
             tx.commit().await?;
             rows
         });
@@ -278,7 +339,7 @@ impl Db {
             .bind(&thumb)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(BUMP_LINKS_REVISION).execute(&mut *tx).await?;
+            tx_record_link_changes!(tx, d, [(&sub, Some(thumb.as_str()))]);
             tx.commit().await?;
         });
         Ok(())
@@ -308,8 +369,104 @@ impl Db {
             .collect()
     }
 
+    /// The current links of the certificates `thumbprints` (none for one that is linked
+    /// nowhere any more).
+    pub async fn links_of(&self, thumbprints: &[Thumbprint]) -> Result<Vec<Link>, DbError> {
+        let mut out = Vec::new();
+        for t in thumbprints {
+            let rows: Vec<(String, String, i64, i64, Vec<u8>)> = fetch!(
+                self,
+                fetch_all,
+                "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after, c.der \
+                 FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint \
+                 WHERE l.thumbprint = $1",
+                [thumb_key(t)]
+            )?;
+            for (subscription_id, thumb, nb, na, der) in rows {
+                out.push(Link {
+                    subscription_id,
+                    thumbprint: thumbprint(&thumb)?,
+                    not_before: from_micros(nb)?,
+                    not_after: from_micros(na)?,
+                    der,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// What changed after revision `since`, up to the current revision.
+    pub async fn link_changes_since(&self, since: i64) -> Result<LinkChanges, DbError> {
+        // The revision first: its transaction committed the rows up to it (a writer holds
+        // the counter row until it commits, so revisions become visible in order).
+        let revision = self.links_revision().await?;
+        if revision <= since {
+            return Ok(LinkChanges {
+                revision,
+                complete: revision == since,
+                ..LinkChanges::default()
+            });
+        }
+        let rows: Vec<(i64, String, Option<String>)> = fetch!(
+            self,
+            fetch_all,
+            "SELECT revision, subscription_id, thumbprint FROM link_changes \
+             WHERE revision > $1 AND revision <= $2 ORDER BY revision",
+            [since, revision]
+        )?;
+        // Every bump writes at least one row: the log is whole if it starts right after
+        // `since`.
+        let complete = rows.first().is_some_and(|(r, _, _)| *r == since + 1);
+        let mut changes = LinkChanges {
+            revision,
+            complete,
+            ..LinkChanges::default()
+        };
+        for (_, sub, thumb) in rows {
+            if let Some(t) = thumb {
+                let t = thumbprint(&t)?;
+                if !changes.thumbprints.contains(&t) {
+                    changes.thumbprints.push(t);
+                }
+            }
+            if !changes.subscriptions.contains(&sub) {
+                changes.subscriptions.push(sub);
+            }
+        }
+        Ok(changes)
+    }
+
+    /// A listener for link changes made by any node, on PostgreSQL (`LISTEN azmc_links`);
+    /// `None` on SQLite, where one node serves the database and others (`azmc admin`) are
+    /// seen by polling.
+    pub async fn link_change_listener(&self) -> Result<Option<LinkChangeListener>, DbError> {
+        match &self.pool {
+            crate::db::Pool::Sqlite(_) => Ok(None),
+            crate::db::Pool::Postgres(p) => {
+                let mut l = sqlx::postgres::PgListener::connect_with(p).await?;
+                l.listen("azmc_links").await?;
+                Ok(Some(LinkChangeListener(l)))
+            }
+        }
+    }
+
+    /// Deletes the change log older than the last `keep` revisions; the number of rows
+    /// deleted. A node further behind than that reloads everything.
+    pub async fn prune_link_changes(&self, keep: i64) -> Result<u64, DbError> {
+        let n = with_pool!(self, |p| sqlx::query(
+            "DELETE FROM link_changes WHERE revision <= \
+             (SELECT value FROM counters WHERE name = 'links_revision') - $1"
+        )
+        .bind(keep)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(n)
+    }
+
     /// A counter bumped in the same transaction as every link change and every
-    /// subscription status change. Poll it; reload [`Db::all_links`] when it moves.
+    /// subscription status change, which also records what changed
+    /// ([`Db::link_changes_since`]). Poll it; re-read what changed when it moves.
     pub async fn links_revision(&self) -> Result<i64, DbError> {
         let (v,): (i64,) = fetch!(
             self,

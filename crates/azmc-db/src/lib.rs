@@ -30,8 +30,10 @@
 //!   subscription it is linked to, deleted with its last link; `certificate_links`
 //!   (subscription, thumbprint, created at/by)
 //! * `counters`: `links_revision`, bumped in the transaction of every link or
-//!   subscription-status change, so every node can poll it and reload its in-memory
-//!   authorisation index ([`Db::all_links`])
+//!   subscription-status change, which also records in `link_changes` what it changed, so
+//!   every node can poll it and re-read only what changed into its in-memory
+//!   authorisation index ([`Db::link_changes_since`], [`Db::links_of`]; everything with
+//!   [`Db::all_links`] at start or when pruning has left it behind)
 //! * `operations` (32-hex id, subscription, name, object id, parameters as JSON, caller,
 //!   status, HTTP status, error, start/completion) and `jobs` (one per asynchronous
 //!   operation: kind, JSON payload, state, attempts, lease)
@@ -95,6 +97,7 @@ mod subscriptions;
 mod websites;
 
 pub use affinity_groups::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
+pub use certificates::{LinkChangeListener, LinkChanges};
 pub use db::{CreateMode, Db};
 pub use deployments::{Deployment, DeploymentChange, NewConfiguration, NewDeployment, slot_name};
 pub use error::{ConflictReason, DbError, Limit, ResourceKind};

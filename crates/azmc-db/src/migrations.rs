@@ -47,6 +47,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0006_operation_retention.sql",
         include_str!("../migrations/sqlite/0006_operation_retention.sql"),
     ),
+    (
+        7,
+        "link_changes",
+        "0007_link_changes.sql",
+        include_str!("../migrations/sqlite/0007_link_changes.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -85,6 +91,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "operation_retention",
         "0006_operation_retention.sql",
         include_str!("../migrations/postgres/0006_operation_retention.sql"),
+    ),
+    (
+        7,
+        "link_changes",
+        "0007_link_changes.sql",
+        include_str!("../migrations/postgres/0007_link_changes.sql"),
     ),
 ];
 

@@ -189,9 +189,8 @@ impl Db {
             if done.rows_affected() == 0 {
                 return Err(DbError::not_found(ResourceKind::Subscription, id));
             }
-            sqlx::query(crate::certificates::BUMP_LINKS_REVISION)
-                .execute(&mut *tx)
-                .await?;
+            let sub = sub_key(id);
+            crate::certificates::tx_record_link_changes!(tx, d, [(&sub, None)]);
             tx.commit().await?;
         });
         Ok(())

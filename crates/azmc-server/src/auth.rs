@@ -2,20 +2,27 @@
 //!
 //! The hot path never queries the database. [`AuthIndex`] keeps, in memory, the links
 //! (thumbprint → subscriptions) and the subscriptions' status. A handler that changes a
-//! link reloads the index before it answers, so a deleted certificate is refused on its
+//! link refreshes the index before it answers, so a deleted certificate is refused on its
 //! very next request. Changes made by other nodes (PostgreSQL deployments) or by
 //! `azmc admin` are picked up by a background refresh that polls the database's links
-//! revision. If the index cannot be refreshed for `max_staleness`, every request is
-//! refused with 503: a revocation check never fails open.
+//! revision. A refresh reads what changed after the revision the index holds (the
+//! database's change log) and re-reads only those certificates and subscriptions; the
+//! whole index is read only at start, or when the log has been pruned past it. If the
+//! index cannot be refreshed for `max_staleness`, every request is refused with 503: a
+//! revocation check never fails open.
 
 use crate::error::ApiError;
 use crate::identity::ClientIdentity;
-use azmc_db::{CertificateUse, Db, DbError, SubscriptionStatus};
+use azmc_db::{CertificateUse, Db, DbError, Link, SubscriptionStatus};
 use azmc_pki::Thumbprint;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
+
+/// Revisions of the change log the job runner's sweep keeps: a node further behind than
+/// this reloads its whole index.
+pub const LINK_CHANGES_KEPT: i64 = 10_000;
 
 #[derive(Debug, Default)]
 struct Snapshot {
@@ -25,6 +32,18 @@ struct Snapshot {
     /// Lower-case subscription id → status.
     subscriptions: HashMap<String, SubscriptionStatus>,
     revision: i64,
+}
+
+impl Snapshot {
+    fn add(&mut self, l: Link) {
+        let entry = self.links.entry(l.thumbprint).or_insert_with(|| Linked {
+            sha256: crate::identity::sha256(&l.der),
+            subscriptions: HashSet::new(),
+        });
+        entry
+            .subscriptions
+            .insert(l.subscription_id.to_ascii_lowercase());
+    }
 }
 
 #[derive(Debug, Default)]
@@ -136,13 +155,7 @@ impl AuthIndex {
             ..Snapshot::default()
         };
         for l in links {
-            let entry = snap.links.entry(l.thumbprint).or_insert_with(|| Linked {
-                sha256: crate::identity::sha256(&l.der),
-                subscriptions: HashSet::new(),
-            });
-            entry
-                .subscriptions
-                .insert(l.subscription_id.to_ascii_lowercase());
+            snap.add(l);
         }
         for s in subs {
             snap.subscriptions
@@ -157,12 +170,46 @@ impl AuthIndex {
         Ok(())
     }
 
-    /// Reload if the database's revision moved; otherwise just mark the index fresh.
+    /// Bring the index to the database's revision: re-read what changed since the
+    /// revision it holds (everything, when the change log no longer reaches back that
+    /// far), then mark it fresh.
     pub async fn refresh(&self, db: &Db) -> Result<(), DbError> {
+        let guard = self.reload_lock.lock().await;
         let current = self.snapshot.read().map(|g| g.revision).unwrap_or(i64::MIN);
-        let revision = db.links_revision().await?;
-        if revision != current {
+        let changes = db.link_changes_since(current).await?;
+        if !changes.complete {
+            drop(guard);
             return self.reload(db).await;
+        }
+        if changes.revision != current {
+            let links = db.links_of(&changes.thumbprints).await?;
+            let mut statuses = Vec::with_capacity(changes.subscriptions.len());
+            for sub in &changes.subscriptions {
+                match db.get_subscription(sub).await {
+                    Ok(s) => statuses.push((sub.to_ascii_lowercase(), Some(s.status))),
+                    Err(DbError::NotFound { .. }) => {
+                        statuses.push((sub.to_ascii_lowercase(), None))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let mut snap = self
+                .snapshot
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for t in &changes.thumbprints {
+                snap.links.remove(t);
+            }
+            for l in links {
+                snap.add(l);
+            }
+            for (sub, status) in statuses {
+                match status {
+                    Some(s) => snap.subscriptions.insert(sub, s),
+                    None => snap.subscriptions.remove(&sub),
+                };
+            }
+            snap.revision = changes.revision;
         }
         if let Ok(mut g) = self.fresh_at.write() {
             *g = Some(Instant::now());

@@ -274,6 +274,9 @@ impl JobRunner {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "operation retention sweep failed"),
         }
+        if let Err(e) = db.prune_link_changes(crate::auth::LINK_CHANGES_KEPT).await {
+            tracing::error!(error = %e, "pruning the link change log failed");
+        }
     }
 
     /// Claim and run one job; `false` when there was nothing to do.

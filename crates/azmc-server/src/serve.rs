@@ -167,24 +167,26 @@ pub async fn start(
     state.auth.reload(&state.db).await?;
 
     let (shutdown, rx) = watch::channel(false);
-    let mut tasks = Vec::new();
-    tasks.push(tokio::spawn(serve_tls(
-        Listener::Api,
-        api_listener,
-        api_tls,
-        api_router(state.clone()),
-        state.clone(),
-        rx.clone(),
-    )));
-    tasks.push(tokio::spawn(serve_tls(
-        Listener::Portal,
-        portal_listener,
-        portal_tls,
-        portal_router(state.clone(), api_url.clone()),
-        state.clone(),
-        rx.clone(),
-    )));
-    tasks.push(tokio::spawn(refresh_auth(state.clone(), rx.clone())));
+    let mut tasks = vec![
+        tokio::spawn(serve_tls(
+            Listener::Api,
+            api_listener,
+            api_tls,
+            api_router(state.clone()),
+            state.clone(),
+            rx.clone(),
+        )),
+        tokio::spawn(serve_tls(
+            Listener::Portal,
+            portal_listener,
+            portal_tls,
+            portal_router(state.clone(), api_url.clone()),
+            state.clone(),
+            rx.clone(),
+        )),
+        tokio::spawn(refresh_auth(state.clone(), rx.clone())),
+        tokio::spawn(listen_links(state.clone(), rx.clone())),
+    ];
     let mut registry = crate::domain::job_kinds();
     registry.extend(options.jobs);
     // Random per start: nodes in containers share pid 1 and the listen address, and a
@@ -260,6 +262,50 @@ async fn refresh_auth(state: AppState, mut stop: watch::Receiver<bool>) {
         n += 1;
         if n.is_multiple_of(60) {
             state.throttle.prune();
+        }
+    }
+}
+
+/// On PostgreSQL: refresh the authorisation index as soon as any node changes a link
+/// (`LISTEN`), so a revocation on one node is refused by every node within moments. The
+/// poll of [`refresh_auth`] stays as the fallback (and the staleness guard) for changes
+/// made while the listener was not connected.
+async fn listen_links(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let mut listener = match state.db.link_change_listener().await {
+            Ok(Some(l)) => {
+                backoff = Duration::from_millis(100);
+                l
+            }
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for link changes; polling meanwhile");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+                continue;
+            }
+        };
+        // Changes made before the listener was connected.
+        let _ = state.auth.refresh(&state.db).await;
+        loop {
+            tokio::select! {
+                r = listener.changed() => match r {
+                    Ok(()) => {
+                        if let Err(e) = state.auth.refresh(&state.db).await {
+                            tracing::error!(error = %e, "cannot refresh the certificate index");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the link change listener failed; reconnecting");
+                        break;
+                    }
+                },
+                _ = stop.changed() => return,
+            }
         }
     }
 }

@@ -73,6 +73,13 @@ async fn retention(db: &Db) {
     db.insert_operation(&queued).await.unwrap();
     db.enqueue_job(&job).await.unwrap();
     let recent = finished(403, 4_000_000).await;
+    // The link change log keeps the last revisions asked for; a reader from before them
+    // is told to reload everything.
+    let rev = db.links_revision().await.unwrap();
+    assert!(db.link_changes_since(1).await.unwrap().complete);
+    assert!(db.prune_link_changes(2).await.unwrap() > 0);
+    assert!(!db.link_changes_since(1).await.unwrap().complete);
+    assert!(db.link_changes_since(rev - 2).await.unwrap().complete);
     // Everything else in this database started after t = 5 s.
     assert_eq!(db.delete_operations_before(at(5), 100).await.unwrap(), 1);
     is_not_found(db.get_operation(S1, &old).await, "operation");
@@ -257,6 +264,9 @@ async fn subscriptions(db: &Db) {
         SubscriptionStatus::Disabled
     );
     assert_eq!(db.links_revision().await.unwrap(), rev + 1);
+    let changes = db.link_changes_since(rev).await.unwrap();
+    assert!(changes.complete && changes.thumbprints.is_empty());
+    assert_eq!(changes.subscriptions, [S3.to_ascii_lowercase()]);
     is_not_found(
         db.set_subscription_status(
             "44444444-4444-4444-8444-444444444444",
@@ -339,6 +349,28 @@ async fn certificates(db: &Db) {
     assert_eq!(l1.created_at, at(10));
     assert_eq!(l1.created_by, "bootstrap");
     assert_eq!(db.links_revision().await.unwrap(), rev + 1);
+    // The change log says what the bump changed.
+    let changes = db.link_changes_since(rev).await.unwrap();
+    assert_eq!(
+        changes,
+        azmc_db::LinkChanges {
+            revision: rev + 1,
+            thumbprints: vec![cert(0xa1).thumbprint],
+            subscriptions: vec![S1.to_ascii_lowercase()],
+            complete: true,
+        }
+    );
+    let links = db
+        .links_of(&[cert(0xa1).thumbprint, cert(0xee).thumbprint])
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        (links[0].subscription_id.as_str(), &links[0].der),
+        (S1.to_ascii_lowercase().as_str(), &cert(0xa1).der)
+    );
+    let none = db.link_changes_since(rev + 1).await.unwrap();
+    assert!(none.complete && none.thumbprints.is_empty() && none.revision == rev + 1);
 
     is_conflict(
         db.link_certificate(S1, &cert(0xa1), "user:alice", &limits, at(11))

@@ -162,8 +162,8 @@ async fn reload_index(ctx: &Ctx<'_>) -> Result<(), DomainError> {
     let Some(index) = ctx.index else {
         return Ok(());
     };
-    index.reload(ctx.db).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot reload the certificate index");
+    index.refresh(ctx.db).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot refresh the certificate index");
         DomainError::Internal
     })
 }

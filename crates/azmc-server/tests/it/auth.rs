@@ -9,6 +9,7 @@ use crate::support::{
 };
 use azmc_db::SubscriptionStatus;
 use azmc_wire::asm::{parse_subscription, parse_subscription_certificates};
+use std::time::Duration;
 
 /// A GUID nobody has.
 fn unknown_subscription() -> String {
@@ -202,7 +203,7 @@ async fn disabled_subscription_refuses_linked_certificates_with_its_own_code() {
         .set_subscription_status(&s, SubscriptionStatus::Disabled)
         .await
         .unwrap();
-    api.state().auth.reload(api.db()).await.unwrap();
+    api.state().auth.refresh(api.db()).await.unwrap();
 
     let admin = api.admin_client();
     for req in [
@@ -232,7 +233,7 @@ async fn disabled_subscription_refuses_linked_certificates_with_its_own_code() {
         .set_subscription_status(&s, SubscriptionStatus::Active)
         .await
         .unwrap();
-    api.state().auth.reload(api.db()).await.unwrap();
+    api.state().auth.refresh(api.db()).await.unwrap();
     let r = admin.send(Req::get(&format!("/{s}"))).await.unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -327,3 +328,100 @@ async fn curl_with_and_without_a_client_certificate() {
     }
     a.stop().await;
 }
+
+/// The index a node keeps up to date from the change log authorises exactly as one read
+/// whole from the database, after every kind of change and after the log was pruned.
+async fn incremental_index_matches_a_full_reload(backend: Backend) {
+    use azmc_db::{Limits, NewSubscription, Quotas};
+    use azmc_server::auth::AuthIndex;
+    use azmc_server::domain::certificates::record_of;
+    use azmc_server::identity::ClientIdentity;
+
+    let env = Env::new(backend).await;
+    let api = env.start().await;
+    let db = api.db();
+    let now = azmc_pki::clock::system().now();
+    let mut subs = vec![api.sub.clone()];
+    for (i, name) in ["second", "third"].iter().enumerate() {
+        let id = format!("0000000{i}-0000-4000-8000-000000000000");
+        db.create_subscription(
+            &NewSubscription {
+                id: &id,
+                name,
+                service_admin: "admin",
+            },
+            &Quotas::default(),
+            now,
+        )
+        .await
+        .unwrap();
+        subs.push(id);
+    }
+    let ids: Vec<Identity> = ["a", "b", "c"].iter().map(|n| Identity::p256(n)).collect();
+    let clients: Vec<ClientIdentity> = ids
+        .iter()
+        .map(|i| ClientIdentity::from_der(i.cert.der()).unwrap())
+        .chain([ClientIdentity::from_der(api.admin.cert.der()).unwrap()])
+        .collect();
+    let kept = AuthIndex::new(Duration::from_secs(30));
+    kept.reload(db).await.unwrap();
+    let limits = Limits::default();
+    let link = |i: usize, s: usize| {
+        let rec = record_of(&ids[i].cert);
+        let sub = subs[s].clone();
+        async move {
+            db.link_certificate(&sub, &rec, "test", &limits, now)
+                .await
+                .unwrap();
+        }
+    };
+    let unlink = |i: usize, s: usize| {
+        let t = ids[i].cert.thumbprint();
+        let sub = subs[s].clone();
+        async move { db.unlink_certificate(&sub, &t).await.unwrap() }
+    };
+    let same = |step: &'static str| {
+        let (kept, clients, subs) = (&kept, &clients, &subs);
+        async move {
+            kept.refresh(db).await.unwrap();
+            let whole = AuthIndex::new(Duration::from_secs(30));
+            whole.reload(db).await.unwrap();
+            let mut allowed = 0;
+            for c in clients {
+                for s in subs {
+                    let (a, b) = (
+                        kept.authorize(Some(c), s, now),
+                        whole.authorize(Some(c), s, now),
+                    );
+                    assert_eq!(a, b, "{step}: {s}");
+                    allowed += usize::from(a.is_ok());
+                }
+            }
+            assert_eq!(kept.link_count(), whole.link_count(), "{step}");
+            allowed
+        }
+    };
+    assert_eq!(same("start").await, 1);
+    link(0, 1).await;
+    link(0, 2).await;
+    link(1, 1).await;
+    assert_eq!(same("links").await, 4);
+    unlink(0, 1).await;
+    assert_eq!(same("one link of a certificate removed").await, 3);
+    db.set_subscription_status(&subs[2], SubscriptionStatus::Disabled)
+        .await
+        .unwrap();
+    assert_eq!(same("a subscription disabled").await, 2);
+    unlink(1, 1).await;
+    assert_eq!(same("a certificate's last link removed").await, 1);
+    // Changes this index has not seen, then the log pruned past them: it reloads.
+    link(2, 0).await;
+    db.set_subscription_status(&subs[2], SubscriptionStatus::Active)
+        .await
+        .unwrap();
+    db.prune_link_changes(0).await.unwrap();
+    assert_eq!(same("after pruning").await, 3);
+    api.stop().await;
+}
+
+on_both_backends!([flavor = "multi_thread", worker_threads = 2] incremental_index_sqlite, incremental_index_postgres => incremental_index_matches_a_full_reload());

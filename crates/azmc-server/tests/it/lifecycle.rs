@@ -192,6 +192,69 @@ async fn two_nodes(backend: Backend) {
 
 on_both_backends!([flavor = "multi_thread", worker_threads = 2] two_nodes_sqlite, two_nodes_postgres => two_nodes());
 
+/// On PostgreSQL a node learns of another node's link changes when they commit
+/// (`LISTEN`/`NOTIFY`), not at its next poll: B here polls once an hour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_on_postgresql_are_told_of_link_changes() {
+    let env = Env::new(Backend::Postgres).await;
+    let a = env.start().await;
+    let mut config = env.config();
+    config.auth_refresh_interval = Duration::from_secs(3600);
+    config.auth_max_staleness = Duration::from_secs(7200);
+    let b = env.start_with(config, Default::default()).await;
+    let s = a.sub.clone();
+    let x = Identity::p256("told");
+    let on_b = b.client(Some(&x));
+    assert_forbidden(&on_b.send(Req::get(&format!("/{s}"))).await.unwrap());
+    let r = a
+        .admin_client()
+        .send(Req::post(&format!("/{s}/certificates"), x.python_body()))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let added = std::time::Instant::now();
+    eventually(
+        Duration::from_secs(5),
+        "B accepts the certificate A added",
+        || {
+            let c = on_b.clone();
+            let s = s.clone();
+            async move { c.get_status(&format!("/{s}")).await == 200 }
+        },
+    )
+    .await;
+    eprintln!(
+        "B accepted an added certificate after {:?}",
+        added.elapsed()
+    );
+    let r = a
+        .admin_client()
+        .send(Req::delete(&format!(
+            "/{s}/certificates/{}",
+            x.thumbprint()
+        )))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let deleted = std::time::Instant::now();
+    eventually(
+        Duration::from_secs(5),
+        "B refuses the certificate A deleted",
+        || {
+            let c = on_b.clone();
+            let s = s.clone();
+            async move { c.get_status(&format!("/{s}")).await == 403 }
+        },
+    )
+    .await;
+    eprintln!(
+        "B refused a deleted certificate after {:?}",
+        deleted.elapsed()
+    );
+    a.stop().await;
+    b.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_certificate_index_fails_closed() {
     let env = Env::new(Backend::Sqlite).await;
