@@ -47,6 +47,8 @@ ATTACK_RSS_BOUND_MB = 450
 LEGIT_LATENCY_BOUND_S = 1.0
 PG_RECOVERY_BOUND_S = 5.0
 SOAK_RSS_GROWTH_BOUND = 0.10
+# The server closes a connection after 5 minutes (gracefully: between requests).
+CONNECTION_LIFETIME_S = 300.0
 # How long an asynchronous operation may stay InProgress after a restart before it counts as
 # stuck (the job lease is set to 2 s for the kill9 scenario).
 STUCK_BOUND_S = 30.0
@@ -212,7 +214,7 @@ class ApiContext:
 
 
 class Answer:
-    __slots__ = ("status", "headers", "body", "error", "start", "end")
+    __slots__ = ("status", "headers", "body", "error", "start", "end", "age")
 
     def __init__(self, status=None, headers=None, body=b"", error=None, start=0.0, end=0.0):
         self.status = status
@@ -221,6 +223,7 @@ class Answer:
         self.error = error
         self.start = start
         self.end = end
+        self.age = 0.0  # how long the connection had been open when the request was sent
 
     @property
     def ok(self):
@@ -253,6 +256,7 @@ class Client:
         self.timeout = timeout
         self.sslctx = ctx.ssl if client_cert else ctx.plain
         self.conn = None
+        self.opened = 0.0
 
     def close(self):
         if self.conn is not None:
@@ -269,8 +273,10 @@ class Client:
             h["Content-Type"] = "application/xml"
         h.update(headers or {})
         start = time.monotonic()
+        age = start - self.opened if self.conn is not None else 0.0
         try:
             if self.conn is None:
+                self.opened = start
                 self.conn = http.client.HTTPSConnection(
                     "127.0.0.1", self.port, timeout=self.timeout, context=self.sslctx,
                     source_address=(self.source, 0) if self.source else None,
@@ -285,11 +291,13 @@ class Client:
                 headers[k] = headers[k] + "\n" + v if k in headers else v
             if (r.getheader("connection") or "").lower() == "close":
                 self.close()
-            return Answer(r.status, headers, data, None, start, time.monotonic())
+            a = Answer(r.status, headers, data, None, start, time.monotonic())
         except (OSError, http.client.HTTPException, ssl.SSLError) as e:
             self.close()
-            return Answer(None, None, b"", type(e).__name__ + (f": {e}" if str(e) else ""),
-                          start, time.monotonic())
+            a = Answer(None, None, b"", type(e).__name__ + (f": {e}" if str(e) else ""),
+                       start, time.monotonic())
+        a.age = age
+        return a
 
 
 def names_in(body, element, child="Name"):
@@ -1305,7 +1313,7 @@ def scenario_soak(suite):
     stop = threading.Event()
     measuring = threading.Event()
     lock = threading.Lock()
-    lat, errors = [], []
+    lat, errors, lifetime_races = [], [], []
     counter = [0]
 
     def record(a, want):
@@ -1313,7 +1321,12 @@ def scenario_soak(suite):
             return
         with lock:
             lat.append(a.end - a.start)
-            if a.status not in want:
+            if (a.error and "RemoteDisconnected" in a.error
+                    and a.age >= CONNECTION_LIFETIME_S - 5):
+                # The server closes a connection at its 5-minute lifetime; a request sent on it
+                # at that moment meets the close (the HTTP/1.1 keep-alive race). Reported.
+                lifetime_races.append(a.describe())
+            elif a.status not in want:
                 errors.append(a.describe())
 
     def reader(_):
@@ -1381,7 +1394,8 @@ def scenario_soak(suite):
     srv.stop()
     growth = (rss_end - rss_10) / rss_10 if rss_10 else 1.0
     figure(f"soak: {seconds} s after a {warmup} s warm-up, {len(lat)} requests "
-           f"({len(lat) / seconds:.0f}/s), {len(errors)} errors, p50 {ms(percentile(lat, 50))}, "
+           f"({len(lat) / seconds:.0f}/s), {len(errors)} errors ({len(lifetime_races)} requests "
+           f"met the close of a connection at its 5-minute lifetime), p50 {ms(percentile(lat, 50))}, "
            f"p99 {ms(percentile(lat, 99))}, max {ms(max(lat, default=0))}; RSS at 10% "
            f"{rss_10 or 0:.1f} MB, at the end {rss_end:.1f} MB ({growth * 100:+.1f}%), "
            f"peak {max(samples, default=0):.1f} MB")
