@@ -739,12 +739,14 @@ def scenario_pg_restart(suite):
     sa_ops = int(q("SELECT count(*) FROM operations WHERE name = 'CreateStorageService' "
                    "AND status <> 'Failed'", db))
     sas = int(q("SELECT count(*) FROM storage_accounts", db))
+    sa_ops_all = int(q("SELECT count(*) FROM operations WHERE name = 'CreateStorageService'", db))
     dup_jobs = int(q("SELECT count(*) FROM (SELECT kind, payload FROM jobs "
                      "GROUP BY kind, payload HAVING count(*) > 1) d", db))
     jobs = int(q("SELECT count(*) FROM jobs", db))
     retried = int(q("SELECT count(*) FROM jobs WHERE attempts > 1", db))
-    ag_ops_open = int(q("SELECT count(*) FROM operations WHERE name = 'CreateAffinityGroup' "
-                        "AND status <> 'Failed'", db))
+    # A creation whose commit's answer was lost with the connection is answered 503 and
+    # recorded Failed although the group exists: every group still has its one operation.
+    ag_ops_all = int(q("SELECT count(*) FROM operations WHERE name = 'CreateAffinityGroup'", db))
     # Operations whose request could not record its outcome during the outage stay InProgress
     # until the sweep fails them (5 minutes); asynchronous ones finish with their job.
     stuck = in_progress_operations(c, time.time() - 3600)
@@ -768,8 +770,11 @@ def scenario_pg_restart(suite):
            f"jobs ({retried} run more than once), {dup_jobs} duplicate jobs, {dup_ids} duplicate "
            f"operation ids; {orphan_note}")
     suite.check("pg-restart", lost == 0, f"{lost} acknowledged writes lost")
-    suite.check("pg-restart", dup_ids == 0 and dup_jobs == 0 and ag_ops <= ags <= ag_ops_open
-                and sa_ops == sas,
+    if ags > ag_ops:
+        log(f"  note: {ags - ag_ops} affinity groups exist whose creation was not answered 2xx "
+            f"(the commit's answer was lost with the database connection)")
+    suite.check("pg-restart", dup_ids == 0 and dup_jobs == 0 and ag_ops <= ags <= ag_ops_all
+                and sa_ops <= sas <= sa_ops_all,
                 f"duplicates: operation ids {dup_ids}, jobs {dup_jobs}, affinity group creations "
                 f"{ag_ops} for {ags} groups, storage account creations {sa_ops} for {sas}")
     suite.check("pg-restart", not stuck, f"{len(stuck)} operations stuck InProgress")
