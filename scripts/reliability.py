@@ -1452,9 +1452,10 @@ def main():
             log(f"  ({time.monotonic() - t0:.0f} s)")
     except KeyboardInterrupt:
         log("reliability: interrupted")
-        suite.cleanup()
         return 130
-    suite.cleanup()
+    finally:
+        # Also after an unexpected exception: no server, mount or folder is left behind.
+        suite.cleanup()
     took = time.monotonic() - started
     if suite.failures:
         log(f"reliability: {len(suite.failures)} criteria FAILED ({took:.0f} s):")
