@@ -152,6 +152,12 @@ pub enum DbError {
         #[source]
         source: sqlx::Error,
     },
+    /// The database cannot serve for now, whatever the statement: the connection to the
+    /// PostgreSQL server was lost or refused (a restart, a network failure), the server is
+    /// shutting down or starting, no connection came free in time, or the disk is full.
+    /// Retrying later may succeed; the server answers 503 with Retry-After.
+    #[error("the database is unavailable for now: {0}")]
+    Interrupted(#[source] sqlx::Error),
     /// The database failed while executing a statement.
     #[error("database failure: {0}")]
     Backend(#[source] sqlx::Error),
@@ -167,7 +173,37 @@ pub enum DbError {
 
 impl From<sqlx::Error> for DbError {
     fn from(e: sqlx::Error) -> Self {
-        DbError::Backend(e)
+        if is_interruption(&e) {
+            DbError::Interrupted(e)
+        } else {
+            DbError::Backend(e)
+        }
+    }
+}
+
+/// Failures of the database as a whole rather than of one statement (see
+/// [`DbError::Interrupted`]): I/O and TLS errors of the connection, pool timeouts,
+/// PostgreSQL's connection exceptions (SQLSTATE class 08) and shutdown or start-up
+/// (57P01 to 57P03), SQLite's "database or disk is full" (SQLITE_FULL, 13).
+pub(crate) fn is_interruption(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            let code = d.code();
+            let code = code.as_deref().unwrap_or_default();
+            if d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+            } else {
+                code == "13"
+            }
+        }
+        _ => false,
     }
 }
 
@@ -221,6 +257,6 @@ pub(crate) fn conflict_on_unique(e: sqlx::Error, kind: ResourceKind, id: &str) -
     if is_unique_violation(&e) {
         DbError::conflict(ConflictReason::Exists(kind), id)
     } else {
-        DbError::Backend(e)
+        DbError::from(e)
     }
 }

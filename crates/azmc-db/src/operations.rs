@@ -129,7 +129,7 @@ impl OperationInsert {
         } else if is_unique_violation(&e) {
             DbError::conflict(ConflictReason::Exists(ResourceKind::Operation), &self.id)
         } else {
-            DbError::Backend(e)
+            DbError::from(e)
         }
     }
 }

@@ -54,6 +54,10 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+/// Seconds a client is asked to wait when the database is unavailable (a PostgreSQL restart
+/// takes a few seconds).
+pub const UNAVAILABLE_RETRY_AFTER: u64 = 3;
+
 /// The message of an operation whose work was cut short.
 pub const INTERRUPTED_MESSAGE: &str = "The operation was interrupted and could not be completed.";
 
@@ -148,11 +152,14 @@ impl ApiError {
     }
 
     pub fn unavailable() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServerBusy",
-            "The server (or an internal component) is currently unavailable to receive requests. Please retry your request.",
-        )
+        Self {
+            retry_after: Some(UNAVAILABLE_RETRY_AFTER),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServerBusy",
+                "The server (or an internal component) is currently unavailable to receive requests. Please retry your request.",
+            )
+        }
     }
 
     /// 500 InternalError for an operation whose work was cut short (its node died, or it

@@ -112,8 +112,8 @@ pub async fn record(
         actor: &actor,
         client_ip: conn.map(|c| c.peer.ip()),
     };
-    if operations::begin(&ctx, started).await.is_err() {
-        return crate::error::ApiError::internal().into_response();
+    if let Err(e) = operations::begin(&ctx, started).await {
+        return crate::error::ApiError::from(e).into_response();
     }
     let resp = next.run(req).await;
     let status = resp.status();

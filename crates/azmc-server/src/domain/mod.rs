@@ -393,7 +393,7 @@ impl DomainError {
                 max,
                 subscription: None,
             },
-            azmc_db::DbError::Unavailable { .. } => {
+            azmc_db::DbError::Unavailable { .. } | azmc_db::DbError::Interrupted(_) => {
                 tracing::error!(error = %e, "database unavailable");
                 DomainError::Unavailable
             }

@@ -83,7 +83,12 @@ pub async fn begin(ctx: &Ctx<'_>, op: Started<'_>) -> Result<(), DomainError> {
     };
     ctx.db.insert_operation(&new).await.map_err(|e| {
         tracing::error!(error = %e, "cannot record the operation");
-        DomainError::Internal
+        match e {
+            azmc_db::DbError::Unavailable { .. } | azmc_db::DbError::Interrupted(_) => {
+                DomainError::Unavailable
+            }
+            _ => DomainError::Internal,
+        }
     })
 }
 

@@ -360,3 +360,89 @@ async fn health_and_metrics_on_the_portal_listener() {
     assert_eq!(r.status, 404);
     api.stop().await;
 }
+
+/// A TCP proxy in front of PostgreSQL that can be cut: while cut, it resets the connections
+/// it carries and every new one at once, as a database restart does. Returns the database
+/// URL through the proxy and the switch. (`set_linger` is deprecated because a non-zero
+/// linger blocks on drop; a zero one resets at once, which is the point here.)
+#[allow(deprecated)]
+async fn cuttable_postgres(url: &str) -> (String, tokio::sync::watch::Sender<bool>) {
+    let at = url.find('@').unwrap() + 1;
+    let end = at + url[at..].find('/').unwrap();
+    let target: std::net::SocketAddr = url[at..end].parse().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxied = format!(
+        "{}{}{}",
+        &url[..at],
+        listener.local_addr().unwrap(),
+        &url[end..]
+    );
+    let (cut, watch) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let mut watch = watch.clone();
+            if *watch.borrow() {
+                let _ = inbound.set_linger(Some(Duration::ZERO));
+                continue;
+            }
+            tokio::spawn(async move {
+                let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    _ = watch.wait_for(|cut| *cut) => {
+                        let _ = inbound.set_linger(Some(Duration::ZERO));
+                    }
+                }
+            });
+        }
+    });
+    (proxied, cut)
+}
+
+/// While the database cannot be reached (a PostgreSQL restart), reads and writes are
+/// answered `503 ServerBusy` with Retry-After, not a 500; once it is back, requests succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_503_with_retry_after_and_then_recovers() {
+    let env = Env::new(Backend::Postgres).await;
+    let mut config = env.config();
+    let (proxied, cut) = cuttable_postgres(config.database_url.as_deref().unwrap()).await;
+    config.database_url = Some(proxied);
+    let api = env.start_with(config, Default::default()).await;
+    let s = api.sub.clone();
+    let admin = api.admin_client();
+    let group = |name: &str| {
+        format!(
+            "<CreateAffinityGroup xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>{name}</Name><Label>Zw==</Label><Location>West US</Location></CreateAffinityGroup>"
+        )
+    };
+    let groups = format!("/{s}/affinitygroups");
+    let r = admin
+        .send(Req::post(&groups, group("before")))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
+
+    cut.send_replace(true);
+    for req in [Req::get(&groups), Req::post(&groups, group("during"))] {
+        let r = admin.send(req).await.unwrap();
+        assert_error(&r, 503, "ServerBusy");
+        let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=10).contains(&retry), "Retry-After {retry}");
+    }
+
+    cut.send_replace(false);
+    eventually(
+        Duration::from_secs(10),
+        "requests succeed again",
+        || async { admin.send(Req::get(&groups)).await.unwrap().status == 200 },
+    )
+    .await;
+    let r = admin
+        .send(Req::post(&groups, group("after")))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 201, "{:?}", String::from_utf8_lossy(&r.body));
+    api.stop().await;
+}
