@@ -101,16 +101,23 @@ pub struct ConnectionLimits {
     pub per_address: usize,
     /// A request body (API or portal form) must arrive within this time.
     pub body: Duration,
+    /// How long a connection lives. On HTTP/1.1 the first response after it says
+    /// `Connection: close` and the connection closes once it is written (a client never
+    /// meets a close between two of its requests); an HTTP/2 connection is sent GOAWAY. A
+    /// connection is closed regardless at twice this age.
+    pub lifetime: Duration,
 }
 
 impl Default for ConnectionLimits {
-    /// 10 s to the first request, 60 s idle, 256 connections per address, 60 s per body.
+    /// 10 s to the first request, 60 s idle, 256 connections per address, 60 s per body,
+    /// 5 minutes' lifetime.
     fn default() -> Self {
         ConnectionLimits {
             first_request: Duration::from_secs(10),
             idle: Duration::from_secs(60),
             per_address: 256,
             body: Duration::from_secs(60),
+            lifetime: Duration::from_secs(300),
         }
     }
 }

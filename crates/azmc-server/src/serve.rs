@@ -36,9 +36,6 @@ use tower::ServiceExt;
 const MAX_CONNECTIONS: usize = 4096;
 /// A client must send a request's headers within this time once it has begun.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// After this, a connection is closed gracefully (in-flight requests finish); clients
-/// reconnect. Bounds how long any one connection can hold a slot.
-const MAX_CONNECTION_LIFETIME: Duration = Duration::from_secs(300);
 
 /// A running server.
 #[derive(Debug)]
@@ -455,6 +452,8 @@ struct Activity {
     requests: AtomicU64,
     /// Milliseconds after `opened` of the last request's start or end.
     last_ms: AtomicU64,
+    /// The connection speaks HTTP/2.
+    http2: std::sync::atomic::AtomicBool,
 }
 
 impl Activity {
@@ -464,6 +463,7 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             requests: AtomicU64::new(0),
             last_ms: AtomicU64::new(0),
+            http2: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -481,6 +481,16 @@ impl Activity {
     fn end(&self) {
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
         self.touch();
+    }
+
+    /// Resolves when the connection must be closed for its age: at `lifetime` for HTTP/2
+    /// (GOAWAY lets the client retry what was not processed), at twice that for HTTP/1.1,
+    /// whose responses after `lifetime` close it themselves.
+    async fn aged(&self, lifetime: Duration) {
+        tokio::time::sleep(lifetime).await;
+        if !self.http2.load(Ordering::Relaxed) {
+            tokio::time::sleep(lifetime).await;
+        }
     }
 
     /// Resolves once the connection has sent no request within `limits.first_request` of
@@ -521,13 +531,27 @@ async fn serve_connection(
     let activity = Arc::new(Activity::new());
     let seen = Arc::clone(&activity);
     let svc = tower::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
+        let http1 = req.version() < axum::http::Version::HTTP_2;
+        if !http1 {
+            seen.http2.store(true, Ordering::Relaxed);
+        }
         let mut req = normalize_request(req);
         req.extensions_mut().insert(conn.clone());
         let seen = Arc::clone(&seen);
         seen.begin();
         let answer = router.clone().oneshot(req);
         async move {
-            let r = answer.await;
+            let mut r = answer.await;
+            // Past its lifetime, an HTTP/1.1 connection ends with this response.
+            if http1
+                && seen.opened.elapsed() >= limits.lifetime
+                && let Ok(res) = r.as_mut()
+            {
+                res.headers_mut().insert(
+                    header::CONNECTION,
+                    header::HeaderValue::from_static("close"),
+                );
+            }
             seen.end();
             r
         }
@@ -554,7 +578,7 @@ async fn serve_connection(
             // Nothing in flight: close now (a connection still sniffing its protocol
             // would not notice a graceful shutdown).
         }
-        _ = tokio::time::sleep(MAX_CONNECTION_LIFETIME) => {
+        _ = activity.aged(limits.lifetime) => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(30), conn).await;
         }

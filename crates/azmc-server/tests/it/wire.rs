@@ -410,6 +410,38 @@ async fn closed_by_server(mut s: impl tokio::io::AsyncRead + Unpin) -> Vec<u8> {
 /// took every slot): one address holds at most `per_address` of them, a connection that
 /// sends no request or goes idle is closed, and a body must arrive in time (API and portal
 /// forms alike).
+/// A busy HTTP/1.1 connection past its lifetime is ended by a response that says so
+/// (`Connection: close`), never by a close between two requests, which would meet a
+/// request already on its way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_connection_ends_with_a_response_not_between_requests() {
+    let env = Env::new(Backend::Sqlite).await;
+    let mut config = env.config();
+    config.connections.lifetime = Duration::from_millis(600);
+    let api = env
+        .start_with(config, azmc_server::jobs::JobRegistry::default())
+        .await;
+    let s = api.sub.clone();
+    let admin = api.admin_client();
+    let mut conn = admin.connect().await.unwrap();
+    let opened = std::time::Instant::now();
+    let mut closing = None;
+    for n in 0..100 {
+        let r = conn.send(Req::get(&format!("/{s}"))).await.unwrap();
+        assert_eq!(r.status, 200);
+        if r.header("connection") == Some("close") {
+            closing = Some(n);
+            break;
+        }
+        // Well past the lifetime: the old close between requests would have come here.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let n = closing.expect("no response closed the connection");
+    assert!(n > 0 && opened.elapsed() >= Duration::from_millis(600));
+    assert!(conn.send(Req::get(&format!("/{s}"))).await.is_err());
+    assert_eq!(admin.get_status(&format!("/{s}")).await, 200);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_are_limited_per_address_and_closed_when_silent() {
     use tokio::io::AsyncWriteExt;
