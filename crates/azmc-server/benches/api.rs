@@ -11,10 +11,15 @@
 //! Client and server share the process and its cores, so the figures are a floor. Figures
 //! only; nothing here fails on speed (the performance issue sets targets).
 //! Environment: `AZMC_BENCH_SECONDS` (default 3) per measurement.
+//!
+//! With `AZMC_BENCH_LINKS=N` it runs the scale benchmark instead ([`scale`]): start-up,
+//! memory and management certificate add/delete latency with N links in the database
+//! (`AZMC_BENCH_CYCLES` add/delete cycles, default 1,000).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 #[path = "../tests/it/client.rs"]
 mod client;
+mod scale;
 
 use azmc_server::{ServerConfig, StartOptions, ThrottleConfig};
 use client::{Client, Req};
@@ -98,7 +103,32 @@ where
     }
 }
 
+/// An in-process server's configuration: ports picked by the system, throttling out of
+/// the way.
+fn config(data: std::path::PathBuf) -> ServerConfig {
+    let mut config = ServerConfig::new(data);
+    config.api_listen = "127.0.0.1:0".parse().unwrap();
+    config.portal_listen = "127.0.0.1:0".parse().unwrap();
+    config.throttle = ThrottleConfig {
+        read_per_second: 1_000_000,
+        read_burst: 1_000_000,
+        write_per_second: 1_000_000,
+        write_burst: 1_000_000,
+    };
+    config
+}
+
+fn env<T: std::str::FromStr>(k: &str) -> Option<T> {
+    std::env::var(k).ok().and_then(|s| s.parse().ok())
+}
+
 fn main() {
+    if let Some(data) = std::env::var_os("AZMC_BENCH_SCALE_SERVE") {
+        return scale::serve(data.into());
+    }
+    if let Some(links) = env("AZMC_BENCH_LINKS") {
+        return scale::run(links, env("AZMC_BENCH_CYCLES").unwrap_or(1000));
+    }
     let seconds = Duration::from_secs_f64(
         std::env::var("AZMC_BENCH_SECONDS")
             .ok()
@@ -112,17 +142,8 @@ fn main() {
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let mut config = ServerConfig::new(data.clone());
-        config.api_listen = "127.0.0.1:0".parse().unwrap();
-        config.portal_listen = "127.0.0.1:0".parse().unwrap();
-        config.throttle = ThrottleConfig {
-            read_per_second: 1_000_000,
-            read_burst: 1_000_000,
-            write_per_second: 1_000_000,
-            write_burst: 1_000_000,
-        };
         let server = azmc_server::start(
-            config,
+            config(data.clone()),
             azmc_pki::clock::system(),
             StartOptions {
                 admin_password: Some("correct horse battery staple".into()),
