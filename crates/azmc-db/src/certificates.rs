@@ -369,6 +369,40 @@ impl Db {
             .collect()
     }
 
+    /// Up to `limit` links after `after` (subscription key, thumbprint), in the order of
+    /// [`Db::all_links`]: the index is read page by page, so that reading it costs the
+    /// memory of one page, not of every certificate at once.
+    pub async fn links_after(
+        &self,
+        after: Option<(&str, &Thumbprint)>,
+        limit: u32,
+    ) -> Result<Vec<Link>, DbError> {
+        let (sub, thumb) = match after {
+            Some((s, t)) => (sub_key(s), thumb_key(t)),
+            None => (String::new(), String::new()),
+        };
+        let rows: Vec<(String, String, i64, i64, Vec<u8>)> = fetch!(
+            self,
+            fetch_all,
+            "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after, c.der \
+             FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint \
+             WHERE l.subscription_id > $1 OR (l.subscription_id = $1 AND l.thumbprint > $2) \
+             ORDER BY l.subscription_id, l.thumbprint LIMIT $3",
+            [sub, thumb, i64::from(limit)]
+        )?;
+        rows.into_iter()
+            .map(|(subscription_id, thumb, nb, na, der)| {
+                Ok(Link {
+                    subscription_id,
+                    thumbprint: thumbprint(&thumb)?,
+                    not_before: from_micros(nb)?,
+                    not_after: from_micros(na)?,
+                    der,
+                })
+            })
+            .collect()
+    }
+
     /// The current links of the certificates `thumbprints` (none for one that is linked
     /// nowhere any more).
     pub async fn links_of(&self, thumbprints: &[Thumbprint]) -> Result<Vec<Link>, DbError> {

@@ -24,6 +24,9 @@ use time::OffsetDateTime;
 /// this reloads its whole index.
 pub const LINK_CHANGES_KEPT: i64 = 10_000;
 
+/// Links read per query when the whole index is read.
+const RELOAD_PAGE: u32 = 2_000;
+
 #[derive(Debug, Default)]
 struct Snapshot {
     /// Thumbprint → the SHA-256 of the stored certificate's DER, and the lower-case ids of
@@ -148,15 +151,27 @@ impl AuthIndex {
     pub async fn reload(&self, db: &Db) -> Result<(), DbError> {
         let _guard = self.reload_lock.lock().await;
         let revision = db.links_revision().await?;
-        let links = db.all_links().await?;
-        let subs = db.list_subscriptions().await?;
         let mut snap = Snapshot {
             revision,
             ..Snapshot::default()
         };
-        for l in links {
-            snap.add(l);
+        let mut after: Option<(String, Thumbprint)> = None;
+        loop {
+            let page = db
+                .links_after(after.as_ref().map(|(s, t)| (s.as_str(), t)), RELOAD_PAGE)
+                .await?;
+            let full = page.len() == RELOAD_PAGE as usize;
+            after = page
+                .last()
+                .map(|l| (l.subscription_id.clone(), l.thumbprint));
+            for l in page {
+                snap.add(l);
+            }
+            if !full {
+                break;
+            }
         }
+        let subs = db.list_subscriptions().await?;
         for s in subs {
             snap.subscriptions
                 .insert(s.id.to_ascii_lowercase(), s.status);

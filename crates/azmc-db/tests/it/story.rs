@@ -461,6 +461,23 @@ async fn certificates(db: &Db) {
 
     let links = db.all_links().await.unwrap();
     assert_eq!(links.len(), 7);
+    // Page by page (3 at a time), the same links in the same order.
+    let mut paged = Vec::new();
+    loop {
+        let after = paged
+            .last()
+            .map(|l: &azmc_db::Link| (l.subscription_id.clone(), l.thumbprint));
+        let page = db
+            .links_after(after.as_ref().map(|(s, t)| (s.as_str(), t)), 3)
+            .await
+            .unwrap();
+        let done = page.len() < 3;
+        paged.extend(page);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(paged, links);
     let l = links
         .iter()
         .find(|l| l.subscription_id == S3)
