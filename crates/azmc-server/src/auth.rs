@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::identity::ClientIdentity;
 use azmc_db::{CertificateUse, Db, DbError, Link, SubscriptionStatus};
 use azmc_pki::Thumbprint;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -27,32 +27,75 @@ pub const LINK_CHANGES_KEPT: i64 = 10_000;
 /// Links read per query when the whole index is read.
 const RELOAD_PAGE: u32 = 2_000;
 
+/// A subscription id (a GUID) as the index keys it: its 128 bits, so that neither the
+/// index nor a request's lookup allocates.
+type SubKey = u128;
+
+/// The key of the GUID `id` (any case, hyphenated as `8-4-4-4-12`); `None` for anything
+/// else (no such subscription can exist).
+pub fn sub_key(id: &str) -> Option<SubKey> {
+    let b = id.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut key: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let d = (c as char).to_digit(16)?;
+        key = (key << 4) | u128::from(d);
+    }
+    Some(key)
+}
+
+/// The lower-case GUID of a key.
+fn sub_id(key: SubKey) -> String {
+    let h = format!("{key:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 #[derive(Debug, Default)]
 struct Snapshot {
     /// Thumbprint → the SHA-256 of the stored certificate's DER, and the lower-case ids of
     /// the subscriptions it is linked to.
     links: HashMap<Thumbprint, Linked>,
     /// Lower-case subscription id → status.
-    subscriptions: HashMap<String, SubscriptionStatus>,
+    subscriptions: HashMap<SubKey, SubscriptionStatus>,
     revision: i64,
 }
 
 impl Snapshot {
     fn add(&mut self, l: Link) {
+        let Some(sub) = sub_key(&l.subscription_id) else {
+            tracing::warn!(subscription = %l.subscription_id, "a link to a subscription id that is not a GUID was ignored");
+            return;
+        };
         let entry = self.links.entry(l.thumbprint).or_insert_with(|| Linked {
             sha256: crate::identity::sha256(&l.der),
-            subscriptions: HashSet::new(),
+            subscriptions: Vec::new(),
         });
-        entry
-            .subscriptions
-            .insert(l.subscription_id.to_ascii_lowercase());
+        if let Err(at) = entry.subscriptions.binary_search(&sub) {
+            entry.subscriptions.insert(at, sub);
+        }
     }
 }
 
 #[derive(Debug, Default)]
 struct Linked {
     sha256: [u8; 32],
-    subscriptions: HashSet<String>,
+    /// Sorted.
+    subscriptions: Vec<SubKey>,
 }
 
 /// The in-memory authorisation index.
@@ -67,7 +110,7 @@ pub struct AuthIndex {
     max_staleness: Duration,
     /// (lower-case subscription, thumbprint) → last authorised use, not yet written to
     /// the database (see [`AuthIndex::flush_uses`]): the hot path never writes.
-    uses: Mutex<HashMap<(String, Thumbprint), OffsetDateTime>>,
+    uses: Mutex<HashMap<(SubKey, Thumbprint), OffsetDateTime>>,
 }
 
 /// Why a request was refused.
@@ -121,7 +164,7 @@ impl AuthIndex {
         if !identity.is_valid_at(now) {
             return Err(Denied::Forbidden);
         }
-        let sub = subscription.to_ascii_lowercase();
+        let sub = sub_key(subscription).ok_or(Denied::Forbidden)?;
         let thumbprint = identity.thumbprint;
         let snap = self.snapshot.read().map_err(|_| Denied::Unavailable)?;
         let Some(linked) = snap.links.get(&thumbprint) else {
@@ -132,7 +175,7 @@ impl AuthIndex {
             tracing::warn!(%thumbprint, "a certificate with a linked thumbprint but other contents was refused");
             return Err(Denied::Forbidden);
         }
-        if !linked.subscriptions.contains(&sub) {
+        if linked.subscriptions.binary_search(&sub).is_err() {
             return Err(Denied::Forbidden);
         }
         match snap.subscriptions.get(&sub) {
@@ -173,8 +216,9 @@ impl AuthIndex {
         }
         let subs = db.list_subscriptions().await?;
         for s in subs {
-            snap.subscriptions
-                .insert(s.id.to_ascii_lowercase(), s.status);
+            if let Some(k) = sub_key(&s.id) {
+                snap.subscriptions.insert(k, s.status);
+            }
         }
         if let Ok(mut g) = self.snapshot.write() {
             *g = snap;
@@ -200,11 +244,12 @@ impl AuthIndex {
             let links = db.links_of(&changes.thumbprints).await?;
             let mut statuses = Vec::with_capacity(changes.subscriptions.len());
             for sub in &changes.subscriptions {
+                let Some(key) = sub_key(sub) else {
+                    continue;
+                };
                 match db.get_subscription(sub).await {
-                    Ok(s) => statuses.push((sub.to_ascii_lowercase(), Some(s.status))),
-                    Err(DbError::NotFound { .. }) => {
-                        statuses.push((sub.to_ascii_lowercase(), None))
-                    }
+                    Ok(s) => statuses.push((key, Some(s.status))),
+                    Err(DbError::NotFound { .. }) => statuses.push((key, None)),
                     Err(e) => return Err(e),
                 }
             }
@@ -238,7 +283,7 @@ impl AuthIndex {
         subscription: &str,
         thumbprint: &Thumbprint,
     ) -> Option<OffsetDateTime> {
-        let key = (subscription.to_ascii_lowercase(), *thumbprint);
+        let key = (sub_key(subscription)?, *thumbprint);
         self.uses.lock().ok()?.get(&key).copied()
     }
 
@@ -253,7 +298,7 @@ impl AuthIndex {
         let uses: Vec<CertificateUse> = batch
             .iter()
             .map(|((s, t), at)| CertificateUse {
-                subscription_id: s.clone(),
+                subscription_id: sub_id(*s),
                 thumbprint: *t,
                 at: *at,
             })
@@ -295,11 +340,11 @@ mod tests {
                 t,
                 Linked {
                     sha256: stored,
-                    subscriptions: HashSet::from(["s1".to_string()]),
+                    subscriptions: vec![sub_key(S1).unwrap()],
                 },
             );
             snap.subscriptions
-                .insert("s1".into(), SubscriptionStatus::Active);
+                .insert(sub_key(S1).unwrap(), SubscriptionStatus::Active);
         }
         if let Ok(mut f) = index.fresh_at.write() {
             *f = Some(Instant::now());
@@ -313,13 +358,37 @@ mod tests {
         };
         let forged = identity(crate::identity::sha256(b"a colliding certificate"));
         assert_eq!(
-            index.authorize(Some(&forged), "S1", now),
+            index.authorize(Some(&forged), S1, now),
             Err(Denied::Forbidden)
         );
-        assert_eq!(index.authorize(Some(&identity(stored)), "S1", now), Ok(()));
         assert_eq!(
-            index.authorize(Some(&identity(stored)), "s2", now),
-            Err(Denied::Forbidden)
+            index.authorize(Some(&identity(stored)), &S1.to_ascii_uppercase(), now),
+            Ok(())
         );
+        for other in ["8a4a0a51-728e-482e-8daa-c477f03c541e", "s1", ""] {
+            assert_eq!(
+                index.authorize(Some(&identity(stored)), other, now),
+                Err(Denied::Forbidden)
+            );
+        }
+    }
+
+    const S1: &str = "8a4a0a51-728e-482e-8daa-c477f03c541d";
+
+    #[test]
+    fn subscription_keys_are_guids_in_any_case() {
+        let k = sub_key(S1).unwrap();
+        assert_eq!(sub_key(&S1.to_ascii_uppercase()), Some(k));
+        assert_eq!(sub_id(k), S1);
+        for bad in [
+            "8a4a0a51728e482e8daac477f03c541d",
+            "8a4a0a51-728e-482e-8daa-c477f03c541",
+            "8a4a0a51-728e-482e-8daa_c477f03c541d",
+            "8a4a0a51-728e-482e-8daa-c477f03c541g",
+            "{8a4a0a51-728e-482e-8daa-c477f03c541d}",
+            "8a4a0a51-728e-482e-8daa-c477f03c541dé",
+        ] {
+            assert_eq!(sub_key(bad), None, "{bad}");
+        }
     }
 }
