@@ -49,6 +49,20 @@ macro_rules! tx_record_link_changes {
 }
 pub(crate) use tx_record_link_changes;
 
+/// A row of `certificate_links` joined with its certificate: (subscription, thumbprint,
+/// not before, not after, DER).
+type LinkRow = (String, String, i64, i64, Vec<u8>);
+
+fn link_of((subscription_id, thumb, nb, na, der): LinkRow) -> Result<Link, DbError> {
+    Ok(Link {
+        subscription_id,
+        thumbprint: thumbprint(&thumb)?,
+        not_before: from_micros(nb)?,
+        not_after: from_micros(na)?,
+        der,
+    })
+}
+
 /// Notifications of link changes (PostgreSQL's `LISTEN`): see [`Db::link_change_listener`].
 pub struct LinkChangeListener(sqlx::postgres::PgListener);
 
@@ -348,7 +362,7 @@ impl Db {
     /// Every link with its certificate's validity window: the source of the server's
     /// in-memory authorisation index. Ordered by subscription, then thumbprint.
     pub async fn all_links(&self) -> Result<Vec<Link>, DbError> {
-        let rows: Vec<(String, String, i64, i64, Vec<u8>)> = fetch!(
+        let rows: Vec<LinkRow> = fetch!(
             self,
             fetch_all,
             "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after, c.der \
@@ -356,17 +370,7 @@ impl Db {
              ORDER BY l.subscription_id, l.thumbprint",
             []
         )?;
-        rows.into_iter()
-            .map(|(subscription_id, thumb, nb, na, der)| {
-                Ok(Link {
-                    subscription_id,
-                    thumbprint: thumbprint(&thumb)?,
-                    not_before: from_micros(nb)?,
-                    not_after: from_micros(na)?,
-                    der,
-                })
-            })
-            .collect()
+        rows.into_iter().map(link_of).collect()
     }
 
     /// Up to `limit` links after `after` (subscription key, thumbprint), in the order of
@@ -381,7 +385,7 @@ impl Db {
             Some((s, t)) => (sub_key(s), thumb_key(t)),
             None => (String::new(), String::new()),
         };
-        let rows: Vec<(String, String, i64, i64, Vec<u8>)> = fetch!(
+        let rows: Vec<LinkRow> = fetch!(
             self,
             fetch_all,
             "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after, c.der \
@@ -390,17 +394,7 @@ impl Db {
              ORDER BY l.subscription_id, l.thumbprint LIMIT $3",
             [sub, thumb, i64::from(limit)]
         )?;
-        rows.into_iter()
-            .map(|(subscription_id, thumb, nb, na, der)| {
-                Ok(Link {
-                    subscription_id,
-                    thumbprint: thumbprint(&thumb)?,
-                    not_before: from_micros(nb)?,
-                    not_after: from_micros(na)?,
-                    der,
-                })
-            })
-            .collect()
+        rows.into_iter().map(link_of).collect()
     }
 
     /// The current links of the certificates `thumbprints` (none for one that is linked
@@ -408,7 +402,7 @@ impl Db {
     pub async fn links_of(&self, thumbprints: &[Thumbprint]) -> Result<Vec<Link>, DbError> {
         let mut out = Vec::new();
         for t in thumbprints {
-            let rows: Vec<(String, String, i64, i64, Vec<u8>)> = fetch!(
+            let rows: Vec<LinkRow> = fetch!(
                 self,
                 fetch_all,
                 "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after, c.der \
@@ -416,14 +410,8 @@ impl Db {
                  WHERE l.thumbprint = $1",
                 [thumb_key(t)]
             )?;
-            for (subscription_id, thumb, nb, na, der) in rows {
-                out.push(Link {
-                    subscription_id,
-                    thumbprint: thumbprint(&thumb)?,
-                    not_before: from_micros(nb)?,
-                    not_after: from_micros(na)?,
-                    der,
-                });
+            for row in rows {
+                out.push(link_of(row)?);
             }
         }
         Ok(out)

@@ -52,27 +52,23 @@ impl Db {
     ) -> Result<bool, DbError> {
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            if let Some((old, new)) = ca_key {
-                let n =
-                    sqlx::query("UPDATE server_ca SET key_der = $1 WHERE id = 1 AND key_der = $2")
-                        .bind(new)
-                        .bind(old)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                if n != 1 {
-                    return Ok(false);
-                }
-            }
-            if let Some((old, new)) = sealing_key {
-                let n = sqlx::query(
+            for (sql, pair) in [
+                (
+                    "UPDATE server_ca SET key_der = $1 WHERE id = 1 AND key_der = $2",
+                    ca_key,
+                ),
+                (
                     "UPDATE sealing_key SET key_bytes = $1 WHERE id = 1 AND key_bytes = $2",
-                )
-                .bind(new)
-                .bind(old)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                    sealing_key,
+                ),
+            ] {
+                let Some((old, new)) = pair else { continue };
+                let n = sqlx::query(sql)
+                    .bind(new)
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 if n != 1 {
                     return Ok(false);
                 }

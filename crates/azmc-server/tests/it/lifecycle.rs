@@ -212,21 +212,19 @@ async fn nodes_on_postgresql_are_told_of_link_changes() {
         .await
         .unwrap();
     assert_eq!(r.status, 200, "{}", r.text());
-    let added = std::time::Instant::now();
-    eventually(
-        Duration::from_secs(5),
-        "B accepts the certificate A added",
-        || {
-            let c = on_b.clone();
-            let s = s.clone();
-            async move { c.get_status(&format!("/{s}")).await == 200 }
-        },
-    )
-    .await;
-    eprintln!(
-        "B accepted an added certificate after {:?}",
-        added.elapsed()
-    );
+    let b_answers = |status: u16, what: &'static str| {
+        let (on_b, s) = (on_b.clone(), s.clone());
+        async move {
+            let since = std::time::Instant::now();
+            eventually(Duration::from_secs(5), what, || {
+                let (c, s) = (on_b.clone(), s.clone());
+                async move { c.get_status(&format!("/{s}")).await == status }
+            })
+            .await;
+            eprintln!("{what}: after {:?}", since.elapsed());
+        }
+    };
+    b_answers(200, "B accepts the certificate A added").await;
     let r = a
         .admin_client()
         .send(Req::delete(&format!(
@@ -236,21 +234,7 @@ async fn nodes_on_postgresql_are_told_of_link_changes() {
         .await
         .unwrap();
     assert_eq!(r.status, 200, "{}", r.text());
-    let deleted = std::time::Instant::now();
-    eventually(
-        Duration::from_secs(5),
-        "B refuses the certificate A deleted",
-        || {
-            let c = on_b.clone();
-            let s = s.clone();
-            async move { c.get_status(&format!("/{s}")).await == 403 }
-        },
-    )
-    .await;
-    eprintln!(
-        "B refused a deleted certificate after {:?}",
-        deleted.elapsed()
-    );
+    b_answers(403, "B refuses the certificate A deleted").await;
     a.stop().await;
     b.stop().await;
 }
