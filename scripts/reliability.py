@@ -830,6 +830,15 @@ def run_process(target, *args):
     return p
 
 
+def run_threads(worker, n):
+    """Runs worker(i) for i in 0..n, each in a thread of its own, and waits for them all."""
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
 def write_result(path, d):
     with open(path, "w") as f:
         for k, v in d.items():
@@ -874,11 +883,7 @@ def attack_pfx(ctx, port, svc, files, seconds, threads, out):
                 counts[k] = counts.get(k, 0) + 1
         c.close()
 
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    run_threads(worker, threads)
     write_result(out, counts)
 
 
@@ -913,11 +918,7 @@ def attack_connections(ctx, port, source, seconds, threads, out):
             with lock:
                 stats["connections attempted"] += 1
 
-    ts = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    run_threads(lambda _i: worker(), threads)
     for h in held:
         h.close()
     write_result(out, stats)
@@ -1046,11 +1047,7 @@ def attack_signin(ctx, port, seconds, threads, out):
                     token = new.group(1)
             c.close()
 
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+    run_threads(worker, threads)
     write_result(out, counts)
 
 

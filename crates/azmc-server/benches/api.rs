@@ -122,6 +122,30 @@ fn env<T: std::str::FromStr>(k: &str) -> Option<T> {
     std::env::var(k).ok().and_then(|s| s.parse().ok())
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// What the first start wrote to `data`: the first subscription's id, its management
+/// certificate with the key, and the CA (PEM) the server's certificate chains to.
+fn bootstrap_identity(
+    data: &std::path::Path,
+) -> (
+    String,
+    azmc_wire::publishsettings::OpenedCertificate,
+    Vec<u8>,
+) {
+    let ps = std::fs::read(data.join("bootstrap.publishsettings")).unwrap();
+    let ps = azmc_wire::publishsettings::parse(&ps).unwrap();
+    let entry = ps.subscriptions().unwrap().remove(0);
+    let opened = entry.open_certificate(false).unwrap();
+    let ca = std::fs::read(data.join("ca.pem")).unwrap();
+    (entry.id.clone(), opened, ca)
+}
+
 fn main() {
     if let Some(data) = std::env::var_os("AZMC_BENCH_SCALE_SERVE") {
         return scale::serve(data.into());
@@ -135,11 +159,7 @@ fn main() {
             .and_then(|s| s.parse().ok())
             .unwrap_or(3.0),
     );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
+    runtime().block_on(async move {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let server = azmc_server::start(
@@ -152,15 +172,11 @@ fn main() {
         )
         .await
         .unwrap();
-        let ps = std::fs::read(data.join("bootstrap.publishsettings")).unwrap();
-        let ps = azmc_wire::publishsettings::parse(&ps).unwrap();
-        let entry = ps.subscriptions().unwrap().remove(0);
-        let opened = entry.open_certificate(false).unwrap();
+        let (sub, opened, ca) = bootstrap_identity(&data);
         assert_eq!(
             opened.certificate.key_algorithm(),
             azmc_pki::KeyAlgorithm::Rsa { bits: 2048 }
         );
-        let ca = std::fs::read(data.join("ca.pem")).unwrap();
         let client = Client::new(
             server.api_addr,
             &ca,
@@ -171,7 +187,7 @@ fn main() {
             &ca,
             Some((opened.certificate.der(), opened.key.pkcs8_der())),
         );
-        let path = format!("/{}", entry.id);
+        let path = format!("/{sub}");
 
         let runs: [(&'static str, u64, &Client, bool); 6] = [
             ("keep-alive GET, 1 connection", 1, &client, true),

@@ -16,11 +16,7 @@ use std::time::{Duration, Instant};
 /// The child: serve the data directory, say where and how long the start took, stop when
 /// stdin closes.
 pub fn serve(data: std::path::PathBuf) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
+    super::runtime().block_on(async move {
         let t = Instant::now();
         let server = azmc_server::start(
             super::config(data),
@@ -125,11 +121,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 pub fn run(links: u64, cycles: usize) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
+    super::runtime().block_on(async move {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         // First start: bootstrap (CA, admin, the first subscription), then the seed.
@@ -163,10 +155,7 @@ pub fn run(links: u64, cycles: usize) {
         let pid = child.id();
         let rss_start = rss_mb(pid);
 
-        let ps = std::fs::read(data.join("bootstrap.publishsettings")).unwrap();
-        let ps = azmc_wire::publishsettings::parse(&ps).unwrap();
-        let opened = ps.subscriptions().unwrap().remove(0).open_certificate(false).unwrap();
-        let ca = std::fs::read(data.join("ca.pem")).unwrap();
+        let (_, opened, ca) = super::bootstrap_identity(&data);
         let client = Client::new(
             addr,
             &ca,
