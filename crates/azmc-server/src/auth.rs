@@ -16,6 +16,7 @@ use crate::identity::ClientIdentity;
 use azmc_db::{CertificateUse, Db, DbError, Link, SubscriptionStatus};
 use azmc_pki::Thumbprint;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -29,7 +30,7 @@ const RELOAD_PAGE: u32 = 2_000;
 
 /// A subscription id (a GUID) as the index keys it: its 128 bits, so that neither the
 /// index nor a request's lookup allocates.
-type SubKey = u128;
+pub type SubKey = u128;
 
 /// The key of the GUID `id` (any case, hyphenated as `8-4-4-4-12`); `None` for anything
 /// else (no such subscription can exist).
@@ -84,9 +85,11 @@ impl Snapshot {
         let entry = self.links.entry(l.thumbprint).or_insert_with(|| Linked {
             sha256: crate::identity::sha256(&l.der),
             subscriptions: Vec::new(),
+            used: Vec::new(),
         });
         if let Err(at) = entry.subscriptions.binary_search(&sub) {
             entry.subscriptions.insert(at, sub);
+            entry.used.insert(at, AtomicI64::new(NEVER));
         }
     }
 }
@@ -96,20 +99,66 @@ struct Linked {
     sha256: [u8; 32],
     /// Sorted.
     subscriptions: Vec<SubKey>,
+    /// Beside each subscription: the last authorised use not yet written to the database,
+    /// in Unix nanoseconds ([`NEVER`] when there is none). The hot path moves it forward
+    /// without a lock; [`AuthIndex::flush_uses`] takes it.
+    used: Vec<AtomicI64>,
+}
+
+impl Linked {
+    /// Take the uses noted in this entry (leaving [`NEVER`]) into `into`.
+    fn take_uses(
+        &self,
+        thumbprint: Thumbprint,
+        into: &mut HashMap<(SubKey, Thumbprint), OffsetDateTime>,
+    ) {
+        for (sub, used) in self.subscriptions.iter().zip(&self.used) {
+            if let Some(at) = from_nanos(used.swap(NEVER, Ordering::Relaxed)) {
+                note_use(into, (*sub, thumbprint), at);
+            }
+        }
+    }
+}
+
+/// No use noted.
+const NEVER: i64 = i64::MIN;
+
+fn to_nanos(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos()).unwrap_or(i64::MAX)
+}
+
+fn from_nanos(n: i64) -> Option<OffsetDateTime> {
+    if n == NEVER {
+        return None;
+    }
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(n)).ok()
+}
+
+/// Keep the later of the use already noted for `key` and `at`.
+fn note_use(
+    uses: &mut HashMap<(SubKey, Thumbprint), OffsetDateTime>,
+    key: (SubKey, Thumbprint),
+    at: OffsetDateTime,
+) {
+    let slot = uses.entry(key).or_insert(at);
+    *slot = (*slot).max(at);
 }
 
 /// The in-memory authorisation index.
 #[derive(Debug)]
 pub struct AuthIndex {
     snapshot: RwLock<Snapshot>,
-    /// When the snapshot last matched the database (monotonic clock: staleness is about
-    /// elapsed time on this machine, not the injected wall clock).
-    fresh_at: RwLock<Option<Instant>>,
+    /// When the snapshot last matched the database, in nanoseconds after `started` (0:
+    /// never). A monotonic clock: staleness is about elapsed time on this machine, not the
+    /// injected wall clock.
+    fresh_at: AtomicU64,
+    started: Instant,
     /// Serialises reloads so a slow old reload cannot overwrite a newer one.
     reload_lock: tokio::sync::Mutex<()>,
     max_staleness: Duration,
-    /// (lower-case subscription, thumbprint) → last authorised use, not yet written to
-    /// the database (see [`AuthIndex::flush_uses`]): the hot path never writes.
+    /// (subscription, thumbprint) → last authorised use, not yet written to the database,
+    /// of index entries that a refresh has since replaced (the uses of current entries are
+    /// in the entries: [`Linked::used`]). See [`AuthIndex::flush_uses`].
     uses: Mutex<HashMap<(SubKey, Thumbprint), OffsetDateTime>>,
 }
 
@@ -138,7 +187,8 @@ impl AuthIndex {
     pub fn new(max_staleness: Duration) -> Self {
         Self {
             snapshot: RwLock::new(Snapshot::default()),
-            fresh_at: RwLock::new(None),
+            fresh_at: AtomicU64::new(0),
+            started: Instant::now(),
             reload_lock: tokio::sync::Mutex::new(()),
             max_staleness,
             uses: Mutex::new(HashMap::new()),
@@ -152,12 +202,7 @@ impl AuthIndex {
         subscription: &str,
         now: OffsetDateTime,
     ) -> Result<(), Denied> {
-        let fresh = self
-            .fresh_at
-            .read()
-            .map(|g| g.is_some_and(|t| t.elapsed() <= self.max_staleness))
-            .unwrap_or(false);
-        if !fresh {
+        if !self.is_fresh() {
             return Err(Denied::Unavailable);
         }
         let identity = identity.ok_or(Denied::Forbidden)?;
@@ -175,13 +220,13 @@ impl AuthIndex {
             tracing::warn!(%thumbprint, "a certificate with a linked thumbprint but other contents was refused");
             return Err(Denied::Forbidden);
         }
-        if linked.subscriptions.binary_search(&sub).is_err() {
+        let Ok(at) = linked.subscriptions.binary_search(&sub) else {
             return Err(Denied::Forbidden);
-        }
+        };
         match snap.subscriptions.get(&sub) {
             Some(SubscriptionStatus::Active) => {
-                if let Ok(mut uses) = self.uses.lock() {
-                    uses.insert((sub, thumbprint), now);
+                if let Some(used) = linked.used.get(at) {
+                    used.fetch_max(to_nanos(now), Ordering::Relaxed);
                 }
                 Ok(())
             }
@@ -220,13 +265,40 @@ impl AuthIndex {
                 snap.subscriptions.insert(k, s.status);
             }
         }
-        if let Ok(mut g) = self.snapshot.write() {
+        {
+            let mut g = self
+                .snapshot
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // The uses noted in the entries about to go (under the write lock: no request
+            // is noting one meanwhile).
+            let mut uses = self
+                .uses
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (t, linked) in &g.links {
+                linked.take_uses(*t, &mut uses);
+            }
             *g = snap;
         }
-        if let Ok(mut g) = self.fresh_at.write() {
-            *g = Some(Instant::now());
-        }
+        self.mark_fresh();
         Ok(())
+    }
+
+    /// Whether the index matched the database within `max_staleness`.
+    fn is_fresh(&self) -> bool {
+        let at = self.fresh_at.load(Ordering::Acquire);
+        at != 0
+            && self
+                .started
+                .elapsed()
+                .saturating_sub(Duration::from_nanos(at))
+                <= self.max_staleness
+    }
+
+    fn mark_fresh(&self) {
+        let now = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.fresh_at.store(now.max(1), Ordering::Release);
     }
 
     /// Bring the index to the database's revision: re-read what changed since the
@@ -253,28 +325,46 @@ impl AuthIndex {
                     Err(e) => return Err(e),
                 }
             }
-            let mut snap = self
-                .snapshot
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            for t in &changes.thumbprints {
-                snap.links.remove(t);
-            }
-            for l in links {
-                snap.add(l);
-            }
-            for (sub, status) in statuses {
-                match status {
-                    Some(s) => snap.subscriptions.insert(sub, s),
-                    None => snap.subscriptions.remove(&sub),
-                };
-            }
-            snap.revision = changes.revision;
+            self.apply(changes.revision, &changes.thumbprints, links, statuses);
         }
-        if let Ok(mut g) = self.fresh_at.write() {
-            *g = Some(Instant::now());
-        }
+        self.mark_fresh();
         Ok(())
+    }
+
+    /// Replace the entries of `thumbprints` with `links` (their links now) and set the
+    /// subscriptions' statuses (`None`: gone); the index is then at `revision`. Uses noted
+    /// in replaced entries are kept for the next flush.
+    fn apply(
+        &self,
+        revision: i64,
+        thumbprints: &[Thumbprint],
+        links: Vec<Link>,
+        statuses: Vec<(SubKey, Option<SubscriptionStatus>)>,
+    ) {
+        let mut snap = self
+            .snapshot
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut uses = self
+            .uses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for t in thumbprints {
+            if let Some(gone) = snap.links.remove(t) {
+                gone.take_uses(*t, &mut uses);
+            }
+        }
+        drop(uses);
+        for l in links {
+            snap.add(l);
+        }
+        for (sub, status) in statuses {
+            match status {
+                Some(s) => snap.subscriptions.insert(sub, s),
+                None => snap.subscriptions.remove(&sub),
+            };
+        }
+        snap.revision = revision;
     }
 
     /// The use of `thumbprint` on `subscription` noted since the last flush, if any.
@@ -283,18 +373,30 @@ impl AuthIndex {
         subscription: &str,
         thumbprint: &Thumbprint,
     ) -> Option<OffsetDateTime> {
-        let key = (sub_key(subscription)?, *thumbprint);
-        self.uses.lock().ok()?.get(&key).copied()
+        let sub = sub_key(subscription)?;
+        let replaced = self.uses.lock().ok()?.get(&(sub, *thumbprint)).copied();
+        let snap = self.snapshot.read().ok()?;
+        let current = snap.links.get(thumbprint).and_then(|l| {
+            let at = l.subscriptions.binary_search(&sub).ok()?;
+            from_nanos(l.used.get(at)?.load(Ordering::Relaxed))
+        });
+        replaced.max(current)
     }
 
     /// Write the uses noted since the last flush to the database, in one batch (the
     /// server calls it every 30 s and at shutdown). On failure the batch is kept for the
     /// next flush.
     pub async fn flush_uses(&self, db: &Db) -> Result<(), DbError> {
-        let batch: Vec<_> = match self.uses.lock() {
-            Ok(mut g) => g.drain().collect(),
+        let mut taken = match self.uses.lock() {
+            Ok(mut g) => std::mem::take(&mut *g),
             Err(_) => return Ok(()),
         };
+        if let Ok(snap) = self.snapshot.read() {
+            for (t, linked) in &snap.links {
+                linked.take_uses(*t, &mut taken);
+            }
+        }
+        let batch: Vec<_> = taken.into_iter().collect();
         let uses: Vec<CertificateUse> = batch
             .iter()
             .map(|((s, t), at)| CertificateUse {
@@ -306,8 +408,7 @@ impl AuthIndex {
         if let Err(e) = db.record_certificate_uses(&uses).await {
             if let Ok(mut g) = self.uses.lock() {
                 for (k, at) in batch {
-                    let slot = g.entry(k).or_insert(at);
-                    *slot = (*slot).max(at);
+                    note_use(&mut g, k, at);
                 }
             }
             return Err(e);
@@ -341,14 +442,13 @@ mod tests {
                 Linked {
                     sha256: stored,
                     subscriptions: vec![sub_key(S1).unwrap()],
+                    used: vec![AtomicI64::new(NEVER)],
                 },
             );
             snap.subscriptions
                 .insert(sub_key(S1).unwrap(), SubscriptionStatus::Active);
         }
-        if let Ok(mut f) = index.fresh_at.write() {
-            *f = Some(Instant::now());
-        }
+        index.mark_fresh();
         let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(1);
         let identity = |sha256| ClientIdentity {
             thumbprint: t,
@@ -374,6 +474,57 @@ mod tests {
     }
 
     const S1: &str = "8a4a0a51-728e-482e-8daa-c477f03c541d";
+    const S2: &str = "8a4a0a51-728e-482e-8daa-c477f03c541e";
+
+    /// Uses are noted without a lock, the latest one wins, and a use noted in an entry
+    /// that a refresh replaces is still there for the next flush.
+    #[test]
+    fn uses_are_noted_and_survive_a_refresh_of_their_entry() {
+        let index = AuthIndex::new(Duration::from_secs(30));
+        let t: Thumbprint = "CD".repeat(20).parse().unwrap();
+        let der = b"a stored certificate".to_vec();
+        let day = |d| OffsetDateTime::UNIX_EPOCH + time::Duration::days(d);
+        let link = |sub: &str| Link {
+            subscription_id: sub.to_string(),
+            thumbprint: t,
+            not_before: day(0),
+            not_after: day(100),
+            der: der.clone(),
+        };
+        let active = |sub| (sub_key(sub).unwrap(), Some(SubscriptionStatus::Active));
+        index.apply(1, &[t], vec![link(S1)], vec![active(S1), active(S2)]);
+        index.mark_fresh();
+        let identity = ClientIdentity {
+            thumbprint: t,
+            sha256: crate::identity::sha256(&der),
+            not_before: day(0),
+            not_after: day(100),
+        };
+        assert_eq!(index.pending_use(S1, &t), None);
+        assert_eq!(index.authorize(Some(&identity), S1, day(5)), Ok(()));
+        assert_eq!(index.authorize(Some(&identity), S1, day(3)), Ok(()));
+        assert_eq!(index.pending_use(S1, &t), Some(day(5)));
+        // Not linked to S2 yet: refused, and no use noted.
+        assert_eq!(
+            index.authorize(Some(&identity), S2, day(6)),
+            Err(Denied::Forbidden)
+        );
+        // The certificate is linked to S2 as well: its entry is replaced.
+        index.apply(2, &[t], vec![link(S1), link(S2)], vec![]);
+        assert_eq!(index.pending_use(S1, &t), Some(day(5)));
+        assert_eq!(index.authorize(Some(&identity), S2, day(7)), Ok(()));
+        assert_eq!(index.authorize(Some(&identity), S1, day(8)), Ok(()));
+        assert_eq!(index.pending_use(S1, &t), Some(day(8)));
+        assert_eq!(index.pending_use(S2, &t), Some(day(7)));
+        // Unlinked from S1: the use noted there is still kept.
+        index.apply(3, &[t], vec![link(S2)], vec![]);
+        assert_eq!(index.pending_use(S1, &t), Some(day(8)));
+        assert_eq!(
+            index.authorize(Some(&identity), S1, day(9)),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(index.pending_use(S1, &t), Some(day(8)));
+    }
 
     #[test]
     fn subscription_keys_are_guids_in_any_case() {

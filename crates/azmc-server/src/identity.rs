@@ -57,12 +57,42 @@ pub struct Connection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
 
+/// Random bytes for request ids, read from the operating system 4 KiB at a time (one
+/// system call per 256 ids rather than one per request), per thread; each byte is used once.
+struct RandomPool {
+    bytes: [u8; 4096],
+    used: usize,
+}
+
+thread_local! {
+    static RANDOM_POOL: std::cell::RefCell<RandomPool> = const {
+        std::cell::RefCell::new(RandomPool { bytes: [0; 4096], used: 4096 })
+    };
+}
+
 impl RequestId {
     /// A fresh random id (fails only if the operating system has no entropy source).
     pub fn generate() -> Result<Self, getrandom::Error> {
         let mut b = [0u8; 16];
-        getrandom::fill(&mut b)?;
-        Ok(Self(b.iter().map(|x| format!("{x:02x}")).collect()))
+        RANDOM_POOL.with_borrow_mut(|pool| {
+            if pool.used + b.len() > pool.bytes.len() {
+                getrandom::fill(&mut pool.bytes)?;
+                pool.used = 0;
+            }
+            let next = &mut pool.bytes[pool.used..pool.used + b.len()];
+            b.copy_from_slice(next);
+            // Spent: these bytes never serve again, not even after a failed refill.
+            next.fill(0);
+            pool.used += b.len();
+            Ok::<(), getrandom::Error>(())
+        })?;
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(32);
+        for x in b {
+            s.push(char::from(HEX[usize::from(x >> 4)]));
+            s.push(char::from(HEX[usize::from(x & 15)]));
+        }
+        Ok(Self(s))
     }
 }
 
@@ -79,5 +109,35 @@ pub fn address_key(ip: std::net::IpAddr) -> std::net::IpAddr {
                 IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids are 32 lower-case hex digits, and none repeats across several refills of the
+    /// pool (256 ids each), on more than one thread.
+    #[test]
+    fn request_ids_are_random_hex_and_do_not_repeat() {
+        let ids = |n| {
+            (0..n)
+                .map(|_| RequestId::generate().unwrap().0)
+                .collect::<Vec<_>>()
+        };
+        let other = std::thread::spawn(move || ids(1_000));
+        let mut all = ids(1_000);
+        all.extend(other.join().unwrap());
+        for id in &all {
+            assert_eq!(id.len(), 32, "{id}");
+            assert!(
+                id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')),
+                "{id}"
+            );
+        }
+        let distinct: std::collections::HashSet<_> = all.iter().collect();
+        assert_eq!(distinct.len(), all.len());
+        // Not the zeroes a spent pool holds.
+        assert!(!all.contains(&"0".repeat(32)));
     }
 }

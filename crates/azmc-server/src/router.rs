@@ -49,9 +49,23 @@ pub fn normalize_path(path: &str) -> String {
     out
 }
 
+/// Whether [`normalize_path`] would leave `path` as it is (what clients mostly send: the
+/// check spares the hot path an allocation).
+fn is_normalized(path: &str) -> bool {
+    let b = path.as_bytes();
+    b == b"/"
+        || (b.first() == Some(&b'/')
+            && b.last() != Some(&b'/')
+            && !b.windows(2).any(|w| w == b"//")
+            && !b.iter().any(u8::is_ascii_uppercase))
+}
+
 /// Rewrite the request URI to its normalised path (query kept as sent).
 pub fn normalize_request<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
     let uri = req.uri();
+    if is_normalized(uri.path()) {
+        return req;
+    }
     let path = normalize_path(uri.path());
     if path != uri.path() {
         let pq = match uri.query() {
@@ -92,18 +106,19 @@ async fn request_id(State(state): State<AppState>, mut req: Request, next: Next)
 /// learns nothing (not even whether its version header was right).
 async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
+    let write = !matches!(parts.method, Method::GET | Method::HEAD);
     let subscription = match admit(&state, &parts) {
-        Ok(s) => s,
+        // Only the operation log of mutating requests reads it: reads (the hot path) skip
+        // the allocation.
+        Ok(s) => write.then(|| AuthorizedSubscription(s.to_string())),
         Err(e) => {
             // Let the client finish sending, so that it can read the answer.
             api::drain(body, api::DRAIN_LIMIT).await;
             return e.into_response();
         }
     };
-    // Only the operation log of mutating requests reads it: reads (the hot path) skip the
-    // allocation.
-    if !matches!(parts.method, Method::GET | Method::HEAD) {
-        parts.extensions.insert(subscription);
+    if let Some(s) = subscription {
+        parts.extensions.insert(s);
     }
     // Admitted: read the whole body now (bounded), so that no handler can answer while the
     // client is still sending.
@@ -131,11 +146,9 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizedSubscription(pub String);
 
-/// Authorisation, version header, throttling.
-fn admit(
-    state: &AppState,
-    parts: &axum::http::request::Parts,
-) -> Result<AuthorizedSubscription, ApiError> {
+/// Authorisation, version header, throttling: the subscription of the path, once the
+/// request may go on.
+fn admit<'a>(state: &AppState, parts: &'a axum::http::request::Parts) -> Result<&'a str, ApiError> {
     let subscription = parts
         .uri
         .path()
@@ -167,14 +180,16 @@ fn admit(
         return Err(ApiError::missing_version());
     }
     let write = !matches!(parts.method, Method::GET | Method::HEAD);
-    if let Err(wait) = state.throttle.check(subscription, write) {
+    // Authorised: the subscription is a GUID.
+    let key = crate::auth::sub_key(subscription).ok_or_else(ApiError::forbidden)?;
+    if let Err(wait) = state.throttle.check(key, write) {
         state
             .metrics
             .throttled
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(ApiError::throttled(wait));
     }
-    Ok(AuthorizedSubscription(subscription.to_string()))
+    Ok(subscription)
 }
 
 /// `YYYY-MM-DD` with a plausible date (the clients send 2012-03-01 … 2017-01-01).
@@ -209,6 +224,11 @@ mod tests {
         assert_eq!(normalize_path(""), "/");
         assert_eq!(normalize_path("//"), "/");
         assert_eq!(normalize_path("/s/operations/"), "/s/operations");
+        for p in [
+            "/", "", "//", "/s", "/S", "/s/", "/s//x", "/a/b/c", "s/x", "/s/x?", "/%2F", "/a/B",
+        ] {
+            assert_eq!(is_normalized(p), normalize_path(p) == p, "{p}");
+        }
     }
 
     #[test]

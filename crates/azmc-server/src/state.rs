@@ -29,6 +29,9 @@ pub struct Inner {
     pub hash_slots: Arc<tokio::sync::Semaphore>,
     /// The key that seals stored private keys, unwrapped at start ([`crate::keys`]).
     pub sealing: SealingKey,
+    /// The answers that never change while the server runs (List Locations, List Role
+    /// Sizes), serialised once.
+    pub fixed: crate::api::locations::FixedBodies,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
         Self(Arc::new(Inner {
             auth: AuthIndex::new(config.auth_max_staleness),
             throttle: Throttle::new(&config.throttle),
+            fixed: crate::api::locations::FixedBodies::new(&config.locations),
             metrics: Metrics::default(),
             file_slots: Arc::new(tokio::sync::Semaphore::new(config.pfx.slots)),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(

@@ -1,5 +1,6 @@
 //! Per-subscription token buckets, separate for reads (GET/HEAD) and writes.
 
+use crate::auth::SubKey;
 use crate::config::ThrottleConfig;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -7,8 +8,8 @@ use std::num::NonZeroU32;
 
 #[derive(Debug)]
 pub struct Throttle {
-    reads: DefaultKeyedRateLimiter<String>,
-    writes: DefaultKeyedRateLimiter<String>,
+    reads: DefaultKeyedRateLimiter<SubKey>,
+    writes: DefaultKeyedRateLimiter<SubKey>,
     clock: DefaultClock,
 }
 
@@ -27,11 +28,11 @@ impl Throttle {
         }
     }
 
-    /// `Ok` if allowed, else the number of seconds to wait.
-    pub fn check(&self, subscription: &str, write: bool) -> Result<(), u64> {
+    /// `Ok` if allowed, else the number of seconds to wait. Subscriptions are keyed by
+    /// their id's bits ([`crate::auth::sub_key`]): any spelling of one id is one bucket.
+    pub fn check(&self, subscription: SubKey, write: bool) -> Result<(), u64> {
         let limiter = if write { &self.writes } else { &self.reads };
-        let key = subscription.to_ascii_lowercase();
-        limiter.check_key(&key).map_err(|not_until| {
+        limiter.check_key(&subscription).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })

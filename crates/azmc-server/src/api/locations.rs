@@ -1,9 +1,12 @@
 //! List Locations (`GET /{s}/locations`, §4.4) from `config.locations`, and List Role
-//! Sizes (`GET /{s}/rolesizes`) from the fixed list of classic sizes. Both 200.
+//! Sizes (`GET /{s}/rolesizes`) from the fixed list of classic sizes. Both 200. Neither
+//! changes while the server runs: both documents are written once, at start
+//! ([`FixedBodies`]), and every answer shares those bytes.
 
-use super::xml;
+use super::xml_bytes;
 use crate::state::AppState;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -44,10 +47,24 @@ pub fn canonical_location(state: &AppState, name: &str) -> Option<String> {
         .cloned()
 }
 
-pub async fn list(State(state): State<AppState>) -> Response {
-    let items: Vec<LocationXml> = state
-        .config
-        .locations
+/// The answers that do not change while the server runs, serialised once.
+#[derive(Debug, Clone)]
+pub struct FixedBodies {
+    locations: Bytes,
+    role_sizes: Bytes,
+}
+
+impl FixedBodies {
+    pub fn new(locations: &[String]) -> Self {
+        Self {
+            locations: Bytes::from(locations_document(locations)),
+            role_sizes: Bytes::from(role_sizes_document()),
+        }
+    }
+}
+
+fn locations_document(locations: &[String]) -> String {
+    let items: Vec<LocationXml> = locations
         .iter()
         .map(|l| LocationXml {
             name: l.clone(),
@@ -61,10 +78,10 @@ pub async fn list(State(state): State<AppState>) -> Response {
                 .collect(),
         })
         .collect();
-    xml(StatusCode::OK, locations_to_xml(&items))
+    locations_to_xml(&items)
 }
 
-pub async fn role_sizes() -> Response {
+fn role_sizes_document() -> String {
     let items: Vec<RoleSizeXml> = ROLE_SIZES
         .iter()
         .map(|&(name, cores, mem, disks, ww, vm)| RoleSizeXml {
@@ -79,7 +96,15 @@ pub async fn role_sizes() -> Response {
             virtual_machine_resource_disk_size_in_mb: vm,
         })
         .collect();
-    xml(StatusCode::OK, role_sizes_to_xml(&items))
+    role_sizes_to_xml(&items)
+}
+
+pub async fn list(State(state): State<AppState>) -> Response {
+    xml_bytes(StatusCode::OK, state.fixed.locations.clone())
+}
+
+pub async fn role_sizes(State(state): State<AppState>) -> Response {
+    xml_bytes(StatusCode::OK, state.fixed.role_sizes.clone())
 }
 
 /// The routes of this module (paths in lower case: the router lower-cases request

@@ -128,6 +128,11 @@ pub async fn drain(mut body: Body, max: usize) {
 
 /// A 200 (or other) answer with an ASM XML body.
 pub fn xml(status: StatusCode, body: String) -> Response {
+    xml_bytes(status, Bytes::from(body))
+}
+
+/// [`xml`] with a body that may be shared (one written at start, say).
+pub fn xml_bytes(status: StatusCode, body: Bytes) -> Response {
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
