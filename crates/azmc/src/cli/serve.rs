@@ -146,8 +146,12 @@ async fn wait_for_signal() {
 pub fn init_logging(filter: &str) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .map_err(|e| crate::UsageError(format!("--log {filter:?}: {e}")))?;
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colour codes only for a terminal (not in log files, and not at their cost on
+        // every request's span).
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init()
         .map_err(|e| anyhow::anyhow!("logging: {e}"))
