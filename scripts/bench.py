@@ -873,7 +873,8 @@ def openssl_version():
     """The OpenSSL library nginx runs with (what `nginx -V` says)."""
     r = run(["nginx", "-V"])
     text = r.stderr + r.stdout
-    m = (re.search(r"running with OpenSSL (\S+)", text) or re.search(r"built with OpenSSL (\S+)", text)
+    m = (re.search(r"running with OpenSSL (\S+)", text)
+         or re.search(r"built with OpenSSL (\S+)", text)
          or re.search(r"OpenSSL (\S+)", run(["openssl", "version"]).stdout))
     return m.group(1) if m else "?"
 
