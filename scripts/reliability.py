@@ -6,13 +6,15 @@ Each scenario runs the real `azmc serve` binary as a subprocess with a data dire
 own under one temporary folder, prints figure lines, and records failed criteria; the suite
 exits 1 when any criterion failed, naming each.
 
-Scenarios: kill9, pg-restart, attacks, disk-full, soak (see the README's "Reliability").
+Scenarios: kill9, pg-restart, attacks, disk-full, soak, scale-out (see the README's
+"Reliability" and "Scale-out").
 """
 
 import argparse
 import base64
 import concurrent.futures
 import errno
+import hashlib
 import http.client
 import os
 import random
@@ -96,7 +98,8 @@ def b64(s):
 class Server:
     """One `azmc serve` process (restartable on the same data directory and ports)."""
 
-    def __init__(self, suite, name, data_dir, database_url=None, env=None, extra=()):
+    def __init__(self, suite, name, data_dir, database_url=None, env=None, extra=(),
+                 host="127.0.0.1", api_port=None, portal_port=None):
         self.suite = suite
         self.name = name
         self.data_dir = data_dir
@@ -106,8 +109,9 @@ class Server:
         self.env.setdefault("AZMC_LOG", "info")
         self.env.update(env or {})
         self.extra = list(extra)
-        self.api_port = free_port()
-        self.portal_port = free_port()
+        self.host = host
+        self.api_port = api_port or free_port(host)
+        self.portal_port = portal_port or free_port(host)
         self.proc = None
         self.log_path = os.path.join(suite.tmp, f"{name}.log")
         self.sub = None
@@ -117,8 +121,8 @@ class Server:
         os.makedirs(self.data_dir, exist_ok=True)
         args = [
             self.suite.binary, "serve", "--data-dir", self.data_dir,
-            "--api-listen", f"127.0.0.1:{self.api_port}",
-            "--portal-listen", f"127.0.0.1:{self.portal_port}",
+            "--api-listen", f"{self.host}:{self.api_port}",
+            "--portal-listen", f"{self.host}:{self.portal_port}",
         ] + THROTTLE_FLAGS + self.extra
         if self.database_url:
             args += ["--database-url", self.database_url]
@@ -214,7 +218,7 @@ class ApiContext:
 
 
 class Answer:
-    __slots__ = ("status", "headers", "body", "error", "start", "end", "age")
+    __slots__ = ("status", "headers", "body", "error", "start", "end", "age", "dropped")
 
     def __init__(self, status=None, headers=None, body=b"", error=None, start=0.0, end=0.0):
         self.status = status
@@ -224,6 +228,7 @@ class Answer:
         self.start = start
         self.end = end
         self.age = 0.0  # how long the connection had been open when the request was sent
+        self.dropped = False  # the error is a connection failure (see connection_failure)
 
     @property
     def ok(self):
@@ -246,15 +251,28 @@ class Answer:
         return self.describe() + (f" ({m.group(1).decode()})" if m else "")
 
 
-class Client:
-    """A keep-alive HTTPS client of one server; reconnects after any error."""
+def connection_failure(e):
+    """Whether an exception of a request is a connection failure: refused, reset, or closed
+    (EOF) before a whole response arrived. Not a timeout, nor a certificate refused."""
+    if isinstance(e, (TimeoutError, ssl.SSLCertVerificationError)):
+        return False
+    return isinstance(e, (ConnectionError, http.client.RemoteDisconnected,
+                          http.client.IncompleteRead, ssl.SSLEOFError, ssl.SSLZeroReturnError))
 
-    def __init__(self, ctx, port, source=None, timeout=30.0, client_cert=True):
+
+class Client:
+    """A keep-alive HTTPS client of one server; reconnects after any error. `host` is the
+    address connected to and the name the server certificate must have (unless `sslctx`,
+    an SSL context of its own, says otherwise)."""
+
+    def __init__(self, ctx, port, source=None, timeout=30.0, client_cert=True,
+                 host="127.0.0.1", sslctx=None):
         self.ctx = ctx
         self.port = port
+        self.host = host
         self.source = source
         self.timeout = timeout
-        self.sslctx = ctx.ssl if client_cert else ctx.plain
+        self.sslctx = sslctx or (ctx.ssl if client_cert else ctx.plain)
         self.conn = None
         self.opened = 0.0
 
@@ -278,7 +296,7 @@ class Client:
             if self.conn is None:
                 self.opened = start
                 self.conn = http.client.HTTPSConnection(
-                    "127.0.0.1", self.port, timeout=self.timeout, context=self.sslctx,
+                    self.host, self.port, timeout=self.timeout, context=self.sslctx,
                     source_address=(self.source, 0) if self.source else None,
                 )
             self.conn.request(method, path, body=body.encode() if isinstance(body, str) else body,
@@ -296,6 +314,7 @@ class Client:
             self.close()
             a = Answer(None, None, b"", type(e).__name__ + (f": {e}" if str(e) else ""),
                        start, time.monotonic())
+            a.dropped = connection_failure(e)
         a.age = age
         return a
 
@@ -412,8 +431,9 @@ class Suite:
             subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def server(self, name, database_url=None, env=None, extra=()):
-        return Server(self, name, os.path.join(self.tmp, name), database_url, env, extra)
+    def server(self, name, database_url=None, env=None, extra=(), **where):
+        return Server(self, name, os.path.join(self.tmp, name), database_url, env, extra,
+                      **where)
 
 
 class Postgres:
@@ -1409,6 +1429,908 @@ def scenario_soak(suite):
 
 
 # ---------------------------------------------------------------------------------------
+# 6. scale-out
+#
+# The recipe of deploy/haproxy/haproxy.cfg, as committed: HAProxy (mode tcp, TLS passing
+# through, so that each client's management certificate reaches an azmc node) before three
+# nodes on one PostgreSQL database, on loopback addresses. Only the recipe's addresses,
+# ports, log target and stats socket are replaced (render_recipe).
+
+RECIPE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "deploy",
+                      "haproxy", "haproxy.cfg")
+# The recipe's documentation addresses 192.0.2.N become 127.0.0.N: the balancer .10, the
+# nodes .11 to .13.
+LB_HOST = "127.0.0.10"
+NODE_HOSTS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
+# A request whose connection fails is retried (with backoff) for this long at most.
+RETRY_BOUND_S = 30.0
+# The nodes keep the default job lease (30 s): a job held by a killed node is run by
+# another one after it. An acknowledged asynchronous operation must end within this.
+SCALE_OP_BOUND_S = 60.0
+# A node killed is out of the balancer within this (2 failed checks, 1 s apart at most).
+LB_DOWN_BOUND_S = 3.0
+# A node restarted (listening again) is back in the balancer within this (2 good checks).
+LB_UP_BOUND_S = 5.0
+# A certificate deleted on one node is refused by the others once they have the change:
+# at once by NOTIFY (measured up to 28 ms on 2 busy cores, debug build), else by their poll
+# every second.
+REVOCATION_BOUND_S = 2.0
+
+
+def haproxy_binary():
+    found = shutil.which("haproxy")
+    if found:
+        return found
+    return "/usr/sbin/haproxy" if os.access("/usr/sbin/haproxy", os.X_OK) else None
+
+
+def free_port_on(hosts, avoid=()):
+    """A port free on every one of `hosts`."""
+    for _ in range(100):
+        port = free_port()
+        if port in avoid:
+            continue
+        socks = []
+        try:
+            for h in hosts:
+                s = socket.socket()
+                socks.append(s)
+                s.bind((h, port))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise Failure(f"no port free on all of {', '.join(hosts)}")
+
+
+def render_recipe(text, api_port, portal_port, sock):
+    """The recipe with the test's addresses: 192.0.2.N becomes 127.0.0.N, the ports 9443
+    (API) and 9080 (portal) the test's own, syslog stdout and the stats socket a file of the
+    run. Fails when the recipe no longer has what is replaced (then this needs updating)."""
+    need = ["bind 192.0.2.10:9443", "bind 192.0.2.10:9080", "check port 9080",
+            "log /dev/log", "stats socket /run/haproxy/admin.sock"]
+    need += [f"server node{i} 192.0.2.{10 + i}:{p}" for i in (1, 2, 3) for p in (9443, 9080)]
+    missing = [n for n in need if n not in text]
+    if missing:
+        raise Failure(f"{RECIPE}: the recipe no longer has {missing}: update the scenario")
+    text = re.sub(r"\b192\.0\.2\.(\d+)\b", r"127.0.0.\1", text)
+    text = re.sub(r"\b(9443|9080)\b",
+                  lambda m: str(api_port if m.group(1) == "9443" else portal_port), text)
+    return text.replace("log /dev/log", "log stdout format raw").replace(
+        "/run/haproxy/admin.sock", sock)
+
+
+class HAProxy:
+    """HAProxy in the foreground (-db) on a rendered recipe; its stats socket tells which
+    nodes it counts UP."""
+
+    def __init__(self, suite, name, config):
+        self.suite = suite
+        self.binary = haproxy_binary()
+        if self.binary is None:
+            raise Failure("haproxy is not installed (scripts/system-deps.sh --haproxy "
+                          "installs Debian's package)")
+        self.cfg = os.path.join(suite.tmp, f"{name}.cfg")
+        self.sock = os.path.join(suite.tmp, f"{name}.sock")
+        self.log_path = os.path.join(suite.tmp, f"{name}.log")
+        with open(self.cfg, "w") as f:
+            f.write(config(self.sock))
+        self.proc = None
+
+    def version(self):
+        r = subprocess.run([self.binary, "-v"], capture_output=True, text=True, check=False)
+        m = re.search(r"version (\S+)", r.stdout)
+        return m.group(1) if m else "?"
+
+    def start(self):
+        r = subprocess.run([self.binary, "-c", "-q", "-f", self.cfg],
+                           capture_output=True, text=True, check=False)
+        if r.returncode != 0:
+            raise Failure(f"haproxy -c refused the rendered recipe: "
+                          f"{(r.stdout + r.stderr).strip()}")
+        logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([self.binary, "-db", "-f", self.cfg], stdout=logf,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        logf.close()
+        self.suite.procs.append(self.proc)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                self.stat()
+                return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                with open(self.log_path, errors="replace") as f:
+                    tail = "".join(f.readlines()[-20:])
+                raise Failure(f"haproxy did not start; its output ends:\n{tail}")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def stat(self):
+        """`show stat`: {(proxy, server): {field: value}}."""
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(5)
+        try:
+            s.connect(self.sock)
+            s.sendall(b"show stat\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            s.close()
+        lines = data.decode(errors="replace").splitlines()
+        if not lines or not lines[0].startswith("#"):
+            raise OSError("no stats from haproxy")
+        header = lines[0].lstrip("# ").split(",")
+        rows = {}
+        for line in lines[1:]:
+            if line:
+                f = dict(zip(header, line.split(",")))
+                rows[(f["pxname"], f["svname"])] = f
+        return rows
+
+    def status(self, server, backend="azmc_api"):
+        return self.stat()[(backend, server)]["status"]
+
+    def sessions(self, backend="azmc_api"):
+        """Connections each node took so far (`stot` of its primary and its backup line)."""
+        rows = self.stat()
+        return {f"node{i}": int(rows[(backend, f"node{i}")]["stot"] or 0)
+                + int(rows[(backend, f"node{i}-unchecked")]["stot"] or 0) for i in (1, 2, 3)}
+
+    def wait(self, pred, timeout):
+        """Seconds until pred(stat()) held, or None after `timeout`."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            try:
+                if pred(self.stat()):
+                    return time.monotonic() - t0
+            except OSError:
+                pass
+            time.sleep(0.05)
+        return None
+
+
+def is_up(rows, server, backend="azmc_api"):
+    return rows[(backend, server)]["status"].startswith("UP")
+
+
+def is_down(rows, server, backend="azmc_api"):
+    return rows[(backend, server)]["status"].startswith("DOWN")
+
+
+class LoadStats:
+    """What the clients through the balancer saw."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = 0           # HTTP requests sent (retries included)
+        self.answered = 0           # ... that got a whole response
+        self.logical = 0            # requests as the clients mean them (one, retries aside)
+        self.drops = []             # (time, error) of every connection failure
+        self.write_drops = 0        # connection failures of POST and DELETE requests
+        self.failure_kinds = {}
+        self.max_attempts = 1
+        self.longest_retry = 0.0    # first attempt to answer, for a request that was retried
+        self.longest_gap = 0.0      # longest a client went without an answer
+        self.earlier = {}           # answers meaning an attempt whose answer was lost did it
+        self.errors = []            # anything else
+
+
+class Balanced:
+    """A client of the API through the balancer that retries connection failures only
+    (refused, reset, closed before a whole answer), with backoff from 50 ms to 1 s for up
+    to RETRY_BOUND_S. It opens a new connection every `fresh` requests, so that the
+    connections spread over the nodes (a node back from a restart gets its share)."""
+
+    def __init__(self, ctx, port, stats, fresh=20):
+        self.c = Client(ctx, port, host=LB_HOST, timeout=30)
+        self.stats = stats
+        self.fresh = fresh
+        self.sent = 0
+        self.last = time.monotonic()
+
+    def close(self):
+        self.c.close()
+
+    def call(self, method, path, body=None, want=(200,), after_retry=()):
+        """Returns (answer, outcome): "ok" when the status is in `want`; "earlier" when,
+        after a connection failure, the retry's status is in `after_retry` (a creation
+        answered 409 or a deletion answered 404: the attempt whose answer was lost did it);
+        else "error" (recorded)."""
+        first = time.monotonic()
+        attempts, delay, failures = 0, 0.05, []
+        while True:
+            if self.sent and self.sent % self.fresh == 0:
+                self.c.close()
+            self.sent += 1
+            attempts += 1
+            a = self.c.request(method, path, body)
+            if not a.dropped:
+                break
+            failures.append((a.end, a.error))
+            if time.monotonic() - first >= RETRY_BOUND_S:
+                break
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+        if a.status in want:
+            outcome = "ok"
+        elif failures and a.status in after_retry:
+            outcome = "earlier"
+        else:
+            outcome = "error"
+        st = self.stats
+        with st.lock:
+            st.requests += attempts
+            st.logical += 1
+            for t, e in failures:
+                st.drops.append((t, e))
+                kind = e.split(":")[0]
+                st.failure_kinds[kind] = st.failure_kinds.get(kind, 0) + 1
+                if method in ("POST", "DELETE", "PUT"):
+                    st.write_drops += 1
+            if a.error is None:
+                st.answered += 1
+                st.longest_gap = max(st.longest_gap, a.end - self.last)
+                self.last = a.end
+            st.max_attempts = max(st.max_attempts, attempts)
+            if failures:
+                st.longest_retry = max(st.longest_retry, a.end - first)
+            if outcome == "earlier":
+                k = f"{method} answered {a.status} after a retry"
+                st.earlier[k] = st.earlier.get(k, 0) + 1
+            elif outcome == "error":
+                what = (f"gave up after {attempts} attempts ({a.error})" if a.dropped
+                        else a.detail())
+                st.errors.append(f"{method} {re.sub(r'/[0-9a-f-]{36}', '/{s}', path, 1)}: "
+                                 f"{what}")
+        return a, outcome
+
+
+def status_of(body, element="Status"):
+    m = re.search(rf"<{element}>([^<]*)</{element}>".encode(), body or b"")
+    return m.group(1).decode() if m else None
+
+
+def scenario_scale_out(suite):
+    if suite.pg is None:
+        suite.check("scale-out", False, "no PostgreSQL (PG_URL unset)")
+        return
+    if haproxy_binary() is None:
+        raise Failure("haproxy is not installed (scripts/system-deps.sh --haproxy installs "
+                      "Debian's package)")
+    long = suite.long
+    url = suite.pg.create_db("rel_scaleout")
+    hosts = [LB_HOST] + NODE_HOSTS
+    api_port = free_port_on(hosts)
+    portal_port = free_port_on(hosts, avoid=(api_port,))
+    # Every node as the recipe says: one database, one key-encryption key (node 2 reads
+    # node 1's file, node 3 has it in AZMC_KEK), the balancer's address as --hostname, the
+    # same ports on addresses of their own. Asynchronous operations stay InProgress 300 ms,
+    # so that a kill finds jobs running; the job lease is the default (30 s).
+    common = dict(api_port=api_port, portal_port=portal_port)
+    flags = ["--hostname", LB_HOST]
+    delay = {"AZMC_ASYNC_DELAY_MS": "300"}
+    nodes = [suite.server("so-node1", url, env=delay, extra=flags, host=NODE_HOSTS[0],
+                          **common)]
+    nodes[0].start()
+    kek_file = os.path.join(nodes[0].data_dir, "kek")
+    with open(kek_file) as f:
+        kek = f.read().strip()
+    nodes.append(suite.server("so-node2", url, env=dict(delay, AZMC_KEK_FILE=kek_file),
+                              extra=flags, host=NODE_HOSTS[1], **common))
+    nodes.append(suite.server("so-node3", url, env=dict(delay, AZMC_KEK=kek), extra=flags,
+                              host=NODE_HOSTS[2], **common))
+    for nd in nodes[1:]:
+        nd.start()
+    ctx = nodes[0].credentials()
+    with open(RECIPE) as f:
+        recipe = f.read()
+    lb = HAProxy(suite, "so-haproxy",
+                 lambda sock: render_recipe(recipe, api_port, portal_port, sock))
+    try:
+        lb.start()
+        scale_out_with(suite, long, url, nodes, ctx, lb, api_port, portal_port)
+    finally:
+        lb.stop()
+        for nd in nodes:
+            nd.stop()
+
+
+def scale_out_with(suite, long, url, nodes, ctx, lb, api_port, portal_port):
+    db = url.rsplit("/", 1)[1]
+    servers = ["node1", "node2", "node3"]
+    t = lb.wait(lambda rows: all(is_up(rows, s) and is_up(rows, s, "azmc_portal")
+                                 for s in servers), 15)
+    if t is None:
+        raise Failure(f"HAProxy did not count the 3 nodes UP within 15 s: "
+                      f"{[lb.status(s) for s in servers]}")
+    # What every node shares: the CA (in the database) and so the file clients trust; the
+    # publish settings name the balancer.
+    cas = set()
+    for nd in nodes:
+        with open(os.path.join(nd.data_dir, "ca.pem")) as f:
+            cas.add(f.read())
+    suite.check("scale-out", len(cas) == 1, f"the nodes wrote {len(cas)} different ca.pem")
+    with open(os.path.join(nodes[0].data_dir, "bootstrap.publishsettings")) as f:
+        m = re.search(r'ServiceManagementUrl="([^"]*)"', f.read())
+    want_url = f"https://{LB_HOST}:{api_port}"
+    suite.check("scale-out", m and m.group(1) == want_url,
+                f"the publish settings name {m.group(1) if m else 'no URL'}, not the "
+                f"balancer's {want_url}")
+
+    stats = LoadStats()
+    stop = threading.Event()
+    lock = threading.Lock()
+    counter = [0]
+    ag_created, ag_list = set(), []
+    sa_created, sa_live, sa_deleted = set(), set(), set()
+    op_times = []
+
+    def next_k():
+        with lock:
+            counter[0] += 1
+            return counter[0]
+
+    def reader(i):
+        b = Balanced(ctx, api_port, stats)
+        n = i
+        while not stop.is_set():
+            n += 1
+            if n % 4 == 0:
+                path = "/{s}"
+            elif n % 4 == 1:
+                path = "/{s}/locations"
+            elif n % 4 == 2:
+                with lock:
+                    name = random.choice(ag_list) if ag_list else None
+                # An affinity group created through another node: read-your-writes.
+                path = f"/{{s}}/affinitygroups/{name}" if name else "/{s}/affinitygroups"
+            else:
+                path = "/{s}/services/storageservices"
+            b.call("GET", path)
+        b.close()
+
+    def ag_writer(w):
+        b = Balanced(ctx, api_port, stats)
+        while not stop.is_set():
+            name = f"so-{next_k()}-{w}"
+            _, out = b.call("POST", "/{s}/affinitygroups", ag_body(name), want=(201,),
+                            after_retry=(409,))
+            if out == "error":
+                time.sleep(0.05)
+                continue
+            with lock:
+                ag_created.add(name)
+                ag_list.append(name)
+            b.call("GET", f"/{{s}}/affinitygroups/{name}")
+        b.close()
+
+    def sa_worker(w):
+        b = Balanced(ctx, api_port, stats)
+        while not stop.is_set():
+            name = f"so{next_k():07d}{w}"
+            a, out = b.call("POST", "/{s}/services/storageservices", sa_body(name),
+                            want=(202,), after_retry=(409,))
+            if out == "error":
+                time.sleep(0.05)
+                continue
+            with lock:
+                sa_created.add(name)
+                sa_live.add(name)
+            t0 = a.end
+            deadline = t0 + SCALE_OP_BOUND_S
+            done = None
+            if out == "ok":
+                # Acknowledged: its operation must end Succeeded.
+                rid = a.header("x-ms-request-id")
+                while done is None and time.monotonic() < deadline:
+                    p, o = b.call("GET", f"/{{s}}/operations/{rid}")
+                    st = status_of(p.body) if o == "ok" else None
+                    if st in ("Succeeded", "Failed"):
+                        done = st
+                    else:
+                        time.sleep(0.1)
+                what = f"storage account creation {rid}"
+            else:
+                # The attempt whose answer was lost created it: the account must become
+                # Created (its operation id was in the lost answer).
+                while done is None and time.monotonic() < deadline:
+                    p, o = b.call("GET", f"/{{s}}/services/storageservices/{name}")
+                    st = status_of(p.body) if o == "ok" else None
+                    if st == "Created":
+                        done = "Succeeded"
+                    else:
+                        time.sleep(0.1)
+                what = f"storage account {name} (created by an attempt whose answer was lost)"
+            if done == "Succeeded":
+                with lock:
+                    op_times.append(time.monotonic() - t0)
+            else:
+                with stats.lock:
+                    stats.errors.append(f"{what}: " + (done or f"not finished after "
+                                                              f"{SCALE_OP_BOUND_S:.0f} s"))
+                continue
+            _, out = b.call("DELETE", f"/{{s}}/services/storageservices/{name}",
+                            after_retry=(404,))
+            if out != "error":
+                with lock:
+                    sa_live.discard(name)
+                    sa_deleted.add(name)
+        b.close()
+
+    if long:
+        duration = 180.0
+        plan = [(20.0, 35.0, 1), (75.0, 90.0, 2), (130.0, 145.0, 0)]
+    else:
+        duration = 30.0
+        plan = [(8.0, 16.0, 1)]
+    threads = ([threading.Thread(target=reader, args=(i,)) for i in range(2)]
+               + [threading.Thread(target=ag_writer, args=(i,)) for i in range(2)]
+               + [threading.Thread(target=sa_worker, args=(i,)) for i in range(2)])
+    t0 = time.monotonic()
+    sessions_before = lb.sessions()
+    for th in threads:
+        th.start()
+    kills = []
+    try:
+        for kill_at, start_at, idx in plan:
+            nd, sv = nodes[idx], servers[idx]
+            time.sleep(max(0.0, t0 + kill_at - time.monotonic()))
+            t_kill = time.monotonic()
+            nd.kill9()
+            down = lb.wait(lambda rows: is_down(rows, sv), 10)
+            time.sleep(max(0.0, t0 + start_at - time.monotonic()))
+            t_start = time.monotonic()
+            nd.start()
+            listening = time.monotonic() - t_start
+            up = lb.wait(lambda rows: is_up(rows, sv) and is_up(rows, sv, "azmc_portal"), 20)
+            kills.append(dict(node=sv, at=t_kill - t0, down=down, listening=listening, up=up,
+                              t_kill=t_kill, sessions_at_up=lb.sessions()[sv]))
+        time.sleep(max(0.0, t0 + duration - time.monotonic()))
+    finally:
+        stop.set()
+        for th in threads:
+            th.join()
+    load_s = time.monotonic() - t0
+    sessions_after = lb.sessions()
+    rows = lb.stat()
+    redispatched = int(rows[("azmc_api", "BACKEND")].get("wredis") or 0)
+    retried_connects = int(rows[("azmc_api", "BACKEND")].get("wretr") or 0)
+
+    # The state, through the balancer: every acknowledged creation there, nothing else.
+    c = Client(ctx, api_port, host=LB_HOST)
+    a = c.request("GET", "/{s}/affinitygroups")
+    have = names_in(a.body, "AffinityGroup") if a.status == 200 else None
+    if have is None:
+        raise Failure(f"List Affinity Groups through the balancer answered {a.describe()}")
+    have = {n for n in have if n.startswith("so-")}
+    lost_ag, extra_ag = ag_created - have, have - ag_created
+    a = c.request("GET", "/{s}/services/storageservices")
+    have_sa = names_in(a.body, "StorageService", "ServiceName") if a.status == 200 else None
+    if have_sa is None:
+        raise Failure(f"List Storage Accounts through the balancer answered {a.describe()}")
+    lost_sa, extra_sa = sa_live - have_sa, have_sa - sa_live
+    # In PostgreSQL: one operation per request id, one job per operation and payload; no
+    # more creations (deletions) done than operations, none without one Succeeded
+    # operation, except those whose request was in flight at a kill after its commit
+    # (their operation stays InProgress until the sweep).
+    q = lambda sql: int(suite.pg.psql(sql, db))  # noqa: E731
+    dup_ids = q("SELECT count(*) FROM (SELECT id FROM operations GROUP BY id "
+                "HAVING count(*) > 1) d")
+    dup_jobs = q("SELECT count(*) FROM (SELECT kind, payload FROM jobs GROUP BY kind, payload "
+                 "HAVING count(*) > 1) d")
+    jobs = q("SELECT count(*) FROM jobs")
+    rerun = q("SELECT count(*) FROM jobs WHERE attempts > 1")
+    ops = {}
+    for name in ("CreateAffinityGroup", "CreateStorageService", "DeleteStorageService"):
+        ops[name] = (q(f"SELECT count(*) FROM operations WHERE name = '{name}' "
+                       f"AND status = 'Succeeded'"),
+                     q(f"SELECT count(*) FROM operations WHERE name = '{name}'"))
+    done = {"CreateAffinityGroup": len(have), "CreateStorageService": len(sa_created),
+            "DeleteStorageService": len(sa_deleted)}
+    op_mismatch = {n: f"{ops[n][0]} Succeeded of {ops[n][1]} for {done[n]}" for n in ops
+                   if not ops[n][0] <= done[n] <= ops[n][1]}
+    # Operations left InProgress: no acknowledged one (each was polled to its end); those
+    # of requests in flight at a kill, without a job, wait for the sweep (5 minutes).
+    orphans = q("SELECT count(*) FROM operations o WHERE status = 'InProgress' AND NOT EXISTS "
+                "(SELECT 1 FROM jobs j WHERE j.operation_id = o.id)")
+    # (A job marks its operation Succeeded just after its work, which a client may have
+    # seen already.)
+    deadline = time.monotonic() + SCALE_OP_BOUND_S
+    while True:
+        running = q("SELECT count(*) FROM operations o WHERE status = 'InProgress' AND EXISTS "
+                    "(SELECT 1 FROM jobs j WHERE j.operation_id = o.id)")
+        if running == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    # Create Storage Account writes the account (Creating) and queues its job in two
+    # transactions: a node killed between them leaves the account Creating for good.
+    stuck_sa = suite.pg.psql(
+        "SELECT name FROM storage_accounts s WHERE status = 'Creating' AND NOT EXISTS "
+        "(SELECT 1 FROM jobs j WHERE j.kind = 'CreateStorageService' "
+        "AND j.payload LIKE '%\"' || s.name || '\"%')", db).split()
+    orphan_note = (f"{orphans} operations InProgress without a job (requests in flight at a "
+                   f"kill)")
+    if orphans and long:
+        left = orphans
+        deadline = time.monotonic() + ORPHAN_BOUND_S
+        while left and time.monotonic() < deadline:
+            time.sleep(5)
+            left = q("SELECT count(*) FROM operations WHERE status = 'InProgress'")
+        orphan_note += (f", all Failed by the sweep" if not left else
+                        f", {left} still InProgress after {ORPHAN_BOUND_S / 60:.0f} min")
+        suite.check("scale-out", left == 0, f"{left} operations still InProgress "
+                                            f"{ORPHAN_BOUND_S / 60:.0f} min after the load")
+    elif orphans:
+        orphan_note += " (the sweep fails them after 5 minutes: --long waits for it)"
+    c.close()
+
+    writes = len(ag_created) + len(sa_created) + len(sa_deleted)
+    drops = [tm for tm, _ in stats.drops]
+    near_kill = sum(1 for tm in drops if any(0 <= tm - k["t_kill"] <= 5 for k in kills))
+    figure(f"scale-out: 3 nodes on one PostgreSQL database behind HAProxy {lb.version()} (mode "
+           f"tcp, TLS passthrough), {load_s:.0f} s of load from 6 clients through the "
+           f"balancer, {len(kills)} node{'s' if len(kills) > 1 else ''} killed (kill -9) and "
+           f"restarted")
+    figure(f"scale-out: {stats.requests} requests ({stats.answered / load_s:.0f} answered/s "
+           f"through the balancer), {writes} acknowledged writes ({len(ag_created)} affinity "
+           f"groups; {len(sa_created)} storage accounts created, each operation polled to "
+           f"Succeeded, {len(sa_deleted)} deleted); {len(stats.drops)} connection failures, "
+           f"all retried ({near_kill} within 5 s of a kill; "
+           + (", ".join(f"{v} {k}" for k, v in sorted(stats.failure_kinds.items())) or "none")
+           + f"), at most {stats.max_attempts} attempts for one request; "
+           + (", ".join(f"{v} {k}" for k, v in sorted(stats.earlier.items())) or
+              "no retry found its first attempt done")
+           + f"; {len(stats.errors)} other answers")
+    figure(f"scale-out: longest a request waited on retries {ms(stats.longest_retry)}, longest "
+           f"a client went without an answer {ms(stats.longest_gap)}; asynchronous creations "
+           f"Succeeded within {ms(max(op_times, default=0))} (median "
+           f"{ms(percentile(op_times, 50))}); HAProxy sent {redispatched} connections meant "
+           f"for a dead node to another one (redispatch; {retried_connects} retried on the "
+           f"same node)")
+    for i, k in enumerate(kills):
+        took = sessions_after[k["node"]] - k["sessions_at_up"]
+        figure(f"scale-out, kill {i + 1}: {k['node']} killed at {k['at']:.1f} s; HAProxy "
+               f"counted it DOWN after " + (ms(k["down"]) if k["down"] is not None else "NEVER")
+               + f"; restarted, listening after {ms(k['listening'])}, UP again after "
+               + (ms(k["up"]) if k["up"] is not None else "NEVER")
+               + f"; {took} connections to it after that")
+        suite.check("scale-out", k["down"] is not None and k["down"] <= LB_DOWN_BOUND_S,
+                    f"kill {i + 1}: HAProxy did not count {k['node']} DOWN within "
+                    f"{LB_DOWN_BOUND_S:.0f} s")
+        suite.check("scale-out", k["up"] is not None and k["up"] <= LB_UP_BOUND_S,
+                    f"kill {i + 1}: HAProxy did not count {k['node']} UP within "
+                    f"{LB_UP_BOUND_S:.0f} s of its restart")
+        suite.check("scale-out", took > 0, f"kill {i + 1}: {k['node']} took no connection "
+                                           f"after it was back")
+    figure("scale-out: connections per node during the load: " + ", ".join(
+        f"{s} {sessions_after[s] - sessions_before[s]}" for s in servers))
+    figure(f"scale-out: {len(lost_ag) + len(lost_sa)} acknowledged writes lost, "
+           f"{len(extra_ag) + len(extra_sa)} things there that no client made; {dup_ids} "
+           f"duplicate operation ids, {dup_jobs} duplicate jobs; {jobs} jobs ({rerun} run "
+           f"again after the node that held them died); {orphan_note}; {len(stuck_sa)} storage "
+           f"accounts Creating without a job")
+    suite.check("scale-out", not stats.errors,
+                f"{len(stats.errors)} answers other than the expected ones and retried "
+                f"connection failures: {stats.errors[:5]}")
+    suite.check("scale-out", not lost_ag and not lost_sa,
+                f"acknowledged writes lost: {sorted(lost_ag)[:5]} {sorted(lost_sa)[:5]}")
+    suite.check("scale-out", not extra_ag and not extra_sa,
+                f"things no client made (or deleted ones back): {sorted(extra_ag)[:5]} "
+                f"{sorted(extra_sa)[:5]}")
+    suite.check("scale-out", dup_ids == 0 and dup_jobs == 0 and not op_mismatch,
+                f"duplicates: operation ids {dup_ids}, jobs {dup_jobs}, operations {op_mismatch}")
+    suite.check("scale-out", not stuck_sa,
+                f"storage accounts left Creating with no job (a node killed between writing "
+                f"the account and queuing its job, two transactions): {stuck_sa[:5]}")
+    suite.check("scale-out", running == 0,
+                f"{running} operations with a job still InProgress after the load")
+    suite.check("scale-out", orphans <= stats.write_drops,
+                f"{orphans} operations InProgress without a job, more than the "
+                f"{stats.write_drops} writes whose connection failed")
+    suite.check("scale-out", near_kill == len(drops),
+                f"{len(drops) - near_kill} connection failures more than 5 s after any kill")
+    suite.check("scale-out", ag_created and sa_deleted, "the load made no progress")
+
+    scale_out_portal(suite, nodes, ctx, lb, portal_port)
+    scale_out_revocation(suite, nodes, ctx, lb, api_port)
+    scale_out_connection_cap(suite, ctx, lb, api_port)
+    scale_out_pg_outage(suite, ctx, lb, api_port, portal_port)
+    for nd in nodes:
+        suite.check("scale-out", nd.alive(), f"{nd.name} exited")
+
+
+def scale_out_portal(suite, nodes, ctx, lb, portal_port):
+    """The portal through the balancer: /healthz, and a sign-in whose form, post and first
+    page each take a connection of their own, held open, so that the balancer (least
+    connections) gives each to another node: sessions and the sign-in form's CSRF cookie
+    work across nodes."""
+    before = lb.sessions("azmc_portal")
+    clients = []
+
+    def fresh():
+        c = Client(ctx, portal_port, host=LB_HOST, client_cert=False)
+        clients.append(c)
+        return c
+
+    try:
+        h = fresh().request("GET", "/healthz")
+        with open(os.path.join(nodes[0].data_dir, "admin-password")) as f:
+            password = f.read().strip()
+        steps = []
+        g = fresh().request("GET", "/signin")
+        steps.append(f"GET /signin {g.describe()}")
+        m = re.match(r"__Host-azmc_signin=([^;]+)", g.header("set-cookie") or "")
+        signed_in = False
+        if m:
+            from urllib.parse import quote
+            p = fresh().request(
+                "POST", "/signin",
+                f"csrf={m.group(1)}&next=%2F&username=admin&password={quote(password)}",
+                {"Content-Type": "application/x-www-form-urlencoded",
+                 "Cookie": f"__Host-azmc_signin={m.group(1)}",
+                 "Origin": f"https://{LB_HOST}:{portal_port}"})
+            steps.append(f"POST /signin {p.describe()}")
+            s = re.search(r"__Host-azmc_session=([^;]+)", p.header("set-cookie") or "")
+            if p.status in (302, 303) and s:
+                r = fresh().request("GET", "/subscriptions",
+                                    headers={"Cookie": f"__Host-azmc_session={s.group(1)}"})
+                steps.append(f"GET /subscriptions {r.describe()}")
+                signed_in = r.status == 200 and b"admin" in r.body
+    finally:
+        for c in clients:
+            c.close()
+    after = lb.sessions("azmc_portal")
+    served = [s for s in after if after[s] > before[s]]
+    figure(f"scale-out, portal through the balancer: /healthz {h.describe()}; sign-in "
+           f"({', '.join(steps)}) on {len(clients)} connections served by {len(served)} nodes: "
+           + ("signed in" if signed_in else "NOT signed in"))
+    suite.check("scale-out", h.status == 200, f"portal /healthz through the balancer answered "
+                                              f"{h.describe()}")
+    suite.check("scale-out", signed_in and len(served) >= 3,
+                f"portal sign-in through the balancer across {len(served)} nodes: "
+                f"{', '.join(steps)}")
+
+
+def scale_out_revocation(suite, nodes, ctx, lb, api_port):
+    """A management certificate added, then deleted through one node: refused by that node
+    at its next request, and by the others once they hear of the change (NOTIFY), within
+    REVOCATION_BOUND_S; on connections opened before the deletion (each asked at once after
+    the deletion's answer, until refused) and on new ones, directly and through the
+    balancer."""
+    key, crt = (os.path.join(suite.tmp, f"so-revoked.{e}") for e in ("key", "crt"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", crt, "-days", "30", "-subj", "/CN=scale-out-revoked"],
+                   check=True, capture_output=True)
+    der = subprocess.run(["openssl", "x509", "-in", crt, "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    thumb = hashlib.sha1(der).hexdigest().upper()
+
+    def context(certfile, keyfile=None, check_hostname=True):
+        c = ssl.create_default_context(cafile=ctx.ca)
+        c.check_hostname = check_hostname
+        c.load_cert_chain(certfile, keyfile)
+        return c
+
+    revoked_lb = context(crt, key)
+    # Straight to a node: its address is not among the server certificate's names (the
+    # balancer's is); the chain is still checked.
+    revoked_direct = context(crt, key, check_hostname=False)
+    admin_direct = context(ctx.pem, check_hostname=False)
+
+    def connect():
+        """Connections with the certificate: one to each node directly and 6 through the
+        balancer (held open together, so that they go to different nodes), each after one
+        GET Subscription: ([(where, client, status)], nodes the balancer used)."""
+        out = []
+        for nd in nodes:
+            c = Client(ctx, nd.api_port, host=nd.host, sslctx=revoked_direct)
+            out.append((nd.name, c, c.request("GET", "/{s}").status))
+        before = lb.sessions()
+        for _ in range(6):
+            c = Client(ctx, api_port, host=LB_HOST, sslctx=revoked_lb)
+            out.append(("balancer", c, c.request("GET", "/{s}").status))
+        after = lb.sessions()
+        return out, sum(1 for s in after if after[s] > before[s])
+
+    def close(conns):
+        for _, c, _ in conns:
+            c.close()
+
+    c = Client(ctx, api_port, host=LB_HOST)
+    body = (f"<SubscriptionCertificate {XMLNS}><SubscriptionCertificateData>"
+            f"{base64.b64encode(der).decode()}</SubscriptionCertificateData>"
+            f"</SubscriptionCertificate>")
+    a = c.request("POST", "/{s}/certificates", body)
+    c.close()
+    if a.status not in (200, 201):
+        raise Failure(f"Add Management Certificate through the balancer answered {a.detail()}")
+    # Accepted everywhere first, so that the refusal below means something.
+    t0 = time.monotonic()
+    while True:
+        held, spread = connect()
+        if all(st == 200 for _, _, st in held) or time.monotonic() - t0 > 5:
+            break
+        close(held)
+        time.sleep(0.05)
+    accepted_after = time.monotonic() - t0
+    accepted = [(w, st) for w, _, st in held]
+    d = Client(ctx, nodes[1].api_port, host=nodes[1].host, sslctx=admin_direct)
+    a = d.request("DELETE", f"/{{s}}/certificates/{thumb}")
+    d.close()
+    if a.status != 200:
+        close(held)
+        raise Failure(f"Delete Management Certificate on {nodes[1].name} answered {a.detail()}")
+    # At once, on the connections already open: the deleting node's first, then each of
+    # the others asked until it refuses.
+    held.sort(key=lambda x: x[0] != nodes[1].name)
+    on_open, late = [], []  # (where, final answer, ms after the deletion's answer)
+    for w, c, _ in held:
+        accepted_late = 0
+        while True:
+            x = c.request("GET", "/{s}")
+            if x.status != 200 or x.start - a.end > REVOCATION_BOUND_S:
+                break
+            accepted_late += 1
+        on_open.append((w, x.status or x.error))
+        if accepted_late:
+            late.append((w, accepted_late, x.start - a.end))
+    close(held)
+    fresh, spread_after = connect()
+    close(fresh)
+    refused = on_open + [(w, st) for w, _, st in fresh]
+    at_once = not any(w == nodes[1].name for w, _, _ in late)
+
+    def show(pairs):
+        return ", ".join(f"{w} {st}" for w, st in pairs if w != "balancer") + \
+            ", through the balancer " + ", ".join(str(st) for w, st in pairs if w == "balancer")
+
+    figure(f"scale-out, revocation: a new management certificate accepted by every node "
+           f"{ms(accepted_after)} after it was added ({show(accepted)}; the balancer used "
+           f"{spread} nodes); deleted on {nodes[1].name}; then on the connections already "
+           f"open: {show(on_open)}, "
+           + (", ".join(f"{w} after accepting {n} more ({ms(t)} after the deletion's answer)"
+                        for w, n, t in late) if late else "each at its first request")
+           + f"; on new ones: {show([(w, st) for w, _, st in fresh])} (the balancer used "
+           f"{spread_after} nodes)")
+    suite.check("scale-out", all(st == 200 for _, st in accepted) and spread >= 3,
+                f"the new certificate was not accepted everywhere within 5 s: {accepted} "
+                f"(the balancer used {spread} nodes)")
+    suite.check("scale-out", at_once, f"{nodes[1].name} accepted the certificate after "
+                                      f"deleting it")
+    suite.check("scale-out", all(st == 403 for _, st in refused) and spread_after >= 3,
+                f"within {REVOCATION_BOUND_S:.0f} s of its deletion on {nodes[1].name}, the "
+                f"certificate was not refused with 403 everywhere: {refused} (the balancer "
+                f"used {spread_after} nodes)")
+
+
+def scale_out_connection_cap(suite, ctx, lb, api_port):
+    """The recipe's cap of 256 connections per client address (azmc's own, which the nodes
+    cannot apply: they see the balancer's address): 260 TCP connections from 127.0.0.20,
+    held; the balancer closes the 4 beyond the cap at once, and a client from 127.0.0.1
+    is served meanwhile."""
+    import selectors
+    raise_nofile()
+    held, closed = [], 0
+    try:
+        for _ in range(260):
+            s = socket.socket()
+            s.settimeout(5)
+            s.bind(("127.0.0.20", 0))
+            s.connect((LB_HOST, api_port))
+            held.append(s)
+        # Refused connections are closed at once: readable, with nothing to read.
+        sel = selectors.DefaultSelector()
+        for s in held:
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ)
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            for key, _ in sel.select(timeout=0.2):
+                try:
+                    data = key.fileobj.recv(1)
+                except OSError:
+                    data = b""
+                if not data:
+                    closed += 1
+                sel.unregister(key.fileobj)
+        c = Client(ctx, api_port, host=LB_HOST)
+        other = c.request("GET", "/{s}")
+        c.close()
+    finally:
+        for s in held:
+            s.close()
+    figure(f"scale-out, connection cap: 260 connections from one address: the balancer closed "
+           f"{closed} at once, held {260 - closed}; meanwhile another address was answered "
+           f"{other.describe()}")
+    suite.check("scale-out", closed == 4, f"the balancer closed {closed} of 260 connections "
+                                          f"from one address, not the 4 beyond 256")
+    suite.check("scale-out", other.status == 200, f"a client from another address was answered "
+                                                  f"{other.describe()} meanwhile")
+
+
+def scale_out_pg_outage(suite, ctx, lb, api_port, portal_port):
+    """PostgreSQL down for every node: each fails its health check, and the balancer's
+    backup lines keep passing connections on, so clients get azmc's own 503 with
+    Retry-After instead of a closed connection. (A node answers so once its database pool
+    gives up waiting for a connection: 10 s.)"""
+    servers = ["node1", "node2", "node3"]
+    suite.pg.stop()
+    t_down = time.monotonic()
+    answers, hz = [None] * 3, [None]
+    try:
+        marked = lb.wait(lambda rows: all(is_down(rows, s) and is_down(rows, s, "azmc_portal")
+                                          for s in servers), 15)
+
+        def ask(i):
+            # Three API requests and the portal's /healthz at once, each on a connection of
+            # its own.
+            if i < 3:
+                c = Client(ctx, api_port, host=LB_HOST)
+                answers[i] = c.request("GET", "/{s}")
+            else:
+                c = Client(ctx, portal_port, host=LB_HOST, client_cert=False)
+                hz[0] = c.request("GET", "/healthz")
+            c.close()
+
+        run_threads(ask, 4)
+        hz = hz[0]
+    finally:
+        suite.pg.start()
+    down_s = time.monotonic() - t_down
+    up = lb.wait(lambda rows: all(is_up(rows, s) for s in servers), 20)
+    # Then requests succeed again (a node's pool may still be reconnecting: 503 meanwhile).
+    t0 = time.monotonic()
+    back = None
+    c = Client(ctx, api_port, host=LB_HOST)
+    while back is None and time.monotonic() - t0 < 10:
+        a = c.request("GET", "/{s}")
+        if a.status == 200:
+            back = time.monotonic() - t0
+        else:
+            time.sleep(0.1)
+    c.close()
+    kinds = {}
+    for a in answers:
+        k = ("503 with Retry-After" if a.status == 503 and a.header("retry-after")
+             else a.describe())
+        kinds[k] = kinds.get(k, 0) + 1
+    figure(f"scale-out, PostgreSQL down {down_s:.1f} s: HAProxy counted every node DOWN after "
+           + (ms(marked) if marked is not None else "NEVER") + "; API requests through the "
+           "balancer then: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
+           + f"; portal /healthz {hz.describe() if hz else 'not asked'}; every node UP again "
+           + (f"{ms(up)}" if up is not None else "NEVER") + " after PostgreSQL was back, "
+           + (f"a request answered 200 {ms(back)} later" if back is not None else
+              "no request answered 200 within 10 s"))
+    suite.check("scale-out", marked is not None,
+                "with PostgreSQL down, HAProxy did not count every node DOWN within 15 s")
+    suite.check("scale-out", set(kinds) == {"503 with Retry-After"},
+                f"with PostgreSQL down, requests through the balancer were answered {kinds}, "
+                f"not 503 with Retry-After")
+    suite.check("scale-out", hz is not None and hz.status == 503,
+                f"with PostgreSQL down, the portal's /healthz through the balancer answered "
+                f"{hz.describe() if hz else 'nothing'}, not 503")
+    suite.check("scale-out", up is not None and back is not None,
+                "after PostgreSQL was back, the nodes did not come back in the balancer")
+
+
+# ---------------------------------------------------------------------------------------
 
 SCENARIOS = {
     "kill9": scenario_kill9,
@@ -1418,6 +2340,7 @@ SCENARIOS = {
     "attacks": scenario_attacks,
     "disk-full": scenario_disk_full,
     "soak": scenario_soak,
+    "scale-out": scenario_scale_out,
 }
 
 

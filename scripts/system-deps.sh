@@ -6,7 +6,10 @@
 #   scripts/system-deps.sh              the tools of the README's test command
 #   scripts/system-deps.sh --postgres   also the PostgreSQL server binaries (initdb, pg_ctl),
 #                                       for a throwaway cluster (scripts/test decides)
-#   scripts/system-deps.sh --ci         also what only CI uses (a C++ compiler: the fuzz crate)
+#   scripts/system-deps.sh --haproxy    also HAProxy (the reliability suite's scale-out scenario
+#                                       runs the recipe of deploy/haproxy)
+#   scripts/system-deps.sh --ci         also what only CI uses (a C++ compiler: the fuzz crate;
+#                                       HAProxy: the reliability suite)
 #   scripts/system-deps.sh --postgres-bindir   print the directory of initdb and pg_ctl (exit 1
 #                                       when they are not installed); installs nothing
 #
@@ -14,12 +17,14 @@
 set -euo pipefail
 
 want_postgres=0
+want_haproxy=0
 want_ci=0
 print_bindir=0
 for arg in "$@"; do
   case "$arg" in
     --postgres) want_postgres=1 ;;
-    --ci) want_ci=1 ;;
+    --haproxy) want_haproxy=1 ;;
+    --ci) want_ci=1; want_haproxy=1 ;;
     --postgres-bindir) print_bindir=1 ;;
     *) echo "system-deps: unknown argument '$arg'" >&2; exit 2 ;;
   esac
@@ -58,6 +63,10 @@ if [ "$want_postgres" = 1 ]; then
 fi
 if [ "$want_ci" = 1 ]; then
   command -v c++ >/dev/null 2>&1 || missing+=(g++)
+fi
+# Debian keeps haproxy in /usr/sbin, out of a user's PATH.
+if [ "$want_haproxy" = 1 ]; then
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
