@@ -1959,8 +1959,8 @@ def scale_out_with(suite, long, url, nodes, ctx, lb, api_port, portal_port):
         if running == 0 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    # Create Storage Account writes the account (Creating) and queues its job in two
-    # transactions: a node killed between them leaves the account Creating for good.
+    # Create Storage Account writes the account (Creating) and queues its job in one
+    # transaction: no kill may leave an account Creating with no job.
     stuck_sa = suite.pg.psql(
         "SELECT name FROM storage_accounts s WHERE status = 'Creating' AND NOT EXISTS "
         "(SELECT 1 FROM jobs j WHERE j.kind = 'CreateStorageService' "
@@ -2037,8 +2037,8 @@ def scale_out_with(suite, long, url, nodes, ctx, lb, api_port, portal_port):
     suite.check("scale-out", dup_ids == 0 and dup_jobs == 0 and not op_mismatch,
                 f"duplicates: operation ids {dup_ids}, jobs {dup_jobs}, operations {op_mismatch}")
     suite.check("scale-out", not stuck_sa,
-                f"storage accounts left Creating with no job (a node killed between writing "
-                f"the account and queuing its job, two transactions): {stuck_sa[:5]}")
+                f"storage accounts left Creating with no job (the account and its job must "
+                f"commit together): {stuck_sa[:5]}")
     suite.check("scale-out", running == 0,
                 f"{running} operations with a job still InProgress after the load")
     suite.check("scale-out", orphans <= stats.write_drops,

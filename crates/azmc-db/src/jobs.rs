@@ -13,12 +13,48 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::convert::{micros, operation_key, opt_from_micros};
-use crate::db::{Db, tx_require, with_pool};
+use crate::db::{Db, with_pool};
 use crate::error::{ConflictReason, DbError, ResourceKind};
 use crate::model::{Job, NewJob, NewOperation, OperationOutcome};
 use crate::operations::{
     COMPLETE_OPERATION, INSERT_OPERATION, OperationInsert, OutcomeValues, bind_operation,
 };
+
+/// In the transaction `$tx`: queues the job `$job` (a `&NewJob`) for its operation, or
+/// returns from the enclosing function: `NotFound` if the operation does not exist,
+/// `Conflict` if it already has a job. Used by [`Db::enqueue_job`] and by every method that
+/// begins a change a job finishes, so that the change and its job commit together (a node
+/// killed between two transactions would leave the change begun with nothing to finish it).
+macro_rules! tx_enqueue_job {
+    ($tx:ident, $job:expr) => {{
+        let job: &$crate::model::NewJob = $job;
+        let missing = || $crate::error::DbError::NotFound {
+            kind: $crate::error::ResourceKind::Operation,
+            id: job.operation_id.clone(),
+        };
+        let id = $crate::convert::operation_key(&job.operation_id).ok_or_else(missing)?;
+        let (subscription_id,) = $crate::db::tx_require!(
+            $tx,
+            (String,),
+            "SELECT subscription_id FROM operations WHERE id = $1",
+            [&id],
+            missing()
+        );
+        sqlx::query(
+            "INSERT INTO jobs (operation_id, subscription_id, kind, payload, state, \
+             attempts, run_after) VALUES ($1, $2, $3, $4, 'queued', 0, $5)",
+        )
+        .bind(&id)
+        .bind(&subscription_id)
+        .bind(&job.kind)
+        .bind(&job.payload)
+        .bind($crate::convert::micros(job.run_after))
+        .execute(&mut *$tx)
+        .await
+        .map_err(|e| $crate::error::conflict_on_unique(e, $crate::error::ResourceKind::Job, &id))?;
+    }};
+}
+pub(crate) use tx_enqueue_job;
 
 /// The message of an operation whose job was abandoned by [`Db::give_up_jobs`].
 pub const GIVE_UP_MESSAGE: &str = "the operation was interrupted and could not be completed";
@@ -102,35 +138,12 @@ impl Db {
     /// Queues a job for an operation that already exists (the server records every
     /// mutating request as an operation before its handler decides to answer 202).
     /// `NotFound` if the operation does not exist; `Conflict` if it already has a job.
+    /// A change of state that the job finishes is better made with the job, in one
+    /// transaction: the methods that begin such a change take the job to queue with it.
     pub async fn enqueue_job(&self, new_job: &NewJob) -> Result<(), DbError> {
-        let id = operation_key(&new_job.operation_id).ok_or_else(|| DbError::NotFound {
-            kind: ResourceKind::Operation,
-            id: new_job.operation_id.clone(),
-        })?;
         with_pool!(self, |p, d| {
             let mut tx = p.begin_with(d.begin_write()).await?;
-            let (subscription_id,) = tx_require!(
-                tx,
-                (String,),
-                "SELECT subscription_id FROM operations WHERE id = $1",
-                [&id],
-                DbError::NotFound {
-                    kind: ResourceKind::Operation,
-                    id: new_job.operation_id.clone(),
-                }
-            );
-            sqlx::query(
-                "INSERT INTO jobs (operation_id, subscription_id, kind, payload, state, \
-                 attempts, run_after) VALUES ($1, $2, $3, $4, 'queued', 0, $5)",
-            )
-            .bind(&id)
-            .bind(&subscription_id)
-            .bind(&new_job.kind)
-            .bind(&new_job.payload)
-            .bind(micros(new_job.run_after))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| crate::error::conflict_on_unique(e, ResourceKind::Job, &id))?;
+            tx_enqueue_job!(tx, new_job);
             tx.commit().await?;
         });
         Ok(())

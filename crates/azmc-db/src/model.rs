@@ -358,7 +358,7 @@ pub struct OperationPage {
 }
 
 /// Work for an asynchronous operation, handed to [`crate::Db::start_async_operation`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
     /// Must name the operation started with it.
     pub operation_id: String,

@@ -50,6 +50,9 @@ pub struct NewStorageAccount<'a> {
     pub extended_properties: &'a [(String, String)],
     pub primary_key: &'a str,
     pub secondary_key: &'a str,
+    /// The job that makes the account `Created`, queued in the same transaction (so that
+    /// no account is ever left `Creating` with nothing to finish it).
+    pub job: Option<&'a crate::model::NewJob>,
 }
 
 /// What Update Storage Account changes: `None` keeps the stored value; extended
@@ -235,6 +238,9 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, ResourceKind::StorageAccount, new.name))?;
+            if let Some(job) = new.job {
+                crate::jobs::tx_enqueue_job!(tx, job);
+            }
             tx.commit().await?;
         });
         self.get_storage_account(new.subscription_id, new.name)

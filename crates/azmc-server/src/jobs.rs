@@ -102,23 +102,34 @@ pub async fn enqueue<K: JobKind>(
     subscription: &str,
     work: &K,
 ) -> Result<(), DomainError> {
-    let payload = serde_json::to_string(work).map_err(|e| {
-        tracing::error!(error = %e, kind = K::KIND, "cannot write a job payload");
-        DomainError::Internal
-    })?;
     ctx.db
-        .enqueue_job(&NewJob {
-            operation_id: operation.0.clone(),
-            subscription_id: subscription.to_string(),
-            kind: K::KIND.to_string(),
-            payload,
-            run_after: ctx.now,
-        })
+        .enqueue_job(&new_job(ctx, operation, subscription, work)?)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot queue a job");
             DomainError::Internal
         })
+}
+
+/// The job of `operation` doing `work`, runnable now, for a database method that queues it
+/// with the change it finishes.
+pub fn new_job<K: JobKind>(
+    ctx: &Ctx<'_>,
+    operation: &RequestId,
+    subscription: &str,
+    work: &K,
+) -> Result<NewJob, DomainError> {
+    let payload = serde_json::to_string(work).map_err(|e| {
+        tracing::error!(error = %e, kind = K::KIND, "cannot write a job payload");
+        DomainError::Internal
+    })?;
+    Ok(NewJob {
+        operation_id: operation.0.clone(),
+        subscription_id: subscription.to_string(),
+        kind: K::KIND.to_string(),
+        payload,
+        run_after: ctx.now,
+    })
 }
 
 /// Serde for a payload field that is an enumeration stored by name (`Display` and

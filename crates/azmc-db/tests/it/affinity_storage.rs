@@ -45,6 +45,7 @@ fn account_in<'a>(
         extended_properties: props,
         primary_key: "cHJpbWFyeQ==",
         secondary_key: "c2Vjb25kYXJ5",
+        job: None,
     }
 }
 
@@ -319,4 +320,51 @@ pub async fn racing_creates(db: &Db) {
         db.create_storage_account(&nc, at(2)),
     );
     assert!(r1.is_ok() != r2.is_ok(), "{r1:?} {r2:?}");
+}
+
+/// An account and the job that finishes its creation commit together: a job that cannot
+/// be queued (no such operation, or the operation has one already) leaves no account, and
+/// a queued one is there to claim.
+pub async fn created_with_their_job(db: &Db) {
+    let a = subscription(db, 10).await;
+    let op = crate::support::new_operation(0x5a, &a, at(1));
+    let job = azmc_db::NewJob {
+        operation_id: op.id.clone(),
+        subscription_id: a.clone(),
+        kind: "CreateStorageService".into(),
+        payload: "{}".into(),
+        run_after: at(1),
+    };
+    let with_job = |name| NewStorageAccount {
+        job: Some(&job),
+        ..account_in(&a, name, Some("East US"), None, &[])
+    };
+    // No operation yet: refused, and no account.
+    assert_not_found(
+        &db.create_storage_account(&with_job("jobless"), at(1))
+            .await
+            .unwrap_err(),
+        ResourceKind::Operation,
+    );
+    assert_missing(db.get_storage_account(&a, "jobless").await);
+    db.insert_operation(&op).await.unwrap();
+    let made = db
+        .create_storage_account(&with_job("withjob"), at(2))
+        .await
+        .unwrap();
+    assert_eq!(made.name, "withjob");
+    // The operation has its job now: a second account with it is refused, and not made.
+    assert_exists(
+        &db.create_storage_account(&with_job("twice"), at(3))
+            .await
+            .unwrap_err(),
+        ResourceKind::Job,
+    );
+    assert_missing(db.get_storage_account(&a, "twice").await);
+    let claimed = db
+        .claim_job("w-sa", at(5), std::time::Duration::from_secs(30))
+        .await
+        .unwrap()
+        .expect("the account's job is queued");
+    assert_eq!(claimed.operation_id, op.id);
 }

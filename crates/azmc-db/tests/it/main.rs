@@ -91,6 +91,7 @@ async fn sqlite_affinity_groups_and_storage_accounts() {
     affinity_storage::affinity_groups(&db).await;
     affinity_storage::storage_accounts(&db).await;
     affinity_storage::racing_creates(&db).await;
+    affinity_storage::created_with_their_job(&db).await;
     db.close().await;
 }
 
@@ -101,6 +102,7 @@ async fn postgres_affinity_groups_and_storage_accounts() {
     affinity_storage::affinity_groups(&db).await;
     affinity_storage::storage_accounts(&db).await;
     affinity_storage::racing_creates(&db).await;
+    affinity_storage::created_with_their_job(&db).await;
     db.close().await;
 }
 

@@ -96,6 +96,18 @@ fn db_error(e: DbError, name: &str) -> DomainError {
             field: "AffinityGroup",
             message: format!("AffinityGroup '{id}' does not exist in this subscription."),
         },
+        // The request's operation, or its job: the server's own records, not the client's.
+        e @ (DbError::NotFound {
+            kind: Stored::Operation,
+            ..
+        }
+        | DbError::Conflict {
+            reason: azmc_db::ConflictReason::Exists(Stored::Job),
+            ..
+        }) => {
+            tracing::error!(error = %e, "cannot queue the job of a storage account creation");
+            DomainError::Internal
+        }
         DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Subscription),
         DbError::Conflict {
             reason: azmc_db::ConflictReason::Exists(Stored::StorageAccount),
@@ -123,7 +135,8 @@ pub struct NewAccount<'a> {
 }
 
 /// Creates the account `Creating` with fresh keys and queues the operation `op` that makes
-/// it `Created`. Nothing is left half-made: if the job cannot be queued the account goes.
+/// it `Created`, in one transaction: nothing is left half-made, not even by a node killed
+/// half-way.
 pub async fn create(
     ctx: &Ctx<'_>,
     op: &RequestId,
@@ -136,6 +149,11 @@ pub async fn create(
         (None, _) => "Standard_GRS".to_string(),
     };
     let (primary, secondary) = (new_key()?, new_key()?);
+    let work = CreateAccount {
+        subscription: new.subscription.to_string(),
+        name: new.name.to_string(),
+    };
+    let job = jobs::new_job(ctx, op, new.subscription, &work)?;
     let stored = NewStorageAccount {
         subscription_id: new.subscription,
         name: new.name,
@@ -147,25 +165,12 @@ pub async fn create(
         extended_properties: new.extended_properties,
         primary_key: &primary,
         secondary_key: &secondary,
+        job: Some(&job),
     };
     ctx.db
         .create_storage_account(&stored, ctx.now)
         .await
         .map_err(|e| db_error(e, new.name))?;
-    let work = CreateAccount {
-        subscription: new.subscription.to_string(),
-        name: new.name.to_string(),
-    };
-    if let Err(e) = jobs::enqueue(ctx, op, new.subscription, &work).await {
-        if let Err(e) = ctx
-            .db
-            .delete_storage_account(new.subscription, new.name)
-            .await
-        {
-            tracing::error!(error = %e, "cannot remove the storage account of a failed create");
-        }
-        return Err(e);
-    }
     Ok(())
 }
 
