@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, micros, props_from_json, props_to_json, sub_key};
-use crate::db::{Db, change_one, fetch, for_update, tx_require, tx_require_service, with_pool};
+use crate::db::{Db, fetch, for_update, tx_require, tx_require_service, with_pool};
 use crate::error::{ConflictReason, DbError, Limit, ResourceKind};
 use crate::hosted_services::service_key;
 use crate::model::DeploymentStatus;
@@ -52,6 +52,8 @@ pub struct NewDeployment<'a> {
     pub roles: &'a [(String, u32)],
     pub cores: i64,
     pub extended_properties: &'a [(String, String)],
+    /// The job that finishes the creation, queued in the same transaction.
+    pub job: Option<&'a crate::model::NewJob>,
 }
 
 macro_rules! select_deployment {
@@ -211,6 +213,9 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(|e| crate::error::conflict_on_unique(e, ResourceKind::Deployment, new.name))?;
+            if let Some(job) = new.job {
+                crate::jobs::tx_enqueue_job!(tx, job);
+            }
             tx.commit().await?;
         });
         self.get_deployment_by_slot(new.subscription_id, new.service, slot)
@@ -291,7 +296,9 @@ impl Db {
         rows.into_iter().map(deployment).collect()
     }
 
-    /// Sets the status of the deployment `name`. [`DbError::NotFound`] ("deployment").
+    /// Sets the status of the deployment `name`, with `job` (the one that finishes a
+    /// transitional status) queued in the same transaction. [`DbError::NotFound`]
+    /// ("deployment").
     pub async fn set_deployment_status(
         &self,
         subscription_id: &str,
@@ -299,8 +306,9 @@ impl Db {
         name: &str,
         status: DeploymentStatus,
         now: OffsetDateTime,
+        job: Option<&crate::model::NewJob>,
     ) -> Result<(), DbError> {
-        change_one!(
+        crate::jobs::change_one_with_job!(
             self,
             "UPDATE deployments SET status = $4, modified_at = $5 \
              WHERE service_key = $2 AND name_key = $3 AND EXISTS \
@@ -312,7 +320,8 @@ impl Db {
                 status.as_str(),
                 micros(now)
             ],
-            DbError::not_found(ResourceKind::Deployment, name)
+            DbError::not_found(ResourceKind::Deployment, name),
+            job
         )
     }
 

@@ -4,9 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
-use crate::db::{
-    Db, change_one, fetch, for_update, tx_check_count, tx_require, tx_require_service, with_pool,
-};
+use crate::db::{Db, fetch, for_update, tx_check_count, tx_require, tx_require_service, with_pool};
 use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
 use crate::model::HostedServiceStatus;
 
@@ -273,19 +271,22 @@ impl Db {
         self.get_hosted_service(subscription_id, name).await
     }
 
-    /// Marks the service `Deleting` (a `comp=media` delete was accepted).
-    /// [`DbError::NotFound`] ("hosted service") if there is no such service.
+    /// Marks the service `Deleting` (a `comp=media` delete was accepted), with `job` (the
+    /// one that deletes it) queued in the same transaction. [`DbError::NotFound`] ("hosted
+    /// service") if there is no such service.
     pub async fn mark_hosted_service_deleting(
         &self,
         subscription_id: &str,
         name: &str,
+        job: Option<&crate::model::NewJob>,
     ) -> Result<(), DbError> {
-        change_one!(
+        crate::jobs::change_one_with_job!(
             self,
             "UPDATE hosted_services SET status = 'Deleting' \
              WHERE subscription_id = $1 AND name_key = $2",
             [sub_key(subscription_id), service_key(name)],
-            DbError::not_found(ResourceKind::HostedService, name)
+            DbError::not_found(ResourceKind::HostedService, name),
+            job
         )
     }
 

@@ -56,6 +56,32 @@ macro_rules! tx_enqueue_job {
 }
 pub(crate) use tx_enqueue_job;
 
+/// Runs `$sql` (with the `$bind` parameters) in a transaction with the job `$job` (an
+/// `Option<&NewJob>`): `Err($missing)` if it changed no row, the errors of
+/// [`tx_enqueue_job`] if the job cannot be queued; nothing is changed unless both are done.
+macro_rules! change_one_with_job {
+    ($db:expr, $sql:expr, [$($bind:expr),* $(,)?], $missing:expr, $job:expr) => {{
+        let job: Option<&$crate::model::NewJob> = $job;
+        $crate::db::with_pool!($db, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let n = sqlx::query($sql)
+                $(.bind($bind))*
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err($missing);
+            }
+            if let Some(job) = job {
+                $crate::jobs::tx_enqueue_job!(tx, job);
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }};
+}
+pub(crate) use change_one_with_job;
+
 /// The message of an operation whose job was abandoned by [`Db::give_up_jobs`].
 pub const GIVE_UP_MESSAGE: &str = "the operation was interrupted and could not be completed";
 

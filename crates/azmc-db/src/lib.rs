@@ -111,7 +111,7 @@ pub use model::{
 };
 pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use portal::{CertificateUse, MAX_SEARCH_SUBSCRIPTIONS, OperationSearch};
-pub use service_certificates::ServiceCertificate;
+pub use service_certificates::{NewServiceCertificate, ServiceCertificate};
 pub use sessions::Session;
 pub use sql_servers::{FirewallRule, NewSqlServer, SqlServer};
 pub use storage_accounts::{

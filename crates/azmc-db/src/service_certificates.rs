@@ -90,6 +90,17 @@ impl Step {
     }
 }
 
+/// A certificate for [`Db::begin_add_service_certificate`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewServiceCertificate<'a> {
+    pub thumbprint: &'a Thumbprint,
+    pub der: &'a [u8],
+    /// The private key, sealed by the server (never stored in the clear).
+    pub sealed_key: Option<&'a [u8]>,
+    /// The job that makes it `Ready`, queued in the same transaction.
+    pub job: Option<&'a crate::model::NewJob>,
+}
+
 impl Db {
     /// Takes one certificate of a cloud service a `step` further. [`DbError::NotFound`]
     /// ("certificate") if it is not in a state the step starts from (removing is
@@ -131,11 +142,15 @@ impl Db {
         &self,
         subscription_id: &str,
         service: &str,
-        thumb: &Thumbprint,
-        der: &[u8],
-        sealed_key: Option<&[u8]>,
+        new: &NewServiceCertificate<'_>,
         now: OffsetDateTime,
     ) -> Result<(), DbError> {
+        let NewServiceCertificate {
+            thumbprint: thumb,
+            der,
+            sealed_key,
+            job,
+        } = *new;
         let t = thumb_key(thumb);
         let sub = sub_key(subscription_id);
         let key = service_key(service);
@@ -157,6 +172,9 @@ impl Db {
             .bind(micros(now))
             .execute(&mut *tx)
             .await?;
+            if let Some(job) = job {
+                crate::jobs::tx_enqueue_job!(tx, job);
+            }
             tx.commit().await?;
         });
         Ok(())
@@ -212,17 +230,28 @@ impl Db {
         cert(row.ok_or_else(|| DbError::not_found(ResourceKind::Certificate, thumb.to_string()))?)
     }
 
-    /// Marks a `Ready` certificate `Deleting` (no longer listed). [`DbError::NotFound`]
-    /// ("hosted service" or "certificate").
+    /// Marks a `Ready` certificate `Deleting` (no longer listed), with `job` (the one that
+    /// removes it) queued in the same transaction. [`DbError::NotFound`] ("hosted service"
+    /// or "certificate").
     pub async fn begin_delete_service_certificate(
         &self,
         subscription_id: &str,
         service: &str,
         thumb: &Thumbprint,
+        job: Option<&crate::model::NewJob>,
     ) -> Result<(), DbError> {
         self.require_service(subscription_id, service).await?;
-        self.step_cert(Step::Deleting, subscription_id, service, thumb)
-            .await
+        crate::jobs::change_one_with_job!(
+            self,
+            Step::Deleting.sql(),
+            [
+                sub_key(subscription_id),
+                service_key(service),
+                thumb_key(thumb)
+            ],
+            DbError::not_found(ResourceKind::Certificate, thumb.to_string()),
+            job
+        )
     }
 
     /// Removes a `Deleting` certificate (idempotent: nothing to remove is fine).

@@ -6,7 +6,7 @@ use crate::support::{
 };
 use azmc_db::{
     ConflictReason, Db, DeploymentStatus, HostedServiceUpdate, Limit, NewDeployment,
-    NewHostedService, Quotas, ResourceKind,
+    NewHostedService, NewServiceCertificate, Quotas, ResourceKind,
 };
 
 async fn subscription(db: &Db, max_hosted_services: i64) -> String {
@@ -170,9 +170,19 @@ pub async fn story(db: &Db) {
     // kept but is not part of the listing.
     let t1 = thumb(&"AB".repeat(20));
     let t2 = thumb(&"cd".repeat(20));
-    db.begin_add_service_certificate(&a, "my-svc", &t1, b"der1", Some(b"sealed"), at(6))
-        .await
-        .unwrap();
+    db.begin_add_service_certificate(
+        &a,
+        "my-svc",
+        &NewServiceCertificate {
+            thumbprint: &t1,
+            der: b"der1",
+            sealed_key: Some(b"sealed"),
+            job: None,
+        },
+        at(6),
+    )
+    .await
+    .unwrap();
     assert!(
         db.list_service_certificates(&a, "my-svc")
             .await
@@ -186,9 +196,19 @@ pub async fn story(db: &Db) {
     db.finish_add_service_certificate(&a, "my-svc", &t1)
         .await
         .unwrap(); // idempotent
-    db.begin_add_service_certificate(&a, "my-svc", &t2, b"der2", None, at(7))
-        .await
-        .unwrap();
+    db.begin_add_service_certificate(
+        &a,
+        "my-svc",
+        &NewServiceCertificate {
+            thumbprint: &t2,
+            der: b"der2",
+            sealed_key: None,
+            job: None,
+        },
+        at(7),
+    )
+    .await
+    .unwrap();
     db.finish_add_service_certificate(&a, "my-svc", &t2)
         .await
         .unwrap();
@@ -209,9 +229,19 @@ pub async fn story(db: &Db) {
         Some(b"sealed".to_vec())
     );
     // Adding again keeps it Ready.
-    db.begin_add_service_certificate(&a, "my-svc", &t1, b"der1", None, at(8))
-        .await
-        .unwrap();
+    db.begin_add_service_certificate(
+        &a,
+        "my-svc",
+        &NewServiceCertificate {
+            thumbprint: &t1,
+            der: b"der1",
+            sealed_key: None,
+            job: None,
+        },
+        at(8),
+    )
+    .await
+    .unwrap();
     assert_eq!(cert_count(db, &a, "my-svc").await, 2);
     assert_eq!(
         db.service_certificate_sealed_key(&a, "my-svc", &t1)
@@ -222,18 +252,28 @@ pub async fn story(db: &Db) {
     );
     // Wrong subscription / service / thumbprint.
     let e = db
-        .begin_add_service_certificate(&b, "my-svc", &t1, b"x", None, at(8))
+        .begin_add_service_certificate(
+            &b,
+            "my-svc",
+            &NewServiceCertificate {
+                thumbprint: &t1,
+                der: b"x",
+                sealed_key: None,
+                job: None,
+            },
+            at(8),
+        )
         .await
         .unwrap_err();
     assert_not_found(&e, ResourceKind::HostedService);
     assert_missing(db.list_service_certificates(&a, "nope").await);
     // Delete: invisible at once, gone when the job finishes; a second delete is 404.
-    db.begin_delete_service_certificate(&a, "my-svc", &t2)
+    db.begin_delete_service_certificate(&a, "my-svc", &t2, None)
         .await
         .unwrap();
     assert_eq!(cert_count(db, &a, "my-svc").await, 1);
     let e = db
-        .begin_delete_service_certificate(&a, "my-svc", &t2)
+        .begin_delete_service_certificate(&a, "my-svc", &t2, None)
         .await
         .unwrap_err();
     assert_not_found(&e, ResourceKind::Certificate);
@@ -246,7 +286,9 @@ pub async fn story(db: &Db) {
     assert_missing(db.service_certificate_sealed_key(&a, "my-svc", &t2).await);
 
     // comp=media marks the service Deleting; deleting removes its certificates.
-    db.mark_hosted_service_deleting(&a, "second").await.unwrap();
+    db.mark_hosted_service_deleting(&a, "second", None)
+        .await
+        .unwrap();
     assert_eq!(
         db.get_hosted_service(&a, "second")
             .await
@@ -255,7 +297,7 @@ pub async fn story(db: &Db) {
             .as_str(),
         "Deleting"
     );
-    assert_missing(db.mark_hosted_service_deleting(&b, "second").await);
+    assert_missing(db.mark_hosted_service_deleting(&b, "second", None).await);
     db.delete_hosted_service(&a, "my-svc", false).await.unwrap();
     assert_missing(db.get_hosted_service(&a, "my-svc").await);
     assert_missing(db.delete_hosted_service(&a, "my-svc", false).await);
@@ -298,6 +340,7 @@ fn dep<'a>(
         roles,
         cores: roles.iter().map(|(_, n)| i64::from(*n)).sum(),
         extended_properties: &[],
+        job: None,
     }
 }
 
@@ -359,11 +402,11 @@ pub async fn deployments(db: &Db) {
         .await
         .unwrap();
     // Status, swap, and the 409 of a plain service delete.
-    db.set_deployment_status(&a, "depsvc", "DEP1", DeploymentStatus::Running, at(4))
+    db.set_deployment_status(&a, "depsvc", "DEP1", DeploymentStatus::Running, at(4), None)
         .await
         .unwrap();
     assert_missing(
-        db.set_deployment_status(&a, "depsvc", "nope", DeploymentStatus::Running, at(4))
+        db.set_deployment_status(&a, "depsvc", "nope", DeploymentStatus::Running, at(4), None)
             .await,
     );
     db.swap_deployments(&a, "depsvc", at(5)).await.unwrap();
@@ -400,4 +443,181 @@ pub async fn deployments(db: &Db) {
     db.delete_hosted_service(&a, "depsvc", true).await.unwrap();
     assert!(db.list_deployments(&a, "depsvc").await.unwrap().is_empty());
     assert_eq!(db.subscription_usage(&a).await.unwrap().cores, 0);
+}
+
+/// Every change that a job finishes commits with its job: when the job cannot be queued
+/// (its operation does not exist) nothing changes; when it can, the job is there to claim.
+pub async fn changes_with_their_jobs(db: &Db) {
+    let a = subscription_with(db, 20, 8).await;
+    db.create_hosted_service(&svc(&a, "jobsvc", &[]), at(1))
+        .await
+        .unwrap();
+    let n = std::sync::atomic::AtomicU32::new(0x7000);
+    // A job for a new operation; the operation is recorded only if `recorded`.
+    let job = |recorded: bool| {
+        let a = a.clone();
+        let op = support::new_operation(
+            n.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            &a,
+            at(1),
+        );
+        async move {
+            if recorded {
+                db.insert_operation(&op).await.unwrap();
+            }
+            azmc_db::NewJob {
+                operation_id: op.id,
+                subscription_id: a,
+                kind: "Test".into(),
+                payload: "{}".into(),
+                run_after: at(1),
+            }
+        }
+    };
+    let no_operation = |e: azmc_db::DbError| assert_not_found(&e, ResourceKind::Operation);
+    let two = vec![("Web".to_string(), 2u32)];
+
+    // Deployment creation.
+    let orphan = job(false).await;
+    no_operation(
+        db.create_deployment(
+            &NewDeployment {
+                job: Some(&orphan),
+                ..dep(&a, "jobsvc", "production", "jobdep", &two)
+            },
+            at(2),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_missing(db.get_deployment_by_name(&a, "jobsvc", "jobdep").await);
+    let queued = job(true).await;
+    db.create_deployment(
+        &NewDeployment {
+            job: Some(&queued),
+            ..dep(&a, "jobsvc", "production", "jobdep", &two)
+        },
+        at(2),
+    )
+    .await
+    .unwrap();
+    let mut jobs = vec![queued.operation_id];
+
+    // A deployment's status.
+    let orphan = job(false).await;
+    no_operation(
+        db.set_deployment_status(
+            &a,
+            "jobsvc",
+            "jobdep",
+            DeploymentStatus::Deleting,
+            at(3),
+            Some(&orphan),
+        )
+        .await
+        .unwrap_err(),
+    );
+    let d = db
+        .get_deployment_by_name(&a, "jobsvc", "jobdep")
+        .await
+        .unwrap();
+    assert_eq!(d.status, DeploymentStatus::Deploying);
+    let queued = job(true).await;
+    db.set_deployment_status(
+        &a,
+        "jobsvc",
+        "jobdep",
+        DeploymentStatus::Deleting,
+        at(3),
+        Some(&queued),
+    )
+    .await
+    .unwrap();
+    jobs.push(queued.operation_id);
+
+    // Service certificates: adding, then deleting.
+    let t = thumb(&"5C".repeat(20));
+    let orphan = job(false).await;
+    no_operation(
+        db.begin_add_service_certificate(
+            &a,
+            "jobsvc",
+            &NewServiceCertificate {
+                thumbprint: &t,
+                der: b"der",
+                sealed_key: None,
+                job: Some(&orphan),
+            },
+            at(4),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_missing(db.get_service_certificate(&a, "jobsvc", &t).await);
+    let queued = job(true).await;
+    db.begin_add_service_certificate(
+        &a,
+        "jobsvc",
+        &NewServiceCertificate {
+            thumbprint: &t,
+            der: b"der",
+            sealed_key: None,
+            job: Some(&queued),
+        },
+        at(4),
+    )
+    .await
+    .unwrap();
+    jobs.push(queued.operation_id);
+    db.finish_add_service_certificate(&a, "jobsvc", &t)
+        .await
+        .unwrap();
+    let orphan = job(false).await;
+    no_operation(
+        db.begin_delete_service_certificate(&a, "jobsvc", &t, Some(&orphan))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(cert_count(db, &a, "jobsvc").await, 1, "still listed");
+    let queued = job(true).await;
+    db.begin_delete_service_certificate(&a, "jobsvc", &t, Some(&queued))
+        .await
+        .unwrap();
+    jobs.push(queued.operation_id);
+    assert_eq!(cert_count(db, &a, "jobsvc").await, 0);
+
+    // The service's deletion with its media.
+    let orphan = job(false).await;
+    no_operation(
+        db.mark_hosted_service_deleting(&a, "jobsvc", Some(&orphan))
+            .await
+            .unwrap_err(),
+    );
+    let status = |s: azmc_db::HostedService| s.status.as_str().to_string();
+    assert_eq!(
+        status(db.get_hosted_service(&a, "jobsvc").await.unwrap()),
+        "Created"
+    );
+    let queued = job(true).await;
+    db.mark_hosted_service_deleting(&a, "jobsvc", Some(&queued))
+        .await
+        .unwrap();
+    jobs.push(queued.operation_id);
+    assert_eq!(
+        status(db.get_hosted_service(&a, "jobsvc").await.unwrap()),
+        "Deleting"
+    );
+
+    // Exactly the jobs of the changes made are queued.
+    let mut claimed = Vec::new();
+    while let Some(j) = db
+        .claim_job("w-cs", at(10), std::time::Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        claimed.push(j.operation_id);
+    }
+    claimed.sort();
+    jobs.sort();
+    assert_eq!(claimed, jobs);
 }

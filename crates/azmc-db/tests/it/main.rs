@@ -72,6 +72,7 @@ async fn sqlite_cloud_services() {
     let db = t.connect().await;
     cloud_services::story(&db).await;
     cloud_services::deployments(&db).await;
+    cloud_services::changes_with_their_jobs(&db).await;
     db.close().await;
 }
 
@@ -81,6 +82,7 @@ async fn postgres_cloud_services() {
     let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
     cloud_services::story(&db).await;
     cloud_services::deployments(&db).await;
+    cloud_services::changes_with_their_jobs(&db).await;
     db.close().await;
 }
 

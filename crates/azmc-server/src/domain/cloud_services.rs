@@ -58,6 +58,15 @@ pub(crate) fn db_error(e: DbError) -> DomainError {
             kind: Kind::Deployment,
             ..
         } => DomainError::not_found(ResourceKind::Deployment),
+        // The request's operation, or its job: the server's own records, not the client's.
+        e @ (DbError::NotFound {
+            kind: Kind::Operation,
+            ..
+        }
+        | DbError::Conflict {
+            reason: Stored::Exists(Kind::Job),
+            ..
+        }) => DomainError::from_db(e),
         DbError::NotFound { .. } => DomainError::not_found(ResourceKind::HostedService),
         DbError::Conflict {
             reason: Stored::Exists(Kind::HostedService),
@@ -139,15 +148,15 @@ pub async fn delete_with_media(
     subscription: &str,
     name: &str,
 ) -> Result<(), DomainError> {
-    ctx.db
-        .mark_hosted_service_deleting(subscription, name)
-        .await
-        .map_err(db_error)?;
     let work = DeleteMedia {
         subscription: subscription.to_string(),
         service: name.to_string(),
     };
-    jobs::enqueue(ctx, op, subscription, &work).await
+    let job = jobs::new_job(ctx, op, subscription, &work)?;
+    ctx.db
+        .mark_hosted_service_deleting(subscription, name, Some(&job))
+        .await
+        .map_err(db_error)
 }
 
 /// Whether `name` is free as a cloud service name: `Ok(None)` if so, else why not.
@@ -339,19 +348,22 @@ pub async fn add_certificate(
         )?),
         None => None,
     };
+    let work = AddCertificate(CertificateRef::new(subscription, service, thumb));
+    let job = jobs::new_job(ctx, op, subscription, &work)?;
     ctx.db
         .begin_add_service_certificate(
             subscription,
             service,
-            &thumb,
-            cert.der(),
-            sealed.as_deref(),
+            &azmc_db::NewServiceCertificate {
+                thumbprint: &thumb,
+                der: cert.der(),
+                sealed_key: sealed.as_deref(),
+                job: Some(&job),
+            },
             ctx.now,
         )
         .await
-        .map_err(db_error)?;
-    let work = AddCertificate(CertificateRef::new(subscription, service, thumb));
-    jobs::enqueue(ctx, op, subscription, &work).await
+        .map_err(db_error)
 }
 
 /// Marks the certificate `sha1-…` `Deleting` and queues the operation `op` that removes it.
@@ -363,12 +375,12 @@ pub async fn delete_certificate(
     id: &str,
 ) -> Result<(), DomainError> {
     let thumb = parse_certificate_id(id)?;
-    ctx.db
-        .begin_delete_service_certificate(subscription, service, &thumb)
-        .await
-        .map_err(db_error)?;
     let work = DeleteCertificate(CertificateRef::new(subscription, service, thumb));
-    jobs::enqueue(ctx, op, subscription, &work).await
+    let job = jobs::new_job(ctx, op, subscription, &work)?;
+    ctx.db
+        .begin_delete_service_certificate(subscription, service, &thumb, Some(&job))
+        .await
+        .map_err(db_error)
 }
 
 /// The certificate a job works on.

@@ -184,6 +184,16 @@ pub async fn create(
     check_package_url(new.package_url)?;
     let (compact, roles, cores) = new.configuration;
     let private_id = random_hex()?;
+    let status = if new.start {
+        DeploymentStatus::Running
+    } else {
+        DeploymentStatus::Suspended
+    };
+    let work = CreateDeployment(SetStatus {
+        deployment: DeploymentRef::new(at, new.name),
+        status,
+    });
+    let job = jobs::new_job(ctx, op, at.subscription, &work)?;
     ctx.db
         .create_deployment(
             &NewDeployment {
@@ -199,21 +209,13 @@ pub async fn create(
                 roles,
                 cores: *cores,
                 extended_properties: new.extended_properties,
+                job: Some(&job),
             },
             ctx.now,
         )
         .await
-        .map_err(db_error)?;
-    let status = if new.start {
-        DeploymentStatus::Running
-    } else {
-        DeploymentStatus::Suspended
-    };
-    let work = CreateDeployment(SetStatus {
-        deployment: DeploymentRef::new(at, new.name),
-        status,
-    });
-    jobs::enqueue(ctx, op, at.subscription, &work).await
+        .map(|_| ())
+        .map_err(db_error)
 }
 
 /// Starts the change to `status` (Running or Suspended): the deployment is in transition
@@ -226,6 +228,11 @@ pub async fn set_status(
     status: DeploymentStatus,
 ) -> Result<(), DomainError> {
     check_idle(d)?;
+    let work = UpdateStatus(SetStatus {
+        deployment: DeploymentRef::new(at, &d.name),
+        status,
+    });
+    let job = jobs::new_job(ctx, op, at.subscription, &work)?;
     ctx.db
         .set_deployment_status(
             at.subscription,
@@ -233,14 +240,10 @@ pub async fn set_status(
             &d.name,
             status.transitioning(),
             ctx.now,
+            Some(&job),
         )
         .await
-        .map_err(db_error)?;
-    let work = UpdateStatus(SetStatus {
-        deployment: DeploymentRef::new(at, &d.name),
-        status,
-    });
-    jobs::enqueue(ctx, op, at.subscription, &work).await
+        .map_err(db_error)
 }
 
 /// Change Configuration (`change.package_url` and `label` `None`) or Upgrade: applied at
@@ -388,6 +391,8 @@ pub async fn delete(
     at: Service<'_>,
     d: &Deployment,
 ) -> Result<(), DomainError> {
+    let work = DeleteDeployment(DeploymentRef::new(at, &d.name));
+    let job = jobs::new_job(ctx, op, at.subscription, &work)?;
     ctx.db
         .set_deployment_status(
             at.subscription,
@@ -395,11 +400,10 @@ pub async fn delete(
             &d.name,
             DeploymentStatus::Deleting,
             ctx.now,
+            Some(&job),
         )
         .await
-        .map_err(db_error)?;
-    let work = DeleteDeployment(DeploymentRef::new(at, &d.name));
-    jobs::enqueue(ctx, op, at.subscription, &work).await
+        .map_err(db_error)
 }
 
 /// Swap Deployment: `source` must be the staging deployment, and `production`, if
@@ -505,7 +509,7 @@ impl SetStatus {
         JobResult::of(
             state
                 .db
-                .set_deployment_status(&d.subscription, &d.service, &d.name, self.status, now)
+                .set_deployment_status(&d.subscription, &d.service, &d.name, self.status, now, None)
                 .await,
             gone(),
         )

@@ -15,7 +15,9 @@
 //! service certificates ([`cloud_services`]), deployments ([`deployments`]), web sites
 //! ([`websites`]), SQL servers and firewall rules ([`sql_servers`]); and the sealing of kept
 //! private keys ([`sealing`]). Every change is recorded in the operation log
-//! ([`operations`]). Asynchronous operations queue their work as jobs
+//! ([`operations`]). Asynchronous operations queue their work as jobs: with the change
+//! the job finishes, in one transaction ([`crate::jobs::new_job`], handed to the database
+//! method that begins the change), or alone when nothing changes before it
 //! ([`crate::jobs::enqueue`]); the job kinds live beside their rules ([`job_kinds`]).
 
 pub mod accounts;

@@ -104,10 +104,7 @@ fn db_error(e: DbError, name: &str) -> DomainError {
         | DbError::Conflict {
             reason: azmc_db::ConflictReason::Exists(Stored::Job),
             ..
-        }) => {
-            tracing::error!(error = %e, "cannot queue the job of a storage account creation");
-            DomainError::Internal
-        }
+        }) => DomainError::from_db(e),
         DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Subscription),
         DbError::Conflict {
             reason: azmc_db::ConflictReason::Exists(Stored::StorageAccount),
