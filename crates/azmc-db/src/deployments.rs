@@ -326,7 +326,8 @@ impl Db {
     }
 
     /// Changes a deployment's package, label and/or configuration (with its roles and
-    /// cores), in one transaction. [`DbError::NotFound`] ("deployment");
+    /// cores), in one transaction with `job` (the one that reports the change's end).
+    /// [`DbError::NotFound`] ("deployment");
     /// [`DbError::LimitExceeded`] ([`Limit::Cores`]) if the new cores would exceed the
     /// subscription's `max_core_count`.
     pub async fn change_deployment(
@@ -336,6 +337,7 @@ impl Db {
         name: &str,
         change: &DeploymentChange,
         now: OffsetDateTime,
+        job: Option<&crate::model::NewJob>,
     ) -> Result<Deployment, DbError> {
         let sub = sub_key(subscription_id);
         let key = service_key(service);
@@ -385,6 +387,9 @@ impl Db {
             .bind(micros(now))
             .execute(&mut *tx)
             .await?;
+            if let Some(job) = job {
+                crate::jobs::tx_enqueue_job!(tx, job);
+            }
             tx.commit().await?;
         });
         self.get_deployment_by_name(subscription_id, service, name)

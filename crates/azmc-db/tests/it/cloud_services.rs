@@ -503,6 +503,41 @@ pub async fn changes_with_their_jobs(db: &Db) {
     .unwrap();
     let mut jobs = vec![queued.operation_id];
 
+    // A change of a deployment (its end is reported by the job).
+    let relabel = azmc_db::DeploymentChange {
+        package_url: None,
+        label: Some("relabelled".into()),
+        configuration: None,
+    };
+    let orphan = job(false).await;
+    no_operation(
+        db.change_deployment(&a, "jobsvc", "jobdep", &relabel, at(2), Some(&orphan))
+            .await
+            .unwrap_err(),
+    );
+    let label = |d: azmc_db::Deployment| d.label;
+    assert_eq!(
+        label(
+            db.get_deployment_by_name(&a, "jobsvc", "jobdep")
+                .await
+                .unwrap()
+        ),
+        "dep label"
+    );
+    let queued = job(true).await;
+    db.change_deployment(&a, "jobsvc", "jobdep", &relabel, at(2), Some(&queued))
+        .await
+        .unwrap();
+    assert_eq!(
+        label(
+            db.get_deployment_by_name(&a, "jobsvc", "jobdep")
+                .await
+                .unwrap()
+        ),
+        "relabelled"
+    );
+    jobs.push(queued.operation_id);
+
     // A deployment's status.
     let orphan = job(false).await;
     no_operation(

@@ -260,11 +260,7 @@ pub async fn change(
         check_package_url(url)?;
     }
     check_idle(d)?;
-    ctx.db
-        .change_deployment(at.subscription, at.name, &d.name, change, ctx.now)
-        .await
-        .map_err(db_error)?;
-    report_change(ctx, op, at, d, what).await
+    change_reported(ctx, op, at, d, change, what).await
 }
 
 /// Walk Upgrade Domain: `domain` must be one of the deployment's upgrade domains.
@@ -377,11 +373,7 @@ pub async fn delete_instances(
         label: None,
         configuration: Some((d.configuration.clone(), roles, cores)),
     };
-    ctx.db
-        .change_deployment(at.subscription, at.name, &d.name, &change, ctx.now)
-        .await
-        .map_err(db_error)?;
-    report_change(ctx, op, at, d, "delete instances").await
+    change_reported(ctx, op, at, d, &change, "delete instances").await
 }
 
 /// Marks `d` `Deleting` and queues the operation `op` that removes it.
@@ -456,7 +448,8 @@ pub async fn swap(
     jobs::enqueue(ctx, op, at.subscription, &work).await
 }
 
-/// Queues the [`ReportChange`] job that reports the end of a change already applied.
+/// Queues the [`ReportChange`] job that reports the end of an action that changes nothing
+/// stored.
 async fn report_change(
     ctx: &Ctx<'_>,
     op: &RequestId,
@@ -469,6 +462,35 @@ async fn report_change(
         what: what.to_string(),
     };
     jobs::enqueue(ctx, op, at.subscription, &work).await
+}
+
+/// Applies `change` to `d` with the [`ReportChange`] job that reports its end, in one
+/// transaction.
+async fn change_reported(
+    ctx: &Ctx<'_>,
+    op: &RequestId,
+    at: Service<'_>,
+    d: &Deployment,
+    change: &DeploymentChange,
+    what: &str,
+) -> Result<(), DomainError> {
+    let work = ReportChange {
+        deployment: DeploymentRef::new(at, &d.name),
+        what: what.to_string(),
+    };
+    let job = jobs::new_job(ctx, op, at.subscription, &work)?;
+    ctx.db
+        .change_deployment(
+            at.subscription,
+            at.name,
+            &d.name,
+            change,
+            ctx.now,
+            Some(&job),
+        )
+        .await
+        .map(|_| ())
+        .map_err(db_error)
 }
 
 /// The deployment a job works on.
