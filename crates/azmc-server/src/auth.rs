@@ -107,11 +107,7 @@ struct Linked {
 
 impl Linked {
     /// Take the uses noted in this entry (leaving [`NEVER`]) into `into`.
-    fn take_uses(
-        &self,
-        thumbprint: Thumbprint,
-        into: &mut HashMap<(SubKey, Thumbprint), OffsetDateTime>,
-    ) {
+    fn take_uses(&self, thumbprint: Thumbprint, into: &mut Uses) {
         for (sub, used) in self.subscriptions.iter().zip(&self.used) {
             if let Some(at) = from_nanos(used.swap(NEVER, Ordering::Relaxed)) {
                 note_use(into, (*sub, thumbprint), at);
@@ -122,6 +118,10 @@ impl Linked {
 
 /// No use noted.
 const NEVER: i64 = i64::MIN;
+
+/// (subscription, thumbprint) → a use not yet written to the database.
+type Uses = HashMap<(SubKey, Thumbprint), OffsetDateTime>;
+type UsesGuard<'a> = std::sync::MutexGuard<'a, Uses>;
 
 fn to_nanos(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos()).unwrap_or(i64::MAX)
@@ -135,11 +135,7 @@ fn from_nanos(n: i64) -> Option<OffsetDateTime> {
 }
 
 /// Keep the later of the use already noted for `key` and `at`.
-fn note_use(
-    uses: &mut HashMap<(SubKey, Thumbprint), OffsetDateTime>,
-    key: (SubKey, Thumbprint),
-    at: OffsetDateTime,
-) {
+fn note_use(uses: &mut Uses, key: (SubKey, Thumbprint), at: OffsetDateTime) {
     let slot = uses.entry(key).or_insert(at);
     *slot = (*slot).max(at);
 }
@@ -159,7 +155,7 @@ pub struct AuthIndex {
     /// (subscription, thumbprint) → last authorised use, not yet written to the database,
     /// of index entries that a refresh has since replaced (the uses of current entries are
     /// in the entries: [`Linked::used`]). See [`AuthIndex::flush_uses`].
-    uses: Mutex<HashMap<(SubKey, Thumbprint), OffsetDateTime>>,
+    uses: Mutex<Uses>,
 }
 
 /// Why a request was refused.
@@ -266,16 +262,9 @@ impl AuthIndex {
             }
         }
         {
-            let mut g = self
-                .snapshot
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (mut g, mut uses) = self.write_snapshot();
             // The uses noted in the entries about to go (under the write lock: no request
             // is noting one meanwhile).
-            let mut uses = self
-                .uses
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
             for (t, linked) in &g.links {
                 linked.take_uses(*t, &mut uses);
             }
@@ -283,6 +272,19 @@ impl AuthIndex {
         }
         self.mark_fresh();
         Ok(())
+    }
+
+    /// The snapshot to change, and the uses of replaced entries (in this order, always).
+    fn write_snapshot(&self) -> (std::sync::RwLockWriteGuard<'_, Snapshot>, UsesGuard<'_>) {
+        let snap = self
+            .snapshot
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let uses = self
+            .uses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (snap, uses)
     }
 
     /// Whether the index matched the database within `max_staleness`.
@@ -341,14 +343,7 @@ impl AuthIndex {
         links: Vec<Link>,
         statuses: Vec<(SubKey, Option<SubscriptionStatus>)>,
     ) {
-        let mut snap = self
-            .snapshot
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut uses = self
-            .uses
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (mut snap, mut uses) = self.write_snapshot();
         for t in thumbprints {
             if let Some(gone) = snap.links.remove(t) {
                 gone.take_uses(*t, &mut uses);

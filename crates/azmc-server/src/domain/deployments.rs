@@ -260,7 +260,7 @@ pub async fn change(
         check_package_url(url)?;
     }
     check_idle(d)?;
-    change_reported(ctx, op, at, d, change, what).await
+    report_change(ctx, op, at, d, Some(change), what).await
 }
 
 /// Walk Upgrade Domain: `domain` must be one of the deployment's upgrade domains.
@@ -285,7 +285,7 @@ pub async fn walk_upgrade_domain(
             )
         })?;
     check_idle(d)?;
-    report_change(ctx, op, at, d, &format!("walk {ud}")).await
+    report_change(ctx, op, at, d, None, &format!("walk {ud}")).await
 }
 
 /// Rollback Update or Upgrade: upgrades take effect when accepted, so there is never one
@@ -329,7 +329,7 @@ pub async fn instance_action(
     }
     check_idle(d)?;
     let what = format!("{} {instance}", action.name());
-    report_change(ctx, op, at, d, &what).await
+    report_change(ctx, op, at, d, None, &what).await
 }
 
 /// Deletes the role instances `names` (any case): the roles shrink (the remaining
@@ -373,7 +373,7 @@ pub async fn delete_instances(
         label: None,
         configuration: Some((d.configuration.clone(), roles, cores)),
     };
-    change_reported(ctx, op, at, d, &change, "delete instances").await
+    report_change(ctx, op, at, d, Some(&change), "delete instances").await
 }
 
 /// Marks `d` `Deleting` and queues the operation `op` that removes it.
@@ -448,35 +448,22 @@ pub async fn swap(
     jobs::enqueue(ctx, op, at.subscription, &work).await
 }
 
-/// Queues the [`ReportChange`] job that reports the end of an action that changes nothing
-/// stored.
+/// Queues the [`ReportChange`] job that reports the end of an action: with `change` to `d`
+/// in one transaction, or alone for an action that changes nothing stored.
 async fn report_change(
     ctx: &Ctx<'_>,
     op: &RequestId,
     at: Service<'_>,
     d: &Deployment,
+    change: Option<&DeploymentChange>,
     what: &str,
 ) -> Result<(), DomainError> {
     let work = ReportChange {
         deployment: DeploymentRef::new(at, &d.name),
         what: what.to_string(),
     };
-    jobs::enqueue(ctx, op, at.subscription, &work).await
-}
-
-/// Applies `change` to `d` with the [`ReportChange`] job that reports its end, in one
-/// transaction.
-async fn change_reported(
-    ctx: &Ctx<'_>,
-    op: &RequestId,
-    at: Service<'_>,
-    d: &Deployment,
-    change: &DeploymentChange,
-    what: &str,
-) -> Result<(), DomainError> {
-    let work = ReportChange {
-        deployment: DeploymentRef::new(at, &d.name),
-        what: what.to_string(),
+    let Some(change) = change else {
+        return jobs::enqueue(ctx, op, at.subscription, &work).await;
     };
     let job = jobs::new_job(ctx, op, at.subscription, &work)?;
     ctx.db
