@@ -238,6 +238,27 @@ impl Db {
         }
     }
 
+    /// Names the object operation `id` acted on (`OperationObjectId`), whatever its state: a
+    /// create learns the path of what it made only once it is made. [`DbError::NotFound`] if
+    /// there is no operation with this id.
+    pub async fn set_operation_object(&self, id: &str, object_id: &str) -> Result<(), DbError> {
+        let key =
+            operation_key(id).ok_or_else(|| DbError::not_found(ResourceKind::Operation, id))?;
+        let done = with_pool!(self, |p| sqlx::query(
+            "UPDATE operations SET object_id = $2, object_key = $3 WHERE id = $1"
+        )
+        .bind(&key)
+        .bind(object_id)
+        .bind(object_id.to_lowercase())
+        .execute(p)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            return Err(DbError::not_found(ResourceKind::Operation, id));
+        }
+        Ok(())
+    }
+
     /// The operation `id` of `subscription_id`. The id is accepted as 32 hex digits or
     /// hyphenated 8-4-4-4-12, in any case. [`DbError::NotFound`] if there is none (also for
     /// an id that is not in either form).

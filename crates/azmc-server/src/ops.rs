@@ -59,6 +59,32 @@ impl OpName {
     }
 }
 
+/// Put by a create's handler into its answer: the path of the object it made
+/// (`/{s}/services/storageservices/{name}`), which the operation log names as the
+/// operation's `OperationObjectId`, as ASM did, rather than the collection the request
+/// was sent to.
+#[derive(Debug, Clone)]
+pub struct CreatedObject(pub String);
+
+impl CreatedObject {
+    /// `resp`, naming `path` as the object it created.
+    pub fn on(path: String, mut resp: Response) -> Response {
+        resp.extensions_mut().insert(CreatedObject(path));
+        resp
+    }
+}
+
+/// The HTTP status an operation's record gives for an answer of `status`: real Azure
+/// reported 200 for every create it had answered 201 (hosted services, affinity groups,
+/// SQL servers, firewall rules in the 2015 recordings).
+fn recorded_status(status: StatusCode) -> u16 {
+    if status == StatusCode::CREATED {
+        StatusCode::OK.as_u16()
+    } else {
+        status.as_u16()
+    }
+}
+
 /// Parameters worth keeping: the route's path parameters (not the subscription).
 fn parameters(route: &str, path: &str) -> Vec<(String, String)> {
     route
@@ -117,6 +143,9 @@ pub async fn record(
     }
     let resp = next.run(req).await;
     let status = resp.status();
+    if let Some(CreatedObject(object)) = resp.extensions().get::<CreatedObject>() {
+        operations::name_object(&Ctx::of(&state), &id.0, object).await;
+    }
     if status == StatusCode::ACCEPTED {
         return resp; // the job completes it
     }
@@ -127,7 +156,7 @@ pub async fn record(
         } else {
             OperationStatus::Failed
         },
-        http_status: status.as_u16(),
+        http_status: recorded_status(status),
         error_code: info.map(|i| i.code.clone()),
         error_message: info.map(|i| i.message.clone()),
     };

@@ -8,6 +8,7 @@ pub use super::validate::{base_url, check_description, label_of};
 use super::{empty, xml};
 use crate::domain::{Ctx, affinity_groups};
 use crate::error::ApiError;
+use crate::ops::CreatedObject;
 use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
@@ -18,10 +19,12 @@ use axum::response::Response;
 use axum::routing;
 use azmc_db::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
 use azmc_wire::asm::{
-    AffinityGroupMemberXml, AffinityGroupXml, affinity_groups_to_xml, encode_label, format_time,
+    AffinityGroupXml, affinity_groups_to_xml, encode_label, format_time,
     parse_create_affinity_group, parse_update_affinity_group,
 };
 
+/// The wire form of a group as List Affinity Groups sends it (Get adds its members and
+/// leaves out `ComputeCapabilities`, as real Azure did).
 fn to_xml(g: &AffinityGroup) -> AffinityGroupXml {
     AffinityGroupXml {
         name: g.name.clone(),
@@ -65,11 +68,14 @@ pub async fn create(
         location: &location,
     };
     affinity_groups::create(&Ctx::of(&state), &new).await?;
-    Ok(with_location(
-        empty(StatusCode::CREATED),
-        &format!(
-            "{}/subscriptions/{s}/affinitygroup/{name}",
-            base_url(&headers)
+    Ok(CreatedObject::on(
+        format!("/{s}/affinitygroups/{name}"),
+        with_location(
+            empty(StatusCode::CREATED),
+            &format!(
+                "{}/subscriptions/{s}/affinitygroup/{name}",
+                base_url(&headers)
+            ),
         ),
     ))
 }
@@ -83,21 +89,21 @@ pub async fn get(
     let g = affinity_groups::get(&ctx, &s, &name).await?;
     let (services, accounts) = affinity_groups::members(&ctx, &g).await?;
     let base = base_url(&headers);
-    let member = |kind: &str, name: String| AffinityGroupMemberXml {
-        url: format!("{base}/{}/services/{kind}/{name}", g.subscription_id),
-        service_name: name,
-    };
     let hosted = services
-        .into_iter()
-        .map(|h| member("hostedservices", h.name))
+        .iter()
+        .map(|h| super::hosted_services::to_xml(&base, h, None))
         .collect();
     let storage = accounts
-        .into_iter()
-        .map(|a| member("storageservices", a.name))
+        .iter()
+        .map(|a| super::storage_accounts::to_xml(&state, &base, a))
         .collect();
-    let mut x = to_xml(&g);
-    x.hosted_services = Some(hosted);
-    x.storage_services = Some(storage);
+    let x = AffinityGroupXml {
+        hosted_services: Some(hosted),
+        storage_services: Some(storage),
+        web_worker_role_sizes: Vec::new(),
+        virtual_machines_role_sizes: Vec::new(),
+        ..to_xml(&g)
+    };
     Ok(xml(StatusCode::OK, x.to_xml()))
 }
 

@@ -7,6 +7,7 @@ use super::validate::{decode_base64, parse_input, required};
 use super::{empty, xml};
 use crate::domain::{self, Ctx, DomainError, ResourceKind};
 use crate::error::ApiError;
+use crate::ops::CreatedObject;
 use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
@@ -122,7 +123,10 @@ pub async fn add(
         }
     }
     domain::certificates::link(&Ctx::of(&state), &caller.actor(), &[s.as_str()], &cert).await?;
-    Ok(empty(StatusCode::OK))
+    Ok(CreatedObject::on(
+        format!("/{s}/certificates/{}", cert.thumbprint()),
+        empty(StatusCode::OK),
+    ))
 }
 
 pub async fn delete(

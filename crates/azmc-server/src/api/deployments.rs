@@ -11,6 +11,7 @@ use crate::domain::Ctx;
 use crate::domain::deployments::{self, InstanceAction, NewDeploymentRequest, Service};
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::ops::CreatedObject;
 use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
@@ -359,7 +360,13 @@ async fn create(
         extended_properties: &input.extended_properties,
     };
     deployments::create(ctx, id, at, &new).await?;
-    Ok(accepted())
+    Ok(CreatedObject::on(
+        format!(
+            "/{}/services/hostedservices/{}/deployments/{name}",
+            at.subscription, at.name
+        ),
+        accepted(),
+    ))
 }
 
 async fn update_status(

@@ -11,6 +11,7 @@ use super::{empty, query_params, xml};
 use crate::domain::{Ctx, cloud_services};
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::ops::CreatedObject;
 use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
@@ -37,7 +38,8 @@ const ROLE_SIZES: &[&str] = &[
     "A7",
 ];
 
-/// The wire form of a stored service.
+/// The wire form of a stored service, as Get Hosted Service Properties (and Get Affinity
+/// Group) send it: without `ComputeCapabilities`, which real Azure sent in lists only.
 pub fn to_xml(
     base: &str,
     s: &HostedService,
@@ -58,7 +60,7 @@ pub fn to_xml(
         date_last_modified: format_time(s.modified_at),
         extended_properties: s.extended_properties.clone(),
         deployments,
-        role_sizes: ROLE_SIZES.iter().map(|r| r.to_string()).collect(),
+        role_sizes: Vec::new(),
     }
 }
 
@@ -69,7 +71,13 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let services = cloud_services::list(&Ctx::of(&state), &s).await?;
     let base = base_url(&headers);
-    let items: Vec<_> = services.iter().map(|h| to_xml(&base, h, None)).collect();
+    let items: Vec<_> = services
+        .iter()
+        .map(|h| HostedServiceXml {
+            role_sizes: ROLE_SIZES.iter().map(|r| r.to_string()).collect(),
+            ..to_xml(&base, h, None)
+        })
+        .collect();
     Ok(xml(StatusCode::OK, hosted_services_to_xml(&items)))
 }
 
@@ -102,9 +110,12 @@ pub async fn create(
         extended_properties: &input.extended_properties,
     };
     cloud_services::create(&Ctx::of(&state), &new).await?;
-    Ok(with_location(
-        empty(StatusCode::CREATED),
-        &format!("{}/subscriptions/{s}/compute/{name}", base_url(&headers)),
+    Ok(CreatedObject::on(
+        format!("/{s}/services/hostedservices/{name}"),
+        with_location(
+            empty(StatusCode::CREATED),
+            &format!("{}/subscriptions/{s}/compute/{name}", base_url(&headers)),
+        ),
     ))
 }
 

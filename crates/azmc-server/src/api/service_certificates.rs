@@ -14,6 +14,7 @@ use crate::domain::Ctx;
 use crate::domain::cloud_services::{self, CertificateFormat};
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::ops::CreatedObject;
 use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
@@ -73,8 +74,11 @@ pub async fn add(
     let format = CertificateFormat::of(input.certificate_format.as_deref())?;
     let password = zeroize::Zeroizing::new(input.password.unwrap_or_default());
     let file = (data, format, password);
-    cloud_services::add_certificate(&Ctx::of(&state), &id, &s, &svc, file).await?;
-    Ok(empty(StatusCode::ACCEPTED))
+    let thumb = cloud_services::add_certificate(&Ctx::of(&state), &id, &s, &svc, file).await?;
+    Ok(CreatedObject::on(
+        format!("/{s}/services/hostedservices/{svc}/certificates/sha1-{thumb}"),
+        empty(StatusCode::ACCEPTED),
+    ))
 }
 
 pub async fn delete(

@@ -14,6 +14,7 @@ use super::validate::{base_url_or_configured as base_url, parse_input, required}
 use super::{empty, query_params, xml};
 use crate::domain::{Ctx, sql_servers};
 use crate::error::ApiError;
+use crate::ops::CreatedObject;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -85,9 +86,12 @@ pub async fn create(
         version: input.version,
     };
     let server = sql_servers::create_server(&Ctx::of(&state), &s, new).await?;
-    Ok(xml(
-        StatusCode::CREATED,
-        sql_server_name_to_xml(&server.name, &fqdn(&state, &server.name)),
+    Ok(CreatedObject::on(
+        format!("/{s}/services/sqlservers/servers/{}", server.name),
+        xml(
+            StatusCode::CREATED,
+            sql_server_name_to_xml(&server.name, &fqdn(&state, &server.name)),
+        ),
     ))
 }
 
@@ -153,9 +157,15 @@ pub async fn create_rule(
     let input = parse_input(&body, parse_firewall_rule_input)?;
     let range = (input.start_ip_address, input.end_ip_address);
     let r = sql_servers::create_rule(&Ctx::of(&state), &s, &server, input.name, range).await?;
-    Ok(xml(
-        StatusCode::CREATED,
-        rule_xml(&base_url(&headers, &state), &s, &r).to_xml(),
+    Ok(CreatedObject::on(
+        format!(
+            "/{s}/services/sqlservers/servers/{server}/firewallrules/{}",
+            r.name
+        ),
+        xml(
+            StatusCode::CREATED,
+            rule_xml(&base_url(&headers, &state), &s, &r).to_xml(),
+        ),
     ))
 }
 

@@ -13,6 +13,7 @@ use crate::domain::Ctx;
 use crate::domain::storage_accounts::{self as accounts, NewAccount};
 use crate::error::ApiError;
 use crate::identity::RequestId;
+use crate::ops::CreatedObject;
 use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
@@ -65,7 +66,7 @@ fn url_of(base: &str, a: &StorageAccount) -> String {
     )
 }
 
-fn to_xml(state: &AppState, base: &str, a: &StorageAccount) -> StorageServiceXml {
+pub fn to_xml(state: &AppState, base: &str, a: &StorageAccount) -> StorageServiceXml {
     let suffix = &state.config.dns_suffix;
     let secondary = if accounts::geo_replicated(&a.account_type) {
         secondary_region(state, &a.location)
@@ -150,9 +151,12 @@ pub async fn create(
         extended_properties: &input.extended_properties,
     };
     accounts::create(&Ctx::of(&state), &id, &new).await?;
-    Ok(with_location(
-        empty(StatusCode::ACCEPTED),
-        &format!("{}/subscriptions/{s}/storage/{name}", base_url(&headers)),
+    Ok(CreatedObject::on(
+        format!("/{s}/services/storageservices/{name}"),
+        with_location(
+            empty(StatusCode::ACCEPTED),
+            &format!("{}/subscriptions/{s}/storage/{name}", base_url(&headers)),
+        ),
     ))
 }
 

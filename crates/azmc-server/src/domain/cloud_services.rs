@@ -337,7 +337,7 @@ pub async fn add_certificate(
     subscription: &str,
     service: &str,
     (data, format, password): (Vec<u8>, CertificateFormat, Zeroizing<String>),
-) -> Result<(), DomainError> {
+) -> Result<Thumbprint, DomainError> {
     let (cert, key) = read_off_the_workers(ctx, data, format, password).await?;
     let thumb = cert.thumbprint();
     let sealed = match &key {
@@ -363,7 +363,8 @@ pub async fn add_certificate(
             ctx.now,
         )
         .await
-        .map_err(db_error)
+        .map_err(db_error)?;
+    Ok(thumb)
 }
 
 /// Marks the certificate `sha1-…` `Deleting` and queues the operation `op` that removes it.

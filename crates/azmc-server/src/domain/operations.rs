@@ -100,6 +100,15 @@ pub async fn finish(ctx: &Ctx<'_>, id: &str, outcome: &OperationOutcome) {
     }
 }
 
+/// Names the object operation `id` made (see [`crate::ops::CreatedObject`]), bounded like
+/// the object id [`begin`] records. A failure is logged, not returned: the change is done.
+pub async fn name_object(ctx: &Ctx<'_>, id: &str, object_id: &str) {
+    let object_id = bounded(object_id.to_string(), MAX_OBJECT_ID);
+    if let Err(e) = ctx.db.set_operation_object(id, &object_id).await {
+        tracing::error!(error = %e, "cannot name the operation's object");
+    }
+}
+
 /// The operation `id` (32 hex digits, already normalised) of `subscription`.
 pub async fn get(ctx: &Ctx<'_>, subscription: &str, id: &str) -> Result<Operation, DomainError> {
     ctx.db

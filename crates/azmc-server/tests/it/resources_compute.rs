@@ -9,7 +9,7 @@ use azmc_db::Quotas;
 use azmc_pki::pkcs12::{self, Profile};
 use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
 use azmc_wire::asm::{
-    OperationStatus, parse_availability, parse_deployment, parse_hosted_service,
+    OperationStatus, parse_availability, parse_deployment, parse_document, parse_hosted_service,
     parse_hosted_services, parse_service_certificate, parse_service_certificates,
 };
 use base64::Engine;
@@ -57,6 +57,8 @@ async fn hosted_services_create_read_update_delete_and_errors() {
     assert_eq!(h.status, "Created");
     assert_eq!(h.description.as_deref(), Some("desc"));
     assert_eq!(h.extended_properties, vec![("k1".into(), "v1".into())]);
+    // ComputeCapabilities only in List Hosted Services, as real Azure sent them.
+    assert!(h.role_sizes.is_empty() && !r.body.contains("ComputeCapabilities"));
     assert!(
         h.url
             .ends_with(&format!("/{}/services/hostedservices/Svc-One", api.sub)),
@@ -129,6 +131,7 @@ async fn hosted_services_create_read_update_delete_and_errors() {
     let r = api.req("GET", hs, None).await;
     let all = parse_hosted_services(r.body.as_bytes()).unwrap();
     assert_eq!(all.len(), 1, "{}", r.body);
+    assert!(all[0].role_sizes.iter().any(|s| s == "A7"), "{}", r.body);
 
     // Update: label and description replaced, properties merged.
     let upd = format!(
@@ -201,7 +204,8 @@ async fn hosted_services_create_read_update_delete_and_errors() {
 
     // The operation log: names, outcomes, the caller.
     let (st, code, _) = api.wait(&created_id).await;
-    assert_eq!((st, code), (OperationStatus::Succeeded, Some(201)));
+    // Answered 201; the operation says 200, as the live service's did.
+    assert_eq!((st, code), (OperationStatus::Succeeded, Some(200)));
     api.assert_succeeded(&deleted_id).await;
     let (st, code, err) = api.wait(&conflict.request_id()).await;
     assert_eq!(
@@ -1049,4 +1053,120 @@ async fn client_pfx_files_are_read_off_the_workers_within_limits() {
     let (_, cert, _) = pfx("plain", "pw");
     let cer = cert_file(cert.der(), "cer", "");
     assert_eq!(api.req("POST", &certs, Some(&cer)).await.status, 202);
+}
+
+/// List Subscription Operations names the object a create made (`OperationObjectId`), not
+/// the collection the request went to, and reports 200 for a create answered 201, as the
+/// live service did (2015 recordings).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_name_what_they_made_in_the_operation_log() {
+    let api = Api::start(Duration::ZERO).await;
+    let s = api.sub.clone();
+    let label = STANDARD.encode("l");
+    // (request id, the object's path, HTTP status of the answer)
+    let mut created: Vec<(String, String, u16)> = Vec::new();
+    let create = async |path: &str, body: String| {
+        let r = api.req("POST", path, Some(&body)).await;
+        assert!(matches!(r.status, 200..=202), "{path}: {}", r.body);
+        if r.status == 202 {
+            api.assert_succeeded(&r.request_id()).await;
+        }
+        r
+    };
+    let r = create(
+        "/{s}/affinitygroups",
+        format!(
+            "<CreateAffinityGroup xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>Grp</Name><Label>{label}</Label><Location>West US</Location></CreateAffinityGroup>"
+        ),
+    )
+    .await;
+    created.push((r.request_id(), format!("/{s}/affinitygroups/Grp"), r.status));
+    let r = create(
+        "/{s}/services/storageservices",
+        format!(
+            "<CreateStorageServiceInput xmlns=\"http://schemas.microsoft.com/windowsazure\"><ServiceName>opsstore</ServiceName><Label>{label}</Label><AffinityGroup>Grp</AffinityGroup></CreateStorageServiceInput>"
+        ),
+    )
+    .await;
+    let object = format!("/{s}/services/storageservices/opsstore");
+    created.push((r.request_id(), object, r.status));
+    let r = create(
+        "/{s}/services/hostedservices",
+        create_body("opssvc", "l", "West US"),
+    )
+    .await;
+    let object = format!("/{s}/services/hostedservices/opssvc");
+    created.push((r.request_id(), object, r.status));
+    let r = create(
+        "/{s}/services/hostedservices/opssvc/deploymentslots/production",
+        deployment_body("opsdep", CSCFG, false),
+    )
+    .await;
+    let object = format!("/{s}/services/hostedservices/opssvc/deployments/opsdep");
+    created.push((r.request_id(), object, r.status));
+    let (data, cert, _) = pfx("ops service cert", "pw");
+    let r = create(
+        "/{s}/services/hostedservices/opssvc/certificates",
+        cert_file(&data, "pfx", "pw"),
+    )
+    .await;
+    let object = format!(
+        "/{s}/services/hostedservices/opssvc/certificates/sha1-{}",
+        cert.thumbprint()
+    );
+    created.push((r.request_id(), object, r.status));
+    let r = create(
+        "/{s}/services/sqlservers/servers",
+        "<Server xmlns=\"http://schemas.microsoft.com/sqlazure/2010/12/\"><AdministratorLogin>azuredb</AdministratorLogin><AdministratorLoginPassword>T5ii-B48x</AdministratorLoginPassword><Location>West US</Location></Server>".into(),
+    )
+    .await;
+    let server = parse_document(r.body.as_bytes()).unwrap().text;
+    let object = format!("/{s}/services/sqlservers/servers/{server}");
+    created.push((r.request_id(), object, r.status));
+    let r = create(
+        &format!("/{{s}}/services/sqlservers/servers/{server}/firewallrules"),
+        "<ServiceResource xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>All</Name><StartIPAddress>0.0.0.0</StartIPAddress><EndIPAddress>255.255.255.255</EndIPAddress></ServiceResource>".into(),
+    )
+    .await;
+    let object = format!("/{s}/services/sqlservers/servers/{server}/firewallrules/All");
+    created.push((r.request_id(), object, r.status));
+    assert_eq!(
+        created.iter().filter(|c| c.2 == 201).count(),
+        4,
+        "affinity group, cloud service, SQL server and firewall rule are answered 201"
+    );
+
+    let ops = all_operations(&api).await;
+    for (id, object, answered) in &created {
+        let op = operation_by_id(&ops, id);
+        assert!(
+            op.operation_object_id.eq_ignore_ascii_case(object),
+            "{} names {}, not {object}",
+            op.operation_name,
+            op.operation_object_id
+        );
+        let want = if *answered == 201 { 200 } else { *answered };
+        let want = if want == 202 { 200 } else { want };
+        assert_eq!(
+            (op.operation_status.status, op.operation_status.http_status),
+            (OperationStatus::Succeeded, Some(want)),
+            "{}",
+            op.operation_name
+        );
+    }
+    // A failed create names the collection it was sent to.
+    let r = api
+        .req(
+            "POST",
+            "/{s}/services/hostedservices",
+            Some(&create_body("opssvc", "l", "West US")),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let ops = all_operations(&api).await;
+    assert_eq!(
+        operation_by_id(&ops, &r.request_id()).operation_object_id,
+        format!("/{s}/services/hostedservices")
+    );
+    api.stop().await;
 }

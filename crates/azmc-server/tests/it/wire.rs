@@ -51,6 +51,18 @@ async fn version_header_is_required_and_checked() {
             .await
             .unwrap();
         assert_eq!(r.status, 200, "{good}: {}", r.text());
+        // Get Subscription answers the element set of the version asked: from 2014-10-01
+        // the recorded one (network limits, no counters of virtual networks, local
+        // networks and DNS servers), before it the older contract's.
+        let sub = parse_subscription(&r.body).unwrap();
+        let recorded_set = good >= "2014-10-01";
+        assert_eq!(sub.network_limits.is_some(), recorded_set, "{good}");
+        assert_eq!(
+            r.text().contains("<CurrentDnsServers>"),
+            !recorded_set,
+            "{good}: {}",
+            r.text()
+        );
     }
     // A write without the header is refused before anything happens.
     let id = Identity::p256("no version");

@@ -5,6 +5,7 @@ use super::common::{
     write_compute_capabilities, write_texts,
 };
 use super::dom::{Element, parse_flat};
+use super::{HostedServiceXml, StorageServiceXml};
 use super::{XmlError, XmlWriter};
 
 /// The body of Create Affinity Group, as sent (absent, empty or nil → `None`; values
@@ -73,14 +74,6 @@ pub fn parse_update_affinity_group(body: &[u8]) -> Result<UpdateAffinityGroupInp
     })
 }
 
-/// A service that lives in an affinity group (`HostedServices/HostedService`,
-/// `StorageServices/StorageService` of Get Affinity Group).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AffinityGroupMemberXml {
-    pub url: String,
-    pub service_name: String,
-}
-
 /// One affinity group in Get / List Affinity Groups.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AffinityGroupXml {
@@ -89,36 +82,37 @@ pub struct AffinityGroupXml {
     pub label: String,
     pub description: Option<String>,
     pub location: String,
-    /// `None` leaves the element out (lists); Get sends both lists.
-    pub hosted_services: Option<Vec<AffinityGroupMemberXml>>,
-    pub storage_services: Option<Vec<AffinityGroupMemberXml>>,
+    /// `None` leaves the element out (lists); Get sends both lists, each service with its
+    /// properties, as recorded (a cloud service without `ComputeCapabilities` or
+    /// deployments).
+    pub hosted_services: Option<Vec<HostedServiceXml>>,
+    pub storage_services: Option<Vec<StorageServiceXml>>,
     pub capabilities: Vec<String>,
     /// Preformatted (see [`super::format_time`]).
     pub created_time: String,
+    /// `ComputeCapabilities`: real Azure sent it in List Affinity Groups only; both lists
+    /// empty leave the element out (Get).
     pub web_worker_role_sizes: Vec<String>,
     pub virtual_machines_role_sizes: Vec<String>,
 }
 
-fn write_members(w: &mut XmlWriter, list: &str, item: &str, members: &[AffinityGroupMemberXml]) {
+fn write_members<T>(
+    w: &mut XmlWriter,
+    (list, item): (&str, &str),
+    members: &[T],
+    write: fn(&T, &mut XmlWriter),
+) {
     w.open(list);
     for m in members {
-        w.open(item)
-            .text("Url", &m.url)
-            .text("ServiceName", &m.service_name)
-            .close();
+        w.open(item);
+        write(m, w);
+        w.close();
     }
     w.close();
 }
 
-fn read_members(el: Option<&Element>, item: &str) -> Option<Vec<AffinityGroupMemberXml>> {
-    el.map(|l| {
-        l.children_named(item)
-            .map(|m| AffinityGroupMemberXml {
-                url: m.child_text("Url").unwrap_or_default().to_owned(),
-                service_name: m.child_text("ServiceName").unwrap_or_default().to_owned(),
-            })
-            .collect()
-    })
+fn read_members<T>(el: Option<&Element>, item: &str, read: fn(&Element) -> T) -> Option<Vec<T>> {
+    el.map(|l| l.children_named(item).map(read).collect())
 }
 
 impl AffinityGroupXml {
@@ -135,18 +129,22 @@ impl AffinityGroupXml {
             .text("Description", self.description.as_deref().unwrap_or(""))
             .text("Location", &self.location);
         if let Some(h) = &self.hosted_services {
-            write_members(w, "HostedServices", "HostedService", h);
+            let names = ("HostedServices", "HostedService");
+            write_members(w, names, h, HostedServiceXml::write_fields);
         }
         if let Some(s) = &self.storage_services {
-            write_members(w, "StorageServices", "StorageService", s);
+            let names = ("StorageServices", "StorageService");
+            write_members(w, names, s, StorageServiceXml::write_fields);
         }
         write_texts(w, "Capabilities", "Capability", &self.capabilities);
         w.text("CreatedTime", &self.created_time);
-        write_compute_capabilities(
-            w,
-            &self.web_worker_role_sizes,
-            &self.virtual_machines_role_sizes,
-        );
+        if !(self.web_worker_role_sizes.is_empty() && self.virtual_machines_role_sizes.is_empty()) {
+            write_compute_capabilities(
+                w,
+                &self.web_worker_role_sizes,
+                &self.virtual_machines_role_sizes,
+            );
+        }
     }
 
     fn from_element(el: &Element) -> AffinityGroupXml {
@@ -157,8 +155,16 @@ impl AffinityGroupXml {
             label: text("Label").unwrap_or_default(),
             description: text("Description").filter(|d| !d.is_empty()),
             location: text("Location").unwrap_or_default(),
-            hosted_services: read_members(el.child("HostedServices"), "HostedService"),
-            storage_services: read_members(el.child("StorageServices"), "StorageService"),
+            hosted_services: read_members(
+                el.child("HostedServices"),
+                "HostedService",
+                HostedServiceXml::from_element,
+            ),
+            storage_services: read_members(
+                el.child("StorageServices"),
+                "StorageService",
+                StorageServiceXml::from_element,
+            ),
             capabilities: texts(Some(el), "Capabilities", "Capability"),
             created_time: text("CreatedTime").unwrap_or_default(),
             web_worker_role_sizes: web,
@@ -317,26 +323,38 @@ mod tests {
             label: "dA==".into(),
             description: Some("d".into()),
             location: "West US".into(),
-            hosted_services: Some(vec![AffinityGroupMemberXml {
+            hosted_services: Some(vec![HostedServiceXml {
                 url: "https://h/s/services/hostedservices/svc".into(),
                 service_name: "svc".into(),
+                description: Some("affgrptestdesc".into()),
+                affinity_group: Some("ag".into()),
+                label: "YWZmZ3JwdGVzdGxhYmVs".into(),
+                status: "Created".into(),
+                date_created: "2015-06-30T23:58:19Z".into(),
+                date_last_modified: "2015-06-30T23:58:23Z".into(),
+                ..HostedServiceXml::default()
             }]),
             storage_services: Some(vec![]),
             capabilities: vec!["PersistentVMRole".into(), "HighMemory".into()],
             created_time: "2015-06-30T23:58:19Z".into(),
-            web_worker_role_sizes: vec!["Small".into()],
-            virtual_machines_role_sizes: vec!["Small".into()],
+            web_worker_role_sizes: vec![],
+            virtual_machines_role_sizes: vec![],
         };
         let xml = g.to_xml();
-        assert!(xml.contains("<Name>ag</Name><Label>dA==</Label><Description>d</Description><Location>West US</Location><HostedServices><HostedService><Url>https://h/s/services/hostedservices/svc</Url><ServiceName>svc</ServiceName></HostedService></HostedServices><StorageServices></StorageServices><Capabilities><Capability>PersistentVMRole</Capability><Capability>HighMemory</Capability></Capabilities><CreatedTime>2015-06-30T23:58:19Z</CreatedTime><ComputeCapabilities>"), "{xml}");
+        // As recorded (test_get_affinity_group_properties): each member with its
+        // properties, no ComputeCapabilities in Get.
+        assert!(xml.contains("<Name>ag</Name><Label>dA==</Label><Description>d</Description><Location>West US</Location><HostedServices><HostedService><Url>https://h/s/services/hostedservices/svc</Url><ServiceName>svc</ServiceName><HostedServiceProperties><Description>affgrptestdesc</Description><AffinityGroup>ag</AffinityGroup><Label>YWZmZ3JwdGVzdGxhYmVs</Label><Status>Created</Status><DateCreated>2015-06-30T23:58:19Z</DateCreated><DateLastModified>2015-06-30T23:58:23Z</DateLastModified><ExtendedProperties></ExtendedProperties></HostedServiceProperties></HostedService></HostedServices><StorageServices></StorageServices><Capabilities><Capability>PersistentVMRole</Capability><Capability>HighMemory</Capability></Capabilities><CreatedTime>2015-06-30T23:58:19Z</CreatedTime></AffinityGroup>"), "{xml}");
         assert_eq!(parse_affinity_group(xml.as_bytes()).unwrap(), g);
         let list = affinity_groups_to_xml(&[AffinityGroupXml {
             hosted_services: None,
             storage_services: None,
             description: None,
+            web_worker_role_sizes: vec!["Small".into()],
+            virtual_machines_role_sizes: vec!["Small".into()],
             ..g.clone()
         }]);
         assert!(!list.contains("HostedServices"));
+        assert!(list.contains("<ComputeCapabilities>"), "{list}");
         assert!(list.contains("<Description></Description>"));
         assert_eq!(parse_affinity_groups(list.as_bytes()).unwrap().len(), 1);
     }

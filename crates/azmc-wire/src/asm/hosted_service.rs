@@ -118,7 +118,7 @@ impl HostedServiceXml {
         w.finish()
     }
 
-    fn write_fields(&self, w: &mut XmlWriter) {
+    pub(crate) fn write_fields(&self, w: &mut XmlWriter) {
         w.text("Url", &self.url)
             .text("ServiceName", &self.service_name)
             .open("HostedServiceProperties")
@@ -145,7 +145,7 @@ impl HostedServiceXml {
         }
     }
 
-    fn from_element(el: &Element) -> HostedServiceXml {
+    pub(crate) fn from_element(el: &Element) -> HostedServiceXml {
         let text = |e: &Element, name| e.child_text(name).map(str::to_owned);
         let empty = Element::default();
         let props = el.child("HostedServiceProperties").unwrap_or(&empty);

@@ -56,9 +56,9 @@ mod website;
 mod writer;
 
 pub use affinity_group::{
-    AffinityGroupMemberXml, AffinityGroupXml, CreateAffinityGroupInput, UpdateAffinityGroupInput,
-    affinity_groups_to_xml, parse_affinity_group, parse_affinity_groups,
-    parse_create_affinity_group, parse_update_affinity_group,
+    AffinityGroupXml, CreateAffinityGroupInput, UpdateAffinityGroupInput, affinity_groups_to_xml,
+    parse_affinity_group, parse_affinity_groups, parse_create_affinity_group,
+    parse_update_affinity_group,
 };
 pub use certificate::{
     SubscriptionCertificateInput, SubscriptionCertificateXml, parse_subscription_certificate,
@@ -104,8 +104,9 @@ pub use storage::{
     storage_services_to_xml,
 };
 pub use subscription::{
-    OperationCallerXml, OperationParameterXml, SubscriptionOperationCollectionXml,
-    SubscriptionOperationXml, SubscriptionXml, parse_subscription, parse_subscription_operations,
+    NetworkLimitsXml, OperationCallerXml, OperationParameterXml,
+    SubscriptionOperationCollectionXml, SubscriptionOperationXml, SubscriptionXml,
+    parse_subscription, parse_subscription_operations,
 };
 pub use values::{
     decode_label, encode_label, format_operation_id, format_time, format_time_precise,

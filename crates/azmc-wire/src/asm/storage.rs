@@ -166,7 +166,7 @@ impl StorageServiceXml {
         w.finish()
     }
 
-    fn write_fields(&self, w: &mut XmlWriter) {
+    pub(crate) fn write_fields(&self, w: &mut XmlWriter) {
         let or_empty = |o: &Option<String>| o.clone().unwrap_or_default();
         w.text("Url", &self.url)
             .text("ServiceName", &self.service_name)
@@ -190,7 +190,7 @@ impl StorageServiceXml {
         write_texts(w, "Capabilities", "Capability", &self.capabilities);
     }
 
-    fn from_element(el: &Element) -> StorageServiceXml {
+    pub(crate) fn from_element(el: &Element) -> StorageServiceXml {
         let text = |e: &Element, name| {
             e.child_text(name)
                 .filter(|t| !t.is_empty())

@@ -7,17 +7,23 @@ use super::values::{format_operation_id, normalize_operation_id};
 use super::{NS_SERVICE_MANAGEMENT_DATACONTRACT, XmlError, XmlWriter};
 use crate::xmlcommon::shorten;
 
-/// `GET /{s}` → `<Subscription>`.
+/// `GET /{s}` → `<Subscription>`, in one of two element sets:
 ///
-/// Element order is the live service's (`test_get_subscription` recording, and its data
-/// contract for the `Current*` counters it left out when zero): SubscriptionID,
-/// SubscriptionName, SubscriptionStatus, AccountAdminLiveEmailId, ServiceAdminLiveEmailId,
-/// MaxCoreCount, MaxStorageAccounts, MaxHostedServices, CurrentCoreCount,
-/// CurrentHostedServices, CurrentStorageAccounts, MaxVirtualNetworkSites,
-/// CurrentVirtualNetworkSites, MaxLocalNetworkSites, CurrentLocalNetworkSites,
-/// MaxDnsServers, CurrentDnsServers, OfferCategories, AADTenantID, CreatedTime,
-/// MaxReservedIPs, CurrentReservedIPs. Every counter is always written (Node reads a
-/// missing one as `undefined`).
+/// * with [`network_limits`](Self::network_limits) (what x-ms-version 2014-10-01 and
+///   later answered, as recorded by `test_get_subscription`): SubscriptionID,
+///   SubscriptionName, SubscriptionStatus, AccountAdminLiveEmailId,
+///   ServiceAdminLiveEmailId, MaxCoreCount, MaxStorageAccounts, MaxHostedServices,
+///   CurrentCoreCount, CurrentHostedServices, CurrentStorageAccounts,
+///   MaxVirtualNetworkSites, MaxLocalNetworkSites, MaxDnsServers, OfferCategories,
+///   AADTenantID, CreatedTime, MaxReservedIPs, CurrentReservedIPs, MaxPublicIPCount,
+///   CurrentNetworkSecurityGroups, MaxNetworkSecurityGroups,
+///   MaxNetworkSecurityRulesPerGroup, MaxRouteTables, MaxRoutesPerRouteTable. The
+///   `CurrentVirtualNetworkSites`, `CurrentLocalNetworkSites` and `CurrentDnsServers`
+///   counters are not sent (real Azure did not; readers take a missing counter as 0);
+/// * without (older versions, from the data contract): the same up to `MaxVirtualNetworkSites`,
+///   then CurrentVirtualNetworkSites, MaxLocalNetworkSites, CurrentLocalNetworkSites,
+///   MaxDnsServers, CurrentDnsServers, OfferCategories, AADTenantID, CreatedTime,
+///   MaxReservedIPs, CurrentReservedIPs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SubscriptionXml {
     pub subscription_id: String,
@@ -46,6 +52,19 @@ pub struct SubscriptionXml {
     pub created_time: Option<String>,
     pub max_reserved_ips: u32,
     pub current_reserved_ips: u32,
+    /// `Some` selects the element set of x-ms-version 2014-10-01 and later (see above).
+    pub network_limits: Option<NetworkLimitsXml>,
+}
+
+/// The network limits Get Subscription sent from x-ms-version 2014-10-01 on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkLimitsXml {
+    pub max_public_ip_count: u32,
+    pub current_network_security_groups: u32,
+    pub max_network_security_groups: u32,
+    pub max_network_security_rules_per_group: u32,
+    pub max_route_tables: u32,
+    pub max_routes_per_route_table: u32,
 }
 
 impl SubscriptionXml {
@@ -63,20 +82,41 @@ impl SubscriptionXml {
             .int("CurrentCoreCount", self.current_core_count)
             .int("CurrentHostedServices", self.current_hosted_services)
             .int("CurrentStorageAccounts", self.current_storage_accounts)
-            .int("MaxVirtualNetworkSites", self.max_virtual_network_sites)
-            .int(
+            .int("MaxVirtualNetworkSites", self.max_virtual_network_sites);
+        let old = self.network_limits.is_none();
+        if old {
+            w.int(
                 "CurrentVirtualNetworkSites",
                 self.current_virtual_network_sites,
-            )
-            .int("MaxLocalNetworkSites", self.max_local_network_sites)
-            .int("CurrentLocalNetworkSites", self.current_local_network_sites)
-            .int("MaxDnsServers", self.max_dns_servers)
-            .int("CurrentDnsServers", self.current_dns_servers)
-            .opt_text("OfferCategories", self.offer_categories.as_deref())
+            );
+        }
+        w.int("MaxLocalNetworkSites", self.max_local_network_sites);
+        if old {
+            w.int("CurrentLocalNetworkSites", self.current_local_network_sites);
+        }
+        w.int("MaxDnsServers", self.max_dns_servers);
+        if old {
+            w.int("CurrentDnsServers", self.current_dns_servers);
+        }
+        w.opt_text("OfferCategories", self.offer_categories.as_deref())
             .opt_text("AADTenantID", self.aad_tenant_id.as_deref())
             .opt_text("CreatedTime", self.created_time.as_deref())
             .int("MaxReservedIPs", self.max_reserved_ips)
             .int("CurrentReservedIPs", self.current_reserved_ips);
+        if let Some(n) = &self.network_limits {
+            w.int("MaxPublicIPCount", n.max_public_ip_count)
+                .int(
+                    "CurrentNetworkSecurityGroups",
+                    n.current_network_security_groups,
+                )
+                .int("MaxNetworkSecurityGroups", n.max_network_security_groups)
+                .int(
+                    "MaxNetworkSecurityRulesPerGroup",
+                    n.max_network_security_rules_per_group,
+                )
+                .int("MaxRouteTables", n.max_route_tables)
+                .int("MaxRoutesPerRouteTable", n.max_routes_per_route_table);
+        }
         w.finish()
     }
 }
@@ -111,6 +151,17 @@ pub fn parse_subscription(body: &[u8]) -> Result<SubscriptionXml, XmlError> {
         created_time: opt("CreatedTime"),
         max_reserved_ips: int("MaxReservedIPs")?,
         current_reserved_ips: int("CurrentReservedIPs")?,
+        network_limits: match el.child("MaxPublicIPCount") {
+            None => None,
+            Some(_) => Some(NetworkLimitsXml {
+                max_public_ip_count: int("MaxPublicIPCount")?,
+                current_network_security_groups: int("CurrentNetworkSecurityGroups")?,
+                max_network_security_groups: int("MaxNetworkSecurityGroups")?,
+                max_network_security_rules_per_group: int("MaxNetworkSecurityRulesPerGroup")?,
+                max_route_tables: int("MaxRouteTables")?,
+                max_routes_per_route_table: int("MaxRoutesPerRouteTable")?,
+            }),
+        },
     })
 }
 

@@ -414,6 +414,7 @@ fn subscription() -> SubscriptionXml {
         created_time: Some(asm::format_time(datetime!(2012-05-02 01:53:33 UTC))),
         max_reserved_ips: 20,
         current_reserved_ips: 2,
+        network_limits: None,
     }
 }
 
@@ -510,29 +511,13 @@ fn subscription_matches_the_live_recording() {
     assert_eq!(ours_doc.attrs, live_doc.attrs);
     let (l, o) = (live_doc.child_names(), ours_doc.child_names());
     assert_eq!(common(&l, &o), common(&o, &l));
-    // What we add are exactly the counters the service omits when zero; what we leave out
-    // are the newer network limits no target client reads.
-    let added: Vec<_> = o.iter().filter(|n| !l.contains(n)).collect();
-    assert_eq!(
-        added,
-        [
-            &"CurrentVirtualNetworkSites",
-            &"CurrentLocalNetworkSites",
-            &"CurrentDnsServers"
-        ]
-    );
-    let dropped: Vec<_> = l.iter().filter(|n| !o.contains(n)).copied().collect();
-    assert_eq!(
-        dropped,
-        [
-            "MaxPublicIPCount",
-            "CurrentNetworkSecurityGroups",
-            "MaxNetworkSecurityGroups",
-            "MaxNetworkSecurityRulesPerGroup",
-            "MaxRouteTables",
-            "MaxRoutesPerRouteTable"
-        ]
-    );
+    // The 2014-10-01 element set (the live one, read back with its network limits) is
+    // exactly what the service sent: nothing added, nothing left out.
+    assert!(live.network_limits.is_some());
+    assert_eq!(o, l);
+    let live_text = std::str::from_utf8(&live_xml).unwrap();
+    let body = &live_text[live_text.find("<Subscription").unwrap()..];
+    assert_eq!(ours_xml, body.trim());
     // And the rewrite reads back to the same values.
     assert_eq!(asm::parse_subscription(ours_xml.as_bytes()).unwrap(), live);
 }
@@ -554,6 +539,31 @@ fn subscription_round_trip_and_reader_rules() {
         "</CurrentDnsServers><OfferCategories>Azure_Paid</OfferCategories><MaxReservedIPs>"
     ));
     assert_eq!(asm::parse_subscription(xml.as_bytes()).unwrap(), s2);
+    // The 2014-10-01 set leaves out the three network counters (read back as 0) and ends
+    // with the network limits.
+    let s3 = SubscriptionXml {
+        current_virtual_network_sites: 0,
+        current_local_network_sites: 0,
+        current_dns_servers: 0,
+        network_limits: Some(asm::NetworkLimitsXml {
+            max_public_ip_count: 5,
+            current_network_security_groups: 1,
+            max_network_security_groups: 100,
+            max_network_security_rules_per_group: 200,
+            max_route_tables: 100,
+            max_routes_per_route_table: 101,
+        }),
+        ..s.clone()
+    };
+    let xml3 = s3.to_xml();
+    assert!(!xml3.contains("CurrentVirtualNetworkSites") && !xml3.contains("CurrentDnsServers"));
+    assert!(
+        xml3.contains(
+            "<CurrentReservedIPs>2</CurrentReservedIPs><MaxPublicIPCount>5</MaxPublicIPCount>"
+        ) && xml3.ends_with("<MaxRoutesPerRouteTable>101</MaxRoutesPerRouteTable></Subscription>"),
+        "{xml3}"
+    );
+    assert_eq!(asm::parse_subscription(xml3.as_bytes()).unwrap(), s3);
     // Names are case-sensitive (as in Python): a lower-case element is not the counter.
     let odd = "<Subscription><maxcorecount>5</maxcorecount><MaxCoreCount> 7 </MaxCoreCount></Subscription>";
     assert_eq!(

@@ -51,19 +51,16 @@ struct AffinityGroupJson {
 
 impl AffinityGroupJson {
     fn new(g: &AffinityGroupXml) -> Self {
-        let names = |m: &Option<Vec<wire::AffinityGroupMemberXml>>| {
-            m.iter()
-                .flatten()
-                .map(|x| x.service_name.clone())
-                .collect::<Vec<_>>()
-        };
+        fn names<'a>(m: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+            m.into_iter().cloned().collect()
+        }
         AffinityGroupJson {
             name: g.name.clone(),
             label: label(&g.label),
             description: g.description.clone(),
             location: g.location.clone(),
-            storage_accounts: names(&g.storage_services),
-            cloud_services: names(&g.hosted_services),
+            storage_accounts: names(g.storage_services.iter().flatten().map(|x| &x.service_name)),
+            cloud_services: names(g.hosted_services.iter().flatten().map(|x| &x.service_name)),
             created: g.created_time.clone(),
         }
     }
