@@ -14,6 +14,7 @@ mod keys;
 mod lifecycle;
 mod operations;
 mod portal;
+mod replay;
 mod resource_api;
 mod resources_compute;
 mod resources_sql_web;
