@@ -365,6 +365,12 @@ async fn send(client: &Client, req: Req, wait_for_end: bool) -> Response {
 
 struct Outcome {
     replayed: usize,
+    /// Interactions answered with the recorded status; with the recorded shape; with
+    /// both and the recorded error code and operation outcome (allowed differences
+    /// counted as differences).
+    same_status: usize,
+    same_shape: usize,
+    same_all: usize,
     skipped: Vec<(String, &'static str)>,
     /// The differences no entry of [`ALLOWED`] names, described.
     unexpected: Vec<String>,
@@ -439,6 +445,7 @@ async fn replay(name: &str, interactions: &[Interaction], out: &mut Outcome) {
         if is_poll(i) && !finished && child_text(&r.text(), "Status") != recorded_status {
             found.retain(|d| matches!(d, Difference::Status(_)));
         }
+        let reported = out.unexpected.len();
         if i.status >= 400 {
             let (theirs, ours) = (
                 child_text(&i.response, "Code"),
@@ -462,6 +469,11 @@ async fn replay(name: &str, interactions: &[Interaction], out: &mut Outcome) {
                 }
             }
         }
+        let status_ok = !found.iter().any(|d| matches!(d, Difference::Status(_)));
+        let shape_ok = found.iter().all(|d| matches!(d, Difference::Status(_)));
+        out.same_status += usize::from(status_ok);
+        out.same_shape += usize::from(shape_ok);
+        out.same_all += usize::from(found.is_empty() && out.unexpected.len() == reported);
         found.retain(|d| {
             let allowed = ALLOWED
                 .iter()
@@ -496,6 +508,9 @@ async fn the_recorded_management_traffic_replays_with_the_recorded_shapes() {
     assert_eq!(files.len(), 75, "the recordings of testdata/recordings");
     let mut out = Outcome {
         replayed: 0,
+        same_status: 0,
+        same_shape: 0,
+        same_all: 0,
         skipped: Vec::new(),
         unexpected: Vec::new(),
         used: BTreeSet::new(),
@@ -516,8 +531,12 @@ async fn the_recorded_management_traffic_replays_with_the_recorded_shapes() {
         .map(|(_, a)| format!("{} #{} {:?}", a.cassette, a.index, a.difference))
         .collect();
     eprintln!(
-        "replayed {} interactions; not replayed: {} cassettes of areas not served",
+        "replayed {} interactions: {} with the recorded status, {} with the recorded shape, \
+         {} the same in all that is compared; not replayed: {} cassettes of areas not served",
         out.replayed,
+        out.same_status,
+        out.same_shape,
+        out.same_all,
         out.skipped.len()
     );
     assert!(
