@@ -515,9 +515,15 @@ async fn the_recorded_management_traffic_replays_with_the_recorded_shapes() {
         unexpected: Vec::new(),
         used: BTreeSet::new(),
     };
+    // For work on one area: `AZMC_REPLAY_ONLY=sqldatabase` replays only the cassettes whose
+    // name contains it (the stale-entry and count checks then apply to those only).
+    let only = std::env::var("AZMC_REPLAY_ONLY").ok();
     for f in &files {
         let stem = f.file_stem().unwrap().to_string_lossy();
         let name = stem.trim_start_matches("test_legacy_mgmt_").to_string();
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
         let interactions = load(f);
         if interactions.is_empty() {
             continue;
@@ -527,7 +533,9 @@ async fn the_recorded_management_traffic_replays_with_the_recorded_shapes() {
     let stale: Vec<_> = ALLOWED
         .iter()
         .enumerate()
-        .filter(|(k, _)| !out.used.contains(k))
+        .filter(|(k, a)| {
+            !out.used.contains(k) && only.as_deref().is_none_or(|o| a.cassette.contains(o))
+        })
         .map(|(_, a)| format!("{} #{} {:?}", a.cassette, a.index, a.difference))
         .collect();
     eprintln!(
@@ -547,5 +555,7 @@ async fn the_recorded_management_traffic_replays_with_the_recorded_shapes() {
         stale.len(),
         stale.join("\n")
     );
-    assert!(out.replayed >= 120, "replayed only {}", out.replayed);
+    if only.is_none() {
+        assert!(out.replayed >= 120, "replayed only {}", out.replayed);
+    }
 }
