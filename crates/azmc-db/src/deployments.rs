@@ -33,6 +33,18 @@ pub struct Deployment {
     pub extended_properties: Vec<(String, String)>,
     pub created_at: OffsetDateTime,
     pub modified_at: OffsetDateTime,
+    /// The upgrade in progress (Mode Manual), if any.
+    pub upgrade: Option<UpgradeProgress>,
+}
+
+/// An upgrade or configuration change in progress: it walks the upgrade domains one by
+/// one, and can be rolled back until the last one is walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpgradeProgress {
+    /// `Manual`.
+    pub mode: String,
+    /// The upgrade domains walked so far: the next to walk is this one.
+    pub walked: u32,
 }
 
 /// What Create Deployment stores.
@@ -59,7 +71,8 @@ pub struct NewDeployment<'a> {
 macro_rules! select_deployment {
     () => {
         "SELECT h.name, d.slot, d.name, d.private_id, d.label, d.package_url, d.configuration, \
-         d.status, d.roles, d.cores, d.extended_properties, d.created_at, d.modified_at \
+         d.status, d.roles, d.cores, d.extended_properties, d.created_at, d.modified_at, \
+         d.upgrade_mode, d.upgrade_walked \
          FROM deployments d JOIN hosted_services h ON h.name_key = d.service_key \
          WHERE h.subscription_id = $1 AND h.name_key = $2 "
     };
@@ -82,6 +95,8 @@ type DeploymentRow = (
     i64,
     String,
     i64,
+    i64,
+    Option<String>,
     i64,
 );
 
@@ -106,6 +121,14 @@ fn deployment(row: DeploymentRow) -> Result<Deployment, DbError> {
         extended_properties: props_from_json(&row.10)?,
         created_at: from_micros(row.11)?,
         modified_at: from_micros(row.12)?,
+        upgrade: match row.13 {
+            Some(mode) => Some(UpgradeProgress {
+                mode,
+                walked: u32::try_from(row.14)
+                    .map_err(|_| DbError::Corrupt(format!("upgrade_walked {}", row.14)))?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -119,6 +142,10 @@ pub struct DeploymentChange {
     /// Decoded label text.
     pub label: Option<String>,
     pub configuration: Option<NewConfiguration>,
+    /// `Some("Manual")`: the change starts an upgrade in progress that keeps what it
+    /// replaced (see [`Db::walk_upgrade_domain`], [`Db::rollback_deployment_change`]);
+    /// `None`: the change is complete at once.
+    pub manual_mode: Option<String>,
 }
 
 /// A slot name as stored (`Production` / `Staging`), from any case.
@@ -374,7 +401,7 @@ impl Db {
                 }
             }
             sqlx::query(
-                "UPDATE deployments SET package_url = COALESCE($4, package_url),                  label = COALESCE($5, label), configuration = COALESCE($6, configuration),                  roles = COALESCE($7, roles), cores = COALESCE($8, cores), modified_at = $9                  WHERE service_key = $2 AND name_key = $3 AND EXISTS                  (SELECT 1 FROM hosted_services h WHERE h.name_key = $2 AND h.subscription_id = $1)",
+                "UPDATE deployments SET previous_package_url = package_url,                  previous_label = label, previous_configuration = configuration,                  previous_roles = roles, previous_cores = cores, upgrade_mode = $10,                  upgrade_walked = 0, package_url = COALESCE($4, package_url),                  label = COALESCE($5, label), configuration = COALESCE($6, configuration),                  roles = COALESCE($7, roles), cores = COALESCE($8, cores), modified_at = $9                  WHERE service_key = $2 AND name_key = $3 AND EXISTS                  (SELECT 1 FROM hosted_services h WHERE h.name_key = $2 AND h.subscription_id = $1)",
             )
             .bind(&sub)
             .bind(&key)
@@ -384,6 +411,115 @@ impl Db {
             .bind(change.configuration.as_ref().map(|(c, _, _)| c.clone()))
             .bind(&roles)
             .bind(change.configuration.as_ref().map(|(_, _, n)| *n))
+            .bind(micros(now))
+            .bind(&change.manual_mode)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(job) = job {
+                crate::jobs::tx_enqueue_job!(tx, job);
+            }
+            tx.commit().await?;
+        });
+        self.get_deployment_by_name(subscription_id, service, name)
+            .await
+    }
+
+    /// Records that upgrade domain `domain` of the upgrade in progress on deployment `name`
+    /// was walked, in one transaction with `job`; walking the last of its `domains` ends the
+    /// upgrade. [`DbError::Conflict`] ([`ConflictReason::NoUpgradeInProgress`]) unless an
+    /// upgrade is in progress whose next domain is `domain`; [`DbError::NotFound`]
+    /// ("deployment").
+    #[allow(clippy::too_many_arguments)]
+    pub async fn walk_upgrade_domain(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        name: &str,
+        domain: u32,
+        domains: u32,
+        now: OffsetDateTime,
+        job: Option<&crate::model::NewJob>,
+    ) -> Result<(), DbError> {
+        self.get_deployment_by_name(subscription_id, service, name)
+            .await?;
+        crate::jobs::change_one_with_job!(
+            self,
+            "UPDATE deployments SET upgrade_walked = upgrade_walked + 1, \
+             upgrade_mode = CASE WHEN upgrade_walked + 1 >= $5 THEN NULL ELSE upgrade_mode END, \
+             modified_at = $6 \
+             WHERE service_key = $2 AND name_key = $3 AND upgrade_mode IS NOT NULL \
+             AND upgrade_walked = $4 AND EXISTS \
+             (SELECT 1 FROM hosted_services h WHERE h.name_key = $2 AND h.subscription_id = $1)",
+            [
+                sub_key(subscription_id),
+                service_key(service),
+                name.to_lowercase(),
+                i64::from(domain),
+                i64::from(domains),
+                micros(now)
+            ],
+            DbError::conflict(ConflictReason::NoUpgradeInProgress, name),
+            job
+        )
+    }
+
+    /// Rolls back the upgrade in progress on deployment `name`: restores the package,
+    /// label, configuration, roles and cores it replaced and ends it, in one transaction
+    /// with `job`. [`DbError::Conflict`] ([`ConflictReason::NoUpgradeInProgress`]) if
+    /// none is in progress; [`DbError::LimitExceeded`] ([`Limit::Cores`]) if the restored
+    /// cores would exceed the subscription's `max_core_count`; [`DbError::NotFound`]
+    /// ("deployment").
+    pub async fn rollback_deployment_change(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        name: &str,
+        now: OffsetDateTime,
+        job: Option<&crate::model::NewJob>,
+    ) -> Result<Deployment, DbError> {
+        let sub = sub_key(subscription_id);
+        let key = service_key(service);
+        let name_key = name.to_lowercase();
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let lock = for_update!(d, "SELECT max_core_count FROM subscriptions WHERE id = $1");
+            let max: Option<(i64,)> = sqlx::query_as(lock)
+                .bind(&sub)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let current: Option<(i64, Option<String>, Option<i64>)> = sqlx::query_as(
+                "SELECT d.cores, d.upgrade_mode, d.previous_cores FROM deployments d \
+                 JOIN hosted_services h ON h.name_key = d.service_key \
+                 WHERE h.subscription_id = $1 AND d.service_key = $2 AND d.name_key = $3",
+            )
+            .bind(&sub)
+            .bind(&key)
+            .bind(&name_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (Some((max_cores,)), Some((cores, mode, previous_cores))) = (max, current) else {
+                return Err(DbError::not_found(ResourceKind::Deployment, name));
+            };
+            let (Some(_), Some(previous_cores)) = (mode, previous_cores) else {
+                return Err(DbError::conflict(ConflictReason::NoUpgradeInProgress, name));
+            };
+            let (used,): (i64,) = sqlx::query_as(USED_CORES_SQL)
+                .bind(&sub)
+                .fetch_one(&mut *tx)
+                .await?;
+            if used - cores + previous_cores > max_cores {
+                return Err(DbError::limit_exceeded(Limit::Cores, max_cores));
+            }
+            sqlx::query(
+                "UPDATE deployments SET package_url = previous_package_url, \
+                 label = previous_label, configuration = previous_configuration, \
+                 roles = previous_roles, cores = previous_cores, upgrade_mode = NULL, \
+                 upgrade_walked = 0, previous_package_url = NULL, previous_label = NULL, \
+                 previous_configuration = NULL, previous_roles = NULL, previous_cores = NULL, \
+                 modified_at = $3 WHERE service_key = $1 AND name_key = $2",
+            )
+            .bind(&key)
+            .bind(&name_key)
             .bind(micros(now))
             .execute(&mut *tx)
             .await?;

@@ -102,6 +102,9 @@ pub enum ConflictReason {
     AlreadyCompleted,
     /// A job whose lease another worker holds now.
     LeaseLost,
+    /// A deployment with no upgrade in progress (or not at the domain named) to walk or
+    /// roll back.
+    NoUpgradeInProgress,
 }
 
 impl ConflictReason {
@@ -114,6 +117,7 @@ impl ConflictReason {
             ConflictReason::SlotTaken => "deployment slot",
             ConflictReason::AlreadyCompleted => "operation",
             ConflictReason::LeaseLost => "job",
+            ConflictReason::NoUpgradeInProgress => "upgrade",
         }
     }
 }

@@ -99,7 +99,9 @@ mod websites;
 pub use affinity_groups::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
 pub use certificates::{LinkChangeListener, LinkChanges};
 pub use db::{CreateMode, Db};
-pub use deployments::{Deployment, DeploymentChange, NewConfiguration, NewDeployment, slot_name};
+pub use deployments::{
+    Deployment, DeploymentChange, NewConfiguration, NewDeployment, UpgradeProgress, slot_name,
+};
 pub use error::{ConflictReason, DbError, Limit, ResourceKind};
 pub use hosted_services::{HostedService, HostedServiceUpdate, NewHostedService};
 pub use jobs::GIVE_UP_MESSAGE;

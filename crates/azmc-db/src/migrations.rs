@@ -53,6 +53,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0007_link_changes.sql",
         include_str!("../migrations/sqlite/0007_link_changes.sql"),
     ),
+    (
+        10,
+        "deployment_upgrades",
+        "0010_deployment_upgrades.sql",
+        include_str!("../migrations/sqlite/0010_deployment_upgrades.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -97,6 +103,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "link_changes",
         "0007_link_changes.sql",
         include_str!("../migrations/postgres/0007_link_changes.sql"),
+    ),
+    (
+        10,
+        "deployment_upgrades",
+        "0010_deployment_upgrades.sql",
+        include_str!("../migrations/postgres/0010_deployment_upgrades.sql"),
     ),
 ];
 

@@ -344,6 +344,9 @@ fn dep<'a>(
     }
 }
 
+/// A base64 service configuration (the database keeps it as given).
+const STANDARD_CFG: &str = "PFNlcnZpY2VDb25maWd1cmF0aW9uLz4=";
+
 pub async fn deployments(db: &Db) {
     let a = subscription_with(db, 20, 4).await;
     let other = subscription(db, 20).await;
@@ -401,6 +404,113 @@ pub async fn deployments(db: &Db) {
     db.create_deployment(&dep(&a, "depsvc", "Staging", "dep2", &two), at(3))
         .await
         .unwrap();
+    // A Manual change keeps what it replaced until walked to its end or rolled back.
+    let one = vec![("Web".to_string(), 1u32)];
+    let manual = |roles: &[(String, u32)], label: &str| azmc_db::DeploymentChange {
+        package_url: Some(format!("https://p/{label}.cspkg")),
+        label: Some(label.into()),
+        configuration: Some((STANDARD_CFG.into(), roles.to_vec(), roles[0].1.into())),
+        manual_mode: Some("Manual".into()),
+    };
+    let e = db
+        .walk_upgrade_domain(&a, "depsvc", "dep1", 0, 2, at(3), None)
+        .await
+        .unwrap_err();
+    assert_conflict(&e, ConflictReason::NoUpgradeInProgress);
+    let e = db
+        .rollback_deployment_change(&a, "depsvc", "dep1", at(3), None)
+        .await
+        .unwrap_err();
+    assert_conflict(&e, ConflictReason::NoUpgradeInProgress);
+    let before = db
+        .get_deployment_by_name(&a, "depsvc", "dep1")
+        .await
+        .unwrap();
+    let changed = db
+        .change_deployment(&a, "depsvc", "dep1", &manual(&one, "v2"), at(3), None)
+        .await
+        .unwrap();
+    assert_eq!((changed.label.as_str(), changed.cores), ("v2", 1));
+    let progress = |walked| {
+        Some(azmc_db::UpgradeProgress {
+            mode: "Manual".into(),
+            walked,
+        })
+    };
+    assert_eq!(changed.upgrade, progress(0));
+    // The other deployment takes the freed core: restoring two would exceed 4.
+    let auto = azmc_db::DeploymentChange {
+        configuration: Some((STANDARD_CFG.into(), three.clone(), 3)),
+        ..Default::default()
+    };
+    db.change_deployment(&a, "depsvc", "dep2", &auto, at(3), None)
+        .await
+        .unwrap();
+    let e = db
+        .rollback_deployment_change(&a, "depsvc", "dep1", at(4), None)
+        .await
+        .unwrap_err();
+    assert_limit(&e, Limit::Cores, 4);
+    let auto = azmc_db::DeploymentChange {
+        configuration: Some((STANDARD_CFG.into(), two.clone(), 2)),
+        ..Default::default()
+    };
+    db.change_deployment(&a, "depsvc", "dep2", &auto, at(3), None)
+        .await
+        .unwrap();
+    let back = db
+        .rollback_deployment_change(&a, "depsvc", "dep1", at(4), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            &back.label,
+            &back.package_url,
+            &back.configuration,
+            &back.roles,
+            back.cores,
+            &back.upgrade
+        ),
+        (
+            &before.label,
+            &before.package_url,
+            &before.configuration,
+            &before.roles,
+            2,
+            &None
+        )
+    );
+    assert_eq!(db.subscription_usage(&a).await.unwrap().cores, 4);
+    // Walked in order; the last domain ends the upgrade.
+    db.change_deployment(&a, "depsvc", "dep1", &manual(&two, "v3"), at(4), None)
+        .await
+        .unwrap();
+    db.walk_upgrade_domain(&a, "depsvc", "dep1", 0, 2, at(4), None)
+        .await
+        .unwrap();
+    let e = db
+        .walk_upgrade_domain(&a, "depsvc", "dep1", 0, 2, at(4), None)
+        .await
+        .unwrap_err();
+    assert_conflict(&e, ConflictReason::NoUpgradeInProgress);
+    let d = db
+        .get_deployment_by_name(&a, "depsvc", "dep1")
+        .await
+        .unwrap();
+    assert_eq!(d.upgrade, progress(1));
+    db.walk_upgrade_domain(&a, "depsvc", "dep1", 1, 2, at(4), None)
+        .await
+        .unwrap();
+    let d = db
+        .get_deployment_by_name(&a, "depsvc", "dep1")
+        .await
+        .unwrap();
+    assert_eq!((d.upgrade, d.label.as_str()), (None, "v3"));
+    assert_missing(
+        db.walk_upgrade_domain(&a, "depsvc", "nope", 0, 2, at(4), None)
+            .await,
+    );
+
     // Status, swap, and the 409 of a plain service delete.
     db.set_deployment_status(&a, "depsvc", "DEP1", DeploymentStatus::Running, at(4), None)
         .await
@@ -508,6 +618,7 @@ pub async fn changes_with_their_jobs(db: &Db) {
         package_url: None,
         label: Some("relabelled".into()),
         configuration: None,
+        manual_mode: None,
     };
     let orphan = job(false).await;
     no_operation(

@@ -22,9 +22,10 @@ use axum::response::Response;
 use axum::routing::{self, MethodRouter};
 use azmc_db::{Deployment, DeploymentChange, DeploymentStatus, HostedService, NewConfiguration};
 use azmc_wire::asm::{
-    DeploymentXml, RoleInstanceXml, encode_label, format_time, parse_create_deployment,
-    parse_deployment_change, parse_role_instance_names, parse_service_configuration, parse_swap,
-    parse_update_deployment_status, parse_walk_upgrade_domain,
+    DeploymentXml, RoleInstanceXml, UpgradeStatusXml, encode_label, format_time,
+    parse_create_deployment, parse_deployment_change, parse_role_instance_names, parse_rollback,
+    parse_service_configuration, parse_swap, parse_update_deployment_status,
+    parse_walk_upgrade_domain,
 };
 
 fn service<'a>(s: &'a str, svc: &'a str) -> Service<'a> {
@@ -75,11 +76,16 @@ pub fn to_xml(state: &AppState, d: &Deployment) -> DeploymentXml {
         url: format!("http://{host}.cloudapp.{}/", state.config.dns_suffix),
         configuration: d.configuration.clone(),
         role_instances: instances,
+        upgrade_status: d.upgrade.as_ref().map(|u| UpgradeStatusXml {
+            upgrade_type: u.mode.clone(),
+            current_upgrade_domain_state: "Before".into(),
+            current_upgrade_domain: u.walked,
+        }),
         upgrade_domain_count: deployments::upgrade_domain_count(d),
         roles: d.roles.iter().map(|(r, _)| r.clone()).collect(),
         sdk_version: "2.9.6496.3".into(),
         locked: false,
-        rollback_allowed: false,
+        rollback_allowed: d.upgrade.is_some(),
         created_time: format_time(d.created_at),
         last_modified_time: format_time(d.modified_at),
         extended_properties: d.extended_properties.clone(),
@@ -165,7 +171,18 @@ async fn change_by_comp(
             Ok(accepted())
         }
         "rollback" => {
-            deployments::rollback()?;
+            let (mode, force) = parse_rollback(bytes).map_err(ApiError::invalid_xml)?;
+            let mode = required(mode, "Mode")?;
+            if !["auto", "manual"]
+                .iter()
+                .any(|m| mode.eq_ignore_ascii_case(m))
+            {
+                return Err(ApiError::bad_request("Mode must be Auto or Manual."));
+            }
+            if !matches!(force.as_deref(), None | Some("true" | "false")) {
+                return Err(ApiError::bad_request("Force must be true or false."));
+            }
+            deployments::rollback(ctx, id, at, d).await?;
             Ok(accepted())
         }
         other => Err(ApiError::bad_query(format!(
@@ -217,10 +234,15 @@ async fn change(
             ));
         }
     }
+    let manual = input
+        .mode
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case("manual"));
     let change = DeploymentChange {
         package_url,
         label,
         configuration: Some(configuration),
+        manual_mode: manual.then(|| "Manual".to_owned()),
     };
     deployments::change(ctx, id, at, d, &change, root).await?;
     Ok(accepted())

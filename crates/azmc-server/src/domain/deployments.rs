@@ -148,6 +148,15 @@ fn check_idle(d: &Deployment) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A change (configuration, upgrade, instances) waits until the upgrade in progress has
+/// been walked to its end or rolled back, as on the live service.
+fn check_no_upgrade(d: &Deployment) -> Result<(), DomainError> {
+    if d.upgrade.is_some() {
+        return Err(DomainError::Conflict(ConflictReason::UpgradeInProgress));
+    }
+    Ok(())
+}
+
 fn random_hex() -> Result<String, DomainError> {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).map_err(|_| {
@@ -246,8 +255,12 @@ pub async fn set_status(
         .map_err(db_error)
 }
 
-/// Change Configuration (`change.package_url` and `label` `None`) or Upgrade: applied at
-/// once; the operation `op` (named `what` in its payload) reports its end.
+/// Change Configuration (`change.package_url` and `label` `None`) or Upgrade. The new
+/// package, label and configuration are what the deployment shows from now on; the
+/// operation `op` (named `what` in its payload) reports the end. With
+/// `change.manual_mode` set (Mode `Manual`) the upgrade stays in progress: it walks its
+/// upgrade domains one by one ([`walk_upgrade_domain`]) and can be rolled back
+/// ([`rollback`]) until the last is walked. Refused while another upgrade is in progress.
 pub async fn change(
     ctx: &Ctx<'_>,
     op: &RequestId,
@@ -260,10 +273,13 @@ pub async fn change(
         check_package_url(url)?;
     }
     check_idle(d)?;
+    check_no_upgrade(d)?;
     report_change(ctx, op, at, d, Some(change), what).await
 }
 
-/// Walk Upgrade Domain: `domain` must be one of the deployment's upgrade domains.
+/// Walk Upgrade Domain: `domain` must be one of the deployment's upgrade domains, and the
+/// next one of the upgrade in progress (a Mode `Manual` upgrade or configuration change);
+/// walking the last one completes the upgrade.
 pub async fn walk_upgrade_domain(
     ctx: &Ctx<'_>,
     op: &RequestId,
@@ -285,13 +301,72 @@ pub async fn walk_upgrade_domain(
             )
         })?;
     check_idle(d)?;
-    report_change(ctx, op, at, d, None, &format!("walk {ud}")).await
+    let Some(upgrade) = &d.upgrade else {
+        return Err(DomainError::Conflict(ConflictReason::NoUpgradeToWalk));
+    };
+    if upgrade.walked != ud {
+        return Err(invalid(
+            "UpgradeDomain",
+            format!(
+                "UpgradeDomain must be {}, the next upgrade domain of the upgrade in progress.",
+                upgrade.walked
+            ),
+        ));
+    }
+    let work = ReportChange {
+        deployment: DeploymentRef::new(at, &d.name),
+        what: format!("walk {ud}"),
+    };
+    let job = jobs::new_job(ctx, op, at.subscription, &work)?;
+    ctx.db
+        .walk_upgrade_domain(
+            at.subscription,
+            at.name,
+            &d.name,
+            ud,
+            count,
+            ctx.now,
+            Some(&job),
+        )
+        .await
+        .map_err(|e| match e {
+            // Walked or rolled back by another request since `d` was read.
+            azmc_db::DbError::Conflict { .. } => {
+                DomainError::Conflict(ConflictReason::NoUpgradeToWalk)
+            }
+            e => db_error(e),
+        })
 }
 
-/// Rollback Update or Upgrade: upgrades take effect when accepted, so there is never one
-/// in progress to roll back.
-pub fn rollback() -> Result<(), DomainError> {
-    Err(DomainError::Conflict(ConflictReason::NothingToRollBack))
+/// Rollback Update or Upgrade: restores the package, label and configuration that the
+/// upgrade in progress replaced, and ends it (at once, whatever the `Mode` asked: the
+/// restored configuration is what every instance runs when the operation succeeds).
+/// 409 if no upgrade is in progress.
+pub async fn rollback(
+    ctx: &Ctx<'_>,
+    op: &RequestId,
+    at: Service<'_>,
+    d: &Deployment,
+) -> Result<(), DomainError> {
+    check_idle(d)?;
+    if d.upgrade.is_none() {
+        return Err(DomainError::Conflict(ConflictReason::NothingToRollBack));
+    }
+    let work = ReportChange {
+        deployment: DeploymentRef::new(at, &d.name),
+        what: "rollback".into(),
+    };
+    let job = jobs::new_job(ctx, op, at.subscription, &work)?;
+    ctx.db
+        .rollback_deployment_change(at.subscription, at.name, &d.name, ctx.now, Some(&job))
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            azmc_db::DbError::Conflict { .. } => {
+                DomainError::Conflict(ConflictReason::NothingToRollBack)
+            }
+            e => db_error(e),
+        })
 }
 
 /// The actions on one role instance.
@@ -367,11 +442,13 @@ pub async fn delete_instances(
         ));
     }
     check_idle(d)?;
+    check_no_upgrade(d)?;
     let cores = roles.iter().map(|(_, c)| i64::from(*c)).sum();
     let change = DeploymentChange {
         package_url: None,
         label: None,
         configuration: Some((d.configuration.clone(), roles, cores)),
+        manual_mode: None,
     };
     report_change(ctx, op, at, d, Some(&change), "delete instances").await
 }

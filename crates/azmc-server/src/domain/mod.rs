@@ -234,6 +234,10 @@ pub enum ConflictReason {
     DeploymentBusy { status: String },
     /// Rollback needs an update or upgrade in progress.
     NothingToRollBack,
+    /// Walk Upgrade Domain needs an upgrade in progress (Mode `Manual`).
+    NoUpgradeToWalk,
+    /// Another change waits until the upgrade in progress is walked or rolled back.
+    UpgradeInProgress,
     /// Web site names are unique across all subscriptions.
     WebSiteExists { name: String },
     /// An account of that username exists.
@@ -299,6 +303,12 @@ impl fmt::Display for ConflictReason {
             }
             ConflictReason::NothingToRollBack => f.write_str(
                 "There is no update or upgrade in progress on this deployment to roll back.",
+            ),
+            ConflictReason::NoUpgradeToWalk => f.write_str(
+                "There is no upgrade in progress on this deployment to walk (only an upgrade or configuration change in Mode Manual walks its upgrade domains).",
+            ),
+            ConflictReason::UpgradeInProgress => f.write_str(
+                "An upgrade is in progress on this deployment: walk its remaining upgrade domains or roll it back first.",
             ),
             ConflictReason::StorageAccountNameTaken { name } => write!(
                 f,

@@ -898,42 +898,165 @@ async fn deployment_configuration_upgrade_and_role_instances() {
     )
     .await;
 
-    // Walk upgrade domain; rollback with nothing to roll back; unknown comp.
-    expect_error(
-        &api,
-        "POST",
-        &format!("{dep}?comp=walkupgradedomain"),
-        Some("<WalkUpgradeDomain><UpgradeDomain>7</UpgradeDomain></WalkUpgradeDomain>"),
-        BAD_REQUEST,
-        "UpgradeDomain",
-    )
-    .await;
-    let r = api
-        .req(
-            "POST",
-            &format!("{dep}?comp=walkupgradedomain"),
-            Some("<WalkUpgradeDomain><UpgradeDomain>1</UpgradeDomain></WalkUpgradeDomain>"),
+    // No upgrade in progress (Auto completes at once): nothing to walk or roll back.
+    let rollback_body = |mode: &str| {
+        format!(
+            "<RollbackUpdateOrUpgrade><Mode>{mode}</Mode><Force>false</Force></RollbackUpdateOrUpgrade>"
         )
-        .await;
-    api.assert_accepted_and_succeeded(&r).await;
+    };
+    let walk = |ud: u32| {
+        format!("<WalkUpgradeDomain><UpgradeDomain>{ud}</UpgradeDomain></WalkUpgradeDomain>")
+    };
+    let d = api.get(&dep, parse_deployment).await;
+    assert_eq!(
+        (d.upgrade_status.clone(), d.rollback_allowed),
+        (None, false)
+    );
     for (path, body, error, needle) in [
         (
-            format!("{dep}/?comp=rollback").as_str(),
-            Some(
-                "<RollbackUpdateOrUpgrade><Mode>Auto</Mode><Force>false</Force></RollbackUpdateOrUpgrade>",
-            ),
+            format!("{dep}?comp=walkupgradedomain"),
+            walk(7),
+            BAD_REQUEST,
+            "UpgradeDomain",
+        ),
+        (
+            format!("{dep}?comp=walkupgradedomain"),
+            walk(0),
+            CONFLICT,
+            "no upgrade in progress",
+        ),
+        (
+            format!("{dep}/?comp=rollback"),
+            rollback_body("Auto"),
             CONFLICT,
             "roll back",
         ),
         (
-            format!("{dep}/?comp=frobnicate").as_str(),
-            Some(""),
+            format!("{dep}/?comp=frobnicate"),
+            String::new(),
             (400, "MissingOrInvalidRequiredQueryParameter"),
             "frobnicate",
         ),
     ] {
-        expect_error(&api, "POST", path, body, error, needle).await;
+        expect_error(&api, "POST", &path, Some(&body), error, needle).await;
     }
+
+    // A Manual upgrade (v3, 3 instances) stays in progress: the deployment shows it, other
+    // changes wait, domains are walked in order, and a rollback restores v2 (2 instances).
+    let manual = format!(
+        "<UpgradeDeployment xmlns=\"http://schemas.microsoft.com/windowsazure\"><Mode>Manual</Mode><PackageUrl>https://a.blob.core.windows.net/p/v3.cspkg</PackageUrl><Configuration>{}</Configuration><Label>{}</Label><Force>false</Force></UpgradeDeployment>",
+        STANDARD.encode(CSCFG.replace("count=\"2\"", "count=\"3\"")),
+        STANDARD.encode("v3")
+    );
+    let r = api
+        .req("POST", &format!("{dep}/?comp=upgrade"), Some(&manual))
+        .await;
+    api.assert_accepted_and_succeeded(&r).await;
+    let d = api.get(&dep, parse_deployment).await;
+    assert_eq!(STANDARD.decode(&d.label).unwrap(), b"v3".to_vec());
+    assert_eq!(d.role_instances.len(), 3);
+    assert!(d.rollback_allowed);
+    let status = d.upgrade_status.clone().expect("an upgrade in progress");
+    assert_eq!(
+        (status.upgrade_type.as_str(), status.current_upgrade_domain),
+        ("Manual", 0)
+    );
+    let raw = api.req("GET", &dep, None).await.body;
+    assert!(
+        raw.contains("<UpgradeStatus><UpgradeType>Manual</UpgradeType><CurrentUpgradeDomainState>Before</CurrentUpgradeDomainState><CurrentUpgradeDomain>0</CurrentUpgradeDomain></UpgradeStatus><UpgradeDomainCount>"),
+        "{raw}"
+    );
+    for (path, body, error, needle) in [
+        (
+            format!("{dep}/?comp=config"),
+            cfg(2),
+            CONFLICT,
+            "upgrade is in progress",
+        ),
+        (
+            format!("{dep}/?comp=upgrade"),
+            up.clone(),
+            CONFLICT,
+            "upgrade is in progress",
+        ),
+        (
+            format!("{dep}?comp=walkupgradedomain"),
+            walk(1),
+            BAD_REQUEST,
+            "next upgrade domain",
+        ),
+        (
+            format!("{dep}/?comp=rollback"),
+            rollback_body("Sideways"),
+            BAD_REQUEST,
+            "Mode",
+        ),
+    ] {
+        expect_error(&api, "POST", &path, Some(&body), error, needle).await;
+    }
+    let r = api
+        .req(
+            "POST",
+            &format!("{dep}?comp=walkupgradedomain"),
+            Some(&walk(0)),
+        )
+        .await;
+    api.assert_accepted_and_succeeded(&r).await;
+    let r = api
+        .req(
+            "POST",
+            &format!("{dep}/?comp=rollback"),
+            Some(&rollback_body("Auto")),
+        )
+        .await;
+    api.assert_accepted_and_succeeded(&r).await;
+    let d = api.get(&dep, parse_deployment).await;
+    assert_eq!(STANDARD.decode(&d.label).unwrap(), b"v2".to_vec());
+    assert_eq!(d.role_instances.len(), 2);
+    assert_eq!(
+        (d.upgrade_status.clone(), d.rollback_allowed),
+        (None, false)
+    );
+    assert!(
+        api.req("GET", "/{s}", None)
+            .await
+            .body
+            .contains("<CurrentCoreCount>2</CurrentCoreCount>")
+    );
+
+    // A Manual configuration change walked to its end is complete: no rollback then.
+    let manual_cfg = cfg(2).replace("<Mode>Auto</Mode>", "<Mode>Manual</Mode>");
+    let r = api
+        .req("POST", &format!("{dep}/?comp=config"), Some(&manual_cfg))
+        .await;
+    api.assert_accepted_and_succeeded(&r).await;
+    for ud in 0..2 {
+        let d = api.get(&dep, parse_deployment).await;
+        assert_eq!(
+            d.upgrade_status.map(|u| u.current_upgrade_domain),
+            Some(ud),
+            "before walking {ud}"
+        );
+        let r = api
+            .req(
+                "POST",
+                &format!("{dep}?comp=walkupgradedomain"),
+                Some(&walk(ud)),
+            )
+            .await;
+        api.assert_accepted_and_succeeded(&r).await;
+    }
+    let d = api.get(&dep, parse_deployment).await;
+    assert_eq!((d.upgrade_status, d.rollback_allowed), (None, false));
+    expect_error(
+        &api,
+        "POST",
+        &format!("{dep}/?comp=rollback"),
+        Some(&rollback_body("Manual")),
+        CONFLICT,
+        "roll back",
+    )
+    .await;
 
     // Role instances: reboot / reimage / rebuild, then delete one.
     for action in ["reboot", "reimage", "rebuild&resources=allLocalDrives"] {

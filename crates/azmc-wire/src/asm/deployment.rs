@@ -22,6 +22,16 @@ pub struct RoleInstanceXml {
     pub power_state: String,
 }
 
+/// The upgrade in progress on a deployment (`UpgradeStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UpgradeStatusXml {
+    /// `Auto`, `Manual` or `Simultaneous`.
+    pub upgrade_type: String,
+    /// `Before` (the domain is next to walk) or `During`.
+    pub current_upgrade_domain_state: String,
+    pub current_upgrade_domain: u32,
+}
+
 /// A deployment in Get Deployment and in Get Hosted Service with `embed-detail=true`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DeploymentXml {
@@ -36,6 +46,8 @@ pub struct DeploymentXml {
     /// Base64 of the service configuration.
     pub configuration: String,
     pub role_instances: Vec<RoleInstanceXml>,
+    /// Present while an upgrade is in progress.
+    pub upgrade_status: Option<UpgradeStatusXml>,
     pub upgrade_domain_count: u32,
     /// Role names.
     pub roles: Vec<String>,
@@ -78,8 +90,15 @@ impl DeploymentXml {
                 .text("PowerState", &i.power_state)
                 .close();
         }
-        w.close()
-            .int("UpgradeDomainCount", self.upgrade_domain_count)
+        w.close();
+        if let Some(u) = &self.upgrade_status {
+            w.open("UpgradeStatus")
+                .text("UpgradeType", &u.upgrade_type)
+                .text("CurrentUpgradeDomainState", &u.current_upgrade_domain_state)
+                .int("CurrentUpgradeDomain", u.current_upgrade_domain)
+                .close();
+        }
+        w.int("UpgradeDomainCount", self.upgrade_domain_count)
             .open("RoleList");
         for r in &self.roles {
             w.open("Role")
@@ -128,6 +147,11 @@ impl DeploymentXml {
                         .collect()
                 })
                 .unwrap_or_default(),
+            upgrade_status: el.child("UpgradeStatus").map(|u| UpgradeStatusXml {
+                upgrade_type: text(u, "UpgradeType"),
+                current_upgrade_domain_state: text(u, "CurrentUpgradeDomainState"),
+                current_upgrade_domain: num(u, "CurrentUpgradeDomain"),
+            }),
             upgrade_domain_count: num(el, "UpgradeDomainCount"),
             roles: el
                 .child("RoleList")
@@ -390,6 +414,46 @@ mod tests {
             Some(HOSTILE_READ)
         );
 
+        let rollback = rollback_to_xml("Manual", true);
+        assert_eq!(
+            rollback,
+            format!(
+                "<RollbackUpdateOrUpgrade {ROOT_ATTRS}><Mode>Manual</Mode><Force>true</Force></RollbackUpdateOrUpgrade>"
+            )
+        );
+        assert_eq!(
+            parse_rollback(rollback.as_bytes()).unwrap(),
+            (Some("Manual".into()), Some("true".into()))
+        );
+        assert_eq!(
+            parse_rollback(b"<RollbackUpdateOrUpgrade/>").unwrap(),
+            (None, None)
+        );
+        let e = parse_rollback(b"<Rollback><Mode>Auto</Mode></Rollback>").unwrap_err();
+        assert!(e.to_string().contains("RollbackUpdateOrUpgrade"), "{e}");
+        assert!(parse_rollback(b"<RollbackUpdateOrUpgrade><Mode>").is_err());
+
+        // A deployment with an upgrade in progress reads back with it; one without has none.
+        let mut d = DeploymentXml {
+            name: "d".into(),
+            upgrade_domain_count: 3,
+            rollback_allowed: true,
+            upgrade_status: Some(UpgradeStatusXml {
+                upgrade_type: "Manual".into(),
+                current_upgrade_domain_state: "Before".into(),
+                current_upgrade_domain: 2,
+            }),
+            ..Default::default()
+        };
+        let xml = d.to_xml();
+        assert!(xml.contains("</RoleInstanceList><UpgradeStatus><UpgradeType>Manual</UpgradeType><CurrentUpgradeDomainState>Before</CurrentUpgradeDomainState><CurrentUpgradeDomain>2</CurrentUpgradeDomain></UpgradeStatus><UpgradeDomainCount>3</UpgradeDomainCount>"), "{xml}");
+        assert_eq!(parse_deployment(xml.as_bytes()).unwrap(), d);
+        d.upgrade_status = None;
+        d.rollback_allowed = false;
+        let xml = d.to_xml();
+        assert!(!xml.contains("UpgradeStatus"), "{xml}");
+        assert_eq!(parse_deployment(xml.as_bytes()).unwrap(), d);
+
         let swap = swap_to_xml(Some("prod-dep"), Some("staging-dep"));
         assert_eq!(
             swap,
@@ -589,6 +653,24 @@ pub fn walk_upgrade_domain_to_xml(domain: &str) -> String {
 pub fn parse_walk_upgrade_domain(body: &[u8]) -> Result<Option<String>, XmlError> {
     let doc = parse_flat(body, "WalkUpgradeDomain")?;
     Ok(doc.get_trimmed("UpgradeDomain").map(str::to_owned))
+}
+
+/// The Rollback Update or Upgrade body:
+/// `<RollbackUpdateOrUpgrade><Mode>Auto</Mode><Force>false</Force></RollbackUpdateOrUpgrade>`.
+pub fn rollback_to_xml(mode: &str, force: bool) -> String {
+    let mut w = XmlWriter::root("RollbackUpdateOrUpgrade");
+    w.text("Mode", mode).bool("Force", force);
+    w.finish()
+}
+
+/// Read a Rollback Update or Upgrade body (root `RollbackUpdateOrUpgrade`): its `Mode`
+/// and `Force`, as given (trimmed).
+pub fn parse_rollback(body: &[u8]) -> Result<(Option<String>, Option<String>), XmlError> {
+    let doc = parse_flat(body, "RollbackUpdateOrUpgrade")?;
+    Ok((
+        doc.get_trimmed("Mode").map(str::to_owned),
+        doc.get_trimmed("Force").map(str::to_owned),
+    ))
 }
 
 /// The Delete Role Instances body: `<RoleInstances><Name>…</Name>…</RoleInstances>`, one

@@ -67,10 +67,10 @@ pub use certificate::{
 };
 pub use common::read_extended_properties;
 pub use deployment::{
-    CreateDeploymentInput, DeploymentChangeInput, DeploymentXml, RoleInstanceXml,
+    CreateDeploymentInput, DeploymentChangeInput, DeploymentXml, RoleInstanceXml, UpgradeStatusXml,
     parse_create_deployment, parse_deployment, parse_deployment_change, parse_role_instance_names,
-    parse_service_configuration, parse_swap, parse_update_deployment_status,
-    parse_walk_upgrade_domain, role_instance_names_to_xml, swap_to_xml,
+    parse_rollback, parse_service_configuration, parse_swap, parse_update_deployment_status,
+    parse_walk_upgrade_domain, role_instance_names_to_xml, rollback_to_xml, swap_to_xml,
     update_deployment_status_to_xml, walk_upgrade_domain_to_xml,
 };
 pub use dom::{Element, FlatXml, Limits, parse_document, parse_document_with, parse_flat};

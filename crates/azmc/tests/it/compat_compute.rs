@@ -237,11 +237,28 @@ wait(sms.change_deployment_configuration('pydep', 'd2', cfg3))
 assert len(sms.get_deployment_by_name('pydep', 'd2').role_instance_list) == 4
 wait(sms.upgrade_deployment('pydep', 'd2', 'Auto', 'https://a.blob.core.windows.net/p/app3.cspkg', cfg, 'v3', False))
 assert sms.get_deployment_by_name('pydep', 'd2').label == 'v3'
-wait(sms.walk_upgrade_domain('pydep', 'd2', 1))
+# An Auto upgrade is complete when accepted: nothing to walk or roll back.
+for f in (lambda: sms.walk_upgrade_domain('pydep', 'd2', 0),
+          lambda: sms.rollback_update_or_upgrade('pydep', 'd2', 'Auto', False)):
+    try:
+        f(); raise SystemExit('expected 409')
+    except AzureConflictHttpError:
+        pass
+# A Manual upgrade stays in progress: walked domain by domain, then rolled back to v3.
+wait(sms.upgrade_deployment('pydep', 'd2', 'Manual', 'https://a.blob.core.windows.net/p/app4.cspkg', cfg3, 'v4', False))
+d = sms.get_deployment_by_name('pydep', 'd2')
+assert d.label == 'v4' and len(d.role_instance_list) == 4 and d.rollback_allowed is True, vars(d)
+assert (d.upgrade_status.upgrade_type, d.upgrade_status.current_upgrade_domain) == ('Manual', '0'), vars(d.upgrade_status)
 try:
-    sms.rollback_update_or_upgrade('pydep', 'd2', 'Auto', False); raise SystemExit('expected 409')
+    sms.change_deployment_configuration('pydep', 'd2', cfg); raise SystemExit('expected 409')
 except AzureConflictHttpError:
     pass
+wait(sms.walk_upgrade_domain('pydep', 'd2', 0))
+assert sms.get_deployment_by_name('pydep', 'd2').upgrade_status.current_upgrade_domain == '1'
+wait(sms.rollback_update_or_upgrade('pydep', 'd2', 'Auto', False))
+d = sms.get_deployment_by_name('pydep', 'd2')
+assert d.label == 'v3' and len(d.role_instance_list) == 3 and d.rollback_allowed is False, vars(d)
+assert d.upgrade_status is None, vars(d.upgrade_status)
 wait(sms.reboot_role_instance('pydep', 'd2', 'WebRole1_IN_0'))
 wait(sms.reimage_role_instance('pydep', 'd2', 'WebRole1_IN_1'))
 wait(sms.rebuild_role_instance('pydep', 'd2', 'Worker_IN_0'))
@@ -259,7 +276,7 @@ except AzureMissingResourceHttpError:
 wait(sms.delete_hosted_service('pydep', complete=True))
 assert sms.get_subscription().current_core_count == 0
 names = set(o.operation_name for o in sms.list_subscription_operations('2020-01-01', '2099-01-01').subscription_operations)
-for want in ['CreateDeployment', 'UpdateDeploymentStatus', 'SwapDeployment', 'DeleteDeployment', 'ChangeDeploymentConfiguration', 'UpgradeDeployment', 'WalkUpgradeDomain', 'RebootRoleInstance', 'ReimageRoleInstance', 'RebuildRoleInstance', 'DeleteRoleInstances']:
+for want in ['CreateDeployment', 'UpdateDeploymentStatus', 'SwapDeployment', 'DeleteDeployment', 'ChangeDeploymentConfiguration', 'UpgradeDeployment', 'WalkUpgradeDomain', 'RollbackDeploymentUpdateOrUpgrade', 'RebootRoleInstance', 'ReimageRoleInstance', 'RebuildRoleInstance', 'DeleteRoleInstances']:
     assert want in names, (want, names)
 print('ok')
 "#;
