@@ -244,8 +244,10 @@ impl JobRunner {
                 _ = shutdown.changed() => return,
             };
             if !ran {
+                // A job queued by another node (or due later) is found by the poll.
                 tokio::select! {
                     _ = tokio::time::sleep(poll) => {}
+                    _ = self.state.job_wake.notified() => {}
                     _ = shutdown.changed() => {}
                 }
             }

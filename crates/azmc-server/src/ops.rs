@@ -147,7 +147,9 @@ pub async fn record(
         operations::name_object(&Ctx::of(&state), &id.0, object).await;
     }
     if status == StatusCode::ACCEPTED {
-        return resp; // the job completes it
+        // The job that completes it is committed: run it now rather than at the next poll.
+        state.job_wake.notify_one();
+        return resp;
     }
     let info = resp.extensions().get::<ErrorInfo>();
     let outcome = OperationOutcome {

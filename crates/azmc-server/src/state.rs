@@ -32,6 +32,10 @@ pub struct Inner {
     /// The answers that never change while the server runs (List Locations, List Role
     /// Sizes), serialised once.
     pub fixed: crate::api::locations::FixedBodies,
+    /// Wakes this node's job runner when a request has queued a job (after its
+    /// transaction committed), so that an operation with no delay finishes at once rather
+    /// than at the runner's next poll.
+    pub job_wake: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -41,6 +45,7 @@ impl AppState {
             throttle: Throttle::new(&config.throttle),
             fixed: crate::api::locations::FixedBodies::new(&config.locations),
             metrics: Metrics::default(),
+            job_wake: tokio::sync::Notify::new(),
             file_slots: Arc::new(tokio::sync::Semaphore::new(config.pfx.slots)),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, usize::from),

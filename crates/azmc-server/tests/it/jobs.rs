@@ -296,3 +296,26 @@ async fn jobs_of_a_dead_worker_are_taken_over_then_given_up() {
     assert!(page.operations.is_empty(), "{}", r.text());
     api.stop().await;
 }
+
+/// A request that queues a job wakes this node's runner: with a poll of an hour, the
+/// operation still finishes (a runner left to its poll would leave it InProgress, and
+/// `assert_accepted_and_succeeded` gives up after 10 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_job_runs_without_waiting_for_the_poll() {
+    let api = crate::resource_api::Api::start_with(|c| {
+        c.async_delay = Duration::ZERO;
+        c.job_poll_interval = Duration::from_secs(3600);
+    })
+    .await;
+    for name in ["wakeone", "waketwo"] {
+        let body = format!(
+            "<CreateStorageServiceInput xmlns=\"http://schemas.microsoft.com/windowsazure\"><ServiceName>{name}</ServiceName><Label>{}</Label><Location>West US</Location></CreateStorageServiceInput>",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, name)
+        );
+        let r = api
+            .req("POST", "/{s}/services/storageservices", Some(&body))
+            .await;
+        api.assert_accepted_and_succeeded(&r).await;
+    }
+    api.stop().await;
+}
