@@ -8,11 +8,17 @@ use azmc_wire::asm::{
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How to wait for an operation.
+/// How to wait for an operation: the first status request at once, the next after
+/// `first_poll_after`, then after pauses that double up to `poll_interval` (so an operation
+/// that completes at once is seen in about a tenth of a second, a long one costs one
+/// request per `poll_interval`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WaitOptions {
-    /// Time between two status requests.
+    /// The longest time between two status requests.
     pub poll_interval: Duration,
+    /// The pause before the second status request (at least 1 ms, at most
+    /// `poll_interval`).
+    pub first_poll_after: Duration,
     /// Give up (with [`ClientError::WaitTimeout`]) after this long; the operation goes on.
     pub timeout: Duration,
 }
@@ -21,8 +27,19 @@ impl Default for WaitOptions {
     fn default() -> Self {
         WaitOptions {
             poll_interval: Duration::from_secs(1),
+            first_poll_after: Duration::from_millis(100),
             timeout: Duration::from_secs(30 * 60),
         }
+    }
+}
+
+impl WaitOptions {
+    /// The pauses between status requests: `first_poll_after`, doubling up to
+    /// `poll_interval`, then `poll_interval` for ever.
+    pub fn pauses(&self) -> impl Iterator<Item = Duration> + use<> {
+        let cap = self.poll_interval.max(Duration::from_millis(1));
+        let first = self.first_poll_after.clamp(Duration::from_millis(1), cap);
+        std::iter::successors(Some(first), move |d| Some(d.saturating_mul(2).min(cap)))
     }
 }
 
@@ -52,6 +69,7 @@ impl Client {
         mut progress: impl FnMut(&OperationStatusXml, Duration),
     ) -> Result<OperationStatusXml> {
         let started = Instant::now();
+        let mut pauses = options.pauses();
         loop {
             let status = self.operation_status(request_id).await?;
             let waited = started.elapsed();
@@ -72,14 +90,54 @@ impl Client {
                 }
                 OperationStatus::InProgress => {}
             }
-            if waited + options.poll_interval > options.timeout {
+            let pause = pauses.next().unwrap_or(options.poll_interval);
+            if waited + pause > options.timeout {
                 return Err(ClientError::WaitTimeout {
                     id: status.id,
                     status: OperationStatus::InProgress.to_string(),
                     waited,
                 });
             }
-            tokio::time::sleep(options.poll_interval).await;
+            tokio::time::sleep(pause).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(v: &[u64]) -> Vec<Duration> {
+        v.iter().map(|m| Duration::from_millis(*m)).collect()
+    }
+
+    #[test]
+    fn pauses_start_short_and_double_up_to_the_interval() {
+        let d = WaitOptions::default();
+        assert_eq!(
+            d.pauses().take(7).collect::<Vec<_>>(),
+            ms(&[100, 200, 400, 800, 1000, 1000, 1000])
+        );
+        let odd = WaitOptions {
+            poll_interval: Duration::from_millis(250),
+            first_poll_after: Duration::from_millis(70),
+            ..d
+        };
+        assert_eq!(
+            odd.pauses().take(4).collect::<Vec<_>>(),
+            ms(&[70, 140, 250, 250])
+        );
+        // A first pause longer than the interval, or zero, is brought within bounds.
+        let long = WaitOptions {
+            first_poll_after: Duration::from_secs(5),
+            ..d
+        };
+        assert_eq!(long.pauses().take(2).collect::<Vec<_>>(), ms(&[1000, 1000]));
+        let zero = WaitOptions {
+            first_poll_after: Duration::ZERO,
+            poll_interval: Duration::from_millis(4),
+            ..d
+        };
+        assert_eq!(zero.pauses().take(4).collect::<Vec<_>>(), ms(&[1, 2, 4, 4]));
     }
 }

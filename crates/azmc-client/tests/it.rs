@@ -63,6 +63,7 @@ impl Fixture {
 fn fast_waits() -> WaitOptions {
     WaitOptions {
         poll_interval: Duration::from_millis(20),
+        first_poll_after: Duration::from_millis(20),
         timeout: Duration::from_secs(30),
     }
 }

@@ -324,8 +324,8 @@ fn retries() -> Result<u32> {
     }
 }
 
-/// Time between two polls: `AZMC_POLL_INTERVAL_MS` (for tests and impatient people),
-/// else one second.
+/// The longest time between two polls (the first comes after 0.1 s and the pauses double
+/// up to this): `AZMC_POLL_INTERVAL_MS` (for tests and impatient people), else one second.
 fn poll_interval() -> Duration {
     std::env::var("AZMC_POLL_INTERVAL_MS")
         .ok()

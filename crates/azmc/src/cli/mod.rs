@@ -36,7 +36,7 @@ Environment:
   AZMC_MACHINE_STORE   LocalMachine certificate store root (default: /var/lib/azmc)
   AZMC_PROFILE         The profile API commands use (like --profile)
   AZMC_RETRIES         API commands: retries of throttled or failed connections (0-10, default 4)
-  AZMC_POLL_INTERVAL_MS  API commands: time between status polls of an operation (default 1000)
+  AZMC_POLL_INTERVAL_MS  API commands: longest time between status polls of an operation (default 1000; the first poll comes after 100)
   NO_COLOR             No colours, even with CLICOLOR_FORCE (colours only on a terminal otherwise)
 
 Exit status: 0 success, 1 failure, 2 usage error.";
