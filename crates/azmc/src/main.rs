@@ -2,6 +2,7 @@
 //! command calls into the library crates. Exit codes: 0 success, 1 failure, 2 usage.
 
 mod cli;
+mod input;
 mod output;
 mod profiles;
 mod secrets;

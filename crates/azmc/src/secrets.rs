@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 /// the line is the secret, spaces included). `-` reads standard input.
 pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>> {
     let raw = if path == Path::new("-") {
+        crate::input::claim_stdin("the password file")?;
         let mut s = String::new();
         std::io::stdin()
             .read_line(&mut s)

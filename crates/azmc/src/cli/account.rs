@@ -265,8 +265,11 @@ fn store_thumbprint(s: &CertStore, store: &StoreArg, t: &str) -> Result<Thumbpri
 /// `account add --pfx`: import the file into the store (key not exportable) and return the
 /// certificate's thumbprint.
 fn import_pfx(s: &CertStore, pfx: &Path, password: &PasswordArgs) -> Result<Thumbprint> {
-    let data = read_input(pfx, 1024 * 1024)?;
-    let pw = password.get(&format!("Password for {}", pfx.display()), false)?;
+    let data = crate::input::read_pkcs12(pfx, 1024 * 1024)?;
+    let pw = password.get(
+        &format!("Password for {}", crate::input::display(pfx)),
+        false,
+    )?;
     let policy = KeyPolicy {
         exportable: false,
         protection: Protection::Default,

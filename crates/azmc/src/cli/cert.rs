@@ -1,6 +1,6 @@
 //! `azmc cert new|show`.
 
-use super::{Ctx, StoreArg, check_output, read_input};
+use super::{Ctx, StoreArg, check_output};
 use crate::output::{CertJson, Format, cert_lines, print_fields, print_json};
 use crate::secrets::Passphrase;
 use anyhow::{Context, Result};
@@ -182,9 +182,9 @@ fn new(ctx: &Ctx, a: NewArgs) -> Result<()> {
 
 fn show(ctx: &Ctx, a: ShowArgs) -> Result<()> {
     let path = PathBuf::from(&a.target);
-    let cert = if path.exists() {
-        let data = read_input(&path, 1024 * 1024)?;
-        Certificate::parse(&data).with_context(|| format!("{}", path.display()))?
+    let cert = if path.exists() || crate::input::is_stdin(&path) {
+        let data = crate::input::read_certificate(&path, 1024 * 1024)?;
+        Certificate::parse(&data).with_context(|| crate::input::display(&path))?
     } else {
         let thumbprint: Thumbprint = a
             .target

@@ -1,6 +1,6 @@
 //! `azmc certstore list|show|delete|export|import`.
 
-use super::{Ctx, OutputArg, StoreArg, check_output, read_input};
+use super::{Ctx, OutputArg, StoreArg, check_output};
 use crate::output::{CertJson, Format, cert_lines, print_fields, print_json, print_table, rfc3339};
 use crate::secrets::{Passphrase, PasswordArgs};
 use anyhow::{Context, Result, bail};
@@ -378,10 +378,15 @@ fn verify_written_pfx(path: &Path, password: &str, cert: &Certificate) -> Result
 }
 
 fn import(ctx: &Ctx, a: ImportArgs) -> Result<()> {
-    let data = read_input(&a.file, pkcs12::MAX_PKCS12_SIZE)?;
+    let (data, is_pkcs12) =
+        crate::input::read_certificate_or_pkcs12(&a.file, pkcs12::MAX_PKCS12_SIZE)?;
     let s = ctx.open_store(&a.store.store)?;
-    let name = a.file.display().to_string();
-    let looks_like_cert = Certificate::parse(&data).ok();
+    let name = crate::input::display(&a.file);
+    let looks_like_cert = if is_pkcs12 {
+        None
+    } else {
+        Some(Certificate::parse(&data).with_context(|| name.clone())?)
+    };
     let entry = if let Some(cert) = looks_like_cert {
         if a.protect || a.exportable {
             return crate::usage(format!(

@@ -1,7 +1,7 @@
 //! `azmc mgmt-cert ...`: the management certificates of the subscription.
 
+use super::Ctx;
 use super::client_ctx::{Remote, opt};
-use super::{Ctx, read_input};
 use crate::output::{Tabular, print_rows, rfc3339};
 use anyhow::{Context, Result};
 use azmc_client::api::SubscriptionCertificateXml;
@@ -63,9 +63,9 @@ pub fn run(ctx: &Ctx, cmd: MgmtCertCommand) -> Result<()> {
     // Read local input before any network traffic: a bad file fails fast.
     let upload = match &cmd {
         MgmtCertCommand::Upload { file } => {
-            let data = read_input(file, 1024 * 1024)?;
+            let data = crate::input::read_certificate(file, 1024 * 1024)?;
             let cert = azmc_pki::Certificate::parse(&data)
-                .with_context(|| format!("{}: not a certificate", file.display()))?;
+                .with_context(|| format!("{}: not a certificate", crate::input::display(file)))?;
             Some(cert)
         }
         _ => None,

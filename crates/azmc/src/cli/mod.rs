@@ -238,22 +238,7 @@ fn unreachable_command() -> Result<()> {
     anyhow::bail!("internal error: server command dispatched twice")
 }
 
-/// Read an input file with a size cap, naming it in errors.
-pub fn read_input(path: &Path, limit: usize) -> Result<Vec<u8>> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    if !meta.is_file() {
-        anyhow::bail!("{}: not a regular file", path.display());
-    }
-    if meta.len() > limit as u64 {
-        anyhow::bail!(
-            "{}: too large ({} bytes; the limit is {limit})",
-            path.display(),
-            meta.len()
-        );
-    }
-    std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))
-}
+pub use crate::input::read_input;
 
 /// Refuse to replace an existing output file unless `--force` was given.
 pub fn check_output(path: &Path, force: bool) -> Result<()> {

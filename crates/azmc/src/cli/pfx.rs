@@ -1,6 +1,6 @@
 //! `azmc pfx inspect|to-pem`.
 
-use super::{Ctx, OutputArg, check_output, read_input};
+use super::{Ctx, OutputArg, check_output};
 use crate::output::{CertJson, Format, cert_lines, print_fields, print_json, yes_no};
 use crate::secrets::PasswordArgs;
 use anyhow::{Context, Result};
@@ -84,8 +84,8 @@ pub fn run(ctx: &Ctx, cmd: PfxCommand) -> Result<()> {
 
 /// Read a PKCS#12 file, naming it in every error; warns when the MAC was ignored.
 pub fn open(file: &Path, password: &PasswordArgs, ignore_mac: bool) -> Result<Pkcs12> {
-    let data = read_input(file, pkcs12::MAX_PKCS12_SIZE)?;
-    let name = file.display().to_string();
+    let data = crate::input::read_pkcs12(file, pkcs12::MAX_PKCS12_SIZE)?;
+    let name = crate::input::display(file);
     let pw = password.get(&format!("Password for {name}"), false)?;
     let p = pkcs12::read(
         &data,
@@ -109,13 +109,13 @@ pub fn cert_and_key<'a>(file: &Path, p: &'a Pkcs12) -> Result<(&'a Certificate, 
     let cert = p
         .certificate
         .as_ref()
-        .with_context(|| format!("{}: holds no certificate", file.display()))?;
+        .with_context(|| format!("{}: holds no certificate", crate::input::display(file)))?;
     let key = p
         .key
         .as_ref()
-        .with_context(|| format!("{}: holds no private key", file.display()))?;
+        .with_context(|| format!("{}: holds no private key", crate::input::display(file)))?;
     key.check_matches(cert)
-        .with_context(|| format!("{}", file.display()))?;
+        .with_context(|| crate::input::display(file))?;
     Ok((cert, key))
 }
 
@@ -177,7 +177,7 @@ fn inspect(
     };
     match output.output {
         Format::Json => print_json(&InspectJson {
-            file: file.display().to_string(),
+            file: crate::input::display(file),
             mac: mac_name(p.mac),
             mac_algorithm: p.layout.mac_algorithm.clone(),
             mac_iterations: p.layout.mac_iterations,
@@ -196,7 +196,7 @@ fn inspect(
         }),
         Format::Table => {
             let mut fields = vec![
-                ("File", file.display().to_string()),
+                ("File", crate::input::display(file)),
                 (
                     "Integrity (MAC)",
                     format!(

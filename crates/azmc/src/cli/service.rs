@@ -409,10 +409,12 @@ fn cert(r: &Remote<'_>, cmd: CertCommand) -> Result<()> {
             file,
             password,
         } => {
-            let data = read_input(&file, 1024 * 1024)?;
-            let is_pfx = azmc_pki::Certificate::parse(&data).is_err();
+            let (data, is_pfx) = crate::input::read_certificate_or_pkcs12(&file, 1024 * 1024)?;
             let (format, pw) = if is_pfx {
-                let pw = password.get(&format!("Password for {}", file.display()), false)?;
+                let pw = password.get(
+                    &format!("Password for {}", crate::input::display(&file)),
+                    false,
+                )?;
                 // Check locally that the file and password are right before sending.
                 azmc_pki::pkcs12::read(&data, &pw, azmc_pki::pkcs12::ReadOptions::default())
                     .with_context(|| {

@@ -163,7 +163,7 @@ fn cert_show_rejects_malformed_files_with_one_line() {
     s.write("text.cer", b"hello");
     s.run(&["cert", "show", "text.cer"]).fails(
         1,
-        "text.cer: not a valid X.509 certificate: neither DER, PEM nor base64",
+        "text.cer: not a certificate, nor base64 text of one (not DER, PEM or XML)",
     );
 }
 

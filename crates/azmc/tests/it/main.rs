@@ -206,6 +206,24 @@ impl Sandbox {
         self.command().args(args).output().unwrap().into()
     }
 
+    /// [`Sandbox::run`] with `input` on standard input.
+    pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // The command may refuse before reading it all: a broken pipe is its answer.
+        let _ = stdin.write_all(input);
+        drop(stdin);
+        child.wait_with_output().unwrap().into()
+    }
+
     pub fn write(&self, rel: &str, data: impl AsRef<[u8]>) -> PathBuf {
         let p = self.path(rel);
         std::fs::write(&p, data).unwrap();

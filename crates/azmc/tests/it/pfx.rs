@@ -147,3 +147,155 @@ fn wrong_password_and_bad_mac_are_named_plainly() {
     assert!(r.stderr.contains("warning"), "{}", r.stderr);
     assert_eq!(r.json()["mac"], "mismatch");
 }
+
+/// Certificates and `.pfx` files as they travel: base64 text (one line, wrapped, quoted)
+/// and standard input (`-`), for every command that reads one; anything else is refused
+/// by what it is before a password is asked (standard input is not a terminal here, so a
+/// prompt would fail with another message), and the store is left as it was.
+#[test]
+fn base64_text_and_standard_input_are_taken_and_other_files_refused_before_a_password() {
+    use base64::Engine;
+    let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
+    let s = Sandbox::new();
+    let t = s.new_cert("travelling", &["--key", "p256"]);
+    s.write("pw.txt", "secret\n");
+    s.export_pfx(&t, "t.pfx", "pw.txt").ok();
+    let pfx = s.read("t.pfx");
+    let cer = s.read("travelling.cer");
+    let one_line = b64(&pfx);
+    let wrapped: String = one_line
+        .as_bytes()
+        .chunks(76)
+        .map(|c| format!("{}\r\n", std::str::from_utf8(c).unwrap()))
+        .collect();
+    s.write("t.b64", format!("{one_line}\n"));
+    s.write("wrapped.b64", format!("\"\n{wrapped}\"\n"));
+    s.write("cer.b64", format!("  '{}'  ", b64(&cer)));
+
+    let thumb_of =
+        |v: serde_json::Value| v["certificate"]["thumbprint"].as_str().unwrap().to_owned();
+    for file in ["t.b64", "wrapped.b64"] {
+        assert_eq!(thumb_of(s.pfx_inspect_json(file, "pw.txt")), t, "{file}");
+    }
+    for input in [pfx.clone(), one_line.clone().into_bytes()] {
+        let r = s
+            .run_with_stdin(
+                &[
+                    "pfx",
+                    "inspect",
+                    "-",
+                    "--password-file",
+                    "pw.txt",
+                    "--output",
+                    "json",
+                ],
+                &input,
+            )
+            .ok();
+        assert_eq!(thumb_of(r.json()), t);
+    }
+    s.run_with_stdin(
+        &[
+            "pfx",
+            "to-pem",
+            "-",
+            "--out",
+            "t.pem",
+            "--password-file",
+            "pw.txt",
+        ],
+        one_line.as_bytes(),
+    )
+    .ok();
+    assert!(
+        String::from_utf8(s.read("t.pem"))
+            .unwrap()
+            .contains("PRIVATE KEY")
+    );
+    for args in [vec!["cert", "show", "cer.b64"], vec!["cert", "show", "-"]] {
+        let r = s
+            .run_with_stdin(&[&args[..], &["--output", "json"]].concat(), &cer)
+            .ok();
+        assert_eq!(
+            r.json()["thumbprint"].as_str(),
+            Some(t.as_str()),
+            "{args:?}"
+        );
+    }
+    // Standard input can serve one argument only.
+    s.run_with_stdin(
+        &["pfx", "inspect", "-", "--password-file", "-"],
+        one_line.as_bytes(),
+    )
+    .fails(2, "cannot both be standard input");
+
+    // Refused by what they are, before any password, leaving the store as it was.
+    s.write("note.txt", "just some words\n");
+    s.write(
+        "key.pem",
+        "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n",
+    );
+    std::fs::copy(
+        fixture("azure-xplat-cli__account-credentials.publishsettings"),
+        s.path("creds.publishsettings"),
+    )
+    .unwrap();
+    let before = s.snapshot();
+    for (args, message) in [
+        (
+            vec!["pfx", "inspect", "note.txt"],
+            "note.txt: not a PKCS#12 (.pfx) file, nor base64 text of one",
+        ),
+        (
+            vec!["pfx", "inspect", "creds.publishsettings"],
+            "this is a publish settings file, not a PKCS#12 (.pfx) file: use `azmc publishsettings show`",
+        ),
+        (
+            vec!["pfx", "to-pem", "travelling.cer", "--out", "x.pem"],
+            "travelling.cer: this is a DER certificate (.cer), not a PKCS#12 (.pfx) file",
+        ),
+        (
+            vec!["cert", "show", "key.pem"],
+            "key.pem: this is a PEM private key (PRIVATE KEY), not a certificate",
+        ),
+        (
+            vec!["cert", "show", "t.b64"],
+            "t.b64: this is a PKCS#12 (.pfx) file, not a certificate: use `azmc pfx inspect`",
+        ),
+        (
+            vec!["certstore", "import", "creds.publishsettings"],
+            "this is a publish settings file, not a certificate or a PKCS#12 (.pfx) file",
+        ),
+        (
+            vec!["certstore", "import", "note.txt"],
+            "note.txt: not a certificate or a PKCS#12 (.pfx) file",
+        ),
+    ] {
+        s.run(&args).fails(1, message);
+    }
+    assert!(!s.path("x.pem").exists());
+    assert_eq!(s.snapshot(), before);
+
+    // The store takes base64 text too: a .pfx (into another store) and a .cer.
+    s.run(&[
+        "certstore",
+        "import",
+        "wrapped.b64",
+        "--store",
+        "Other",
+        "--password-file",
+        "pw.txt",
+    ])
+    .ok();
+    s.run(&["certstore", "import", "cer.b64", "--store", "Third"])
+        .ok();
+    for store in ["Other", "Third"] {
+        let listed = s.run_json(&["certstore", "list", "--store", store]);
+        assert_eq!(
+            listed[0]["certificate"]["thumbprint"].as_str(),
+            Some(t.as_str()),
+            "{store}"
+        );
+        assert_eq!(listed[0]["has_private_key"], store == "Other", "{store}");
+    }
+}
