@@ -53,6 +53,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0007_link_changes.sql",
         include_str!("../migrations/sqlite/0007_link_changes.sql"),
     ),
+    (
+        8,
+        "sql_databases",
+        "0008_sql_databases.sql",
+        include_str!("../migrations/sqlite/0008_sql_databases.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -97,6 +103,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "link_changes",
         "0007_link_changes.sql",
         include_str!("../migrations/postgres/0007_link_changes.sql"),
+    ),
+    (
+        8,
+        "sql_databases",
+        "0008_sql_databases.sql",
+        include_str!("../migrations/postgres/0008_sql_databases.sql"),
     ),
 ];
 
