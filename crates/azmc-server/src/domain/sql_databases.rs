@@ -55,7 +55,10 @@ const fn objective(
     }
 }
 
-/// The service objectives every server offers, with the ids of the classic service.
+/// The service objectives every server offers, with the ids of the classic service: Basic
+/// and System as the 2015 recordings show them, the others as Azure's own documentation
+/// and SDK tests list them (`Set-AzureSqlDatabase -ServiceObjective`, the .NET SDK's
+/// `SqlConstants`).
 pub const SERVICE_OBJECTIVES: &[ServiceObjective] = &[
     ServiceObjective {
         is_default: true,
