@@ -138,6 +138,10 @@ pub fn run(data: &[u8]) {
             "ServiceResource",
             check(data, asm::parse_firewall_rule_input, |v| v.to_xml()),
         ),
+        (
+            "ServiceResource",
+            check(data, asm::parse_sql_database_input, |v| v.to_xml()),
+        ),
         ("Site", check(data, asm::parse_site_input, |v| v.to_xml())),
     ];
     for (reader, accepted) in results {

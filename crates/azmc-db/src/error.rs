@@ -18,6 +18,8 @@ pub enum Limit {
     SqlServers,
     /// Firewall rules of one SQL Database server.
     FirewallRules,
+    /// Databases of one SQL Database server (besides master).
+    SqlDatabases,
     /// Storage accounts of one subscription (`max_storage_accounts`).
     StorageAccounts,
 }
@@ -33,6 +35,7 @@ impl fmt::Display for Limit {
             Limit::Cores => "cores per subscription",
             Limit::SqlServers => "SQL servers per subscription",
             Limit::FirewallRules => "firewall rules per SQL server",
+            Limit::SqlDatabases => "databases per SQL server",
             Limit::StorageAccounts => "storage accounts per subscription",
         })
     }
@@ -52,6 +55,7 @@ pub enum ResourceKind {
     Deployment,
     WebSite,
     FirewallRule,
+    SqlDatabase,
     AffinityGroup,
     Job,
     Coadmin,
@@ -72,6 +76,7 @@ impl ResourceKind {
             ResourceKind::Deployment => "deployment",
             ResourceKind::WebSite => "web site",
             ResourceKind::FirewallRule => "firewall rule",
+            ResourceKind::SqlDatabase => "sql database",
             ResourceKind::AffinityGroup => "affinity group",
             ResourceKind::Job => "job",
             ResourceKind::Coadmin => "coadmin",

@@ -91,6 +91,7 @@ mod portal;
 mod server_ca;
 mod service_certificates;
 mod sessions;
+mod sql_databases;
 mod sql_servers;
 mod storage_accounts;
 mod subscriptions;
@@ -115,6 +116,7 @@ pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use portal::{CertificateUse, MAX_SEARCH_SUBSCRIPTIONS, OperationSearch};
 pub use service_certificates::{NewServiceCertificate, ServiceCertificate};
 pub use sessions::Session;
+pub use sql_databases::{NewSqlDatabase, SqlDatabase, SqlDatabaseUpdate};
 pub use sql_servers::{FirewallRule, NewSqlServer, SqlServer};
 pub use storage_accounts::{
     NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType,

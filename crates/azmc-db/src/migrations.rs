@@ -54,6 +54,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         include_str!("../migrations/sqlite/0007_link_changes.sql"),
     ),
     (
+        8,
+        "sql_databases",
+        "0008_sql_databases.sql",
+        include_str!("../migrations/sqlite/0008_sql_databases.sql"),
+    ),
+    (
         10,
         "deployment_upgrades",
         "0010_deployment_upgrades.sql",
@@ -103,6 +109,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "link_changes",
         "0007_link_changes.sql",
         include_str!("../migrations/postgres/0007_link_changes.sql"),
+    ),
+    (
+        8,
+        "sql_databases",
+        "0008_sql_databases.sql",
+        include_str!("../migrations/postgres/0008_sql_databases.sql"),
     ),
     (
         10,

@@ -247,7 +247,8 @@ impl Db {
         )
     }
 
-    /// Deletes a server and its firewall rules. [`DbError::NotFound`] ("sql server").
+    /// Deletes a server with its firewall rules and (by the schema's cascade) its
+    /// databases. [`DbError::NotFound`] ("sql server").
     pub async fn delete_sql_server(
         &self,
         subscription_id: &str,

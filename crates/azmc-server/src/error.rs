@@ -216,6 +216,9 @@ fn limit_message(limit: Limit, max: u32) -> String {
         Limit::FirewallRules => format!(
             "The server already has the maximum of {max} firewall rules. Delete one before creating another."
         ),
+        Limit::SqlDatabases => format!(
+            "The server already has the maximum of {max} databases. Delete one before creating another."
+        ),
         Limit::StorageAccounts => format!(
             "The subscription already has the maximum of {max} storage accounts (MaxStorageAccounts). Delete one before creating another."
         ),

@@ -8,6 +8,7 @@ mod cloud_services;
 mod concurrency;
 mod connect;
 mod portal;
+mod sql_databases;
 mod sql_web;
 mod story;
 mod support;

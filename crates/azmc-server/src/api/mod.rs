@@ -7,6 +7,7 @@ pub mod hosted_services;
 pub mod locations;
 pub mod operations;
 pub mod service_certificates;
+pub mod sql_databases;
 pub mod sql_servers;
 pub mod storage_accounts;
 pub mod subscription;
@@ -36,6 +37,7 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .merge(service_certificates::routes(st))
         .merge(websites::routes(st))
         .merge(sql_servers::routes(st))
+        .merge(sql_databases::routes(st))
         .merge(operations::routes(st))
 }
 

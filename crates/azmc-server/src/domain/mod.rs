@@ -27,6 +27,7 @@ pub mod cloud_services;
 pub mod deployments;
 pub mod operations;
 pub mod sealing;
+pub mod sql_databases;
 pub mod sql_servers;
 pub mod storage_accounts;
 pub mod subscriptions;
@@ -161,6 +162,9 @@ pub enum ResourceKind {
     AffinityGroup,
     SqlServer,
     FirewallRule,
+    SqlDatabase,
+    ServiceObjective,
+    ServerQuota,
     StorageAccount,
     HostedService,
     Deployment,
@@ -193,6 +197,9 @@ impl fmt::Display for ResourceKind {
             ResourceKind::AffinityGroup => "affinity group",
             ResourceKind::SqlServer => "SQL server",
             ResourceKind::FirewallRule => "firewall rule",
+            ResourceKind::SqlDatabase => "SQL database",
+            ResourceKind::ServiceObjective => "service objective",
+            ResourceKind::ServerQuota => "server quota",
             ResourceKind::StorageAccount => "storage account",
             ResourceKind::HostedService => "hosted service",
             ResourceKind::Deployment => "deployment",
@@ -220,6 +227,8 @@ pub enum ConflictReason {
     AffinityGroupInUse { name: String },
     /// The server has a firewall rule of that name.
     FirewallRuleExists { rule: String, server: String },
+    /// The server has a database of that name (master included).
+    SqlDatabaseExists { name: String, server: String },
     /// Storage account names are unique across all subscriptions.
     StorageAccountNameTaken { name: String },
     /// Cloud service names are DNS names, unique across all subscriptions.
@@ -271,6 +280,10 @@ impl fmt::Display for ConflictReason {
             ConflictReason::FirewallRuleExists { rule, server } => write!(
                 f,
                 "The firewall rule '{rule}' already exists on server '{server}'."
+            ),
+            ConflictReason::SqlDatabaseExists { name, server } => write!(
+                f,
+                "The database '{name}' already exists on server '{server}'."
             ),
             ConflictReason::DnsNameTaken => f.write_str("The specified DNS name is already taken."),
             ConflictReason::ServiceHasDeployments => f.write_str(

@@ -17,6 +17,7 @@ mod portal;
 mod replay;
 mod resource_api;
 mod resources_compute;
+mod resources_sql_databases;
 mod resources_sql_web;
 mod resources_storage;
 mod support;

@@ -49,6 +49,7 @@ mod location;
 mod operation;
 mod service_certificate;
 mod sql;
+mod sql_database;
 mod storage;
 mod subscription;
 mod values;
@@ -96,6 +97,13 @@ pub use sql::{
     SqlServerXml, firewall_rules_to_xml, parse_firewall_rule, parse_firewall_rule_input,
     parse_firewall_rules, parse_sql_admin_password, parse_sql_server_input, parse_sql_server_name,
     parse_sql_servers, sql_admin_password_to_xml, sql_server_name_to_xml, sql_servers_to_xml,
+};
+pub use sql_database::{
+    SERVER_QUOTA_TYPE, SERVICE_OBJECTIVE_TYPE, SQL_DATABASE_TYPE, ServerQuotaXml,
+    ServiceObjectiveXml, SqlDatabaseInput, SqlDatabaseXml, parse_server_quota, parse_server_quotas,
+    parse_service_objective, parse_service_objectives, parse_sql_database,
+    parse_sql_database_input, parse_sql_databases, server_quotas_to_xml, service_objectives_to_xml,
+    sql_databases_to_xml,
 };
 pub use storage::{
     CreateStorageServiceInput, StorageServiceKeysXml, StorageServiceXml, UpdateStorageServiceInput,

@@ -277,3 +277,164 @@ const expectErr = async (f, status, code) => {
     assert!(!body.contains("InProgress"), "{body}");
     served.stop();
 }
+
+#[test]
+fn python_sdk_manages_sql_databases_quotas_and_service_objectives() {
+    let deps = deps();
+    let (s, served) = served();
+    let script = r#"
+import sys
+from azure.servicemanagement import SqlDatabaseManagementService, ServiceManagementService
+from azure.common import AzureMissingResourceHttpError, AzureConflictHttpError, AzureHttpError
+host, sub = sys.argv[1:3]
+sql = SqlDatabaseManagementService(sub, 'bootstrap.pem', host=host)
+name = sql.create_server('azuredb', 'T5ii-B48x', 'West US').server_name
+slos = sql.list_service_level_objectives(name)
+by = {o.name: o for o in slos}
+for n in ('Basic', 'S0', 'S1', 'S2', 'P1', 'P2', 'P3', 'Shared', 'System'):
+    assert n in by, (n, sorted(by))
+basic = by['Basic']
+assert basic.id == 'dd6d99bb-f193-4ec1-86f2-43d3bccbc49c', vars(basic)
+assert basic.type == 'Microsoft.SqlAzure.ServiceObjective' and basic.state == 'Normal', vars(basic)
+assert basic.enabled and not basic.is_system and basic.description, vars(basic)
+assert by['System'].is_system and by['System'].id == '26e021db-f1f9-4c98-84c6-92af8ef433d7', vars(by['System'])
+assert basic.self_link.endswith('/services/sqlservers/servers/%s/serviceobjectives/%s' % (name, basic.id)), basic.self_link
+dbs = sql.list_databases(name)
+assert [d.name for d in dbs] == ['master'], [vars(d) for d in dbs]
+m = dbs[0]
+assert m.is_system_object and m.edition == 'System' and m.id == 1 and m.max_size_bytes == 5368709120, vars(m)
+sql.create_database(name, 'temp', basic.id, 'Basic')
+sql.create_database(name, 'big', by['S1'].id, 'Standard', 'SQL_Latin1_General_CP1_CS_AS', 100 * 1024 ** 3)
+dbs = {d.name: d for d in sql.list_databases(name)}
+assert sorted(dbs) == ['big', 'master', 'temp'], sorted(dbs)
+t = dbs['temp']
+assert t.edition == 'Basic' and t.max_size_bytes == 2147483648 and t.id == 4, vars(t)
+assert not t.is_system_object and not t.is_federation_root and t.type == 'Microsoft.SqlAzure.Database' and t.state == 'Normal', vars(t)
+assert t.collation_name == 'SQL_Latin1_General_CP1_CI_AS' and t.creation_date.startswith('20'), vars(t)
+assert t.parent_link.endswith('/services/sqlservers/servers/' + name), t.parent_link
+b = dbs['big']
+assert b.edition == 'Standard' and b.max_size_bytes == 100 * 1024 ** 3 and b.collation_name == 'SQL_Latin1_General_CP1_CS_AS', vars(b)
+try:
+    sql.create_database(name, 'TEMP', basic.id, 'Basic'); raise SystemExit('expected 409')
+except AzureConflictHttpError as e:
+    assert 'ConflictError' in str(e), e
+def bad(f, field):
+    try:
+        f(); raise SystemExit('expected 400 naming ' + field)
+    except AzureHttpError as e:
+        assert e.status_code == 400 and field in str(e), e
+bad(lambda: sql.create_database(name, 'x', by['P1'].id, 'Basic'), 'ServiceObjectiveId')
+bad(lambda: sql.create_database(name, 'x', basic.id, 'Gold'), 'Edition')
+bad(lambda: sql.create_database(name, 'x', basic.id, 'Basic', None, 5 * 1024 ** 3), 'MaxSizeGB')
+bad(lambda: sql.create_database(name, 'a/b', basic.id, 'Basic'), 'Name')
+sql.update_database(name, 'temp', new_database_name='temp2', service_objective_id=by['S2'].id, edition='Standard')
+dbs = {d.name: d for d in sql.list_databases(name)}
+assert sorted(dbs) == ['big', 'master', 'temp2'], sorted(dbs)
+assert dbs['temp2'].edition == 'Standard' and dbs['temp2'].id == 4, vars(dbs['temp2'])
+sql.update_database(name, 'big', max_size_bytes=250 * 1024 ** 3)
+assert {d.name: d for d in sql.list_databases(name)}['big'].max_size_bytes == 250 * 1024 ** 3
+bad(lambda: sql.update_database(name, 'big', max_size_bytes=500 * 1024 ** 3), 'MaxSizeGB')
+sql.delete_database(name, 'temp2')
+assert sorted(d.name for d in sql.list_databases(name)) == ['big', 'master']
+quotas = sql.list_quotas(name)
+assert [(q.name, q.value, q.type, q.state) for q in quotas] == [('server_dtu_quota', 2000, 'Microsoft.SqlAzure.ServerQuota', 'Normal')], [vars(q) for q in quotas]
+for f in (lambda: sql.delete_database(name, 'temp2'),
+          lambda: sql.update_database(name, 'temp2', edition='Basic'),
+          lambda: sql.list_databases('nosuchsrvr'),
+          lambda: sql.list_quotas('nosuchsrvr'),
+          lambda: sql.list_service_level_objectives('nosuchsrvr'),
+          lambda: sql.create_database('nosuchsrvr', 'x', basic.id, 'Basic')):
+    try:
+        f(); raise SystemExit('expected 404')
+    except AzureMissingResourceHttpError as e:
+        assert 'ResourceNotFound' in str(e), e
+sql.delete_server(name)
+sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
+ops = sms.list_subscription_operations('2020-01-01', '2099-01-01').subscription_operations
+names = [o.operation_name for o in ops]
+for n in ('CreateDatabase', 'UpdateDatabase', 'DeleteDatabase'):
+    assert n in names, (n, names)
+ok = [o for o in ops if o.operation_name == 'CreateDatabase' and o.operation_status.status == 'Succeeded']
+assert len(ok) == 2 and all(o.operation_status.http_status_code == 200 for o in ok), [vars(o.operation_status) for o in ok]
+objects = sorted(o.operation_object_id for o in ok)
+assert objects == ['/%s/services/sqlservers/servers/%s/databases/%s' % (sub, name, d) for d in ('big', 'temp')], objects
+print('ok')
+"#;
+    python(&deps, &s, &served, script);
+    served.stop();
+}
+
+#[test]
+fn node_sdk_manages_sql_databases_quotas_and_service_objectives() {
+    let deps = deps();
+    let (s, served) = served();
+    let script = r#"
+const fs = require('fs');
+const common = require('azure-common');
+const sqlSdk = require('azure-asm-sql');
+const [url, sub] = process.argv.slice(1);
+const creds = new common.CertificateCloudCredentials({ subscriptionId: sub, pem: fs.readFileSync('bootstrap.pem', 'utf8') });
+const sql = sqlSdk.createSqlManagementClient(creds, url);
+const p = (f) => new Promise((res, rej) => f((e, r) => e ? rej(e) : res(r)));
+const expectErr = async (f, status, code) => {
+  try { await p(f); } catch (e) {
+    if (e.statusCode !== status || e.code !== code) throw new Error('expected ' + status + ' ' + code + ', got ' + e.statusCode + ' ' + e.code + ': ' + e.message);
+    return e;
+  }
+  throw new Error('expected ' + status);
+};
+const GB = 1024 * 1024 * 1024;
+(async () => {
+  const srv = (await p(cb => sql.servers.create({ administratorUserName: 'nodeadmin', administratorPassword: 'N0de-Pass', location: 'West US' }, cb))).serverName;
+  const slos = (await p(cb => sql.serviceObjectives.list(srv, cb))).serviceObjectives;
+  const slo = (n) => { const o = slos.find(x => x.name === n); if (!o) throw new Error('no ' + n + ': ' + JSON.stringify(slos)); return o; };
+  const basic = slo('Basic'), s1 = slo('S1'), p1 = slo('P1');
+  if (basic.id !== 'dd6d99bb-f193-4ec1-86f2-43d3bccbc49c' || basic.isSystem !== false || basic.enabled !== true || basic.type !== 'Microsoft.SqlAzure.ServiceObjective')
+    throw new Error('basic: ' + JSON.stringify(basic));
+  if (slo('System').isSystem !== true) throw new Error('system: ' + JSON.stringify(slo('System')));
+  const so = await p(cb => sql.serviceObjectives.get(srv, s1.id, cb));
+  if (so.statusCode !== 200 || so.serviceObjective.name !== 'S1' || so.serviceObjective.id !== s1.id) throw new Error('objective get: ' + JSON.stringify(so));
+  await expectErr(cb => sql.serviceObjectives.get(srv, '00000000-0000-0000-0000-000000000000', cb), 404, 'ResourceNotFound');
+
+  const created = await p(cb => sql.databases.create(srv, { name: 'nodedb', edition: 'Standard', maximumDatabaseSizeInGB: 10, serviceObjectiveId: s1.id }, cb));
+  const d = created.database;
+  if (created.statusCode !== 201 || d.name !== 'nodedb' || d.edition !== 'Standard' || d.maximumDatabaseSizeInGB !== 10 || d.maximumDatabaseSizeInBytes !== 10 * GB
+      || d.serviceObjectiveId !== s1.id || d.assignedServiceObjectiveId !== s1.id || d.id !== 4 || d.isSystemObject !== false || d.type !== 'Microsoft.SqlAzure.Database'
+      || !(d.creationDate instanceof Date) || isNaN(d.creationDate) || d.collationName !== 'SQL_Latin1_General_CP1_CI_AS')
+    throw new Error('create: ' + JSON.stringify(created));
+  await expectErr(cb => sql.databases.create(srv, { name: 'NODEDB', edition: 'Basic' }, cb), 409, 'ConflictError');
+  let e = await expectErr(cb => sql.databases.create(srv, { name: 'x', edition: 'Gold' }, cb), 400, 'BadRequest');
+  if (!/Edition/.test(e.message)) throw e;
+  e = await expectErr(cb => sql.databases.create(srv, { name: 'x', edition: 'Basic', maximumDatabaseSizeInGB: 1, maximumDatabaseSizeInBytes: 2 * GB }, cb), 400, 'BadRequest');
+  if (!/MaxSizeBytes/.test(e.message)) throw e;
+  const list = await p(cb => sql.databases.list(srv, cb));
+  if (list.statusCode !== 200 || list.databases.map(x => x.name).join() !== 'master,nodedb') throw new Error('list: ' + JSON.stringify(list));
+  const master = list.databases[0];
+  if (master.isSystemObject !== true || master.edition !== 'System' || master.id !== 1 || master.maximumDatabaseSizeInGB !== 5) throw new Error('master: ' + JSON.stringify(master));
+  const got = await p(cb => sql.databases.get(srv, 'NodeDB', cb));
+  if (got.statusCode !== 200 || got.database.name !== 'nodedb' || got.database.maximumDatabaseSizeInBytes !== 10 * GB) throw new Error('get: ' + JSON.stringify(got));
+  const upd = await p(cb => sql.databases.update(srv, 'nodedb', { name: 'nodedb2', edition: 'Premium', maximumDatabaseSizeInGB: 500, serviceObjectiveId: p1.id }, cb));
+  if (upd.statusCode !== 200 || upd.database.name !== 'nodedb2' || upd.database.edition !== 'Premium' || upd.database.maximumDatabaseSizeInGB !== 500 || upd.database.serviceObjectiveId !== p1.id)
+    throw new Error('update: ' + JSON.stringify(upd));
+  await expectErr(cb => sql.databases.get(srv, 'nodedb', cb), 404, 'ResourceNotFound');
+  await expectErr(cb => sql.databases.update(srv, 'nodedb2', { edition: 'Basic', serviceObjectiveId: p1.id }, cb), 400, 'BadRequest');
+
+  const q = await p(cb => sql.quotas.list(srv, cb));
+  if (q.statusCode !== 200 || q.quotas.length !== 1 || q.quotas[0].name !== 'server_dtu_quota' || String(q.quotas[0].value) !== '2000' || q.quotas[0].type !== 'Microsoft.SqlAzure.ServerQuota')
+    throw new Error('quotas: ' + JSON.stringify(q));
+  await expectErr(cb => sql.quotas.list('nosuchsrvr', cb), 404, 'ResourceNotFound');
+
+  const del = await p(cb => sql.databases.deleteMethod(srv, 'nodedb2', cb));
+  if (del.statusCode !== 200) throw new Error('delete: ' + del.statusCode);
+  await expectErr(cb => sql.databases.deleteMethod(srv, 'nodedb2', cb), 404, 'ResourceNotFound');
+  await expectErr(cb => sql.databases.list('nosuchsrvr', cb), 404, 'ResourceNotFound');
+  if ((await p(cb => sql.databases.list(srv, cb))).databases.length !== 1) throw new Error('databases left');
+  const sdel = await p(cb => sql.servers.deleteMethod(srv, cb));
+  if (sdel.statusCode !== 200) throw new Error('server delete: ' + sdel.statusCode);
+  await expectErr(cb => sql.databases.get(srv, 'master', cb), 404, 'ResourceNotFound');
+  console.log('ok');
+})().catch(e => { console.error(e && e.stack || e); process.exit(1); });
+"#;
+    node(&deps, &s, &served, script);
+    served.stop();
+}
