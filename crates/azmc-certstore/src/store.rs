@@ -581,6 +581,21 @@ impl CertStore {
         remove_key_file(&key)
     }
 
+    /// The certificate `thumbprint` and its decrypted private key, to authenticate with
+    /// (what `X509Store.Find(FindByThumbprint)` and the certificate's private key gave
+    /// .NET programs). [`StoreError::NotFound`] if the store does not hold it,
+    /// [`StoreError::NoPrivateKey`] if it holds no key for it; a strongly protected key
+    /// asks `passphrase`.
+    pub fn certificate_and_key(
+        &self,
+        thumbprint: &Thumbprint,
+        passphrase: &dyn PassphraseSource,
+    ) -> Result<(Certificate, PrivateKey), StoreError> {
+        let key = self.private_key(thumbprint, passphrase)?;
+        let entry = self.get(thumbprint)?;
+        Ok((entry.certificate, key))
+    }
+
     /// Decrypt a stored private key to use it (sign requests, TLS). There is no export
     /// check here; a strongly protected key asks `passphrase`.
     pub fn private_key(

@@ -44,7 +44,41 @@
 //! # }
 //! ```
 //!
-//! The crate has a runnable example: `cargo run -p azmc-client --example list_storage`.
+//! **From the certificate store, by thumbprint** (what `X509Store.Find(FindByThumbprint)`
+//! did for .NET programs): [`azmc_certstore::CertStore::certificate_and_key`] gives the
+//! certificate and its decrypted private key, for an [`Identity`]; [`tls_client_config`]
+//! turns an identity into a `rustls::ClientConfig` for programs with their own HTTP stack.
+//!
+//! ```no_run
+//! use azmc_certstore::{CertStore, NoPassphrase, StoreLocation, StorePaths};
+//! use azmc_client::{Client, ClientConfig, Endpoint, Identity, Trust, tls_client_config};
+//!
+//! # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! // CurrentUser/My, where `azmc cert new` and `azmc account import` put certificates.
+//! let store = CertStore::open(
+//!     &StorePaths::from_env()?,
+//!     &"CurrentUser/My".parse::<StoreLocation>()?,
+//!     azmc_pki::clock::system(),
+//! )?;
+//! let thumbprint = "0DA5A16EB0716C0BA056C0E34DC8CE0518292B14".parse()?;
+//! // A key protected with a passphrase asks a `PassphraseSource` (e.g. `FixedPassphrase`).
+//! let (cert, key) = store.certificate_and_key(&thumbprint, &NoPassphrase)?;
+//! let identity = Identity::new(cert, key)?;
+//! let trust = Trust::from_pem("ca.pem", &std::fs::read("ca.pem")?)?;
+//! let tls: azmc_client::rustls::ClientConfig = tls_client_config(&identity, &trust)?;
+//! let client = Client::new(ClientConfig::new(
+//!     Endpoint::parse("https://127.0.0.1:9443")?,
+//!     "0bbbbbbb-1111-2222-3333-444444444444",
+//!     identity,
+//!     trust,
+//! ))?;
+//! # let _ = (tls, client);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The crate has runnable examples: `cargo run -p azmc-client --example list_storage`, and
+//! `--example from_store` for a certificate of the store.
 
 pub mod api;
 mod client;
@@ -58,7 +92,10 @@ pub use client::{Client, RawRequest, Submitted, is_subscription_id};
 pub use config::{ClientConfig, DEFAULT_VERSION, Endpoint, Identity, Trust};
 pub use error::{ClientError, Result};
 pub use retry::{RetryEvent, RetryPolicy, RetryReason};
+/// The rustls this crate builds on, so that [`tls_client_config`]'s type is the caller's.
+pub use rustls;
 pub use transport::Response;
+pub use transport::tls_client_config;
 pub use wait::WaitOptions;
 
 /// Re-exported so callers can name methods and read headers without depending on hyper.

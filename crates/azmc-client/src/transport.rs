@@ -2,7 +2,7 @@
 //! client certificate (rustls), HTTP/1.1 keep-alive (hyper). A dead connection is
 //! replaced on the next request.
 
-use crate::config::{ClientConfig, Endpoint, Trust};
+use crate::config::{ClientConfig, Endpoint, Identity, Trust};
 use crate::error::{ClientError, Result};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
@@ -67,47 +67,7 @@ impl std::fmt::Debug for Transport {
 
 impl Transport {
     pub(crate) fn new(config: &ClientConfig) -> Result<Transport> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut roots = rustls::RootCertStore::empty();
-        match &config.trust {
-            Trust::SystemRoots => {
-                let found = rustls_native_certs::load_native_certs();
-                for c in found.certs {
-                    // A system root rustls cannot use is skipped, as browsers do.
-                    let _ = roots.add(c);
-                }
-                if roots.is_empty() {
-                    return Err(ClientError::Config(
-                        "no usable system root certificates (give the server's CA file)".into(),
-                    ));
-                }
-            }
-            Trust::Certificates(certs) => {
-                for c in certs {
-                    roots
-                        .add(CertificateDer::from(c.der().to_vec()))
-                        .map_err(|e| {
-                            ClientError::Config(format!("CA certificate {}: {e}", c.thumbprint()))
-                        })?;
-                }
-            }
-        }
-        let identity = &config.identity;
-        let chain = vec![CertificateDer::from(identity.certificate().der().to_vec())];
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-            identity.key().pkcs8_der().to_vec(),
-        ));
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ClientError::Config(format!("TLS: {e}")))?
-            .with_root_certificates(roots)
-            .with_client_auth_cert(chain, key)
-            .map_err(|e| {
-                ClientError::Config(format!(
-                    "certificate {}: cannot be used for TLS: {e}",
-                    identity.certificate().thumbprint()
-                ))
-            })?;
+        let tls = tls_client_config(&config.identity, &config.trust)?;
         let server_name = ServerName::try_from(config.endpoint.host().to_string())
             .map_err(|e| ClientError::Config(format!("endpoint {}: {e}", config.endpoint)))?;
         Ok(Transport {
@@ -266,4 +226,52 @@ pub(crate) fn build(
 pub(crate) fn is_throttled(status: u16) -> bool {
     status == StatusCode::SERVICE_UNAVAILABLE.as_u16()
         || status == StatusCode::TOO_MANY_REQUESTS.as_u16()
+}
+
+/// The rustls client configuration azmc's client uses: `identity` as the TLS client
+/// certificate (the management certificate), servers trusted through `trust`, the
+/// aws-lc-rs provider with rustls' safe default protocol versions (TLS 1.2 and 1.3).
+/// For programs that make their own connections (another HTTP client, a proxy).
+pub fn tls_client_config(identity: &Identity, trust: &Trust) -> Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    match trust {
+        Trust::SystemRoots => {
+            let found = rustls_native_certs::load_native_certs();
+            for c in found.certs {
+                // A system root rustls cannot use is skipped, as browsers do.
+                let _ = roots.add(c);
+            }
+            if roots.is_empty() {
+                return Err(ClientError::Config(
+                    "no usable system root certificates (give the server's CA file)".into(),
+                ));
+            }
+        }
+        Trust::Certificates(certs) => {
+            for c in certs {
+                roots
+                    .add(CertificateDer::from(c.der().to_vec()))
+                    .map_err(|e| {
+                        ClientError::Config(format!("CA certificate {}: {e}", c.thumbprint()))
+                    })?;
+            }
+        }
+    }
+    let chain = vec![CertificateDer::from(identity.certificate().der().to_vec())];
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        identity.key().pkcs8_der().to_vec(),
+    ));
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Config(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| {
+            ClientError::Config(format!(
+                "certificate {}: cannot be used for TLS: {e}",
+                identity.certificate().thumbprint()
+            ))
+        })?;
+    Ok(tls)
 }

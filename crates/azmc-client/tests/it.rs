@@ -305,3 +305,63 @@ async fn connections_are_kept_alive_but_not_reused_after_max_idle() {
     );
     f.server.shutdown().await;
 }
+
+/// The management certificate kept in a local store is found by its thumbprint and
+/// authenticates a client; its rustls configuration presents it; a store without the
+/// certificate, or with the certificate but not its key, says so.
+#[tokio::test]
+async fn a_certificate_of_the_store_found_by_thumbprint_authenticates() {
+    use azmc_certstore::{
+        CertStore, KeyPolicy, NoPassphrase, Protection, StoreError, StoreLocation, StorePaths,
+    };
+    let f = start(|_| {}).await;
+    let home = tempfile::tempdir().unwrap();
+    let paths = StorePaths::new(home.path().join("user"), home.path().join("machine"));
+    let location: StoreLocation = "CurrentUser/My".parse().unwrap();
+    let store = CertStore::open(&paths, &location, clock::system()).unwrap();
+    let cert = f.identity.certificate().clone();
+    let thumbprint = cert.thumbprint();
+    assert!(matches!(
+        store.certificate_and_key(&thumbprint, &NoPassphrase),
+        Err(StoreError::NotFound { .. })
+    ));
+    store.add(&cert, None, None).unwrap();
+    assert!(matches!(
+        store.certificate_and_key(&thumbprint, &NoPassphrase),
+        Err(StoreError::NoPrivateKey { .. })
+    ));
+    // The bootstrap key, as `azmc account import` would have stored it.
+    let ps = std::fs::read(f.server.bootstrap.publishsettings_file.as_ref().unwrap()).unwrap();
+    let opened = azmc_wire::publishsettings::parse(&ps)
+        .unwrap()
+        .subscriptions()
+        .unwrap()[0]
+        .open_certificate(false)
+        .unwrap();
+    let policy = KeyPolicy {
+        exportable: false,
+        protection: Protection::Default,
+    };
+    store
+        .add(&cert, Some((&opened.key, &policy)), None)
+        .unwrap();
+
+    let (found, key) = store
+        .certificate_and_key(&thumbprint, &NoPassphrase)
+        .unwrap();
+    assert_eq!(found, cert);
+    let identity = Identity::new(found, key).unwrap();
+    let tls = azmc_client::tls_client_config(&identity, &f.trust).unwrap();
+    assert!(tls.client_auth_cert_resolver.has_certs());
+    let client = Client::new(ClientConfig::new(
+        Endpoint::parse(&f.server.api_url).unwrap(),
+        &f.subscription,
+        identity,
+        f.trust.clone(),
+    ))
+    .unwrap();
+    assert_eq!(
+        client.subscription_info().await.unwrap().subscription_id,
+        f.subscription
+    );
+}
