@@ -149,7 +149,8 @@ impl Certificate {
     }
 
     /// Read DER or PEM, whichever the bytes are. Base64 without armour (what the portal
-    /// shows and what `.publishsettings` embeds for some tools) is accepted too.
+    /// shows and what `.publishsettings` embeds for some tools) is accepted too, one line
+    /// or wrapped, in one pair of quotes or none (as app settings and CI variables hold it).
     pub fn parse(data: &[u8]) -> Result<Self> {
         if data.len() > 4 * MAX_CERT_SIZE {
             return Err(PkiError::TooLarge {
@@ -163,11 +164,16 @@ impl Certificate {
         if pem::looks_like_pem(data) {
             return Self::from_pem(data);
         }
-        let text: Vec<u8> = data
+        let mut text: Vec<u8> = data
             .iter()
             .copied()
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
+        for q in [b'"', b'\''] {
+            if text.len() >= 2 && text.first() == Some(&q) && text.last() == Some(&q) {
+                text = text[1..text.len() - 1].to_vec();
+            }
+        }
         use base64::Engine;
         match base64::engine::general_purpose::STANDARD.decode(&text) {
             Ok(der) if der.first() == Some(&0x30) => Self::from_der(&der),

@@ -482,6 +482,26 @@ async fn story(backend: Backend, last: Step) {
         .upload(&csrf_up, &[&a1], "pem.cer", pem.cert.to_pem().as_bytes())
         .await;
     assert_eq!(r.status, 303, "{}", r.text());
+    // Base64 text of the certificate, wrapped and quoted as a CI variable holds it.
+    let b64 = Identity::p256("Uploaded base64");
+    let text = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b64.cert.der());
+    let wrapped: Vec<&str> = text
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let r = alice
+        .upload(
+            &csrf_up,
+            &[&a1],
+            "cert.b64",
+            format!("\"{}\"\n", wrapped.join("\r\n")).as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    db.get_linked_certificate(&a1, &b64.thumb()).await.unwrap();
+    // Unlinked again, so that the counts below are those of the files above.
+    db.unlink_certificate(&a1, &b64.thumb()).await.unwrap();
     let r = alice
         .upload(&csrf_up, &[&a1], "notes.txt", b"this is not a certificate")
         .await;
