@@ -7,7 +7,6 @@ mod output;
 mod profiles;
 mod secrets;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 /// An error in how the command was invoked (exit code 2), as opposed to a failure of the
@@ -29,7 +28,7 @@ pub fn usage<T>(msg: impl Into<String>) -> anyhow::Result<T> {
 }
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are successes; everything else is a usage error (2).

@@ -23,6 +23,8 @@ pub enum AccountCommand {
   azmc account import my.publishsettings --ca-file /var/lib/azmc-server/ca.pem --delete-file
   azmc account import my.publishsettings --subscription Dev")]
     Import {
+        /// The .publishsettings file (with --subscription ID|NAME: import only that
+        /// subscription).
         file: PathBuf,
         /// Trust this CA (PEM) for the endpoint instead of the system roots (the `ca.pem` of
         /// an `azmc serve`).
@@ -79,11 +81,21 @@ pub enum AccountCommand {
     /// List profiles (the default is marked).
     List,
     /// Show a profile (default: the selected one) and check its certificate.
-    Show { name: Option<String> },
+    Show {
+        /// The profile's name or subscription id (default: the one --profile or
+        /// --subscription selects, else the default profile).
+        name: Option<String>,
+    },
     /// Make a profile the default.
-    Set { name: String },
+    Set {
+        /// The profile's name or subscription id.
+        name: String,
+    },
     /// Remove a profile (the certificate stays in the store).
-    Remove { name: String },
+    Remove {
+        /// The profile's name or subscription id.
+        name: String,
+    },
 }
 
 #[derive(Debug, Serialize)]

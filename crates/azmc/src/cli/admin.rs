@@ -56,7 +56,10 @@ enum AccountCommand {
         after_help = "Example:\n  azmc admin account create alice --email alice@example.test --password-file pw.txt"
     )]
     Create {
+        /// The new account's username (1 to 64 letters, digits, '.', '_', '-' or '@').
         username: String,
+        /// The account's e-mail address (reported as the administrator e-mail of the
+        /// subscriptions it administers).
         #[arg(long)]
         email: Option<String>,
         #[command(flatten)]
@@ -66,6 +69,7 @@ enum AccountCommand {
     List,
     /// Set an account's password.
     Passwd {
+        /// The account's username.
         username: String,
         #[command(flatten)]
         password: PasswordArgs,
@@ -77,6 +81,7 @@ enum SubscriptionCommand {
     /// Create a subscription.
     #[command(after_help = "Example:\n  azmc admin subscription create --name Dev --admin alice")]
     Create {
+        /// The subscription's display name (SubscriptionName; 1 to 100 characters).
         #[arg(long)]
         name: String,
         /// Service administrator (an account).
@@ -89,21 +94,43 @@ enum SubscriptionCommand {
     /// List subscriptions.
     List,
     /// Show a subscription with its co-administrators and management certificates.
-    Show { id: String },
+    Show {
+        /// The subscription id (a GUID).
+        id: String,
+    },
     /// Disable a subscription: its certificates are refused (403 SubscriptionDisabled).
-    Disable { id: String },
+    Disable {
+        /// The subscription id (a GUID).
+        id: String,
+    },
     /// Enable a disabled subscription.
-    Enable { id: String },
+    Enable {
+        /// The subscription id (a GUID).
+        id: String,
+    },
     /// Add a co-administrator.
-    AddCoadmin { id: String, username: String },
+    AddCoadmin {
+        /// The subscription id (a GUID).
+        id: String,
+        /// The account (username) to make a co-administrator.
+        username: String,
+    },
     /// Remove a co-administrator.
-    RemoveCoadmin { id: String, username: String },
+    RemoveCoadmin {
+        /// The subscription id (a GUID).
+        id: String,
+        /// The co-administrator's account (username).
+        username: String,
+    },
     /// Link a management certificate (.cer, DER or PEM) to a subscription.
     #[command(
         after_help = "Example:\n  azmc admin subscription add-cert --subscription 8a4a0a51-728e-482e-8daa-c477f03c541d mycert.cer"
     )]
     /// The subscription is given with --subscription.
-    AddCert { file: PathBuf },
+    AddCert {
+        /// The certificate file: .cer, DER or PEM (- reads standard input).
+        file: PathBuf,
+    },
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

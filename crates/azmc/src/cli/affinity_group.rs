@@ -14,28 +14,40 @@ pub enum AffinityGroupCommand {
     /// List affinity groups.
     List,
     /// Show an affinity group with its storage accounts and cloud services.
-    Show { name: String },
+    Show {
+        /// The affinity group's name.
+        name: String,
+    },
     /// Create an affinity group in a location.
     Create {
+        /// The new group's name (1 to 63 letters, digits, '-', '_' or '.').
         name: String,
+        /// The location (region) of the group, e.g. "West US".
         #[arg(long)]
         location: String,
         /// Label (default: the name).
         #[arg(long)]
         label: Option<String>,
+        /// A description of the group.
         #[arg(long)]
         description: Option<String>,
     },
     /// Change an affinity group's label and description.
     Update {
+        /// The affinity group's name.
         name: String,
+        /// The new label.
         #[arg(long)]
         label: String,
+        /// The new description (unchanged when absent).
         #[arg(long)]
         description: Option<String>,
     },
     /// Delete an (empty) affinity group.
-    Delete { name: String },
+    Delete {
+        /// The affinity group's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Serialize)]

@@ -387,17 +387,20 @@ pub fn label(b64: &str) -> String {
 /// Where and how a cloud service or a storage account is created (`create` of both).
 #[derive(Debug, clap::Args)]
 pub struct PlacementArgs {
+    /// The location (region) to create it in, e.g. "West US"; give this or --affinity-group.
     #[arg(
         long,
         required_unless_present = "affinity_group",
         conflicts_with = "affinity_group"
     )]
     pub location: Option<String>,
+    /// The affinity group to create it in (its location is used); give this or --location.
     #[arg(long)]
     pub affinity_group: Option<String>,
     /// Label (default: the name).
     #[arg(long)]
     pub label: Option<String>,
+    /// A description.
     #[arg(long)]
     pub description: Option<String>,
 }

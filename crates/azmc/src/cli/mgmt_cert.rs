@@ -15,12 +15,21 @@ pub enum MgmtCertCommand {
     /// List the management certificates of the subscription.
     List,
     /// Show one management certificate.
-    Show { thumbprint: String },
+    Show {
+        /// The certificate's thumbprint (SHA-1, hex).
+        thumbprint: String,
+    },
     /// Upload a certificate (.cer: DER or PEM; public part only) as a management
     /// certificate of the subscription.
-    Upload { file: PathBuf },
+    Upload {
+        /// The certificate file: .cer, DER or PEM (- reads standard input).
+        file: PathBuf,
+    },
     /// Delete (revoke at once) a management certificate of the subscription.
-    Delete { thumbprint: String },
+    Delete {
+        /// The thumbprint (SHA-1, hex) of the certificate to delete.
+        thumbprint: String,
+    },
 }
 
 #[derive(Debug, Serialize)]

@@ -57,18 +57,17 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct GlobalArgs {
     /// The profile API commands use (default: the default profile; see `azmc account`).
-    #[arg(long, global = true, env = "AZMC_PROFILE", value_name = "NAME")]
+    #[arg(long, global = true, env = "AZMC_PROFILE", value_name = "NAME", help_heading = API_OPTIONS)]
     pub profile: Option<String>,
-    /// The subscription (id or name): picks the profile of that subscription for API
-    /// commands; selects a subscription in publish settings and admin commands.
-    #[arg(long, global = true, value_name = "ID|NAME")]
+    /// The subscription (id or name): picks the profile of that subscription.
+    #[arg(long, global = true, value_name = "ID|NAME", help_heading = API_OPTIONS)]
     pub subscription: Option<String>,
     /// Output: table for people, json for programs (docs/json-output.md), xml for the
-    /// API's own XML (API commands only).
+    /// API's own XML.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
     /// Do not wait for asynchronous operations: print their request id and return.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = API_OPTIONS)]
     pub no_wait: bool,
     /// No progress or success messages on stderr (errors still are).
     #[arg(long, short = 'q', global = true)]
@@ -86,6 +85,139 @@ impl GlobalArgs {
             }
         }
     }
+}
+
+/// The help heading of the options of API commands.
+const API_OPTIONS: &str = "API options";
+
+/// The command groups of `azmc --help`, by command name (`completions` and `help` are
+/// listed last, under Other).
+const GROUPS: [(&str, &[&str]); 3] = [
+    (
+        "Toolkit: certificates and files on this machine",
+        &["cert", "certstore", "pfx", "publishsettings"],
+    ),
+    (
+        "Client: the Management API, through a profile",
+        &[
+            "account",
+            "subscription",
+            "mgmt-cert",
+            "location",
+            "affinity-group",
+            "storage",
+            "service",
+            "sql",
+            "site",
+            "operation",
+            "api",
+        ],
+    ),
+    ("Server", &["serve", "admin"]),
+];
+
+/// The commands that call the API (they take `--profile`; all but `account` `--no-wait`).
+fn is_api(name: &str) -> bool {
+    GROUPS[1].1.contains(&name)
+}
+
+/// The command tree as users see it: the global flags are shown only on the commands they
+/// apply to (API flags under their own heading, `xml` output only on API commands), and
+/// `azmc --help` lists the commands in groups. Parse with [`parse`].
+///
+/// A command that defines an argument of a global flag's id keeps its own copy (clap does
+/// not propagate the root's over it) and hands it down to the commands under it: so each
+/// top-level command gets copies of the global flags, hidden or reworded as they apply.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let global = |id: &str| {
+        cmd.get_arguments()
+            .find(|a| a.get_id() == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no global flag {id}"))
+    };
+    let (profile, subscription, output, no_wait, quiet) = (
+        global("profile"),
+        global("subscription"),
+        global("output"),
+        global("no_wait"),
+        global("quiet"),
+    );
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    for name in &names {
+        let api = is_api(name);
+        let account = name == "account";
+        let picks_subscription = matches!(name.as_str(), "publishsettings" | "admin");
+        let has_output = !matches!(name.as_str(), "serve" | "completions");
+        let subscription = if picks_subscription {
+            subscription.clone().help_heading(None::<&str>).help(
+                "The subscription (id or name) to select where the file or database holds several",
+            )
+        } else {
+            subscription.clone().hide(!api)
+        };
+        let output = if !has_output {
+            output.clone().hide(true)
+        } else if api && !account {
+            output.clone()
+        } else {
+            output
+                .clone()
+                .hide_possible_values(true)
+                .help("Output: table for people, json for programs (docs/json-output.md)")
+        };
+        let args = [
+            profile.clone().hide(!api),
+            subscription,
+            output,
+            no_wait.clone().hide(!api || account),
+            quiet.clone().hide(!has_output),
+        ];
+        cmd = cmd.mut_subcommand(name, |c| c.args(args));
+    }
+    // The listing is of the built tree, which has clap's own `help` command too.
+    let mut built = cmd.clone();
+    built.build();
+    let names: Vec<String> = built
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    let about = |n: &str| {
+        built
+            .find_subcommand(n)
+            .map(|c| c.get_about().map(|a| a.to_string()).unwrap_or_default())
+    };
+    let mut listing = String::new();
+    let others: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !GROUPS.iter().any(|(_, g)| g.contains(n)))
+        .collect();
+    for (title, group) in GROUPS
+        .iter()
+        .map(|(t, g)| (*t, g.to_vec()))
+        .chain(std::iter::once(("Other", others)))
+    {
+        listing.push_str(&format!("{title}:\n"));
+        for n in group {
+            if let Some(a) = about(n) {
+                listing.push_str(&format!("  {n:<17}{a}\n"));
+            }
+        }
+        listing.push('\n');
+    }
+    cmd.help_template(format!(
+        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{listing}Options:\n{{options}}{{after-help}}"
+    ))
+}
+
+/// Parse the process's arguments with [`command`].
+pub fn parse() -> Result<Cli, clap::Error> {
+    let matches = command().try_get_matches()?;
+    <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +268,7 @@ enum Command {
     Api(raw_api::ApiArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
+        /// The shell to write the script for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -188,7 +321,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => return serve::run(a),
         Command::Admin(a) => return admin::run(a, &cli.global),
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = command();
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut cmd, "azmc", &mut script);
             return match std::io::Write::write_all(&mut std::io::stdout(), &script) {
@@ -260,5 +393,95 @@ mod tests {
     #[test]
     fn the_command_tree_is_consistent() {
         <Cli as clap::CommandFactory>::command().debug_assert();
+        command().debug_assert();
+    }
+
+    /// Every option and argument a user can see has a description.
+    #[test]
+    fn every_visible_argument_is_described() {
+        fn walk(c: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in c.get_arguments() {
+                if !a.is_hide_set() && a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", a.get_id()));
+                }
+            }
+            for sc in c.get_subcommands() {
+                walk(sc, &format!("{path} {}", sc.get_name()), missing);
+            }
+        }
+        let mut cmd = command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "azmc", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "{} undescribed:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
+    }
+
+    /// Global flags are shown only where they apply; API flags under their own heading.
+    #[test]
+    fn global_flags_show_only_where_they_apply() {
+        let mut cmd = command();
+        cmd.build();
+        let find = |path: &[&str]| {
+            let mut c = &cmd;
+            for p in path {
+                c = c.find_subcommand(p).unwrap_or_else(|| panic!("{path:?}"));
+            }
+            c.clone()
+        };
+        let shown = |c: &clap::Command, id: &str| {
+            c.get_arguments()
+                .find(|a| a.get_id() == id)
+                .is_some_and(|a| !a.is_hide_set())
+        };
+        for path in [
+            &["cert", "new"][..],
+            &["pfx", "inspect"],
+            &["certstore", "list"],
+        ] {
+            let c = find(path);
+            for id in ["profile", "subscription", "no_wait"] {
+                assert!(!shown(&c, id), "{path:?} shows {id}");
+            }
+            assert!(shown(&c, "output"), "{path:?}");
+        }
+        for path in [
+            &["storage", "account", "create"][..],
+            &["api"],
+            &["operation", "wait"],
+        ] {
+            let c = find(path);
+            for id in ["profile", "subscription", "no_wait", "output"] {
+                assert!(shown(&c, id), "{path:?} hides {id}");
+            }
+            let heading = c
+                .get_arguments()
+                .find(|a| a.get_id() == "no_wait")
+                .and_then(|a| a.get_help_heading());
+            assert_eq!(heading, Some(API_OPTIONS), "{path:?}");
+        }
+        let c = find(&["admin", "subscription", "create"]);
+        assert!(shown(&c, "subscription") && !shown(&c, "no_wait") && !shown(&c, "profile"));
+        let c = find(&["serve"]);
+        for id in ["profile", "subscription", "no_wait", "output", "quiet"] {
+            assert!(!shown(&c, id), "serve shows {id}");
+        }
+        let c = find(&["account", "list"]);
+        assert!(shown(&c, "profile") && !shown(&c, "no_wait"));
+        // The grouped listing names every command exactly once.
+        let help = command().render_help().to_string();
+        for sc in cmd.get_subcommands() {
+            let line = format!("\n  {:<17}", sc.get_name());
+            assert_eq!(
+                help.matches(&line).count(),
+                1,
+                "{} in\n{help}",
+                sc.get_name()
+            );
+        }
     }
 }

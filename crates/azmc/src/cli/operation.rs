@@ -14,9 +14,15 @@ use time::format_description::well_known::Rfc3339;
 #[derive(Debug, Subcommand)]
 pub enum OperationCommand {
     /// The status of an asynchronous operation (by request id).
-    Show { id: String },
+    Show {
+        /// The operation's request id (x-ms-request-id: 32 hex digits, hyphens allowed).
+        id: String,
+    },
     /// Wait for an asynchronous operation to finish (exit 1 if it failed).
-    Wait { id: String },
+    Wait {
+        /// The operation's request id (x-ms-request-id: 32 hex digits, hyphens allowed).
+        id: String,
+    },
     /// The subscription's operation log.
     #[command(after_help = "Examples:
   azmc operation list --since 2h

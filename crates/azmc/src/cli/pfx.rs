@@ -19,6 +19,7 @@ pub enum PfxCommand {
   azmc pfx inspect mgmt.pfx --password-file pw.txt
   azmc pfx inspect azure.pfx --password-file /dev/null --output json")]
     Inspect {
+        /// The .pfx/.p12 file to inspect (- reads standard input).
         file: PathBuf,
         #[command(flatten)]
         password: PasswordArgs,
@@ -37,6 +38,7 @@ The key is written as `RSA PRIVATE KEY` (PKCS#1) for RSA keys, the form every le
 accepts, and as `PRIVATE KEY` (PKCS#8) otherwise. The file is created with mode 0600."
     )]
     ToPem {
+        /// The .pfx/.p12 file to convert (- reads standard input).
         file: PathBuf,
         /// Output file (mode 0600).
         #[arg(long, value_name = "FILE.pem")]

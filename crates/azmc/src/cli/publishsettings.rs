@@ -21,6 +21,7 @@ pub enum PublishsettingsCommand {
   azmc publishsettings show my.publishsettings
   azmc publishsettings show my.publishsettings --output json")]
     Show {
+        /// The .publishsettings file (- reads standard input).
         file: PathBuf,
         /// Read certificates even if their integrity check (MAC) fails.
         #[arg(long)]

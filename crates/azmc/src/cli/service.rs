@@ -17,17 +17,27 @@ pub enum ServiceCommand {
     /// List cloud services.
     List,
     /// Show a cloud service with its deployments.
-    Show { name: String },
+    Show {
+        /// The cloud service's name.
+        name: String,
+    },
     /// Create a cloud service in a location or an affinity group.
     Create {
+        /// The new cloud service's name.
         name: String,
         #[command(flatten)]
         placement: PlacementArgs,
     },
     /// Delete a cloud service (it must have no deployments).
-    Delete { name: String },
+    Delete {
+        /// The cloud service's name.
+        name: String,
+    },
     /// Is a name free? Exit status 0 either way; see the output.
-    CheckName { name: String },
+    CheckName {
+        /// The cloud service name to check.
+        name: String,
+    },
     /// Deployments of a cloud service.
     #[command(subcommand)]
     Deployment(DeploymentCommand),
@@ -43,16 +53,21 @@ pub enum DeploymentCommand {
         after_help = "Example:\n  azmc service deployment create mysvc --slot staging --name v2 \\\n      --package-url https://example.test/pkg.cspkg --config ServiceConfiguration.cscfg --start"
     )]
     Create {
+        /// The cloud service to deploy to.
         service: String,
+        /// The deployment slot: production or staging.
         #[arg(long, default_value = "production")]
         slot: Slot,
+        /// The deployment's name.
         #[arg(long)]
         name: String,
+        /// The URL of the service package (.cspkg), e.g. a blob in a storage account.
         #[arg(long, value_name = "URL")]
         package_url: String,
         /// The service configuration (.cscfg).
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
+        /// The deployment's label (default: its name).
         #[arg(long)]
         label: Option<String>,
         /// Start the deployment at once.
@@ -61,21 +76,30 @@ pub enum DeploymentCommand {
     },
     /// Show the deployment in a slot.
     Show {
+        /// The cloud service's name.
         service: String,
+        /// The deployment slot: production or staging.
         #[arg(long, default_value = "production")]
         slot: Slot,
     },
     /// Delete the deployment in a slot.
     Delete {
+        /// The cloud service's name.
         service: String,
+        /// The deployment slot: production or staging.
         #[arg(long, default_value = "production")]
         slot: Slot,
     },
     /// Swap the production and staging deployments.
-    Swap { service: String },
+    Swap {
+        /// The cloud service's name.
+        service: String,
+    },
     /// Start (Running) or stop (Suspended) the deployment in a slot.
     Status {
+        /// The cloud service's name.
         service: String,
+        /// The deployment slot: production or staging.
         #[arg(long, default_value = "production")]
         slot: Slot,
         /// Running or Suspended.
@@ -87,18 +111,34 @@ pub enum DeploymentCommand {
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
     /// List a cloud service's certificates.
-    List { service: String },
+    List {
+        /// The cloud service's name.
+        service: String,
+    },
     /// Show one (by thumbprint).
-    Show { service: String, thumbprint: String },
+    Show {
+        /// The cloud service's name.
+        service: String,
+        /// The certificate's thumbprint (SHA-1, hex).
+        thumbprint: String,
+    },
     /// Add a certificate: a .pfx (with its password) or a .cer.
     Add {
+        /// The cloud service's name.
         service: String,
+        /// A .pfx/.p12 (with its private key) or a .cer, DER or PEM (- reads standard
+        /// input).
         file: PathBuf,
         #[command(flatten)]
         password: crate::secrets::PasswordArgs,
     },
     /// Delete one (by thumbprint).
-    Delete { service: String, thumbprint: String },
+    Delete {
+        /// The cloud service's name.
+        service: String,
+        /// The certificate's thumbprint (SHA-1, hex).
+        thumbprint: String,
+    },
 }
 
 #[derive(Debug, Serialize)]

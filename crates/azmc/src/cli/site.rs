@@ -14,16 +14,23 @@ pub enum SiteCommand {
     /// List web sites (of every webspace).
     List,
     /// Show a web site.
-    Show { name: String },
+    Show {
+        /// The web site's name.
+        name: String,
+    },
     /// Create a web site in a webspace's region (e.g. "West US").
     Create {
+        /// The new web site's name (the first label of its host name).
         name: String,
         /// The region (a webspace's GeoRegion, e.g. "West US").
         #[arg(long)]
         location: String,
     },
     /// Delete a web site.
-    Delete { name: String },
+    Delete {
+        /// The web site's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Serialize)]

@@ -31,17 +31,23 @@ pub enum ServerCommand {
         after_help = "Example:\n  azmc sql server create --login dbadmin --location \"West US\" --password-file pw.txt"
     )]
     Create {
+        /// The new server's administrator login name.
         #[arg(long)]
         login: String,
+        /// The location (region) of the server, e.g. "West US".
         #[arg(long)]
         location: String,
         #[command(flatten)]
         password: PasswordArgs,
     },
     /// Delete a server.
-    Delete { server: String },
+    Delete {
+        /// The server's name (as `azmc sql server list` shows it).
+        server: String,
+    },
     /// Set a new administrator password.
     ResetPassword {
+        /// The server's name.
         server: String,
         #[command(flatten)]
         password: PasswordArgs,
@@ -51,10 +57,14 @@ pub enum ServerCommand {
 /// A firewall rule of a server and its address range, as Create and Update take them.
 #[derive(Debug, clap::Args)]
 pub struct RuleArgs {
+    /// The server's name.
     server: String,
+    /// The firewall rule's name.
     name: String,
+    /// First IPv4 address of the range.
     #[arg(long, value_name = "IP")]
     start: String,
+    /// Last IPv4 address of the range.
     #[arg(long, value_name = "IP")]
     end: String,
 }
@@ -62,7 +72,10 @@ pub struct RuleArgs {
 #[derive(Debug, Subcommand)]
 pub enum RuleCommand {
     /// List the firewall rules of a server.
-    List { server: String },
+    List {
+        /// The server's name.
+        server: String,
+    },
     /// Allow an address range.
     Create {
         #[command(flatten)]
@@ -74,7 +87,12 @@ pub enum RuleCommand {
         rule: RuleArgs,
     },
     /// Delete a rule.
-    Delete { server: String, name: String },
+    Delete {
+        /// The server's name.
+        server: String,
+        /// The firewall rule's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Serialize)]

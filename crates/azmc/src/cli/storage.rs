@@ -21,13 +21,17 @@ pub enum AccountCommand {
     /// List storage accounts.
     List,
     /// Show a storage account.
-    Show { name: String },
+    Show {
+        /// The storage account's name.
+        name: String,
+    },
     /// Create a storage account (3 to 24 lower-case letters and digits) in a location or
     /// an affinity group.
     #[command(
         after_help = "Example:\n  azmc storage account create mystore --location \"West US\" --type Standard_GRS"
     )]
     Create {
+        /// The new account's name (3 to 24 lower-case letters and digits).
         name: String,
         #[command(flatten)]
         placement: PlacementArgs,
@@ -37,18 +41,29 @@ pub enum AccountCommand {
     },
     /// Change a storage account's label, description or replication type.
     Update {
+        /// The storage account's name.
         name: String,
+        /// The new label.
         #[arg(long)]
         label: Option<String>,
+        /// The new description.
         #[arg(long)]
         description: Option<String>,
+        /// The new replication type: Standard_LRS, Standard_GRS or Standard_RAGRS (a ZRS
+        /// account cannot change type).
         #[arg(long = "type", value_name = "TYPE")]
         account_type: Option<String>,
     },
     /// Delete a storage account.
-    Delete { name: String },
+    Delete {
+        /// The storage account's name.
+        name: String,
+    },
     /// Is a name free? Exit status 0 either way; see the output.
-    CheckName { name: String },
+    CheckName {
+        /// The storage account name to check.
+        name: String,
+    },
     /// The access keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -57,16 +72,22 @@ pub enum AccountCommand {
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Show the primary and secondary access keys.
-    List { name: String },
+    List {
+        /// The storage account's name.
+        name: String,
+    },
     /// Regenerate one key (the other keeps working).
     Renew {
+        /// The storage account's name.
         name: String,
+        /// Regenerate the primary key.
         #[arg(
             long,
             conflicts_with = "secondary",
             required_unless_present = "secondary"
         )]
         primary: bool,
+        /// Regenerate the secondary key.
         #[arg(long)]
         secondary: bool,
     },
