@@ -39,11 +39,23 @@ pub fn role_size_names() -> Vec<String> {
 
 /// The configured location matching `name` case-insensitively, in its configured spelling.
 pub fn canonical_location(state: &AppState, name: &str) -> Option<String> {
-    state
-        .config
-        .locations
+    location_named(&state.config.locations, name)
+}
+
+/// The location of `locations` that `name` names: its display name (`West US`) or its
+/// short name (`westus`, as ARM and the newer tools write it), in any case.
+pub fn location_named(locations: &[String], name: &str) -> Option<String> {
+    let squeeze = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    let wanted = squeeze(name);
+    locations
         .iter()
         .find(|l| l.eq_ignore_ascii_case(name.trim()))
+        .or_else(|| locations.iter().find(|l| squeeze(l) == wanted))
         .cloned()
 }
 
@@ -113,4 +125,30 @@ pub fn routes(_st: &AppState) -> Router<AppState> {
     Router::new()
         .route("/{s}/locations", routing::get(list))
         .route("/{s}/rolesizes", routing::get(role_sizes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::location_named;
+
+    #[test]
+    fn locations_by_display_or_short_name() {
+        let all: Vec<String> = ["West US", "East US 2", "North Europe"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for (given, found) in [
+            ("West US", Some("West US")),
+            ("west us", Some("West US")),
+            (" westus ", Some("West US")),
+            ("WestUS", Some("West US")),
+            ("eastus2", Some("East US 2")),
+            ("northeurope", Some("North Europe")),
+            ("west", None),
+            ("westus3", None),
+            ("", None),
+        ] {
+            assert_eq!(location_named(&all, given).as_deref(), found, "{given:?}");
+        }
+    }
 }

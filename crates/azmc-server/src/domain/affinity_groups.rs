@@ -41,17 +41,22 @@ fn db_error(e: DbError, name: &str) -> DomainError {
     }
 }
 
+/// The name rule as the error of a create request.
+pub fn check_name(name: &str) -> Result<(), DomainError> {
+    if valid_name(name) {
+        return Ok(());
+    }
+    Err(DomainError::Invalid {
+        field: "Name",
+        message: format!(
+            "Name {name:?} is invalid: use 1 to 63 letters, digits, hyphens, underscores and periods, starting with a letter or digit."
+        ),
+    })
+}
+
 /// Creates the group `new.name` in `new.subscription_id`.
 pub async fn create(ctx: &Ctx<'_>, new: &NewAffinityGroup<'_>) -> Result<(), DomainError> {
-    if !valid_name(new.name) {
-        return Err(DomainError::Invalid {
-            field: "Name",
-            message: format!(
-                "Name {:?} is invalid: use 1 to 63 letters, digits, hyphens, underscores and periods, starting with a letter or digit.",
-                new.name
-            ),
-        });
-    }
+    check_name(new.name)?;
     ctx.db
         .create_affinity_group(new, ctx.now)
         .await

@@ -86,6 +86,9 @@ impl Tabular for AffinityGroupJson {
 }
 
 pub fn run(ctx: &Ctx, cmd: AffinityGroupCommand) -> Result<()> {
+    if let AffinityGroupCommand::Create { name, .. } = &cmd {
+        super::client_ctx::check_locally(azmc_server::domain::affinity_groups::check_name(name))?;
+    }
     let r = Remote::connect(ctx)?;
     match cmd {
         AffinityGroupCommand::List => r.list(

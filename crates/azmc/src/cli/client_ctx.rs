@@ -451,3 +451,13 @@ impl PlacedJson {
         ]
     }
 }
+
+/// Refuse, before any request, what the API would refuse, by the server's own rule and in
+/// its words (a usage error: nothing was sent).
+pub fn check_locally(rule: Result<(), azmc_server::domain::DomainError>) -> Result<()> {
+    match rule {
+        Ok(()) => Ok(()),
+        Err(azmc_server::domain::DomainError::Invalid { message, .. }) => crate::usage(message),
+        Err(e) => crate::usage(e.to_string()),
+    }
+}

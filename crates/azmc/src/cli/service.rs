@@ -248,6 +248,16 @@ impl Tabular for ServiceCertJson {
 }
 
 pub fn run(ctx: &Ctx, cmd: ServiceCommand) -> Result<()> {
+    use azmc_server::domain::{cloud_services, deployments};
+    match &cmd {
+        ServiceCommand::Create { name, .. } => {
+            super::client_ctx::check_locally(cloud_services::check_service_name(name))?;
+        }
+        ServiceCommand::Deployment(DeploymentCommand::Create { name, .. }) => {
+            super::client_ctx::check_locally(deployments::check_name(name))?;
+        }
+        _ => {}
+    }
     // Local files first: a missing file fails before any network traffic.
     let local = match &cmd {
         ServiceCommand::Deployment(DeploymentCommand::Create { config, .. }) => {

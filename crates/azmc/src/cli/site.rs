@@ -71,6 +71,9 @@ impl Tabular for SiteJson {
 }
 
 pub fn run(ctx: &Ctx, cmd: SiteCommand) -> Result<()> {
+    if let SiteCommand::Create { name, .. } = &cmd {
+        super::client_ctx::check_locally(azmc_server::domain::websites::check_site_name(name))?;
+    }
     let r = Remote::connect(ctx)?;
     match cmd {
         SiteCommand::List => r.list(r.client.list_sites(), SiteJson::new, wire::sites_to_xml),

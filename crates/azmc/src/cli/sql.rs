@@ -171,11 +171,26 @@ struct CreatedServerJson {
 }
 
 pub fn run(ctx: &Ctx, cmd: SqlCommand) -> Result<()> {
+    use super::client_ctx::check_locally;
+    use azmc_server::domain::sql_servers;
+    match &cmd {
+        SqlCommand::Server(ServerCommand::Create { login, .. }) => {
+            check_locally(sql_servers::validate_login(login))?;
+        }
+        SqlCommand::FirewallRule(RuleCommand::Create { rule, .. }) => {
+            check_locally(sql_servers::validate_rule_name(&rule.name))?;
+        }
+        _ => {}
+    }
     // Passwords before connecting (a prompt must not race the network).
     let password = match &cmd {
         SqlCommand::Server(ServerCommand::Create {
             password, login, ..
-        }) => Some(password.get(&format!("Password for {login}"), true)?),
+        }) => {
+            let pw = password.get(&format!("Password for {login}"), true)?;
+            check_locally(sql_servers::validate_password(&pw, login))?;
+            Some(pw)
+        }
         SqlCommand::Server(ServerCommand::ResetPassword { password, server }) => {
             Some(password.get(&format!("New administrator password for {server}"), true)?)
         }

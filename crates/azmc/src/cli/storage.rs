@@ -162,6 +162,9 @@ fn keys_out(r: &Remote<'_>, name: &str, k: &StorageServiceKeysXml) -> Result<()>
 
 pub fn run(ctx: &Ctx, cmd: StorageCommand) -> Result<()> {
     let StorageCommand::Account(cmd) = cmd;
+    if let AccountCommand::Create { name, .. } = &cmd {
+        super::client_ctx::check_locally(azmc_server::domain::storage_accounts::check_name(name))?;
+    }
     let r = Remote::connect(ctx)?;
     match cmd {
         AccountCommand::List => r.list(

@@ -2100,3 +2100,61 @@ fn bad_local_input_is_named_and_changes_nothing() {
         "nothing imported, the file kept as it was"
     );
 }
+
+/// Names the API would refuse are refused before any request, in the server's words (a
+/// usage error); locations are taken by display name or short name. The server is stopped
+/// for the refusals: a request would fail with a connection error instead.
+#[test]
+fn names_the_api_would_refuse_are_refused_before_any_request() {
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &[]);
+    let made = az_json(&s, &create_storage("shortloc", &["--location", "westus"]));
+    assert_eq!(made["status"], "Succeeded", "{made}");
+    let shown = az_json(&s, &["storage", "account", "show", "shortloc"]);
+    assert_eq!(shown["location"], "West US", "{shown}");
+    served.stop();
+
+    for (args, message) in [
+        (
+            create_storage("Bad_Name", &["--location", "West US"]),
+            "ServiceName \"Bad_Name\" is not a valid storage account name.",
+        ),
+        (
+            vec!["service", "create", "svc-", "--location", "West US"],
+            "ServiceName \"svc-\" is invalid: use 1 to 63 letters, digits and hyphens",
+        ),
+        (
+            vec!["affinity-group", "create", "_ag", "--location", "West US"],
+            "Name \"_ag\" is invalid: use 1 to 63 letters",
+        ),
+        (
+            vec!["site", "create", "x", "--location", "West US"],
+            "Name 'x' is not a valid site name",
+        ),
+        (
+            [
+                &CREATE_SQL_SERVER[..],
+                &[
+                    "--login",
+                    "admin",
+                    "--location",
+                    "West US",
+                    "--password",
+                    "T5ii-B48x",
+                ],
+            ]
+            .concat(),
+            "AdministratorLogin",
+        ),
+    ] {
+        let r = az(&s, &args).fails(2, message);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    }
+    // A valid name goes to the (stopped) server: a connection failure, not a usage error.
+    let r = az_env(
+        &s,
+        &[("AZMC_RETRIES", "0")],
+        &create_storage("goodname", &["--location", "West US"]),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}
