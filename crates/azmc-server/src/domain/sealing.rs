@@ -100,3 +100,23 @@ pub fn seal(ctx: &super::Ctx<'_>, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, D
         }
     }
 }
+
+/// Opens what [`seal`] sealed with the context's key; `Internal` (logged, naming only
+/// `what`) when the bytes do not open under this key and `aad`, or there is no key.
+pub fn open(
+    ctx: &super::Ctx<'_>,
+    sealed: &[u8],
+    aad: &[u8],
+    what: &'static str,
+) -> Result<Zeroizing<Vec<u8>>, DomainError> {
+    match ctx.sealing.and_then(|k| k.open(sealed, aad)) {
+        Some(plain) => Ok(plain),
+        None => {
+            tracing::error!(
+                secret = what,
+                "a sealed secret does not open under the sealing key"
+            );
+            Err(DomainError::Internal)
+        }
+    }
+}
