@@ -31,8 +31,8 @@ use axum::routing::{self, MethodRouter};
 use azmc_db::Website;
 use azmc_wire::asm::{
     PublishProfile, SiteXml, WebSpaceXml, dns_suffix_to_xml, format_time, geo_regions_to_xml,
-    parse_site_config, parse_site_config_json, parse_site_input, publish_data_to_xml, sites_to_xml,
-    webspaces_to_xml,
+    instance_ids_to_xml, parse_site_config, parse_site_config_json, parse_site_input,
+    publish_data_to_xml, sites_to_xml, webspaces_to_xml,
 };
 
 /// A short data-centre code for `GeoLocation` (the live service's for known regions).
@@ -347,6 +347,16 @@ pub async fn publish_profile(
     Ok(xml(StatusCode::OK, body.to_string()))
 }
 
+/// `GET …/sites/{site}/instanceids` → 200 + `ArrayOfstring`: empty, as no site runs here
+/// (the classic CLI's `site show` asks).
+pub async fn instance_ids(
+    State(state): State<AppState>,
+    Path((s, ws, site)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    websites::get(&Ctx::of(&state), &s, &ws, &site).await?;
+    Ok(xml(StatusCode::OK, instance_ids_to_xml(&[])))
+}
+
 /// `m` with the Web Sites error shape (inside the operation log's layer).
 fn w(m: MethodRouter<AppState>) -> MethodRouter<AppState> {
     m.layer(axum::middleware::map_response(in_website_dialect))
@@ -414,6 +424,10 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .route(
             "/{s}/services/webspaces/{webspace}/sites/{site}/publishxml",
             w(routing::get(publish_profile)),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites/{site}/instanceids",
+            w(routing::get(instance_ids)),
         )
 }
 

@@ -5,8 +5,8 @@
 use crate::resource_api::{Api, Resp};
 use azmc_wire::asm::{
     ExtendedErrorXml, OperationStatus, parse_extended_error, parse_firewall_rule,
-    parse_firewall_rules, parse_geo_regions, parse_publish_data, parse_site, parse_site_config,
-    parse_site_config_json, parse_sites, parse_sql_servers, parse_webspaces,
+    parse_firewall_rules, parse_geo_regions, parse_instance_ids, parse_publish_data, parse_site,
+    parse_site_config, parse_site_config_json, parse_sites, parse_sql_servers, parse_webspaces,
 };
 
 /// The suite's server: the SQL server and web site host names it checks are under
@@ -363,6 +363,12 @@ async fn sql_servers_end_to_end() {
 /// `extended` code; internals never show.
 fn site_error(r: &Resp, status: u16, code: &str, extended: &str) -> ExtendedErrorXml {
     assert_eq!(r.status, status, "{}", r.body);
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str()),
+        "{:?}",
+        r.headers
+    );
     let e = parse_extended_error(r.body.as_bytes())
         .unwrap_or_else(|| panic!("not a Web Sites error: {}", r.body));
     assert_eq!(
@@ -895,6 +901,16 @@ async fn web_site_config_and_publish_profile() {
     assert_ne!(p1, p2);
     let r = api
         .req("GET", &format!("{sites}/nosuch/publishxml"), None)
+        .await;
+    site_error(&r, 404, "NotFound", "04009");
+    // instance ids (the classic CLI's `site show` asks): none run here
+    let r = api
+        .req("GET", &format!("{sites}/ConfSite/instanceids"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(parse_instance_ids(r.body.as_bytes()).unwrap().is_empty());
+    let r = api
+        .req("GET", &format!("{sites}/nosuch/instanceids"), None)
         .await;
     site_error(&r, 404, "NotFound", "04009");
     // an update keeps the password

@@ -121,7 +121,8 @@ pub use website::{
 };
 pub use website_config::{
     ConnectionStringInfo, HandlerMapping, NameValue, PublishProfile, SiteConfig,
-    parse_publish_data, parse_site_config, parse_site_config_json, publish_data_to_xml,
+    instance_ids_to_xml, parse_instance_ids, parse_publish_data, parse_site_config,
+    parse_site_config_json, publish_data_to_xml,
 };
 pub use writer::{XmlWriter, escape};
 

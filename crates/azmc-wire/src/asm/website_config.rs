@@ -711,6 +711,25 @@ pub fn parse_publish_data(body: &[u8]) -> Result<Vec<PublishProfile>, XmlError> 
         .collect()
 }
 
+/// The `GET …/sites/{site}/instanceids` body: `ArrayOfstring` in the serialization
+/// arrays namespace, one `string` per running instance.
+pub fn instance_ids_to_xml(ids: &[String]) -> String {
+    let mut w = XmlWriter::root_ns("ArrayOfstring", NS_SERIALIZATION_ARRAYS);
+    for id in ids {
+        w.text("string", id);
+    }
+    w.finish()
+}
+
+/// Read an instance id list.
+pub fn parse_instance_ids(body: &[u8]) -> Result<Vec<String>, XmlError> {
+    let doc = super::dom::expect_root(parse_document(body)?, "ArrayOfstring")?;
+    Ok(doc
+        .children_named("string")
+        .map(|s| s.text.clone())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::common::testing::{HOSTILE, HOSTILE_READ};
@@ -754,6 +773,22 @@ mod tests {
             use_32_bit_worker_process: Some(true),
             web_sockets_enabled: Some(false),
         }
+    }
+
+    #[test]
+    fn instance_ids() {
+        let xml = instance_ids_to_xml(&["a1".into(), HOSTILE.into()]);
+        assert!(xml.starts_with("<ArrayOfstring xmlns=\"http://schemas.microsoft.com/2003/10/Serialization/Arrays\"><string>a1</string>"), "{xml}");
+        assert_eq!(
+            parse_instance_ids(xml.as_bytes()).unwrap(),
+            ["a1", HOSTILE_READ]
+        );
+        assert_eq!(
+            instance_ids_to_xml(&[]),
+            "<ArrayOfstring xmlns=\"http://schemas.microsoft.com/2003/10/Serialization/Arrays\"></ArrayOfstring>"
+        );
+        let e = parse_instance_ids(b"<Sites/>").unwrap_err().to_string();
+        assert!(e.contains("ArrayOfstring") && !e.contains('\n'), "{e}");
     }
 
     #[test]
