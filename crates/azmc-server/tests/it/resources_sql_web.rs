@@ -984,6 +984,104 @@ async fn web_site_config_and_publish_profile() {
     api.stop().await;
 }
 
+/// A site made before migration 9 has no publishing password: reading its publish profile
+/// writes nothing and is refused (409, saying why); its next change makes one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_made_before_publishing_passwords_gets_one_at_its_next_change() {
+    let api = start().await;
+    let sites = "/{s}/services/webspaces/eastuswebspace/sites";
+    for name in ["OldSite", "OldSite2"] {
+        let r = api
+            .req(
+                "POST",
+                sites,
+                Some(&site_body(name, "eastuswebspace", "East US")),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    // as migration 9 leaves an existing row
+    let url = api.state().config.database_url();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE websites SET publishing_password_sealed = NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let sealed = |name: &'static str| {
+        let api = &api;
+        async move {
+            api.state()
+                .db
+                .website_settings(&api.sub, "eastuswebspace", name)
+                .await
+                .unwrap()
+                .publishing_password_sealed
+        }
+    };
+    for _ in 0..2 {
+        let r = api
+            .req("GET", &format!("{sites}/OldSite/publishxml"), None)
+            .await;
+        let e = site_error(&r, 409, "Conflict", "54011");
+        assert_eq!(e.parameters, ["OldSite"]);
+        assert!(e.message.contains("next change"), "{e:?}");
+        assert_eq!(sealed("OldSite").await, None, "a read wrote");
+    }
+    // the configuration reads without it
+    let r = api
+        .req("GET", &format!("{sites}/OldSite/config"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(sealed("OldSite").await, None);
+    // an update of the site makes it, as does one of its configuration
+    let r = api
+        .req(
+            "PUT",
+            &format!("{sites}/OldSite"),
+            Some("<Site><State>Running</State></Site>"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = api
+        .req(
+            "PUT",
+            &format!("{sites}/OldSite2/config"),
+            Some("<SiteConfig/>"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let one = publish_password(
+        &api.req("GET", &format!("{sites}/OldSite/publishxml"), None)
+            .await,
+        "OldSite",
+    );
+    let two = publish_password(
+        &api.req("GET", &format!("{sites}/OldSite2/publishxml"), None)
+            .await,
+        "OldSite2",
+    );
+    assert_ne!(one, two);
+    // and later changes keep it
+    let r = api
+        .req(
+            "PUT",
+            &format!("{sites}/OldSite/config"),
+            Some("<SiteConfig><PhpVersion>5.6</PhpVersion></SiteConfig>"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        publish_password(
+            &api.req("GET", &format!("{sites}/OldSite/publishxml"), None)
+                .await,
+            "OldSite"
+        ),
+        one
+    );
+    api.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_server_quota() {
     let api = start().await;
