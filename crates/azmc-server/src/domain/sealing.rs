@@ -1,6 +1,7 @@
-//! Sealing of the private keys the server keeps (service certificates): AES-256-GCM under
-//! the sealing key, as nonce ‖ ciphertext ‖ tag, with associated data that binds the
-//! sealed bytes to what they belong to (the certificate's thumbprint).
+//! Sealing of the secrets the server keeps (service certificates' private keys, web sites'
+//! publishing passwords and connection strings): AES-256-GCM under the sealing key, as
+//! nonce ‖ ciphertext ‖ tag, with associated data that binds the sealed bytes to what they
+//! belong to (the certificate's thumbprint; the site and the secret's name).
 //!
 //! The sealing key is made on the first start of a database and stored there wrapped by
 //! the key-encryption key ([`crate::keys`]), which lives outside the database. A running
