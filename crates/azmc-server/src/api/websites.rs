@@ -300,7 +300,11 @@ pub async fn update_config(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let change = if sends_json(&headers, &body) {
-        parse_input(&body, parse_site_config_json)?
+        parse_site_config_json(&body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "The request body's JSON was invalid or not correctly specified: {e}"
+            ))
+        })?
     } else {
         parse_input(&body, parse_site_config)?
     };

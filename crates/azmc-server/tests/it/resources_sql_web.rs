@@ -846,6 +846,7 @@ async fn web_site_config_and_publish_profile() {
         ),
         ("<Site/>", "SiteConfig"),
         ("{\"WebSocketsEnabled\":\"maybe\"}", "WebSocketsEnabled"),
+        ("{\"PhpVersion\":", "JSON was invalid"),
     ] {
         let kind = if body.starts_with('{') {
             "application/json"

@@ -550,16 +550,21 @@ fn json_pairs(m: &Map<String, Value>, field: &str) -> Result<Option<Vec<NameValu
 /// quote the input.
 pub fn parse_site_config_json(body: &[u8]) -> Result<SiteConfig, XmlError> {
     let v: Value = serde_json::from_slice(body).map_err(|e| {
-        XmlError::Malformed(format!(
-            "not JSON ({:?} at line {} column {})",
-            e.classify(),
+        XmlError::MalformedJson(format!(
+            "{} at line {} column {}",
+            match e.classify() {
+                serde_json::error::Category::Io => "unreadable",
+                serde_json::error::Category::Syntax => "a syntax error",
+                serde_json::error::Category::Data => "an unexpected value",
+                serde_json::error::Category::Eof => "the body ends early",
+            },
             e.line(),
             e.column()
         ))
     })?;
     let Value::Object(m) = v else {
-        return Err(XmlError::Malformed(
-            "the JSON body is not an object".to_owned(),
+        return Err(XmlError::MalformedJson(
+            "the body is not an object".to_owned(),
         ));
     };
     let mut c = SiteConfig::default();
