@@ -410,3 +410,102 @@ impl ApiError {
         resp
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn website_answer(e: ApiError) -> (StatusCode, String, ErrorInfo) {
+        let resp = in_website_dialect(e.into_response()).await;
+        let info = resp.extensions().get::<ErrorInfo>().unwrap().clone();
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap(), info)
+    }
+
+    #[tokio::test]
+    async fn website_errors_have_the_live_shape() {
+        // a missing site: as recorded (test_delete_site), byte for byte
+        let e = ApiError::from(DomainError::not_found_named(
+            ResourceKind::WebSite,
+            "uts625410cf",
+        ));
+        let (status, body, info) = website_answer(e).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            body,
+            "<Error xmlns=\"http://schemas.microsoft.com/windowsazure\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\"><Code>NotFound</Code><Message>The web site uts625410cf cannot be found.</Message><ExtendedCode>04009</ExtendedCode><MessageTemplate>The web site {0} cannot be found.</MessageTemplate><Parameters xmlns:a=\"http://schemas.microsoft.com/2003/10/Serialization/Arrays\"><a:string>uts625410cf</a:string></Parameters><InnerErrors i:nil=\"true\"/></Error>"
+        );
+        // the operation log records what the caller got
+        assert_eq!(info.code, "NotFound");
+        assert_eq!(info.message, "The web site uts625410cf cannot be found.");
+
+        let conflict = ApiError::from(DomainError::Conflict(ConflictReason::WebSiteExists {
+            name: "a<b".into(),
+        }));
+        let (status, body, _) = website_answer(conflict).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let x = azmc_wire::asm::parse_extended_error(body.as_bytes()).unwrap();
+        assert_eq!(
+            (
+                x.code.as_str(),
+                x.extended_code.as_str(),
+                x.parameters[0].as_str()
+            ),
+            ("Conflict", "54001", "a<b")
+        );
+        assert_eq!(x.message, "Website with given name a<b already exists.");
+
+        // without a known cause: the message is the template's one parameter
+        let bad = ApiError::from(DomainError::Invalid {
+            field: "State",
+            message: "State 'x' is not valid.".into(),
+        });
+        let (status, body, _) = website_answer(bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let x = azmc_wire::asm::parse_extended_error(body.as_bytes()).unwrap();
+        assert_eq!(
+            (
+                x.code.as_str(),
+                x.extended_code.as_str(),
+                x.message_template.as_str()
+            ),
+            ("BadRequest", "01001", "{0}")
+        );
+        assert_eq!(x.parameters, [x.message.clone()]);
+
+        // internals never show; throttling keeps its code and Retry-After
+        let (status, body, _) = website_answer(ApiError::from(DomainError::Internal)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let x = azmc_wire::asm::parse_extended_error(body.as_bytes()).unwrap();
+        assert_eq!(
+            (x.code.as_str(), x.extended_code.as_str()),
+            ("InternalError", "00000")
+        );
+        assert_eq!(
+            x.message,
+            "The server encountered an internal error. Please retry the request."
+        );
+        let resp = in_website_dialect(ApiError::unavailable().into_response()).await;
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(resp.headers().contains_key(header::RETRY_AFTER));
+
+        // other answers pass through untouched
+        let ok = in_website_dialect((StatusCode::OK, "fine").into_response()).await;
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert!(ok.extensions().get::<ErrorInfo>().is_none());
+    }
+
+    #[test]
+    fn other_apis_keep_their_error_shape() {
+        let e = ApiError::from(DomainError::not_found_named(ResourceKind::WebSite, "x"));
+        assert_eq!(e.code, "ResourceNotFound");
+        let resp = e.into_response();
+        assert_eq!(
+            resp.extensions().get::<ErrorInfo>().unwrap().code,
+            "ResourceNotFound"
+        );
+    }
+}

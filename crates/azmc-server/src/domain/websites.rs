@@ -683,4 +683,60 @@ mod tests {
         );
         assert!(one_of("State", Some("paused".into()), STATES).is_err());
     }
+
+    #[test]
+    fn publishing_passwords_are_random_letters_and_digits() {
+        let a = new_password().unwrap();
+        let b = new_password().unwrap();
+        assert_eq!(a.len(), PASSWORD_LEN);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(*a, *b);
+        assert_ne!(aad("Site", "x"), aad("Site", "y"));
+        assert_eq!(aad("Site", "x"), aad("site", "x"));
+    }
+
+    #[test]
+    fn configuration_changes_merge_and_are_checked() {
+        let mut c = default_config();
+        let change = check_change(SiteConfig {
+            php_version: Some("5.6".into()),
+            managed_pipeline_mode: Some("classic".into()),
+            publishing_username: Some("$intruder".into()),
+            connection_strings: Some(vec![ConnectionStringInfo {
+                name: "db".into(),
+                connection_string: "x".into(),
+                kind: "sqlazure".into(),
+            }]),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(change.publishing_username, None);
+        assert_eq!(change.managed_pipeline_mode.as_deref(), Some("Classic"));
+        assert_eq!(
+            change.connection_strings.as_ref().unwrap()[0].kind,
+            "SQLAzure"
+        );
+        merge(&mut c, change);
+        assert_eq!(c.php_version.as_deref(), Some("5.6"));
+        assert_eq!(c.net_framework_version.as_deref(), Some("v4.0"));
+        for bad in [
+            SiteConfig {
+                number_of_workers: Some(11),
+                ..Default::default()
+            },
+            SiteConfig {
+                logs_directory_size_limit: Some(5),
+                ..Default::default()
+            },
+            SiteConfig {
+                metadata: Some(vec![azmc_wire::asm::NameValue::default()]),
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(
+                check_change(bad),
+                Err(DomainError::Invalid { .. })
+            ));
+        }
+    }
 }
