@@ -474,7 +474,7 @@ mod tests {
             ),
             ("BadRequest", "01001", "{0}")
         );
-        assert_eq!(x.parameters, [x.message.clone()]);
+        assert_eq!(x.parameters, std::slice::from_ref(&x.message));
 
         // internals never show; throttling keeps its code and Retry-After
         let (status, body, _) = website_answer(ApiError::from(DomainError::Internal)).await;
