@@ -8,7 +8,9 @@ use azmc_db::{
     DbError, NewWebsite, OperationOutcome, Website, WebsiteConfigChange, WebsiteSettings,
     WebsiteUpdate,
 };
-use azmc_wire::asm::{ConnectionStringInfo, SiteConfig, parse_site_config_json};
+use azmc_wire::asm::{
+    CONNECTION_STRING_TYPES, ConnectionStringInfo, SiteConfig, parse_site_config_json,
+};
 use zeroize::Zeroizing;
 
 /// The webspace name of a location: `West US` → `westuswebspace`.
@@ -423,19 +425,6 @@ fn merge(base: &mut SiteConfig, change: SiteConfig) {
 }
 
 const PIPELINE_MODES: &[&str] = &["Integrated", "Classic"];
-const CONNECTION_STRING_TYPES: &[&str] = &[
-    "MySql",
-    "SQLServer",
-    "SQLAzure",
-    "Custom",
-    "NotificationHub",
-    "ServiceBus",
-    "EventHub",
-    "ApiHub",
-    "DocDb",
-    "RedisCache",
-    "PostgreSQL",
-];
 
 fn invalid(field: &'static str, message: String) -> DomainError {
     DomainError::Invalid { field, message }

@@ -120,8 +120,8 @@ pub use website::{
     parse_webspaces, sites_to_xml, webspaces_to_xml,
 };
 pub use website_config::{
-    ConnectionStringInfo, HandlerMapping, NameValue, PublishProfile, SiteConfig,
-    instance_ids_to_xml, parse_instance_ids, parse_publish_data, parse_site_config,
+    CONNECTION_STRING_TYPES, ConnectionStringInfo, HandlerMapping, NameValue, PublishProfile,
+    SiteConfig, instance_ids_to_xml, parse_instance_ids, parse_publish_data, parse_site_config,
     parse_site_config_json, publish_data_to_xml,
 };
 pub use writer::{XmlWriter, escape};

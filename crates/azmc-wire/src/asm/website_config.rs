@@ -33,6 +33,23 @@ pub struct ConnectionStringInfo {
     pub kind: String,
 }
 
+/// The connection string types, in the order of their numbers: the JSON encoding writes a
+/// type as its number (as the live service's data contract serializer did, and as the
+/// classic CLI sends it: `SQLAzure` is 2), the XML one as its name.
+pub const CONNECTION_STRING_TYPES: &[&str] = &[
+    "MySql",
+    "SQLServer",
+    "SQLAzure",
+    "Custom",
+    "NotificationHub",
+    "ServiceBus",
+    "EventHub",
+    "ApiHub",
+    "DocDb",
+    "RedisCache",
+    "PostgreSQL",
+];
+
 /// A handler mapping (`HandlerMapping`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HandlerMapping {
@@ -319,10 +336,14 @@ impl SiteConfig {
                 Some(l) => l
                     .iter()
                     .map(|c| {
+                        let kind = CONNECTION_STRING_TYPES
+                            .iter()
+                            .position(|t| *t == c.kind)
+                            .map_or_else(|| Value::from(c.kind.as_str()), Value::from);
                         serde_json::json!({
                             "ConnectionString": c.connection_string,
                             "Name": c.name,
-                            "Type": c.kind,
+                            "Type": kind,
                         })
                     })
                     .collect(),
@@ -597,7 +618,15 @@ pub fn parse_site_config_json(body: &[u8]) -> Result<SiteConfig, XmlError> {
                             .trim()
                             .to_owned(),
                         connection_string: get("ConnectionString")?.unwrap_or_default(),
-                        kind: get("Type")?.unwrap_or_default().trim().to_owned(),
+                        kind: match i.get("Type") {
+                            Some(Value::Number(n)) => n
+                                .as_u64()
+                                .and_then(|n| usize::try_from(n).ok())
+                                .and_then(|n| CONNECTION_STRING_TYPES.get(n))
+                                .map(|t| (*t).to_owned())
+                                .ok_or_else(|| json_bad(f, "a Type number that names no type"))?,
+                            _ => get("Type")?.unwrap_or_default().trim().to_owned(),
+                        },
                     })
                 })
                 .collect::<Result<_, XmlError>>()?,
@@ -822,7 +851,7 @@ mod tests {
         let json = c.to_json();
         let v: Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["AppSettings"][0]["Name"], "k");
-        assert_eq!(v["ConnectionStrings"][0]["Type"], "SQLAzure");
+        assert_eq!(v["ConnectionStrings"][0]["Type"], 2, "SQLAzure by number");
         assert_eq!(v["DocumentRoot"], Value::Null);
         assert_eq!(v["NumberOfWorkers"], 1);
         assert_eq!(v["Use32BitWorkerProcess"], true);
@@ -832,6 +861,24 @@ mod tests {
             parse_site_config_json(empty.to_json().as_bytes()).unwrap(),
             empty
         );
+    }
+
+    #[test]
+    fn connection_string_types_by_name_or_number() {
+        let j = parse_site_config_json(br#"{"ConnectionStrings":[{"Name":"a","ConnectionString":"x","Type":2},{"Name":"b","Type":"Custom"},{"Name":"c","Type":"Oracle"}]}"#).unwrap();
+        let kinds: Vec<_> = j
+            .connection_strings
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|c| c.kind.as_str())
+            .collect();
+        assert_eq!(kinds, ["SQLAzure", "Custom", "Oracle"]);
+        let v: Value = serde_json::from_str(&j.to_json()).unwrap();
+        assert_eq!(v["ConnectionStrings"][0]["Type"], 2);
+        assert_eq!(v["ConnectionStrings"][1]["Type"], 3);
+        assert_eq!(v["ConnectionStrings"][2]["Type"], "Oracle");
+        assert!(j.to_xml().contains("<Type>SQLAzure</Type>"));
     }
 
     #[test]
@@ -880,6 +927,10 @@ mod tests {
                 "ConnectionStrings",
             ),
             (br#"["x"]"#, "object"),
+            (
+                br#"{"ConnectionStrings":[{"Name":"a","Type":99}]}"#,
+                "ConnectionStrings",
+            ),
             (br#"{"PhpVersion":"#, "JSON"),
         ] {
             let e = parse_site_config_json(body).unwrap_err().to_string();

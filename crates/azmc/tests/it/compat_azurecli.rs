@@ -12,7 +12,8 @@
 //! directory, because commands such as `site *` rewrite `azureProfile.json`.
 //!
 //! `site show` reads the site, its configuration (`…/sites/{name}/config`, JSON) and its
-//! instance ids, in JSON and as a table.
+//! instance ids, in JSON and as a table; `site appsetting` and `site connectionstring`
+//! change the configuration.
 //!
 //! Not covered: `account list --json` and `account show`, which need every endpoint of the environment
 //! defined (SQL, gallery, graph, key vault, data lake…) though none is called; the table
@@ -643,6 +644,37 @@ fn locations_sql_sites(cli: &Cli, cfg: &Path) {
     ] {
         assert!(rows.iter().any(|r| r == want), "{want:?} not in {table}");
     }
+    // `site appsetting` and `site connectionstring` change the configuration (JSON PUTs;
+    // the CLI sends a connection string's type by number: SQLAzure is 2).
+    cli.ok(cfg, &["site", "appsetting", "add", "mode=cli", "azsite1"]);
+    assert_eq!(
+        cli.json(cfg, &["site", "appsetting", "list", "azsite1"]),
+        serde_json::json!([{ "name": "mode", "value": "cli" }])
+    );
+    cli.ok(
+        cfg,
+        &[
+            "site",
+            "connectionstring",
+            "add",
+            "db",
+            "Server=x;Password=y",
+            "SQLAzure",
+            "azsite1",
+        ],
+    );
+    cli.ok(
+        cfg,
+        &["site", "appsetting", "delete", "mode", "azsite1", "--quiet"],
+    );
+    assert_eq!(
+        cli.json(cfg, &["site", "appsetting", "list", "azsite1"]),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        cli.json(cfg, &["site", "connectionstring", "list", "azsite1"]),
+        serde_json::json!([{ "name": "db", "connectionString": "Server=x;Password=y", "type": 2 }])
+    );
     cli.ok(cfg, &["site", "delete", "azsite1", "--quiet"]);
     assert_eq!(cli.json(cfg, &["site", "list"]), Value::Array(vec![]));
 }

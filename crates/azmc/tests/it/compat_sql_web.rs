@@ -274,11 +274,11 @@ const expectErr = async (f, status, code) => {
   if (cfg.statusCode !== 200 || cfg.publishingUserName !== '$node-site' || cfg.managedPipelineMode !== 'Integrated' || cfg.numberOfWorkers !== 1
       || cfg.webSocketsEnabled !== false || !cfg.defaultDocuments.includes('index.html') || cfg.connectionStrings.length !== 0)
     throw new Error('config: ' + JSON.stringify(cfg));
-  const upc = await p(cb => web.webSites.updateConfiguration('westuswebspace', 'node-site', { appSettings: { mode: 'node' }, connectionStrings: [{ name: 'db', connectionString: 'Server=x;Password=N0de-Secret', type: 'SQLAzure' }], webSocketsEnabled: true }, cb));
+  const upc = await p(cb => web.webSites.updateConfiguration('westuswebspace', 'node-site', { appSettings: { mode: 'node' }, connectionStrings: [{ name: 'db', connectionString: 'Server=x;Password=N0de-Secret', type: 2 }], webSocketsEnabled: true }, cb));
   if (upc.statusCode !== 200) throw new Error('config update: ' + JSON.stringify(upc));
   const cfg2 = await p(cb => web.webSites.getConfiguration('westuswebspace', 'node-site', cb));
   if (cfg2.appSettings.mode !== 'node' || cfg2.connectionStrings.length !== 1 || cfg2.connectionStrings[0].connectionString !== 'Server=x;Password=N0de-Secret'
-      || cfg2.connectionStrings[0].type !== 'SQLAzure' || cfg2.webSocketsEnabled !== true || cfg2.managedPipelineMode !== 'Integrated' || cfg2.phpVersion !== cfg.phpVersion)
+      || cfg2.connectionStrings[0].type !== 2 || cfg2.webSocketsEnabled !== true || cfg2.managedPipelineMode !== 'Integrated' || cfg2.phpVersion !== cfg.phpVersion)
     throw new Error('config after update: ' + JSON.stringify(cfg2));
   await expectErr(cb => web.webSites.updateConfiguration('westuswebspace', 'node-site', { numberOfWorkers: 0 }, cb), 400, 'BadRequest');
   await expectErr(cb => web.webSites.getConfiguration('westuswebspace', 'no-such-site', cb), 404, 'NotFound');
