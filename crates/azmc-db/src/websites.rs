@@ -1,5 +1,7 @@
 //! Web sites and resource provider registrations. Site names are unique across all
 //! subscriptions (`name_key`); every lookup is scoped to the subscription and webspace.
+//! A site's configuration and its secrets (sealed by the caller) live in its row
+//! (migration 9) and go with it.
 
 use time::OffsetDateTime;
 

@@ -1,6 +1,8 @@
 //! Web sites: webspaces (one per offered location, e.g. `westuswebspace`), the site-name
-//! rule, the allowed modes and states, and resource provider registration. The wire
-//! checks and the answer's shape stay with the API door.
+//! rule, the allowed modes and states, resource provider registration, the site
+//! configuration (defaults, partial updates, checks; connection strings sealed at rest) and
+//! the publishing password (random per site, made at creation, sealed at rest, read only by
+//! the publish profile). The wire checks and the answer's shape stay with the API door.
 
 use super::{ConflictReason, Ctx, DomainError, ResourceKind, sealing};
 use crate::identity::RequestId;
