@@ -152,6 +152,12 @@ pub fn run(data: &[u8]) {
         );
     }
 
+    // The site configuration's reader also refuses values of the wrong type (a
+    // `NumberOfWorkers` that is not a number): it accepts only its own root.
+    if check(data, asm::parse_site_config, |v| v.to_xml()) {
+        assert_eq!(root, Some("SiteConfig"));
+    }
+
     if let Ok(roles) = asm::parse_service_configuration(data) {
         assert_eq!(root, Some("ServiceConfiguration"));
         assert!(!roles.is_empty());

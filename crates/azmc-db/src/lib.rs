@@ -121,4 +121,4 @@ pub use sql_servers::{FirewallRule, NewSqlServer, SqlServer};
 pub use storage_accounts::{
     NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType,
 };
-pub use websites::{NewWebsite, Website, WebsiteUpdate};
+pub use websites::{NewWebsite, Website, WebsiteConfigChange, WebsiteSettings, WebsiteUpdate};

@@ -60,6 +60,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         include_str!("../migrations/sqlite/0008_sql_databases.sql"),
     ),
     (
+        9,
+        "site_config",
+        "0009_site_config.sql",
+        include_str!("../migrations/sqlite/0009_site_config.sql"),
+    ),
+    (
         10,
         "deployment_upgrades",
         "0010_deployment_upgrades.sql",
@@ -115,6 +121,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "sql_databases",
         "0008_sql_databases.sql",
         include_str!("../migrations/postgres/0008_sql_databases.sql"),
+    ),
+    (
+        9,
+        "site_config",
+        "0009_site_config.sql",
+        include_str!("../migrations/postgres/0009_site_config.sql"),
     ),
     (
         10,

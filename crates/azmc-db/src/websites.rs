@@ -1,5 +1,7 @@
 //! Web sites and resource provider registrations. Site names are unique across all
 //! subscriptions (`name_key`); every lookup is scoped to the subscription and webspace.
+//! A site's configuration and its secrets (sealed by the caller) live in its row
+//! (migration 9) and go with it.
 
 use time::OffsetDateTime;
 
@@ -35,6 +37,8 @@ pub struct NewWebsite<'a> {
     pub compute_mode: &'a str,
     pub site_mode: &'a str,
     pub server_farm: Option<&'a str>,
+    /// The site's publishing password, sealed by the caller (never stored in clear).
+    pub publishing_password_sealed: &'a [u8],
 }
 
 /// What Update Site changes: `None` keeps the stored value.
@@ -43,6 +47,44 @@ pub struct WebsiteUpdate {
     pub state: Option<String>,
     pub compute_mode: Option<String>,
     pub site_mode: Option<String>,
+    /// A sealed publishing password, stored only if the site has none yet (a site created
+    /// before migration 9).
+    pub publishing_password_sealed: Option<Vec<u8>>,
+}
+
+/// A site's configuration and secrets as stored (see migration 9): the caller seals and
+/// opens them.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct WebsiteSettings {
+    /// The configuration document without its connection strings (JSON); `None`: defaults.
+    pub config: Option<String>,
+    /// The sealed connection strings; `None`: none.
+    pub connection_strings_sealed: Option<Vec<u8>>,
+    /// The sealed publishing password; `None` for a site created before migration 9 and
+    /// not changed since.
+    pub publishing_password_sealed: Option<Vec<u8>>,
+    /// The row's version for [`Db::set_website_config`] (its modification time, µs).
+    pub version: i64,
+}
+
+impl std::fmt::Debug for WebsiteSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebsiteSettings")
+            .field("config", &self.config.as_ref().map(|_| ".."))
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The new configuration of a site (all of it: the caller merged the change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebsiteConfigChange<'a> {
+    pub config: &'a str,
+    pub connection_strings_sealed: Option<&'a [u8]>,
+    /// Stored only if the site has no publishing password yet.
+    pub publishing_password_sealed: &'a [u8],
+    /// The [`WebsiteSettings::version`] the change was computed from.
+    pub expected_version: i64,
 }
 
 type SiteRow = (
@@ -111,8 +153,9 @@ impl Db {
             tx_require_subscription!(tx, &sub, new.subscription_id);
             sqlx::query(
                 "INSERT INTO websites (name_key, name, subscription_id, webspace, compute_mode, \
-                 site_mode, server_farm, state, created_at, modified_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'Running', $8, $8)",
+                 site_mode, server_farm, state, created_at, modified_at, \
+                 publishing_password_sealed) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'Running', $8, $8, $9)",
             )
             .bind(&key)
             .bind(new.name)
@@ -122,6 +165,7 @@ impl Db {
             .bind(new.site_mode)
             .bind(new.server_farm)
             .bind(micros(now))
+            .bind(new.publishing_password_sealed)
             .execute(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, ResourceKind::WebSite, new.name))?;
@@ -199,7 +243,9 @@ impl Db {
             self,
             "UPDATE websites SET state = COALESCE($4, state), \
              compute_mode = COALESCE($5, compute_mode), site_mode = COALESCE($6, site_mode), \
-             modified_at = $7 WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3",
+             modified_at = $7, \
+             publishing_password_sealed = COALESCE(publishing_password_sealed, $8) \
+             WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3",
             [
                 sub_key(subscription_id),
                 webspace.to_ascii_lowercase(),
@@ -207,11 +253,83 @@ impl Db {
                 update.state.as_deref(),
                 update.compute_mode.as_deref(),
                 update.site_mode.as_deref(),
-                micros(now)
+                micros(now),
+                update.publishing_password_sealed.as_deref()
             ],
             DbError::not_found(ResourceKind::WebSite, name)
         )?;
         self.get_website(subscription_id, webspace, name).await
+    }
+
+    /// A site's configuration and sealed secrets. [`DbError::NotFound`] ("web site").
+    pub async fn website_settings(
+        &self,
+        subscription_id: &str,
+        webspace: &str,
+        name: &str,
+    ) -> Result<WebsiteSettings, DbError> {
+        type Row = (Option<String>, Option<Vec<u8>>, Option<Vec<u8>>, i64);
+        let row: Option<Row> = fetch!(
+            self,
+            fetch_optional,
+            "SELECT config, connection_strings_sealed, publishing_password_sealed, modified_at \
+             FROM websites WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3",
+            [
+                sub_key(subscription_id),
+                webspace.to_ascii_lowercase(),
+                site_key(name)
+            ]
+        )?;
+        let (config, connection_strings_sealed, publishing_password_sealed, version) =
+            row.ok_or_else(|| DbError::not_found(ResourceKind::WebSite, name))?;
+        Ok(WebsiteSettings {
+            config,
+            connection_strings_sealed,
+            publishing_password_sealed,
+            version,
+        })
+    }
+
+    /// Stores a site's whole configuration if the row is still at
+    /// `change.expected_version`: `Ok(true)`; `Ok(false)` when another change came first
+    /// (read again and retry). [`DbError::NotFound`] ("web site").
+    pub async fn set_website_config(
+        &self,
+        subscription_id: &str,
+        webspace: &str,
+        name: &str,
+        change: &WebsiteConfigChange<'_>,
+        now: OffsetDateTime,
+    ) -> Result<bool, DbError> {
+        // A version that cannot repeat: later than the one read even if the clock is not.
+        let version = micros(now).max(change.expected_version + 1);
+        let n = with_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE websites SET config = $4, connection_strings_sealed = $5, \
+                 publishing_password_sealed = COALESCE(publishing_password_sealed, $6), \
+                 modified_at = $7 \
+                 WHERE subscription_id = $1 AND webspace = $2 AND name_key = $3 \
+                 AND modified_at = $8",
+            )
+            .bind(sub_key(subscription_id))
+            .bind(webspace.to_ascii_lowercase())
+            .bind(site_key(name))
+            .bind(change.config)
+            .bind(change.connection_strings_sealed)
+            .bind(change.publishing_password_sealed)
+            .bind(version)
+            .bind(change.expected_version)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        if n == 1 {
+            return Ok(true);
+        }
+        // Gone, or changed by someone else.
+        self.website_settings(subscription_id, webspace, name)
+            .await
+            .map(|_| false)
     }
 
     /// Deletes a site. [`DbError::NotFound`] ("web site").

@@ -5,7 +5,8 @@ use crate::support::{
     names, subscription_of,
 };
 use azmc_db::{
-    CreateMode, Db, DbError, Limit, NewSqlServer, NewWebsite, ResourceKind, WebsiteUpdate,
+    CreateMode, Db, DbError, Limit, NewSqlServer, NewWebsite, ResourceKind, WebsiteConfigChange,
+    WebsiteUpdate,
 };
 
 fn new_server<'a>(sub: &'a str, name: &'a str) -> NewSqlServer<'a> {
@@ -198,6 +199,7 @@ async fn websites(db: &Db) {
                 compute_mode: "Shared",
                 site_mode: "Limited",
                 server_farm: None,
+                publishing_password_sealed: b"sealed-password",
             },
             T0,
         )
@@ -220,6 +222,7 @@ async fn websites(db: &Db) {
                 compute_mode: "Shared",
                 site_mode: "Limited",
                 server_farm: None,
+                publishing_password_sealed: b"sealed-password",
             },
             T0,
         )
@@ -235,6 +238,7 @@ async fn websites(db: &Db) {
                 compute_mode: "Huge",
                 site_mode: "Limited",
                 server_farm: None,
+                publishing_password_sealed: b"sealed-password",
             },
             T0,
         )
@@ -307,6 +311,56 @@ async fn websites(db: &Db) {
         .await,
     );
     assert_missing(db.delete_website(&b, "westuswebspace", "mysite").await);
+
+    // configuration and secrets (migration 9): optimistic, whole-document writes
+    let st = db
+        .website_settings(&a, "westuswebspace", "MySite")
+        .await
+        .unwrap();
+    assert_eq!(st.config, None);
+    assert_eq!(st.connection_strings_sealed, None);
+    assert_eq!(
+        st.publishing_password_sealed.as_deref(),
+        Some(&b"sealed-password"[..])
+    );
+    let change = WebsiteConfigChange {
+        config: "{\"PhpVersion\":\"5.6\"}",
+        connection_strings_sealed: Some(b"sealed-strings"),
+        publishing_password_sealed: b"another",
+        expected_version: st.version,
+    };
+    assert!(
+        db.set_website_config(&a, "westuswebspace", "mysite", &change, at(4))
+            .await
+            .unwrap()
+    );
+    // a change computed from the old version is refused
+    assert!(
+        !db.set_website_config(&a, "westuswebspace", "mysite", &change, at(5))
+            .await
+            .unwrap()
+    );
+    let st2 = db
+        .website_settings(&a, "westuswebspace", "mysite")
+        .await
+        .unwrap();
+    assert_eq!(st2.config.as_deref(), Some("{\"PhpVersion\":\"5.6\"}"));
+    assert_eq!(
+        st2.connection_strings_sealed.as_deref(),
+        Some(&b"sealed-strings"[..])
+    );
+    // the existing password is kept
+    assert_eq!(
+        st2.publishing_password_sealed.as_deref(),
+        Some(&b"sealed-password"[..])
+    );
+    assert!(st2.version > st.version);
+    assert_missing(
+        db.set_website_config(&b, "westuswebspace", "mysite", &change, at(5))
+            .await,
+    );
+    assert_missing(db.website_settings(&b, "westuswebspace", "mysite").await);
+
     db.delete_website(&a, "westuswebspace", "MYSITE")
         .await
         .unwrap();

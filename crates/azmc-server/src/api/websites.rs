@@ -3,28 +3,36 @@
 //! (`PUT /{s}/services?service=website&action=register|unregister`).
 //!
 //! Statuses are the Node client's (`azure-asm-website`): webspaces list/get 200; sites
-//! list/get 200, create 200 + `Site`, update 200 + `Site`, delete 200, restart 200; register and
-//! unregister 202 (Node accepts nothing else; its operation is complete at once). The rules
-//! are in `domain::websites`.
+//! list/get 200, create 200 + `Site`, update 200 + `Site`, delete 200, restart 200; config
+//! get 200 + `SiteConfig`, config update 200; publish profile 200 + `publishData`; register
+//! and unregister 202 (Node accepts nothing else; its operation is complete at once). The
+//! rules are in `domain::websites`.
+//!
+//! Every error of the `/{s}/services/webspaces/…` routes has the live Web Sites shape
+//! (`crate::error::in_website_dialect`). The configuration is XML, or JSON for a caller
+//! that accepts (GET) or sends (PUT) `application/json`, as the Node client does.
 
 use super::validate::{base_url_or_configured as base_url, parse_input, required};
 use super::{empty, query_params, xml};
 use crate::domain::Ctx;
 use crate::domain::websites::{self, NewSite, SiteChange, Webspace};
 use crate::error::ApiError;
+use crate::error::in_website_dialect;
 use crate::identity::RequestId;
+use crate::ops::CreatedObject;
 use crate::ops::{OpName, methods};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::{self, MethodRouter};
 use azmc_db::Website;
 use azmc_wire::asm::{
-    SiteXml, WebSpaceXml, dns_suffix_to_xml, format_time, geo_regions_to_xml, parse_site_input,
-    sites_to_xml, webspaces_to_xml,
+    PublishProfile, SiteXml, WebSpaceXml, dns_suffix_to_xml, format_time, geo_regions_to_xml,
+    instance_ids_to_xml, parse_site_config, parse_site_config_json, parse_site_input,
+    publish_data_to_xml, sites_to_xml, webspaces_to_xml,
 };
 
 /// A short data-centre code for `GeoLocation` (the live service's for known regions).
@@ -198,9 +206,12 @@ pub async fn create_site(
         server_farm: input.server_farm,
     };
     let w = websites::create(&Ctx::of(&state), &s, &ws, new).await?;
-    Ok(xml(
-        StatusCode::OK,
-        site_xml(&state, &base_url(&headers, &state), &w).to_xml(),
+    Ok(CreatedObject::on(
+        format!("/{s}/services/webspaces/{}/sites/{}", w.webspace, w.name),
+        xml(
+            StatusCode::OK,
+            site_xml(&state, &base_url(&headers, &state), &w).to_xml(),
+        ),
     ))
 }
 
@@ -241,6 +252,120 @@ pub async fn delete_site(
     Ok(empty(StatusCode::OK))
 }
 
+/// Whether the caller asks for JSON (`Accept: application/json`, the Node client).
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("json"))
+}
+
+/// Whether the body is JSON: said by its `Content-Type`, or (no type given) it opens with `{`.
+fn sends_json(headers: &HeaderMap, body: &[u8]) -> bool {
+    match headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(t) if t.to_ascii_lowercase().contains("json") => true,
+        Some(t) if t.to_ascii_lowercase().contains("xml") => false,
+        _ => body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
+    }
+}
+
+/// `GET …/sites/{site}/config` → 200 + `SiteConfig` (JSON if asked for).
+pub async fn get_config(
+    State(state): State<AppState>,
+    Path((s, ws, site)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let c = websites::config(&Ctx::of(&state), &s, &ws, &site).await?;
+    if wants_json(&headers) {
+        let mut r = xml(StatusCode::OK, c.to_json());
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        return Ok(r);
+    }
+    Ok(xml(StatusCode::OK, c.to_xml()))
+}
+
+/// `PUT …/sites/{site}/config` (XML or JSON) → 200: the fields sent replace the stored
+/// ones, the others are kept.
+pub async fn update_config(
+    State(state): State<AppState>,
+    Path((s, ws, site)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let change = if sends_json(&headers, &body) {
+        parse_site_config_json(&body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "The request body's JSON was invalid or not correctly specified: {e}"
+            ))
+        })?
+    } else {
+        parse_input(&body, parse_site_config)?
+    };
+    websites::update_config(&Ctx::of(&state), &s, &ws, &site, change).await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// `GET …/sites/{site}/publishxml` → 200 + `publishData`: a Web Deploy and an FTP profile
+/// with the site's publishing password.
+pub async fn publish_profile(
+    State(state): State<AppState>,
+    Path((s, ws, site)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let c = websites::publishing_credentials(&Ctx::of(&state), &s, &ws, &site).await?;
+    let suffix = &state.config.dns_suffix;
+    let host = c.site.name.to_ascii_lowercase();
+    let app_url = format!("http://{host}.azurewebsites.{suffix}");
+    let profiles = [
+        PublishProfile {
+            profile_name: format!("{} - Web Deploy", c.site.name),
+            publish_method: "MSDeploy".into(),
+            publish_url: format!("{host}.scm.azurewebsites.{suffix}:443"),
+            msdeploy_site: Some(c.site.name.clone()),
+            ftp_passive_mode: None,
+            user_name: c.user_name.clone(),
+            user_pwd: c.password.to_string(),
+            destination_app_url: app_url.clone(),
+        },
+        PublishProfile {
+            profile_name: format!("{} - FTP", c.site.name),
+            publish_method: "FTP".into(),
+            publish_url: format!("ftp://{host}.ftp.azurewebsites.{suffix}/site/wwwroot"),
+            msdeploy_site: None,
+            ftp_passive_mode: Some("True".into()),
+            user_name: format!("{}\\{}", c.site.name, c.user_name),
+            user_pwd: c.password.to_string(),
+            destination_app_url: app_url,
+        },
+    ];
+    let body = zeroize::Zeroizing::new(publish_data_to_xml(&profiles));
+    for mut p in profiles {
+        zeroize::Zeroize::zeroize(&mut p.user_pwd);
+    }
+    Ok(xml(StatusCode::OK, body.to_string()))
+}
+
+/// `GET …/sites/{site}/instanceids` → 200 + `ArrayOfstring`: empty, as no site runs here
+/// (the classic CLI's `site show` asks).
+pub async fn instance_ids(
+    State(state): State<AppState>,
+    Path((s, ws, site)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    websites::get(&Ctx::of(&state), &s, &ws, &site).await?;
+    Ok(xml(StatusCode::OK, instance_ids_to_xml(&[])))
+}
+
+/// `m` with the Web Sites error shape (inside the operation log's layer).
+fn w(m: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    m.layer(axum::middleware::map_response(in_website_dialect))
+}
+
 /// The routes of this module (paths in lower case: the router lower-cases request
 /// paths), each mutating method with the ASM name of its operation.
 pub fn routes(st: &AppState) -> Router<AppState> {
@@ -257,27 +382,27 @@ pub fn routes(st: &AppState) -> Router<AppState> {
                 )],
             ),
         )
-        .route("/{s}/services/webspaces", routing::get(list_webspaces))
+        .route("/{s}/services/webspaces", w(routing::get(list_webspaces)))
         .route(
             "/{s}/services/webspaces/{webspace}",
-            routing::get(get_webspace),
+            w(routing::get(get_webspace)),
         )
         .route(
             "/{s}/services/webspaces/{webspace}/sites",
             methods(
                 st,
-                routing::get(list_sites),
-                [(OpName::new("CreateSite"), routing::post(create_site))],
+                w(routing::get(list_sites)),
+                [(OpName::new("CreateSite"), w(routing::post(create_site)))],
             ),
         )
         .route(
             "/{s}/services/webspaces/{webspace}/sites/{site}",
             methods(
                 st,
-                routing::get(get_site),
+                w(routing::get(get_site)),
                 [
-                    (OpName::new("UpdateSite"), routing::put(update_site)),
-                    (OpName::new("DeleteSite"), routing::delete(delete_site)),
+                    (OpName::new("UpdateSite"), w(routing::put(update_site))),
+                    (OpName::new("DeleteSite"), w(routing::delete(delete_site))),
                 ],
             ),
         )
@@ -286,8 +411,27 @@ pub fn routes(st: &AppState) -> Router<AppState> {
             methods(
                 st,
                 MethodRouter::new(),
-                [(OpName::new("RestartSite"), routing::post(restart_site))],
+                [(OpName::new("RestartSite"), w(routing::post(restart_site)))],
             ),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites/{site}/config",
+            methods(
+                st,
+                w(routing::get(get_config)),
+                [(
+                    OpName::new("UpdateSiteConfig"),
+                    w(routing::put(update_config)),
+                )],
+            ),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites/{site}/publishxml",
+            w(routing::get(publish_profile)),
+        )
+        .route(
+            "/{s}/services/webspaces/{webspace}/sites/{site}/instanceids",
+            w(routing::get(instance_ids)),
         )
 }
 

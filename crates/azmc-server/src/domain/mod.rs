@@ -249,6 +249,8 @@ pub enum ConflictReason {
     UpgradeInProgress,
     /// Web site names are unique across all subscriptions.
     WebSiteExists { name: String },
+    /// A site made before publishing passwords were kept has none until its next change.
+    WebSitePublishingPasswordPending { name: String },
     /// An account of that username exists.
     AccountExists { username: String },
     /// A subscription of that id exists.
@@ -314,6 +316,10 @@ impl fmt::Display for ConflictReason {
             ConflictReason::WebSiteExists { name } => {
                 write!(f, "Website with given name {name} already exists.")
             }
+            ConflictReason::WebSitePublishingPasswordPending { name } => write!(
+                f,
+                "The web site {name} has no publishing credentials yet: they are made by its next change (update the site or its configuration)."
+            ),
             ConflictReason::NothingToRollBack => f.write_str(
                 "There is no update or upgrade in progress on this deployment to roll back.",
             ),

@@ -1,6 +1,7 @@
-//! Sealing of the private keys the server keeps (service certificates): AES-256-GCM under
-//! the sealing key, as nonce ‖ ciphertext ‖ tag, with associated data that binds the
-//! sealed bytes to what they belong to (the certificate's thumbprint).
+//! Sealing of the secrets the server keeps (service certificates' private keys, web sites'
+//! publishing passwords and connection strings): AES-256-GCM under the sealing key, as
+//! nonce ‖ ciphertext ‖ tag, with associated data that binds the sealed bytes to what they
+//! belong to (the certificate's thumbprint; the site and the secret's name).
 //!
 //! The sealing key is made on the first start of a database and stored there wrapped by
 //! the key-encryption key ([`crate::keys`]), which lives outside the database. A running
@@ -96,6 +97,26 @@ pub fn seal(ctx: &super::Ctx<'_>, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, D
         Some(k) => k.seal(plain, aad),
         None => {
             tracing::error!("cannot seal a private key: no sealing key in this context");
+            Err(DomainError::Internal)
+        }
+    }
+}
+
+/// Opens what [`seal`] sealed with the context's key; `Internal` (logged, naming only
+/// `what`) when the bytes do not open under this key and `aad`, or there is no key.
+pub fn open(
+    ctx: &super::Ctx<'_>,
+    sealed: &[u8],
+    aad: &[u8],
+    what: &'static str,
+) -> Result<Zeroizing<Vec<u8>>, DomainError> {
+    match ctx.sealing.and_then(|k| k.open(sealed, aad)) {
+        Some(plain) => Ok(plain),
+        None => {
+            tracing::error!(
+                secret = what,
+                "a sealed secret does not open under the sealing key"
+            );
             Err(DomainError::Internal)
         }
     }

@@ -25,6 +25,8 @@ pub(crate) struct Api {
     pub(crate) sub: String,
     /// The bootstrap management certificate the connector presents.
     pub(crate) cert: azmc_pki::Certificate,
+    /// What the server was started with (for [`Api::restart`]).
+    config: ServerConfig,
     _dir: tempfile::TempDir,
 }
 
@@ -99,7 +101,7 @@ impl Api {
         config.portal_listen = "127.0.0.1:0".parse().unwrap();
         configure(&mut config);
         let server = azmc_server::start(
-            config,
+            config.clone(),
             azmc_pki::clock::system(),
             StartOptions {
                 admin_password: Some("correct horse battery staple".into()),
@@ -133,8 +135,26 @@ impl Api {
             tls: tokio_rustls::TlsConnector::from(Arc::new(cfg)),
             sub: sub.id.clone(),
             cert: opened.certificate.clone(),
+            config,
             _dir: dir,
         }
+    }
+
+    /// Stops the server and starts it again on the same data directory (and database).
+    pub(crate) async fn restart(mut self) -> Api {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await;
+        }
+        let server = azmc_server::start(
+            self.config.clone(),
+            azmc_pki::clock::system(),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+        self.addr = server.api_addr;
+        self.server = Some(server);
+        self
     }
 
     pub(crate) fn state(&self) -> &azmc_server::state::AppState {
@@ -144,14 +164,35 @@ impl Api {
     /// One request on a fresh connection (`Connection: close`); `{s}` in `path` is the
     /// subscription id.
     pub(crate) async fn req(&self, method: &str, path: &str, body: Option<&str>) -> Resp {
+        self.req_with(method, path, body, &[]).await
+    }
+
+    /// [`Api::req`] with extra headers (`Content-Type` among them replaces the default
+    /// `application/xml`).
+    pub(crate) async fn req_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
         let tcp = tokio::net::TcpStream::connect(self.addr).await.unwrap();
         let name = ServerName::try_from("127.0.0.1").unwrap();
         let mut tls = self.tls.connect(name, tcp).await.unwrap();
         let body = body.unwrap_or("");
         let path = path.replace("{s}", &self.sub);
+        let content_type = extra
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map_or("application/xml", |(_, v)| v);
+        let more: String = extra
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("content-type"))
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nx-ms-version: 2014-10-01\r\n\
-             Content-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+             Content-Type: {content_type}\r\n{more}Content-Length: {}\r\nConnection: close\r\n\r\n",
             self.addr,
             body.len()
         );

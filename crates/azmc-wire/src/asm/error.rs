@@ -31,6 +31,10 @@ pub enum XmlError {
     /// The body is empty (or only whitespace).
     #[error("the body is empty")]
     Empty,
+    /// A JSON body (the Web Sites configuration's other encoding) is not JSON, or not an
+    /// object: the cause and where, never the input.
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
     /// A label is not base64 of UTF-8 text.
     #[error("invalid label: {0}")]
     InvalidLabel(String),

@@ -54,6 +54,7 @@ mod storage;
 mod subscription;
 mod values;
 mod website;
+mod website_config;
 mod writer;
 
 pub use affinity_group::{
@@ -86,7 +87,8 @@ pub use location::{
     role_sizes_to_xml,
 };
 pub use operation::{
-    ErrorXml, OperationStatus, OperationStatusXml, parse_error, parse_operation_status,
+    ErrorXml, ExtendedErrorXml, OperationStatus, OperationStatusXml, parse_error,
+    parse_extended_error, parse_operation_status,
 };
 pub use service_certificate::{
     CertificateFileInput, ServiceCertificateXml, parse_certificate_file, parse_service_certificate,
@@ -124,6 +126,11 @@ pub use website::{
     NS_SERIALIZATION, NS_SERIALIZATION_ARRAYS, SiteInput, SiteXml, WebSpaceXml, dns_suffix_to_xml,
     geo_regions_to_xml, parse_geo_regions, parse_site, parse_site_input, parse_sites,
     parse_webspaces, sites_to_xml, webspaces_to_xml,
+};
+pub use website_config::{
+    CONNECTION_STRING_TYPES, ConnectionStringInfo, HandlerMapping, NameValue, PublishProfile,
+    SiteConfig, instance_ids_to_xml, parse_instance_ids, parse_publish_data, parse_site_config,
+    parse_site_config_json, publish_data_to_xml,
 };
 pub use writer::{XmlWriter, escape};
 

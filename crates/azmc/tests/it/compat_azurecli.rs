@@ -11,9 +11,11 @@
 //! thread during that wait. Each thread has its own copy of the CLI's configuration
 //! directory, because commands such as `site *` rewrite `azureProfile.json`.
 //!
-//! Not covered: `site show`, which also fetches the site configuration
-//! (`GET …/WebSpaces/{ws}/sites/{name}/config`), an API the server does not implement (404);
-//! `account list --json` and `account show`, which need every endpoint of the environment
+//! `site show` reads the site, its configuration (`…/sites/{name}/config`, JSON) and its
+//! instance ids, in JSON and as a table; `site appsetting` and `site connectionstring`
+//! change the configuration.
+//!
+//! Not covered: `account list --json` and `account show`, which need every endpoint of the environment
 //! defined (SQL, gallery, graph, key vault, data lake…) though none is called; the table
 //! `account list` is checked instead.
 
@@ -613,6 +615,65 @@ fn locations_sql_sites(cli: &Cli, cfg: &Path) {
             && l.contains("West US")
             && l.contains("azsite1.azurewebsites.azmc.localhost")),
         "{table}"
+    );
+    // `site show`: the site, its configuration and its (no) instances.
+    let shown = cli.json(cfg, &["site", "show", "azsite1"]);
+    assert_eq!(shown["site"]["name"], "azsite1", "{shown}");
+    assert_eq!(shown["site"]["webSpace"], "westuswebspace", "{shown}");
+    assert_eq!(shown["config"]["publishingUserName"], "$azsite1", "{shown}");
+    assert_eq!(
+        shown["config"]["managedPipelineMode"], "Integrated",
+        "{shown}"
+    );
+    assert_eq!(shown["config"]["numberOfWorkers"], 1, "{shown}");
+    assert_eq!(shown["instances"], Value::Array(vec![]), "{shown}");
+    let table = cli.ok(cfg, &["site", "show", "azsite1"]);
+    let rows: Vec<String> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for want in [
+        "Web Site Name: azsite1",
+        "Location: West US",
+        "azsite1.azurewebsites.azmc.localhost",
+        "index.html",
+        ".NET Framework Version: v4.0",
+        "PHP Version: 5.4",
+        "Worker Count: 1",
+    ] {
+        assert!(rows.iter().any(|r| r == want), "{want:?} not in {table}");
+    }
+    // `site appsetting` and `site connectionstring` change the configuration (JSON PUTs;
+    // the CLI sends a connection string's type by number: SQLAzure is 2).
+    cli.ok(cfg, &["site", "appsetting", "add", "mode=cli", "azsite1"]);
+    assert_eq!(
+        cli.json(cfg, &["site", "appsetting", "list", "azsite1"]),
+        serde_json::json!([{ "name": "mode", "value": "cli" }])
+    );
+    cli.ok(
+        cfg,
+        &[
+            "site",
+            "connectionstring",
+            "add",
+            "db",
+            "Server=x;Password=y",
+            "SQLAzure",
+            "azsite1",
+        ],
+    );
+    cli.ok(
+        cfg,
+        &["site", "appsetting", "delete", "mode", "azsite1", "--quiet"],
+    );
+    assert_eq!(
+        cli.json(cfg, &["site", "appsetting", "list", "azsite1"]),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        cli.json(cfg, &["site", "connectionstring", "list", "azsite1"]),
+        serde_json::json!([{ "name": "db", "connectionString": "Server=x;Password=y", "type": 2 }])
     );
     cli.ok(cfg, &["site", "delete", "azsite1", "--quiet"]);
     assert_eq!(cli.json(cfg, &["site", "list"]), Value::Array(vec![]));

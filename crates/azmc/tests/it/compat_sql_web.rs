@@ -145,7 +145,7 @@ assert list(ws.list_sites('westuswebspace')) == []
 try:
     ws.create_site('westuswebspace', 'pysite1', 'West US', ['pysite1.azurewebsites.net']); raise SystemExit('expected 409')
 except AzureConflictHttpError as e:
-    assert 'ConflictError' in str(e), e
+    assert '<Code>Conflict</Code>' in str(e) and '<ExtendedCode>54001</ExtendedCode>' in str(e), e
 try:
     ws.create_site('eastuswebspace', 'bad_name', 'East US', []); raise SystemExit('expected 400')
 except AzureHttpError as e:
@@ -154,6 +154,30 @@ try:
     ws.create_site('eastuswebspace', 'other', 'West US', []); raise SystemExit('expected 400')
 except AzureHttpError as e:
     assert e.status_code == 400 and 'GeoRegion' in str(e), e
+# the publish profile: as an object and as text; one random password per site, stable
+prof = ws.get_publish_profile('eastuswebspace', 'PySite1')
+web, ftp = list(prof.publish_profiles)
+assert (web.publish_method, ftp.publish_method) == ('MSDeploy', 'FTP'), vars(web)
+assert web.user_name == '$PySite1' and ftp.user_name == 'PySite1\\$PySite1', (web.user_name, ftp.user_name)
+assert web.msdeploysite == 'PySite1' and web.publish_url == 'pysite1.scm.azurewebsites.azmc.localhost:443', vars(web)
+assert web.destination_app_url == 'http://pysite1.azurewebsites.azmc.localhost', vars(web)
+pw = web.user_pwd
+assert len(pw) == 60 and pw.isalnum() and ftp.user_pwd == pw, pw
+text = ws.get_publish_profile_xml('eastuswebspace', 'pysite1')
+assert text.startswith('<publishData><publishProfile ') and ('userPWD="%s"' % pw) in text, text
+other = ws.create_site('eastuswebspace', 'PySite2', 'East US', ['pysite2.azurewebsites.net'])
+assert list(ws.get_publish_profile('eastuswebspace', 'PySite2').publish_profiles)[0].user_pwd != pw
+ws.delete_site('eastuswebspace', 'PySite2')
+# the configuration (the SDK has no model for it: read and change it through its transport)
+config_path = ws._get_sites_details_path('eastuswebspace', 'PySite1') + '/config'
+body = ws._perform_get(config_path, None).body.decode('utf-8')
+assert body.startswith('<SiteConfig xmlns="http://schemas.microsoft.com/windowsazure"'), body
+assert '<PublishingUsername>$PySite1</PublishingUsername>' in body and '<PhpVersion>5.4</PhpVersion>' in body, body
+ws._perform_put(config_path, '<SiteConfig xmlns="http://schemas.microsoft.com/windowsazure"><PhpVersion>5.6</PhpVersion><AppSettings><NameValuePair><Name>from</Name><Value>python</Value></NameValuePair></AppSettings></SiteConfig>')
+body = ws._perform_get(config_path, None).body.decode('utf-8')
+assert '<PhpVersion>5.6</PhpVersion>' in body and '<Name>from</Name><Value>python</Value>' in body, body
+assert '<ManagedPipelineMode>Integrated</ManagedPipelineMode>' in body, body
+assert list(ws.get_publish_profile('eastuswebspace', 'PySite1').publish_profiles)[0].user_pwd == pw
 ws.restart_site('eastuswebspace', 'PySite1')
 ws.update_site('eastuswebspace', 'PySite1', 'Stopped')
 assert ws.get_site('eastuswebspace', 'PySite1').state == 'Stopped'
@@ -165,11 +189,11 @@ for f in (lambda: ws.get_site('eastuswebspace', 'PySite1'),
     try:
         f(); raise SystemExit('expected 404')
     except AzureMissingResourceHttpError as e:
-        assert 'ResourceNotFound' in str(e), e
+        assert '<Code>NotFound</Code>' in str(e) and '<ExtendedCode>04' in str(e), e
 sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
 ops = sms.list_subscription_operations('2020-01-01', '2099-01-01').subscription_operations
 names = [o.operation_name for o in ops]
-for n in ('CreateSite', 'UpdateSite', 'DeleteSite', 'RestartSite'):
+for n in ('CreateSite', 'UpdateSite', 'DeleteSite', 'RestartSite', 'UpdateSiteConfig'):
     assert n in names, (n, names)
 assert any(o.operation_name == 'CreateSite' and o.operation_status.http_status_code == 409 for o in ops)
 print('ok')
@@ -242,9 +266,30 @@ const expectErr = async (f, status, code) => {
   const site = await p(cb => web.webSites.create('westuswebspace', { name: 'node-site', serverFarm: 'Default1', webSpace: { name: 'westuswebspace', geoRegion: 'West US', plan: 'VirtualDedicatedPlan' } }, cb));
   if (site.statusCode !== 200 || site.webSite.name !== 'node-site' || site.webSite.hostNames[0] !== 'node-site.azurewebsites.azmc.localhost')
     throw new Error('site create: ' + JSON.stringify(site));
-  await expectErr(cb => web.webSites.create('westuswebspace', { name: 'NODE-SITE', serverFarm: 'Default1' }, cb), 409, 'ConflictError');
+  await expectErr(cb => web.webSites.create('westuswebspace', { name: 'NODE-SITE', serverFarm: 'Default1' }, cb), 409, 'Conflict');
   const gs = await p(cb => web.webSites.get('westuswebspace', 'node-site', cb));
   if (gs.webSite.state !== 'Running' || gs.webSite.serverFarm !== 'Default1') throw new Error('site get: ' + JSON.stringify(gs));
+  // configuration (JSON both ways): defaults, a partial update, what is kept
+  const cfg = await p(cb => web.webSites.getConfiguration('westuswebspace', 'node-site', cb));
+  if (cfg.statusCode !== 200 || cfg.publishingUserName !== '$node-site' || cfg.managedPipelineMode !== 'Integrated' || cfg.numberOfWorkers !== 1
+      || cfg.webSocketsEnabled !== false || !cfg.defaultDocuments.includes('index.html') || cfg.connectionStrings.length !== 0)
+    throw new Error('config: ' + JSON.stringify(cfg));
+  const upc = await p(cb => web.webSites.updateConfiguration('westuswebspace', 'node-site', { appSettings: { mode: 'node' }, connectionStrings: [{ name: 'db', connectionString: 'Server=x;Password=N0de-Secret', type: 2 }], webSocketsEnabled: true }, cb));
+  if (upc.statusCode !== 200) throw new Error('config update: ' + JSON.stringify(upc));
+  const cfg2 = await p(cb => web.webSites.getConfiguration('westuswebspace', 'node-site', cb));
+  if (cfg2.appSettings.mode !== 'node' || cfg2.connectionStrings.length !== 1 || cfg2.connectionStrings[0].connectionString !== 'Server=x;Password=N0de-Secret'
+      || cfg2.connectionStrings[0].type !== 2 || cfg2.webSocketsEnabled !== true || cfg2.managedPipelineMode !== 'Integrated' || cfg2.phpVersion !== cfg.phpVersion)
+    throw new Error('config after update: ' + JSON.stringify(cfg2));
+  await expectErr(cb => web.webSites.updateConfiguration('westuswebspace', 'node-site', { numberOfWorkers: 0 }, cb), 400, 'BadRequest');
+  await expectErr(cb => web.webSites.getConfiguration('westuswebspace', 'no-such-site', cb), 404, 'NotFound');
+  // publish profile: two profiles, one password, stable
+  const pub = await p(cb => web.webSites.getPublishProfile('westuswebspace', 'node-site', cb));
+  const [wd, ftp] = pub.publishProfiles;
+  if (pub.statusCode !== 200 || pub.publishProfiles.length !== 2 || wd.publishMethod !== 'MSDeploy' || ftp.publishMethod !== 'FTP' || wd.userName !== '$node-site'
+      || wd.mSDeploySite !== 'node-site' || wd.userPassword.length !== 60 || ftp.userPassword !== wd.userPassword)
+    throw new Error('publish profile: ' + JSON.stringify(pub));
+  const pub2 = await p(cb => web.webSites.getPublishProfile('westuswebspace', 'node-site', cb));
+  if (pub2.publishProfiles[0].userPassword !== wd.userPassword) throw new Error('publish password changed');
   const up = await p(cb => web.webSites.update('westuswebspace', 'node-site', { state: 'Stopped' }, cb));
   if (up.statusCode !== 200 || up.webSite.state !== 'Stopped') throw new Error('site update: ' + JSON.stringify(up));
   await expectErr(cb => web.webSites.update('westuswebspace', 'node-site', { state: 'Paused' }, cb), 400, 'BadRequest');
@@ -252,7 +297,7 @@ const expectErr = async (f, status, code) => {
   if (ls.webSites.length !== 1) throw new Error('sites: ' + JSON.stringify(ls));
   const sd = await p(cb => web.webSites.deleteMethod('westuswebspace', 'node-site', { deleteEmptyServerFarm: false, deleteMetrics: true, deleteAllSlots: false }, cb));
   if (sd.statusCode !== 200) throw new Error('site delete: ' + sd.statusCode);
-  await expectErr(cb => web.webSites.get('westuswebspace', 'node-site', cb), 404, 'ResourceNotFound');
+  await expectErr(cb => web.webSites.get('westuswebspace', 'node-site', cb), 404, 'NotFound');
   const unreg = await pEnded(cb => web.unregisterSubscription(cb));
   if (unreg.statusCode !== 202) throw new Error('unregister: ' + unreg.statusCode);
   console.log('ok');
