@@ -288,9 +288,9 @@ fn import_pfx(s: &CertStore, pfx: &Path, password: &PasswordArgs) -> Result<Thum
     };
     let entry = s
         .import_pfx(&data, &pw, ReadOptions::default(), &policy)
-        .with_context(|| format!("{}: cannot import", pfx.display()))?;
+        .with_context(|| format!("{}: cannot import", crate::input::display(pfx)))?;
     if !entry.has_private_key {
-        anyhow::bail!("{}: holds no private key", pfx.display());
+        anyhow::bail!("{}: holds no private key", crate::input::display(pfx));
     }
     Ok(entry.thumbprint)
 }

@@ -298,4 +298,48 @@ fn base64_text_and_standard_input_are_taken_and_other_files_refused_before_a_pas
         );
         assert_eq!(listed[0]["has_private_key"], store == "Other", "{store}");
     }
+    // A profile from base64 text of a .pfx on standard input (no request is made here).
+    let sub = "0bbbbbbb-1111-2222-3333-444444444444";
+    s.run_with_stdin(
+        &[
+            "account",
+            "add",
+            "--subscription",
+            sub,
+            "--endpoint",
+            "https://127.0.0.1:9443",
+            "--pfx",
+            "-",
+            "--password-file",
+            "pw.txt",
+            "--name",
+            "fromtext",
+            "--store",
+            "Profiles",
+        ],
+        wrapped.as_bytes(),
+    )
+    .ok();
+    let profile = s.run_json(&["account", "show", "fromtext"]);
+    assert_eq!(
+        profile["certificate"].as_str(),
+        Some(t.as_str()),
+        "{profile}"
+    );
+    s.run(&[
+        "account",
+        "add",
+        "--subscription",
+        sub,
+        "--endpoint",
+        "https://127.0.0.1:9443",
+        "--pfx",
+        "creds.publishsettings",
+        "--name",
+        "wrongfile",
+    ])
+    .fails(
+        1,
+        "this is a publish settings file, not a PKCS#12 (.pfx) file",
+    );
 }
