@@ -85,33 +85,39 @@ pub fn client_for(ctx: &Ctx, profile: &Profile, subscription: &str) -> Result<Cl
     Ok(client)
 }
 
+/// The profile chosen by `--profile` / `--subscription` / the default, and the
+/// subscription to act on (`--profile P --subscription ID`: P's endpoint and certificate
+/// on another subscription, since one certificate often manages several).
+pub fn selected_profile(ctx: &Ctx) -> Result<(Profile, String)> {
+    let profiles = load_profiles(ctx)?;
+    let g = &ctx.global;
+    let profile = profiles
+        .select(g.profile.as_deref(), g.subscription.as_deref())?
+        .clone();
+    let subscription = match (&g.profile, &g.subscription) {
+        (Some(_), Some(s))
+            if !s.eq_ignore_ascii_case(&profile.subscription_id)
+                && !profile
+                    .subscription_name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(s)) =>
+        {
+            if !is_subscription_id(s) {
+                return crate::usage(format!(
+                    "--subscription {s:?}: with --profile, give a subscription id (a GUID)"
+                ));
+            }
+            s.clone()
+        }
+        _ => profile.subscription_id.clone(),
+    };
+    Ok((profile, subscription))
+}
+
 impl<'a> Remote<'a> {
     /// The client of the profile chosen by `--profile` / `--subscription` / the default.
     pub fn connect(ctx: &'a Ctx) -> Result<Remote<'a>> {
-        let profiles = load_profiles(ctx)?;
-        let g = &ctx.global;
-        let profile = profiles
-            .select(g.profile.as_deref(), g.subscription.as_deref())?
-            .clone();
-        // `--profile P --subscription ID`: P's endpoint and certificate on another
-        // subscription (one certificate often manages several).
-        let subscription = match (&g.profile, &g.subscription) {
-            (Some(_), Some(s))
-                if !s.eq_ignore_ascii_case(&profile.subscription_id)
-                    && !profile
-                        .subscription_name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(s)) =>
-            {
-                if !is_subscription_id(s) {
-                    return crate::usage(format!(
-                        "--subscription {s:?}: with --profile, give a subscription id (a GUID)"
-                    ));
-                }
-                s.clone()
-            }
-            _ => profile.subscription_id.clone(),
-        };
+        let (profile, subscription) = selected_profile(ctx)?;
         let client = client_for(ctx, &profile, &subscription)?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

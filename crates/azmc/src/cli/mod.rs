@@ -9,6 +9,7 @@ mod affinity_group;
 mod cert;
 mod certstore;
 mod client_ctx;
+mod doctor;
 mod location;
 mod mgmt_cert;
 mod operation;
@@ -111,6 +112,7 @@ const GROUPS: [(&str, &[&str]); 3] = [
             "site",
             "operation",
             "api",
+            "doctor",
         ],
     ),
     ("Server", &["serve", "admin"]),
@@ -149,7 +151,7 @@ pub fn command() -> clap::Command {
         .collect();
     for name in &names {
         let api = is_api(name);
-        let account = name == "account";
+        let waits = !matches!(name.as_str(), "account" | "doctor");
         let picks_subscription = matches!(name.as_str(), "publishsettings" | "admin");
         let has_output = !matches!(name.as_str(), "serve" | "completions");
         let subscription = if picks_subscription {
@@ -161,7 +163,7 @@ pub fn command() -> clap::Command {
         };
         let output = if !has_output {
             output.clone().hide(true)
-        } else if api && !account {
+        } else if api && waits {
             output.clone()
         } else {
             output
@@ -173,7 +175,7 @@ pub fn command() -> clap::Command {
             profile.clone().hide(!api),
             subscription,
             output,
-            no_wait.clone().hide(!api || account),
+            no_wait.clone().hide(!api || !waits),
             quiet.clone().hide(!has_output),
         ];
         cmd = cmd.mut_subcommand(name, |c| c.args(args));
@@ -266,6 +268,11 @@ enum Command {
     Operation(operation::OperationCommand),
     /// A raw signed call: prints the status line and the body.
     Api(raw_api::ApiArgs),
+    /// Check that the profile can manage its subscription, step by step, and say what to fix.
+    #[command(
+        after_help = "Examples:\n  azmc doctor\n  azmc doctor --profile prod -o json\n\nExit status: 0 when no check failed (warnings allowed), 1 otherwise."
+    )]
+    Doctor,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to write the script for.
@@ -361,6 +368,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Site(c) => site::run(&ctx, c),
         Command::Operation(c) => operation::run(&ctx, c),
         Command::Api(a) => raw_api::run(&ctx, a),
+        Command::Doctor => doctor::run(&ctx),
         Command::Serve(_) | Command::Admin(_) | Command::Completions { .. } => {
             unreachable_command()
         }

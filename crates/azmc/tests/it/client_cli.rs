@@ -2158,3 +2158,156 @@ fn names_the_api_would_refuse_are_refused_before_any_request() {
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
 }
+
+/// `azmc doctor` walks the chain and names the broken link: all well; a server whose CA
+/// the profile does not trust; a certificate the subscription does not know; a stopped
+/// server; no profile at all.
+#[test]
+fn doctor_names_the_broken_link() {
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &[]);
+    let sub = served.subscription();
+    let statuses = |v: &Value| -> Vec<(String, String)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["check"].as_str().unwrap().to_owned(),
+                    c["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let detail = |v: &Value, check: &str| -> String {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == check)
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let all = [
+        "profile",
+        "certificate",
+        "private key",
+        "validity",
+        "proxy",
+        "name resolution",
+        "connection",
+        "server certificate",
+        "authenticated request",
+        "clock",
+    ];
+
+    let ok = az_json(&s, &["doctor"]);
+    assert_eq!(
+        statuses(&ok),
+        all.iter()
+            .map(|c| (c.to_string(), "pass".to_string()))
+            .collect::<Vec<_>>(),
+        "{ok}"
+    );
+    let table = az(&s, &["doctor"]).ok();
+    assert!(
+        table
+            .stdout
+            .contains("ok      authenticated request  Get Subscription answered 200"),
+        "{}",
+        table.stdout
+    );
+
+    // A CA that did not issue the server's certificate.
+    let stranger = s.new_cert("not a ca", &[]);
+    s.run(&[
+        "certstore",
+        "export",
+        &stranger,
+        "--out",
+        "other-ca.pem",
+        "--pem",
+    ])
+    .ok();
+    let bootstrap = az_json(&s, &["account", "show"])["certificate"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    az(
+        &s,
+        &account_add(
+            &sub,
+            &served.api_url,
+            &[
+                "--cert",
+                &bootstrap,
+                "--ca-file",
+                "other-ca.pem",
+                "--name",
+                "wrongca",
+            ],
+        ),
+    )
+    .ok();
+    let r = az(&s, &["doctor", "--profile", "wrongca", "-o", "json"]).fails(1, "1 check failed");
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        statuses(&v)[7],
+        ("server certificate".into(), "fail".into()),
+        "{v}"
+    );
+    assert!(
+        detail(&v, "server certificate").contains("--ca-file"),
+        "{v}"
+    );
+    assert_eq!(statuses(&v)[8].1, "skipped", "{v}");
+
+    // A certificate of the store that the subscription does not know.
+    let unknown = s.new_cert("never uploaded", &[]);
+    az(
+        &s,
+        &account_add(
+            &sub,
+            &served.api_url,
+            &[
+                "--cert",
+                &unknown,
+                "--ca-file",
+                &data(&served, "ca.pem"),
+                "--name",
+                "unlinked",
+            ],
+        ),
+    )
+    .ok();
+    let r = az(&s, &["doctor", "--profile", "unlinked", "-o", "json"]).fails(1, "1 check failed");
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        statuses(&v)[8],
+        ("authenticated request".into(), "fail".into()),
+        "{v}"
+    );
+    assert!(
+        detail(&v, "authenticated request").contains("403 ForbiddenError"),
+        "{v}"
+    );
+
+    // The server stopped: the connection fails, what needs it is skipped.
+    served.stop();
+    let r = az(&s, &["doctor", "-o", "json"]).fails(1, "1 check failed");
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let got = statuses(&v);
+    assert_eq!(got[6], ("connection".into(), "fail".into()), "{v}");
+    assert!(got[7..].iter().all(|(_, st)| st == "skipped"), "{v}");
+    assert!(
+        detail(&v, "connection").contains("Is the server running"),
+        "{v}"
+    );
+
+    // No profile of that name.
+    let r = az(&s, &["doctor", "--profile", "nope", "-o", "json"]).fails(1, "check failed");
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(statuses(&v)[0], ("profile".into(), "fail".into()), "{v}");
+    assert!(detail(&v, "profile").contains("no profile \"nope\""), "{v}");
+}
