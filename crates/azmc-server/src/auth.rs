@@ -84,6 +84,7 @@ impl Snapshot {
         };
         let entry = self.links.entry(l.thumbprint).or_insert_with(|| Linked {
             sha256: crate::identity::sha256(&l.der),
+            not_after: l.not_after.unix_timestamp(),
             subscriptions: Vec::new(),
             used: Vec::new(),
         });
@@ -97,6 +98,8 @@ impl Snapshot {
 #[derive(Debug, Default)]
 struct Linked {
     sha256: [u8; 32],
+    /// The end of the certificate's validity (Unix seconds), for the expiry gauge.
+    not_after: i64,
     /// Sorted.
     subscriptions: Vec<SubKey>,
     /// Beside each subscription: the last authorised use not yet written to the database,
@@ -418,6 +421,26 @@ impl AuthIndex {
             .map(|g| g.links.values().map(|l| l.subscriptions.len()).sum())
             .unwrap_or(0)
     }
+
+    /// Per subscription (id), how many of its management certificates are still valid at
+    /// `now` but expire before `now + within`; subscriptions with none are left out.
+    pub fn expiring(&self, now: OffsetDateTime, within: time::Duration) -> Vec<(String, usize)> {
+        let (from, until) = (now.unix_timestamp(), (now + within).unix_timestamp());
+        let mut counts: HashMap<SubKey, usize> = HashMap::new();
+        if let Ok(snap) = self.snapshot.read() {
+            for l in snap.links.values() {
+                if l.not_after >= from && l.not_after < until {
+                    for s in &l.subscriptions {
+                        *counts.entry(*s).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut out: Vec<(String, usize)> =
+            counts.into_iter().map(|(k, n)| (sub_id(k), n)).collect();
+        out.sort();
+        out
+    }
 }
 
 #[cfg(test)]
@@ -436,6 +459,7 @@ mod tests {
                 t,
                 Linked {
                     sha256: stored,
+                    not_after: i64::MAX,
                     subscriptions: vec![sub_key(S1).unwrap()],
                     used: vec![AtomicI64::new(NEVER)],
                 },

@@ -14,6 +14,9 @@ pub struct Metrics {
     pub jobs_failed: AtomicU64,
 }
 
+/// The window of `azmc_management_certificates_expiring`, in days.
+pub const EXPIRING_DAYS: i64 = 30;
+
 impl Metrics {
     /// Count a response by status class (1xx..5xx).
     pub fn response(&self, status: u16) {
@@ -21,7 +24,10 @@ impl Metrics {
         self.requests[class].fetch_add(1, Relaxed);
     }
 
-    pub fn render(&self, links: usize) -> String {
+    /// The text exposition: the counters, the number of certificate links, and per
+    /// subscription the management certificates expiring soon (`expiring`: subscription id
+    /// and count, see [`crate::auth::AuthIndex::expiring`]).
+    pub fn render(&self, links: usize, expiring: &[(String, usize)]) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -78,6 +84,16 @@ impl Metrics {
             out,
             "# HELP azmc_certificate_links Certificate-to-subscription links in the authorisation index.\n# TYPE azmc_certificate_links gauge\nazmc_certificate_links {links}"
         );
+        let _ = writeln!(
+            out,
+            "# HELP azmc_management_certificates_expiring Management certificates of a subscription that expire within {EXPIRING_DAYS} days (still valid now).\n# TYPE azmc_management_certificates_expiring gauge"
+        );
+        for (subscription, n) in expiring {
+            let _ = writeln!(
+                out,
+                "azmc_management_certificates_expiring{{subscription=\"{subscription}\"}} {n}"
+            );
+        }
         out
     }
 }

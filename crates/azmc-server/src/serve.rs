@@ -609,6 +609,12 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(state.auth.link_count()),
+        state.metrics.render(
+            state.auth.link_count(),
+            &state.auth.expiring(
+                state.clock.now(),
+                time::Duration::days(crate::metrics::EXPIRING_DAYS),
+            ),
+        ),
     )
 }

@@ -28,6 +28,48 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
+/// A certificate expiring within this many days is flagged in lists.
+pub const EXPIRY_SOON_DAYS: i64 = 30;
+
+/// How soon a certificate expires: whole days left (negative once expired) and its state
+/// (`ok`, `soon`: within [`EXPIRY_SOON_DAYS`], `expired`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Expiry {
+    pub days_left: i64,
+    pub expiry: &'static str,
+}
+
+impl Expiry {
+    pub fn of(not_after: OffsetDateTime, now: OffsetDateTime) -> Self {
+        let left = not_after - now;
+        let expiry = if left.is_negative() {
+            "expired"
+        } else if left.whole_days() < EXPIRY_SOON_DAYS {
+            "soon"
+        } else {
+            "ok"
+        };
+        Expiry {
+            days_left: if left.is_negative() {
+                left.whole_days() - 1
+            } else {
+                left.whole_days()
+            },
+            expiry,
+        }
+    }
+
+    /// For a table: `2027-12-07 (364 d)`, `2026-12-10 (3 d, SOON)`, `2025-01-01 (EXPIRED)`.
+    pub fn cell(&self, not_after: OffsetDateTime) -> String {
+        let day = not_after.date();
+        match self.expiry {
+            "expired" => format!("{day} (EXPIRED)"),
+            "soon" => format!("{day} ({} d, SOON)", self.days_left),
+            _ => format!("{day} ({} d)", self.days_left),
+        }
+    }
+}
+
 /// A certificate as JSON.
 #[derive(Debug, Serialize)]
 pub struct CertJson {

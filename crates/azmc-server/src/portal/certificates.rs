@@ -97,6 +97,41 @@ fn expiry(not_after: OffsetDateTime, now: OffsetDateTime) -> maud::Markup {
     }
 }
 
+/// The banner over the subscription and certificate pages: per subscription of the user,
+/// the management certificates (still valid) that expire within the metrics' window (30
+/// days), from the authorisation index.
+pub(crate) fn expiry_banner(portal: &Portal, subs: &[Subscription]) -> maud::Markup {
+    let expiring = portal.app.auth.expiring(
+        portal.app.clock.now(),
+        time::Duration::days(crate::metrics::EXPIRING_DAYS),
+    );
+    let mine: Vec<(&Subscription, usize)> = subs
+        .iter()
+        .filter_map(|s| {
+            expiring
+                .iter()
+                .find(|(id, _)| id.eq_ignore_ascii_case(&s.id))
+                .map(|(_, n)| (s, *n))
+        })
+        .collect();
+    html! {
+        @if !mine.is_empty() {
+            div class="warning" role="alert" {
+                @for (s, n) in &mine {
+                    p {
+                        strong { (n) (if *n == 1 { " management certificate" } else { " management certificates" }) }
+                        " of " (s.name) " (" span class="mono" { (s.id) } ") "
+                        (if *n == 1 { "expires" } else { "expire" })
+                        " within " (crate::metrics::EXPIRING_DAYS) " days. "
+                        a href="/certificates" { "Upload their successors" }
+                        " before they stop working."
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub async fn list(
     State(portal): State<Portal>,
     user: SignedIn,
@@ -104,7 +139,12 @@ pub async fn list(
 ) -> Result<impl IntoResponse, PortalError> {
     let ctx = Ctx::of(&portal.app);
     let mut rows = Vec::new();
-    for (sub, _) in subscriptions_of(&portal, &user).await? {
+    let subs = subscriptions_of(&portal, &user).await?;
+    let banner = expiry_banner(
+        &portal,
+        &subs.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
+    );
+    for (sub, _) in subs {
         let uses = domain::certificates::last_uses(&ctx, &sub.id).await?;
         for cert in domain::certificates::list(&ctx, &sub.id).await? {
             let t = &cert.certificate.thumbprint;
@@ -144,6 +184,7 @@ pub async fn list(
         Some(&user),
         html! {
             h1 { "Management certificates" }
+            (banner)
             (html::notice(done))
             p { a href="/certificates/upload" { "Upload a management certificate (.cer)" } }
             @if rows.is_empty() {

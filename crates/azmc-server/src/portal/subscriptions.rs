@@ -28,6 +28,10 @@ pub async fn list(
     user: SignedIn,
 ) -> Result<impl IntoResponse, PortalError> {
     let subs = subscriptions_of(&portal, &user).await?;
+    let banner = super::certificates::expiry_banner(
+        &portal,
+        &subs.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
+    );
     let ctx = Ctx::of(&portal.app);
     let mut rows = Vec::new();
     for (s, role) in &subs {
@@ -40,6 +44,7 @@ pub async fn list(
         Some(&user),
         html! {
             h1 { "Subscriptions" }
+            (banner)
             @if rows.is_empty() {
                 p { "You administer no subscription. Ask the server's administrator to make you the service administrator or a co-administrator of one." }
             } @else {

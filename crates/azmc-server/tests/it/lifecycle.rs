@@ -5,6 +5,7 @@ use crate::client::Req;
 use crate::support::{
     Backend, Env, Identity, assert_error, assert_forbidden, eventually, now, on_both_backends,
 };
+use azmc_pki::KeyKind;
 use azmc_server::ThrottleConfig;
 use azmc_wire::asm::{OperationStatus, parse_operation_status, parse_subscription_certificates};
 use std::time::Duration;
@@ -339,6 +340,29 @@ async fn health_and_metrics_on_the_portal_listener() {
             >= counter(&before, "azmc_tls_handshakes_total") + 2
     );
     assert!(counter(&after, "azmc_certificate_links") >= 1);
+    // Certificates expiring within 30 days, per subscription: one of 10 days counts, one
+    // of 400 days does not, an expired one does not.
+    let gauge = format!("azmc_management_certificates_expiring{{subscription=\"{s}\"}}");
+    assert!(!after.contains(&gauge), "{after}");
+    let mut admin = api.admin_client().connect().await.unwrap();
+    for id in [
+        Identity::new("soon", KeyKind::P256, 10, now()),
+        Identity::new("later", KeyKind::P256, 400, now()),
+        Identity::expired("gone"),
+    ] {
+        let r = admin.add_certificate(&s, id.python_body()).await;
+        assert!(r.status == 200 || r.status == 201, "{}", r.text());
+    }
+    let expiring = conn
+        .send(Req::get("/metrics").without("x-ms-version"))
+        .await
+        .unwrap()
+        .text();
+    assert!(
+        expiring.contains("# TYPE azmc_management_certificates_expiring gauge"),
+        "{expiring}"
+    );
+    assert!(expiring.contains(&format!("{gauge} 1\n")), "{expiring}");
     // The portal asks for no client certificate, and the API routes are not there.
     let r = conn.send(Req::get(&format!("/{s}"))).await.unwrap();
     assert_eq!(r.status, 404);

@@ -579,6 +579,17 @@ async fn story(backend: Backend, last: Step) {
     }
     assert!(text.contains("CN=Uploaded DER") && text.contains("Never"));
     assert!(!text.contains("Expired"));
+    // The test certificates are valid for 30 days: the banner counts them as expiring.
+    let banner = |t: &str, sub: &str| {
+        t.contains("role=\"alert\"")
+            && t.contains(&format!(" of {sub} ("))
+            && t.contains("within 30 days")
+    };
+    assert!(banner(&text, "Alpha One"), "{text}");
+    assert!(banner(
+        &alice.get("/subscriptions").await.text(),
+        "Alpha One"
+    ));
     let der_api = api.client(Some(&der));
     assert_eq!(der_api.get_status(&format!("/{a1}")).await, 200);
     let text = bob.get("/certificates").await.text();
@@ -587,6 +598,7 @@ async fn story(backend: Backend, last: Step) {
         "a co-administrator sees the certificates"
     );
     assert!(!text.contains(&a2), "but only of their subscriptions");
+    assert!(banner(&text, "Alpha One") && !banner(&text, "Alpha Two"));
     api.state().auth.flush_uses(&db).await.unwrap();
     let uses = db.certificate_last_uses(&a1).await.unwrap();
     assert!(uses.contains_key(&der.thumb()));

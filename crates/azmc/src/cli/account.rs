@@ -2,7 +2,7 @@
 
 use super::client_ctx::{client_for, load_profiles};
 use super::{Ctx, StoreArg, publishsettings, read_input};
-use crate::output::{Format, Tabular, print_fields, print_json, print_rows};
+use crate::output::{Expiry, Format, Tabular, print_fields, print_json, print_rows, rfc3339};
 use crate::profiles::Profile;
 use crate::secrets::PasswordArgs;
 use anyhow::{Context, Result};
@@ -108,11 +108,24 @@ struct ProfileJson {
     certificate: String,
     store: String,
     trust: &'static str,
+    /// The certificate's end of validity, days left and `ok`/`soon`/`expired`; absent
+    /// when the store does not hold the certificate.
+    expires: Option<String>,
+    #[serde(flatten)]
+    expiry: Option<Expiry>,
+    #[serde(skip)]
+    expires_cell: String,
 }
 
 impl Tabular for ProfileJson {
-    const HEADER: &'static [&'static str] =
-        &["", "NAME", "SUBSCRIPTION", "ENDPOINT", "CERTIFICATE"];
+    const HEADER: &'static [&'static str] = &[
+        "",
+        "NAME",
+        "SUBSCRIPTION",
+        "ENDPOINT",
+        "CERTIFICATE",
+        "EXPIRES",
+    ];
     fn row(&self) -> Vec<String> {
         vec![
             if self.default { "*" } else { "" }.to_string(),
@@ -120,6 +133,7 @@ impl Tabular for ProfileJson {
             self.subscription_id.clone(),
             self.endpoint.clone(),
             self.certificate.clone(),
+            self.expires_cell.clone(),
         ]
     }
 }
@@ -149,7 +163,30 @@ impl ProfileJson {
             } else {
                 "system"
             },
+            expires: None,
+            expiry: None,
+            expires_cell: "-".into(),
         }
+    }
+
+    /// With the expiry of the profile's certificate, as the store holds it (nothing is
+    /// decrypted; a certificate the store lacks leaves it absent).
+    fn with_expiry(mut self, ctx: &Ctx) -> Self {
+        let not_after = (|| {
+            let location: azmc_certstore::StoreLocation = self.store.parse().ok()?;
+            let t: Thumbprint = self.certificate.parse().ok()?;
+            let store = ctx.open_store(&location).ok()?;
+            Some(store.get(&t).ok()?.certificate.not_after())
+        })();
+        if let Some(at) = not_after {
+            let e = Expiry::of(at, ctx.clock.now());
+            self.expires = Some(rfc3339(at));
+            self.expiry = Some(e);
+            self.expires_cell = e.cell(at);
+        } else {
+            self.expires_cell = "not in store".into();
+        }
+        self
     }
 }
 
@@ -255,7 +292,7 @@ fn add(
     profiles.save()?;
     let p = profiles.find(&name).cloned();
     if let Some(p) = p {
-        show_one(&p, profiles.default.as_deref(), fmt)?;
+        show_one(ctx, &p, profiles.default.as_deref(), fmt)?;
     }
     Ok(())
 }
@@ -301,7 +338,7 @@ fn list(ctx: &Ctx, fmt: Format) -> Result<()> {
     let rows: Vec<ProfileJson> = profiles
         .profiles
         .iter()
-        .map(|p| ProfileJson::new(p, profiles.default.as_deref()))
+        .map(|p| ProfileJson::new(p, profiles.default.as_deref()).with_expiry(ctx))
         .collect();
     print_profiles(&rows, fmt)
 }
@@ -319,7 +356,7 @@ fn show(ctx: &Ctx, name: Option<&str>, fmt: Format) -> Result<()> {
     };
     // Prove the certificate and key are usable (decrypts the key; no network).
     client_for(ctx, p, &p.subscription_id)?;
-    show_one(p, profiles.default.as_deref(), fmt)
+    show_one(ctx, p, profiles.default.as_deref(), fmt)
 }
 
 /// `account set`: make a profile the default.
@@ -353,8 +390,8 @@ fn remove(ctx: &Ctx, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn show_one(p: &Profile, default: Option<&str>, fmt: Format) -> Result<()> {
-    let j = ProfileJson::new(p, default);
+fn show_one(ctx: &Ctx, p: &Profile, default: Option<&str>, fmt: Format) -> Result<()> {
+    let j = ProfileJson::new(p, default).with_expiry(ctx);
     match fmt {
         Format::Json => print_json(&j),
         Format::Table => {
@@ -369,6 +406,7 @@ fn show_one(p: &Profile, default: Option<&str>, fmt: Format) -> Result<()> {
                 ("Endpoint", j.endpoint.clone()),
                 ("Certificate", j.certificate.clone()),
                 ("Store", j.store.clone()),
+                ("Expires", j.expires_cell.clone()),
                 ("Server trust", j.trust.to_string()),
             ]);
             Ok(())

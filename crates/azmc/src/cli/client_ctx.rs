@@ -14,6 +14,7 @@ use azmc_pki::Thumbprint;
 use serde::Serialize;
 use std::future::Future;
 use std::io::IsTerminal;
+use std::os::unix::fs::DirBuilderExt;
 use std::time::Duration;
 
 /// A connected API command.
@@ -33,6 +34,45 @@ impl std::fmt::Debug for Remote<'_> {
 /// The profiles file of this user.
 pub fn load_profiles(ctx: &Ctx) -> Result<Profiles> {
     Profiles::load(Profiles::path_in(ctx.paths.root(Scope::CurrentUser)))
+}
+
+/// API commands warn when the profile's certificate expires within this many days.
+const EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// Once a day per certificate, on stderr (not with `--quiet`): the profile's certificate
+/// has expired or expires within [`EXPIRY_WARNING_DAYS`]. The day of the last warning is
+/// kept in `$AZMC_HOME/expiry-warned/THUMBPRINT`; if it cannot be kept, the warning just
+/// comes again.
+fn warn_if_expiring(ctx: &Ctx, profile: &Profile, cert: &azmc_pki::Certificate) {
+    let now = ctx.clock.now();
+    let until = cert.not_after();
+    let left = (until - now).whole_days();
+    if left >= EXPIRY_WARNING_DAYS || ctx.global.quiet {
+        return;
+    }
+    let dir = ctx.paths.root(Scope::CurrentUser).join("expiry-warned");
+    let stamp = dir.join(cert.thumbprint().to_string());
+    let today = now.date().to_string();
+    if std::fs::read_to_string(&stamp).is_ok_and(|d| d.trim() == today) {
+        return;
+    }
+    let when = if until < now {
+        format!("expired on {}", until.date())
+    } else {
+        format!("expires on {} (in {left} days)", until.date())
+    };
+    eprintln!(
+        "azmc: warning: the certificate {} of profile {} {when}: make its successor (`azmc cert new`), upload it and switch the profile (`azmc account add`)",
+        cert.thumbprint(),
+        profile.name
+    );
+    let made = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(azmc_certstore::fs::PRIVATE_DIR_MODE)
+        .create(&dir);
+    if made.is_ok() {
+        let _ = azmc_certstore::fs::write_secret_file(&stamp, format!("{today}\n").as_bytes());
+    }
 }
 
 /// Build the client of a profile (the private key is decrypted from the store).
@@ -55,6 +95,7 @@ pub fn client_for(ctx: &Ctx, profile: &Profile, subscription: &str) -> Result<Cl
             profile.name
         )
     })?;
+    warn_if_expiring(ctx, profile, &entry.certificate);
     let key = store
         .private_key(&thumbprint, &Passphrase { file: None })
         .with_context(|| format!("profile {}: the private key of {thumbprint}", profile.name))?;

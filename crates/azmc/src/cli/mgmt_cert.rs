@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::client_ctx::{Remote, opt};
-use crate::output::{Tabular, print_rows, rfc3339};
+use crate::output::{Expiry, Tabular, print_rows, rfc3339};
 use anyhow::{Context, Result};
 use azmc_client::api::SubscriptionCertificateXml;
 use azmc_wire::asm as wire;
@@ -37,21 +37,32 @@ struct MgmtCertJson {
     thumbprint: String,
     subject: Option<String>,
     not_after: Option<String>,
+    /// Whole days left (negative once expired) and `ok`, `soon` (within 30 days) or
+    /// `expired`; absent when the certificate cannot be read.
+    #[serde(flatten)]
+    expiry: Option<Expiry>,
     created: Option<String>,
+    #[serde(skip)]
+    expires_cell: Option<String>,
 }
 
 impl MgmtCertJson {
-    fn new(c: &SubscriptionCertificateXml) -> Self {
+    fn new(c: &SubscriptionCertificateXml, now: time::OffsetDateTime) -> Self {
         use base64::Engine;
         let parsed = base64::engine::general_purpose::STANDARD
             .decode(c.data_b64.trim())
             .ok()
             .and_then(|der| azmc_pki::Certificate::from_der(&der).ok());
+        let expiry = parsed
+            .as_ref()
+            .map(|p| (p.not_after(), Expiry::of(p.not_after(), now)));
         MgmtCertJson {
             thumbprint: c.thumbprint.clone(),
             subject: parsed.as_ref().map(|p| p.subject().to_string()),
             not_after: parsed.as_ref().map(|p| rfc3339(p.info().not_after)),
+            expiry: expiry.map(|(_, e)| e),
             created: c.created.clone(),
+            expires_cell: expiry.map(|(at, e)| e.cell(at)),
         }
     }
 }
@@ -62,7 +73,7 @@ impl Tabular for MgmtCertJson {
         vec![
             self.thumbprint.clone(),
             opt(&self.subject),
-            opt(&self.not_after),
+            opt(&self.expires_cell),
             opt(&self.created),
         ]
     }
@@ -80,15 +91,16 @@ pub fn run(ctx: &Ctx, cmd: MgmtCertCommand) -> Result<()> {
         _ => None,
     };
     let r = Remote::connect(ctx)?;
+    let now = ctx.clock.now();
     match cmd {
         MgmtCertCommand::List => r.list(
             r.client.list_management_certificates(),
-            MgmtCertJson::new,
+            |c| MgmtCertJson::new(c, now),
             wire::subscription_certificates_to_xml,
         ),
         MgmtCertCommand::Show { thumbprint } => {
             let c = r.run(r.client.management_certificate(&thumbprint))?;
-            let j = MgmtCertJson::new(&c);
+            let j = MgmtCertJson::new(&c, now);
             r.emit(&j, || print_rows(std::slice::from_ref(&j)), || c.to_xml())
         }
         MgmtCertCommand::Upload { .. } => {

@@ -2311,3 +2311,81 @@ fn doctor_names_the_broken_link() {
     assert_eq!(statuses(&v)[0], ("profile".into(), "fail".into()), "{v}");
     assert!(detail(&v, "profile").contains("no profile \"nope\""), "{v}");
 }
+
+/// A certificate close to its end shows in lists (days left, `soon`), and API commands
+/// warn about it once a day; one far from it does neither.
+#[test]
+fn expiry_shows_in_lists_and_warns_once_a_day() {
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &[]);
+    let sub = served.subscription();
+    let short = s.new_cert("short lived", &["--days", "10"]);
+    az(&s, &["mgmt-cert", "upload", "short lived.cer"]).ok();
+    let listed = az_json(&s, &["mgmt-cert", "list"]);
+    let row = |t: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["thumbprint"] == t)
+            .cloned()
+            .unwrap()
+    };
+    let soon = row(&short);
+    assert_eq!(soon["expiry"], "soon", "{soon}");
+    assert!(
+        (9..=10).contains(&soon["days_left"].as_i64().unwrap()),
+        "{soon}"
+    );
+    let table = az(&s, &["mgmt-cert", "list"]).ok().stdout;
+    assert!(table.contains(" d, SOON)"), "{table}");
+    let bootstrap = az_json(&s, &["account", "show"])["certificate"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(row(&bootstrap)["expiry"], "ok");
+
+    az(
+        &s,
+        &account_add(
+            &sub,
+            &served.api_url,
+            &[
+                "--cert",
+                &short,
+                "--ca-file",
+                &data(&served, "ca.pem"),
+                "--name",
+                "short",
+            ],
+        ),
+    )
+    .ok();
+    let profiles = az_json(&s, &["account", "list"]);
+    let by_name = |n: &str| {
+        profiles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_name("short")["expiry"], "soon", "{profiles}");
+    assert_eq!(by_name("Default")["expiry"], "ok", "{profiles}");
+
+    // The first API command of the day warns, the next does not; other profiles never.
+    let first = az(&s, &["subscription", "show", "--profile", "short"]).ok();
+    assert!(
+        first.stderr.contains(&format!(
+            "warning: the certificate {short} of profile short expires on"
+        )),
+        "{}",
+        first.stderr
+    );
+    let second = az(&s, &["subscription", "show", "--profile", "short"]).ok();
+    assert!(!second.stderr.contains("warning"), "{}", second.stderr);
+    let other = az(&s, &["subscription", "show"]).ok();
+    assert!(!other.stderr.contains("warning"), "{}", other.stderr);
+    served.stop();
+}
