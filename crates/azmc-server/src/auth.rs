@@ -161,11 +161,60 @@ pub struct AuthIndex {
     uses: Mutex<Uses>,
 }
 
+/// Why a certificate was refused: the caller gets the same `ForbiddenError` for every
+/// one; the reason goes to the log and the metrics, for the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No client certificate (or one that could not be read).
+    NoCertificate,
+    /// A certificate linked to no subscription (or one that only shares a linked
+    /// certificate's thumbprint).
+    UnknownCertificate,
+    /// A certificate linked to other subscriptions, not to this one.
+    OtherSubscription,
+    Expired,
+    NotYetValid,
+    /// Linked, but the subscription is disabled (answered `SubscriptionDisabled`).
+    SubscriptionDisabled,
+    /// No such subscription (or a path whose subscription is not a GUID).
+    UnknownSubscription,
+}
+
+impl Refusal {
+    pub const ALL: [Refusal; 7] = [
+        Refusal::NoCertificate,
+        Refusal::UnknownCertificate,
+        Refusal::OtherSubscription,
+        Refusal::Expired,
+        Refusal::NotYetValid,
+        Refusal::SubscriptionDisabled,
+        Refusal::UnknownSubscription,
+    ];
+
+    /// The `reason` label of `azmc_api_refusals_total`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::NoCertificate => "no_certificate",
+            Refusal::UnknownCertificate => "unknown_certificate",
+            Refusal::OtherSubscription => "other_subscription",
+            Refusal::Expired => "expired",
+            Refusal::NotYetValid => "not_yet_valid",
+            Refusal::SubscriptionDisabled => "subscription_disabled",
+            Refusal::UnknownSubscription => "unknown_subscription",
+        }
+    }
+
+    /// The index in [`Refusal::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denied {
-    /// No certificate, not linked, outside its validity, unknown subscription.
-    Forbidden,
+    /// Not allowed, for the reason given (answered `ForbiddenError`).
+    Forbidden(Refusal),
     /// Linked, but the subscription is disabled.
     Disabled,
     /// The index is stale: refuse everything until it is fresh again.
@@ -175,7 +224,7 @@ pub enum Denied {
 impl From<Denied> for ApiError {
     fn from(d: Denied) -> Self {
         match d {
-            Denied::Forbidden => ApiError::forbidden(),
+            Denied::Forbidden(_) => ApiError::forbidden(),
             Denied::Disabled => ApiError::subscription_disabled(),
             Denied::Unavailable => ApiError::unavailable(),
         }
@@ -204,33 +253,43 @@ impl AuthIndex {
         if !self.is_fresh() {
             return Err(Denied::Unavailable);
         }
-        let identity = identity.ok_or(Denied::Forbidden)?;
-        if !identity.is_valid_at(now) {
-            return Err(Denied::Forbidden);
+        let forbidden = |r| Err(Denied::Forbidden(r));
+        let Some(identity) = identity else {
+            return forbidden(Refusal::NoCertificate);
+        };
+        if now < identity.not_before {
+            return forbidden(Refusal::NotYetValid);
         }
-        let sub = sub_key(subscription).ok_or(Denied::Forbidden)?;
+        if !identity.is_valid_at(now) {
+            return forbidden(Refusal::Expired);
+        }
+        let Some(sub) = sub_key(subscription) else {
+            return forbidden(Refusal::UnknownSubscription);
+        };
         let thumbprint = identity.thumbprint;
         let snap = self.snapshot.read().map_err(|_| Denied::Unavailable)?;
+        let Some(status) = snap.subscriptions.get(&sub) else {
+            return forbidden(Refusal::UnknownSubscription);
+        };
         let Some(linked) = snap.links.get(&thumbprint) else {
-            return Err(Denied::Forbidden);
+            return forbidden(Refusal::UnknownCertificate);
         };
         // The thumbprint is SHA-1: the certificate itself must be the stored one.
         if linked.sha256 != identity.sha256 {
             tracing::warn!(%thumbprint, "a certificate with a linked thumbprint but other contents was refused");
-            return Err(Denied::Forbidden);
+            return forbidden(Refusal::UnknownCertificate);
         }
         let Ok(at) = linked.subscriptions.binary_search(&sub) else {
-            return Err(Denied::Forbidden);
+            return forbidden(Refusal::OtherSubscription);
         };
-        match snap.subscriptions.get(&sub) {
-            Some(SubscriptionStatus::Active) => {
+        match status {
+            SubscriptionStatus::Active => {
                 if let Some(used) = linked.used.get(at) {
                     used.fetch_max(to_nanos(now), Ordering::Relaxed);
                 }
                 Ok(())
             }
-            Some(SubscriptionStatus::Disabled) => Err(Denied::Disabled),
-            None => Err(Denied::Forbidden),
+            SubscriptionStatus::Disabled => Err(Denied::Disabled),
         }
     }
 
@@ -478,7 +537,7 @@ mod tests {
         let forged = identity(crate::identity::sha256(b"a colliding certificate"));
         assert_eq!(
             index.authorize(Some(&forged), S1, now),
-            Err(Denied::Forbidden)
+            Err(Denied::Forbidden(Refusal::UnknownCertificate))
         );
         assert_eq!(
             index.authorize(Some(&identity(stored)), &S1.to_ascii_uppercase(), now),
@@ -487,9 +546,33 @@ mod tests {
         for other in ["8a4a0a51-728e-482e-8daa-c477f03c541e", "s1", ""] {
             assert_eq!(
                 index.authorize(Some(&identity(stored)), other, now),
-                Err(Denied::Forbidden)
+                Err(Denied::Forbidden(Refusal::UnknownSubscription))
             );
         }
+        assert_eq!(
+            index.authorize(None, S1, now),
+            Err(Denied::Forbidden(Refusal::NoCertificate))
+        );
+        let mut late = identity(stored);
+        late.not_before = now + time::Duration::hours(1);
+        assert_eq!(
+            index.authorize(Some(&late), S1, now),
+            Err(Denied::Forbidden(Refusal::NotYetValid))
+        );
+        let mut old = identity(stored);
+        old.not_after = now - time::Duration::hours(1);
+        assert_eq!(
+            index.authorize(Some(&old), S1, now),
+            Err(Denied::Forbidden(Refusal::Expired))
+        );
+        let stranger = ClientIdentity {
+            thumbprint: "EF".repeat(20).parse().unwrap(),
+            ..identity(stored)
+        };
+        assert_eq!(
+            index.authorize(Some(&stranger), S1, now),
+            Err(Denied::Forbidden(Refusal::UnknownCertificate))
+        );
     }
 
     const S1: &str = "8a4a0a51-728e-482e-8daa-c477f03c541d";
@@ -526,7 +609,7 @@ mod tests {
         // Not linked to S2 yet: refused, and no use noted.
         assert_eq!(
             index.authorize(Some(&identity), S2, day(6)),
-            Err(Denied::Forbidden)
+            Err(Denied::Forbidden(Refusal::OtherSubscription))
         );
         // The certificate is linked to S2 as well: its entry is replaced.
         index.apply(2, &[t], vec![link(S1), link(S2)], vec![]);
@@ -540,7 +623,7 @@ mod tests {
         assert_eq!(index.pending_use(S1, &t), Some(day(8)));
         assert_eq!(
             index.authorize(Some(&identity), S1, day(9)),
-            Err(Denied::Forbidden)
+            Err(Denied::Forbidden(Refusal::OtherSubscription))
         );
         assert_eq!(index.pending_use(S1, &t), Some(day(8)));
     }

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 pub struct Metrics {
     pub requests: [AtomicU64; 5],
     pub denied: AtomicU64,
+    /// Refusals by reason, in the order of [`crate::auth::Refusal::ALL`].
+    pub refusals: [AtomicU64; 7],
     pub throttled: AtomicU64,
     pub handshakes: AtomicU64,
     pub handshake_failures: AtomicU64,
@@ -78,6 +80,18 @@ impl Metrics {
                 out,
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
                 c.load(Relaxed)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP azmc_api_refusals_total Requests refused by authorisation, by reason (the caller is told only ForbiddenError or SubscriptionDisabled).\n# TYPE azmc_api_refusals_total counter"
+        );
+        for r in crate::auth::Refusal::ALL {
+            let _ = writeln!(
+                out,
+                "azmc_api_refusals_total{{reason=\"{}\"}} {}",
+                r.as_str(),
+                self.refusals[r.index()].load(Relaxed)
             );
         }
         let _ = writeln!(

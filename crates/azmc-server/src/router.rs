@@ -5,6 +5,7 @@
 //! case-insensitive).
 
 use crate::api;
+use crate::auth::{Denied, Refusal};
 use crate::error::ApiError;
 use crate::identity::{Connection, RequestId};
 use crate::state::AppState;
@@ -160,21 +161,36 @@ fn admit<'a>(state: &AppState, parts: &'a axum::http::request::Parts) -> Result<
         .extensions
         .get::<Connection>()
         .and_then(|c| c.identity.clone());
-    let denied = || {
-        state
-            .metrics
-            .denied
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let refused = |why: Refusal| {
+        use std::sync::atomic::Ordering::Relaxed;
+        state.metrics.denied.fetch_add(1, Relaxed);
+        state.metrics.refusals[why.index()].fetch_add(1, Relaxed);
+        // For the owner: the caller learns nothing more than ForbiddenError.
+        tracing::info!(
+            reason = why.as_str(),
+            thumbprint = identity.as_ref().map(|i| i.thumbprint.to_string()),
+            subscription,
+            "request refused"
+        );
     };
     if subscription.is_empty() {
-        denied();
+        refused(Refusal::UnknownSubscription);
         return Err(ApiError::forbidden());
     }
     if let Err(d) = state
         .auth
         .authorize(identity.as_deref(), subscription, state.clock.now())
     {
-        denied();
+        match d {
+            Denied::Forbidden(why) => refused(why),
+            Denied::Disabled => refused(Refusal::SubscriptionDisabled),
+            Denied::Unavailable => {
+                state
+                    .metrics
+                    .denied
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
         return Err(ApiError::from(d));
     }
     if !valid_version(parts.headers.get("x-ms-version")) {

@@ -321,6 +321,13 @@ async fn health_and_metrics_on_the_portal_listener() {
     assert_eq!(r.status, 200);
     api.assert_refused_without_certificate(&format!("/{s}"))
         .await;
+    let stranger = Identity::p256("stranger");
+    assert_eq!(
+        api.client(Some(&stranger))
+            .get_status(&format!("/{s}"))
+            .await,
+        403
+    );
 
     let after = conn
         .send(Req::get("/metrics").without("x-ms-version"))
@@ -329,15 +336,28 @@ async fn health_and_metrics_on_the_portal_listener() {
         .text();
     assert_eq!(
         counter(&after, "azmc_api_denied_total"),
-        counter(&before, "azmc_api_denied_total") + 1
+        counter(&before, "azmc_api_denied_total") + 2
+    );
+    // The reasons, for the owner (the callers both got ForbiddenError).
+    for reason in ["no_certificate", "unknown_certificate"] {
+        let name = format!("azmc_api_refusals_total{{reason=\"{reason}\"}}");
+        assert_eq!(
+            counter(&after, &name),
+            counter(&before, &name) + 1,
+            "{reason}"
+        );
+    }
+    assert_eq!(
+        labelled_sum(&after, "azmc_api_refusals_total"),
+        labelled_sum(&before, "azmc_api_refusals_total") + 2
     );
     assert_eq!(
         labelled_sum(&after, "azmc_api_requests_total"),
-        labelled_sum(&before, "azmc_api_requests_total") + 2
+        labelled_sum(&before, "azmc_api_requests_total") + 3
     );
     assert!(
         counter(&after, "azmc_tls_handshakes_total")
-            >= counter(&before, "azmc_tls_handshakes_total") + 2
+            >= counter(&before, "azmc_tls_handshakes_total") + 3
     );
     assert!(counter(&after, "azmc_certificate_links") >= 1);
     // Certificates expiring within 30 days, per subscription: one of 10 days counts, one

@@ -1829,8 +1829,9 @@ fn errors(last: Errors) {
         "ConflictError",
         409,
     );
+    // A location the server does not have: the client does not know the list.
     api_error(
-        &az(&s, &create_storage("Bad-Name", &["--location", "West US"])),
+        &az(&s, &create_storage("nowhere1", &["--location", "Mars"])),
         "BadRequest",
         400,
     );
@@ -1840,6 +1841,10 @@ fn errors(last: Errors) {
     }
 
     // Bad arguments: exit 2, nothing sent.
+    az(&s, &create_storage("Bad-Name", &["--location", "West US"])).fails(
+        2,
+        "ServiceName \"Bad-Name\" is not a valid storage account name.",
+    );
     az(&s, &[&RENEW_KEYS[..], &["taken1"]].concat()).fails(2, "--primary");
     az(
         &s,
