@@ -97,27 +97,24 @@ fn expiry(not_after: OffsetDateTime, now: OffsetDateTime) -> maud::Markup {
     }
 }
 
-/// The banner over the subscription and certificate pages: per subscription of the user,
-/// the management certificates (still valid) that expire within the metrics' window (30
-/// days), from the authorisation index.
-pub(crate) fn expiry_banner(portal: &Portal, subs: &[Subscription]) -> maud::Markup {
-    let expiring = portal.app.auth.expiring(
-        portal.app.clock.now(),
-        time::Duration::days(crate::metrics::EXPIRING_DAYS),
-    );
-    let mine: Vec<(&Subscription, usize)> = subs
+/// How many of `certs` are still valid at `now` but expire within the metrics' window
+/// (30 days).
+pub(crate) fn expiring_count(certs: &[LinkedCertificate], now: OffsetDateTime) -> usize {
+    let until = now + time::Duration::days(crate::metrics::EXPIRING_DAYS);
+    certs
         .iter()
-        .filter_map(|s| {
-            expiring
-                .iter()
-                .find(|(id, _)| id.eq_ignore_ascii_case(&s.id))
-                .map(|(_, n)| (s, *n))
-        })
-        .collect();
+        .filter(|c| c.certificate.not_after >= now && c.certificate.not_after < until)
+        .count()
+}
+
+/// The banner over the subscription and certificate pages: per subscription of the user,
+/// how many of its management certificates expire within 30 days (`expiring`, from
+/// [`expiring_count`]; subscriptions with none are not named).
+pub(crate) fn expiry_banner(expiring: &[(&Subscription, usize)]) -> maud::Markup {
     html! {
-        @if !mine.is_empty() {
+        @if expiring.iter().any(|(_, n)| *n > 0) {
             div class="warning" role="alert" {
-                @for (s, n) in &mine {
+                @for (s, n) in expiring.iter().filter(|(_, n)| *n > 0) {
                     p {
                         strong { (n) (if *n == 1 { " management certificate" } else { " management certificates" }) }
                         " of " (s.name) " (" span class="mono" { (s.id) } ") "
@@ -140,13 +137,13 @@ pub async fn list(
     let ctx = Ctx::of(&portal.app);
     let mut rows = Vec::new();
     let subs = subscriptions_of(&portal, &user).await?;
-    let banner = expiry_banner(
-        &portal,
-        &subs.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
-    );
-    for (sub, _) in subs {
+    let now = portal.app.clock.now();
+    let mut expiring = Vec::new();
+    for (sub, _) in &subs {
         let uses = domain::certificates::last_uses(&ctx, &sub.id).await?;
-        for cert in domain::certificates::list(&ctx, &sub.id).await? {
+        let certs = domain::certificates::list(&ctx, &sub.id).await?;
+        expiring.push((sub, expiring_count(&certs, now)));
+        for cert in certs {
             let t = &cert.certificate.thumbprint;
             let stored = uses.get(t).copied();
             let pending = portal.app.auth.pending_use(&sub.id, t);
@@ -169,7 +166,7 @@ pub async fn list(
                 &b.sub.name,
             ))
     });
-    let now = portal.app.clock.now();
+    let banner = expiry_banner(&expiring);
     let q = pairs(uri.query().unwrap_or_default().as_bytes());
     let done = q
         .iter()

@@ -28,11 +28,14 @@ pub async fn list(
     user: SignedIn,
 ) -> Result<impl IntoResponse, PortalError> {
     let subs = subscriptions_of(&portal, &user).await?;
-    let banner = super::certificates::expiry_banner(
-        &portal,
-        &subs.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
-    );
     let ctx = Ctx::of(&portal.app);
+    let now = portal.app.clock.now();
+    let mut expiring = Vec::new();
+    for (s, _) in &subs {
+        let certs = crate::domain::certificates::list(&ctx, &s.id).await?;
+        expiring.push((s, super::certificates::expiring_count(&certs, now)));
+    }
+    let banner = super::certificates::expiry_banner(&expiring);
     let mut rows = Vec::new();
     for (s, role) in &subs {
         let (usage, certs) = subscriptions::usage(&ctx, &s.id).await?;
