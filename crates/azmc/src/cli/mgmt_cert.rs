@@ -30,6 +30,104 @@ pub enum MgmtCertCommand {
         /// The thumbprint (SHA-1, hex) of the certificate to delete.
         thumbprint: String,
     },
+    /// Revoke a management certificate (a leaked one, say) from the profile's
+    /// subscription, or with --everywhere from every subscription the profile's
+    /// certificate manages (the subscriptions of every profile that uses it).
+    #[command(
+        after_help = "Example:\n  azmc mgmt-cert revoke 6A7F317132… --everywhere\n\nExit status: 1 when a subscription could not be asked; one where the certificate\nwas not linked counts as done."
+    )]
+    Revoke {
+        /// The thumbprint (SHA-1, hex) of the certificate to revoke.
+        thumbprint: String,
+        /// From every subscription of every profile that uses the profile's certificate.
+        #[arg(long)]
+        everywhere: bool,
+    },
+}
+
+/// The outcome of a revocation on one subscription.
+#[derive(Debug, Serialize)]
+struct RevokedJson {
+    subscription: String,
+    endpoint: String,
+    /// `revoked`, `not-linked` or `failed`.
+    outcome: &'static str,
+    error: Option<String>,
+}
+
+impl Tabular for RevokedJson {
+    const HEADER: &'static [&'static str] = &["SUBSCRIPTION", "ENDPOINT", "OUTCOME"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.subscription.clone(),
+            self.endpoint.clone(),
+            match &self.error {
+                Some(e) => format!("failed: {e}"),
+                None => self.outcome.to_owned(),
+            },
+        ]
+    }
+}
+
+/// `mgmt-cert revoke`: delete `thumbprint` from the selected subscription, or from every
+/// subscription of every profile that uses the selected profile's certificate.
+fn revoke(ctx: &Ctx, thumbprint: &str, everywhere: bool) -> Result<()> {
+    let t: azmc_pki::Thumbprint = thumbprint
+        .parse()
+        .map_err(|e| crate::UsageError(format!("{thumbprint:?}: {e}")))?;
+    let (profile, subscription) = super::client_ctx::selected_profile(ctx)?;
+    if profile.certificate.eq_ignore_ascii_case(&t.to_string()) {
+        return crate::usage(format!(
+            "{t} is the certificate of profile {}: revoking it would cut this profile off; use a profile with another certificate",
+            profile.name
+        ));
+    }
+    let mut targets = vec![(profile.clone(), subscription)];
+    if everywhere {
+        for p in super::client_ctx::load_profiles(ctx)?.profiles {
+            let same_cert = p.certificate.eq_ignore_ascii_case(&profile.certificate);
+            let known = targets
+                .iter()
+                .any(|(_, s)| s.eq_ignore_ascii_case(&p.subscription_id));
+            if same_cert && !known {
+                let s = p.subscription_id.clone();
+                targets.push((p, s));
+            }
+        }
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut rows = Vec::new();
+    for (p, sub) in &targets {
+        let outcome = super::client_ctx::client_for(ctx, p, sub)
+            .and_then(|c| Ok(rt.block_on(c.delete_management_certificate(&t.to_string()))?));
+        let (outcome, error) = match outcome {
+            Ok(_) => ("revoked", None),
+            Err(e) => match e.downcast_ref::<azmc_client::ClientError>() {
+                Some(c) if c.code() == Some("ResourceNotFound") => ("not-linked", None),
+                _ => ("failed", Some(format!("{e:#}"))),
+            },
+        };
+        rows.push(RevokedJson {
+            subscription: sub.clone(),
+            endpoint: p.endpoint.clone(),
+            outcome,
+            error,
+        });
+    }
+    match ctx.global.plain_format()? {
+        crate::output::Format::Json => crate::output::print_json(&rows)?,
+        crate::output::Format::Table => print_rows(&rows),
+    }
+    let failed = rows.iter().filter(|r| r.error.is_some()).count();
+    if failed > 0 {
+        anyhow::bail!(
+            "{t}: {failed} of {} subscriptions could not be asked",
+            rows.len()
+        );
+    }
+    Ok(())
 }
 
 #[derive(Debug, Serialize)]
@@ -90,6 +188,13 @@ pub fn run(ctx: &Ctx, cmd: MgmtCertCommand) -> Result<()> {
         }
         _ => None,
     };
+    if let MgmtCertCommand::Revoke {
+        thumbprint,
+        everywhere,
+    } = &cmd
+    {
+        return revoke(ctx, thumbprint, *everywhere);
+    }
     let r = Remote::connect(ctx)?;
     let now = ctx.clock.now();
     match cmd {
@@ -118,5 +223,6 @@ pub fn run(ctx: &Ctx, cmd: MgmtCertCommand) -> Result<()> {
                 &format!("management certificate {thumbprint} deleted"),
             )
         }
+        MgmtCertCommand::Revoke { .. } => Ok(()),
     }
 }

@@ -16,6 +16,7 @@ mod operation;
 mod pfx;
 mod publishsettings;
 mod raw_api;
+mod scan;
 mod serve;
 mod server_args;
 mod service;
@@ -96,7 +97,7 @@ const API_OPTIONS: &str = "API options";
 const GROUPS: [(&str, &[&str]); 3] = [
     (
         "Toolkit: certificates and files on this machine",
-        &["cert", "certstore", "pfx", "publishsettings"],
+        &["cert", "certstore", "pfx", "publishsettings", "scan"],
     ),
     (
         "Client: the Management API, through a profile",
@@ -151,6 +152,8 @@ pub fn command() -> clap::Command {
         .collect();
     for name in &names {
         let api = is_api(name);
+        // `scan` asks the profile's subscription whether what it found is still linked.
+        let uses_profile = api || name == "scan";
         let waits = !matches!(name.as_str(), "account" | "doctor");
         let picks_subscription = matches!(name.as_str(), "publishsettings" | "admin");
         let has_output = !matches!(name.as_str(), "serve" | "completions");
@@ -159,7 +162,7 @@ pub fn command() -> clap::Command {
                 "The subscription (id or name) to select where the file or database holds several",
             )
         } else {
-            subscription.clone().hide(!api)
+            subscription.clone().hide(!uses_profile)
         };
         let output = if !has_output {
             output.clone().hide(true)
@@ -172,7 +175,7 @@ pub fn command() -> clap::Command {
                 .help("Output: table for people, json for programs (docs/json-output.md)")
         };
         let args = [
-            profile.clone().hide(!api),
+            profile.clone().hide(!uses_profile),
             subscription,
             output,
             no_wait.clone().hide(!api || !waits),
@@ -268,6 +271,20 @@ enum Command {
     Operation(operation::OperationCommand),
     /// A raw signed call: prints the status line and the body.
     Api(raw_api::ApiArgs),
+    /// Find management credentials left lying around: publish settings files, PEM private
+    /// keys, PKCS#12 files without a password, ManagementCertificate blobs (exit 1 when any).
+    #[command(
+        after_help = "Examples:\n  azmc scan ~/projects ~/Downloads\n  azmc scan . --git -o json\n\nWith a profile that reaches its endpoint, each certificate found is checked against its\nsubscription's management certificates (LINKED). Exit status: 1 when anything is found,\n0 when clean, 2 on a usage error."
+    )]
+    Scan {
+        /// Files or directories to search (directories recursively, without following
+        /// symbolic links).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<std::path::PathBuf>,
+        /// Search every blob of each PATH's git history as well (all refs).
+        #[arg(long)]
+        git: bool,
+    },
     /// Check that the profile can manage its subscription, step by step, and say what to fix.
     #[command(
         after_help = "Examples:\n  azmc doctor\n  azmc doctor --profile prod -o json\n\nExit status: 0 when no check failed (warnings allowed), 1 otherwise."
@@ -369,6 +386,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Operation(c) => operation::run(&ctx, c),
         Command::Api(a) => raw_api::run(&ctx, a),
         Command::Doctor => doctor::run(&ctx),
+        Command::Scan { paths, git } => scan::run(&ctx, &paths, git),
         Command::Serve(_) | Command::Admin(_) | Command::Completions { .. } => {
             unreachable_command()
         }

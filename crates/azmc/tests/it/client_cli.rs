@@ -2394,3 +2394,241 @@ fn expiry_shows_in_lists_and_warns_once_a_day() {
     assert!(!other.stderr.contains("warning"), "{}", other.stderr);
     served.stop();
 }
+
+/// `azmc scan` finds credentials by content (a publish settings file named notes.txt, a
+/// ManagementCertificate blob in a config file, a key beside its certificate, a .pfx
+/// without a password), says which certificates still manage the profile's
+/// subscription, exits 1; a clean tree exits 0; `--git` finds a file deleted from the
+/// working tree in the history, with its commit.
+#[test]
+fn scan_finds_credentials_and_says_which_are_still_linked() {
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &[]);
+    let repo = s.path("repo");
+    std::fs::create_dir_all(repo.join("config")).unwrap();
+    let ps = std::fs::read_to_string(served.data.join("bootstrap.publishsettings")).unwrap();
+    std::fs::write(repo.join("notes.txt"), &ps).unwrap();
+    let at = ps.find("ManagementCertificate=\"").unwrap() + 23;
+    let blob = &ps[at..at + ps[at..].find('"').unwrap()];
+    std::fs::write(
+        repo.join("config/app.config"),
+        format!(
+            "<configuration><add key=\"azure\" ManagementCertificate=\"{blob}\"/></configuration>\n"
+        ),
+    )
+    .unwrap();
+    super::openssl(
+        &repo,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "k.pem",
+            "-out",
+            "c.pem",
+            "-subj",
+            "/CN=stray",
+            "-days",
+            "3",
+        ],
+    );
+    super::openssl(
+        &repo,
+        &[
+            "pkcs12",
+            "-export",
+            "-in",
+            "c.pem",
+            "-inkey",
+            "k.pem",
+            "-out",
+            "stray.pfx",
+            "-passout",
+            "pass:",
+        ],
+    );
+    std::fs::write(repo.join("README.md"), "nothing to see\n").unwrap();
+    let bootstrap = az_json(&s, &["account", "show"])["certificate"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let r = az(&s, &["scan", "repo", "-o", "json"]).fails(1, "findings");
+    let found: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows: Vec<(String, String, Option<String>, Option<bool>)> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("repo/")
+                    .to_owned(),
+                f["kind"].as_str().unwrap().to_owned(),
+                f["thumbprint"].as_str().map(str::to_owned),
+                f["linked"].as_bool(),
+            )
+        })
+        .collect();
+    let stray = rows
+        .iter()
+        .find(|r| r.0 == "stray.pfx")
+        .and_then(|r| r.2.clone())
+        .expect("the .pfx without a password");
+    let b = Some(bootstrap.clone());
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "config/app.config".into(),
+                "management-certificate".into(),
+                b.clone(),
+                Some(true)
+            ),
+            ("k.pem".into(), "pem-private-key".into(), None, None),
+            (
+                "notes.txt".into(),
+                "publish-settings".into(),
+                b.clone(),
+                Some(true)
+            ),
+            (
+                "stray.pfx".into(),
+                "pkcs12-no-password".into(),
+                Some(stray.clone()),
+                Some(false)
+            ),
+        ],
+        "{found}"
+    );
+
+    // Clean: exit 0.
+    std::fs::create_dir_all(s.path("clean")).unwrap();
+    std::fs::write(s.path("clean/a.txt"), "hello\n").unwrap();
+    let r = az(&s, &["scan", "clean"]).ok();
+    assert_eq!(r.stdout.trim(), "nothing found");
+
+    // History: committed, then deleted.
+    let hist = s.path("hist");
+    std::fs::create_dir_all(&hist).unwrap();
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.test"])
+            .args(args)
+            .current_dir(&hist)
+            .output()
+            .expect("git is required");
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).trim().to_owned()
+    };
+    git(&["init", "-q"]);
+    std::fs::write(hist.join("creds.xml"), &ps).unwrap();
+    git(&["add", "creds.xml"]);
+    git(&["commit", "-q", "-m", "oops"]);
+    let oops = git(&["rev-parse", "HEAD"]);
+    git(&["rm", "-q", "creds.xml"]);
+    git(&["commit", "-q", "-m", "removed"]);
+    az(&s, &["scan", "hist"]).ok();
+    let r = az(&s, &["scan", "hist", "--git", "-o", "json"]).fails(1, "1 finding");
+    let found: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(found[0]["path"], "creds.xml", "{found}");
+    assert_eq!(found[0]["commit"], oops.as_str(), "{found}");
+    assert_eq!(found[0]["kind"], "publish-settings", "{found}");
+    assert_eq!(found[0]["linked"], true, "{found}");
+    az(&s, &["scan", "clean", "--git"]).fails(2, "needs a git repository");
+    served.stop();
+}
+
+/// `mgmt-cert revoke --everywhere` deletes a leaked certificate from every subscription
+/// that the profile's certificate manages; run again, it finds nothing left; it refuses
+/// to revoke the profile's own certificate.
+#[test]
+fn revoke_everywhere_removes_a_leaked_certificate_from_every_subscription() {
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &[]);
+    let main_sub = served.subscription();
+    let dev = create_subscription(&s, "Dev", "admin")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let boot = az_json(&s, &["account", "show"])["certificate"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.run(&["certstore", "export", &boot, "--out", "boot.cer"])
+        .ok();
+    admin(&s, &add_cert(&dev, s.path("boot.cer").to_str().unwrap())).ok();
+    az(
+        &s,
+        &account_add(
+            &dev,
+            &served.api_url,
+            &[
+                "--cert",
+                &boot,
+                "--ca-file",
+                &data(&served, "ca.pem"),
+                "--name",
+                "dev",
+            ],
+        ),
+    )
+    .ok();
+    let leaked = s.new_cert("leaked", &[]);
+    az(&s, &["mgmt-cert", "upload", "leaked.cer"]).ok();
+    az(
+        &s,
+        &["mgmt-cert", "upload", "leaked.cer", "--profile", "dev"],
+    )
+    .ok();
+    let linked = |profile: &str| {
+        az_json(&s, &["mgmt-cert", "list", "--profile", profile])
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["thumbprint"] == leaked.as_str())
+    };
+    assert!(linked("Default") && linked("dev"));
+
+    let outcomes = |v: &Value| -> Vec<(String, String)> {
+        let mut o: Vec<(String, String)> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["subscription"].as_str().unwrap().to_owned(),
+                    r["outcome"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        o.sort();
+        o
+    };
+    let mut both = [main_sub.clone(), dev.clone()];
+    both.sort();
+    let v = az_json(&s, &["mgmt-cert", "revoke", &leaked, "--everywhere"]);
+    assert_eq!(
+        outcomes(&v),
+        both.iter()
+            .map(|s| (s.clone(), "revoked".to_string()))
+            .collect::<Vec<_>>(),
+        "{v}"
+    );
+    assert!(!linked("Default") && !linked("dev"));
+    let v = az_json(&s, &["mgmt-cert", "revoke", &leaked, "--everywhere"]);
+    assert!(outcomes(&v).iter().all(|(_, o)| o == "not-linked"), "{v}");
+    az(&s, &["mgmt-cert", "revoke", &boot, "--everywhere"]).fails(2, "would cut this profile off");
+    served.stop();
+}
