@@ -22,6 +22,13 @@ pub enum CertCommand {
   azmc cert new --name ci --key p256 --days 30 --out ci.cer --pem
   azmc cert new --name prod --protect --non-exportable")]
     New(NewArgs),
+    /// Replace the profile's certificate with a new one on every subscription of every
+    /// profile that uses it: link the new one, prove it, switch the profiles, delete the
+    /// old one's links. Run it again to resume one that was interrupted.
+    #[command(
+        after_help = "Examples:\n  azmc cert rotate\n  azmc cert rotate --profile prod --key p256 --keep-old -o json"
+    )]
+    Rotate(super::rotate::RotateArgs),
     /// Show a certificate: a .cer/.pem file, or a thumbprint in the certificate store.
     #[command(after_help = "Examples:
   azmc cert show mycert.cer
@@ -78,6 +85,7 @@ pub fn run(ctx: &Ctx, cmd: CertCommand) -> Result<()> {
     match cmd {
         CertCommand::New(a) => new(ctx, a),
         CertCommand::Show(a) => show(ctx, a),
+        CertCommand::Rotate(a) => super::rotate::run(ctx, a),
     }
 }
 

@@ -16,6 +16,7 @@ mod operation;
 mod pfx;
 mod publishsettings;
 mod raw_api;
+mod rotate;
 mod scan;
 mod serve;
 mod server_args;
@@ -183,6 +184,12 @@ pub fn command() -> clap::Command {
         ];
         cmd = cmd.mut_subcommand(name, |c| c.args(args));
     }
+    // `cert rotate` works through the profile's API, unlike the rest of `cert`.
+    cmd = cmd.mut_subcommand("cert", |c| {
+        c.mut_subcommand("rotate", |r| {
+            r.args([profile.clone(), subscription.clone()])
+        })
+    });
     // The listing is of the built tree, which has clap's own `help` command too.
     let mut built = cmd.clone();
     built.build();
@@ -490,6 +497,8 @@ mod tests {
                 .and_then(|a| a.get_help_heading());
             assert_eq!(heading, Some(API_OPTIONS), "{path:?}");
         }
+        let c = find(&["cert", "rotate"]);
+        assert!(shown(&c, "profile") && shown(&c, "subscription") && !shown(&c, "no_wait"));
         let c = find(&["admin", "subscription", "create"]);
         assert!(shown(&c, "subscription") && !shown(&c, "no_wait") && !shown(&c, "profile"));
         let c = find(&["serve"]);

@@ -2632,3 +2632,161 @@ fn revoke_everywhere_removes_a_leaked_certificate_from_every_subscription() {
     az(&s, &["mgmt-cert", "revoke", &boot, "--everywhere"]).fails(2, "would cut this profile off");
     served.stop();
 }
+
+/// `cert rotate` replaces the certificate of every profile that uses it, on each of their
+/// subscriptions; one that fails (a disabled subscription) is reported, and running it
+/// again resumes with the same new certificate; afterwards the old certificate is refused
+/// everywhere and the new one works.
+#[test]
+fn cert_rotate_switches_every_subscription_and_resumes_after_a_failure() {
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &[]);
+    let main_sub = served.subscription();
+    let dev = create_subscription(&s, "Dev", "admin")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let old = az_json(&s, &["account", "show"])["certificate"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.run(&["certstore", "export", &old, "--out", "old.cer"])
+        .ok();
+    admin(&s, &add_cert(&dev, s.path("old.cer").to_str().unwrap())).ok();
+    let ca = data(&served, "ca.pem");
+    az(
+        &s,
+        &account_add(
+            &dev,
+            &served.api_url,
+            &["--cert", &old, "--ca-file", &ca, "--name", "dev"],
+        ),
+    )
+    .ok();
+    // A profile that keeps the old certificate, to prove it is refused afterwards.
+    az(
+        &s,
+        &account_add(
+            &main_sub,
+            &served.api_url,
+            &["--cert", &old, "--ca-file", &ca, "--name", "probe"],
+        ),
+    )
+    .ok();
+
+    // Dev disabled: the rotation does Main (and the probe's profile of Main) and reports Dev.
+    admin(&s, &["subscription", "disable", &dev]).ok();
+    // Wait until the server has learnt it (within its refresh interval).
+    let mut tries = 0;
+    while az(&s, &["subscription", "show", "--profile", "dev"]).code == 0 {
+        tries += 1;
+        assert!(tries < 40, "the disabled subscription is still served");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let r = az(&s, &["cert", "rotate", "--key", "p256", "-o", "json"]).fails(1, "not complete");
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let new = v["new"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (
+            v["old"].as_str(),
+            v["resumed"].as_bool(),
+            v["complete"].as_bool()
+        ),
+        (Some(old.as_str()), Some(false), Some(false)),
+        "{v}"
+    );
+    let by_sub = |v: &Value, sub: &str| {
+        v["subscriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["subscription"] == sub)
+            .cloned()
+            .unwrap()
+    };
+    let m = by_sub(&v, &main_sub);
+    assert_eq!(
+        (
+            m["verified"].as_bool(),
+            m["switched"].as_bool(),
+            m["old_removed"].as_bool()
+        ),
+        (Some(true), Some(true), Some(true)),
+        "{v}"
+    );
+    assert!(by_sub(&v, &dev)["error"].is_string(), "{v}");
+
+    // Enabled again: run again (from the dev profile, still on the old certificate).
+    admin(&s, &["subscription", "enable", &dev]).ok();
+    // (The server learns of the change within its refresh interval; until then Dev is
+    // still refused, and a run that fails is simply run again.)
+    let mut tries = 0;
+    let r = loop {
+        let r = az(&s, &["cert", "rotate", "--profile", "dev", "-o", "json"]);
+        tries += 1;
+        if r.code == 0 || tries == 40 {
+            break r;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert_eq!(r.code, 0, "{} {}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (
+            v["new"].as_str(),
+            v["resumed"].as_bool(),
+            v["complete"].as_bool()
+        ),
+        (Some(new.as_str()), Some(true), Some(true)),
+        "{v}"
+    );
+    let d = by_sub(&v, &dev);
+    assert_eq!(
+        (
+            d["verified"].as_bool(),
+            d["old_removed"].as_bool(),
+            d["error"].is_null()
+        ),
+        (Some(true), Some(true), true),
+        "{v}"
+    );
+
+    // Every profile is on the new certificate; the old one is refused on both.
+    let profiles = az_json(&s, &["account", "list"]);
+    assert!(
+        profiles
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["certificate"] == new.as_str()),
+        "{profiles}"
+    );
+    az(&s, &["subscription", "show", "--profile", "dev"]).ok();
+    az(&s, &["subscription", "show"]).ok();
+    for sub in [&main_sub, &dev] {
+        let list = az_json(&s, &["mgmt-cert", "list", "--subscription", sub]);
+        let thumbs: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["thumbprint"].as_str().unwrap())
+            .collect();
+        assert!(
+            thumbs.contains(&new.as_str()) && !thumbs.contains(&old.as_str()),
+            "{sub}: {thumbs:?}"
+        );
+    }
+    // A fresh profile on the old certificate is refused.
+    az(
+        &s,
+        &account_add(
+            &main_sub,
+            &served.api_url,
+            &["--cert", &old, "--ca-file", &ca, "--name", "stale"],
+        ),
+    )
+    .ok();
+    let r = az(&s, &["subscription", "show", "--profile", "stale"]);
+    api_error(&r, "ForbiddenError", 403);
+    served.stop();
+}
