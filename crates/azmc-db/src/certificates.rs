@@ -98,15 +98,26 @@ pub struct LinkChanges {
 macro_rules! select_linked {
     () => {
         "SELECT c.thumbprint, c.der, c.subject, c.not_before, c.not_after, \
-         l.subscription_id, l.created_at, l.created_by \
+         l.subscription_id, l.created_at, l.created_by, l.disabled_at \
          FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint "
     };
 }
 
-type LinkedRow = (String, Vec<u8>, String, i64, i64, String, i64, String);
+type LinkedRow = (
+    String,
+    Vec<u8>,
+    String,
+    i64,
+    i64,
+    String,
+    i64,
+    String,
+    Option<i64>,
+);
 
 fn linked(row: LinkedRow) -> Result<LinkedCertificate, DbError> {
-    let (thumb, der, subject, not_before, not_after, subscription_id, created_at, created_by) = row;
+    let (thumb, der, subject, not_before, not_after, subscription_id, created_at, created_by, off) =
+        row;
     Ok(LinkedCertificate {
         certificate: CertificateRecord {
             thumbprint: thumbprint(&thumb)?,
@@ -118,6 +129,7 @@ fn linked(row: LinkedRow) -> Result<LinkedCertificate, DbError> {
         subscription_id,
         created_at: from_micros(created_at)?,
         created_by,
+        disabled_at: off.map(from_micros).transpose()?,
     })
 }
 
@@ -359,15 +371,63 @@ impl Db {
         Ok(())
     }
 
-    /// Every link with its certificate's validity window: the source of the server's
-    /// in-memory authorisation index. Ordered by subscription, then thumbprint.
+    /// Disables (`Some(when)`) or enables (`None`) the link of `thumbprint` to
+    /// `subscription_id`, and bumps [`Db::links_revision`] so that every node's index
+    /// follows. `Ok(false)` when it already was so; [`DbError::NotFound`] ("certificate")
+    /// if the certificate is not linked to that subscription.
+    pub async fn set_link_disabled(
+        &self,
+        subscription_id: &str,
+        thumbprint: &Thumbprint,
+        disabled: Option<OffsetDateTime>,
+    ) -> Result<bool, DbError> {
+        let sub = sub_key(subscription_id);
+        let thumb = thumb_key(thumbprint);
+        let at = disabled.map(micros);
+        let changed = with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let row: Option<(Option<i64>,)> = sqlx::query_as(
+                "SELECT disabled_at FROM certificate_links WHERE subscription_id = $1 AND thumbprint = $2",
+            )
+            .bind(&sub)
+            .bind(&thumb)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((now_off,)) = row else {
+                return Err(DbError::not_found(
+                    ResourceKind::Certificate,
+                    thumb.as_str(),
+                ));
+            };
+            if now_off.is_some() == at.is_some() {
+                false
+            } else {
+                sqlx::query(
+                    "UPDATE certificate_links SET disabled_at = $3 \
+                     WHERE subscription_id = $1 AND thumbprint = $2",
+                )
+                .bind(&sub)
+                .bind(&thumb)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                tx_record_link_changes!(tx, d, [(&sub, Some(thumb.as_str()))]);
+                tx.commit().await?;
+                true
+            }
+        });
+        Ok(changed)
+    }
+
+    /// Every enabled link with its certificate's validity window: the source of the
+    /// server's in-memory authorisation index. Ordered by subscription, then thumbprint.
     pub async fn all_links(&self) -> Result<Vec<Link>, DbError> {
         let rows: Vec<LinkRow> = fetch!(
             self,
             fetch_all,
             "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after, c.der \
              FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint \
-             ORDER BY l.subscription_id, l.thumbprint",
+             WHERE l.disabled_at IS NULL ORDER BY l.subscription_id, l.thumbprint",
             []
         )?;
         rows.into_iter().map(link_of).collect()
@@ -390,7 +450,8 @@ impl Db {
             fetch_all,
             "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after, c.der \
              FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint \
-             WHERE l.subscription_id > $1 OR (l.subscription_id = $1 AND l.thumbprint > $2) \
+             WHERE l.disabled_at IS NULL AND (l.subscription_id > $1 \
+             OR (l.subscription_id = $1 AND l.thumbprint > $2)) \
              ORDER BY l.subscription_id, l.thumbprint LIMIT $3",
             [sub, thumb, i64::from(limit)]
         )?;
@@ -407,7 +468,7 @@ impl Db {
                 fetch_all,
                 "SELECT l.subscription_id, l.thumbprint, c.not_before, c.not_after, c.der \
                  FROM certificate_links l JOIN certificates c ON c.thumbprint = l.thumbprint \
-                 WHERE l.thumbprint = $1",
+                 WHERE l.thumbprint = $1 AND l.disabled_at IS NULL",
                 [thumb_key(t)]
             )?;
             for row in rows {

@@ -71,6 +71,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0010_deployment_upgrades.sql",
         include_str!("../migrations/sqlite/0010_deployment_upgrades.sql"),
     ),
+    (
+        11,
+        "link_disabled",
+        "0011_link_disabled.sql",
+        include_str!("../migrations/sqlite/0011_link_disabled.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -133,6 +139,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "deployment_upgrades",
         "0010_deployment_upgrades.sql",
         include_str!("../migrations/postgres/0010_deployment_upgrades.sql"),
+    ),
+    (
+        11,
+        "link_disabled",
+        "0011_link_disabled.sql",
+        include_str!("../migrations/postgres/0011_link_disabled.sql"),
     ),
 ];
 

@@ -224,6 +224,8 @@ pub struct LinkedCertificate {
     pub created_at: OffsetDateTime,
     /// `cert:<thumbprint>`, `user:<name>` or `bootstrap`.
     pub created_by: String,
+    /// When the link was disabled ([`crate::Db::set_link_disabled`]); `None` while enabled.
+    pub disabled_at: Option<OffsetDateTime>,
 }
 
 /// One (subscription, certificate) link with the certificate's validity window: what

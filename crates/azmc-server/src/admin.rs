@@ -80,3 +80,48 @@ pub async fn add_certificate(
         ServerError::Other(format!("subscription {subscription}: nothing was linked"))
     })
 }
+
+/// Disables (`true`) or enables the link of the certificate `thumbprint` to
+/// `subscription` (see [`domain::certificates::set_disabled`]), recorded in the
+/// subscription's operation log as the administrator's. Running nodes follow within their
+/// refresh interval. `Ok(false)` when it already was so.
+pub async fn set_certificate_disabled(
+    db: &Db,
+    subscription: &str,
+    thumbprint: &azmc_pki::Thumbprint,
+    disabled: bool,
+    now: OffsetDateTime,
+) -> Result<bool, ServerError> {
+    let ctx = Ctx::offline(db, Limits::default(), now);
+    let id = crate::identity::RequestId::generate()
+        .map_err(|e| ServerError::Other(format!("no randomness: {e}")))?
+        .0;
+    domain::operations::begin(
+        &ctx,
+        domain::operations::Started {
+            id: &id,
+            subscription,
+            name: if disabled {
+                "DisableSubscriptionCertificate"
+            } else {
+                "EnableSubscriptionCertificate"
+            }
+            .into(),
+            object_id: format!("/{subscription}/certificates/{thumbprint}"),
+            parameters: vec![("thumbprint".into(), thumbprint.to_string())],
+            actor: &Actor::Admin,
+            client_ip: None,
+        },
+    )
+    .await?;
+    let result = domain::certificates::set_disabled(&ctx, subscription, thumbprint, disabled).await;
+    let outcome = match &result {
+        Ok(_) => azmc_db::OperationOutcome::succeeded(200),
+        Err(e @ domain::DomainError::NotFound { .. }) => {
+            azmc_db::OperationOutcome::failed(404, "ResourceNotFound", e.to_string())
+        }
+        Err(_) => azmc_db::OperationOutcome::failed(500, "InternalError", "the change failed"),
+    };
+    domain::operations::finish(&ctx, &id, &outcome).await;
+    Ok(result?)
+}

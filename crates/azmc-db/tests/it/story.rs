@@ -526,6 +526,51 @@ async fn certificates(db: &Db) {
     assert_eq!(db.count_links(S1).await.unwrap(), 2);
     assert_eq!(db.all_links().await.unwrap().len(), 7);
     assert_eq!(db.links_revision().await.unwrap(), rev + 4);
+
+    // Disabled, a link still counts and is listed, but the index no longer reads it;
+    // each change is a revision with its change record; enabled, it is back.
+    let t = cert(0xa1).thumbprint;
+    assert!(db.set_link_disabled(S1, &t, Some(at(23))).await.unwrap());
+    assert!(!db.set_link_disabled(S1, &t, Some(at(24))).await.unwrap());
+    assert_eq!(db.links_revision().await.unwrap(), rev + 5);
+    let changes = db.link_changes_since(rev + 4).await.unwrap();
+    assert_eq!(changes.thumbprints, vec![t]);
+    assert_eq!(db.count_links(S1).await.unwrap(), 2);
+    let listed = db.get_linked_certificate(S1, &t).await.unwrap();
+    assert_eq!(listed.disabled_at, Some(at(23)));
+    assert_eq!(db.all_links().await.unwrap().len(), 6);
+    assert!(
+        !db.all_links()
+            .await
+            .unwrap()
+            .iter()
+            .any(|l| l.subscription_id == S1 && l.thumbprint == t)
+    );
+    assert!(
+        db.links_of(&[t])
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.subscription_id != S1)
+    );
+    assert!(
+        db.links_after(None, 100)
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| !(l.subscription_id == S1 && l.thumbprint == t))
+    );
+    assert!(db.set_link_disabled(S1, &t, None).await.unwrap());
+    assert_eq!(
+        db.get_linked_certificate(S1, &t).await.unwrap().disabled_at,
+        None
+    );
+    assert_eq!(db.all_links().await.unwrap().len(), 7);
+    assert_eq!(db.links_revision().await.unwrap(), rev + 6);
+    is_not_found(
+        db.set_link_disabled(S2, &cert(0xa3).thumbprint, None).await,
+        "certificate",
+    );
 }
 
 fn filter(page_size: u32) -> OperationFilter {

@@ -119,6 +119,27 @@ pub async fn unlink(
     reload_index(ctx).await
 }
 
+/// Disables (`true`) or enables the link of `thumbprint` to `subscription` without
+/// deleting it: while disabled the certificate is refused like an unlinked one (on its
+/// very next request here). `Ok(false)` when it already was so.
+pub async fn set_disabled(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    thumbprint: &Thumbprint,
+    disabled: bool,
+) -> Result<bool, DomainError> {
+    let changed = ctx
+        .db
+        .set_link_disabled(subscription, thumbprint, disabled.then_some(ctx.now))
+        .await
+        .map_err(|e| match e {
+            DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Certificate),
+            other => DomainError::from_db(other),
+        })?;
+    reload_index(ctx).await?;
+    Ok(changed)
+}
+
 /// The certificates linked to `subscription`, oldest link first.
 pub async fn list(
     ctx: &Ctx<'_>,

@@ -174,6 +174,8 @@ pub async fn list(
         .and_then(|(_, v)| match v.as_str() {
             "uploaded" => Some("The certificate was uploaded."),
             "deleted" => Some("The certificate was deleted."),
+            "disabled" => Some("The certificate was disabled: it is refused until enabled again."),
+            "enabled" => Some("The certificate was enabled again."),
             _ => None,
         });
     Ok(html::page(
@@ -201,7 +203,10 @@ pub async fn list(
                     tbody {
                         @for r in &rows {
                             tr {
-                                th scope="row" { (r.cert.certificate.subject) }
+                                th scope="row" {
+                                    (r.cert.certificate.subject)
+                                    @if r.cert.disabled_at.is_some() { " " strong class="expired" { "Disabled" } }
+                                }
                                 td class="mono" { (r.cert.certificate.thumbprint) }
                                 td { (r.sub.name) br; span class="mono" { (r.sub.id) } }
                                 td { (html::time(r.cert.created_at)) }
@@ -213,6 +218,12 @@ pub async fn list(
                                     " · "
                                     a href={ "/certificates/" (r.cert.certificate.thumbprint) "/delete" }
                                       aria-label={ "Delete " (r.cert.certificate.thumbprint) " from all your subscriptions" } { "Delete from all" }
+                                    @let (verb, label) = if r.cert.disabled_at.is_some() { ("enable", "Enable") } else { ("disable", "Disable") };
+                                    form class="inline" method="post" action={ "/certificates/" (r.cert.certificate.thumbprint) "/" (verb) } {
+                                        (csrf_field(&user.csrf))
+                                        input type="hidden" name="subscription" value=(r.sub.id);
+                                        button type="submit" aria-label={ (label) " " (r.cert.certificate.thumbprint) " on " (r.sub.name) } { (label) }
+                                    }
                                 }
                             }
                         }
@@ -337,6 +348,63 @@ async fn targets(
 
 fn parse_thumbprint(t: &str) -> Result<Thumbprint, PortalError> {
     t.parse::<Thumbprint>().map_err(|_| PortalError::NotFound)
+}
+
+pub async fn disable(
+    State(portal): State<Portal>,
+    Path(thumbprint): Path<String>,
+    post: SignedPost,
+) -> Result<Response, PortalError> {
+    set_disabled(portal, thumbprint, post, true).await
+}
+
+pub async fn enable(
+    State(portal): State<Portal>,
+    Path(thumbprint): Path<String>,
+    post: SignedPost,
+) -> Result<Response, PortalError> {
+    set_disabled(portal, thumbprint, post, false).await
+}
+
+/// Disable or enable one link (the subscription named in the form), recorded in the
+/// subscription's operation log.
+async fn set_disabled(
+    portal: Portal,
+    thumbprint: String,
+    SignedPost { user, form }: SignedPost,
+    disabled: bool,
+) -> Result<Response, PortalError> {
+    let parsed = parse_thumbprint(&thumbprint)?;
+    let thumb = parsed.to_string();
+    let sub = form
+        .get("subscription")
+        .filter(|s| !s.is_empty())
+        .ok_or(PortalError::NotFound)?;
+    let found = targets(&portal, &user, &parsed, Some(sub)).await?;
+    let (s, _) = &found[0];
+    let op = oplog::begin(
+        &portal,
+        &user,
+        &s.id,
+        if disabled {
+            "DisableSubscriptionCertificate"
+        } else {
+            "EnableSubscriptionCertificate"
+        },
+        format!("/{}/certificates/{thumb}", s.id),
+        vec![("thumbprint".into(), thumb.clone())],
+    )
+    .await?;
+    let result =
+        domain::certificates::set_disabled(&Ctx::of(&portal.app), &s.id, &parsed, disabled)
+            .await
+            .map(|_| ())
+            .map_err(PortalError::from);
+    oplog::finish(&portal, &[op], result.as_ref().map(|_| ())).await;
+    result?;
+    tracing::info!(user = ?user.username, thumbprint = %thumb, subscription = %s.id, disabled, "portal: certificate link changed");
+    let done = if disabled { "disabled" } else { "enabled" };
+    Ok(Redirect::to(&format!("/certificates?done={done}")).into_response())
 }
 
 pub async fn delete_page(

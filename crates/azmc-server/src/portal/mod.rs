@@ -147,6 +147,14 @@ pub fn router(portal: Portal) -> Router {
             get(certificates::delete_page).post(certificates::delete),
         )
         .route(
+            "/certificates/{thumbprint}/disable",
+            post(certificates::disable),
+        )
+        .route(
+            "/certificates/{thumbprint}/enable",
+            post(certificates::enable),
+        )
+        .route(
             "/publishsettings",
             get(publish::page).post(publish::download),
         )

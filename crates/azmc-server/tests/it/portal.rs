@@ -592,6 +592,46 @@ async fn story(backend: Backend, last: Step) {
     ));
     let der_api = api.client(Some(&der));
     assert_eq!(der_api.get_status(&format!("/{a1}")).await, 200);
+    // Disabled without being deleted: refused at once, still listed, logged; enabled
+    // again: served again.
+    let csrf_certs = alice.csrf("/certificates").await;
+    let disable = format!("/certificates/{}/disable", der.thumbprint());
+    let r = alice
+        .post(&disable, &[("csrf", &csrf_certs), ("subscription", &a1)])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(location(&r), "/certificates?done=disabled");
+    assert_eq!(der_api.get_status(&format!("/{a1}")).await, 403);
+    let other = db.get_linked_certificate(&a2, &der.thumb()).await.unwrap();
+    assert_eq!(other.disabled_at, None, "only the one link");
+    let page = alice.get("/certificates").await.text();
+    assert!(
+        page.contains("Disabled") && page.contains(&der.thumbprint()),
+        "{page}"
+    );
+    let r = carol
+        .post(&disable, &[("csrf", &csrf_carol), ("subscription", &a1)])
+        .await;
+    assert_eq!(r.status, 404, "not carol's subscription");
+    let r = alice
+        .post(
+            &format!("/certificates/{}/enable", der.thumbprint()),
+            &[("csrf", &csrf_certs), ("subscription", &a1)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(der_api.get_status(&format!("/{a1}")).await, 200);
+    let ops = operations_by(&db, &a1, "alice").await;
+    for name in [
+        "DisableSubscriptionCertificate",
+        "EnableSubscriptionCertificate",
+    ] {
+        assert!(
+            ops.iter()
+                .any(|o| o.name == name && o.status == azmc_db::OperationStatus::Succeeded),
+            "{name}"
+        );
+    }
     let text = bob.get("/certificates").await.text();
     assert!(
         text.contains(&der.thumbprint()),

@@ -131,6 +131,20 @@ enum SubscriptionCommand {
         /// The certificate file: .cer, DER or PEM (- reads standard input).
         file: PathBuf,
     },
+    /// Disable a management certificate of the --subscription without deleting it: it is
+    /// refused until enabled again (recorded in the operation log).
+    #[command(
+        after_help = "Example:\n  azmc admin subscription disable-cert --subscription 8a4a0a51-728e-482e-8daa-c477f03c541d 6A7F3171…"
+    )]
+    DisableCert {
+        /// The certificate's thumbprint (SHA-1, hex).
+        thumbprint: String,
+    },
+    /// Enable a disabled management certificate of the --subscription again.
+    EnableCert {
+        /// The certificate's thumbprint (SHA-1, hex).
+        thumbprint: String,
+    },
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -321,6 +335,12 @@ async fn subscription(
             remove_coadmin(db, &id, &username, now).await
         }
         SubscriptionCommand::AddCert { file } => add_cert(db, &file, now, g).await,
+        SubscriptionCommand::DisableCert { thumbprint } => {
+            set_cert_disabled(db, &thumbprint, true, now, g).await
+        }
+        SubscriptionCommand::EnableCert { thumbprint } => {
+            set_cert_disabled(db, &thumbprint, false, now, g).await
+        }
     }
 }
 
@@ -458,6 +478,33 @@ async fn remove_coadmin(
         .await
         .with_context(|| format!("subscription {id}, account {username}"))?;
     eprintln!("azmc: {username} is no longer a co-administrator of {id}");
+    Ok(())
+}
+
+/// `subscription disable-cert|enable-cert`.
+async fn set_cert_disabled(
+    db: &Db,
+    thumbprint: &str,
+    disabled: bool,
+    now: time::OffsetDateTime,
+    g: &GlobalArgs,
+) -> Result<()> {
+    let Some(subscription) = g.subscription.clone() else {
+        return crate::usage("this needs --subscription ID");
+    };
+    let t: azmc_pki::Thumbprint = thumbprint
+        .parse()
+        .map_err(|e| crate::UsageError(format!("{thumbprint:?}: {e}")))?;
+    let changed =
+        azmc_server::admin::set_certificate_disabled(db, &subscription, &t, disabled, now)
+            .await
+            .with_context(|| format!("certificate {t} of subscription {subscription}"))?;
+    let state = if disabled { "disabled" } else { "enabled" };
+    if changed {
+        eprintln!("azmc: certificate {t} of subscription {subscription} {state}");
+    } else {
+        eprintln!("azmc: certificate {t} of subscription {subscription} was already {state}");
+    }
     Ok(())
 }
 

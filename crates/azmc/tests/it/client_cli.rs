@@ -2790,3 +2790,93 @@ fn cert_rotate_switches_every_subscription_and_resumes_after_a_failure() {
     api_error(&r, "ForbiddenError", 403);
     served.stop();
 }
+
+/// `azmc admin subscription disable-cert` makes the server refuse a certificate without
+/// deleting it (it stays listed); `enable-cert` lets it in again; both are in the
+/// operation log.
+#[test]
+fn a_disabled_certificate_is_refused_until_enabled() {
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &[]);
+    let sub = served.subscription();
+    let boot = az_json(&s, &["account", "show"])["certificate"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wait_for = |code: i32| {
+        for _ in 0..40 {
+            if az(&s, &["subscription", "show"]).code == code {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!("subscription show never exited {code}");
+    };
+    admin(
+        &s,
+        &[
+            "subscription",
+            "disable-cert",
+            "--subscription",
+            &sub,
+            &boot,
+        ],
+    )
+    .ok();
+    wait_for(1);
+    api_error(&az(&s, &["subscription", "show"]), "ForbiddenError", 403);
+    admin(
+        &s,
+        &[
+            "subscription",
+            "disable-cert",
+            "--subscription",
+            &sub,
+            &boot,
+        ],
+    )
+    .ok()
+    .stderr
+    .contains("already disabled")
+    .then_some(())
+    .expect("a second disable says so");
+    admin(
+        &s,
+        &["subscription", "enable-cert", "--subscription", &sub, &boot],
+    )
+    .ok();
+    wait_for(0);
+    let listed = az_json(&s, &["mgmt-cert", "list"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["thumbprint"] == boot.as_str())
+    );
+    let ops = az_json(&s, &["operation", "list"]);
+    let names: Vec<&str> = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    for want in [
+        "DisableSubscriptionCertificate",
+        "EnableSubscriptionCertificate",
+    ] {
+        assert!(names.contains(&want), "{want} in {names:?}");
+    }
+    admin(
+        &s,
+        &[
+            "subscription",
+            "enable-cert",
+            "--subscription",
+            &sub,
+            &"AB".repeat(20),
+        ],
+    )
+    .fails(1, "The certificate does not exist.");
+    served.stop();
+}
