@@ -2235,10 +2235,7 @@ fn doctor_names_the_broken_link() {
         "--pem",
     ])
     .ok();
-    let bootstrap = az_json(&s, &["account", "show"])["certificate"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let bootstrap = default_certificate(&s);
     az(
         &s,
         &account_add(
@@ -2344,10 +2341,7 @@ fn expiry_shows_in_lists_and_warns_once_a_day() {
     );
     let table = az(&s, &["mgmt-cert", "list"]).ok().stdout;
     assert!(table.contains(" d, SOON)"), "{table}");
-    let bootstrap = az_json(&s, &["account", "show"])["certificate"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let bootstrap = default_certificate(&s);
     assert_eq!(row(&bootstrap)["expiry"], "ok");
 
     az(
@@ -2453,10 +2447,7 @@ fn scan_finds_credentials_and_says_which_are_still_linked() {
         ],
     );
     std::fs::write(repo.join("README.md"), "nothing to see\n").unwrap();
-    let bootstrap = az_json(&s, &["account", "show"])["certificate"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let bootstrap = default_certificate(&s);
 
     let r = az(&s, &["scan", "repo", "-o", "json"]).fails(1, "findings");
     let found: Value = serde_json::from_str(&r.stdout).unwrap();
@@ -2557,34 +2548,7 @@ fn scan_finds_credentials_and_says_which_are_still_linked() {
 fn revoke_everywhere_removes_a_leaked_certificate_from_every_subscription() {
     let s = Sandbox::new();
     let served = served_and_imported(&s, &[]);
-    let main_sub = served.subscription();
-    let dev = create_subscription(&s, "Dev", "admin")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let boot = az_json(&s, &["account", "show"])["certificate"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    s.run(&["certstore", "export", &boot, "--out", "boot.cer"])
-        .ok();
-    admin(&s, &add_cert(&dev, s.path("boot.cer").to_str().unwrap())).ok();
-    az(
-        &s,
-        &account_add(
-            &dev,
-            &served.api_url,
-            &[
-                "--cert",
-                &boot,
-                "--ca-file",
-                &data(&served, "ca.pem"),
-                "--name",
-                "dev",
-            ],
-        ),
-    )
-    .ok();
+    let (main_sub, dev, boot) = dev_subscription_with_the_same_certificate(&s, &served);
     let leaked = s.new_cert("leaked", &[]);
     az(&s, &["mgmt-cert", "upload", "leaked.cer"]).ok();
     az(
@@ -2641,28 +2605,8 @@ fn revoke_everywhere_removes_a_leaked_certificate_from_every_subscription() {
 fn cert_rotate_switches_every_subscription_and_resumes_after_a_failure() {
     let s = Sandbox::new();
     let served = served_and_imported(&s, &[]);
-    let main_sub = served.subscription();
-    let dev = create_subscription(&s, "Dev", "admin")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let old = az_json(&s, &["account", "show"])["certificate"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    s.run(&["certstore", "export", &old, "--out", "old.cer"])
-        .ok();
-    admin(&s, &add_cert(&dev, s.path("old.cer").to_str().unwrap())).ok();
+    let (main_sub, dev, old) = dev_subscription_with_the_same_certificate(&s, &served);
     let ca = data(&served, "ca.pem");
-    az(
-        &s,
-        &account_add(
-            &dev,
-            &served.api_url,
-            &["--cert", &old, "--ca-file", &ca, "--name", "dev"],
-        ),
-    )
-    .ok();
     // A profile that keeps the old certificate, to prove it is refused afterwards.
     az(
         &s,
@@ -2799,10 +2743,7 @@ fn a_disabled_certificate_is_refused_until_enabled() {
     let s = Sandbox::new();
     let served = served_and_imported(&s, &[]);
     let sub = served.subscription();
-    let boot = az_json(&s, &["account", "show"])["certificate"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let boot = default_certificate(&s);
     let wait_for = |code: i32| {
         for _ in 0..40 {
             if az(&s, &["subscription", "show"]).code == code {
@@ -2879,4 +2820,46 @@ fn a_disabled_certificate_is_refused_until_enabled() {
     )
     .fails(1, "The certificate does not exist.");
     served.stop();
+}
+
+/// The thumbprint of the default profile's certificate.
+fn default_certificate(s: &Sandbox) -> String {
+    az_json(s, &["account", "show"])["certificate"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A second subscription, Dev, that the default profile's certificate manages too, with a
+/// profile `dev` for it: (the first subscription, Dev, the certificate's thumbprint).
+fn dev_subscription_with_the_same_certificate(
+    s: &Sandbox,
+    served: &Served,
+) -> (String, String, String) {
+    let main_sub = served.subscription();
+    let dev = create_subscription(s, "Dev", "admin")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cert = default_certificate(s);
+    s.run(&["certstore", "export", &cert, "--out", "shared.cer"])
+        .ok();
+    admin(s, &add_cert(&dev, s.path("shared.cer").to_str().unwrap())).ok();
+    az(
+        s,
+        &account_add(
+            &dev,
+            &served.api_url,
+            &[
+                "--cert",
+                &cert,
+                "--ca-file",
+                &data(served, "ca.pem"),
+                "--name",
+                "dev",
+            ],
+        ),
+    )
+    .ok();
+    (main_sub, dev, cert)
 }
