@@ -210,6 +210,59 @@ impl Refusal {
     }
 }
 
+impl Refusal {
+    /// In words, for the portal.
+    pub fn words(self) -> &'static str {
+        match self {
+            Refusal::NoCertificate => "no certificate",
+            Refusal::UnknownCertificate => "a certificate linked to no subscription",
+            Refusal::OtherSubscription => "not linked to this subscription (or disabled here)",
+            Refusal::Expired => "the certificate has expired",
+            Refusal::NotYetValid => "the certificate is not valid yet",
+            Refusal::SubscriptionDisabled => "the subscription is disabled",
+            Refusal::UnknownSubscription => "no such subscription",
+        }
+    }
+}
+
+/// One refusal of a certificate on a subscription, kept for the portal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub at: OffsetDateTime,
+    /// The subscription id, lower case.
+    pub subscription: String,
+    pub thumbprint: Thumbprint,
+    pub reason: Refusal,
+}
+
+/// The most recent refusals of certificates seen by this node since it started
+/// ([`RefusalLog::CAPACITY`] at most, the oldest dropped first): what a subscription's
+/// administrators see in the portal. Memory is bounded whatever callers send.
+#[derive(Debug, Default)]
+pub struct RefusalLog(Mutex<std::collections::VecDeque<Refused>>);
+
+impl RefusalLog {
+    pub const CAPACITY: usize = 1000;
+
+    pub fn note(&self, r: Refused) {
+        let mut log = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() == Self::CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(r);
+    }
+
+    /// The refusals on `subscription`, newest first.
+    pub fn of(&self, subscription: &str) -> Vec<Refused> {
+        let log = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        log.iter()
+            .rev()
+            .filter(|r| r.subscription.eq_ignore_ascii_case(subscription))
+            .cloned()
+            .collect()
+    }
+}
+
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denied {

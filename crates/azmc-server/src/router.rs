@@ -172,6 +172,15 @@ fn admit<'a>(state: &AppState, parts: &'a axum::http::request::Parts) -> Result<
             subscription,
             "request refused"
         );
+        // Kept for the subscription's administrators: a certificate on a subscription.
+        if let (Some(i), Some(_)) = (&identity, crate::auth::sub_key(subscription)) {
+            state.refusals.note(crate::auth::Refused {
+                at: state.clock.now(),
+                subscription: subscription.to_ascii_lowercase(),
+                thumbprint: i.thumbprint,
+                reason: why,
+            });
+        }
     };
     if subscription.is_empty() {
         refused(Refusal::UnknownSubscription);

@@ -36,6 +36,8 @@ pub struct Inner {
     /// transaction committed), so that an operation with no delay finishes at once rather
     /// than at the runner's next poll.
     pub job_wake: tokio::sync::Notify,
+    /// Recent refusals of certificates, for the portal ([`crate::auth::RefusalLog`]).
+    pub refusals: crate::auth::RefusalLog,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             fixed: crate::api::locations::FixedBodies::new(&config.locations),
             metrics: Metrics::default(),
             job_wake: tokio::sync::Notify::new(),
+            refusals: crate::auth::RefusalLog::default(),
             file_slots: Arc::new(tokio::sync::Semaphore::new(config.pfx.slots)),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, usize::from),

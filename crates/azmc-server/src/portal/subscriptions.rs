@@ -144,6 +144,7 @@ pub async fn detail(
     let ctx = Ctx::of(&portal.app);
     let coadmins = subscriptions::coadmins(&ctx, &s.id).await?;
     let (usage, _) = subscriptions::usage(&ctx, &s.id).await?;
+    let refusals = refusals_of(&portal, &s.id).await?;
     let done = done_message(&uri);
     Ok(html::page(
         &s.name,
@@ -165,8 +166,89 @@ pub async fn detail(
                 a href={ "/operations?subscription=" (s.id) } { "Operation log" }
             }
             (coadmin_section(&s, role, &coadmins, &user))
+            h2 { "Recent refusals" }
+            @if refusals.is_empty() {
+                p { "No certificate of this subscription was refused recently." }
+            } @else {
+                table {
+                    caption { "Requests refused to certificates that are or were management certificates of this subscription (the caller was told only that it was not authorised)" }
+                    thead { tr {
+                        th scope="col" { "Time" }
+                        th scope="col" { "Certificate" }
+                        th scope="col" { "Why" }
+                    } }
+                    tbody {
+                        @for r in &refusals {
+                            tr {
+                                td { (html::time(r.at)) }
+                                td class="mono" { (r.thumbprint) }
+                                td { (r.reason.words()) }
+                            }
+                        }
+                    }
+                }
+            }
+            p { "Refusals are those this server saw since it last started, at most the latest " (REFUSALS_SHOWN) "." }
         },
     ))
+}
+
+/// How many refusals the subscription page shows.
+const REFUSALS_SHOWN: usize = 50;
+/// How many distinct certificates of the refusals it looks up in the operation log.
+const DISTINCT_CHECKED: usize = 64;
+
+/// The recent refusals on `subscription` of certificates that are linked to it (enabled
+/// or not) or once were (their object is in its operation log); others are strangers'
+/// certificates, not the administrators' business.
+async fn refusals_of(
+    portal: &Portal,
+    subscription: &str,
+) -> Result<Vec<crate::auth::Refused>, PortalError> {
+    let all = portal.app.refusals.of(subscription);
+    if all.is_empty() {
+        return Ok(all);
+    }
+    let ctx = Ctx::of(&portal.app);
+    let linked: Vec<_> = crate::domain::certificates::list(&ctx, subscription)
+        .await?
+        .into_iter()
+        .map(|c| c.certificate.thumbprint)
+        .collect();
+    let mut ours = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for r in all {
+        let known = match ours.get(&r.thumbprint) {
+            Some(k) => *k,
+            // Strangers spraying certificates at the subscription cost a bounded look-up.
+            None if ours.len() >= DISTINCT_CHECKED => false,
+            None => {
+                let k = linked.contains(&r.thumbprint) || {
+                    let filter = azmc_db::OperationFilter {
+                        start: time::OffsetDateTime::UNIX_EPOCH,
+                        end: ctx.now,
+                        object_id: Some(format!("/{subscription}/certificates/{}", r.thumbprint)),
+                        status: None,
+                        continuation: None,
+                        page_size: 1,
+                    };
+                    !crate::domain::operations::list(&ctx, subscription, &filter)
+                        .await?
+                        .operations
+                        .is_empty()
+                };
+                ours.insert(r.thumbprint, k);
+                k
+            }
+        };
+        if known {
+            out.push(r);
+            if out.len() == REFUSALS_SHOWN {
+                break;
+            }
+        }
+    }
+    Ok(out)
 }
 
 async fn manage(

@@ -602,6 +602,22 @@ async fn story(backend: Backend, last: Step) {
     assert_eq!(r.status, 303, "{}", r.text());
     assert_eq!(location(&r), "/certificates?done=disabled");
     assert_eq!(der_api.get_status(&format!("/{a1}")).await, 403);
+    // The subscription's page shows that refusal, not a stranger's.
+    let stranger = Identity::p256("Stranger");
+    assert_eq!(
+        api.client(Some(&stranger))
+            .get_status(&format!("/{a1}"))
+            .await,
+        403
+    );
+    let detail = alice.get(&format!("/subscriptions/{a1}")).await.text();
+    assert!(detail.contains("Recent refusals"), "{detail}");
+    assert!(detail.contains(&der.thumbprint()), "{detail}");
+    assert!(
+        detail.contains("not linked to this subscription (or disabled here)"),
+        "{detail}"
+    );
+    assert!(!detail.contains(&stranger.thumbprint()), "{detail}");
     let other = db.get_linked_certificate(&a2, &der.thumb()).await.unwrap();
     assert_eq!(other.disabled_at, None, "only the one link");
     let page = alice.get("/certificates").await.text();
@@ -695,6 +711,14 @@ async fn story(backend: Backend, last: Step) {
             .await
             .iter()
             .any(|o| o.name == "RemoveSubscriptionCertificate")
+    );
+    // Deleted everywhere, then refused: a certificate once linked (its object is in the
+    // subscription's operation log) still shows among the subscription's refusals.
+    let detail = alice.get(&format!("/subscriptions/{a2}")).await.text();
+    assert!(detail.contains(&der.thumbprint()), "{detail}");
+    assert!(
+        detail.contains("a certificate linked to no subscription"),
+        "{detail}"
     );
 
     if last == Step::CertificatesPage {
