@@ -2863,3 +2863,75 @@ fn dev_subscription_with_the_same_certificate(
     .ok();
     (main_sub, dev, cert)
 }
+
+/// The API commands that read a certificate or a .pfx take base64 text of it too, and
+/// standard input: `mgmt-cert upload` and `service cert add`.
+#[test]
+fn api_commands_take_certificates_as_base64_text() {
+    use base64::Engine;
+    let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
+    let s = Sandbox::new();
+    let served = served_and_imported(&s, &[]);
+    let up = s.new_cert("uploaded as text", &["--key", "p256"]);
+    s.write(
+        "up.b64",
+        format!("\"{}\"\n", b64(&s.read("uploaded as text.cer"))),
+    );
+    az(&s, &["mgmt-cert", "upload", "up.b64"]).ok();
+    let listed = az_json(&s, &["mgmt-cert", "list"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["thumbprint"] == up.as_str()),
+        "{listed}"
+    );
+
+    az(
+        &s,
+        &["service", "create", "textsvc", "--location", "West US"],
+    )
+    .ok();
+    let sc = s.new_cert("service pfx", &["--key", "p256"]);
+    s.write("pw.txt", "pfx-pw\n");
+    s.export_pfx(&sc, "svc.pfx", "pw.txt").ok();
+    let text = b64(&s.read("svc.pfx"));
+    let mut c = s.command();
+    c.env("AZMC_POLL_INTERVAL_MS", "50");
+    let r = {
+        use std::io::Write;
+        let mut child = c
+            .args([
+                "service",
+                "cert",
+                "add",
+                "textsvc",
+                "-",
+                "--password-file",
+                "pw.txt",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    };
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = az_json(&s, &["service", "cert", "list", "textsvc"]);
+    assert_eq!(strings(&j, "thumbprint"), std::slice::from_ref(&sc));
+    // Something else on standard input is refused by what it is.
+    s.run_with_stdin(
+        &["service", "cert", "add", "textsvc", "-"],
+        b"<PublishData></PublishData>",
+    )
+    .fails(1, "standard input: this is a publish settings file");
+    served.stop();
+}
