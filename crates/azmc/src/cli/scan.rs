@@ -417,6 +417,47 @@ mod tests {
         .unwrap()
     }
 
+    /// Whatever a scanned file holds (truncated, flipped, random), scanning answers
+    /// without panicking: the seeds are a publish settings fixture, a PKCS#12, PEM and a
+    /// config file with a blob, cut and mutated with a fixed pseudo-random sequence.
+    #[test]
+    fn hostile_bytes_never_panic() {
+        let (cert, key) = pair("hostile");
+        let pfx = pkcs12::write(&cert, &key, &[], "", pkcs12::Profile::Legacy, None).unwrap();
+        let fixture = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "../../testdata/publishsettings/azure-xplat-cli__account-credentials.publishsettings",
+        ))
+        .unwrap();
+        let pem = format!("{}{}", cert.to_pem(), key.to_pkcs8_pem().as_str()).into_bytes();
+        let blob = format!("<a ManagementCertificate=\"{}\"/>", STANDARD.encode(&pfx)).into_bytes();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for seed in [&fixture, &pfx, &pem, &blob] {
+            for _ in 0..60 {
+                let mut d = seed.to_vec();
+                let cut = (next() as usize) % (d.len() + 1);
+                d.truncate(cut.max(d.len() / 2));
+                for _ in 0..(next() % 8) {
+                    if d.is_empty() {
+                        break;
+                    }
+                    let i = (next() as usize) % d.len();
+                    d[i] = next() as u8;
+                }
+                let _ = scan_bytes(&d);
+                let _ = crate::input::kind(&d);
+                let _ = crate::input::decode_base64_text(d);
+            }
+        }
+        let random: Vec<u8> = (0..4096).map(|_| next() as u8).collect();
+        assert!(scan_bytes(&random).is_empty());
+    }
+
     #[test]
     fn what_a_file_holds() {
         let (cert, key) = pair("scan");

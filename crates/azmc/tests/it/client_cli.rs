@@ -2236,22 +2236,7 @@ fn doctor_names_the_broken_link() {
     ])
     .ok();
     let bootstrap = default_certificate(&s);
-    az(
-        &s,
-        &account_add(
-            &sub,
-            &served.api_url,
-            &[
-                "--cert",
-                &bootstrap,
-                "--ca-file",
-                "other-ca.pem",
-                "--name",
-                "wrongca",
-            ],
-        ),
-    )
-    .ok();
+    add_profile(&s, &served, &sub, &bootstrap, "other-ca.pem", "wrongca");
     let r = az(&s, &["doctor", "--profile", "wrongca", "-o", "json"]).fails(1, "1 check failed");
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
@@ -2267,22 +2252,14 @@ fn doctor_names_the_broken_link() {
 
     // A certificate of the store that the subscription does not know.
     let unknown = s.new_cert("never uploaded", &[]);
-    az(
+    add_profile(
         &s,
-        &account_add(
-            &sub,
-            &served.api_url,
-            &[
-                "--cert",
-                &unknown,
-                "--ca-file",
-                &data(&served, "ca.pem"),
-                "--name",
-                "unlinked",
-            ],
-        ),
-    )
-    .ok();
+        &served,
+        &sub,
+        &unknown,
+        &data(&served, "ca.pem"),
+        "unlinked",
+    );
     let r = az(&s, &["doctor", "--profile", "unlinked", "-o", "json"]).fails(1, "1 check failed");
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
@@ -2344,22 +2321,7 @@ fn expiry_shows_in_lists_and_warns_once_a_day() {
     let bootstrap = default_certificate(&s);
     assert_eq!(row(&bootstrap)["expiry"], "ok");
 
-    az(
-        &s,
-        &account_add(
-            &sub,
-            &served.api_url,
-            &[
-                "--cert",
-                &short,
-                "--ca-file",
-                &data(&served, "ca.pem"),
-                "--name",
-                "short",
-            ],
-        ),
-    )
-    .ok();
+    add_profile(&s, &served, &sub, &short, &data(&served, "ca.pem"), "short");
     let profiles = az_json(&s, &["account", "list"]);
     let by_name = |n: &str| {
         profiles
@@ -2608,15 +2570,7 @@ fn cert_rotate_switches_every_subscription_and_resumes_after_a_failure() {
     let (main_sub, dev, old) = dev_subscription_with_the_same_certificate(&s, &served);
     let ca = data(&served, "ca.pem");
     // A profile that keeps the old certificate, to prove it is refused afterwards.
-    az(
-        &s,
-        &account_add(
-            &main_sub,
-            &served.api_url,
-            &["--cert", &old, "--ca-file", &ca, "--name", "probe"],
-        ),
-    )
-    .ok();
+    add_profile(&s, &served, &main_sub, &old, &ca, "probe");
 
     // Dev disabled: the rotation does Main (and the probe's profile of Main) and reports Dev.
     admin(&s, &["subscription", "disable", &dev]).ok();
@@ -2721,15 +2675,7 @@ fn cert_rotate_switches_every_subscription_and_resumes_after_a_failure() {
         );
     }
     // A fresh profile on the old certificate is refused.
-    az(
-        &s,
-        &account_add(
-            &main_sub,
-            &served.api_url,
-            &["--cert", &old, "--ca-file", &ca, "--name", "stale"],
-        ),
-    )
-    .ok();
+    add_profile(&s, &served, &main_sub, &old, &ca, "stale");
     let r = az(&s, &["subscription", "show", "--profile", "stale"]);
     api_error(&r, "ForbiddenError", 403);
     served.stop();
@@ -2845,22 +2791,7 @@ fn dev_subscription_with_the_same_certificate(
     s.run(&["certstore", "export", &cert, "--out", "shared.cer"])
         .ok();
     admin(s, &add_cert(&dev, s.path("shared.cer").to_str().unwrap())).ok();
-    az(
-        s,
-        &account_add(
-            &dev,
-            &served.api_url,
-            &[
-                "--cert",
-                &cert,
-                "--ca-file",
-                &data(served, "ca.pem"),
-                "--name",
-                "dev",
-            ],
-        ),
-    )
-    .ok();
+    add_profile(s, served, &dev, &cert, &data(served, "ca.pem"), "dev");
     (main_sub, dev, cert)
 }
 
@@ -2934,4 +2865,17 @@ fn api_commands_take_certificates_as_base64_text() {
     )
     .fails(1, "standard input: this is a publish settings file");
     served.stop();
+}
+
+/// `account add` of a profile NAME for SUB with the store's certificate CERT, trusting CA.
+fn add_profile(s: &Sandbox, served: &Served, sub: &str, cert: &str, ca: &str, name: &str) {
+    az(
+        s,
+        &account_add(
+            sub,
+            &served.api_url,
+            &["--cert", cert, "--ca-file", ca, "--name", name],
+        ),
+    )
+    .ok();
 }
