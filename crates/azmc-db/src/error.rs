@@ -60,6 +60,10 @@ pub enum ResourceKind {
     Job,
     Coadmin,
     Session,
+    /// A storage account kept after its delete, restorable (migration 12).
+    DeletedStorageAccount,
+    /// A cloud service kept after its delete, restorable (migration 12).
+    DeletedHostedService,
 }
 
 impl ResourceKind {
@@ -81,6 +85,8 @@ impl ResourceKind {
             ResourceKind::Job => "job",
             ResourceKind::Coadmin => "coadmin",
             ResourceKind::Session => "session",
+            ResourceKind::DeletedStorageAccount => "deleted storage account",
+            ResourceKind::DeletedHostedService => "deleted hosted service",
         }
     }
 }
@@ -110,6 +116,9 @@ pub enum ConflictReason {
     /// A deployment with no upgrade in progress (or not at the domain named) to walk or
     /// roll back.
     NoUpgradeInProgress,
+    /// A restore into an affinity group that no longer exists (the conflict's id is the
+    /// group's name).
+    AffinityGroupGone,
 }
 
 impl ConflictReason {
@@ -123,6 +132,7 @@ impl ConflictReason {
             ConflictReason::AlreadyCompleted => "operation",
             ConflictReason::LeaseLost => "job",
             ConflictReason::NoUpgradeInProgress => "upgrade",
+            ConflictReason::AffinityGroupGone => "affinity group gone",
         }
     }
 }

@@ -50,6 +50,9 @@
 //!   `storage_accounts` (name unique across subscriptions by `name_key`, location and
 //!   optional affinity group, account type, extended properties as JSON, the two access
 //!   keys, a Creating/Created status)
+//! * `deleted_storage_accounts`, `deleted_hosted_services` and
+//!   `deleted_service_certificates`: soft-deleted resources with their keys, properties and
+//!   ready certificates, the name reserved for their subscription until restored or purged
 //!
 //! Times are BIGINT unix microseconds (UTC), bytes BLOB/BYTEA, enumerations TEXT with a
 //! CHECK. Case-insensitive keys are stored folded next to the value as given, so both
@@ -80,6 +83,7 @@ mod affinity_groups;
 mod certificates;
 mod convert;
 mod db;
+mod deleted;
 mod deployments;
 mod error;
 mod hosted_services;
@@ -100,6 +104,7 @@ mod websites;
 pub use affinity_groups::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
 pub use certificates::{LinkChangeListener, LinkChanges};
 pub use db::{CreateMode, Db};
+pub use deleted::{Deleted, Purged};
 pub use deployments::{
     Deployment, DeploymentChange, NewConfiguration, NewDeployment, UpgradeProgress, slot_name,
 };

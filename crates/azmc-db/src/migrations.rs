@@ -77,6 +77,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0011_link_disabled.sql",
         include_str!("../migrations/sqlite/0011_link_disabled.sql"),
     ),
+    (
+        12,
+        "soft_delete",
+        "0012_soft_delete.sql",
+        include_str!("../migrations/sqlite/0012_soft_delete.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -145,6 +151,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "link_disabled",
         "0011_link_disabled.sql",
         include_str!("../migrations/postgres/0011_link_disabled.sql"),
+    ),
+    (
+        12,
+        "soft_delete",
+        "0012_soft_delete.sql",
+        include_str!("../migrations/postgres/0012_soft_delete.sql"),
     ),
 ];
 

@@ -8,6 +8,7 @@ mod cloud_services;
 mod concurrency;
 mod connect;
 mod portal;
+mod soft_delete;
 mod sql_databases;
 mod sql_web;
 mod story;
@@ -147,5 +148,23 @@ async fn sqlite_corrupt_thumbprints_are_reported() {
     raw.close().await;
     let e = db.get_operation(&sub, &op.id).await.unwrap_err();
     assert!(matches!(e, azmc_db::DbError::Corrupt(_)), "{e:?}");
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_soft_delete() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    soft_delete::storage_accounts(&db).await;
+    soft_delete::cloud_services(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_soft_delete() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    soft_delete::storage_accounts(&db).await;
+    soft_delete::cloud_services(&db).await;
     db.close().await;
 }

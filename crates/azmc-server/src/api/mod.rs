@@ -155,6 +155,13 @@ pub fn empty(status: StatusCode) -> Response {
 
 /// Query parameters with names lower-cased and values percent-decoded (names are
 /// case-insensitive in ASM; values may be encoded by either client's rules).
+/// Whether the query has `comp=value` (any case).
+pub fn comp_is(query: Option<&str>, value: &str) -> bool {
+    query_params(query)
+        .iter()
+        .any(|(k, v)| k == "comp" && v.eq_ignore_ascii_case(value))
+}
+
 pub fn query_params(query: Option<&str>) -> Vec<(String, String)> {
     query
         .unwrap_or_default()

@@ -41,6 +41,7 @@
 mod affinity_group;
 mod certificate;
 mod common;
+mod deleted;
 mod deployment;
 mod dom;
 mod error;
@@ -68,6 +69,7 @@ pub use certificate::{
     subscription_certificates_to_xml,
 };
 pub use common::read_extended_properties;
+pub use deleted::{DeletedKind, DeletedResourceXml, deleted_to_xml, parse_deleted};
 pub use deployment::{
     CreateDeploymentInput, DeploymentChangeInput, DeploymentXml, RoleInstanceXml, UpgradeStatusXml,
     parse_create_deployment, parse_deployment, parse_deployment_change, parse_role_instance_names,
