@@ -20,5 +20,6 @@ mod resources_compute;
 mod resources_sql_databases;
 mod resources_sql_web;
 mod resources_storage;
+mod restore;
 mod support;
 mod wire;
