@@ -237,3 +237,71 @@ async fn a_server_without_a_restore_window_deletes_at_once() {
     .await;
     api.stop().await;
 }
+
+/// The job runner's sweep (run at every start, then about once a minute) drops what is
+/// past its window, and nothing before: the server's clock is the test's.
+#[tokio::test]
+async fn the_sweep_purges_deleted_resources_past_their_window() {
+    use crate::client::Req;
+    use crate::support::{Backend, Env, now};
+    use azmc_pki::clock::FixedClock;
+    use std::sync::Arc;
+    let env = Env::new(Backend::Sqlite).await;
+    // Whole seconds: the database keeps microseconds.
+    let t0 = now().replace_nanosecond(0).unwrap();
+    let at = |d: time::Duration| -> azmc_pki::clock::SharedClock { Arc::new(FixedClock(t0 + d)) };
+    let api = env
+        .start_clocked(env.config(), at(time::Duration::ZERO))
+        .await;
+    let c = api.admin_client();
+    let sub = api.sub.clone();
+    let r = c
+        .send(
+            Req::post(
+                &format!("/{sub}/services/storageservices"),
+                account_body("sweptstore"),
+            )
+            .header("content-type", "application/xml"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 202, "{}", r.text());
+    let r = c
+        .send(Req::delete(&format!(
+            "/{sub}/services/storageservices/sweptstore"
+        )))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let kept = api.db().list_deleted_storage_accounts(&sub).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].purge_at, t0 + time::Duration::days(14));
+    api.stop().await;
+
+    let api = env
+        .start_clocked(
+            env.config(),
+            at(time::Duration::days(14) - time::Duration::seconds(1)),
+        )
+        .await;
+    assert_eq!(
+        api.db()
+            .list_deleted_storage_accounts(&sub)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    api.stop().await;
+    let api = env
+        .start_clocked(env.config(), at(time::Duration::days(14)))
+        .await;
+    assert!(
+        api.db()
+            .list_deleted_storage_accounts(&sub)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    api.stop().await;
+}
