@@ -63,6 +63,14 @@ pub fn run(data: &[u8]) {
             check(data, asm::parse_update_storage_service, |v| v.to_xml()),
         ),
         (
+            "ReservedIP",
+            check(data, asm::parse_create_reserved_ip, |v| v.to_xml()),
+        ),
+        (
+            "ReservedIPAssociation",
+            check(data, asm::parse_reserved_ip_association, |v| v.to_xml()),
+        ),
+        (
             "RegenerateKeys",
             check_opt(
                 data,

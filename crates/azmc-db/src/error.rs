@@ -22,6 +22,8 @@ pub enum Limit {
     SqlDatabases,
     /// Storage accounts of one subscription (`max_storage_accounts`).
     StorageAccounts,
+    /// Reserved IPs of one subscription (`max_reserved_ips`).
+    ReservedIps,
 }
 
 impl fmt::Display for Limit {
@@ -37,6 +39,7 @@ impl fmt::Display for Limit {
             Limit::FirewallRules => "firewall rules per SQL server",
             Limit::SqlDatabases => "databases per SQL server",
             Limit::StorageAccounts => "storage accounts per subscription",
+            Limit::ReservedIps => "reserved IPs per subscription",
         })
     }
 }
@@ -64,6 +67,8 @@ pub enum ResourceKind {
     DeletedStorageAccount,
     /// A cloud service kept after its delete, restorable (migration 12).
     DeletedHostedService,
+    /// A reserved IP address (migration 13).
+    ReservedIp,
 }
 
 impl ResourceKind {
@@ -87,6 +92,7 @@ impl ResourceKind {
             ResourceKind::Session => "session",
             ResourceKind::DeletedStorageAccount => "deleted storage account",
             ResourceKind::DeletedHostedService => "deleted hosted service",
+            ResourceKind::ReservedIp => "reserved ip",
         }
     }
 }
@@ -119,6 +125,17 @@ pub enum ConflictReason {
     /// A restore into an affinity group that no longer exists (the conflict's id is the
     /// group's name).
     AffinityGroupGone,
+    /// A reserved IP associated with a deployment (the conflict's id is the deployment's
+    /// name).
+    ReservedIpInUse,
+    /// A reserved IP that does not serve the deployment named.
+    ReservedIpNotAssociated,
+    /// The cloud service is in another location than the reserved IP (the conflict's id
+    /// is the service's location).
+    LocationMismatch,
+    /// Another reserved IP serves that virtual IP of the deployment (the conflict's id is
+    /// its name).
+    DeploymentHasReservedIp,
 }
 
 impl ConflictReason {
@@ -133,6 +150,10 @@ impl ConflictReason {
             ConflictReason::LeaseLost => "job",
             ConflictReason::NoUpgradeInProgress => "upgrade",
             ConflictReason::AffinityGroupGone => "affinity group gone",
+            ConflictReason::ReservedIpInUse => "reserved ip in use",
+            ConflictReason::ReservedIpNotAssociated => "reserved ip association",
+            ConflictReason::LocationMismatch => "location",
+            ConflictReason::DeploymentHasReservedIp => "deployment's reserved ip",
         }
     }
 }

@@ -92,6 +92,7 @@ mod migrations;
 mod model;
 mod operations;
 mod portal;
+mod reserved_ips;
 mod server_ca;
 mod service_certificates;
 mod sessions;
@@ -114,11 +115,14 @@ pub use jobs::GIVE_UP_MESSAGE;
 pub use model::{
     Account, Caller, CertificateRecord, DeploymentStatus, HostedServiceStatus, Job, Limits, Link,
     LinkedCertificate, NewJob, NewOperation, NewSubscription, Operation, OperationFilter,
-    OperationOutcome, OperationPage, OperationStatus, ParseEnumError, Quotas, Role,
-    StorageAccountStatus, Subscription, SubscriptionStatus, Usage,
+    OperationOutcome, OperationPage, OperationStatus, ParseEnumError, Quotas, ReservedIpStatus,
+    Role, StorageAccountStatus, Subscription, SubscriptionStatus, Usage,
 };
 pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use portal::{CertificateUse, MAX_SEARCH_SUBSCRIPTIONS, OperationSearch};
+pub use reserved_ips::{
+    NewReservedIp, POOL_BASE, POOL_SIZE, ReservedIp, ReservedIpTarget, ReservedIpUse, pool_address,
+};
 pub use service_certificates::{NewServiceCertificate, ServiceCertificate};
 pub use sessions::Session;
 pub use sql_databases::{NewSqlDatabase, SqlDatabase, SqlDatabaseUpdate};

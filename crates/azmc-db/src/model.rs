@@ -128,6 +128,15 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// The `State` of a reserved IP.
+    ReservedIpStatus, "reserved ip status", {
+        /// Accepted, not yet created (a job finishes it).
+        Creating,
+        Created,
+    }
+);
+
 /// The `Max*` values of Get Subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quotas {

@@ -287,9 +287,8 @@ impl Db {
     /// The `Current*` counters of Get Subscription. [`DbError::NotFound`] if there is no
     /// such subscription.
     ///
-    /// All counters are zero for now: there are no resource tables yet (hosted services,
-    /// storage accounts, networks, reserved IPs). The issue that adds those resources
-    /// fills these counters here, so callers need not change.
+    /// Cloud services, cores, storage accounts and reserved IPs are counted; the network
+    /// counters stay zero (there are no virtual networks yet).
     pub async fn subscription_usage(&self, subscription_id: &str) -> Result<Usage, DbError> {
         let exists: Option<(String,)> = fetch!(
             self,
@@ -305,10 +304,12 @@ impl Db {
         }
         let (hosted_services, cores) = self.compute_usage(subscription_id).await?;
         let storage_accounts = self.storage_usage(subscription_id).await?;
+        let reserved_ips = self.reserved_ip_usage(subscription_id).await?;
         Ok(Usage {
             hosted_services,
             cores,
             storage_accounts,
+            reserved_ips,
             ..Usage::default()
         })
     }

@@ -311,6 +311,9 @@ fn limit_message(limit: Limit, max: u32) -> String {
         Limit::StorageAccounts => format!(
             "The subscription already has the maximum of {max} storage accounts (MaxStorageAccounts). Delete one before creating another."
         ),
+        Limit::ReservedIps => format!(
+            "The subscription already has the maximum of {max} reserved IPs (MaxReservedIPs). Delete one before creating another."
+        ),
     }
 }
 

@@ -8,6 +8,7 @@ mod cloud_services;
 mod concurrency;
 mod connect;
 mod portal;
+mod reserved_ips;
 mod soft_delete;
 mod sql_databases;
 mod sql_web;
@@ -166,5 +167,25 @@ async fn postgres_soft_delete() {
     let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
     soft_delete::storage_accounts(&db).await;
     soft_delete::cloud_services(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_reserved_ips() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    reserved_ips::story(&db).await;
+    reserved_ips::associations(&db).await;
+    reserved_ips::changes_with_their_jobs(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_reserved_ips() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    reserved_ips::story(&db).await;
+    reserved_ips::associations(&db).await;
+    reserved_ips::changes_with_their_jobs(&db).await;
     db.close().await;
 }

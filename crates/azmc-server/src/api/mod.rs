@@ -6,6 +6,7 @@ pub mod deployments;
 pub mod hosted_services;
 pub mod locations;
 pub mod operations;
+pub mod reserved_ips;
 pub mod service_certificates;
 pub mod sql_databases;
 pub mod sql_servers;
@@ -32,6 +33,7 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .merge(locations::routes(st))
         .merge(affinity_groups::routes(st))
         .merge(storage_accounts::routes(st))
+        .merge(reserved_ips::routes(st))
         .merge(hosted_services::routes(st))
         .merge(deployments::routes(st))
         .merge(service_certificates::routes(st))

@@ -11,7 +11,7 @@
 //!
 //! The families: portal accounts ([`accounts`]), subscriptions and their co-administrators
 //! ([`subscriptions`]), management-certificate links ([`certificates`]), affinity groups
-//! ([`affinity_groups`]), storage accounts ([`storage_accounts`]), cloud services and their
+//! ([`affinity_groups`]), storage accounts ([`storage_accounts`]), reserved IPs ([`reserved_ips`]), cloud services and their
 //! service certificates ([`cloud_services`]), deployments ([`deployments`]), web sites
 //! ([`websites`]), SQL servers and firewall rules ([`sql_servers`]); and the sealing of kept
 //! private keys ([`sealing`]). Every change is recorded in the operation log
@@ -26,6 +26,7 @@ pub mod certificates;
 pub mod cloud_services;
 pub mod deployments;
 pub mod operations;
+pub mod reserved_ips;
 pub mod sealing;
 pub mod sql_databases;
 pub mod sql_servers;
@@ -55,7 +56,9 @@ pub fn job_kinds() -> JobRegistry {
         .kind::<deployments::DeleteDeployment>()
         .kind::<deployments::Swap>()
         .kind::<deployments::ReportChange>()
-        .kind::<storage_accounts::CreateAccount>();
+        .kind::<storage_accounts::CreateAccount>()
+        .kind::<reserved_ips::CreateReservedIp>()
+        .kind::<reserved_ips::ReservedIpChanged>();
     r
 }
 
@@ -190,6 +193,7 @@ pub enum ResourceKind {
     DeletedStorageAccount,
     /// A cloud service deleted within the restore window.
     DeletedHostedService,
+    ReservedIp,
 }
 
 impl ResourceKind {
@@ -227,6 +231,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Operation => "operation",
             ResourceKind::DeletedStorageAccount => "deleted storage account",
             ResourceKind::DeletedHostedService => "deleted hosted service",
+            ResourceKind::ReservedIp => "reserved IP",
         })
     }
 }
@@ -272,6 +277,12 @@ pub enum ConflictReason {
     WebSitePublishingPasswordPending { name: String },
     /// A restore into an affinity group deleted since.
     AffinityGroupGone { name: String },
+    /// The subscription has a reserved IP of that name.
+    ReservedIpExists { name: String },
+    /// The reserved IP serves a deployment.
+    ReservedIpInUse { name: String, deployment: String },
+    /// Another reserved IP serves that virtual IP of the deployment.
+    DeploymentHasReservedIp { other: String },
     /// An account of that username exists.
     AccountExists { username: String },
     /// A subscription of that id exists.
@@ -327,6 +338,18 @@ impl fmt::Display for ConflictReason {
             ConflictReason::AffinityGroupGone { name } => write!(
                 f,
                 "It was in the affinity group '{name}', which no longer exists: create the affinity group again, then restore."
+            ),
+            ConflictReason::ReservedIpExists { name } => write!(
+                f,
+                "A reserved IP named '{name}' already exists in this subscription."
+            ),
+            ConflictReason::ReservedIpInUse { name, deployment } => write!(
+                f,
+                "The reserved IP '{name}' is in use by the deployment '{deployment}': disassociate it first."
+            ),
+            ConflictReason::DeploymentHasReservedIp { other } => write!(
+                f,
+                "The deployment already uses the reserved IP '{other}' for that virtual IP: disassociate it first."
             ),
             ConflictReason::AccountExists { username } => {
                 write!(f, "An account named {username} already exists.")
@@ -515,6 +538,8 @@ mod tests {
                 deployments::Swap::KIND,
                 deployments::ReportChange::KIND,
                 storage_accounts::CreateAccount::KIND,
+                reserved_ips::CreateReservedIp::KIND,
+                reserved_ips::ReservedIpChanged::KIND,
             ],
             [
                 "DeleteHostedServiceMedia",
@@ -526,6 +551,8 @@ mod tests {
                 "SwapDeployment",
                 "DeploymentChange",
                 "CreateStorageService",
+                "CreateReservedIP",
+                "ReservedIPChange",
             ]
         );
     }

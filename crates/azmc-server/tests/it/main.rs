@@ -15,6 +15,7 @@ mod lifecycle;
 mod operations;
 mod portal;
 mod replay;
+mod reserved_ips;
 mod resource_api;
 mod resources_compute;
 mod resources_sql_databases;

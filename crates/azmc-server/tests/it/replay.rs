@@ -35,10 +35,6 @@ const NOT_SERVED: &[(&str, &str)] = &[
     ("/services/images", "OS images: classic IaaS, issue #15"),
     ("/services/vmimages", "VM images: classic IaaS, issue #15"),
     (
-        "/services/networking/reservedips",
-        "reserved IP addresses: classic IaaS, issue #15",
-    ),
-    (
         "/operatingsystems",
         "guest OS versions: classic IaaS, issue #15",
     ),

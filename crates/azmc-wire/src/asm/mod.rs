@@ -16,7 +16,8 @@
 //!   [`SubscriptionCertificateInput`], [`CreateHostedServiceInput`],
 //!   [`UpdateHostedServiceInput`], [`CreateStorageServiceInput`],
 //!   [`UpdateStorageServiceInput`], [`CreateDeploymentInput`], [`CertificateFileInput`],
-//!   [`SqlServerInput`], [`FirewallRuleInput`], [`SiteInput`], and
+//!   [`SqlServerInput`], [`FirewallRuleInput`], [`SiteInput`], [`ReservedIpInput`],
+//!   [`ReservedIpAssociationInput`], and
 //!   [`DeploymentChangeInput::to_xml`]`(root)` for `ChangeConfiguration` /
 //!   `UpgradeDeployment` — and the bodies read as a tuple or a single value have free
 //!   functions: [`regenerate_keys_to_xml`], [`update_deployment_status_to_xml`],
@@ -48,6 +49,7 @@ mod error;
 mod hosted_service;
 mod location;
 mod operation;
+mod reserved_ip;
 mod service_certificate;
 mod sql;
 mod sql_database;
@@ -91,6 +93,10 @@ pub use location::{
 pub use operation::{
     ErrorXml, ExtendedErrorXml, OperationStatus, OperationStatusXml, parse_error,
     parse_extended_error, parse_operation_status,
+};
+pub use reserved_ip::{
+    ReservedIpAssociationInput, ReservedIpInput, ReservedIpXml, parse_create_reserved_ip,
+    parse_reserved_ip, parse_reserved_ip_association, parse_reserved_ips, reserved_ips_to_xml,
 };
 pub use service_certificate::{
     CertificateFileInput, ServiceCertificateXml, parse_certificate_file, parse_service_certificate,
