@@ -7,7 +7,7 @@
 //!
 //! One module per resource family, named as the server's handlers are: `subscription`,
 //! `certificates` (management certificates), `locations`, `affinity_groups`,
-//! `storage_accounts`, `hosted_services` (cloud services), `deployments`,
+//! `storage_accounts`, `reserved_ips`, `hosted_services` (cloud services), `deployments`,
 //! `service_certificates`, `sql_servers` (with their firewall rules), `websites` and
 //! `operations`, each an `impl Client` block; the path helpers they share are here.
 
@@ -17,6 +17,7 @@ mod deployments;
 mod hosted_services;
 mod locations;
 mod operations;
+mod reserved_ips;
 mod service_certificates;
 mod sql_servers;
 mod storage_accounts;
@@ -25,12 +26,13 @@ mod websites;
 
 pub use azmc_wire::asm::{
     AffinityGroupXml, DeploymentXml, FirewallRuleXml, HostedServiceXml, LocationXml,
-    OperationStatusXml, ServiceCertificateXml, SiteXml, SqlServerXml, StorageServiceKeysXml,
-    StorageServiceXml, SubscriptionCertificateXml, SubscriptionOperationCollectionXml,
-    SubscriptionXml, WebSpaceXml,
+    OperationStatusXml, ReservedIpXml, ServiceCertificateXml, SiteXml, SqlServerXml,
+    StorageServiceKeysXml, StorageServiceXml, SubscriptionCertificateXml,
+    SubscriptionOperationCollectionXml, SubscriptionXml, WebSpaceXml,
 };
 pub use deployments::{CreateDeployment, Slot};
 pub use hosted_services::CreateCloudService;
+pub use reserved_ips::CreateReservedIp;
 pub use storage_accounts::{CreateStorageAccount, KeyType};
 
 /// The reason phrase of an HTTP status ("" if unknown).

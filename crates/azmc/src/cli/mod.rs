@@ -12,6 +12,7 @@ mod client_ctx;
 mod doctor;
 mod location;
 mod mgmt_cert;
+mod network;
 mod operation;
 mod pfx;
 mod publishsettings;
@@ -109,6 +110,7 @@ const GROUPS: [(&str, &[&str]); 3] = [
             "location",
             "affinity-group",
             "storage",
+            "network",
             "service",
             "sql",
             "site",
@@ -264,6 +266,9 @@ enum Command {
     /// Storage accounts and their keys.
     #[command(subcommand)]
     Storage(storage::StorageCommand),
+    /// Reserved IP addresses.
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
     /// Cloud services, their deployments and certificates.
     #[command(subcommand)]
     Service(service::ServiceCommand),
@@ -387,6 +392,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Location(c) => location::run(&ctx, c),
         Command::AffinityGroup(c) => affinity_group::run(&ctx, c),
         Command::Storage(c) => storage::run(&ctx, c),
+        Command::Network(c) => network::run(&ctx, c),
         Command::Service(c) => service::run(&ctx, c),
         Command::Sql(c) => sql::run(&ctx, c),
         Command::Site(c) => site::run(&ctx, c),

@@ -2978,3 +2978,105 @@ fn deleted_storage_accounts_and_cloud_services_are_restored() {
         404,
     );
 }
+
+#[test]
+fn reserved_ips_are_created_shown_listed_and_deleted() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &[]);
+    fn cmd<'a>(rest: &[&'a str]) -> Vec<&'a str> {
+        [&["network", "reserved-ip"][..], rest].concat()
+    }
+    assert!(az_json(&s, &cmd(&["list"])).as_array().unwrap().is_empty());
+    let r = az(
+        &s,
+        &cmd(&[
+            "create",
+            "webip",
+            "--location",
+            "West US",
+            "--label",
+            "front end",
+        ]),
+    )
+    .ok();
+    assert!(
+        r.stderr.contains("reserved IP webip created: Succeeded"),
+        "{}",
+        r.stderr
+    );
+    let shown = az_json(&s, &cmd(&["show", "WEBIP"]));
+    assert_eq!(shown["name"], "webip");
+    assert_eq!(shown["label"], "front end");
+    assert_eq!(shown["location"], "West US");
+    assert_eq!(shown["state"], "Created");
+    assert_eq!(shown["in_use"], false);
+    assert!(shown["service_name"].is_null() && shown["deployment_name"].is_null());
+    let address = shown["address"].as_str().unwrap();
+    assert!(address.parse::<std::net::Ipv4Addr>().is_ok(), "{shown}");
+    assert_eq!(shown["id"].as_str().unwrap().len(), 36);
+
+    // --no-wait answers the request id; the operation can be waited for.
+    let r = az(
+        &s,
+        &cmd(&["create", "second", "-l", "East US", "--no-wait"]),
+    )
+    .ok();
+    let id = r.stdout.trim().to_string();
+    assert!(is_request_id(&id), "{}", r.stdout);
+    az(&s, &["operation", "wait", &id]).ok();
+
+    let listed = az_json(&s, &cmd(&["list"]));
+    assert_eq!(strings(&listed, "name"), ["second", "webip"]);
+    let table = az(&s, &cmd(&["list"])).ok().stdout;
+    assert!(
+        table.contains("ADDRESS") && table.contains("USED BY") && table.contains(address),
+        "{table}"
+    );
+    let xml = az(&s, &cmd(&["show", "webip", "-o", "xml"])).ok().stdout;
+    assert!(
+        xml.starts_with("<ReservedIP") && xml.contains(&format!("<Address>{address}</Address>")),
+        "{xml}"
+    );
+    let xml = az(&s, &cmd(&["list", "-o", "xml"])).ok().stdout;
+    assert!(xml.starts_with("<ReservedIPs"), "{xml}");
+
+    // Errors: an invalid name (refused before any request), a name taken, unknown ones, a
+    // deployment that does not exist.
+    let bad = az(&s, &cmd(&["create", "bad name", "-l", "West US"]));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("Name \"bad name\""), "{}", bad.stderr);
+    api_error(
+        &az(&s, &cmd(&["create", "WebIp", "-l", "West US"])),
+        "ConflictError",
+        409,
+    );
+    api_error(&az(&s, &cmd(&["show", "nosuch"])), "ResourceNotFound", 404);
+    api_error(
+        &az(&s, &cmd(&["delete", "nosuch"])),
+        "ResourceNotFound",
+        404,
+    );
+    api_error(
+        &az(
+            &s,
+            &cmd(&[
+                "associate",
+                "webip",
+                "--service",
+                "nosvc",
+                "--deployment",
+                "d1",
+            ]),
+        ),
+        "BadRequest",
+        400,
+    );
+
+    let r = az(&s, &cmd(&["delete", "webip"])).ok();
+    assert!(
+        r.stderr.contains("reserved IP webip deleted: Succeeded"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(strings(&az_json(&s, &cmd(&["list"])), "name"), ["second"]);
+}
