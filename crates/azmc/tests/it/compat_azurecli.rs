@@ -1,6 +1,7 @@
 //! The classic xplat CLI, npm `azure-cli` 0.10.20 in ASM mode, drives a running `azmc serve`:
 //! it imports the server's own `bootstrap.publishsettings`, then manages storage accounts,
-//! cloud services, affinity groups, SQL servers and web sites and lists locations, with
+//! cloud services, affinity groups, SQL servers, web sites and reserved IPs and lists
+//! locations, with
 //! real TLS (`NODE_EXTRA_CA_CERTS` = the server's CA) and its configuration in the sandbox.
 //! Installed by `scripts/test-deps.sh` into `.test-deps/azcli`; a missing CLI is a failure.
 //!
@@ -9,7 +10,10 @@
 //! change). The server keeps operations InProgress for 15 s only, so each create waits for
 //! exactly one poll; both creates run at once, and every other scenario runs in a third
 //! thread during that wait. Each thread has its own copy of the CLI's configuration
-//! directory, because commands such as `site *` rewrite `azureProfile.json`.
+//! directory, because commands such as `site *` rewrite `azureProfile.json`. Reserved IPs
+//! have a server of their own (its job runner runs jobs one at a time: their jobs would
+//! hold up the storage accounts'), so that their create and delete, which poll alike,
+//! also take one poll each.
 //!
 //! `site show` reads the site, its configuration (`…/sites/{name}/config`, JSON) and its
 //! instance ids, in JSON and as a table; `site appsetting` and `site connectionstring`
@@ -20,7 +24,7 @@
 //! `account list` is checked instead.
 
 use super::Sandbox;
-use super::server::Served;
+use super::server::{Served, bootstrap_pem, curl};
 use azmc_server::config::DEFAULT_LOCATIONS;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -174,35 +178,7 @@ fn classic_xplat_cli_drives_the_server() {
         home: s.home().to_path_buf(),
         ca: served.data.join("ca.pem"),
     };
-    let cfg = s.path("azure-config");
-    std::fs::create_dir_all(&cfg).unwrap();
-    // no 30 s telemetry prompt
-    std::fs::write(cfg.join("telemetry.json"), r#"{"telemetry": false}"#).unwrap();
-
-    // Import the server's publish settings: ASM mode, an environment for our endpoint.
-    cli.ok(&cfg, &["config", "mode", "asm"]);
-    let resource = format!("{url}/");
-    cli.ok(
-        &cfg,
-        &[
-            "account",
-            "env",
-            "add",
-            "LocalASM",
-            "--management-endpoint-url",
-            &url,
-            "--active-directory-resource-id",
-            &resource,
-            "--active-directory-endpoint-url",
-            &url,
-            "--portal-url",
-            &url,
-            "--publishing-profile-url",
-            &resource,
-        ],
-    );
-    let ps = served.data.join("bootstrap.publishsettings");
-    cli.ok(&cfg, &["account", "import", ps.to_str().unwrap()]);
+    let cfg = imported(&cli, &s, &served);
     let profile: Value =
         serde_json::from_slice(&std::fs::read(cfg.join("azureProfile.json")).unwrap()).unwrap();
     let p = &profile["subscriptions"][0];
@@ -405,6 +381,153 @@ fn classic_xplat_cli_drives_the_server() {
         "the CLI waited for its poll of the asynchronous operation: {:?}",
         create1.0
     );
+}
+
+#[test]
+fn classic_xplat_cli_manages_reserved_ips() {
+    let started = Instant::now();
+    let bin = azure_bin();
+    let s = Sandbox::new();
+    // Operations finish in a moment: each create and delete waits for the CLI's one poll.
+    let served = Served::start(&s, &[("AZMC_ASYNC_DELAY_MS", "1000")], &[]);
+    let sub = served.subscription();
+    let cli = Cli {
+        bin,
+        home: s.home().to_path_buf(),
+        ca: served.data.join("ca.pem"),
+    };
+    let cfg = imported(&cli, &s, &served);
+    let rip = |rest: &[&str]| -> Vec<String> {
+        ["network", "reserved-ip"]
+            .iter()
+            .chain(rest)
+            .map(|a| a.to_string())
+            .collect()
+    };
+    let run = |cfg: &Path, rest: &[&str]| {
+        let args = rip(rest);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli.ok(cfg, &args)
+    };
+    let json = |rest: &[&str]| {
+        let args = rip(rest);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli.json(&cfg, &args)
+    };
+    // The table says so when there are none.
+    assert!(run(&cfg, &["list"]).contains("No reserved IP addresses found"));
+    // One made beforehand (with curl) for the CLI to delete while it creates another.
+    let pem = bootstrap_pem(&s, &served);
+    let (status, body) = curl(
+        &served,
+        Some(&pem),
+        "POST",
+        &format!("/{sub}/services/networking/reservedips"),
+        Some(
+            "<ReservedIP xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>azip-old</Name><Location>East US</Location></ReservedIP>",
+        ),
+    );
+    assert_eq!(status, 202, "{body}");
+    let cfg2 = s.path("azure-config-2");
+    copy_dir(&cfg, &cfg2);
+    let (created, deleted) = std::thread::scope(|scope| {
+        let create =
+            scope.spawn(|| timed(|| run(&cfg, &["create", "azip", "West US", "--label", "az ip"])));
+        let delete = scope.spawn(|| timed(|| run(&cfg2, &["delete", "azip-old", "--quiet"])));
+        (create.join().unwrap(), delete.join().unwrap())
+    });
+    assert!(
+        created.1.contains("reserved-ip create command OK"),
+        "{}",
+        created.1
+    );
+
+    let list = json(&["list"]);
+    assert_eq!(names(&list, "name"), ["azip"], "{list}");
+    let ip = json(&["show", "azip"]);
+    assert_eq!(ip["name"], "azip", "{ip}");
+    assert_eq!(ip["label"], "az ip", "{ip}");
+    assert_eq!(ip["location"], "West US", "{ip}");
+    assert_eq!(ip["state"], "Created", "{ip}");
+    assert!(ip["inUse"].is_null(), "unused: {ip}");
+    let address = ip["address"].as_str().unwrap_or_else(|| panic!("{ip}"));
+    assert!(address.parse::<std::net::Ipv4Addr>().is_ok(), "{ip}");
+    assert_eq!(list[0]["address"], address);
+    let table = run(&cfg, &["list"]);
+    assert!(
+        table.contains("Address") && table.contains(address) && table.contains("az ip"),
+        "{table}"
+    );
+    let shown = run(&cfg, &["show", "azip"]);
+    assert!(
+        shown.contains(address) && shown.contains("West US"),
+        "{shown}"
+    );
+    // Gone: the CLI's show keys on the 404; delete reports the server's error.
+    assert!(
+        run(&cfg, &["show", "azip-old"]).contains("not found"),
+        "the deleted one"
+    );
+    cli.fails(
+        &cfg,
+        &["network", "reserved-ip", "delete", "nosuch", "--quiet"],
+        "does not exist",
+    );
+    cli.fails(
+        &cfg,
+        &["network", "reserved-ip", "create", "AZIP", "West US"],
+        "already exists",
+    );
+
+    served.stop();
+    eprintln!(
+        "azure-cli: reserved-ip create took {:?}, delete {:?}; the whole test {:?}",
+        created.0,
+        deleted.0,
+        started.elapsed()
+    );
+    assert!(
+        created.0 >= Duration::from_secs(29) && deleted.0 >= Duration::from_secs(29),
+        "the CLI waited for its poll of the asynchronous operations: {:?}, {:?}",
+        created.0,
+        deleted.0
+    );
+}
+
+/// A CLI configuration directory in ASM mode that has imported the server's publish
+/// settings, with an environment for its endpoint.
+fn imported(cli: &Cli, s: &Sandbox, served: &Served) -> PathBuf {
+    let url = served.api_url.clone();
+    let cfg = s.path("azure-config");
+    std::fs::create_dir_all(&cfg).unwrap();
+    // no 30 s telemetry prompt
+    std::fs::write(cfg.join("telemetry.json"), r#"{"telemetry": false}"#).unwrap();
+
+    // Import the server's publish settings: ASM mode, an environment for our endpoint.
+    cli.ok(&cfg, &["config", "mode", "asm"]);
+    let resource = format!("{url}/");
+    cli.ok(
+        &cfg,
+        &[
+            "account",
+            "env",
+            "add",
+            "LocalASM",
+            "--management-endpoint-url",
+            &url,
+            "--active-directory-resource-id",
+            &resource,
+            "--active-directory-endpoint-url",
+            &url,
+            "--portal-url",
+            &url,
+            "--publishing-profile-url",
+            &resource,
+        ],
+    );
+    let ps = served.data.join("bootstrap.publishsettings");
+    cli.ok(&cfg, &["account", "import", ps.to_str().unwrap()]);
+    cfg
 }
 
 /// The accounts appear as Creating while the CLI waits; then cloud services.
