@@ -170,22 +170,24 @@ async fn postgres_soft_delete() {
     db.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_reserved_ips() {
     let t = SqliteTestDb::new();
     let db = t.connect().await;
     reserved_ips::story(&db).await;
     reserved_ips::associations(&db).await;
     reserved_ips::changes_with_their_jobs(&db).await;
+    reserved_ips::racing_creates(&db).await;
     db.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_reserved_ips() {
     let pg = PgTestDb::create().await;
     let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
     reserved_ips::story(&db).await;
     reserved_ips::associations(&db).await;
     reserved_ips::changes_with_their_jobs(&db).await;
+    reserved_ips::racing_creates(&db).await;
     db.close().await;
 }

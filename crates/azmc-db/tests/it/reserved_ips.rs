@@ -408,3 +408,45 @@ pub async fn changes_with_their_jobs(db: &Db) {
         .expect("the delete's job is queued");
     assert_eq!(claimed.kind, "ReservedIPChange");
 }
+
+/// Racing creates: one subscription's quota holds, and creates in different
+/// subscriptions never share an address.
+pub async fn racing_creates(db: &Db) {
+    let a = subscription(db, 3).await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let db = db.clone();
+        let a = a.clone();
+        tasks.push(tokio::spawn(async move {
+            let name = format!("race{i}");
+            db.create_reserved_ip(&ip(&a, &name, "West US"), at(1))
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(azmc_db::DbError::LimitExceeded { .. }) => {}
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(ok, 3);
+    assert_eq!(db.list_reserved_ips(&a).await.unwrap().len(), 3);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let sub = subscription(&db, 5).await;
+            db.create_reserved_ip(&ip(&sub, &format!("spread{i}"), "West US"), at(2))
+                .await
+                .unwrap()
+                .address
+        }));
+    }
+    let mut addresses = std::collections::BTreeSet::new();
+    for t in tasks {
+        assert!(addresses.insert(t.await.unwrap()), "{addresses:?}");
+    }
+    assert_eq!(addresses.len(), 8);
+}
