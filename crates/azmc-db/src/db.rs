@@ -206,6 +206,16 @@ impl Dialect {
         }
     }
 
+    /// Serialises the allocation of reserved IP addresses (the next `address_index`)
+    /// between creates of different subscriptions, which lock different subscription
+    /// rows. SQLite: see above.
+    pub(crate) fn lock_reserved_ip_pool(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("LOCK TABLE reserved_ips IN SHARE ROW EXCLUSIVE MODE"),
+        }
+    }
+
     /// Locks certificate row `$1` before an unlink may delete it, so that it waits for
     /// (and then sees) a concurrent link of the same certificate. SQLite: see above.
     pub(crate) fn lock_certificate(self) -> Option<&'static str> {

@@ -50,6 +50,9 @@
 //!   `storage_accounts` (name unique across subscriptions by `name_key`, location and
 //!   optional affinity group, account type, extended properties as JSON, the two access
 //!   keys, a Creating/Created status)
+//! * `reserved_ips` (per subscription, name folded in `name_key`, a GUID id, plain-text
+//!   label, location, an address from the server's pool unique by `address_index`, a
+//!   Creating/Created status, and the deployment it serves by service key and private id)
 //! * `deleted_storage_accounts`, `deleted_hosted_services` and
 //!   `deleted_service_certificates`: soft-deleted resources with their keys, properties and
 //!   ready certificates, the name reserved for their subscription until restored or purged
@@ -66,8 +69,8 @@
 //! (sqlx accepts `$1` placeholders on SQLite too); a small macro expands the body once per
 //! pool type. The seam the server depends on is the domain verbs, not the backend: two
 //! implementations of a trait would mean every query written twice, and the copies would
-//! drift. The few real dialect differences (how a write transaction starts, row locks
-//! with `FOR UPDATE`, catalogue queries, three type names in the DDL) are named in one
+//! drift. The few real dialect differences (how a write transaction starts, row and table
+//! locks, catalogue queries, three type names in the DDL) are named in one
 //! place, `Dialect`, in `db.rs`. sqlx's `AnyPool` is avoided (it cannot decode SQLite
 //! booleans). One conformance story in `tests/it` runs every verb against both backends.
 //!

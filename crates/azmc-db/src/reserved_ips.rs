@@ -267,12 +267,10 @@ impl Db {
                 Some(t) => Some(tx_target!(tx, &sub, &key, new.location, t)),
                 None => None,
             };
-            if matches!(d, crate::db::Dialect::Postgres) {
-                // Creates in different subscriptions take the next address one at a time
-                // (SQLite's writers are serialised already).
-                sqlx::query("LOCK TABLE reserved_ips IN SHARE ROW EXCLUSIVE MODE")
-                    .execute(&mut *tx)
-                    .await?;
+            // The next address of the pool, one create at a time (a freed address is used
+            // again only once every address above it is free).
+            if let Some(lock) = d.lock_reserved_ip_pool() {
+                sqlx::query(lock).execute(&mut *tx).await?;
             }
             let (last,): (Option<i64>,) =
                 sqlx::query_as("SELECT MAX(address_index) FROM reserved_ips")
