@@ -12,8 +12,10 @@
 //! thread during that wait. Each thread has its own copy of the CLI's configuration
 //! directory, because commands such as `site *` rewrite `azureProfile.json`. Reserved IPs
 //! have a server of their own (its job runner runs jobs one at a time: their jobs would
-//! hold up the storage accounts'), so that their create and delete, which poll alike,
-//! also take one poll each.
+//! hold up the storage accounts'): `network reserved-ip create` (plain, and associated at
+//! creation with `--service-name`/`--deployment-name`), `delete`, `associate` and
+//! `disassociate` poll alike and run at once, each taking one poll; the cloud services,
+//! deployments and reserved IPs they act on are made beforehand with curl.
 //!
 //! `site show` reads the site, its configuration (`…/sites/{name}/config`, JSON) and its
 //! instance ids, in JSON and as a table; `site appsetting` and `site connectionstring`
@@ -416,24 +418,99 @@ fn classic_xplat_cli_manages_reserved_ips() {
     };
     // The table says so when there are none.
     assert!(run(&cfg, &["list"]).contains("No reserved IP addresses found"));
-    // One made beforehand (with curl) for the CLI to delete while it creates another.
+    // Made beforehand with curl: cloud services with a deployment each in West US, a
+    // reserved IP to delete, one to associate, one associated to disassociate.
     let pem = bootstrap_pem(&s, &served);
-    let (status, body) = curl(
-        &served,
-        Some(&pem),
+    let api = |method: &str, path: &str, body: &str, want: u16| {
+        let (status, answer) = curl(
+            &served,
+            Some(&pem),
+            method,
+            &format!("/{sub}{path}"),
+            Some(body),
+        );
+        assert_eq!(status, want, "{method} {path}: {answer}");
+    };
+    let ns = "xmlns=\"http://schemas.microsoft.com/windowsazure\"";
+    let cscfg = r#"<ServiceConfiguration serviceName="app" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration"><Role name="Web"><Instances count="1" /></Role></ServiceConfiguration>"#;
+    for svc in ["azripsvc1", "azripsvc2", "azripsvc3"] {
+        api(
+            "POST",
+            "/services/hostedservices",
+            &format!(
+                "<CreateHostedService {ns}><ServiceName>{svc}</ServiceName><Label>YQ==</Label><Location>West US</Location></CreateHostedService>"
+            ),
+            201,
+        );
+        api(
+            "POST",
+            &format!("/services/hostedservices/{svc}/deploymentslots/production"),
+            &format!(
+                "<CreateDeployment {ns}><Name>d1</Name><PackageUrl>https://a.blob.core.windows.net/p/app.cspkg</PackageUrl><Label>ZA==</Label><Configuration>{}</Configuration></CreateDeployment>",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cscfg)
+            ),
+            202,
+        );
+    }
+    let ips = "/services/networking/reservedips";
+    for (name, location) in [
+        ("azip-old", "East US"),
+        ("azip-pre", "West US"),
+        ("azip-used", "West US"),
+    ] {
+        api(
+            "POST",
+            ips,
+            &format!(
+                "<ReservedIP {ns}><Name>{name}</Name><Location>{location}</Location></ReservedIP>"
+            ),
+            202,
+        );
+    }
+    let association = |svc: &str| {
+        format!(
+            "<ReservedIPAssociation {ns}><ServiceName>{svc}</ServiceName><DeploymentName>d1</DeploymentName></ReservedIPAssociation>"
+        )
+    };
+    api(
         "POST",
-        &format!("/{sub}/services/networking/reservedips"),
-        Some(
-            "<ReservedIP xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>azip-old</Name><Location>East US</Location></ReservedIP>",
-        ),
+        &format!("{ips}/azip-used/operations/associate"),
+        &association("azripsvc3"),
+        202,
     );
-    assert_eq!(status, 202, "{body}");
-    let cfg2 = s.path("azure-config-2");
-    copy_dir(&cfg, &cfg2);
+
+    // Five lanes, each with its own configuration, each waiting for one poll.
+    let lanes: Vec<PathBuf> = (2..=5)
+        .map(|i| s.path(&format!("azure-config-{i}")))
+        .collect();
+    for c in &lanes {
+        copy_dir(&cfg, c);
+    }
     let (created, deleted) = std::thread::scope(|scope| {
         let create =
             scope.spawn(|| timed(|| run(&cfg, &["create", "azip", "West US", "--label", "az ip"])));
-        let delete = scope.spawn(|| timed(|| run(&cfg2, &["delete", "azip-old", "--quiet"])));
+        let delete = scope.spawn(|| timed(|| run(&lanes[0], &["delete", "azip-old", "--quiet"])));
+        let born = scope.spawn(|| {
+            run(
+                &lanes[1],
+                &[
+                    "create",
+                    "azip-born",
+                    "West US",
+                    "--service-name",
+                    "azripsvc1",
+                    "--deployment-name",
+                    "d1",
+                ],
+            )
+        });
+        let associate =
+            scope.spawn(|| run(&lanes[2], &["associate", "azip-pre", "azripsvc2", "d1"]));
+        let disassociate =
+            scope.spawn(|| run(&lanes[3], &["disassociate", "azip-used", "azripsvc3", "d1"]));
+        born.join().unwrap();
+        associate.join().unwrap();
+        disassociate.join().unwrap();
         (create.join().unwrap(), delete.join().unwrap())
     });
     assert!(
@@ -441,6 +518,47 @@ fn classic_xplat_cli_manages_reserved_ips() {
         "{}",
         created.1
     );
+    // Associated at creation, associated, disassociated.
+    let born = json(&["show", "azip-born"]);
+    assert_eq!(
+        (
+            born["inUse"].as_bool(),
+            born["serviceName"].as_str(),
+            born["deploymentName"].as_str()
+        ),
+        (Some(true), Some("azripsvc1"), Some("d1")),
+        "{born}"
+    );
+    let pre = json(&["show", "azip-pre"]);
+    assert_eq!(
+        (pre["inUse"].as_bool(), pre["serviceName"].as_str()),
+        (Some(true), Some("azripsvc2")),
+        "{pre}"
+    );
+    let used = json(&["show", "azip-used"]);
+    assert!(
+        used["inUse"].is_null() && used["serviceName"].is_null(),
+        "{used}"
+    );
+    // Out of the way (the rest of the test sees azip alone).
+    for (name, svc) in [("azip-born", "azripsvc1"), ("azip-pre", "azripsvc2")] {
+        api(
+            "POST",
+            &format!("{ips}/{name}/operations/disassociate"),
+            &association(svc),
+            202,
+        );
+    }
+    for name in ["azip-born", "azip-pre", "azip-used"] {
+        let (status, answer) = curl(
+            &served,
+            Some(&pem),
+            "DELETE",
+            &format!("/{sub}{ips}/{name}"),
+            None,
+        );
+        assert_eq!(status, 202, "{answer}");
+    }
 
     let list = json(&["list"]);
     assert_eq!(names(&list, "name"), ["azip"], "{list}");
