@@ -267,6 +267,17 @@ async fn reserved_ips_are_created_associated_and_deleted() {
         (true, Some("ripsvc"))
     );
     assert_ne!(b.address, ip.address);
+    // The association ends with its deployment.
+    let r = api
+        .req(
+            "DELETE",
+            "/{s}/services/hostedservices/ripsvc/deployments/d1",
+            None,
+        )
+        .await;
+    api.assert_accepted_and_succeeded(&r).await;
+    let b = api.get(&format!("{IPS}/born"), parse_reserved_ip).await;
+    assert!(!b.in_use && b.service_name.is_none(), "{b:?}");
 
     // Delete: 202, gone at once, its operation succeeds.
     let r = api.req("DELETE", &format!("{IPS}/MyIp"), None).await;
