@@ -11,10 +11,10 @@
 //!
 //! The families: portal accounts ([`accounts`]), subscriptions and their co-administrators
 //! ([`subscriptions`]), management-certificate links ([`certificates`]), affinity groups
-//! ([`affinity_groups`]), storage accounts ([`storage_accounts`]), reserved IPs ([`reserved_ips`]), cloud services and their
-//! service certificates ([`cloud_services`]), deployments ([`deployments`]), web sites
-//! ([`websites`]), SQL servers and firewall rules ([`sql_servers`]); and the sealing of kept
-//! private keys ([`sealing`]). Every change is recorded in the operation log
+//! ([`affinity_groups`]), storage accounts ([`storage_accounts`]), reserved IP addresses
+//! ([`reserved_ips`]), cloud services and their service certificates ([`cloud_services`]),
+//! deployments ([`deployments`]), web sites ([`websites`]), SQL servers and firewall rules
+//! ([`sql_servers`]); and the sealing of kept private keys ([`sealing`]). Every change is recorded in the operation log
 //! ([`operations`]). Asynchronous operations queue their work as jobs: with the change
 //! the job finishes, in one transaction ([`crate::jobs::new_job`], handed to the database
 //! method that begins the change), or alone when nothing changes before it
