@@ -22,6 +22,12 @@ pub enum Limit {
     SqlDatabases,
     /// Storage accounts of one subscription (`max_storage_accounts`).
     StorageAccounts,
+    /// Virtual network sites in a subscription's network configuration.
+    VirtualNetworkSites,
+    /// Local network sites in a subscription's network configuration.
+    LocalNetworkSites,
+    /// DNS servers in a subscription's network configuration.
+    DnsServers,
 }
 
 impl fmt::Display for Limit {
@@ -37,6 +43,9 @@ impl fmt::Display for Limit {
             Limit::FirewallRules => "firewall rules per SQL server",
             Limit::SqlDatabases => "databases per SQL server",
             Limit::StorageAccounts => "storage accounts per subscription",
+            Limit::VirtualNetworkSites => "virtual network sites per subscription",
+            Limit::LocalNetworkSites => "local network sites per subscription",
+            Limit::DnsServers => "DNS servers per subscription",
         })
     }
 }

@@ -53,6 +53,8 @@
 //! * `deleted_storage_accounts`, `deleted_hosted_services` and
 //!   `deleted_service_certificates`: soft-deleted resources with their keys, properties and
 //!   ready certificates, the name reserved for their subscription until restored or purged
+//! * `network_configurations` (per subscription: the network configuration document as
+//!   sent, with its counts) and `virtual_network_site_ids` (a stable GUID per site name)
 //!
 //! Times are BIGINT unix microseconds (UTC), bytes BLOB/BYTEA, enumerations TEXT with a
 //! CHECK. Case-insensitive keys are stored folded next to the value as given, so both
@@ -90,6 +92,7 @@ mod hosted_services;
 mod jobs;
 mod migrations;
 mod model;
+mod networks;
 mod operations;
 mod portal;
 mod server_ca;
@@ -117,6 +120,7 @@ pub use model::{
     OperationOutcome, OperationPage, OperationStatus, ParseEnumError, Quotas, Role,
     StorageAccountStatus, Subscription, SubscriptionStatus, Usage,
 };
+pub use networks::{NetworkConfigurationChange, NetworkCounts, StoredNetworkConfiguration};
 pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use portal::{CertificateUse, MAX_SEARCH_SUBSCRIPTIONS, OperationSearch};
 pub use service_certificates::{NewServiceCertificate, ServiceCertificate};

@@ -83,6 +83,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0012_soft_delete.sql",
         include_str!("../migrations/sqlite/0012_soft_delete.sql"),
     ),
+    (
+        13,
+        "network_configuration",
+        "0013_network_configuration.sql",
+        include_str!("../migrations/sqlite/0013_network_configuration.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -157,6 +163,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "soft_delete",
         "0012_soft_delete.sql",
         include_str!("../migrations/postgres/0012_soft_delete.sql"),
+    ),
+    (
+        13,
+        "network_configuration",
+        "0013_network_configuration.sql",
+        include_str!("../migrations/postgres/0013_network_configuration.sql"),
     ),
 ];
 

@@ -7,6 +7,7 @@ mod affinity_storage;
 mod cloud_services;
 mod concurrency;
 mod connect;
+mod networks;
 mod portal;
 mod soft_delete;
 mod sql_databases;
@@ -166,5 +167,21 @@ async fn postgres_soft_delete() {
     let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
     soft_delete::storage_accounts(&db).await;
     soft_delete::cloud_services(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_network_configuration() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    networks::story(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_network_configuration() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    networks::story(&db).await;
     db.close().await;
 }

@@ -5,6 +5,7 @@ pub mod certificates;
 pub mod deployments;
 pub mod hosted_services;
 pub mod locations;
+pub mod networks;
 pub mod operations;
 pub mod service_certificates;
 pub mod sql_databases;
@@ -38,6 +39,7 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .merge(websites::routes(st))
         .merge(sql_servers::routes(st))
         .merge(sql_databases::routes(st))
+        .merge(networks::routes(st))
         .merge(operations::routes(st))
 }
 

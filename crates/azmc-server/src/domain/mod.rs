@@ -25,6 +25,7 @@ pub mod affinity_groups;
 pub mod certificates;
 pub mod cloud_services;
 pub mod deployments;
+pub mod networks;
 pub mod operations;
 pub mod sealing;
 pub mod sql_databases;
@@ -55,7 +56,8 @@ pub fn job_kinds() -> JobRegistry {
         .kind::<deployments::DeleteDeployment>()
         .kind::<deployments::Swap>()
         .kind::<deployments::ReportChange>()
-        .kind::<storage_accounts::CreateAccount>();
+        .kind::<storage_accounts::CreateAccount>()
+        .kind::<networks::SetConfiguration>();
     r
 }
 
@@ -188,6 +190,8 @@ pub enum ResourceKind {
     Operation,
     /// A storage account deleted within the restore window.
     DeletedStorageAccount,
+    /// A subscription's network configuration (none set yet).
+    NetworkConfiguration,
     /// A cloud service deleted within the restore window.
     DeletedHostedService,
 }
@@ -226,6 +230,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Account => "account",
             ResourceKind::Operation => "operation",
             ResourceKind::DeletedStorageAccount => "deleted storage account",
+            ResourceKind::NetworkConfiguration => "network configuration",
             ResourceKind::DeletedHostedService => "deleted hosted service",
         })
     }

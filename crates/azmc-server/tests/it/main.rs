@@ -12,6 +12,7 @@ mod client;
 mod jobs;
 mod keys;
 mod lifecycle;
+mod networks;
 mod operations;
 mod portal;
 mod replay;

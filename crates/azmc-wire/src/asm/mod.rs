@@ -47,6 +47,7 @@ mod dom;
 mod error;
 mod hosted_service;
 mod location;
+mod network;
 mod operation;
 mod service_certificate;
 mod sql;
@@ -87,6 +88,11 @@ pub use hosted_service::{
 pub use location::{
     LocationXml, RoleSizeXml, locations_to_xml, parse_locations, parse_role_sizes,
     role_sizes_to_xml,
+};
+pub use network::{
+    DnsServerConfig, GatewaySiteXml, LocalNetworkSiteConfig, NS_NETCFG, NetworkConfiguration,
+    SubnetConfig, VirtualNetworkSiteConfig, VirtualNetworkSiteXml, parse_network_configuration,
+    parse_virtual_network_sites, virtual_network_sites_to_xml,
 };
 pub use operation::{
     ErrorXml, ExtendedErrorXml, OperationStatus, OperationStatusXml, parse_error,
