@@ -143,6 +143,16 @@ pub fn run(data: &[u8]) {
             check(data, asm::parse_sql_database_input, |v| v.to_xml()),
         ),
         ("Site", check(data, asm::parse_site_input, |v| v.to_xml())),
+        (
+            "OSImage",
+            check(data, asm::parse_os_image_input, |v| v.to_xml()),
+        ),
+        (
+            "ReplicationInput",
+            check(data, asm::parse_replication_input, |v| {
+                asm::replication_input_to_xml(v)
+            }),
+        ),
     ];
     for (reader, accepted) in results {
         assert_eq!(

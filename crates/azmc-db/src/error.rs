@@ -71,6 +71,8 @@ pub enum ResourceKind {
     Session,
     /// A storage account kept after its delete, restorable (migration 12).
     DeletedStorageAccount,
+    /// An OS image a subscription added (migration 14).
+    OsImage,
     /// A cloud service kept after its delete, restorable (migration 12).
     DeletedHostedService,
 }
@@ -95,6 +97,7 @@ impl ResourceKind {
             ResourceKind::Coadmin => "coadmin",
             ResourceKind::Session => "session",
             ResourceKind::DeletedStorageAccount => "deleted storage account",
+            ResourceKind::OsImage => "os image",
             ResourceKind::DeletedHostedService => "deleted hosted service",
         }
     }

@@ -89,6 +89,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0013_network_configuration.sql",
         include_str!("../migrations/sqlite/0013_network_configuration.sql"),
     ),
+    (
+        14,
+        "os_images",
+        "0014_os_images.sql",
+        include_str!("../migrations/sqlite/0014_os_images.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -169,6 +175,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "network_configuration",
         "0013_network_configuration.sql",
         include_str!("../migrations/postgres/0013_network_configuration.sql"),
+    ),
+    (
+        14,
+        "os_images",
+        "0014_os_images.sql",
+        include_str!("../migrations/postgres/0014_os_images.sql"),
     ),
 ];
 

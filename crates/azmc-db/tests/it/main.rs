@@ -8,6 +8,7 @@ mod cloud_services;
 mod concurrency;
 mod connect;
 mod networks;
+mod os_images;
 mod portal;
 mod soft_delete;
 mod sql_databases;
@@ -171,17 +172,19 @@ async fn postgres_soft_delete() {
 }
 
 #[tokio::test]
-async fn sqlite_network_configuration() {
+async fn sqlite_network_configuration_and_images() {
     let t = SqliteTestDb::new();
     let db = t.connect().await;
     networks::story(&db).await;
+    os_images::story(&db).await;
     db.close().await;
 }
 
 #[tokio::test]
-async fn postgres_network_configuration() {
+async fn postgres_network_configuration_and_images() {
     let pg = PgTestDb::create().await;
     let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
     networks::story(&db).await;
+    os_images::story(&db).await;
     db.close().await;
 }

@@ -4,6 +4,7 @@ pub mod affinity_groups;
 pub mod certificates;
 pub mod deployments;
 pub mod hosted_services;
+pub mod images;
 pub mod locations;
 pub mod networks;
 pub mod operations;
@@ -40,6 +41,7 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .merge(sql_servers::routes(st))
         .merge(sql_databases::routes(st))
         .merge(networks::routes(st))
+        .merge(images::routes(st))
         .merge(operations::routes(st))
 }
 

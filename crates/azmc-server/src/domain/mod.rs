@@ -25,6 +25,7 @@ pub mod affinity_groups;
 pub mod certificates;
 pub mod cloud_services;
 pub mod deployments;
+pub mod images;
 pub mod networks;
 pub mod operations;
 pub mod sealing;
@@ -192,6 +193,8 @@ pub enum ResourceKind {
     DeletedStorageAccount,
     /// A subscription's network configuration (none set yet).
     NetworkConfiguration,
+    /// An OS image (the catalogue's or the subscription's).
+    OsImage,
     /// A cloud service deleted within the restore window.
     DeletedHostedService,
 }
@@ -203,6 +206,9 @@ impl ResourceKind {
         match (self, name) {
             (ResourceKind::StorageAccount, Some(name)) => {
                 format!("The storage account '{name}' was not found.")
+            }
+            (ResourceKind::OsImage, _) => {
+                "The image with the specified name does not exist.".into()
             }
             (kind, Some(name)) => format!("The {kind} '{name}' does not exist."),
             (kind, None) => format!("The {kind} does not exist."),
@@ -231,6 +237,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Operation => "operation",
             ResourceKind::DeletedStorageAccount => "deleted storage account",
             ResourceKind::NetworkConfiguration => "network configuration",
+            ResourceKind::OsImage => "image",
             ResourceKind::DeletedHostedService => "deleted hosted service",
         })
     }
@@ -277,6 +284,8 @@ pub enum ConflictReason {
     WebSitePublishingPasswordPending { name: String },
     /// A restore into an affinity group deleted since.
     AffinityGroupGone { name: String },
+    /// The subscription (or the platform catalogue) has an OS image of that name.
+    OsImageExists { name: String },
     /// An account of that username exists.
     AccountExists { username: String },
     /// A subscription of that id exists.
@@ -329,6 +338,9 @@ impl fmt::Display for ConflictReason {
                 f,
                 "The deployment is {status}: retry when the operation on it has finished."
             ),
+            ConflictReason::OsImageExists { name } => {
+                write!(f, "An image named '{name}' already exists.")
+            }
             ConflictReason::AffinityGroupGone { name } => write!(
                 f,
                 "It was in the affinity group '{name}', which no longer exists: create the affinity group again, then restore."

@@ -9,6 +9,7 @@
 mod auth;
 mod certificates;
 mod client;
+mod images;
 mod jobs;
 mod keys;
 mod lifecycle;

@@ -32,7 +32,6 @@ const MANAGEMENT: &str = "https://management.core.windows.net";
 
 /// Path prefixes (after `/{s}`, lower case) of areas azmc does not serve, with the reason.
 const NOT_SERVED: &[(&str, &str)] = &[
-    ("/services/images", "OS images: classic IaaS, issue #15"),
     ("/services/vmimages", "VM images: classic IaaS, issue #15"),
     (
         "/services/networking/reservedips",

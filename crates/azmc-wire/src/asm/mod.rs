@@ -46,6 +46,7 @@ mod deployment;
 mod dom;
 mod error;
 mod hosted_service;
+mod image;
 mod location;
 mod network;
 mod operation;
@@ -84,6 +85,11 @@ pub use hosted_service::{
     CreateHostedServiceInput, HostedServiceXml, UpdateHostedServiceInput, availability_to_xml,
     hosted_services_to_xml, parse_availability, parse_create_hosted_service, parse_hosted_service,
     parse_hosted_services, parse_update_hosted_service,
+};
+pub use image::{
+    OsImageDetailsXml, OsImageInput, OsImageXml, os_images_to_xml, parse_os_image,
+    parse_os_image_details, parse_os_image_input, parse_os_images, parse_replication_input,
+    replicated_name_to_xml, replication_input_to_xml,
 };
 pub use location::{
     LocationXml, RoleSizeXml, locations_to_xml, parse_locations, parse_role_sizes,

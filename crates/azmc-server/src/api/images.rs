@@ -1,0 +1,123 @@
+//! OS images (asm-iaas §6): `/{s}/services/images[/{name}[/details|/replicate|/unreplicate]]`.
+//! Statuses are the Node clients': everything 200 (Add and Update answer the image). The
+//! rules are in `domain::images`.
+
+use super::validate::parse_input;
+use super::{empty, xml};
+use crate::domain::{Ctx, images};
+use crate::error::ApiError;
+use crate::ops::{CreatedObject, OpName, methods};
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing;
+use azmc_wire::asm::{
+    OsImageDetailsXml, os_images_to_xml, parse_os_image_input, parse_replication_input,
+    replicated_name_to_xml,
+};
+
+pub async fn list(
+    State(state): State<AppState>,
+    Path(s): Path<String>,
+) -> Result<Response, ApiError> {
+    let all = images::list(&Ctx::of(&state), &s).await?;
+    Ok(xml(StatusCode::OK, os_images_to_xml(&all)))
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    Path(s): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input = parse_input(&body, parse_os_image_input)?;
+    let image = images::add(&Ctx::of(&state), &s, &input).await?;
+    Ok(CreatedObject::on(
+        format!("/{s}/services/images/{}", image.name),
+        xml(StatusCode::OK, image.to_xml()),
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let image = images::get(&Ctx::of(&state), &s, &name).await?;
+    Ok(xml(StatusCode::OK, image.to_xml()))
+}
+
+pub async fn details(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (image, regions) = images::details(&Ctx::of(&state), &s, &name).await?;
+    let body = OsImageDetailsXml {
+        image,
+        replication_progress: regions.into_iter().map(|r| (r, 100)).collect(),
+    };
+    Ok(xml(StatusCode::OK, body.to_xml()))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input = parse_input(&body, parse_os_image_input)?;
+    let image = images::update(&Ctx::of(&state), &s, &name, &input).await?;
+    Ok(xml(StatusCode::OK, image.to_xml()))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    images::delete(&Ctx::of(&state), &s, &name).await?;
+    Ok(empty(StatusCode::OK))
+}
+
+pub async fn replicate(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let regions = parse_input(&body, parse_replication_input)?;
+    let published = images::replicate(&Ctx::of(&state), &s, &name, &regions).await?;
+    Ok(xml(StatusCode::OK, replicated_name_to_xml(&published)))
+}
+
+/// The routes of this module (paths in lower case: the router lower-cases request
+/// paths), each mutating method with the ASM name of its operation.
+pub fn routes(st: &AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{s}/services/images",
+            methods(
+                st,
+                routing::get(list),
+                [(OpName::new("AddOSImage"), routing::post(add))],
+            ),
+        )
+        .route(
+            "/{s}/services/images/{name}",
+            methods(
+                st,
+                routing::get(get),
+                [
+                    (OpName::new("UpdateOSImage"), routing::put(update)),
+                    (OpName::new("DeleteOSImage"), routing::delete(delete)),
+                ],
+            ),
+        )
+        .route("/{s}/services/images/{name}/details", routing::get(details))
+        .route(
+            "/{s}/services/images/{name}/replicate",
+            methods(
+                st,
+                routing::MethodRouter::new(),
+                [(OpName::new("ReplicateOSImage"), routing::put(replicate))],
+            ),
+        )
+}
