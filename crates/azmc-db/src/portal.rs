@@ -136,4 +136,16 @@ impl Db {
         })?;
         rows.into_iter().map(operation).collect()
     }
+
+    /// The server CA's certificate (PEM), if one is stored: what clients trust as
+    /// `ca.pem` (public; the CA's key is not read).
+    pub async fn server_ca_certificate(&self) -> Result<Option<String>, DbError> {
+        let row: Option<(String,)> = fetch!(
+            self,
+            fetch_optional,
+            "SELECT cert_pem FROM server_ca WHERE id = 1",
+            []
+        )?;
+        Ok(row.map(|(pem,)| pem))
+    }
 }

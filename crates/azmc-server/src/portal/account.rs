@@ -80,7 +80,12 @@ fn signin_response(
     error: Option<&str>,
 ) -> Result<Response, PortalError> {
     let token = session::new_token()?;
-    let body = html::page("Sign in", None, signin_form(&token, next, username, error));
+    let body = html::page(
+        "Sign in",
+        None,
+        html::Nav::SignIn,
+        signin_form(&token, next, username, error),
+    );
     let mut r = (status, body).into_response();
     r.headers_mut()
         .append(header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, &token));
@@ -207,6 +212,7 @@ pub async fn password_page(user: SignedIn) -> impl IntoResponse {
     html::page(
         "Change password",
         Some(&user),
+        html::Nav::Password,
         password_form(&user, None, false),
     )
 }
@@ -221,6 +227,7 @@ pub async fn change_password(
             html::page(
                 "Change password",
                 Some(&user),
+                html::Nav::Password,
                 password_form(&user, Some(msg), false),
             ),
         )
@@ -276,6 +283,7 @@ pub async fn change_password(
     let mut r = html::page(
         "Change password",
         Some(&user),
+        html::Nav::Password,
         password_form(&user, None, true),
     )
     .into_response();

@@ -2,8 +2,8 @@
 //! manage the management certificates of the subscriptions they administer or
 //! co-administer, download publish settings, and look at resources and the operation log.
 //!
-//! Server-rendered HTML ([maud](https://maud.lambda.xyz), compiled in), plain forms, no
-//! JavaScript. Served on the portal listener (HTTPS with the server certificate, no
+//! Server-rendered HTML ([maud](https://maud.lambda.xyz), compiled in), plain forms;
+//! one same-origin script adds conveniences (copy buttons) and nothing depends on it. Served on the portal listener (HTTPS with the server certificate, no
 //! client certificate) next to `/healthz` and `/metrics`.
 //!
 //! Security model, in one place:
@@ -40,6 +40,7 @@ mod resources;
 mod session;
 mod signin_limits;
 mod subscriptions;
+mod trust;
 
 pub use error::PortalError;
 
@@ -135,7 +136,7 @@ pub fn router(portal: Portal) -> Router {
         )
         .route(
             "/subscriptions/{id}/coadmins/remove",
-            post(subscriptions::remove_coadmin),
+            get(subscriptions::remove_coadmin_page).post(subscriptions::remove_coadmin),
         )
         .route("/certificates", get(certificates::list))
         .route(
@@ -165,7 +166,14 @@ pub fn router(portal: Portal) -> Router {
         .route("/resources", get(resources::page))
         .route("/operations", get(operations::page))
         .route("/static/portal.css", get(html::stylesheet))
+        .route("/static/portal.js", get(html::script))
+        .route("/ca", get(trust::page))
+        .route("/ca.pem", get(trust::ca_pem))
         .fallback(|| async { PortalError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            portal.clone(),
+            error::with_navigation,
+        ))
         .layer(middleware::from_fn(security_headers))
         .with_state(portal)
 }
@@ -173,7 +181,15 @@ pub fn router(portal: Portal) -> Router {
 /// Headers on every portal answer.
 async fn security_headers(req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");
+    let had_flash = session::cookie(req.headers(), session::FLASH_COOKIE).is_some();
     let mut resp = next.run(req).await;
+    // A page shown (not a redirect) has shown the flash message: it is not shown twice.
+    if had_flash && !resp.status().is_redirection() && !is_static {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            session::clear_cookie(session::FLASH_COOKIE),
+        );
+    }
     let h = resp.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));

@@ -167,6 +167,7 @@ pub async fn page(
     Ok(html::page(
         "Operation log",
         Some(&user),
+        html::Nav::Operations,
         html! {
             h1 { "Operation log" }
             (filter_form(&f, &mine))

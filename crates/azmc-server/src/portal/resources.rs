@@ -124,6 +124,7 @@ pub async fn page(
     Ok(html::page(
         "Resources",
         Some(&user),
+        html::Nav::Resources,
         html! {
             h1 { "Resources" }
             @if sections.is_empty() { p { "You administer no subscription." } }

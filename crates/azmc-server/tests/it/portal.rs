@@ -1100,6 +1100,55 @@ async fn publish_settings_downloads_are_checked_first_and_limited() {
     api.stop().await;
 }
 
+/// Issue #17: the publish settings certificate's CN was the subscriptions' names joined,
+/// and a CN over 64 characters made every download with a long name (or with all of
+/// several subscriptions, the default) answer 500. Now the name shrinks and the file
+/// comes, with the subscriptions' names whole inside it.
+#[tokio::test]
+async fn publish_settings_download_with_long_and_non_ascii_subscription_names() {
+    let env = Env::new(Backend::Sqlite).await;
+    let api = start(&env, env.config(), azmc_pki::clock::system()).await;
+    account(api.db(), "lena").await;
+    let long = "A subscription name of exactly fifty-one characters";
+    assert_eq!(long.chars().count(), 51);
+    let l = subscription(api.db(), long, "lena").await;
+    let u = subscription(api.db(), "Zoë's café – ünïcödé 日本語の購読", "lena").await;
+    let p = subscription(api.db(), "Production Europe West", "lena").await;
+    let mut lena = Browser::signed_in(&api, "lena").await;
+    let page = lena.get("/publishsettings").await.text();
+    let csrf = csrf_in(&page);
+    let cases: [&[&str]; 3] = [&[&l], &[&u], &[&l, &u, &p]];
+    for subs in cases {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(subs.iter().map(|s| ("subscription", *s)));
+        let r = lena.post("/publishsettings", &form).await;
+        assert_eq!(r.status, 200, "{subs:?}: {}", r.text());
+        let ps = azmc_wire::publishsettings::parse(&r.body).unwrap();
+        let entries = ps.subscriptions().unwrap();
+        assert_eq!(entries.len(), subs.len());
+        let opened = entries[0].open_certificate(false).unwrap();
+        let cn = opened.certificate.common_name().unwrap().to_string();
+        assert!(cn.len() <= 64, "{cn}");
+        assert!(cn.ends_with("-credentials"), "{cn}");
+        let first = api.db().get_subscription(subs[0]).await.unwrap().name;
+        assert!(
+            cn.starts_with(&first.chars().take(10).collect::<String>()),
+            "recognisable: {cn}"
+        );
+        for (e, id) in entries.iter().zip(subs) {
+            let name = api.db().get_subscription(id).await.unwrap().name;
+            assert_eq!(
+                e.name.as_deref(),
+                Some(name.as_str()),
+                "names whole in the file"
+            );
+        }
+    }
+    // Every subscription ticked, as the page offers them.
+    assert_eq!(page.matches(" checked").count(), 3, "{page}");
+    api.stop().await;
+}
+
 /// POST an XML body to the API and check the status.
 async fn post_xml(c: &Client, path: String, body: String, status: u16) -> Response {
     let r = c
