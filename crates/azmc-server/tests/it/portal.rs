@@ -1149,6 +1149,368 @@ async fn publish_settings_download_with_long_and_non_ascii_subscription_names() 
     api.stop().await;
 }
 
+/// The navigation is on the page, with `current` marked as the page the user is on.
+fn has_navigation(html: &str, current: &str) {
+    assert!(
+        html.contains("<nav aria-label=\"Main\">"),
+        "no navigation: {html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"{current}\" aria-current=\"page\"")),
+        "{current} not marked current: {html}"
+    );
+    assert_eq!(html.matches("aria-current=\"page\"").count(), 1, "{html}");
+}
+
+/// Issue #17, feedback: what changed is named, co-administrators are removed after a
+/// confirmation, refused forms come back with the error at the field and the input
+/// kept, error pages keep the navigation, uploads recognise keys, .pfx and publish
+/// settings and ask before an expired certificate, the latest publish settings are
+/// shown with a way to revoke them, ca.pem is served, disabled subscriptions are marked
+/// and not offered.
+async fn feedback(backend: Backend) {
+    let env = Env::new(backend).await;
+    let api = start(&env, env.config(), azmc_pki::clock::system()).await;
+    let db = api.db().clone();
+    for u in ["max", "nina"] {
+        account(&db, u).await;
+    }
+    let m1 = subscription(&db, "Main One", "max").await;
+    let m2 = subscription(&db, "Main Two", "max").await;
+    let off = subscription(&db, "Switched Off", "max").await;
+    db.set_subscription_status(&off, azmc_db::SubscriptionStatus::Disabled)
+        .await
+        .unwrap();
+    db.add_coadmin(&m1, "nina").await.unwrap();
+    let mut max = Browser::signed_in(&api, "max").await;
+
+    // ca.pem and its how-to, signed in or not.
+    let mut anon = Browser::new(&api);
+    let how = anon.get("/ca").await;
+    assert_eq!(how.status, 200);
+    has_navigation(&how.text(), "/ca");
+    assert!(how.text().contains("href=\"/ca.pem\""), "{}", how.text());
+    let pem = anon.get("/ca.pem").await;
+    assert_eq!(pem.status, 200);
+    let (stored, _) = db.get_server_ca().await.unwrap().unwrap();
+    assert_eq!(pem.text(), stored);
+    let ca = azmc_pki::Certificate::parse(pem.text().as_bytes()).unwrap();
+    let fp: Vec<String> = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, ca.der())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    assert!(how.text().contains(&fp.join(":")), "fingerprint shown");
+    assert!(max.get("/ca").await.text().contains("Signed in as"));
+
+    // Every signed-in page marks where the user is.
+    for (path, current) in [
+        ("/subscriptions", "/subscriptions"),
+        ("/certificates", "/certificates"),
+        ("/certificates/upload", "/certificates"),
+        ("/publishsettings", "/publishsettings"),
+        ("/resources", "/resources"),
+        ("/operations", "/operations"),
+        ("/account/password", "/account/password"),
+    ] {
+        let r = max.get(path).await;
+        assert_eq!(r.status, 200, "{path}");
+        has_navigation(&r.text(), current);
+    }
+
+    // Disabled subscriptions: marked, not offered, refused.
+    let subs = max.get("/subscriptions").await.text();
+    assert!(subs.contains("class=\"badge disabled\">Disabled"), "{subs}");
+    for page in ["/certificates/upload", "/publishsettings"] {
+        let text = max.get(page).await.text();
+        assert!(
+            !text.contains(&format!("value=\"{off}\"")),
+            "{page}: {text}"
+        );
+        assert!(
+            text.contains("Not offered, being disabled: Switched Off"),
+            "{page}"
+        );
+    }
+    let csrf = max.csrf("/certificates/upload").await;
+    let one = Identity::p256("Twin");
+    let r = max.upload(&csrf, &[&off], "one.cer", one.cert.der()).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text().contains("Switched Off is disabled"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(db.count_links(&off).await.unwrap(), 0);
+
+    // Upload errors: on the form, at the field, the choice kept, the navigation there.
+    let r = max.upload(&csrf, &[], "one.cer", one.cert.der()).await;
+    assert_eq!(r.status, 400);
+    let t = r.text();
+    has_navigation(&t, "/certificates");
+    assert!(t.contains("id=\"subscriptions-error\""), "{t}");
+    assert!(t.contains("Choose at least one subscription."), "{t}");
+    let key_pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            one.key.pkcs8_der()
+        )
+    );
+    let publish =
+        "<?xml version=\"1.0\"?><PublishData><PublishProfile SchemaVersion=\"2.0\"/></PublishData>";
+    let pfx = [0x30u8, 0x03, 0x02, 0x01, 0x03];
+    for (file, data, says) in [
+        (
+            "me.key",
+            key_pem.as_bytes(),
+            "me.key is a private key. Never upload a private key",
+        ),
+        ("me.pfx", &pfx[..], "me.pfx is a PKCS#12 (.pfx) file"),
+        (
+            "x.publishsettings",
+            publish.as_bytes(),
+            "x.publishsettings is a publish settings file",
+        ),
+    ] {
+        let r = max.upload(&csrf, &[&m2], file, data).await;
+        assert_eq!(r.status, 400, "{file}");
+        let t = r.text();
+        assert!(t.contains(says), "{file}: {t}");
+        assert!(
+            t.contains("aria-invalid=\"true\" aria-describedby=\"certificate-error\""),
+            "{t}"
+        );
+        let kept = format!("value=\"{m2}\" checked");
+        assert!(
+            t.contains(&kept),
+            "the subscription ticked stays ticked: {t}"
+        );
+        assert!(!t.contains(&format!("value=\"{m1}\" checked")), "{t}");
+        has_navigation(&t, "/certificates");
+    }
+    assert_eq!(db.count_links(&m2).await.unwrap(), 0);
+    for (old, says) in [
+        (Identity::expired("Old one"), "This certificate expired on "),
+        (
+            Identity::not_yet_valid("Early one"),
+            "This certificate is not valid before ",
+        ),
+    ] {
+        let r = max.upload(&csrf, &[&m2], "old.cer", old.cert.der()).await;
+        assert_eq!(r.status, 200);
+        let t = r.text();
+        assert!(t.contains(says) && t.contains("Upload anyway"), "{t}");
+        assert!(
+            db.get_linked_certificate(&m2, &old.thumb()).await.is_err(),
+            "asked first"
+        );
+        let der = csrf_field_value(&t, "certificate_der");
+        let r = max
+            .post(
+                "/certificates/upload",
+                &[
+                    ("csrf", &csrf),
+                    ("certificate_der", &der),
+                    ("confirm", "validity"),
+                    ("subscription", &m2),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text());
+        db.get_linked_certificate(&m2, &old.thumb()).await.unwrap();
+    }
+
+    // Flash messages name the certificate and the subscriptions, once.
+    let twin = Identity::p256("Twin");
+    let r = max
+        .upload(&csrf, &[&m1, &m2], "one.cer", one.cert.der())
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = max.upload(&csrf, &[&m1], "twin.cer", twin.cert.der()).await;
+    assert_eq!(
+        (r.status, location(&r)),
+        (303, "/certificates?done=uploaded")
+    );
+    let page = max.get("/certificates?done=uploaded").await.text();
+    let said = format!(
+        "Certificate CN=Twin ({}…) uploaded to Main One.",
+        &twin.thumbprint()[..8]
+    );
+    assert!(page.contains(&said), "{page}");
+    assert!(
+        !max.get("/certificates").await.text().contains(&said),
+        "shown once"
+    );
+    // Two certificates named Twin are told apart by their thumbprints' start.
+    assert!(
+        page.contains(&format!("({}…)", &one.thumbprint()[..8])),
+        "{page}"
+    );
+    // Delete from all: for the certificate in two subscriptions only.
+    assert!(page.contains(&format!(
+        "Delete {} from all your subscriptions",
+        one.thumbprint()
+    )));
+    assert!(!page.contains(&format!(
+        "Delete {} from all your subscriptions",
+        twin.thumbprint()
+    )));
+    // Search, filter, sort, counts.
+    let r = max
+        .get(&format!(
+            "/certificates?q={}",
+            &twin.thumbprint()[..10].to_lowercase()
+        ))
+        .await
+        .text();
+    assert!(r.contains("Showing 1 of 4 certificates"), "{r}");
+    let r = max
+        .get(&format!("/certificates?subscription={m2}&sort=expiry"))
+        .await
+        .text();
+    assert!(r.contains("Showing 3 of 4 certificates"), "{r}");
+    let old = r.find("CN=Old one").unwrap();
+    let early = r.find("CN=Early one").unwrap();
+    assert!(old < early, "soonest expiry first");
+    let r = max.get("/certificates?q=nothing+like+it").await.text();
+    assert!(r.contains("No certificate matches."), "{r}");
+    let csrf = max.csrf("/certificates").await;
+    let r = max
+        .post(
+            &format!("/certificates/{}/delete", one.thumbprint()),
+            &[("csrf", &csrf), ("subscription", "all")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let t = max.get("/certificates?done=deleted").await.text();
+    assert!(
+        t.contains(&format!(
+            "Certificate CN=Twin ({}…, uploaded ",
+            &one.thumbprint()[..8]
+        )) && t.contains("deleted from Main One and Main Two."),
+        "{t}"
+    );
+
+    // Co-administrators: asked before removal; named in the message; a wrong username
+    // comes back on the same form.
+    let detail = max.get(&format!("/subscriptions/{m1}")).await.text();
+    assert!(detail.contains(&format!(
+        "/subscriptions/{m1}/coadmins/remove?username=nina"
+    )));
+    assert!(
+        !detail.contains(&format!("action=\"/subscriptions/{m1}/coadmins/remove\"")),
+        "no removal without the confirmation page"
+    );
+    let confirm = max
+        .get(&format!(
+            "/subscriptions/{m1}/coadmins/remove?username=nina"
+        ))
+        .await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.text().contains("Remove co-administrator nina?"));
+    assert_eq!(
+        db.list_coadmins(&m1).await.unwrap(),
+        vec!["nina"],
+        "a GET changes nothing"
+    );
+    assert_eq!(
+        max.get(&format!(
+            "/subscriptions/{m1}/coadmins/remove?username=nobody"
+        ))
+        .await
+        .status,
+        404
+    );
+    let csrf = csrf_in(&confirm.text());
+    let r = max
+        .post(
+            &format!("/subscriptions/{m1}/coadmins/remove"),
+            &[("csrf", &csrf), ("username", "nina")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let t = max.get(location(&r)).await.text();
+    assert!(
+        t.contains("nina is no longer a co-administrator of Main One."),
+        "{t}"
+    );
+    let r = max
+        .post(
+            &format!("/subscriptions/{m1}/coadmins"),
+            &[("csrf", &csrf), ("username", "nobody")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let t = r.text();
+    has_navigation(&t, "/subscriptions");
+    assert!(t.contains("There is no account named nobody."), "{t}");
+    assert!(
+        t.contains("value=\"nobody\" aria-invalid=\"true\" aria-describedby=\"coadmin-error\""),
+        "{t}"
+    );
+
+    // Error pages keep the navigation and lead back.
+    let r = max
+        .get("/subscriptions/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("<nav aria-label=\"Main\">") && r.text().contains("Signed in as"));
+    let r = max.post("/publishsettings", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("Signed in as"), "{}", r.text());
+    assert!(
+        r.text().contains("href=\"/publishsettings\" data-back"),
+        "{}",
+        r.text()
+    );
+
+    // Publish settings: what was made is shown, with a way to revoke it.
+    let r = max
+        .post(
+            "/publishsettings",
+            &[("csrf", &csrf), ("subscription", &m2)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let ps = azmc_wire::publishsettings::parse(&r.body).unwrap();
+    let made = ps.subscriptions().unwrap()[0]
+        .open_certificate(false)
+        .unwrap()
+        .certificate;
+    let t = max.get("/publishsettings").await.text();
+    assert!(t.contains("Your latest publish settings"), "{t}");
+    assert!(
+        t.contains(&made.thumbprint().to_string()) && t.contains("Main Two"),
+        "{t}"
+    );
+    assert!(t.contains(&format!(
+        "href=\"/certificates/{}/delete\"",
+        made.thumbprint()
+    )));
+    db.unlink_certificate(&m2, &made.thumbprint())
+        .await
+        .unwrap();
+    let t = max.get("/publishsettings").await.text();
+    assert!(
+        !t.contains("Your latest publish settings"),
+        "revoked: not shown"
+    );
+    api.stop().await;
+}
+
+/// The value of the hidden field `name` in `html`.
+fn csrf_field_value(html: &str, name: &str) -> String {
+    let at = format!("name=\"{name}\" value=\"");
+    let i = html
+        .find(&at)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + at.len();
+    html[i..i + html[i..].find('"').unwrap()].to_string()
+}
+
+on_both_backends!(portal_feedback_names_changes_and_keeps_forms_on_sqlite, portal_feedback_names_changes_and_keeps_forms_on_postgres => feedback());
+
 /// POST an XML body to the API and check the status.
 async fn post_xml(c: &Client, path: String, body: String, status: u16) -> Response {
     let r = c
