@@ -35,6 +35,7 @@ mod form;
 mod html;
 mod operations;
 mod oplog;
+mod password;
 mod publish;
 mod resources;
 mod session;

@@ -31,10 +31,10 @@ async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, P
     }
     Ok(html! {
         section aria-labelledby={ "h-" (s.id) } {
-            h2 id={ "h-" (s.id) } { (s.name) " " span class="mono" { "(" (s.id) ")" } }
+            h2 id={ "h-" (s.id) } { (s.name) " " "(" (html::ident(&s.id)) ")" }
             h3 { "Storage accounts" }
             @if storage.is_empty() { p { "None." } } @else {
-                table {
+                div class="table-box" { table {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Location" }
                         th scope="col" { "Affinity group" } th scope="col" { "Type" }
@@ -45,11 +45,11 @@ async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, P
                         td { (a.affinity_group.as_deref().unwrap_or("—")) } td { (a.account_type) }
                         td { (a.status) }
                     } } }
-                }
+                } }
             }
             h3 { "Cloud services" }
             @if services.is_empty() { p { "None." } } @else {
-                table {
+                div class="table-box" { table {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Location or affinity group" }
                         th scope="col" { "Status" } th scope="col" { "Deployments" }
@@ -69,11 +69,11 @@ async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, P
                             }
                         }
                     } } }
-                }
+                } }
             }
             h3 { "SQL Database servers" }
             @if sql.is_empty() { p { "None." } } @else {
-                table {
+                div class="table-box" { table {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Location" }
                         th scope="col" { "Version" } th scope="col" { "Administrator login" }
@@ -81,11 +81,11 @@ async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, P
                     tbody { @for v in &sql { tr {
                         th scope="row" { (v.name) } td { (v.location) } td { (v.version) } td { (v.admin_login) }
                     } } }
-                }
+                } }
             }
             h3 { "Web sites" }
             @if sites.is_empty() { p { "None." } } @else {
-                table {
+                div class="table-box" { table {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Webspace" }
                         th scope="col" { "Mode" } th scope="col" { "State" }
@@ -93,7 +93,7 @@ async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, P
                     tbody { @for w in &sites { tr {
                         th scope="row" { (w.name) } td { (w.webspace) } td { (w.site_mode) } td { (w.state) }
                     } } }
-                }
+                } }
             }
         }
     })

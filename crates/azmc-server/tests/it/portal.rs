@@ -1496,6 +1496,73 @@ async fn feedback(backend: Backend) {
         !t.contains("Your latest publish settings"),
         "revoked: not shown"
     );
+
+    // The operation log: filters refused at their fields, the input kept; presets,
+    // a count, failures marked, the caller's certificate named.
+    let r = max
+        .get("/operations?from=yesterday&thumbprint=xyz&status=Failed")
+        .await;
+    assert_eq!(r.status, 400);
+    let t = r.text();
+    has_navigation(&t, "/operations");
+    assert!(
+        t.contains("value=\"yesterday\" aria-invalid=\"true\" aria-describedby=\"f-from-error\""),
+        "{t}"
+    );
+    assert!(
+        t.contains("value=\"xyz\" aria-invalid=\"true\" aria-describedby=\"f-thumb-error\""),
+        "{t}"
+    );
+    assert!(t.contains("<option value=\"Failed\" selected>"), "{t}");
+    let t = max.get("/operations?range=24h").await.text();
+    assert!(t.contains(" operations match"), "{t}");
+    assert!(t.contains("aria-current=\"true\">Last 24 hours"), "{t}");
+    assert!(
+        t.contains("<tr class=\"failed\">"),
+        "the refused co-administrator: {t}"
+    );
+    let t = max.get("/operations?status=Failed").await.text();
+    assert!(t.contains("1 operation matches"), "{t}");
+    let caller = Identity::p256("Caller cert");
+    let r = max
+        .upload(&csrf, &[&m1], "caller.cer", caller.cert.der())
+        .await;
+    assert_eq!(r.status, 303);
+    let store = azmc_wire::asm::CreateStorageServiceInput {
+        service_name: Some("maxstore".into()),
+        label: Some(azmc_wire::asm::encode_label("maxstore")),
+        location: Some("West US".into()),
+        ..Default::default()
+    };
+    let c = api.client(Some(&caller));
+    post_xml(
+        &c,
+        format!("/{m1}/services/storageservices"),
+        store.to_xml(),
+        202,
+    )
+    .await;
+    let t = max
+        .get(&format!("/operations?thumbprint={}", caller.thumbprint()))
+        .await
+        .text();
+    assert!(
+        t.contains("Certificate <strong>CN=Caller cert</strong>"),
+        "{t}"
+    );
+
+    // Weak passwords are refused with an estimate, at the field.
+    let csrf = max.csrf("/account/password").await;
+    let r = change_password(&mut max, &csrf, PASSWORD, "aaaaaaaaaaaa").await;
+    assert_eq!(r.status, 400);
+    let t = r.text();
+    assert!(
+        t.contains("This password is too weak: estimated strength about"),
+        "{t}"
+    );
+    assert!(t.contains("aria-describedby=\"new-error\""), "{t}");
+    let r = change_password(&mut max, &csrf, PASSWORD, "Password1234").await;
+    assert_eq!(r.status, 400, "a common password with digits");
     api.stop().await;
 }
 
