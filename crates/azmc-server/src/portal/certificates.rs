@@ -480,7 +480,7 @@ async fn upload_form(
                                 input type="checkbox" id={ "sub" (i) } name="subscription" value=(s.0.id) checked[is_selected(&s.0)]
                                     aria-invalid=[form.subscriptions_error.as_ref().map(|_| "true")];
                                 " "
-                                label for={ "sub" (i) } { (s.0.name) " " span class="mono nowrap" { "(" (s.0.id) ")" } }
+                                label for={ "sub" (i) } { (s.0.name) " " span class="mono" { "(" (s.0.id) ")" } }
                             }
                         }
                         @if !disabled.is_empty() {

@@ -144,7 +144,7 @@ pub fn thumbprint(t: &str) -> Markup {
 
 /// A long identifier (a GUID) in monospace, with a copy button added by the script.
 pub fn ident(id: &str) -> Markup {
-    html! { span class="id" data-copy=(id) { span class="mono nowrap" { (id) } } }
+    html! { span class="id" data-copy=(id) { span class="mono" { (id) } } }
 }
 
 /// The first eight hex digits of a thumbprint, for telling certificates apart in words.

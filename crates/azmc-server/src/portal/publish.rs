@@ -99,7 +99,7 @@ pub async fn page(
                             div {
                                 input type="checkbox" id={ "sub" (i) } name="subscription" value=(s.id) checked;
                                 " "
-                                label for={ "sub" (i) } { (s.name) " " span class="mono nowrap" { "(" (s.id) ")" } }
+                                label for={ "sub" (i) } { (s.name) " " span class="mono" { "(" (s.id) ")" } }
                             }
                         }
                         @if !disabled.is_empty() {

@@ -31,7 +31,8 @@ async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, P
     }
     Ok(html! {
         section aria-labelledby={ "h-" (s.id) } {
-            h2 id={ "h-" (s.id) } { (s.name) " " "(" (html::ident(&s.id)) ")" }
+            h2 id={ "h-" (s.id) } { (s.name) }
+            p { "Subscription ID " (html::ident(&s.id)) }
             h3 { "Storage accounts" }
             @if storage.is_empty() { p { "None." } } @else {
                 div class="table-box" { table {
