@@ -206,6 +206,13 @@ fn password_field(
     error: Option<&str>,
 ) -> maud::Markup {
     let err_id = format!("{id}-error");
+    // The new password's field is described by the rules, and by its error if any.
+    let described = match (error.is_some(), id == "new") {
+        (true, true) => Some(format!("{err_id} new-hint")),
+        (true, false) => Some(err_id.clone()),
+        (false, true) => Some("new-hint".to_string()),
+        (false, false) => None,
+    };
     html! {
         div class="field" {
             label for=(id) { (label) }
@@ -214,7 +221,7 @@ fn password_field(
             }
             input type="password" id=(id) name=(id) autocomplete=(autocomplete) required
                 minlength=[min.then_some("12")]
-                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| err_id.as_str())];
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
         }
     }
 }

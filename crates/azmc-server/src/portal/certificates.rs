@@ -315,7 +315,7 @@ pub async fn list(
                         select id="c-sub" name="subscription" {
                             option value="" selected[query.subscription.is_empty()] { "All my subscriptions" }
                             @for (s, _) in &subs {
-                                option value=(s.id) selected[s.id.eq_ignore_ascii_case(&query.subscription)] { (s.name) }
+                                option value=(s.id) selected[s.id.eq_ignore_ascii_case(&query.subscription)] { (super::subscriptions::option_name(s)) }
                             }
                         }
                     }

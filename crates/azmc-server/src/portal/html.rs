@@ -196,4 +196,61 @@ mod tests {
         assert!(m.contains(">0123</span> <span"), "{m}");
         assert_eq!(super::short_thumb(t), "01234567");
     }
+
+    /// WCAG contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let lum = |hex: &str| {
+            let c = |i: usize| {
+                let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+                if v <= 0.03928 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * c(1) + 0.7152 * c(3) + 0.0722 * c(5)
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// The colour after `after` in the stylesheet's rule that starts with `rule`.
+    fn colour_in(rule: &str, after: &str) -> String {
+        let css = super::CSS;
+        let r = &css[css.find(rule).unwrap_or_else(|| panic!("no rule {rule}"))..];
+        let r = &r[..r.find('}').unwrap()];
+        let at = r.find(after).unwrap_or_else(|| panic!("no {after} in {r}")) + after.len();
+        r[at..at + 7].to_string()
+    }
+
+    #[test]
+    fn the_focus_ring_stands_out_three_to_one() {
+        assert!((contrast("#ffffff", "#000000") - 21.0).abs() < 0.01);
+        let ring = colour_in("a:focus-visible", "outline:3px solid ");
+        let page = colour_in(":root", "background:");
+        assert!(contrast(&ring, &page) >= 3.0, "{ring} on {page}");
+        let band = colour_in("header{", "background:");
+        let header_ring = colour_in("header a:focus-visible", "outline-color:");
+        assert!(
+            contrast(&header_ring, &band) >= 3.0,
+            "{header_ring} on {band}"
+        );
+        // The old ring (#f5a623 on white) did not.
+        assert!(contrast("#f5a623", "#ffffff") < 3.0);
+    }
+
+    #[test]
+    fn buttons_are_styled_and_destructive_ones_differ() {
+        let primary = colour_in("button,.button{", "background:");
+        let danger = colour_in("button.danger,.button.danger{", "background:");
+        assert_ne!(primary, danger);
+        assert!(
+            contrast(&danger, "#ffffff") >= 4.5,
+            "white text on {danger}"
+        );
+        assert!(
+            contrast(&primary, "#ffffff") >= 4.5,
+            "white text on {primary}"
+        );
+    }
 }

@@ -20,10 +20,13 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 const PAGE: u32 = 50;
 
-/// `YYYY-MM-DDTHH:MM[:SS]` (as `datetime-local` inputs send, taken as UTC), a full
-/// RFC 3339 time, or `YYYY-MM-DD` (midnight UTC).
+/// `YYYY-MM-DD HH:MM[:SS]` (the portal's format; a `T` for the space as
+/// `datetime-local` inputs send it; taken as UTC), a full RFC 3339 time, or `YYYY-MM-DD`
+/// (midnight UTC).
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
-    let s = s.trim();
+    let s = s.trim().trim_end_matches(" UTC");
+    let spaced = s.replacen(' ', "T", 1);
+    let s = spaced.as_str();
     if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Some(t);
     }
@@ -343,12 +346,12 @@ fn filter_form(f: &Filters, mine: &[(Subscription, Role)], errors: &FieldErrors)
                 select id="f-sub" name="subscription" {
                     option value="" selected[f.subscription.is_empty()] { "All my subscriptions" }
                     @for (s, _) in mine {
-                        option value=(s.id) selected[s.id.eq_ignore_ascii_case(&f.subscription)] { (s.name) }
+                        option value=(s.id) selected[s.id.eq_ignore_ascii_case(&f.subscription)] { (super::subscriptions::option_name(s)) }
                     }
                 }
             }
-            (text_field("f-from", "from", "From (UTC)", "datetime-local", &f.from, errors.from.as_ref()))
-            (text_field("f-to", "to", "To (UTC)", "datetime-local", &f.to, errors.to.as_ref()))
+            (text_field("f-from", "from", "From (UTC, YYYY-MM-DD HH:MM)", "text", &f.from, errors.from.as_ref()))
+            (text_field("f-to", "to", "To (UTC, YYYY-MM-DD HH:MM)", "text", &f.to, errors.to.as_ref()))
             div class="field" {
                 label for="f-status" { "Status" }
                 @if let Some(e) = &errors.status { p id="f-status-error" class="field-error" { (e) } }
@@ -458,6 +461,15 @@ mod tests {
         assert_eq!(
             parse_time("2030-01-02T03:04:05+01:00"),
             Some(datetime!(2030-01-02 02:04:05 UTC))
+        );
+        assert_eq!(
+            parse_time("2030-01-02 03:04"),
+            Some(datetime!(2030-01-02 03:04 UTC)),
+            "the format the portal shows"
+        );
+        assert_eq!(
+            parse_time(" 2030-01-02 03:04 UTC "),
+            Some(datetime!(2030-01-02 03:04 UTC))
         );
         assert_eq!(parse_time("yesterday"), None);
     }

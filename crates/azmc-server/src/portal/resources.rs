@@ -31,7 +31,7 @@ async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, P
     }
     Ok(html! {
         section aria-labelledby={ "h-" (s.id) } {
-            h2 id={ "h-" (s.id) } { (s.name) }
+            h2 id={ "h-" (s.id) } { (super::subscriptions::name_of(s)) }
             p { "Subscription ID " (html::ident(&s.id)) }
             h3 { "Storage accounts" }
             @if storage.is_empty() { p { "None." } } @else {

@@ -32,6 +32,15 @@ pub(super) fn name_of(s: &Subscription) -> Markup {
     }
 }
 
+/// A subscription's name in a `<select>`: "(disabled)" after a disabled one.
+pub(super) fn option_name(s: &Subscription) -> String {
+    if s.status == SubscriptionStatus::Disabled {
+        format!("{} (disabled)", s.name)
+    } else {
+        s.name.clone()
+    }
+}
+
 /// What the co-administrator form shows after a refused change: the username typed and
 /// why it was refused.
 struct FormError {
@@ -84,7 +93,7 @@ pub async fn list(
                     tbody {
                         @for (s, role, usage, certs) in &rows {
                             tr {
-                                th scope="row" { a href={ "/subscriptions/" (s.id) } { (s.name) } }
+                                th scope="row" { a href={ "/subscriptions/" (s.id) } { (s.name) } @if s.status == SubscriptionStatus::Disabled { " " strong class="badge disabled" { "Disabled" } } }
                                 td data-label="Subscription ID" { (html::ident(&s.id)) }
                                 td data-label="Your role" { (role_name(*role)) }
                                 td data-label="Status" { (status(s)) }
@@ -190,7 +199,7 @@ async fn detail_page(
         Some(user),
         html::Nav::Subscriptions,
         html! {
-            h1 { "Subscription " (s.name) }
+            h1 { "Subscription " (name_of(&s)) }
             @if let Some(e) = &form_error {
                 p class="error" role="alert" { "Not changed: " (e.message) }
             }

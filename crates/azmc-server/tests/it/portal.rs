@@ -1232,6 +1232,20 @@ async fn feedback(backend: Backend) {
             "{page}"
         );
     }
+    for page in ["/operations"] {
+        let text = max.get(page).await.text();
+        assert!(
+            text.contains(">Switched Off (disabled)</option>"),
+            "{page}: {text}"
+        );
+    }
+    let text = max.get(&format!("/subscriptions/{off}")).await.text();
+    assert!(
+        text.contains(
+            "Subscription Switched Off <strong class=\"badge disabled\">Disabled</strong>"
+        ),
+        "{text}"
+    );
     let csrf = max.csrf("/certificates/upload").await;
     let one = Identity::p256("Twin");
     let r = max.upload(&csrf, &[&off], "one.cer", one.cert.der()).await;
@@ -1373,6 +1387,7 @@ async fn feedback(backend: Backend) {
     let old = r.find("CN=Old one").unwrap();
     let early = r.find("CN=Early one").unwrap();
     assert!(old < early, "soonest expiry first");
+    assert!(r.contains(">Switched Off (disabled)</option>"), "{r}");
     let r = max.get("/certificates?q=nothing+like+it").await.text();
     assert!(r.contains("No certificate matches."), "{r}");
     let csrf = max.csrf("/certificates").await;
@@ -1560,7 +1575,7 @@ async fn feedback(backend: Backend) {
         t.contains("This password is too weak: estimated strength about"),
         "{t}"
     );
-    assert!(t.contains("aria-describedby=\"new-error\""), "{t}");
+    assert!(t.contains("aria-describedby=\"new-error new-hint\""), "{t}");
     let r = change_password(&mut max, &csrf, PASSWORD, "Password1234").await;
     assert_eq!(r.status, 400, "a common password with digits");
     api.stop().await;

@@ -86,6 +86,8 @@ try {
   const listed = await page.textContent('main');
   check(listed.includes(env('CER_THUMBPRINT')), 'the uploaded certificate is listed');
   check(listed.includes('Certificate CN=Browser upload (') && listed.includes('uploaded to Keep.'), 'the message names what changed: ' + listed);
+  // The same-origin script ran (the CSP allows it): long identifiers got copy buttons.
+  check((await page.locator('button.copy').count()) >= 1, 'copy buttons');
 
   // A refused upload comes back on the same form, the error at the field, the
   // navigation there.
