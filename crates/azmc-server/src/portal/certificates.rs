@@ -511,9 +511,15 @@ fn what_instead(data: &[u8], filename: &str) -> Option<String> {
         if label.contains("PKCS12") {
             return Some(pfx.to_string());
         }
+        let label = label.trim();
+        if label == "CERTIFICATE" {
+            return None; // a damaged certificate: the parser's message says what is wrong
+        }
+        if label.contains("REQUEST") {
+            return Some("a certificate signing request. Upload the certificate issued for it, or a self-signed certificate (.cer), instead.".to_string());
+        }
         return Some(format!(
-            "a PEM file holding {}, not a CERTIFICATE. Upload the certificate (.cer) instead.",
-            label.trim()
+            "a PEM file holding {label}, not a CERTIFICATE. Upload the certificate (.cer) instead."
         ));
     }
     if text.starts_with('<') && text.contains("<PublishData") {
@@ -861,4 +867,44 @@ pub async fn delete(
             and_list(&names)
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{and_list, what_instead};
+
+    #[test]
+    fn files_that_are_not_certificates_are_named() {
+        let says = |data: &[u8], name: &str| what_instead(data, name).unwrap_or_default();
+        assert!(
+            says(b"-----BEGIN PRIVATE KEY-----\nMII=\n", "a.pem").starts_with("a private key.")
+        );
+        assert!(says(b"-----BEGIN RSA PRIVATE KEY-----\n", "k").starts_with("a private key."));
+        assert!(says(b"-----BEGIN EC PRIVATE KEY-----\n", "k").starts_with("a private key."));
+        assert!(says(&[0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03], "x").starts_with("a PKCS#12"));
+        assert!(says(&[0x30, 0x03, 0x02, 0x01, 0x00], "x").starts_with("a private key."));
+        assert!(says(b"garbage", "me.pfx").starts_with("a PKCS#12"));
+        assert!(
+            says(b"\xef\xbb\xbf<?xml version=\"1.0\"?>\n<PublishData>", "x")
+                .starts_with("a publish settings file")
+        );
+        assert!(
+            says(b"-----BEGIN CERTIFICATE REQUEST-----\n", "x")
+                .starts_with("a certificate signing request")
+        );
+        assert_eq!(
+            what_instead(b"-----BEGIN CERTIFICATE-----\nbroken", "c.pem"),
+            None
+        );
+        assert_eq!(what_instead(b"just text", "notes.txt"), None);
+        assert_eq!(what_instead(b"", ""), None);
+    }
+
+    #[test]
+    fn lists_read_as_words() {
+        assert_eq!(and_list(&[]), "");
+        assert_eq!(and_list(&["A"]), "A");
+        assert_eq!(and_list(&["A", "B"]), "A and B");
+        assert_eq!(and_list(&["A", "B", "C"]), "A, B and C");
+    }
 }

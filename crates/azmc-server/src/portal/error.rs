@@ -189,20 +189,30 @@ fn back_from(method: &Method, path: &str) -> String {
 /// Error pages of a signed-in user keep the navigation and lead back where the user
 /// was: an error answer ([`ErrorPage`]) is drawn again with the session's user.
 pub async fn with_navigation(State(portal): State<Portal>, req: Request, next: Next) -> Response {
-    let signed = cookie(req.headers(), SESSION_COOKIE).is_some();
+    // Only the cookies are kept (to find the session again), and only with a session.
+    let cookies: Vec<HeaderValue> = if cookie(req.headers(), SESSION_COOKIE).is_some() {
+        req.headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let headers = req.headers().clone();
     let resp = next.run(req).await;
     let Some(page) = resp.extensions().get::<ErrorPage>().cloned() else {
         return resp;
     };
     let back = back_from(&method, &path);
     let mut user = None;
-    if signed {
+    if !cookies.is_empty() {
         let mut builder = Request::builder().method(Method::GET).uri("/");
         if let Some(h) = builder.headers_mut() {
-            *h = headers;
+            for c in cookies {
+                h.append(header::COOKIE, c);
+            }
         }
         if let Ok(r) = builder.body(()) {
             let (mut parts, ()) = r.into_parts();
