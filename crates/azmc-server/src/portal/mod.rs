@@ -21,8 +21,13 @@
 //! * access control ([`access`]): every page and action checks the user's role on the
 //!   subscription concerned; a subscription the user has no role on is "not found";
 //! * every change is recorded in the operation log with the portal user;
-//! * headers: a strict CSP (no inline script or style), `X-Frame-Options: DENY`,
-//!   `Referrer-Policy: no-referrer`, `Cache-Control: no-store` on pages.
+//! * headers: a strict CSP (no inline script or style; the one script is
+//!   `/static/portal.js`, same origin), `X-Frame-Options: DENY`,
+//!   `Referrer-Policy: no-referrer`, `Cache-Control: no-store` on pages;
+//! * messages after an action travel in the `__Host-azmc_flash` cookie, set by this server
+//!   only (a crafted link cannot make the portal say something) and cleared by the page
+//!   that shows them; `__Host-azmc_issued` holds the thumbprint (public) of the latest
+//!   publish settings certificate, looked up among the user's subscriptions like any other.
 //!
 //! Boundary: handlers call the same domain operations as the API (links, limits, the
 //! authorisation index reload); nothing here talks to rustls.
