@@ -818,8 +818,13 @@ pub async fn delete_page(
         html::Nav::Certificates,
         html! {
             h1 { "Delete a management certificate?" }
-            p { "The certificate " strong { (subject) } " (thumbprint " (html::thumbprint(&thumb.to_string())) ", uploaded " (html::time(found[0].1.created_at)) ") will no longer be able to manage:" }
-            ul { @for (s, _) in &found { li { (s.name) " (" (html::ident(&s.id)) ")" } } }
+            dl {
+                dt { "Certificate" } dd { strong { (subject) } }
+                dt { "Thumbprint" } dd { (html::thumbprint(&thumb.to_string())) }
+                dt { "Uploaded" } dd { (html::time(found[0].1.created_at)) }
+            }
+            p { "It will no longer be able to manage:" }
+            ul { @for (s, _) in &found { li { strong { (s.name) } " " (html::ident(&s.id)) } } }
             p class="warning" { "Programs that use this certificate for these subscriptions will be refused from their next request." }
             form method="post" action={ "/certificates/" (thumb) "/delete" } {
                 (csrf_field(&user.csrf))

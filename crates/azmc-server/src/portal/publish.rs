@@ -106,7 +106,7 @@ pub async fn page(
                             p class="hint" { "Not offered, being disabled: " (super::certificates::and_list(&disabled.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())) "." }
                         }
                     }
-                    p { "A new management certificate is created and added to each selected subscription when you press the button. This page then shows it, with a way to revoke it." }
+                    p { "A new management certificate is created and added to each selected subscription when you press the button. This page then shows it, with a way to revoke it (reload the page if it does not)." }
                     button type="submit" { "Download publish settings" }
                 }
             }

@@ -424,7 +424,8 @@ pub async fn remove_coadmin_page(
         html::Nav::Subscriptions,
         html! {
             h1 { "Remove co-administrator " (username) "?" }
-            p { strong { (username) } " will no longer be able to see or manage " strong { (s.name) } " (" (html::ident(&s.id)) ") in the portal." }
+            p { strong { (username) } " will no longer be able to see or manage " strong { (s.name) } " in the portal." }
+            p { "Subscription ID " (html::ident(&s.id)) }
             form method="post" action={ "/subscriptions/" (s.id) "/coadmins/remove" } {
                 (csrf_field(&user.csrf))
                 input type="hidden" name="username" value=(username);

@@ -78,7 +78,9 @@ pub async fn page(State(portal): State<Portal>, mut parts: Parts) -> Result<Resp
             h2 { "Use it" }
             ul {
                 li { "azmc: " code { "azmc account import FILE.publishsettings --ca-file ca.pem --delete-file" } }
-                li { "Azure CLI (classic) and other tools: point them at the file, for example " code { "export REQUESTS_CA_BUNDLE=$PWD/ca.pem" } " or " code { "export NODE_EXTRA_CA_CERTS=$PWD/ca.pem" } "." }
+                li { "Python clients (azure-servicemanagement-legacy): " code { "export REQUESTS_CA_BUNDLE=$PWD/ca.pem" } }
+                li { "Node clients (the classic Azure CLI): " code { "export NODE_EXTRA_CA_CERTS=$PWD/ca.pem" } }
+                li { "A browser: import ca.pem as a trusted authority (in its certificate settings), then reload this page." }
                 li { "curl: " code { "curl --cacert ca.pem " (api) } }
             }
         },

@@ -34,14 +34,15 @@ const path = (page) => new URL(page.url()).pathname;
 
 const base = env('PORTAL_URL');
 
-// Each page of `pages` ([name, path, the navigation entry marked current or null]) at
+// Each page of `pages` ([name, path, the navigation entry marked current or null, the
+// status if not 200]) at
 // 1280 and 390 pixels: no sideways scroll, the navigation there and right, a screenshot.
 async function layout(pages) {
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: width > 800 ? 900 : 844 });
-    for (const [name, at, current] of pages) {
+    for (const [name, at, current, status] of pages) {
       const r = await page.goto(base + at);
-      check(r.ok(), `${name}: status ${r.status()}`);
+      check(r.status() === (status || 200), `${name}: status ${r.status()}`);
       await page.screenshot({ path: `${env('SCREENSHOT_DIR')}/${name}-${width}.png`, fullPage: true });
       const { scroll, client } = await page.evaluate(() => ({
         scroll: document.documentElement.scrollWidth,
@@ -75,6 +76,7 @@ try {
   await page.waitForURL(/\/subscriptions$/);
   const subs = await page.textContent('main');
   check(subs.includes(env('KEEP_SUB')) && subs.includes(env('DROP_SUB')), 'both subscriptions listed');
+  check(subs.includes(env('RETIRED_SUB')) && (await page.locator('.badge.disabled').count()) >= 1, 'the disabled subscription marked');
 
   // Upload a .cer to one subscription and see it listed.
   await page.getByRole('link', { name: 'Management certificates' }).click();
@@ -103,7 +105,7 @@ try {
   // Publish settings: both subscriptions pre-selected; keep one; press the button.
   await page.getByRole('link', { name: 'Publish settings' }).click();
   const boxes = page.locator('input[name=subscription]');
-  check((await boxes.count()) === 3, 'three subscriptions offered');
+  check((await boxes.count()) === 3, 'three subscriptions offered (not the disabled one)');
   for (let i = 0; i < 3; i++) check(await boxes.nth(i).isChecked(), 'every subscription pre-selected');
   await page.uncheck(`input[name=subscription][value="${env('DROP_SUB')}"]`);
   await page.uncheck(`input[name=subscription][value="${env('LONG_SUB')}"]`);
@@ -156,6 +158,9 @@ try {
     ['operations-filtered', '/operations?range=24h&status=Succeeded', '/operations'],
     ['password', '/account/password', '/account/password'],
     ['trust', '/ca', null],
+    ['delete', `/certificates/${env('CER_THUMBPRINT')}/delete?subscription=${env('KEEP_SUB')}`, '/certificates'],
+    ['coadmin-remove', `/subscriptions/${env('KEEP_SUB')}/coadmins/remove?username=sam`, '/subscriptions'],
+    ['not-found', '/no/such/page', null, 404],
   ];
   await layout(pages);
 

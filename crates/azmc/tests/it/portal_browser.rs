@@ -145,6 +145,23 @@ fn portal_in_chromium() {
     .stdout
     .trim()
     .to_string();
+    // A co-administrator (for the removal's confirmation page) and a disabled
+    // subscription (marked, not offered).
+    s.write("pw2", "another browser password\n");
+    admin(&["account", "create", "sam", "--password-file", "pw2"]);
+    admin(&["subscription", "add-coadmin", &keep, "sam"]);
+    let retired = admin(&[
+        "subscription",
+        "create",
+        "--name",
+        "Retired",
+        "--admin",
+        "pat",
+    ])
+    .stdout
+    .trim()
+    .to_string();
+    admin(&["subscription", "disable", &retired]);
     let uploaded = s.new_cert("Browser upload", &[]);
     let download = s.path("downloaded.publishsettings");
     let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("portal-browser-failure.png");
@@ -169,6 +186,7 @@ fn portal_in_chromium() {
         .env("KEEP_SUB", &keep)
         .env("DROP_SUB", &drop_)
         .env("LONG_SUB", &long)
+        .env("RETIRED_SUB", &retired)
         .env("SCREENSHOT_DIR", &shots)
         .env("DOWNLOAD_TO", &download)
         .env("SCREENSHOT", &screenshot)
@@ -242,6 +260,9 @@ fn portal_in_chromium() {
         "operations-filtered",
         "password",
         "trust",
+        "delete",
+        "coadmin-remove",
+        "not-found",
         "signin",
         "trust-signed-out",
     ] {
