@@ -22,6 +22,12 @@ pub enum Limit {
     SqlDatabases,
     /// Storage accounts of one subscription (`max_storage_accounts`).
     StorageAccounts,
+    /// Virtual network sites in a subscription's network configuration.
+    VirtualNetworkSites,
+    /// Local network sites in a subscription's network configuration.
+    LocalNetworkSites,
+    /// DNS servers in a subscription's network configuration.
+    DnsServers,
 }
 
 impl fmt::Display for Limit {
@@ -37,6 +43,9 @@ impl fmt::Display for Limit {
             Limit::FirewallRules => "firewall rules per SQL server",
             Limit::SqlDatabases => "databases per SQL server",
             Limit::StorageAccounts => "storage accounts per subscription",
+            Limit::VirtualNetworkSites => "virtual network sites per subscription",
+            Limit::LocalNetworkSites => "local network sites per subscription",
+            Limit::DnsServers => "DNS servers per subscription",
         })
     }
 }
@@ -60,6 +69,10 @@ pub enum ResourceKind {
     Job,
     Coadmin,
     Session,
+    /// A storage account kept after its delete, restorable (migration 12).
+    DeletedStorageAccount,
+    /// A cloud service kept after its delete, restorable (migration 12).
+    DeletedHostedService,
 }
 
 impl ResourceKind {
@@ -81,6 +94,8 @@ impl ResourceKind {
             ResourceKind::Job => "job",
             ResourceKind::Coadmin => "coadmin",
             ResourceKind::Session => "session",
+            ResourceKind::DeletedStorageAccount => "deleted storage account",
+            ResourceKind::DeletedHostedService => "deleted hosted service",
         }
     }
 }
@@ -110,6 +125,9 @@ pub enum ConflictReason {
     /// A deployment with no upgrade in progress (or not at the domain named) to walk or
     /// roll back.
     NoUpgradeInProgress,
+    /// A restore into an affinity group that no longer exists (the conflict's id is the
+    /// group's name).
+    AffinityGroupGone,
 }
 
 impl ConflictReason {
@@ -123,6 +141,7 @@ impl ConflictReason {
             ConflictReason::AlreadyCompleted => "operation",
             ConflictReason::LeaseLost => "job",
             ConflictReason::NoUpgradeInProgress => "upgrade",
+            ConflictReason::AffinityGroupGone => "affinity group gone",
         }
     }
 }

@@ -5,8 +5,22 @@ use time::OffsetDateTime;
 
 use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
 use crate::db::{Db, fetch, for_update, tx_check_count, tx_require, tx_require_service, with_pool};
+use crate::deleted::Deleted;
 use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
 use crate::model::HostedServiceStatus;
+
+/// In the transaction `$tx`: drops the deleted copy of the cloud service `$key` (and
+/// its certificates), if there is one.
+macro_rules! tx_drop_deleted_service {
+    ($tx:ident, $key:expr) => {
+        for sql in [
+            "DELETE FROM deleted_service_certificates WHERE service_key = $1",
+            "DELETE FROM deleted_hosted_services WHERE name_key = $1",
+        ] {
+            sqlx::query(sql).bind($key).execute(&mut *$tx).await?;
+        }
+    };
+}
 
 /// A cloud service as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +166,26 @@ impl Db {
                     new.name,
                 ));
             }
+            // A deleted service keeps its name for its own subscription: others are told
+            // it is taken; that subscription creating it anew drops the deleted copy.
+            let kept: Option<(String,)> = sqlx::query_as(
+                "SELECT subscription_id FROM deleted_hosted_services WHERE name_key = $1",
+            )
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match kept {
+                Some((owner,)) if owner != sub => {
+                    return Err(DbError::conflict(
+                        ConflictReason::Exists(ResourceKind::HostedService),
+                        new.name,
+                    ));
+                }
+                Some(_) => {
+                    tx_drop_deleted_service!(tx, &key);
+                }
+                None => {}
+            }
             tx_check_count!(
                 tx,
                 "SELECT COUNT(*) FROM hosted_services WHERE subscription_id = $1",
@@ -219,15 +253,158 @@ impl Db {
         rows.into_iter().map(service).collect()
     }
 
-    /// Whether no cloud service in any subscription has this name (any case).
-    pub async fn hosted_service_name_available(&self, name: &str) -> Result<bool, DbError> {
+    /// Whether `subscription_id` could create a cloud service of this name (any case): no
+    /// cloud service in any subscription has it, and no other subscription keeps a deleted
+    /// one of that name.
+    pub async fn hosted_service_name_available(
+        &self,
+        subscription_id: &str,
+        name: &str,
+    ) -> Result<bool, DbError> {
         let row: Option<(String,)> = fetch!(
             self,
             fetch_optional,
-            "SELECT name FROM hosted_services WHERE name_key = $1",
-            [service_key(name)]
+            "SELECT subscription_id FROM hosted_services WHERE name_key = $1 \
+             UNION ALL SELECT subscription_id FROM deleted_hosted_services \
+             WHERE name_key = $1 AND subscription_id <> $2",
+            [service_key(name), sub_key(subscription_id)]
         )?;
         Ok(row.is_none())
+    }
+
+    /// The subscription's deleted cloud services that can still be restored, by name,
+    /// with how many certificates each brings back.
+    pub async fn list_deleted_hosted_services(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Vec<(Deleted<HostedService>, i64)>, DbError> {
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        );
+        let rows: Vec<Row> = fetch!(
+            self,
+            fetch_all,
+            "SELECT h.subscription_id, h.name, h.label, h.description, h.location, \
+             h.affinity_group, 'Created', h.extended_properties, h.created_at, h.modified_at, \
+             h.deleted_at, h.purge_at, (SELECT COUNT(*) FROM deleted_service_certificates c \
+             WHERE c.service_key = h.name_key) FROM deleted_hosted_services h \
+             WHERE h.subscription_id = $1 ORDER BY h.name_key",
+            [sub_key(subscription_id)]
+        )?;
+        rows.into_iter()
+            .map(|r| {
+                let item = service((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9))?;
+                Ok((
+                    Deleted {
+                        item,
+                        deleted_at: from_micros(r.10)?,
+                        purge_at: from_micros(r.11)?,
+                    },
+                    r.12,
+                ))
+            })
+            .collect()
+    }
+
+    /// Restores a deleted cloud service with its properties and the certificates it had
+    /// ready (not its deployments), in one transaction:
+    ///
+    /// * [`DbError::NotFound`] ("subscription") if the subscription does not exist;
+    /// * [`DbError::NotFound`] ("deleted hosted service") if the subscription keeps no
+    ///   deleted service of that name;
+    /// * [`DbError::Conflict`] ([`ConflictReason::AffinityGroupGone`]) if it was in an
+    ///   affinity group that no longer exists;
+    /// * [`DbError::LimitExceeded`] ([`Limit::HostedServices`]) if the subscription is at
+    ///   `max_hosted_services`.
+    pub async fn restore_hosted_service(
+        &self,
+        subscription_id: &str,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<HostedService, DbError> {
+        let sub = sub_key(subscription_id);
+        let key = service_key(name);
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let lock = for_update!(
+                d,
+                "SELECT max_hosted_services FROM subscriptions WHERE id = $1"
+            );
+            let (max,) = tx_require!(
+                tx,
+                (i64,),
+                lock,
+                [&sub],
+                DbError::not_found(ResourceKind::Subscription, subscription_id)
+            );
+            let (group, group_key): (Option<String>, Option<String>) = tx_require!(
+                tx,
+                (Option<String>, Option<String>),
+                "SELECT affinity_group, affinity_group_key FROM deleted_hosted_services \
+                 WHERE subscription_id = $1 AND name_key = $2",
+                [&sub, &key],
+                DbError::not_found(ResourceKind::DeletedHostedService, name)
+            );
+            if let Some(ag) = &group_key {
+                let found: Option<(String,)> =
+                    sqlx::query_as(crate::affinity_groups::lock_group(d))
+                        .bind(&sub)
+                        .bind(ag)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if found.is_none() {
+                    return Err(DbError::conflict(
+                        ConflictReason::AffinityGroupGone,
+                        group.as_deref().unwrap_or(ag),
+                    ));
+                }
+            }
+            tx_check_count!(
+                tx,
+                "SELECT COUNT(*) FROM hosted_services WHERE subscription_id = $1",
+                [&sub],
+                max,
+                DbError::limit_exceeded(Limit::HostedServices, max)
+            );
+            sqlx::query(
+                "INSERT INTO hosted_services (name_key, name, subscription_id, label, \
+                 description, location, affinity_group, affinity_group_key, \
+                 extended_properties, status, created_at, modified_at) \
+                 SELECT name_key, name, subscription_id, label, description, location, \
+                 affinity_group, affinity_group_key, extended_properties, 'Created', \
+                 created_at, $3 FROM deleted_hosted_services \
+                 WHERE subscription_id = $1 AND name_key = $2",
+            )
+            .bind(&sub)
+            .bind(&key)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, ResourceKind::HostedService, name))?;
+            sqlx::query(
+                "INSERT INTO service_certificates (service_key, thumbprint, der, sealed_key, \
+                 status, created_at) SELECT service_key, thumbprint, der, sealed_key, 'Ready', \
+                 created_at FROM deleted_service_certificates WHERE service_key = $1",
+            )
+            .bind(&key)
+            .execute(&mut *tx)
+            .await?;
+            tx_drop_deleted_service!(tx, &key);
+            tx.commit().await?;
+        });
+        self.get_hosted_service(subscription_id, name).await
     }
 
     /// Updates label, description and extended properties (see [`HostedServiceUpdate`]).
@@ -294,11 +471,17 @@ impl Db {
     /// [`DbError::NotFound`] ("hosted service") if there is no such service;
     /// [`DbError::Conflict`] ("deployment") if it still has deployments and
     /// `with_deployments` is false (with it, they are deleted too).
+    ///
+    /// With `keep_until`, the service (properties and ready certificates, not its
+    /// deployments) is kept restorable until then ([`Db::restore_hosted_service`]) and its
+    /// name stays reserved for this subscription.
     pub async fn delete_hosted_service(
         &self,
         subscription_id: &str,
         name: &str,
         with_deployments: bool,
+        keep_until: Option<OffsetDateTime>,
+        now: OffsetDateTime,
     ) -> Result<(), DbError> {
         let sub = sub_key(subscription_id);
         let key = service_key(name);
@@ -312,6 +495,31 @@ impl Db {
                     .await?;
             if deps > 0 && !with_deployments {
                 return Err(DbError::conflict(ConflictReason::HasDeployments, name));
+            }
+            if let Some(until) = keep_until {
+                tx_drop_deleted_service!(tx, &key);
+                sqlx::query(
+                    "INSERT INTO deleted_hosted_services (name_key, name, subscription_id, \
+                     label, description, location, affinity_group, affinity_group_key, \
+                     extended_properties, created_at, modified_at, deleted_at, purge_at) \
+                     SELECT name_key, name, subscription_id, label, description, location, \
+                     affinity_group, affinity_group_key, extended_properties, created_at, \
+                     modified_at, $2, $3 FROM hosted_services WHERE name_key = $1",
+                )
+                .bind(&key)
+                .bind(micros(now))
+                .bind(micros(until))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO deleted_service_certificates (service_key, thumbprint, der, \
+                     sealed_key, created_at) SELECT service_key, thumbprint, der, sealed_key, \
+                     created_at FROM service_certificates \
+                     WHERE service_key = $1 AND status = 'Ready'",
+                )
+                .bind(&key)
+                .execute(&mut *tx)
+                .await?;
             }
             for sql in [
                 "DELETE FROM deployments WHERE service_key = $1",

@@ -50,6 +50,11 @@
 //!   `storage_accounts` (name unique across subscriptions by `name_key`, location and
 //!   optional affinity group, account type, extended properties as JSON, the two access
 //!   keys, a Creating/Created status)
+//! * `deleted_storage_accounts`, `deleted_hosted_services` and
+//!   `deleted_service_certificates`: soft-deleted resources with their keys, properties and
+//!   ready certificates, the name reserved for their subscription until restored or purged
+//! * `network_configurations` (per subscription: the network configuration document as
+//!   sent, with its counts) and `virtual_network_site_ids` (a stable GUID per site name)
 //!
 //! Times are BIGINT unix microseconds (UTC), bytes BLOB/BYTEA, enumerations TEXT with a
 //! CHECK. Case-insensitive keys are stored folded next to the value as given, so both
@@ -80,12 +85,14 @@ mod affinity_groups;
 mod certificates;
 mod convert;
 mod db;
+mod deleted;
 mod deployments;
 mod error;
 mod hosted_services;
 mod jobs;
 mod migrations;
 mod model;
+mod networks;
 mod operations;
 mod portal;
 mod server_ca;
@@ -100,6 +107,7 @@ mod websites;
 pub use affinity_groups::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
 pub use certificates::{LinkChangeListener, LinkChanges};
 pub use db::{CreateMode, Db};
+pub use deleted::{Deleted, Purged};
 pub use deployments::{
     Deployment, DeploymentChange, NewConfiguration, NewDeployment, UpgradeProgress, slot_name,
 };
@@ -112,6 +120,7 @@ pub use model::{
     OperationOutcome, OperationPage, OperationStatus, ParseEnumError, Quotas, Role,
     StorageAccountStatus, Subscription, SubscriptionStatus, Usage,
 };
+pub use networks::{NetworkConfigurationChange, NetworkCounts, StoredNetworkConfiguration};
 pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use portal::{CertificateUse, MAX_SEARCH_SUBSCRIPTIONS, OperationSearch};
 pub use service_certificates::{NewServiceCertificate, ServiceCertificate};

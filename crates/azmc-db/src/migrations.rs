@@ -77,6 +77,18 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0011_link_disabled.sql",
         include_str!("../migrations/sqlite/0011_link_disabled.sql"),
     ),
+    (
+        12,
+        "soft_delete",
+        "0012_soft_delete.sql",
+        include_str!("../migrations/sqlite/0012_soft_delete.sql"),
+    ),
+    (
+        13,
+        "network_configuration",
+        "0013_network_configuration.sql",
+        include_str!("../migrations/sqlite/0013_network_configuration.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -145,6 +157,18 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "link_disabled",
         "0011_link_disabled.sql",
         include_str!("../migrations/postgres/0011_link_disabled.sql"),
+    ),
+    (
+        12,
+        "soft_delete",
+        "0012_soft_delete.sql",
+        include_str!("../migrations/postgres/0012_soft_delete.sql"),
+    ),
+    (
+        13,
+        "network_configuration",
+        "0013_network_configuration.sql",
+        include_str!("../migrations/postgres/0013_network_configuration.sql"),
     ),
 ];
 

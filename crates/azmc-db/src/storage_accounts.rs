@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use crate::affinity_groups::{group_key, lock_group};
 use crate::convert::{from_micros, merge_props, micros, props_from_json, props_to_json, sub_key};
 use crate::db::{Db, change_one, fetch, for_update, tx_check_count, tx_require, with_pool};
+use crate::deleted::Deleted;
 use crate::error::{ConflictReason, DbError, Limit, ResourceKind, conflict_on_unique};
 use crate::model::StorageAccountStatus;
 
@@ -77,6 +78,15 @@ fn account_key(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// The columns `deleted_storage_accounts` shares with `storage_accounts`, in one order.
+macro_rules! account_columns {
+    () => {
+        "name_key, name, subscription_id, label, description, location, affinity_group, \
+         affinity_group_key, account_type, extended_properties, primary_key, secondary_key, \
+         created_at, modified_at"
+    };
+}
+
 macro_rules! select_account {
     () => {
         "SELECT subscription_id, name, label, description, location, affinity_group, \
@@ -100,6 +110,34 @@ type AccountRow = (
     i64,
     i64,
 );
+
+type DeletedAccountRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+fn split_deleted_row(r: DeletedAccountRow) -> (AccountRow, i64, i64) {
+    (
+        (
+            r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12,
+        ),
+        r.13,
+        r.14,
+    )
+}
 
 fn account(row: AccountRow) -> Result<StorageAccount, DbError> {
     let (
@@ -207,6 +245,29 @@ impl Db {
                     ConflictReason::Exists(ResourceKind::StorageAccount),
                     new.name,
                 ));
+            }
+            // A deleted account keeps its name for its own subscription: others are told
+            // it is taken; that subscription creating it anew drops the deleted copy.
+            let kept: Option<(String,)> = sqlx::query_as(
+                "SELECT subscription_id FROM deleted_storage_accounts WHERE name_key = $1",
+            )
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match kept {
+                Some((owner,)) if owner != sub => {
+                    return Err(DbError::conflict(
+                        ConflictReason::Exists(ResourceKind::StorageAccount),
+                        new.name,
+                    ));
+                }
+                Some(_) => {
+                    sqlx::query("DELETE FROM deleted_storage_accounts WHERE name_key = $1")
+                        .bind(&key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                None => {}
             }
             tx_check_count!(
                 tx,
@@ -413,19 +474,179 @@ impl Db {
         self.get_storage_account(subscription_id, name).await
     }
 
-    /// Deletes a storage account. [`DbError::NotFound`] ("storage account") if there is
-    /// no such account.
+    /// Deletes a storage account, in one transaction. With `keep_until`, the account
+    /// (keys and properties) is kept restorable until then ([`Db::restore_storage_account`])
+    /// and its name stays reserved for this subscription; without, it is gone at once.
+    /// [`DbError::NotFound`] ("storage account") if there is no such account.
     pub async fn delete_storage_account(
         &self,
         subscription_id: &str,
         name: &str,
+        keep_until: Option<OffsetDateTime>,
+        now: OffsetDateTime,
     ) -> Result<(), DbError> {
-        change_one!(
+        let sub = sub_key(subscription_id);
+        let key = account_key(name);
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            if let Some(until) = keep_until {
+                sqlx::query("DELETE FROM deleted_storage_accounts WHERE name_key = $1")
+                    .bind(&key)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(concat!(
+                    "INSERT INTO deleted_storage_accounts (",
+                    account_columns!(),
+                    ", deleted_at, purge_at) SELECT ",
+                    account_columns!(),
+                    ", $3, $4 FROM storage_accounts WHERE subscription_id = $1 AND name_key = $2"
+                ))
+                .bind(&sub)
+                .bind(&key)
+                .bind(micros(now))
+                .bind(micros(until))
+                .execute(&mut *tx)
+                .await?;
+            }
+            let n = sqlx::query(
+                "DELETE FROM storage_accounts WHERE subscription_id = $1 AND name_key = $2",
+            )
+            .bind(&sub)
+            .bind(&key)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(DbError::not_found(ResourceKind::StorageAccount, name));
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The subscription's deleted storage accounts that can still be restored, by name.
+    pub async fn list_deleted_storage_accounts(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Vec<Deleted<StorageAccount>>, DbError> {
+        let rows: Vec<(AccountRow, i64, i64)> = {
+            let rows: Vec<DeletedAccountRow> = fetch!(
+                self,
+                fetch_all,
+                "SELECT subscription_id, name, label, description, location, affinity_group, \
+                 account_type, extended_properties, primary_key, secondary_key, 'Created', \
+                 created_at, modified_at, deleted_at, purge_at FROM deleted_storage_accounts \
+                 WHERE subscription_id = $1 ORDER BY name_key",
+                [sub_key(subscription_id)]
+            )?;
+            rows.into_iter().map(split_deleted_row).collect()
+        };
+        rows.into_iter()
+            .map(|(row, deleted, purge)| {
+                Ok(Deleted {
+                    item: account(row)?,
+                    deleted_at: from_micros(deleted)?,
+                    purge_at: from_micros(purge)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The subscription that keeps a deleted storage account named `name` (any case);
+    /// `None` if no deleted account has the name.
+    pub async fn deleted_storage_account_owner(
+        &self,
+        name: &str,
+    ) -> Result<Option<String>, DbError> {
+        let row: Option<(String,)> = fetch!(
             self,
-            "DELETE FROM storage_accounts WHERE subscription_id = $1 AND name_key = $2",
-            [sub_key(subscription_id), account_key(name)],
-            DbError::not_found(ResourceKind::StorageAccount, name)
-        )
+            fetch_optional,
+            "SELECT subscription_id FROM deleted_storage_accounts WHERE name_key = $1",
+            [account_key(name)]
+        )?;
+        Ok(row.map(|(s,)| s))
+    }
+
+    /// Restores a deleted storage account with its keys and properties, `Created`, in one
+    /// transaction:
+    ///
+    /// * [`DbError::NotFound`] ("subscription") if the subscription does not exist;
+    /// * [`DbError::NotFound`] ("deleted storage account") if the subscription keeps no
+    ///   deleted account of that name (never deleted, purged, or created anew);
+    /// * [`DbError::Conflict`] ([`ConflictReason::AffinityGroupGone`]) if it was in an
+    ///   affinity group that no longer exists;
+    /// * [`DbError::LimitExceeded`] ([`Limit::StorageAccounts`]) if the subscription is at
+    ///   `max_storage_accounts`.
+    pub async fn restore_storage_account(
+        &self,
+        subscription_id: &str,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<StorageAccount, DbError> {
+        let sub = sub_key(subscription_id);
+        let key = account_key(name);
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let lock = for_update!(
+                d,
+                "SELECT max_storage_accounts FROM subscriptions WHERE id = $1"
+            );
+            let (max,) = tx_require!(
+                tx,
+                (i64,),
+                lock,
+                [&sub],
+                DbError::not_found(ResourceKind::Subscription, subscription_id)
+            );
+            let (group, group_key): (Option<String>, Option<String>) = tx_require!(
+                tx,
+                (Option<String>, Option<String>),
+                "SELECT affinity_group, affinity_group_key FROM deleted_storage_accounts \
+                 WHERE subscription_id = $1 AND name_key = $2",
+                [&sub, &key],
+                DbError::not_found(ResourceKind::DeletedStorageAccount, name)
+            );
+            if let Some(ag) = &group_key {
+                let found: Option<(String,)> = sqlx::query_as(lock_group(d))
+                    .bind(&sub)
+                    .bind(ag)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if found.is_none() {
+                    return Err(DbError::conflict(
+                        ConflictReason::AffinityGroupGone,
+                        group.as_deref().unwrap_or(ag),
+                    ));
+                }
+            }
+            tx_check_count!(
+                tx,
+                "SELECT COUNT(*) FROM storage_accounts WHERE subscription_id = $1",
+                [&sub],
+                max,
+                DbError::limit_exceeded(Limit::StorageAccounts, max)
+            );
+            sqlx::query(concat!(
+                "INSERT INTO storage_accounts (",
+                account_columns!(),
+                ", status) SELECT name_key, name, subscription_id, label, description, \
+                 location, affinity_group, affinity_group_key, account_type, \
+                 extended_properties, primary_key, secondary_key, created_at, $3, 'Created' \
+                 FROM deleted_storage_accounts WHERE subscription_id = $1 AND name_key = $2"
+            ))
+            .bind(&sub)
+            .bind(&key)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, ResourceKind::StorageAccount, name))?;
+            sqlx::query("DELETE FROM deleted_storage_accounts WHERE name_key = $1")
+                .bind(&key)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        self.get_storage_account(subscription_id, name).await
     }
 
     /// How many storage accounts (any status) the subscription has, for Get Subscription.

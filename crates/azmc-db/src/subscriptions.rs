@@ -305,10 +305,14 @@ impl Db {
         }
         let (hosted_services, cores) = self.compute_usage(subscription_id).await?;
         let storage_accounts = self.storage_usage(subscription_id).await?;
+        let network = self.network_usage(subscription_id).await?;
         Ok(Usage {
             hosted_services,
             cores,
             storage_accounts,
+            virtual_network_sites: network.virtual_network_sites,
+            local_network_sites: network.local_network_sites,
+            dns_servers: network.dns_servers,
             ..Usage::default()
         })
     }

@@ -82,6 +82,10 @@ pub struct ServerConfig {
     /// Finished operations older than this are deleted by the job runner's sweep (about
     /// once a minute, in batches of 10,000).
     pub operation_retention: Duration,
+    /// How long deleted storage accounts and cloud services can be restored (their names
+    /// stay reserved for their subscription meanwhile); zero deletes them at once. Dropped
+    /// for good by the job runner's sweep once past.
+    pub restore_window: Duration,
     /// Limits on connections, per listener.
     pub connections: ConnectionLimits,
     /// The key-encryption key that wraps the database's secrets ([`crate::keys`]): by
@@ -182,6 +186,7 @@ impl ServerConfig {
             portal: PortalConfig::default(),
             pfx: PfxLimits::default(),
             operation_retention: Duration::from_secs(90 * 24 * 3600),
+            restore_window: Duration::from_secs(14 * 24 * 3600),
             connections: ConnectionLimits::default(),
             kek: KekSource::File(data_dir.join("kek")),
             data_dir,

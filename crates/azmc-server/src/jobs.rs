@@ -254,8 +254,8 @@ impl JobRunner {
         }
     }
 
-    /// Give up exhausted jobs, fail orphaned operations, and delete one batch of
-    /// operations past the retention.
+    /// Give up exhausted jobs, fail orphaned operations, delete one batch of operations
+    /// past the retention, and purge deleted resources past the restore window.
     pub async fn sweep(&self) {
         let now = self.state.clock.now();
         let db = &self.state.db;
@@ -286,6 +286,15 @@ impl JobRunner {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "operation retention sweep failed"),
+        }
+        match db.purge_deleted(now).await {
+            Ok(p) if p.storage_accounts + p.hosted_services > 0 => tracing::info!(
+                storage_accounts = p.storage_accounts,
+                cloud_services = p.hosted_services,
+                "purged deleted resources past the restore window"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "purging deleted resources failed"),
         }
         if let Err(e) = db.prune_link_changes(crate::auth::LINK_CHANGES_KEPT).await {
             tracing::error!(error = %e, "pruning the link change log failed");

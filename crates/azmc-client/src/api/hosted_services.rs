@@ -64,6 +64,28 @@ impl Client {
         .await
     }
 
+    /// The deleted cloud services that can still be restored (azmc's
+    /// `GET …/hostedservices?comp=deleted`).
+    pub async fn list_deleted_cloud_services(&self) -> Result<Vec<wire::DeletedResourceXml>> {
+        self.get(
+            "/services/hostedservices?comp=deleted",
+            "List Deleted Cloud Services",
+            |b| wire::parse_deleted(wire::DeletedKind::HostedServices, b),
+        )
+        .await
+    }
+
+    /// Restores a deleted cloud service with its properties and certificates, not its
+    /// deployments (azmc's `POST …/hostedservices/{name}?comp=restore`).
+    pub async fn restore_cloud_service(&self, name: &str) -> Result<Submitted> {
+        self.submit(
+            Method::POST,
+            &format!("/services/hostedservices/{}?comp=restore", seg(name)),
+            None,
+        )
+        .await
+    }
+
     /// Check Cloud Service Name Availability: (available, reason).
     pub async fn check_cloud_service_name(&self, name: &str) -> Result<(bool, Option<String>)> {
         self.get(

@@ -118,6 +118,28 @@ impl Client {
         .await
     }
 
+    /// The deleted storage accounts that can still be restored (azmc's
+    /// `GET …/storageservices?comp=deleted`).
+    pub async fn list_deleted_storage_accounts(&self) -> Result<Vec<wire::DeletedResourceXml>> {
+        self.get(
+            "/services/storageservices?comp=deleted",
+            "List Deleted Storage Accounts",
+            |b| wire::parse_deleted(wire::DeletedKind::StorageServices, b),
+        )
+        .await
+    }
+
+    /// Restores a deleted storage account with its keys and properties (azmc's
+    /// `POST …/storageservices/{name}?comp=restore`).
+    pub async fn restore_storage_account(&self, name: &str) -> Result<Submitted> {
+        self.submit(
+            Method::POST,
+            &format!("/services/storageservices/{}?comp=restore", seg(name)),
+            None,
+        )
+        .await
+    }
+
     /// Check Storage Account Name Availability: (available, reason).
     pub async fn check_storage_account_name(&self, name: &str) -> Result<(bool, Option<String>)> {
         self.get(

@@ -137,7 +137,9 @@ pub async fn affinity_groups(db: &Db) {
         .await
         .unwrap_err();
     assert_not_found(&e, ResourceKind::AffinityGroup);
-    db.delete_storage_account(&a, "agstore").await.unwrap();
+    db.delete_storage_account(&a, "agstore", None, at(90))
+        .await
+        .unwrap();
     assert!(!db.affinity_group_in_use(&a, "mygroup").await.unwrap());
     db.delete_affinity_group(&a, "MyGroup").await.unwrap();
     assert_missing(db.get_affinity_group(&a, "mygroup").await);
@@ -273,8 +275,10 @@ pub async fn storage_accounts(db: &Db) {
     );
 
     // Delete frees the name and the quota.
-    assert_missing(db.delete_storage_account(&b, "store1").await);
-    db.delete_storage_account(&a, "STORE1").await.unwrap();
+    assert_missing(db.delete_storage_account(&b, "store1", None, at(90)).await);
+    db.delete_storage_account(&a, "STORE1", None, at(90))
+        .await
+        .unwrap();
     assert_missing(db.get_storage_account(&a, "store1").await);
     assert_eq!(db.storage_account_owner("store1").await.unwrap(), None);
     db.create_storage_account(&account_in(&b, "store1", Some("East US"), None, &[]), at(9))

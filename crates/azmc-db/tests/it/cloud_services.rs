@@ -68,8 +68,12 @@ pub async fn story(db: &Db) {
     assert_eq!(h.extended_properties, props);
     assert_eq!((h.created_at, h.modified_at), (at(1), at(1)));
     assert_eq!(db.get_hosted_service(&a, "my-svc").await.unwrap(), h);
-    assert!(!db.hosted_service_name_available("MY-SVC").await.unwrap());
-    assert!(db.hosted_service_name_available("other").await.unwrap());
+    assert!(
+        !db.hosted_service_name_available(&a, "MY-SVC")
+            .await
+            .unwrap()
+    );
+    assert!(db.hosted_service_name_available(&a, "other").await.unwrap());
     let e = db
         .create_hosted_service(&svc(&b, "my-svc", &[]), at(2))
         .await
@@ -107,7 +111,9 @@ pub async fn story(db: &Db) {
     assert!(db.affinity_group_in_use(&a, "MY-GROUP").await.unwrap());
     let e = db.delete_affinity_group(&a, "my-group").await.unwrap_err();
     assert!(e.is_conflict(), "{e:?}");
-    db.delete_hosted_service(&a, "ag-svc", false).await.unwrap();
+    db.delete_hosted_service(&a, "ag-svc", false, None, at(90))
+        .await
+        .unwrap();
     assert!(!db.affinity_group_in_use(&a, "my-group").await.unwrap());
     // Unknown subscription.
     let e = db
@@ -128,7 +134,7 @@ pub async fn story(db: &Db) {
         .await
         .unwrap_err();
     assert_limit(&e, Limit::HostedServices, 2);
-    assert!(db.hosted_service_name_available("third").await.unwrap());
+    assert!(db.hosted_service_name_available(&a, "third").await.unwrap());
     let names = names(db.list_hosted_services(&a).await.unwrap(), |h| h.name);
     assert_eq!(names, ["My-Svc", "second"]);
     assert_eq!(db.subscription_usage(&a).await.unwrap().hosted_services, 2);
@@ -298,16 +304,27 @@ pub async fn story(db: &Db) {
         "Deleting"
     );
     assert_missing(db.mark_hosted_service_deleting(&b, "second", None).await);
-    db.delete_hosted_service(&a, "my-svc", false).await.unwrap();
+    db.delete_hosted_service(&a, "my-svc", false, None, at(90))
+        .await
+        .unwrap();
     assert_missing(db.get_hosted_service(&a, "my-svc").await);
-    assert_missing(db.delete_hosted_service(&a, "my-svc", false).await);
+    assert_missing(
+        db.delete_hosted_service(&a, "my-svc", false, None, at(90))
+            .await,
+    );
     assert_missing(db.service_certificate_sealed_key(&a, "my-svc", &t1).await);
-    assert!(db.hosted_service_name_available("my-svc").await.unwrap());
+    assert!(
+        db.hosted_service_name_available(&a, "my-svc")
+            .await
+            .unwrap()
+    );
     // The name is free again, in any subscription.
     db.create_hosted_service(&svc(&b, "MY-SVC", &[]), at(9))
         .await
         .unwrap();
-    db.delete_hosted_service(&a, "second", true).await.unwrap();
+    db.delete_hosted_service(&a, "second", true, None, at(90))
+        .await
+        .unwrap();
     assert_eq!(db.subscription_usage(&a).await.unwrap().hosted_services, 0);
     assert_eq!(db.subscription_usage(&b).await.unwrap().hosted_services, 1);
 
@@ -535,7 +552,7 @@ pub async fn deployments(db: &Db) {
     assert_eq!(s.modified_at, at(5));
     assert_eq!(db.list_deployments(&a, "depsvc").await.unwrap().len(), 2);
     let e = db
-        .delete_hosted_service(&a, "depsvc", false)
+        .delete_hosted_service(&a, "depsvc", false, None, at(90))
         .await
         .unwrap_err();
     assert_conflict(&e, ConflictReason::HasDeployments);
@@ -550,7 +567,9 @@ pub async fn deployments(db: &Db) {
         "Dep1"
     );
     // comp=media: the deployments go with the service.
-    db.delete_hosted_service(&a, "depsvc", true).await.unwrap();
+    db.delete_hosted_service(&a, "depsvc", true, None, at(90))
+        .await
+        .unwrap();
     assert!(db.list_deployments(&a, "depsvc").await.unwrap().is_empty());
     assert_eq!(db.subscription_usage(&a).await.unwrap().cores, 0);
 }

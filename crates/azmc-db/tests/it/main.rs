@@ -7,7 +7,9 @@ mod affinity_storage;
 mod cloud_services;
 mod concurrency;
 mod connect;
+mod networks;
 mod portal;
+mod soft_delete;
 mod sql_databases;
 mod sql_web;
 mod story;
@@ -147,5 +149,39 @@ async fn sqlite_corrupt_thumbprints_are_reported() {
     raw.close().await;
     let e = db.get_operation(&sub, &op.id).await.unwrap_err();
     assert!(matches!(e, azmc_db::DbError::Corrupt(_)), "{e:?}");
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_soft_delete() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    soft_delete::storage_accounts(&db).await;
+    soft_delete::cloud_services(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_soft_delete() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    soft_delete::storage_accounts(&db).await;
+    soft_delete::cloud_services(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_network_configuration() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    networks::story(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_network_configuration() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    networks::story(&db).await;
     db.close().await;
 }

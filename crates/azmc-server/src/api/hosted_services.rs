@@ -7,7 +7,7 @@ use super::validate::{
     Placed, Placement, base_url, check_description, check_extended_properties, optional_label,
     parse_input, placed, required, with_location,
 };
-use super::{empty, query_params, xml};
+use super::{comp_is, empty, query_params, xml};
 use crate::domain::{Ctx, cloud_services};
 use crate::error::ApiError;
 use crate::identity::RequestId;
@@ -22,8 +22,9 @@ use axum::response::Response;
 use axum::routing;
 use azmc_db::{HostedService, HostedServiceUpdate, NewHostedService};
 use azmc_wire::asm::{
-    DeploymentXml, HostedServiceXml, availability_to_xml, encode_label, format_time,
-    hosted_services_to_xml, parse_create_hosted_service, parse_update_hosted_service,
+    DeletedKind, DeletedResourceXml, DeploymentXml, HostedServiceXml, availability_to_xml,
+    deleted_to_xml, encode_label, format_time, hosted_services_to_xml, parse_create_hosted_service,
+    parse_update_hosted_service,
 };
 
 /// The role sizes offered in `ComputeCapabilities`.
@@ -68,7 +69,11 @@ pub async fn list(
     State(state): State<AppState>,
     Path(s): Path<String>,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
+    if comp_is(uri.query(), "deleted") {
+        return list_deleted(&state, &s).await;
+    }
     let services = cloud_services::list(&Ctx::of(&state), &s).await?;
     let base = base_url(&headers);
     let items: Vec<_> = services
@@ -174,11 +179,51 @@ pub async fn delete(
     Ok(empty(StatusCode::ACCEPTED))
 }
 
+/// `GET …/hostedservices?comp=deleted` (azmc): the deleted cloud services that can still
+/// be restored.
+async fn list_deleted(state: &AppState, s: &str) -> Result<Response, ApiError> {
+    let deleted = cloud_services::list_deleted(&Ctx::of(state), s).await?;
+    let items: Vec<_> = deleted
+        .iter()
+        .map(|(d, certificates)| DeletedResourceXml {
+            service_name: d.item.name.clone(),
+            label: encode_label(&d.item.label),
+            location: d.item.location.clone(),
+            affinity_group: d.item.affinity_group.clone(),
+            account_type: None,
+            certificate_count: Some(u32::try_from(*certificates).unwrap_or(u32::MAX)),
+            deleted_time: format_time(d.deleted_at),
+            purge_time: format_time(d.purge_at),
+        })
+        .collect();
+    Ok(xml(
+        StatusCode::OK,
+        deleted_to_xml(DeletedKind::HostedServices, &items),
+    ))
+}
+
+/// `POST …/hostedservices/{svc}`: Swap Deployment, or with `comp=restore` (azmc) the
+/// deleted cloud service back with its properties and certificates.
+pub async fn post(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+    uri: Uri,
+    id: RequestId,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !comp_is(uri.query(), "restore") {
+        return super::deployments::swap(state, path, id, body).await;
+    }
+    let (State(state), Path((s, svc))) = (state, path);
+    cloud_services::restore(&Ctx::of(&state), &s, &svc).await?;
+    Ok(empty(StatusCode::OK))
+}
+
 pub async fn name_available(
     State(state): State<AppState>,
-    Path((_s, name)): Path<(String, String)>,
+    Path((s, name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let reason = cloud_services::unavailable_because(&Ctx::of(&state), &name).await?;
+    let reason = cloud_services::unavailable_because(&Ctx::of(&state), &s, &name).await?;
     let body = availability_to_xml(reason.is_none(), reason);
     Ok(xml(StatusCode::OK, body))
 }
@@ -208,8 +253,9 @@ pub fn routes(st: &AppState) -> Router<AppState> {
                     (OpName::new("UpdateHostedService"), routing::put(update)),
                     (OpName::new("DeleteHostedService"), routing::delete(delete)),
                     (
-                        OpName::new("SwapDeployment"),
-                        routing::post(super::deployments::swap),
+                        OpName::new("SwapDeployment")
+                            .or_by_comp(&[("restore", "RestoreHostedService")]),
+                        routing::post(post),
                     ),
                 ],
             ),

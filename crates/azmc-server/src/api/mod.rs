@@ -5,6 +5,7 @@ pub mod certificates;
 pub mod deployments;
 pub mod hosted_services;
 pub mod locations;
+pub mod networks;
 pub mod operations;
 pub mod service_certificates;
 pub mod sql_databases;
@@ -38,6 +39,7 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .merge(websites::routes(st))
         .merge(sql_servers::routes(st))
         .merge(sql_databases::routes(st))
+        .merge(networks::routes(st))
         .merge(operations::routes(st))
 }
 
@@ -155,6 +157,13 @@ pub fn empty(status: StatusCode) -> Response {
 
 /// Query parameters with names lower-cased and values percent-decoded (names are
 /// case-insensitive in ASM; values may be encoded by either client's rules).
+/// Whether the query has `comp=value` (any case).
+pub fn comp_is(query: Option<&str>, value: &str) -> bool {
+    query_params(query)
+        .iter()
+        .any(|(k, v)| k == "comp" && v.eq_ignore_ascii_case(value))
+}
+
 pub fn query_params(query: Option<&str>) -> Vec<(String, String)> {
     query
         .unwrap_or_default()

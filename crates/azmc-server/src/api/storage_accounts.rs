@@ -8,7 +8,7 @@ use super::validate::{
     Placed, Placement, base_url, check_description, check_extended_properties, optional_label,
     parse_input, placed, required, with_location,
 };
-use super::{empty, query_params, xml};
+use super::{comp_is, empty, query_params, xml};
 use crate::domain::Ctx;
 use crate::domain::storage_accounts::{self as accounts, NewAccount};
 use crate::error::ApiError;
@@ -24,9 +24,9 @@ use axum::response::Response;
 use axum::routing;
 use azmc_db::{StorageAccount, StorageAccountUpdate, StorageKeyType};
 use azmc_wire::asm::{
-    StorageServiceKeysXml, StorageServiceXml, availability_to_xml, encode_label, format_time,
-    parse_create_storage_service, parse_regenerate_keys, parse_update_storage_service,
-    storage_services_to_xml,
+    DeletedKind, DeletedResourceXml, StorageServiceKeysXml, StorageServiceXml, availability_to_xml,
+    deleted_to_xml, encode_label, format_time, parse_create_storage_service, parse_regenerate_keys,
+    parse_update_storage_service, storage_services_to_xml,
 };
 
 /// The geo-replication partner of a region (for GRS/RA-GRS accounts).
@@ -109,7 +109,11 @@ pub async fn list(
     State(state): State<AppState>,
     Path(s): Path<String>,
     headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
+    if comp_is(uri.query(), "deleted") {
+        return list_deleted(&state, &s).await;
+    }
     let list = accounts::list(&Ctx::of(&state), &s).await?;
     let base = base_url(&headers);
     let items: Vec<_> = list.iter().map(|a| to_xml(&state, &base, a)).collect();
@@ -238,6 +242,45 @@ pub async fn delete(
     Ok(empty(StatusCode::OK))
 }
 
+/// `GET …/storageservices?comp=deleted` (azmc): the deleted accounts that can still be
+/// restored.
+async fn list_deleted(state: &AppState, s: &str) -> Result<Response, ApiError> {
+    let deleted = accounts::list_deleted(&Ctx::of(state), s).await?;
+    let items: Vec<_> = deleted
+        .iter()
+        .map(|d| DeletedResourceXml {
+            service_name: d.item.name.clone(),
+            label: encode_label(&d.item.label),
+            location: Some(d.item.location.clone()),
+            affinity_group: d.item.affinity_group.clone(),
+            account_type: Some(d.item.account_type.clone()),
+            certificate_count: None,
+            deleted_time: format_time(d.deleted_at),
+            purge_time: format_time(d.purge_at),
+        })
+        .collect();
+    Ok(xml(
+        StatusCode::OK,
+        deleted_to_xml(DeletedKind::StorageServices, &items),
+    ))
+}
+
+/// `POST …/storageservices/{name}?comp=restore` (azmc): the deleted account back, with
+/// its keys and properties.
+pub async fn restore(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    if !comp_is(uri.query(), "restore") {
+        return Err(ApiError::bad_query(
+            "The query parameter comp=restore is required.",
+        ));
+    }
+    accounts::restore(&Ctx::of(&state), &s, &name).await?;
+    Ok(empty(StatusCode::OK))
+}
+
 pub async fn name_available(
     State(state): State<AppState>,
     Path((s, name)): Path<(String, String)>,
@@ -271,6 +314,7 @@ pub fn routes(st: &AppState) -> Router<AppState> {
                 [
                     (OpName::new("UpdateStorageService"), routing::put(update)),
                     (OpName::new("DeleteStorageService"), routing::delete(delete)),
+                    (OpName::new("RestoreStorageService"), routing::post(restore)),
                 ],
             ),
         )

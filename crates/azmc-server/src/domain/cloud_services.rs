@@ -10,7 +10,9 @@ use crate::config::PfxLimits;
 use crate::identity::RequestId;
 use crate::jobs::{self, JobKind, JobResult};
 use crate::state::AppState;
-use azmc_db::{DbError, HostedService, HostedServiceUpdate, NewHostedService, ServiceCertificate};
+use azmc_db::{
+    DbError, Deleted, HostedService, HostedServiceUpdate, NewHostedService, ServiceCertificate,
+};
 use azmc_pki::pkcs12::{self, ReadOptions};
 use azmc_pki::{Certificate, PrivateKey, Thumbprint};
 use serde::{Deserialize, Serialize};
@@ -67,6 +69,14 @@ pub(crate) fn db_error(e: DbError) -> DomainError {
             reason: Stored::Exists(Kind::Job),
             ..
         }) => DomainError::from_db(e),
+        DbError::NotFound {
+            kind: Kind::DeletedHostedService,
+            id,
+        } => DomainError::not_found_named(ResourceKind::DeletedHostedService, &id),
+        DbError::Conflict {
+            reason: Stored::AffinityGroupGone,
+            id,
+        } => DomainError::Conflict(ConflictReason::AffinityGroupGone { name: id }),
         DbError::NotFound { .. } => DomainError::not_found(ResourceKind::HostedService),
         DbError::Conflict {
             reason: Stored::Exists(Kind::HostedService),
@@ -132,10 +142,39 @@ pub async fn update(
         .map_err(db_error)
 }
 
-/// Deletes the service `name`, refused while it has deployments.
+/// Deletes the service `name`, refused while it has deployments. While the server keeps
+/// deleted resources it stays restorable (properties and ready certificates) until
+/// [`Ctx::keep_until`].
 pub async fn delete(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<(), DomainError> {
     ctx.db
-        .delete_hosted_service(subscription, name, false)
+        .delete_hosted_service(subscription, name, false, ctx.keep_until(), ctx.now)
+        .await
+        .map_err(db_error)
+}
+
+/// The subscription's deleted services that can still be restored, each with the number
+/// of certificates a restore brings back.
+pub async fn list_deleted(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+) -> Result<Vec<(Deleted<HostedService>, i64)>, DomainError> {
+    ctx.db
+        .list_deleted_hosted_services(subscription)
+        .await
+        .map_err(db_error)
+}
+
+/// Restores the deleted service `name` with its properties and the certificates it had
+/// ready; its deployments are not restored. Refused when it was never deleted here (or
+/// has been purged or created anew), when its affinity group is gone, or when the
+/// subscription is at its cloud service limit.
+pub async fn restore(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+) -> Result<HostedService, DomainError> {
+    ctx.db
+        .restore_hosted_service(subscription, name, ctx.now)
         .await
         .map_err(db_error)
 }
@@ -162,6 +201,7 @@ pub async fn delete_with_media(
 /// Whether `name` is free as a cloud service name: `Ok(None)` if so, else why not.
 pub async fn unavailable_because(
     ctx: &Ctx<'_>,
+    subscription: &str,
     name: &str,
 ) -> Result<Option<&'static str>, DomainError> {
     if !valid_service_name(name) {
@@ -171,7 +211,7 @@ pub async fn unavailable_because(
     }
     let free = ctx
         .db
-        .hosted_service_name_available(name)
+        .hosted_service_name_available(subscription, name)
         .await
         .map_err(db_error)?;
     Ok((!free).then_some("A hosted service with the specified name already exists."))
@@ -190,7 +230,13 @@ impl JobKind for DeleteMedia {
     async fn run(self, state: AppState) -> JobResult {
         match state
             .db
-            .delete_hosted_service(&self.subscription, &self.service, true)
+            .delete_hosted_service(
+                &self.subscription,
+                &self.service,
+                true,
+                Ctx::of(&state).keep_until(),
+                state.clock.now(),
+            )
             .await
         {
             Ok(()) | Err(DbError::NotFound { .. }) => JobResult::ok(),

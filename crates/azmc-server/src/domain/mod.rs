@@ -25,6 +25,7 @@ pub mod affinity_groups;
 pub mod certificates;
 pub mod cloud_services;
 pub mod deployments;
+pub mod networks;
 pub mod operations;
 pub mod sealing;
 pub mod sql_databases;
@@ -55,7 +56,8 @@ pub fn job_kinds() -> JobRegistry {
         .kind::<deployments::DeleteDeployment>()
         .kind::<deployments::Swap>()
         .kind::<deployments::ReportChange>()
-        .kind::<storage_accounts::CreateAccount>();
+        .kind::<storage_accounts::CreateAccount>()
+        .kind::<networks::SetConfiguration>();
     r
 }
 
@@ -103,6 +105,9 @@ pub struct Ctx<'a> {
     /// The key that seals stored private keys; `None` where no server runs in this
     /// process (nothing is sealed there).
     pub sealing: Option<&'a sealing::SealingKey>,
+    /// How long deleted storage accounts and cloud services stay restorable
+    /// (`ServerConfig::restore_window`); `None` deletes them at once.
+    pub keep_deleted: Option<time::Duration>,
     pub now: OffsetDateTime,
 }
 
@@ -120,6 +125,12 @@ pub struct Slots<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// Until when something deleted now stays restorable, if the server keeps deleted
+    /// resources.
+    pub fn keep_until(&self) -> Option<OffsetDateTime> {
+        self.keep_deleted.and_then(|d| self.now.checked_add(d))
+    }
+
     /// The context of a request to a running server.
     pub fn of(state: &'a AppState) -> Self {
         Ctx {
@@ -136,6 +147,9 @@ impl<'a> Ctx<'a> {
                 hashes: &state.hash_slots,
             }),
             sealing: Some(&state.sealing),
+            keep_deleted: (!state.config.restore_window.is_zero())
+                .then(|| time::Duration::try_from(state.config.restore_window).ok())
+                .flatten(),
             now: state.clock.now(),
         }
     }
@@ -149,6 +163,7 @@ impl<'a> Ctx<'a> {
             locations: &[],
             slots: None,
             sealing: None,
+            keep_deleted: None,
             now,
         }
     }
@@ -173,6 +188,12 @@ pub enum ResourceKind {
     WebSite,
     Account,
     Operation,
+    /// A storage account deleted within the restore window.
+    DeletedStorageAccount,
+    /// A subscription's network configuration (none set yet).
+    NetworkConfiguration,
+    /// A cloud service deleted within the restore window.
+    DeletedHostedService,
 }
 
 impl ResourceKind {
@@ -208,6 +229,9 @@ impl fmt::Display for ResourceKind {
             ResourceKind::WebSite => "web site",
             ResourceKind::Account => "account",
             ResourceKind::Operation => "operation",
+            ResourceKind::DeletedStorageAccount => "deleted storage account",
+            ResourceKind::NetworkConfiguration => "network configuration",
+            ResourceKind::DeletedHostedService => "deleted hosted service",
         })
     }
 }
@@ -251,6 +275,8 @@ pub enum ConflictReason {
     WebSiteExists { name: String },
     /// A site made before publishing passwords were kept has none until its next change.
     WebSitePublishingPasswordPending { name: String },
+    /// A restore into an affinity group deleted since.
+    AffinityGroupGone { name: String },
     /// An account of that username exists.
     AccountExists { username: String },
     /// A subscription of that id exists.
@@ -302,6 +328,10 @@ impl fmt::Display for ConflictReason {
             ConflictReason::DeploymentBusy { status } => write!(
                 f,
                 "The deployment is {status}: retry when the operation on it has finished."
+            ),
+            ConflictReason::AffinityGroupGone { name } => write!(
+                f,
+                "It was in the affinity group '{name}', which no longer exists: create the affinity group again, then restore."
             ),
             ConflictReason::AccountExists { username } => {
                 write!(f, "An account named {username} already exists.")

@@ -8,7 +8,9 @@ use super::{ConflictReason, Ctx, DomainError, ResourceKind};
 use crate::identity::RequestId;
 use crate::jobs::{self, JobKind, JobResult};
 use crate::state::AppState;
-use azmc_db::{DbError, NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType};
+use azmc_db::{
+    DbError, Deleted, NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType,
+};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -89,6 +91,14 @@ fn db_error(e: DbError, name: &str) -> DomainError {
             kind: Stored::StorageAccount,
             ..
         } => DomainError::not_found_named(ResourceKind::StorageAccount, name),
+        DbError::NotFound {
+            kind: Stored::DeletedStorageAccount,
+            ..
+        } => DomainError::not_found_named(ResourceKind::DeletedStorageAccount, name),
+        DbError::Conflict {
+            reason: azmc_db::ConflictReason::AffinityGroupGone,
+            id,
+        } => DomainError::Conflict(ConflictReason::AffinityGroupGone { name: id }),
         DbError::NotFound {
             kind: Stored::AffinityGroup,
             id,
@@ -233,10 +243,36 @@ pub async fn update(
         .map_err(|e| db_error(e, name))
 }
 
-/// Deletes the account `name`.
+/// Deletes the account `name`; while the server keeps deleted resources it stays
+/// restorable (with its keys and properties) until [`Ctx::keep_until`].
 pub async fn delete(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<(), DomainError> {
     ctx.db
-        .delete_storage_account(subscription, name)
+        .delete_storage_account(subscription, name, ctx.keep_until(), ctx.now)
+        .await
+        .map_err(|e| db_error(e, name))
+}
+
+/// The subscription's deleted accounts that can still be restored.
+pub async fn list_deleted(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+) -> Result<Vec<Deleted<StorageAccount>>, DomainError> {
+    ctx.db
+        .list_deleted_storage_accounts(subscription)
+        .await
+        .map_err(|e| db_error(e, ""))
+}
+
+/// Restores the deleted account `name` with its keys and properties, `Created`. Refused
+/// when it was never deleted here (or has been purged or created anew), when its affinity
+/// group is gone, or when the subscription is at its storage account limit.
+pub async fn restore(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+) -> Result<StorageAccount, DomainError> {
+    ctx.db
+        .restore_storage_account(subscription, name, ctx.now)
         .await
         .map_err(|e| db_error(e, name))
 }
@@ -257,6 +293,18 @@ pub async fn unavailable_because(
         .storage_account_owner(name)
         .await
         .map_err(|e| db_error(e, name))?;
+    let owner = match owner {
+        Some(o) => Some(o),
+        // A deleted account keeps its name for its own subscription (which may create it
+        // anew); for the others it is taken.
+        None => ctx
+            .db
+            .deleted_storage_account_owner(name)
+            .await
+            .map_err(|e| db_error(e, name))?
+            .filter(|o| !o.eq_ignore_ascii_case(subscription))
+            .map(|_| String::new()),
+    };
     Ok(match owner {
         None => None,
         Some(owner) if owner.eq_ignore_ascii_case(subscription) => Some(format!(

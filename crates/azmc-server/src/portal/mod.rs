@@ -170,6 +170,7 @@ pub fn router(portal: Portal) -> Router {
             get(|| async { Redirect::to("/publishsettings") }),
         )
         .route("/resources", get(resources::page))
+        .route("/resources/restore", post(resources::restore))
         .route("/operations", get(operations::page))
         .route("/static/portal.css", get(html::stylesheet))
         .route("/static/portal.js", get(html::script))

@@ -3,16 +3,70 @@
 
 use super::access::subscriptions_of;
 use super::form::pairs;
-use super::html;
-use super::session::SignedIn;
+use super::html::{self, csrf_field};
+use super::oplog;
+use super::session::{SignedIn, SignedPost};
 use super::{Portal, PortalError};
-use crate::domain::{Ctx, cloud_services, deployments, sql_servers, storage_accounts, websites};
+use crate::domain::{
+    Ctx, DomainError, cloud_services, deployments, sql_servers, storage_accounts, websites,
+};
 use axum::extract::State;
 use axum::http::Uri;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
-async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, PortalError> {
+/// A deleted storage account or cloud service as the page lists it.
+struct Restorable {
+    kind: &'static str,
+    what: &'static str,
+    name: String,
+    place: String,
+    deleted: time::OffsetDateTime,
+    until: time::OffsetDateTime,
+}
+
+/// The subscription's deleted storage accounts and cloud services that can be restored,
+/// by when they are purged.
+async fn restorable(ctx: &Ctx<'_>, sub: &str) -> Result<Vec<Restorable>, PortalError> {
+    let mut all: Vec<Restorable> = storage_accounts::list_deleted(ctx, sub)
+        .await?
+        .into_iter()
+        .map(|d| Restorable {
+            kind: "storage",
+            what: "Storage account",
+            place: d.item.location.clone(),
+            name: d.item.name,
+            deleted: d.deleted_at,
+            until: d.purge_at,
+        })
+        .collect();
+    all.extend(
+        cloud_services::list_deleted(ctx, sub)
+            .await?
+            .into_iter()
+            .map(|(d, _)| Restorable {
+                kind: "service",
+                what: "Cloud service",
+                place: d
+                    .item
+                    .location
+                    .clone()
+                    .or(d.item.affinity_group.clone())
+                    .unwrap_or_default(),
+                name: d.item.name,
+                deleted: d.deleted_at,
+                until: d.purge_at,
+            }),
+    );
+    all.sort_by_key(|r| r.until);
+    Ok(all)
+}
+
+async fn section(
+    portal: &Portal,
+    user: &SignedIn,
+    s: &azmc_db::Subscription,
+) -> Result<Markup, PortalError> {
     let ctx = Ctx::of(&portal.app);
     let storage = storage_accounts::list(&ctx, &s.id).await?;
     let mut services = Vec::new();
@@ -24,6 +78,7 @@ async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, P
         let deployments = deployments::list(&ctx, at).await?;
         services.push((svc, deployments));
     }
+    let deleted = restorable(&ctx, &s.id).await?;
     let sql = sql_servers::list_servers(&ctx, &s.id).await?;
     let mut sites = Vec::new();
     for space in websites::webspaces(&ctx) {
@@ -71,6 +126,30 @@ async fn section(portal: &Portal, s: &azmc_db::Subscription) -> Result<Markup, P
                         }
                     } } }
                 } }
+            }
+            @if !deleted.is_empty() {
+                h3 { "Deleted, can be restored" }
+                table {
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "Kind" }
+                        th scope="col" { "Location or affinity group" }
+                        th scope="col" { "Deleted" } th scope="col" { "Restorable until" }
+                        th scope="col" { "Action" }
+                    } }
+                    tbody { @for d in &deleted { tr {
+                        th scope="row" { (d.name) } td { (d.what) } td { (d.place) }
+                        td { (html::time(d.deleted)) } td { (html::time(d.until)) }
+                        td {
+                            form method="post" action="/resources/restore" {
+                                (csrf_field(&user.csrf))
+                                input type="hidden" name="subscription" value=(s.id);
+                                input type="hidden" name="kind" value=(d.kind);
+                                input type="hidden" name="name" value=(d.name);
+                                button type="submit" aria-label={ "Restore " (d.name) } { "Restore" }
+                            }
+                        }
+                    } } }
+                }
             }
             h3 { "SQL Database servers" }
             @if sql.is_empty() { p { "None." } } @else {
@@ -120,7 +199,7 @@ pub async fn page(
     }
     let mut sections = Vec::new();
     for (s, _) in &subs {
-        sections.push(section(&portal, s).await?);
+        sections.push(section(&portal, &user, s).await?);
     }
     Ok(html::page(
         "Resources",
@@ -128,8 +207,84 @@ pub async fn page(
         html::Nav::Resources,
         html! {
             h1 { "Resources" }
+            (html::notice(restored_message(&q).as_deref()))
             @if sections.is_empty() { p { "You administer no subscription." } }
             @for s in &sections { (s) }
         },
     ))
+}
+
+/// The notice after a restore (`?restored=KIND:NAME`).
+fn restored_message(q: &[(String, String)]) -> Option<String> {
+    let (_, v) = q.iter().find(|(k, _)| k == "restored")?;
+    let (kind, name) = v.split_once(':')?;
+    let what = match kind {
+        "storage" => "Storage account",
+        "service" => "Cloud service",
+        _ => return None,
+    };
+    Some(format!("{what} {name} restored."))
+}
+
+/// `POST /resources/restore`: restore a deleted storage account or cloud service of a
+/// subscription the user administers, recorded in its operation log as the API's
+/// `RestoreStorageService` / `RestoreHostedService`.
+pub async fn restore(
+    State(portal): State<Portal>,
+    SignedPost { user, form }: SignedPost,
+) -> Result<Response, PortalError> {
+    let field = |k: &str| form.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
+    let (Some(sub), Some(kind), Some(name)) = (field("subscription"), field("kind"), field("name"))
+    else {
+        return Err(PortalError::BadRequest(
+            "Choose a deleted resource to restore.".into(),
+        ));
+    };
+    let subs = subscriptions_of(&portal, &user).await?;
+    let Some((s, _)) = subs.iter().find(|(s, _)| s.id.eq_ignore_ascii_case(&sub)) else {
+        return Err(PortalError::NotFound);
+    };
+    let (op_name, object) = match kind.as_str() {
+        "storage" => (
+            "RestoreStorageService",
+            format!("/{}/services/storageservices/{name}", s.id),
+        ),
+        "service" => (
+            "RestoreHostedService",
+            format!("/{}/services/hostedservices/{name}", s.id),
+        ),
+        _ => return Err(PortalError::BadRequest("Unknown kind of resource.".into())),
+    };
+    let op = oplog::begin(
+        &portal,
+        &user,
+        &s.id,
+        op_name,
+        object,
+        vec![("name".into(), name.clone())],
+    )
+    .await?;
+    let ctx = Ctx::of(&portal.app);
+    let result = match kind.as_str() {
+        "storage" => storage_accounts::restore(&ctx, &s.id, &name)
+            .await
+            .map(|_| ()),
+        _ => cloud_services::restore(&ctx, &s.id, &name)
+            .await
+            .map(|_| ()),
+    }
+    .map_err(|e| match e {
+        DomainError::Limit { limit, max, .. } => PortalError::Conflict(format!(
+            "Limit reached: at most {max} {limit}. Delete one before restoring {name}."
+        )),
+        other => PortalError::from(other),
+    });
+    oplog::finish(&portal, &[op], result.as_ref().map(|_| ())).await;
+    result?;
+    tracing::info!(user = ?user.username, subscription = %s.id, kind = %kind, name = %name, "portal: deleted resource restored");
+    Ok(Redirect::to(&format!(
+        "/resources?restored={}",
+        form_urlencoded::byte_serialize(format!("{kind}:{name}").as_bytes()).collect::<String>()
+    ))
+    .into_response())
 }

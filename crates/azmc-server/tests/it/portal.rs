@@ -1737,6 +1737,109 @@ async fn resources_page_lists_what_the_api_created() {
     api.stop().await;
 }
 
+/// A deleted storage account is listed on its subscription's resources page with until
+/// when it can be restored, and its administrator restores it with one button (recorded
+/// in the operation log under their name); another user can neither see nor restore it.
+#[tokio::test]
+async fn deleted_resources_are_restored_from_the_resources_page() {
+    use azmc_wire::asm::{CreateStorageServiceInput, encode_label};
+    let env = Env::new(Backend::Sqlite).await;
+    let api = env.start().await;
+    let db = api.db().clone();
+    account(&db, "alice").await;
+    account(&db, "bob").await;
+    let a = subscription(&db, "Alice's", "alice").await;
+    let b = subscription(&db, "Bob's", "bob").await;
+    let id = Identity::p256("restorer");
+    api.link(&a, &id).await;
+    let c = api.client(Some(&id));
+    let body = CreateStorageServiceInput {
+        service_name: Some("undeleteme".into()),
+        label: Some(encode_label("undeleteme")),
+        location: Some("West US".into()),
+        ..Default::default()
+    };
+    post_xml(
+        &c,
+        format!("/{a}/services/storageservices"),
+        body.to_xml(),
+        202,
+    )
+    .await;
+    crate::support::eventually(
+        std::time::Duration::from_secs(20),
+        "the storage account is created",
+        || async {
+            db.get_storage_account(&a, "undeleteme")
+                .await
+                .is_ok_and(|s| s.status.as_str() == "Created")
+        },
+    )
+    .await;
+    let keys = db.get_storage_account(&a, "undeleteme").await.unwrap();
+    let r = c
+        .send(Req::delete(&format!(
+            "/{a}/services/storageservices/undeleteme"
+        )))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    let mut alice = Browser::signed_in(&api, "alice").await;
+    let page = alice.get("/resources").await.text();
+    assert!(page.contains("Deleted, can be restored"), "{page}");
+    assert!(page.contains("undeleteme"));
+    let mut bob = Browser::signed_in(&api, "bob").await;
+    let page = bob.get("/resources").await.text();
+    assert!(!page.contains("undeleteme"));
+    let csrf = bob.csrf("/resources").await;
+    for sub in [a.as_str(), b.as_str()] {
+        let r = bob
+            .post(
+                "/resources/restore",
+                &[
+                    ("csrf", &csrf),
+                    ("subscription", sub),
+                    ("kind", "storage"),
+                    ("name", "undeleteme"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 404, "bob restoring in {sub}: {}", r.text());
+    }
+    assert!(db.get_storage_account(&a, "undeleteme").await.is_err());
+
+    let csrf = alice.csrf("/resources").await;
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("subscription", a.as_str()),
+        ("kind", "storage"),
+        ("name", "undeleteme"),
+    ];
+    let r = alice.post("/resources/restore", &fields).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = alice.get(location(&r)).await.text();
+    assert!(
+        page.contains("Storage account undeleteme restored."),
+        "{page}"
+    );
+    assert!(!page.contains("Deleted, can be restored"));
+    let back = db.get_storage_account(&a, "undeleteme").await.unwrap();
+    assert_eq!(back.primary_key, keys.primary_key);
+    // Nothing left to restore: the second press is a 404, logged as failed.
+    let r = alice.post("/resources/restore", &fields).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    let ops = operations_by(&db, &a, "alice").await;
+    let restores: Vec<_> = ops
+        .iter()
+        .filter(|o| o.name == "RestoreStorageService")
+        .map(|o| o.http_status)
+        .collect();
+    assert_eq!(restores.len(), 2, "{ops:?}");
+    assert!(restores.contains(&Some(200)) && restores.contains(&Some(404)));
+    api.stop().await;
+}
+
 /// A password set by the server's administrator (`azmc admin account passwd`, e.g. for
 /// an account thought compromised) ends every portal session of the account, as the
 /// README promises for a password change.

@@ -41,11 +41,13 @@
 mod affinity_group;
 mod certificate;
 mod common;
+mod deleted;
 mod deployment;
 mod dom;
 mod error;
 mod hosted_service;
 mod location;
+mod network;
 mod operation;
 mod service_certificate;
 mod sql;
@@ -68,6 +70,7 @@ pub use certificate::{
     subscription_certificates_to_xml,
 };
 pub use common::read_extended_properties;
+pub use deleted::{DeletedKind, DeletedResourceXml, deleted_to_xml, parse_deleted};
 pub use deployment::{
     CreateDeploymentInput, DeploymentChangeInput, DeploymentXml, RoleInstanceXml, UpgradeStatusXml,
     parse_create_deployment, parse_deployment, parse_deployment_change, parse_role_instance_names,
@@ -85,6 +88,11 @@ pub use hosted_service::{
 pub use location::{
     LocationXml, RoleSizeXml, locations_to_xml, parse_locations, parse_role_sizes,
     role_sizes_to_xml,
+};
+pub use network::{
+    DnsServerConfig, GatewaySiteXml, LocalNetworkSiteConfig, NS_NETCFG, NetworkConfiguration,
+    SubnetConfig, VirtualNetworkSiteConfig, VirtualNetworkSiteXml, parse_network_configuration,
+    parse_virtual_network_sites, virtual_network_sites_to_xml,
 };
 pub use operation::{
     ErrorXml, ExtendedErrorXml, OperationStatus, OperationStatusXml, parse_error,

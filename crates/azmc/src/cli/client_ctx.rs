@@ -499,6 +499,54 @@ impl PlacedJson {
     }
 }
 
+/// A deleted storage account or cloud service that can still be restored (`list
+/// --deleted`).
+#[derive(Debug, Serialize)]
+pub struct DeletedJson {
+    pub name: String,
+    pub label: String,
+    pub location: Option<String>,
+    pub affinity_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_type: Option<String>,
+    /// Cloud services: the certificates a restore brings back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<u32>,
+    pub deleted: String,
+    /// When it is dropped for good unless restored.
+    pub restorable_until: String,
+}
+
+impl DeletedJson {
+    pub fn new(d: &azmc_wire::asm::DeletedResourceXml) -> Self {
+        DeletedJson {
+            name: d.service_name.clone(),
+            label: label(&d.label),
+            location: d.location.clone(),
+            affinity_group: d.affinity_group.clone(),
+            account_type: d.account_type.clone(),
+            certificates: d.certificate_count,
+            deleted: d.deleted_time.clone(),
+            restorable_until: d.purge_time.clone(),
+        }
+    }
+}
+
+impl Tabular for DeletedJson {
+    const HEADER: &'static [&'static str] = &["NAME", "LOCATION", "DELETED", "RESTORABLE UNTIL"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.location
+                .clone()
+                .or_else(|| self.affinity_group.clone())
+                .unwrap_or_default(),
+            self.deleted.clone(),
+            self.restorable_until.clone(),
+        ]
+    }
+}
+
 /// Refuse, before any request, what the API would refuse, by the server's own rule and in
 /// its words (a usage error: nothing was sent).
 pub fn check_locally(rule: Result<(), azmc_server::domain::DomainError>) -> Result<()> {

@@ -62,6 +62,10 @@ pub struct ServeArgs {
     /// first one died).
     #[arg(long, env = "AZMC_JOB_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     job_lease_secs: u64,
+    /// Days a deleted storage account or cloud service can be restored (its name stays
+    /// reserved for its subscription meanwhile); 0 deletes at once.
+    #[arg(long, env = "AZMC_RESTORE_DAYS", default_value_t = 14, value_parser = clap::value_parser!(u64).range(0..=3650))]
+    restore_days: u64,
     /// Log filter (error, warn, info, debug, or a tracing filter such as azmc_server=debug).
     #[arg(long, env = "AZMC_LOG", default_value = "info")]
     log: String,
@@ -87,6 +91,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
     config.dns_suffix = a.dns_suffix.clone();
     config.async_delay = std::time::Duration::from_millis(a.async_delay_ms);
     config.job_lease = std::time::Duration::from_secs(a.job_lease_secs);
+    config.restore_window = std::time::Duration::from_secs(a.restore_days * 24 * 3600);
     let admin_password = std::env::var("AZMC_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());

@@ -1,6 +1,6 @@
 //! `azmc service ...`: cloud services, their deployments and service certificates.
 
-use super::client_ctx::{PlacedJson, PlacementArgs, Remote, label};
+use super::client_ctx::{DeletedJson, PlacedJson, PlacementArgs, Remote, label};
 use super::{Ctx, read_input};
 use crate::output::{Tabular, print_fields, print_table};
 use anyhow::{Context, Result};
@@ -14,8 +14,12 @@ use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum ServiceCommand {
-    /// List cloud services.
-    List,
+    /// List cloud services (with --deleted: the deleted ones that can be restored).
+    List {
+        /// List the deleted cloud services that can still be restored, with until when.
+        #[arg(long)]
+        deleted: bool,
+    },
     /// Show a cloud service with its deployments.
     Show {
         /// The cloud service's name.
@@ -31,6 +35,13 @@ pub enum ServiceCommand {
     /// Delete a cloud service (it must have no deployments).
     Delete {
         /// The cloud service's name.
+        name: String,
+    },
+    /// Restore a deleted cloud service with its properties and certificates (not its
+    /// deployments; the server keeps deleted services 14 days by default; see `list
+    /// --deleted`).
+    Restore {
+        /// The deleted cloud service's name.
         name: String,
     },
     /// Is a name free? Exit status 0 either way; see the output.
@@ -270,7 +281,12 @@ pub fn run(ctx: &Ctx, cmd: ServiceCommand) -> Result<()> {
     };
     let r = Remote::connect(ctx)?;
     match cmd {
-        ServiceCommand::List => r.list(
+        ServiceCommand::List { deleted: true } => r.list(
+            r.client.list_deleted_cloud_services(),
+            DeletedJson::new,
+            |d| wire::deleted_to_xml(wire::DeletedKind::HostedServices, d),
+        ),
+        ServiceCommand::List { deleted: false } => r.list(
             r.client.list_cloud_services(),
             ServiceJson::new,
             wire::hosted_services_to_xml,
@@ -310,6 +326,10 @@ pub fn run(ctx: &Ctx, cmd: ServiceCommand) -> Result<()> {
         ServiceCommand::Delete { name } => {
             let done = r.run(r.client.delete_cloud_service(&name))?;
             r.finish(done, &format!("cloud service {name} deleted"))
+        }
+        ServiceCommand::Restore { name } => {
+            let done = r.run(r.client.restore_cloud_service(&name))?;
+            r.finish(done, &format!("cloud service {name} restored"))
         }
         ServiceCommand::CheckName { name } => {
             let (available, reason) = r.run(r.client.check_cloud_service_name(&name))?;

@@ -1,7 +1,7 @@
 //! `azmc storage account ...`: storage accounts and their keys.
 
 use super::Ctx;
-use super::client_ctx::{PlacedJson, PlacementArgs, Remote};
+use super::client_ctx::{DeletedJson, PlacedJson, PlacementArgs, Remote};
 use crate::output::{Tabular, print_fields};
 use anyhow::Result;
 use azmc_client::api::{CreateStorageAccount, KeyType, StorageServiceKeysXml, StorageServiceXml};
@@ -18,8 +18,12 @@ pub enum StorageCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
-    /// List storage accounts.
-    List,
+    /// List storage accounts (with --deleted: the deleted ones that can be restored).
+    List {
+        /// List the deleted accounts that can still be restored, with until when.
+        #[arg(long)]
+        deleted: bool,
+    },
     /// Show a storage account.
     Show {
         /// The storage account's name.
@@ -57,6 +61,12 @@ pub enum AccountCommand {
     /// Delete a storage account.
     Delete {
         /// The storage account's name.
+        name: String,
+    },
+    /// Restore a deleted storage account with its keys and properties (the server keeps
+    /// deleted accounts 14 days by default; see `list --deleted`).
+    Restore {
+        /// The deleted storage account's name.
         name: String,
     },
     /// Is a name free? Exit status 0 either way; see the output.
@@ -167,7 +177,12 @@ pub fn run(ctx: &Ctx, cmd: StorageCommand) -> Result<()> {
     }
     let r = Remote::connect(ctx)?;
     match cmd {
-        AccountCommand::List => r.list(
+        AccountCommand::List { deleted: true } => r.list(
+            r.client.list_deleted_storage_accounts(),
+            DeletedJson::new,
+            |d| wire::deleted_to_xml(wire::DeletedKind::StorageServices, d),
+        ),
+        AccountCommand::List { deleted: false } => r.list(
             r.client.list_storage_accounts(),
             AccountJson::new,
             wire::storage_services_to_xml,
@@ -223,6 +238,10 @@ pub fn run(ctx: &Ctx, cmd: StorageCommand) -> Result<()> {
         AccountCommand::Delete { name } => {
             let done = r.run(r.client.delete_storage_account(&name))?;
             r.finish(done, &format!("storage account {name} deleted"))
+        }
+        AccountCommand::Restore { name } => {
+            let done = r.run(r.client.restore_storage_account(&name))?;
+            r.finish(done, &format!("storage account {name} restored"))
         }
         AccountCommand::CheckName { name } => {
             let (available, reason) = r.run(r.client.check_storage_account_name(&name))?;

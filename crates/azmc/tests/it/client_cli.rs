@@ -2879,3 +2879,102 @@ fn add_profile(s: &Sandbox, served: &Served, sub: &str, cert: &str, ca: &str, na
     )
     .ok();
 }
+
+/// `list --deleted` and `restore` for storage accounts and cloud services against a real
+/// server: the account comes back with its keys, the service with its properties; an
+/// unknown name is the server's 404; a server started with `--restore-days 0` keeps
+/// nothing.
+#[test]
+fn deleted_storage_accounts_and_cloud_services_are_restored() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &[]);
+    az(&s, &create_storage("restoreme", &["--location", "West US"])).ok();
+    let keys = az_json(&s, &["storage", "account", "keys", "list", "restoreme"]);
+    az(&s, &["storage", "account", "delete", "restoreme"]).ok();
+    assert!(
+        az_json(&s, &["storage", "account", "list"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let deleted = az_json(&s, &["storage", "account", "list", "--deleted"]);
+    assert_eq!(strings(&deleted, "name"), ["restoreme"]);
+    assert_eq!(deleted[0]["account_type"], "Standard_GRS");
+    let (at, until) = (
+        deleted[0]["deleted"].as_str().unwrap(),
+        deleted[0]["restorable_until"].as_str().unwrap(),
+    );
+    assert!(until > at, "{deleted}");
+    let table = az(&s, &["storage", "account", "list", "--deleted"])
+        .ok()
+        .stdout;
+    assert!(
+        table.contains("RESTORABLE UNTIL") && table.contains("restoreme"),
+        "{table}"
+    );
+    api_error(
+        &az(&s, &["storage", "account", "restore", "nosuchstore"]),
+        "ResourceNotFound",
+        404,
+    );
+    let r = az(&s, &["storage", "account", "restore", "restoreme"]).ok();
+    assert!(
+        r.stderr
+            .contains("storage account restoreme restored: Succeeded"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        az_json(&s, &["storage", "account", "keys", "list", "restoreme"]),
+        keys
+    );
+    assert!(
+        az_json(&s, &["storage", "account", "list", "--deleted"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    az(
+        &s,
+        &[
+            "service",
+            "create",
+            "restore-svc",
+            "--location",
+            "West US",
+            "--label",
+            "kept",
+        ],
+    )
+    .ok();
+    az(&s, &["service", "delete", "restore-svc"]).ok();
+    let deleted = az_json(&s, &["service", "list", "--deleted"]);
+    assert_eq!(strings(&deleted, "name"), ["restore-svc"]);
+    assert_eq!(deleted[0]["certificates"], 0);
+    assert_eq!(deleted[0]["label"], "kept");
+    let xml = az(&s, &["service", "list", "--deleted", "-o", "xml"])
+        .ok()
+        .stdout;
+    assert!(xml.contains("<DeletedHostedServices"), "{xml}");
+    az(&s, &["service", "restore", "restore-svc"]).ok();
+    let shown = az_json(&s, &["service", "show", "restore-svc"]);
+    assert_eq!(shown["label"], "kept");
+
+    // A server that keeps nothing.
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &["--restore-days", "0"]);
+    az(&s, &create_storage("notkept", &["--location", "West US"])).ok();
+    az(&s, &["storage", "account", "delete", "notkept"]).ok();
+    assert!(
+        az_json(&s, &["storage", "account", "list", "--deleted"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    api_error(
+        &az(&s, &["storage", "account", "restore", "notkept"]),
+        "ResourceNotFound",
+        404,
+    );
+}
