@@ -5,14 +5,14 @@ use super::access::subscriptions_of;
 use super::form::pairs;
 use super::html::{self, csrf_field};
 use super::oplog;
-use super::session::{SignedIn, SignedPost};
+use super::session::{SignedIn, SignedPost, redirect_with_flash};
 use super::{Portal, PortalError};
 use crate::domain::{
     Ctx, DomainError, cloud_services, deployments, sql_servers, storage_accounts, websites,
 };
 use axum::extract::State;
 use axum::http::Uri;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 /// A deleted storage account or cloud service as the page lists it.
@@ -129,7 +129,7 @@ async fn section(
             }
             @if !deleted.is_empty() {
                 h3 { "Deleted, can be restored" }
-                table {
+                div class="table-box" { table class="stack" {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Kind" }
                         th scope="col" { "Location or affinity group" }
@@ -137,19 +137,19 @@ async fn section(
                         th scope="col" { "Action" }
                     } }
                     tbody { @for d in &deleted { tr {
-                        th scope="row" { (d.name) } td { (d.what) } td { (d.place) }
-                        td { (html::time(d.deleted)) } td { (html::time(d.until)) }
-                        td {
+                        th scope="row" { (d.name) } td data-label="Kind" { (d.what) } td data-label="Location or affinity group" { (d.place) }
+                        td data-label="Deleted" { (html::time(d.deleted)) } td data-label="Restorable until" { (html::time(d.until)) }
+                        td data-label="Action" {
                             form method="post" action="/resources/restore" {
                                 (csrf_field(&user.csrf))
                                 input type="hidden" name="subscription" value=(s.id);
                                 input type="hidden" name="kind" value=(d.kind);
                                 input type="hidden" name="name" value=(d.name);
-                                button type="submit" aria-label={ "Restore " (d.name) } { "Restore" }
+                                button type="submit" class="secondary" aria-label={ "Restore " (d.name) } { "Restore" }
                             }
                         }
                     } } }
-                }
+                } }
             }
             h3 { "SQL Database servers" }
             @if sql.is_empty() { p { "None." } } @else {
@@ -207,23 +207,10 @@ pub async fn page(
         html::Nav::Resources,
         html! {
             h1 { "Resources" }
-            (html::notice(restored_message(&q).as_deref()))
             @if sections.is_empty() { p { "You administer no subscription." } }
             @for s in &sections { (s) }
         },
     ))
-}
-
-/// The notice after a restore (`?restored=KIND:NAME`).
-fn restored_message(q: &[(String, String)]) -> Option<String> {
-    let (_, v) = q.iter().find(|(k, _)| k == "restored")?;
-    let (kind, name) = v.split_once(':')?;
-    let what = match kind {
-        "storage" => "Storage account",
-        "service" => "Cloud service",
-        _ => return None,
-    };
-    Some(format!("{what} {name} restored."))
 }
 
 /// `POST /resources/restore`: restore a deleted storage account or cloud service of a
@@ -282,9 +269,17 @@ pub async fn restore(
     oplog::finish(&portal, &[op], result.as_ref().map(|_| ())).await;
     result?;
     tracing::info!(user = ?user.username, subscription = %s.id, kind = %kind, name = %name, "portal: deleted resource restored");
-    Ok(Redirect::to(&format!(
-        "/resources?restored={}",
-        form_urlencoded::byte_serialize(format!("{kind}:{name}").as_bytes()).collect::<String>()
+    let what = if kind == "storage" {
+        "Storage account"
+    } else {
+        "Cloud service"
+    };
+    Ok(redirect_with_flash(
+        &format!(
+            "/resources?restored={}",
+            form_urlencoded::byte_serialize(format!("{kind}:{name}").as_bytes())
+                .collect::<String>()
+        ),
+        &format!("{what} {name} restored. It is in {} again.", s.name),
     ))
-    .into_response())
 }

@@ -1820,8 +1820,16 @@ async fn deleted_resources_are_restored_from_the_resources_page() {
     assert_eq!(r.status, 303, "{}", r.text());
     let page = alice.get(location(&r)).await.text();
     assert!(
-        page.contains("Storage account undeleteme restored."),
-        "{page}"
+        page.contains("Storage account undeleteme restored. It is in Alice's again."),
+        "the message names the subscription: {page}"
+    );
+    assert!(
+        !alice
+            .get("/resources?restored=storage%3Aanything")
+            .await
+            .text()
+            .contains("restored."),
+        "a link cannot make the portal say it"
     );
     assert!(!page.contains("Deleted, can be restored"));
     let back = db.get_storage_account(&a, "undeleteme").await.unwrap();
