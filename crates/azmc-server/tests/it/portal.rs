@@ -1388,6 +1388,19 @@ async fn feedback(backend: Backend) {
     let early = r.find("CN=Early one").unwrap();
     assert!(old < early, "soonest expiry first");
     assert!(r.contains(">Switched Off (disabled)</option>"), "{r}");
+    // Names sort without regard to case: apple before Early.
+    let apple = Identity::p256("apple");
+    let up = max
+        .upload(&csrf, &[&m2], "apple.cer", apple.cert.der())
+        .await;
+    assert_eq!(up.status, 303, "{}", up.text());
+    let r = max
+        .get(&format!("/certificates?subscription={m2}&sort=name"))
+        .await
+        .text();
+    let (a, e) = (r.find("CN=apple").unwrap(), r.find("CN=Early one").unwrap());
+    assert!(a < e, "case-insensitive: {r}");
+    db.unlink_certificate(&m2, &apple.thumb()).await.unwrap();
     let r = max.get("/certificates?q=nothing+like+it").await.text();
     assert!(r.contains("No certificate matches."), "{r}");
     let csrf = max.csrf("/certificates").await;
