@@ -185,8 +185,15 @@ pub async fn signout(
         .map_err(PortalError::db)?;
     tracing::info!(user = ?user.username, "portal sign-out");
     let mut r = see_other("/signin");
-    r.headers_mut()
-        .append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
+    // The session ends, and with it what this browser remembered for it.
+    for name in [
+        SESSION_COOKIE,
+        session::ISSUED_COOKIE,
+        session::FLASH_COOKIE,
+    ] {
+        r.headers_mut()
+            .append(header::SET_COOKIE, clear_cookie(name));
+    }
     Ok(r)
 }
 

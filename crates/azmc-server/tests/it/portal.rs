@@ -875,6 +875,24 @@ async fn story(backend: Backend, last: Step) {
     let old = alice.cookies.clone();
     let r = alice.post("/signout", &[("csrf", &csrf_alice)]).await;
     assert_eq!((r.status, location(&r)), (303, "/signin"));
+    let cleared: Vec<&str> = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    for name in [
+        "__Host-azmc_session",
+        "__Host-azmc_issued",
+        "__Host-azmc_flash",
+    ] {
+        assert!(
+            cleared
+                .iter()
+                .any(|c| c.starts_with(&format!("{name}=;")) && c.contains("Max-Age=0")),
+            "{name} cleared at sign-out: {cleared:?}"
+        );
+    }
     assert!(alice.cookie("__Host-azmc_session").is_none());
     alice.cookies = old;
     assert_eq!(
