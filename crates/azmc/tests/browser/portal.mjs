@@ -161,8 +161,13 @@ try {
     ['delete', `/certificates/${env('CER_THUMBPRINT')}/delete?subscription=${env('KEEP_SUB')}`, '/certificates'],
     ['coadmin-remove', `/subscriptions/${env('KEEP_SUB')}/coadmins/remove?username=sam`, '/subscriptions'],
     ['not-found', '/no/such/page', null, 404],
+    ['operations-error', '/operations?from=yesterday&status=Failed', '/operations', 400],
   ];
   await layout(pages);
+  // The refused filter stays on its form, at its field, with what was typed.
+  check((await page.textContent('#f-from-error')).includes('From: give a time'), 'the From error at its field');
+  check((await page.inputValue('#f-from')) === 'yesterday', 'the typed value kept');
+  check((await page.inputValue('#f-status')) === 'Failed', 'the chosen status kept');
 
   // Sign out: the portal is closed again.
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -263,6 +263,7 @@ fn portal_in_chromium() {
         "delete",
         "coadmin-remove",
         "not-found",
+        "operations-error",
         "signin",
         "trust-signed-out",
     ] {
