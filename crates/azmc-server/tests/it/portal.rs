@@ -1569,7 +1569,7 @@ async fn feedback(backend: Backend) {
     );
     let t = max.get("/operations?status=Failed").await.text();
     assert!(t.contains("1 operation matches"), "{t}");
-    let caller = Identity::p256("Caller cert");
+    let caller = Identity::p256("Zulu caller");
     let r = max
         .upload(&csrf, &[&m1], "caller.cer", caller.cert.der())
         .await;
@@ -1593,7 +1593,22 @@ async fn feedback(backend: Backend) {
         .await
         .text();
     assert!(
-        t.contains("Certificate <strong>CN=Caller cert</strong>"),
+        t.contains("Certificate <strong>CN=Zulu caller</strong>"),
+        "{t}"
+    );
+    // Sorted by last use: the certificate just used first, before those never used
+    // (by name it comes last).
+    let t = max.get("/certificates?sort=used").await.text();
+    let used = t.find("CN=Zulu caller").unwrap();
+    assert!(
+        ["CN=Early one", "CN=Old one", "CN=Twin"]
+            .iter()
+            .all(|n| t.find(n).is_none_or(|i| used < i)),
+        "{t}"
+    );
+    let t = max.get("/certificates?sort=name").await.text();
+    assert!(
+        t.find("CN=Zulu caller").unwrap() > t.find("CN=Twin").unwrap(),
         "{t}"
     );
 
