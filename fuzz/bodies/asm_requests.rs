@@ -152,6 +152,16 @@ pub fn run(data: &[u8]) {
         );
     }
 
+    // The network configuration's reader skips a byte order mark first, and takes a
+    // document without `VirtualNetworkConfiguration` as an empty configuration.
+    let unmarked = data.strip_prefix("\u{feff}".as_bytes()).unwrap_or(data);
+    let unmarked_root = asm::parse_document(unmarked).ok().map(|d| d.name);
+    assert_eq!(
+        check(data, asm::parse_network_configuration, |v| v.to_xml()),
+        unmarked_root.as_deref() == Some("NetworkConfiguration"),
+        "the NetworkConfiguration reader and the document disagree"
+    );
+
     // The site configuration's reader also refuses values of the wrong type (a
     // `NumberOfWorkers` that is not a number): it accepts only its own root.
     if check(data, asm::parse_site_config, |v| v.to_xml()) {

@@ -16,6 +16,7 @@ mod certificates;
 mod deployments;
 mod hosted_services;
 mod locations;
+mod networks;
 mod operations;
 mod service_certificates;
 mod sql_servers;
@@ -25,9 +26,9 @@ mod websites;
 
 pub use azmc_wire::asm::{
     AffinityGroupXml, DeploymentXml, FirewallRuleXml, HostedServiceXml, LocationXml,
-    OperationStatusXml, ServiceCertificateXml, SiteXml, SqlServerXml, StorageServiceKeysXml,
-    StorageServiceXml, SubscriptionCertificateXml, SubscriptionOperationCollectionXml,
-    SubscriptionXml, WebSpaceXml,
+    NetworkConfiguration, OperationStatusXml, ServiceCertificateXml, SiteXml, SqlServerXml,
+    StorageServiceKeysXml, StorageServiceXml, SubscriptionCertificateXml,
+    SubscriptionOperationCollectionXml, SubscriptionXml, VirtualNetworkSiteXml, WebSpaceXml,
 };
 pub use deployments::{CreateDeployment, Slot};
 pub use hosted_services::CreateCloudService;

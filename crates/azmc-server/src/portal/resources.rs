@@ -1,5 +1,6 @@
 //! Resources per subscription: storage accounts, cloud services with their deployments,
-//! SQL servers and web sites (read through the same domain operations as the API).
+//! deleted ones that can be restored, virtual networks, SQL servers and web sites (read
+//! through the same domain operations as the API).
 
 use super::access::subscriptions_of;
 use super::form::pairs;
@@ -8,7 +9,8 @@ use super::oplog;
 use super::session::{SignedIn, SignedPost, redirect_with_flash};
 use super::{Portal, PortalError};
 use crate::domain::{
-    Ctx, DomainError, cloud_services, deployments, sql_servers, storage_accounts, websites,
+    Ctx, DomainError, cloud_services, deployments, networks, sql_servers, storage_accounts,
+    websites,
 };
 use axum::extract::State;
 use axum::http::Uri;
@@ -79,6 +81,7 @@ async fn section(
         services.push((svc, deployments));
     }
     let deleted = restorable(&ctx, &s.id).await?;
+    let vnets = networks::sites(&ctx, &s.id).await?;
     let sql = sql_servers::list_servers(&ctx, &s.id).await?;
     let mut sites = Vec::new();
     for space in websites::webspaces(&ctx) {
@@ -146,6 +149,31 @@ async fn section(
                                 input type="hidden" name="kind" value=(d.kind);
                                 input type="hidden" name="name" value=(d.name);
                                 button type="submit" class="secondary" aria-label={ "Restore " (d.name) } { "Restore" }
+                            }
+                        }
+                    } } }
+                } }
+            }
+            h3 { "Virtual networks" }
+            @if vnets.is_empty() { p { "None." } } @else {
+                div class="table-box" { table class="stack" {
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "Location or affinity group" }
+                        th scope="col" { "Address space" } th scope="col" { "Subnets" }
+                        th scope="col" { "DNS servers" }
+                    } }
+                    tbody { @for v in &vnets { tr {
+                        th scope="row" { (v.config.name) }
+                        td data-label="Location or affinity group" { (v.config.affinity_group.as_deref().or(v.location.as_deref()).unwrap_or("—")) }
+                        td data-label="Address space" { (v.config.address_prefixes.join(", ")) }
+                        td data-label="Subnets" {
+                            @if v.config.subnets.is_empty() { "None" } @else {
+                                ul { @for n in &v.config.subnets { li { (n.name) ": " (n.address_prefix) } } }
+                            }
+                        }
+                        td data-label="DNS servers" {
+                            @for (i, (name, address)) in v.dns_servers.iter().enumerate() {
+                                @if i > 0 { ", " } (name) " (" (address) ")"
                             }
                         }
                     } } }

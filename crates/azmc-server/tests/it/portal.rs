@@ -1740,6 +1740,12 @@ async fn resources_page_lists_what_the_api_created() {
         200,
     )
     .await;
+    let netcfg = r#"<NetworkConfiguration xmlns="http://schemas.microsoft.com/ServiceHosting/2011/07/NetworkConfiguration"><VirtualNetworkConfiguration><VirtualNetworkSites><VirtualNetworkSite name="alicenet" Location="West US"><AddressSpace><AddressPrefix>10.7.0.0/16</AddressPrefix></AddressSpace><Subnets><Subnet name="alicesubnet"><AddressPrefix>10.7.1.0/24</AddressPrefix></Subnet></Subnets></VirtualNetworkSite></VirtualNetworkSites></VirtualNetworkConfiguration></NetworkConfiguration>"#;
+    let r = c
+        .send(Req::new("PUT", &format!("/{a}/services/networking/media")).body(netcfg))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 202, "{}", r.text());
     crate::support::eventually(
         std::time::Duration::from_secs(20),
         "the asynchronous creations finish",
@@ -1764,6 +1770,9 @@ async fn resources_page_lists_what_the_api_created() {
         "WebRole1",
         &server,
         "alicesite",
+        "alicenet",
+        "10.7.0.0/16",
+        "alicesubnet",
         &a,
     ] {
         assert!(
@@ -1777,7 +1786,13 @@ async fn resources_page_lists_what_the_api_created() {
     let mut bob = Browser::signed_in(&api, "bob").await;
     let page = bob.get("/resources").await.text();
     assert!(page.contains("bobstore"));
-    for hidden in ["alicestore", "alicesvc", server.as_str(), "alicesite"] {
+    for hidden in [
+        "alicestore",
+        "alicesvc",
+        server.as_str(),
+        "alicesite",
+        "alicenet",
+    ] {
         assert!(!page.contains(hidden), "bob sees {hidden}");
     }
     api.stop().await;

@@ -12,6 +12,7 @@ mod client_ctx;
 mod doctor;
 mod location;
 mod mgmt_cert;
+mod network;
 mod operation;
 mod pfx;
 mod publishsettings;
@@ -112,6 +113,7 @@ const GROUPS: [(&str, &[&str]); 3] = [
             "service",
             "sql",
             "site",
+            "network",
             "operation",
             "api",
             "doctor",
@@ -273,6 +275,9 @@ enum Command {
     /// Web sites.
     #[command(subcommand)]
     Site(site::SiteCommand),
+    /// Virtual networks and the network configuration.
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
     /// Asynchronous operations and the subscription's operation log.
     #[command(subcommand)]
     Operation(operation::OperationCommand),
@@ -390,6 +395,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Service(c) => service::run(&ctx, c),
         Command::Sql(c) => sql::run(&ctx, c),
         Command::Site(c) => site::run(&ctx, c),
+        Command::Network(c) => network::run(&ctx, c),
         Command::Operation(c) => operation::run(&ctx, c),
         Command::Api(a) => raw_api::run(&ctx, a),
         Command::Doctor => doctor::run(&ctx),

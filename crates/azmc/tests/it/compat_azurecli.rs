@@ -161,16 +161,12 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-#[test]
-fn classic_xplat_cli_drives_the_server() {
-    let started = Instant::now();
-    let bin = azure_bin();
-    let s = Sandbox::new();
-    let served = Served::start(&s, &[("AZMC_ASYNC_DELAY_MS", "15000")], &[]);
-    let sub = served.subscription();
+/// The CLI in ASM mode with an environment for `served`'s endpoint and its bootstrap
+/// publish settings imported; (the CLI, its configuration directory).
+fn imported(s: &Sandbox, served: &Served) -> (Cli, PathBuf) {
     let url = served.api_url.clone();
     let cli = Cli {
-        bin,
+        bin: azure_bin(),
         home: s.home().to_path_buf(),
         ca: served.data.join("ca.pem"),
     };
@@ -178,8 +174,6 @@ fn classic_xplat_cli_drives_the_server() {
     std::fs::create_dir_all(&cfg).unwrap();
     // no 30 s telemetry prompt
     std::fs::write(cfg.join("telemetry.json"), r#"{"telemetry": false}"#).unwrap();
-
-    // Import the server's publish settings: ASM mode, an environment for our endpoint.
     cli.ok(&cfg, &["config", "mode", "asm"]);
     let resource = format!("{url}/");
     cli.ok(
@@ -203,6 +197,17 @@ fn classic_xplat_cli_drives_the_server() {
     );
     let ps = served.data.join("bootstrap.publishsettings");
     cli.ok(&cfg, &["account", "import", ps.to_str().unwrap()]);
+    (cli, cfg)
+}
+
+#[test]
+fn classic_xplat_cli_drives_the_server() {
+    let started = Instant::now();
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[("AZMC_ASYNC_DELAY_MS", "15000")], &[]);
+    let sub = served.subscription();
+    let url = served.api_url.clone();
+    let (cli, cfg) = imported(&s, &served);
     let profile: Value =
         serde_json::from_slice(&std::fs::read(cfg.join("azureProfile.json")).unwrap()).unwrap();
     let p = &profile["subscriptions"][0];
@@ -718,4 +723,65 @@ fn keys_and_delete(cli: &Cli, cfg: &Path) {
     );
     let check = cli.json(cfg, &["storage", "account", "check", "azstore1"]);
     assert_eq!(check["nameAvailable"], true, "{check}");
+}
+
+/// `azure network vnet create|list|show|delete` (Get/Set Network Configuration and List
+/// Virtual Network Sites through `azure-asm-network`): the CLI reads the configuration
+/// (404 before the first: an empty one), adds its site, sets the document and polls the
+/// operation (30 s before its first poll), then lists, shows and deletes it.
+#[test]
+fn classic_xplat_cli_manages_virtual_networks() {
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    let (cli, cfg) = imported(&s, &served);
+    assert_eq!(
+        cli.json(&cfg, &["network", "vnet", "list"]),
+        Value::Array(vec![])
+    );
+    cli.ok(
+        &cfg,
+        &[
+            "network",
+            "vnet",
+            "create",
+            "clivnet",
+            "--location",
+            "West US",
+            "--address-space",
+            "10.0.0.0",
+            "--cidr",
+            "16",
+            "--subnet-name",
+            "front",
+            "--subnet-start-ip",
+            "10.0.0.0",
+            "--subnet-cidr",
+            "24",
+        ],
+    );
+    let list = cli.json(&cfg, &["network", "vnet", "list"]);
+    assert_eq!(names(&list, "name"), ["clivnet"]);
+    let v = find(&list, "name", "clivnet");
+    assert_eq!(v["location"], "West US", "{v}");
+    assert_eq!(v["state"], "Created", "{v}");
+    assert_eq!(
+        v["addressSpace"]["addressPrefixes"][0], "10.0.0.0/16",
+        "{v}"
+    );
+    let shown = cli.json(&cfg, &["network", "vnet", "show", "clivnet"]);
+    assert_eq!(shown["subnets"][0]["name"], "front", "{shown}");
+    assert_eq!(
+        shown["subnets"][0]["addressPrefix"], "10.0.0.0/24",
+        "{shown}"
+    );
+    let table = cli.ok(&cfg, &["network", "vnet", "list"]);
+    assert!(
+        table.contains("clivnet") && table.contains("10.0.0.0/16"),
+        "{table}"
+    );
+    cli.ok(&cfg, &["network", "vnet", "delete", "clivnet", "--quiet"]);
+    assert_eq!(
+        cli.json(&cfg, &["network", "vnet", "list"]),
+        Value::Array(vec![])
+    );
 }

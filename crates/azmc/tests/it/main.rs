@@ -9,6 +9,7 @@ mod compat_azurecli;
 mod compat_compute;
 mod compat_sql_web;
 mod compat_storage;
+mod compat_vnet;
 mod legacy;
 mod pfx;
 mod portal_browser;

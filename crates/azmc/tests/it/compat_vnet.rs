@@ -1,0 +1,88 @@
+//! The real legacy SDKs and virtual networks against a running `azmc serve`: the Node
+//! `azure-asm-network` 0.13.0 client (the one the classic azure-cli pins, from its
+//! installation in `.test-deps/azcli`) sets, reads and lists the network configuration;
+//! the Python `azure-servicemanagement-legacy` SDK lists the sites it made.
+
+use super::Sandbox;
+use super::legacy::{check, python_output};
+use super::server::{Served, bootstrap_pem};
+use std::process::Command;
+
+const DOCUMENT: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<NetworkConfiguration xmlns="http://schemas.microsoft.com/ServiceHosting/2011/07/NetworkConfiguration">
+  <VirtualNetworkConfiguration>
+    <Dns><DnsServers><DnsServer name="dns1" IPAddress="10.0.0.4" /></DnsServers></Dns>
+    <VirtualNetworkSites>
+      <VirtualNetworkSite name="sdkvnet" Location="West US">
+        <AddressSpace><AddressPrefix>10.0.0.0/16</AddressPrefix></AddressSpace>
+        <Subnets><Subnet name="Subnet-1"><AddressPrefix>10.0.1.0/24</AddressPrefix></Subnet></Subnets>
+        <DnsServersRef><DnsServerRef name="dns1" /></DnsServersRef>
+      </VirtualNetworkSite>
+    </VirtualNetworkSites>
+  </VirtualNetworkConfiguration>
+</NetworkConfiguration>"#;
+
+#[test]
+fn node_and_python_sdks_manage_virtual_networks() {
+    let deps = super::legacy::deps(&[]);
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[("AZMC_ASYNC_DELAY_MS", "300")], &[]);
+    bootstrap_pem(&s, &served);
+    let sub = served.subscription();
+    s.write("netcfg.xml", DOCUMENT);
+    let node = r#"
+const fs = require('fs');
+const common = require('azure-common');
+const network = require('azure-asm-network');
+const [url, sub] = process.argv.slice(1);
+const c = network.createNetworkManagementClient(new common.CertificateCloudCredentials({ subscriptionId: sub, pem: fs.readFileSync('bootstrap.pem', 'utf8') }), url);
+c.longRunningOperationInitialTimeout = 0; c.longRunningOperationRetryTimeout = 1;
+const p = (f) => new Promise((res, rej) => f((e, r) => e ? rej(e) : res(r)));
+(async () => {
+  try { await p(cb => c.networks.getConfiguration(cb)); throw new Error('expected 404'); }
+  catch (e) { if (e.statusCode !== 404) throw e; }
+  const doc = fs.readFileSync('netcfg.xml', 'utf8');
+  const set = await p(cb => c.networks.setConfiguration({ configuration: doc }, cb));
+  if (set.status !== 'Succeeded') throw new Error('set: ' + JSON.stringify(set));
+  const got = await p(cb => c.networks.getConfiguration(cb));
+  if (got.configuration !== doc) throw new Error('get: ' + JSON.stringify(got));
+  const list = await p(cb => c.networks.list(cb));
+  const v = list.virtualNetworkSites;
+  if (v.length !== 1 || v[0].name !== 'sdkvnet' || v[0].location !== 'West US' || v[0].state !== 'Created') throw new Error('list: ' + JSON.stringify(list));
+  if (v[0].addressSpace.addressPrefixes[0] !== '10.0.0.0/16' || v[0].subnets[0].addressPrefix !== '10.0.1.0/24') throw new Error('space: ' + JSON.stringify(v[0]));
+  if (v[0].dnsServers[0].address !== '10.0.0.4' || !/^[0-9a-f-]{36}$/.test(v[0].id)) throw new Error('dns/id: ' + JSON.stringify(v[0]));
+  try { await p(cb => c.networks.setConfiguration({ configuration: doc.replace('10.0.1.0/24', '10.9.1.0/24') }, cb)); throw new Error('expected 400'); }
+  catch (e) { if (e.statusCode !== 400 || e.code !== 'BadRequest') throw e; }
+  console.log('ok');
+})().catch(e => { console.error(e && e.stack || e, JSON.stringify(e)); process.exit(1); });
+"#;
+    let out = Command::new("node")
+        .arg("-e")
+        .args([node, &served.api_url, &sub])
+        .env("NODE_PATH", deps.join("azcli/node_modules"))
+        .env("NODE_EXTRA_CA_CERTS", served.data.join("ca.pem"))
+        .env("NODE_NO_WARNINGS", "1")
+        .current_dir(s.home())
+        .output()
+        .unwrap();
+    check(out, "node");
+
+    let python = r#"
+import sys
+from azure.servicemanagement import ServiceManagementService
+host, sub = sys.argv[1:3]
+sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
+sites = sms.list_virtual_network_sites()
+assert [x.name for x in sites] == ['sdkvnet'], [vars(x) for x in sites]
+site = sites[0]
+assert len(site.id) == 36, site.id
+assert [(n.name, n.address_prefix) for n in site.subnets] == [('Subnet-1', '10.0.1.0/24')], [vars(n) for n in site.subnets]
+print('ok')
+"#;
+    let host = served.api_url.trim_start_matches("https://").to_string();
+    check(
+        python_output(&deps, &s, &served, &[python, &host, &sub]),
+        "python",
+    );
+    served.stop();
+}
