@@ -15,6 +15,7 @@ mod affinity_groups;
 mod certificates;
 mod deployments;
 mod hosted_services;
+mod images;
 mod locations;
 mod networks;
 mod operations;
@@ -26,8 +27,8 @@ mod websites;
 
 pub use azmc_wire::asm::{
     AffinityGroupXml, DeploymentXml, FirewallRuleXml, HostedServiceXml, LocationXml,
-    NetworkConfiguration, OperationStatusXml, ServiceCertificateXml, SiteXml, SqlServerXml,
-    StorageServiceKeysXml, StorageServiceXml, SubscriptionCertificateXml,
+    NetworkConfiguration, OperationStatusXml, OsImageInput, OsImageXml, ServiceCertificateXml,
+    SiteXml, SqlServerXml, StorageServiceKeysXml, StorageServiceXml, SubscriptionCertificateXml,
     SubscriptionOperationCollectionXml, SubscriptionXml, VirtualNetworkSiteXml, WebSpaceXml,
 };
 pub use deployments::{CreateDeployment, Slot};

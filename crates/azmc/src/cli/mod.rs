@@ -26,6 +26,7 @@ mod site;
 mod sql;
 mod storage;
 mod subscription;
+mod vm;
 
 use crate::output::{Format, OutputFormat};
 use anyhow::{Context, Result};
@@ -114,6 +115,7 @@ const GROUPS: [(&str, &[&str]); 3] = [
             "sql",
             "site",
             "network",
+            "vm",
             "operation",
             "api",
             "doctor",
@@ -278,6 +280,9 @@ enum Command {
     /// Virtual networks and the network configuration.
     #[command(subcommand)]
     Network(network::NetworkCommand),
+    /// Classic virtual machine resources: OS images.
+    #[command(subcommand)]
+    Vm(vm::VmCommand),
     /// Asynchronous operations and the subscription's operation log.
     #[command(subcommand)]
     Operation(operation::OperationCommand),
@@ -396,6 +401,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sql(c) => sql::run(&ctx, c),
         Command::Site(c) => site::run(&ctx, c),
         Command::Network(c) => network::run(&ctx, c),
+        Command::Vm(c) => vm::run(&ctx, c),
         Command::Operation(c) => operation::run(&ctx, c),
         Command::Api(a) => raw_api::run(&ctx, a),
         Command::Doctor => doctor::run(&ctx),

@@ -3126,3 +3126,67 @@ fn virtual_network_commands() {
     let r = az(&s, &["network", "vnet", "delete", "vnet9"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+/// `vm image` against a real server: the catalogue and the subscription's images in
+/// table, JSON and XML, create from a VHD, show, delete; a platform image cannot be
+/// deleted (the server's 400).
+#[test]
+fn vm_image_commands() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &[]);
+    let public = az_json(&s, &["vm", "image", "list", "--category", "public"]);
+    let names = strings(&public, "name");
+    assert!(names.len() >= 5, "{public}");
+    assert!(strings(&public, "category").iter().all(|c| c == "Public"));
+    assert!(
+        az_json(&s, &["vm", "image", "list", "--category", "user"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let created = az_json(
+        &s,
+        &[
+            "vm",
+            "image",
+            "create",
+            "myimage",
+            "--os",
+            "windows",
+            "--media-link",
+            "https://elsewhere.example.com/vhds/w.vhd",
+            "--description",
+            "mine",
+        ],
+    );
+    assert_eq!(created["category"], "User");
+    assert_eq!(created["size_gb"], 128);
+    let shown = az_json(&s, &["vm", "image", "show", "MYIMAGE"]);
+    assert_eq!(shown["description"], "mine");
+    let table = az(&s, &["vm", "image", "list"]).ok().stdout;
+    assert!(
+        table.contains("PUBLISHER") && table.contains("myimage"),
+        "{table}"
+    );
+    let xml = az(
+        &s,
+        &["vm", "image", "list", "--category", "user", "-o", "xml"],
+    )
+    .ok()
+    .stdout;
+    assert!(
+        xml.contains("<Images") && xml.contains("<Name>myimage</Name>"),
+        "{xml}"
+    );
+    api_error(
+        &az(&s, &["vm", "image", "delete", &names[0]]),
+        "BadRequest",
+        400,
+    );
+    az(&s, &["vm", "image", "delete", "myimage"]).ok();
+    api_error(
+        &az(&s, &["vm", "image", "show", "myimage"]),
+        "ResourceNotFound",
+        404,
+    );
+}

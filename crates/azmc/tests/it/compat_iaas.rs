@@ -1,7 +1,8 @@
-//! The real legacy SDKs and virtual networks against a running `azmc serve`: the Node
-//! `azure-asm-network` 0.13.0 client (the one the classic azure-cli pins, from its
-//! installation in `.test-deps/azcli`) sets, reads and lists the network configuration;
-//! the Python `azure-servicemanagement-legacy` SDK lists the sites it made.
+//! The real legacy SDKs and classic IaaS against a running `azmc serve`: virtual networks
+//! (the Node `azure-asm-network` 0.13.0 client, the one the classic azure-cli pins, from
+//! its installation in `.test-deps/azcli`, sets, reads and lists the network
+//! configuration; the Python `azure-servicemanagement-legacy` SDK lists the sites it
+//! made) and OS images (the Python SDK's calls).
 
 use super::Sandbox;
 use super::legacy::{check, python_output};
@@ -77,6 +78,51 @@ assert [x.name for x in sites] == ['sdkvnet'], [vars(x) for x in sites]
 site = sites[0]
 assert len(site.id) == 36, site.id
 assert [(n.name, n.address_prefix) for n in site.subnets] == [('Subnet-1', '10.0.1.0/24')], [vars(n) for n in site.subnets]
+print('ok')
+"#;
+    let host = served.api_url.trim_start_matches("https://").to_string();
+    check(
+        python_output(&deps, &s, &served, &[python, &host, &sub]),
+        "python",
+    );
+    served.stop();
+}
+
+#[test]
+fn python_sdk_manages_os_images() {
+    let deps = super::legacy::deps(&[]);
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    bootstrap_pem(&s, &served);
+    let sub = served.subscription();
+    let python = r#"
+import sys
+from azure.servicemanagement import ServiceManagementService
+from azure.common import AzureMissingResourceHttpError, AzureConflictHttpError
+host, sub = sys.argv[1:3]
+sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
+public = [i for i in sms.list_os_images() if i.category == 'Public']
+assert len(public) >= 5 and all(i.logical_size_in_gb in (30, 128) for i in public), [vars(i) for i in public]
+ubuntu = [i for i in public if 'Ubuntu' in i.name][0]
+assert sms.get_os_image(ubuntu.name).os == 'Linux'
+link = 'http://storagename.blob.core.windows.net/vhds/ubuntu.vhd'
+r = sms.add_os_image('pyimage label', link, 'pyimage', 'Linux')
+sms.wait_for_operation_status(r.request_id, timeout=5, sleep_interval=0.2)
+i = sms.get_os_image('pyimage')
+assert (i.category, i.label, i.media_link, i.os, i.location) == ('User', 'pyimage label', link, 'Linux', 'West US'), vars(i)
+try:
+    sms.add_os_image('again', link, 'pyimage', 'Linux'); raise SystemExit('expected 409')
+except AzureConflictHttpError:
+    pass
+r = sms.update_os_image('pyimage', 'new label', link, 'pyimage', 'Linux')
+sms.wait_for_operation_status(r.request_id, timeout=5, sleep_interval=0.2)
+assert sms.get_os_image('pyimage').label == 'new label'
+r = sms.delete_os_image('pyimage', delete_vhd=True)
+sms.wait_for_operation_status(r.request_id, timeout=5, sleep_interval=0.2)
+try:
+    sms.get_os_image('pyimage'); raise SystemExit('expected 404')
+except AzureMissingResourceHttpError as e:
+    assert 'ResourceNotFound' in str(e), e
 print('ok')
 "#;
     let host = served.api_url.trim_start_matches("https://").to_string();
