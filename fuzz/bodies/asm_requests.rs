@@ -148,6 +148,10 @@ pub fn run(data: &[u8]) {
             check(data, asm::parse_os_image_input, |v| v.to_xml()),
         ),
         (
+            "VMImage",
+            check(data, asm::parse_vm_image_input, |v| v.to_xml()),
+        ),
+        (
             "ReplicationInput",
             check(data, asm::parse_replication_input, |v| {
                 asm::replication_input_to_xml(v)

@@ -73,6 +73,8 @@ pub enum ResourceKind {
     DeletedStorageAccount,
     /// An OS image a subscription added (migration 14).
     OsImage,
+    /// A VM image a subscription made (migration 15).
+    VmImage,
     /// A cloud service kept after its delete, restorable (migration 12).
     DeletedHostedService,
 }
@@ -98,6 +100,7 @@ impl ResourceKind {
             ResourceKind::Session => "session",
             ResourceKind::DeletedStorageAccount => "deleted storage account",
             ResourceKind::OsImage => "os image",
+            ResourceKind::VmImage => "vm image",
             ResourceKind::DeletedHostedService => "deleted hosted service",
         }
     }

@@ -55,8 +55,8 @@
 //!   ready certificates, the name reserved for their subscription until restored or purged
 //! * `network_configurations` (per subscription: the network configuration document as
 //!   sent, with its counts) and `virtual_network_site_ids` (a stable GUID per site name)
-//! * `os_images` (the OS images a subscription added; the platform catalogue is the
-//!   server's)
+//! * `os_images` and `vm_images` (the images a subscription added; the platform catalogue
+//!   is the server's)
 //!
 //! Times are BIGINT unix microseconds (UTC), bytes BLOB/BYTEA, enumerations TEXT with a
 //! CHECK. Case-insensitive keys are stored folded next to the value as given, so both
@@ -125,7 +125,7 @@ pub use model::{
 };
 pub use networks::{NetworkConfigurationChange, NetworkCounts, StoredNetworkConfiguration};
 pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-pub use os_images::{NewOsImage, OsImage};
+pub use os_images::{NewOsImage, OsImage, StoredVmImage};
 pub use portal::{CertificateUse, MAX_SEARCH_SUBSCRIPTIONS, OperationSearch};
 pub use service_certificates::{NewServiceCertificate, ServiceCertificate};
 pub use sessions::Session;

@@ -95,6 +95,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0014_os_images.sql",
         include_str!("../migrations/sqlite/0014_os_images.sql"),
     ),
+    (
+        15,
+        "vm_images",
+        "0015_vm_images.sql",
+        include_str!("../migrations/sqlite/0015_vm_images.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -181,6 +187,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "os_images",
         "0014_os_images.sql",
         include_str!("../migrations/postgres/0014_os_images.sql"),
+    ),
+    (
+        15,
+        "vm_images",
+        "0015_vm_images.sql",
+        include_str!("../migrations/postgres/0015_vm_images.sql"),
     ),
 ];
 

@@ -223,3 +223,121 @@ impl Db {
         )
     }
 }
+
+/// A VM image a subscription made (migration 15): its document is the server's own, opaque
+/// here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredVmImage {
+    pub name: String,
+    pub document: String,
+    pub created_at: OffsetDateTime,
+    pub modified_at: OffsetDateTime,
+}
+
+impl Db {
+    /// Stores a new VM image, with `job` (the one completing its operation) in the same
+    /// transaction. [`DbError::NotFound`] ("subscription"); [`DbError::Conflict`] ("vm
+    /// image") if the subscription has one of that name.
+    pub async fn add_vm_image(
+        &self,
+        subscription_id: &str,
+        name: &str,
+        document: &str,
+        job: Option<&crate::model::NewJob>,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let sub = sub_key(subscription_id);
+        with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            crate::db::tx_require!(
+                tx,
+                (String,),
+                "SELECT id FROM subscriptions WHERE id = $1",
+                [&sub],
+                DbError::not_found(ResourceKind::Subscription, subscription_id)
+            );
+            sqlx::query(
+                "INSERT INTO vm_images (subscription_id, name_key, name, document, created_at, \
+                 modified_at) VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(&sub)
+            .bind(image_key(name))
+            .bind(name)
+            .bind(document)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, ResourceKind::VmImage, name))?;
+            if let Some(job) = job {
+                crate::jobs::tx_enqueue_job!(tx, job);
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The subscription's VM images, by name.
+    pub async fn list_vm_images(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Vec<StoredVmImage>, DbError> {
+        let rows: Vec<(String, String, i64, i64)> = fetch!(
+            self,
+            fetch_all,
+            "SELECT name, document, created_at, modified_at FROM vm_images \
+             WHERE subscription_id = $1 ORDER BY name_key",
+            [sub_key(subscription_id)]
+        )?;
+        rows.into_iter()
+            .map(|(name, document, c, m)| {
+                Ok(StoredVmImage {
+                    name,
+                    document,
+                    created_at: from_micros(c)?,
+                    modified_at: from_micros(m)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces the document of the VM image `name`. [`DbError::NotFound`] ("vm image").
+    pub async fn set_vm_image(
+        &self,
+        subscription_id: &str,
+        name: &str,
+        document: &str,
+        job: Option<&crate::model::NewJob>,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        crate::jobs::change_one_with_job!(
+            self,
+            "UPDATE vm_images SET document = $3, modified_at = $4 \
+             WHERE subscription_id = $1 AND name_key = $2",
+            [
+                sub_key(subscription_id),
+                image_key(name),
+                document,
+                micros(now)
+            ],
+            DbError::not_found(ResourceKind::VmImage, name),
+            job
+        )
+    }
+
+    /// Deletes the VM image `name`, with `job` in the same transaction.
+    /// [`DbError::NotFound`] ("vm image").
+    pub async fn delete_vm_image(
+        &self,
+        subscription_id: &str,
+        name: &str,
+        job: Option<&crate::model::NewJob>,
+    ) -> Result<(), DbError> {
+        crate::jobs::change_one_with_job!(
+            self,
+            "DELETE FROM vm_images WHERE subscription_id = $1 AND name_key = $2",
+            [sub_key(subscription_id), image_key(name)],
+            DbError::not_found(ResourceKind::VmImage, name),
+            job
+        )
+    }
+}

@@ -1,4 +1,4 @@
-//! OS images (asm-iaas §6): a built-in platform catalogue of the era's images (category
+//! OS images (asm-iaas §6) and VM images (§7): a built-in platform catalogue of the era's images (category
 //! `Public`, offered in every location, read-only) and the images each subscription adds
 //! from its own VHDs (category `User`). The server keeps management state only: an added
 //! image's VHD is not read, so its size is the platform's default for its OS (30 GB
@@ -7,7 +7,9 @@
 
 use super::{ConflictReason, Ctx, DomainError, ResourceKind};
 use azmc_db::{DbError, NewOsImage, OsImage};
-use azmc_wire::asm::{OsImageInput, OsImageXml};
+use azmc_wire::asm::{
+    DataDiskConfigurationXml, OsDiskConfigurationXml, OsImageInput, OsImageXml, VmImageXml,
+};
 
 /// A platform image of the built-in catalogue.
 #[derive(Debug, Clone, Copy)]
@@ -513,4 +515,423 @@ mod tests {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// VM images (asm-iaas §7): a built-in catalogue and the images each subscription makes
+// from its VHDs. Create and Delete are asynchronous (202; the change is stored with the
+// request and a job completes its operation); Update answers 200.
+
+/// The completion of an asynchronous VM image operation: the change was stored with the
+/// request. Idempotent.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct CompleteVmImageOperation {
+    pub subscription: String,
+    pub image: String,
+}
+
+impl crate::jobs::JobKind for CompleteVmImageOperation {
+    const KIND: &'static str = "VMImageOperation";
+    async fn run(self, _state: crate::state::AppState) -> crate::jobs::JobResult {
+        crate::jobs::JobResult::ok()
+    }
+}
+
+/// The platform VM images (as the live service listed them in 2015).
+fn vm_catalogue(ctx: &Ctx<'_>) -> Vec<VmImageXml> {
+    let everywhere = ctx.locations.join(";");
+    let long_ago = "1801-01-01T00:00:00Z".to_string();
+    vec![
+        VmImageXml {
+            name: Some("1acf693f34c74e86a50be61cb631ddfe__ClouderaGolden-202406-699696".into()),
+            label: Some("CDH 5.1 Evaluation".into()),
+            category: Some("Public".into()),
+            description: Some(
+                "Single click deployment of CDH 5.1 Evaluation for MR, HDFS and HIVE".into(),
+            ),
+            os_disk: Some(OsDiskConfigurationXml {
+                name: Some("ClouderaGolden-202406-699696-os-2014-10-06".into()),
+                host_caching: Some("ReadWrite".into()),
+                os_state: Some("Specialized".into()),
+                os: Some("Linux".into()),
+                media_link: None,
+                logical_disk_size_in_gb: Some(30),
+                io_type: Some("Standard_LRS".into()),
+            }),
+            data_disks: Some(Vec::new()),
+            location: Some(everywhere.clone()),
+            created_time: Some(long_ago.clone()),
+            modified_time: Some(long_ago.clone()),
+            image_family: Some("CDH 5.1 Evaluation".into()),
+            recommended_vm_size: Some("Standard_D14".into()),
+            is_premium: Some("false".into()),
+            eula: Some("http://www.gnu.org/copyleft/gpl.html".into()),
+            privacy_uri: Some("http://www.cloudera.com/content/cloudera/en/privacy-policy.html".into()),
+            publisher_name: Some("Cloudera".into()),
+            published_date: Some("2014-10-27T04:00:00Z".into()),
+            state: Some("VMImageReadyForUse".into()),
+            ..VmImageXml::default()
+        },
+        VmImageXml {
+            name: Some(
+                "d4a65b493c36471ba82b42d53fbd8063__Microsoft-Azure-Site-Recovery-Master-Target-Server-201503.08"
+                    .into(),
+            ),
+            label: Some("Microsoft Azure Site Recovery Master Target Server".into()),
+            category: Some("Public".into()),
+            description: Some(
+                "The Master Target Server receives the replicated data of protected machines."
+                    .into(),
+            ),
+            os_disk: Some(OsDiskConfigurationXml {
+                name: Some("Microsoft-Azure-Site-Recovery-Master-Target-Server-201503.08-os-2015-03-24".into()),
+                host_caching: Some("ReadWrite".into()),
+                os_state: Some("Generalized".into()),
+                os: Some("Windows".into()),
+                media_link: None,
+                logical_disk_size_in_gb: Some(128),
+                io_type: Some("Standard".into()),
+            }),
+            data_disks: Some(vec![DataDiskConfigurationXml {
+                name: Some(
+                    "Microsoft-Azure-Site-Recovery-Master-Target-Server-201503.08-datadisk-0-2015-03-24"
+                        .into(),
+                ),
+                host_caching: Some("None".into()),
+                lun: Some(0),
+                media_link: None,
+                logical_disk_size_in_gb: Some(1023),
+                io_type: Some("Standard".into()),
+            }]),
+            location: Some(everywhere),
+            created_time: Some(long_ago.clone()),
+            modified_time: Some(long_ago),
+            language: Some("English".into()),
+            image_family: Some("Microsoft Azure Site Recovery Master Target Server".into()),
+            recommended_vm_size: Some("ExtraLarge".into()),
+            is_premium: Some("false".into()),
+            eula: Some("http://azure.microsoft.com/en-us/support/legal/".into()),
+            icon_uri: Some("WindowsServer2012R2_100.png".into()),
+            small_icon_uri: Some("WindowsServer2012R2_45.png".into()),
+            privacy_uri: Some("http://go.microsoft.com/fwlink/?LinkId=309714".into()),
+            pricing_detail_link: Some("http://azure.microsoft.com/en-us/pricing/details/virtual-machines/".into()),
+            publisher_name: Some("Microsoft Azure Site Recovery group".into()),
+            published_date: Some("2015-03-20T04:30:00Z".into()),
+            show_in_gui: Some("false".into()),
+            state: Some("VMImageReadyForUse".into()),
+            ..VmImageXml::default()
+        },
+    ]
+}
+
+fn stored_vm_image(s: &azmc_db::StoredVmImage) -> Result<VmImageXml, DomainError> {
+    azmc_wire::asm::parse_vm_image_input(s.document.as_bytes()).map_err(|e| {
+        tracing::error!(error = %e, image = %s.name, "a stored VM image does not read");
+        DomainError::Internal
+    })
+}
+
+fn vm_db_error(e: DbError) -> DomainError {
+    match e {
+        DbError::NotFound {
+            kind: azmc_db::ResourceKind::VmImage,
+            ..
+        } => DomainError::not_found(ResourceKind::VmImage),
+        DbError::Conflict {
+            reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::VmImage),
+            id,
+        } => DomainError::Conflict(ConflictReason::OsImageExists { name: id }),
+        other => db_error(other),
+    }
+}
+
+/// The filters of List VM Images (each compared case-insensitively).
+#[derive(Debug, Clone, Default)]
+pub struct VmImageFilter {
+    pub location: Option<String>,
+    pub publisher: Option<String>,
+    pub category: Option<String>,
+}
+
+impl VmImageFilter {
+    fn keeps(&self, i: &VmImageXml) -> bool {
+        let eq = |a: &Option<String>, b: &Option<String>| match a {
+            None => true,
+            Some(a) => b.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(a)),
+        };
+        let located = match &self.location {
+            None => true,
+            Some(l) => i
+                .location
+                .as_deref()
+                .unwrap_or_default()
+                .split(';')
+                .any(|x| x.trim().eq_ignore_ascii_case(l)),
+        };
+        located && eq(&self.publisher, &i.publisher_name) && eq(&self.category, &i.category)
+    }
+}
+
+/// List VM Images: the catalogue, then the subscription's, filtered.
+pub async fn list_vm_images(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    filter: &VmImageFilter,
+) -> Result<Vec<VmImageXml>, DomainError> {
+    let mut all = vm_catalogue(ctx);
+    for s in ctx
+        .db
+        .list_vm_images(subscription)
+        .await
+        .map_err(vm_db_error)?
+    {
+        all.push(stored_vm_image(&s)?);
+    }
+    all.retain(|i| filter.keeps(i));
+    Ok(all)
+}
+
+fn host_caching(
+    value: &Option<String>,
+    field: &'static str,
+) -> Result<Option<String>, DomainError> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => ["None", "ReadOnly", "ReadWrite"]
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(v))
+            .map(|c| Some(c.to_string()))
+            .ok_or_else(|| DomainError::Invalid {
+                field,
+                message: format!("{field} must be None, ReadOnly or ReadWrite, not {v:?}."),
+            }),
+    }
+}
+
+fn vm_properties_from(input: &VmImageXml, into: &mut VmImageXml) {
+    let set = |slot: &mut Option<String>, v: &Option<String>| {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            *slot = Some(v.to_string());
+        }
+    };
+    set(&mut into.label, &input.label);
+    set(&mut into.description, &input.description);
+    set(&mut into.language, &input.language);
+    set(&mut into.image_family, &input.image_family);
+    set(&mut into.recommended_vm_size, &input.recommended_vm_size);
+    set(&mut into.eula, &input.eula);
+    set(&mut into.icon_uri, &input.icon_uri);
+    set(&mut into.small_icon_uri, &input.small_icon_uri);
+    set(&mut into.privacy_uri, &input.privacy_uri);
+    set(&mut into.published_date, &input.published_date);
+    if let Some(v) = input
+        .show_in_gui
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        into.show_in_gui = Some(v.to_ascii_lowercase());
+    }
+}
+
+/// Create VM Image: Name, Label and an OS disk (OS, OSState, MediaLink) required; data
+/// disks with distinct LUNs (0 to 15) and media links; the name free. Stored with the
+/// job that completes the operation `op`.
+pub async fn create_vm_image(
+    ctx: &Ctx<'_>,
+    op: &crate::identity::RequestId,
+    subscription: &str,
+    input: &VmImageXml,
+) -> Result<(), DomainError> {
+    let name = required(&input.name, "Name")?.to_string();
+    required(&input.label, "Label")?;
+    if name.len() > 256 || name.chars().any(|c| c.is_control() || c == '/') {
+        return Err(DomainError::Invalid {
+            field: "Name",
+            message: format!("Name {name:?} is not a valid image name."),
+        });
+    }
+    let Some(os_in) = &input.os_disk else {
+        return Err(DomainError::Invalid {
+            field: "OSDiskConfiguration",
+            message: "OSDiskConfiguration is required.".into(),
+        });
+    };
+    let os = operating_system(required(&os_in.os, "OS")?)?;
+    let state = required(&os_in.os_state, "OSState")?;
+    let state = ["Generalized", "Specialized"]
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(state))
+        .ok_or_else(|| DomainError::Invalid {
+            field: "OSState",
+            message: format!("OSState must be Generalized or Specialized, not {state:?}."),
+        })?;
+    let link = required(&os_in.media_link, "MediaLink")?;
+    let host = media_host(link)?;
+    let mut data_disks = Vec::new();
+    for d in input.data_disks.iter().flatten() {
+        let lun = d.lun.unwrap_or(0);
+        if lun > 15
+            || data_disks
+                .iter()
+                .any(|x: &DataDiskConfigurationXml| x.lun == Some(lun))
+        {
+            return Err(DomainError::Invalid {
+                field: "Lun",
+                message: format!("Lun {lun} is taken or not between 0 and 15."),
+            });
+        }
+        let dlink = required(&d.media_link, "MediaLink")?;
+        media_host(dlink)?;
+        data_disks.push(DataDiskConfigurationXml {
+            name: Some(format!("{name}-datadisk-{lun}")),
+            host_caching: Some(
+                host_caching(&d.host_caching, "HostCaching")?.unwrap_or_else(|| "None".into()),
+            ),
+            lun: Some(lun),
+            media_link: Some(dlink.to_string()),
+            logical_disk_size_in_gb: Some(d.logical_disk_size_in_gb.unwrap_or(1023).min(1023)),
+            io_type: Some("Standard".into()),
+        });
+    }
+    if vm_catalogue(ctx).iter().any(|c| {
+        c.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+    }) {
+        return Err(DomainError::Conflict(ConflictReason::OsImageExists {
+            name,
+        }));
+    }
+    let account = host.split('.').next().unwrap_or_default();
+    let location = match ctx.db.get_storage_account(subscription, account).await {
+        Ok(a) => a.location,
+        Err(e) if e.is_not_found() => ctx.locations.first().cloned().unwrap_or_default(),
+        Err(e) => return Err(db_error(e)),
+    };
+    let now = azmc_wire::asm::format_time_precise(ctx.now);
+    let mut image = VmImageXml {
+        name: Some(name.clone()),
+        category: Some("User".into()),
+        os_disk: Some(OsDiskConfigurationXml {
+            name: Some(
+                os_in
+                    .name
+                    .clone()
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| format!("{name}-os")),
+            ),
+            host_caching: Some(
+                host_caching(&os_in.host_caching, "HostCaching")?
+                    .unwrap_or_else(|| "ReadWrite".into()),
+            ),
+            os_state: Some(state.to_string()),
+            os: Some(os.to_string()),
+            media_link: Some(link.to_string()),
+            logical_disk_size_in_gb: Some(if os == "Linux" { 30 } else { 128 }),
+            io_type: Some("Standard".into()),
+        }),
+        data_disks: Some(data_disks),
+        location: Some(location),
+        created_time: Some(now.clone()),
+        modified_time: Some(now),
+        is_premium: Some("false".into()),
+        state: Some("VMImageReadyForUse".into()),
+        ..VmImageXml::default()
+    };
+    vm_properties_from(input, &mut image);
+    let work = CompleteVmImageOperation {
+        subscription: subscription.to_string(),
+        image: name.clone(),
+    };
+    let job = crate::jobs::new_job(ctx, op, subscription, &work)?;
+    ctx.db
+        .add_vm_image(subscription, &name, &image.to_xml(), Some(&job), ctx.now)
+        .await
+        .map_err(vm_db_error)
+}
+
+async fn own_vm_image(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+) -> Result<VmImageXml, DomainError> {
+    let stored = ctx
+        .db
+        .list_vm_images(subscription)
+        .await
+        .map_err(vm_db_error)?;
+    match stored.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
+        Some(s) => stored_vm_image(s),
+        None if vm_catalogue(ctx).iter().any(|c| {
+            c.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        }) =>
+        {
+            Err(platform_refused(name))
+        }
+        None => Err(DomainError::not_found(ResourceKind::VmImage)),
+    }
+}
+
+/// Update VM Image: label, description and the descriptive properties, the OS disk's
+/// host caching, the data disks' host caching (matched by name, else by LUN).
+pub async fn update_vm_image(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+    input: &VmImageXml,
+) -> Result<(), DomainError> {
+    let mut image = own_vm_image(ctx, subscription, name).await?;
+    vm_properties_from(input, &mut image);
+    if let (Some(change), Some(os)) = (&input.os_disk, image.os_disk.as_mut())
+        && let Some(c) = host_caching(&change.host_caching, "HostCaching")?
+    {
+        os.host_caching = Some(c);
+    }
+    for change in input.data_disks.iter().flatten() {
+        let Some(c) = host_caching(&change.host_caching, "HostCaching")? else {
+            continue;
+        };
+        let disk = image.data_disks.iter_mut().flatten().find(|d| {
+            (change.name.is_some() && d.name == change.name)
+                || (change.name.is_none() && change.lun.is_some() && d.lun == change.lun)
+        });
+        match disk {
+            Some(d) => d.host_caching = Some(c),
+            None => {
+                return Err(DomainError::Invalid {
+                    field: "DataDiskConfiguration",
+                    message: "A data disk to change names no data disk of the image.".into(),
+                });
+            }
+        }
+    }
+    image.modified_time = Some(azmc_wire::asm::format_time_precise(ctx.now));
+    let stored_name = image.name.clone().unwrap_or_else(|| name.to_string());
+    ctx.db
+        .set_vm_image(subscription, &stored_name, &image.to_xml(), None, ctx.now)
+        .await
+        .map_err(vm_db_error)
+}
+
+/// Delete VM Image (with `comp=media` too: there are no blobs to delete), with the job
+/// that completes the operation `op`.
+pub async fn delete_vm_image(
+    ctx: &Ctx<'_>,
+    op: &crate::identity::RequestId,
+    subscription: &str,
+    name: &str,
+) -> Result<(), DomainError> {
+    own_vm_image(ctx, subscription, name).await?;
+    let work = CompleteVmImageOperation {
+        subscription: subscription.to_string(),
+        image: name.to_string(),
+    };
+    let job = crate::jobs::new_job(ctx, op, subscription, &work)?;
+    ctx.db
+        .delete_vm_image(subscription, name, Some(&job))
+        .await
+        .map_err(vm_db_error)
 }

@@ -58,7 +58,8 @@ pub fn job_kinds() -> JobRegistry {
         .kind::<deployments::Swap>()
         .kind::<deployments::ReportChange>()
         .kind::<storage_accounts::CreateAccount>()
-        .kind::<networks::SetConfiguration>();
+        .kind::<networks::SetConfiguration>()
+        .kind::<images::CompleteVmImageOperation>();
     r
 }
 
@@ -195,6 +196,8 @@ pub enum ResourceKind {
     NetworkConfiguration,
     /// An OS image (the catalogue's or the subscription's).
     OsImage,
+    /// A VM image of the subscription.
+    VmImage,
     /// A cloud service deleted within the restore window.
     DeletedHostedService,
 }
@@ -238,6 +241,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::DeletedStorageAccount => "deleted storage account",
             ResourceKind::NetworkConfiguration => "network configuration",
             ResourceKind::OsImage => "image",
+            ResourceKind::VmImage => "VM image",
             ResourceKind::DeletedHostedService => "deleted hosted service",
         })
     }

@@ -232,3 +232,150 @@ async fn os_images_catalogue_and_user_images() {
     assert_eq!(names, ["win"]);
     api.stop().await;
 }
+
+/// VM images: what Create refuses (400 naming the field, 409 for a taken name), the
+/// filters of List, Update of an unknown or platform image.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vm_images_are_checked_and_filtered() {
+    use azmc_wire::asm::{
+        DataDiskConfigurationXml, OsDiskConfigurationXml, VmImageXml, parse_vm_images,
+    };
+    let api = Api::start(Duration::ZERO).await;
+    let vm = "/{s}/services/vmimages";
+    let os_disk = OsDiskConfigurationXml {
+        os: Some("Windows".into()),
+        os_state: Some("Generalized".into()),
+        media_link: Some("https://a.blob.core.windows.net/v/os.vhd".into()),
+        ..OsDiskConfigurationXml::default()
+    };
+    let image = VmImageXml {
+        name: Some("vmimg".into()),
+        label: Some("l".into()),
+        os_disk: Some(os_disk.clone()),
+        ..VmImageXml::default()
+    };
+    let r = api.req("POST", vm, Some(&image.to_xml())).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    api.assert_succeeded(&r.request_id()).await;
+    let disk = |lun: u32| DataDiskConfigurationXml {
+        lun: Some(lun),
+        media_link: Some("https://a.blob.core.windows.net/v/d.vhd".into()),
+        ..DataDiskConfigurationXml::default()
+    };
+    for (bad, error, needle) in [
+        (
+            VmImageXml {
+                os_disk: None,
+                name: Some("x".into()),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "OSDiskConfiguration",
+        ),
+        (
+            VmImageXml {
+                name: Some("x".into()),
+                os_disk: Some(OsDiskConfigurationXml {
+                    os_state: Some("Frozen".into()),
+                    ..os_disk.clone()
+                }),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "OSState",
+        ),
+        (
+            VmImageXml {
+                name: Some("x".into()),
+                data_disks: Some(vec![disk(1), disk(1)]),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "Lun",
+        ),
+        (
+            VmImageXml {
+                name: Some("x".into()),
+                data_disks: Some(vec![disk(16)]),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "Lun",
+        ),
+        (
+            VmImageXml {
+                name: Some("x".into()),
+                os_disk: Some(OsDiskConfigurationXml {
+                    host_caching: Some("Sometimes".into()),
+                    ..os_disk.clone()
+                }),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "HostCaching",
+        ),
+        (
+            VmImageXml {
+                label: None,
+                name: Some("x".into()),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "Label",
+        ),
+        (image.clone(), CONFLICT, "vmimg"),
+    ] {
+        expect_error(&api, "POST", vm, Some(&bad.to_xml()), error, needle).await;
+    }
+    let user = api
+        .get(&format!("{vm}?category=user"), parse_vm_images)
+        .await;
+    assert_eq!(user.len(), 1);
+    assert_eq!(
+        user[0].os_disk.as_ref().unwrap().logical_disk_size_in_gb,
+        Some(128)
+    );
+    assert!(
+        api.get(&format!("{vm}?location=Mars"), parse_vm_images)
+            .await
+            .is_empty()
+    );
+    let west = api
+        .get(&format!("{vm}?location=West%20US"), parse_vm_images)
+        .await;
+    assert!(west.len() >= 3, "{west:?}");
+    let cloudera = api
+        .get(&format!("{vm}?publisher=cloudera"), parse_vm_images)
+        .await;
+    assert_eq!(cloudera.len(), 1);
+    let platform = cloudera[0].name.clone().unwrap();
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{vm}/nosuch"),
+        Some(&image.to_xml()),
+        NOT_FOUND,
+        "VM image",
+    )
+    .await;
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{vm}/{platform}"),
+        Some(&image.to_xml()),
+        BAD_REQUEST,
+        "platform image",
+    )
+    .await;
+    let r = api
+        .req("DELETE", &format!("{vm}/VMIMG?comp=media"), None)
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    api.assert_succeeded(&r.request_id()).await;
+    assert!(
+        api.get(&format!("{vm}?category=User"), parse_vm_images)
+            .await
+            .is_empty()
+    );
+    api.stop().await;
+}

@@ -56,6 +56,7 @@ mod sql_database;
 mod storage;
 mod subscription;
 mod values;
+mod vm_image;
 mod website;
 mod website_config;
 mod writer;
@@ -135,6 +136,10 @@ pub use subscription::{
 pub use values::{
     decode_label, encode_label, format_operation_id, format_time, format_time_precise,
     normalize_operation_id, normalize_subscription_id,
+};
+pub use vm_image::{
+    DataDiskConfigurationXml, OsDiskConfigurationXml, VmImageXml, parse_vm_image_input,
+    parse_vm_images, vm_images_to_xml,
 };
 pub use website::{
     NS_SERIALIZATION, NS_SERIALIZATION_ARRAYS, SiteInput, SiteXml, WebSpaceXml, dns_suffix_to_xml,

@@ -2,7 +2,7 @@
 //! (the Node `azure-asm-network` 0.13.0 client, the one the classic azure-cli pins, from
 //! its installation in `.test-deps/azcli`, sets, reads and lists the network
 //! configuration; the Python `azure-servicemanagement-legacy` SDK lists the sites it
-//! made) and OS images (the Python SDK's calls).
+//! made), OS images and VM images (the Python SDK's calls).
 
 use super::Sandbox;
 use super::legacy::{check, python_output};
@@ -123,6 +123,73 @@ try:
     sms.get_os_image('pyimage'); raise SystemExit('expected 404')
 except AzureMissingResourceHttpError as e:
     assert 'ResourceNotFound' in str(e), e
+print('ok')
+"#;
+    let host = served.api_url.trim_start_matches("https://").to_string();
+    check(
+        python_output(&deps, &s, &served, &[python, &host, &sub]),
+        "python",
+    );
+    served.stop();
+}
+
+#[test]
+fn python_sdk_manages_vm_images() {
+    let deps = super::legacy::deps(&[]);
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[("AZMC_ASYNC_DELAY_MS", "300")], &[]);
+    bootstrap_pem(&s, &served);
+    let sub = served.subscription();
+    let python = r#"
+import sys
+from azure.servicemanagement import ServiceManagementService, VMImage, OSDiskConfiguration, DataDiskConfiguration
+from azure.common import AzureMissingResourceHttpError, AzureConflictHttpError, AzureHttpError
+host, sub = sys.argv[1:3]
+sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
+public = sms.list_vm_images(category='Public')
+assert len(public) >= 2 and all(i.category == 'Public' for i in public), [vars(i) for i in public]
+assert [i.publisher_name for i in sms.list_vm_images(publisher='Cloudera', category='Public')] == ['Cloudera']
+assert sms.list_vm_images(category='User').vm_images == []
+image = VMImage('pyvmimage', 'py label', 'py description')
+image.os_disk_configuration.os_state = 'Specialized'
+image.os_disk_configuration.os = 'Linux'
+image.os_disk_configuration.media_link = 'https://storagename.blob.core.windows.net/vhds/os.vhd'
+data = DataDiskConfiguration()
+data.host_caching = 'ReadOnly'; data.lun = 1; data.media_link = 'https://storagename.blob.core.windows.net/vhds/data.vhd'; data.logical_disk_size_in_gb = 100
+image.data_disk_configurations.data_disk_configurations.append(data)
+image.language = 'English'
+image.show_in_gui = True
+r = sms.create_vm_image(image)
+sms.wait_for_operation_status(r.request_id, timeout=10, sleep_interval=0.2)
+mine = sms.list_vm_images(category='User')
+assert [i.name for i in mine] == ['pyvmimage'], [vars(i) for i in mine]
+m = mine[0]
+assert (m.label, m.description, m.os_disk_configuration.os, m.os_disk_configuration.os_state) == ('py label', 'py description', 'Linux', 'Specialized'), vars(m)
+d = m.data_disk_configurations[0]
+assert (d.lun, d.host_caching, d.logical_disk_size_in_gb) == (1, 'ReadOnly', 100), vars(d)
+try:
+    sms.create_vm_image(image); raise SystemExit('expected 409')
+except AzureConflictHttpError:
+    pass
+update = VMImage(label='Updated label', description='Updated description')
+update.os_disk_configuration.host_caching = 'ReadOnly'
+update.eula = 'Updated eula'
+update.show_in_gui = False
+r = sms.update_vm_image('pyvmimage', update)
+sms.wait_for_operation_status(r.request_id, timeout=10, sleep_interval=0.2)
+u = sms.list_vm_images(category='User')[0]
+assert (u.label, u.description, u.eula, u.os_disk_configuration.host_caching) == ('Updated label', 'Updated description', 'Updated eula', 'ReadOnly'), vars(u)
+r = sms.delete_vm_image('pyvmimage', delete_vhd=True)
+sms.wait_for_operation_status(r.request_id, timeout=10, sleep_interval=0.2)
+assert sms.list_vm_images(category='User').vm_images == []
+try:
+    sms.delete_vm_image('pyvmimage'); raise SystemExit('expected 404')
+except AzureMissingResourceHttpError:
+    pass
+try:
+    sms.delete_vm_image(public[0].name); raise SystemExit('expected 400')
+except AzureHttpError as e:
+    assert e.status_code == 400, e
 print('ok')
 "#;
     let host = served.api_url.trim_start_matches("https://").to_string();
