@@ -151,6 +151,20 @@ pub fn run(data: &[u8]) {
             check(data, asm::parse_sql_database_input, |v| v.to_xml()),
         ),
         ("Site", check(data, asm::parse_site_input, |v| v.to_xml())),
+        (
+            "OSImage",
+            check(data, asm::parse_os_image_input, |v| v.to_xml()),
+        ),
+        (
+            "VMImage",
+            check(data, asm::parse_vm_image_input, |v| v.to_xml()),
+        ),
+        (
+            "ReplicationInput",
+            check(data, asm::parse_replication_input, |v| {
+                asm::replication_input_to_xml(v)
+            }),
+        ),
     ];
     for (reader, accepted) in results {
         assert_eq!(
@@ -159,6 +173,16 @@ pub fn run(data: &[u8]) {
             "the {reader} reader and the document (root {root:?}) disagree"
         );
     }
+
+    // The network configuration's reader skips a byte order mark first, and takes a
+    // document without `VirtualNetworkConfiguration` as an empty configuration.
+    let unmarked = data.strip_prefix("\u{feff}".as_bytes()).unwrap_or(data);
+    let unmarked_root = asm::parse_document(unmarked).ok().map(|d| d.name);
+    assert_eq!(
+        check(data, asm::parse_network_configuration, |v| v.to_xml()),
+        unmarked_root.as_deref() == Some("NetworkConfiguration"),
+        "the NetworkConfiguration reader and the document disagree"
+    );
 
     // The site configuration's reader also refuses values of the wrong type (a
     // `NumberOfWorkers` that is not a number): it accepts only its own root.

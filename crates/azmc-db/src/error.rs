@@ -22,6 +22,12 @@ pub enum Limit {
     SqlDatabases,
     /// Storage accounts of one subscription (`max_storage_accounts`).
     StorageAccounts,
+    /// Virtual network sites in a subscription's network configuration.
+    VirtualNetworkSites,
+    /// Local network sites in a subscription's network configuration.
+    LocalNetworkSites,
+    /// DNS servers in a subscription's network configuration.
+    DnsServers,
     /// Reserved IPs of one subscription (`max_reserved_ips`).
     ReservedIps,
 }
@@ -39,6 +45,9 @@ impl fmt::Display for Limit {
             Limit::FirewallRules => "firewall rules per SQL server",
             Limit::SqlDatabases => "databases per SQL server",
             Limit::StorageAccounts => "storage accounts per subscription",
+            Limit::VirtualNetworkSites => "virtual network sites per subscription",
+            Limit::LocalNetworkSites => "local network sites per subscription",
+            Limit::DnsServers => "DNS servers per subscription",
             Limit::ReservedIps => "reserved IPs per subscription",
         })
     }
@@ -65,9 +74,13 @@ pub enum ResourceKind {
     Session,
     /// A storage account kept after its delete, restorable (migration 12).
     DeletedStorageAccount,
+    /// An OS image a subscription added (migration 14).
+    OsImage,
+    /// A VM image a subscription made (migration 15).
+    VmImage,
     /// A cloud service kept after its delete, restorable (migration 12).
     DeletedHostedService,
-    /// A reserved IP address (migration 13).
+    /// A reserved IP address (migration 16).
     ReservedIp,
 }
 
@@ -91,6 +104,8 @@ impl ResourceKind {
             ResourceKind::Coadmin => "coadmin",
             ResourceKind::Session => "session",
             ResourceKind::DeletedStorageAccount => "deleted storage account",
+            ResourceKind::OsImage => "os image",
+            ResourceKind::VmImage => "vm image",
             ResourceKind::DeletedHostedService => "deleted hosted service",
             ResourceKind::ReservedIp => "reserved ip",
         }

@@ -56,6 +56,10 @@
 //! * `deleted_storage_accounts`, `deleted_hosted_services` and
 //!   `deleted_service_certificates`: soft-deleted resources with their keys, properties and
 //!   ready certificates, the name reserved for their subscription until restored or purged
+//! * `network_configurations` (per subscription: the network configuration document as
+//!   sent, with its counts) and `virtual_network_site_ids` (a stable GUID per site name)
+//! * `os_images` and `vm_images` (the images a subscription added; the platform catalogue
+//!   is the server's)
 //!
 //! Times are BIGINT unix microseconds (UTC), bytes BLOB/BYTEA, enumerations TEXT with a
 //! CHECK. Case-insensitive keys are stored folded next to the value as given, so both
@@ -93,7 +97,9 @@ mod hosted_services;
 mod jobs;
 mod migrations;
 mod model;
+mod networks;
 mod operations;
+mod os_images;
 mod portal;
 mod reserved_ips;
 mod server_ca;
@@ -121,7 +127,9 @@ pub use model::{
     OperationOutcome, OperationPage, OperationStatus, ParseEnumError, Quotas, ReservedIpStatus,
     Role, StorageAccountStatus, Subscription, SubscriptionStatus, Usage,
 };
+pub use networks::{NetworkConfigurationChange, NetworkCounts, StoredNetworkConfiguration};
 pub use operations::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use os_images::{NewOsImage, OsImage, StoredVmImage};
 pub use portal::{CertificateUse, MAX_SEARCH_SUBSCRIPTIONS, OperationSearch};
 pub use reserved_ips::{
     NewReservedIp, POOL_BASE, POOL_SIZE, ReservedIp, ReservedIpTarget, ReservedIpUse, pool_address,

@@ -85,9 +85,27 @@ pub(crate) const SQLITE: &[Embedded] = &[
     ),
     (
         13,
+        "network_configuration",
+        "0013_network_configuration.sql",
+        include_str!("../migrations/sqlite/0013_network_configuration.sql"),
+    ),
+    (
+        14,
+        "os_images",
+        "0014_os_images.sql",
+        include_str!("../migrations/sqlite/0014_os_images.sql"),
+    ),
+    (
+        15,
+        "vm_images",
+        "0015_vm_images.sql",
+        include_str!("../migrations/sqlite/0015_vm_images.sql"),
+    ),
+    (
+        16,
         "reserved_ips",
-        "0013_reserved_ips.sql",
-        include_str!("../migrations/sqlite/0013_reserved_ips.sql"),
+        "0016_reserved_ips.sql",
+        include_str!("../migrations/sqlite/0016_reserved_ips.sql"),
     ),
 ];
 
@@ -166,9 +184,27 @@ pub(crate) const POSTGRES: &[Embedded] = &[
     ),
     (
         13,
+        "network_configuration",
+        "0013_network_configuration.sql",
+        include_str!("../migrations/postgres/0013_network_configuration.sql"),
+    ),
+    (
+        14,
+        "os_images",
+        "0014_os_images.sql",
+        include_str!("../migrations/postgres/0014_os_images.sql"),
+    ),
+    (
+        15,
+        "vm_images",
+        "0015_vm_images.sql",
+        include_str!("../migrations/postgres/0015_vm_images.sql"),
+    ),
+    (
+        16,
         "reserved_ips",
-        "0013_reserved_ips.sql",
-        include_str!("../migrations/postgres/0013_reserved_ips.sql"),
+        "0016_reserved_ips.sql",
+        include_str!("../migrations/postgres/0016_reserved_ips.sql"),
     ),
 ];
 

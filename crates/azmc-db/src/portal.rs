@@ -94,29 +94,13 @@ impl Db {
         if search.subscriptions.is_empty() {
             return Ok(Vec::new());
         }
-        if search.subscriptions.len() > MAX_SEARCH_SUBSCRIPTIONS {
-            return Err(DbError::Invalid(format!(
-                "at most {MAX_SEARCH_SUBSCRIPTIONS} subscriptions per search"
-            )));
-        }
-        // Fixed parameters $1..$7, then one per subscription: only placeholders are
-        // generated, never values.
-        let list: Vec<String> = (0..search.subscriptions.len())
-            .map(|i| format!("${}", i + 8))
-            .collect();
         let sql = format!(
-            "{} WHERE subscription_id IN ({}) \
-             AND ($1 IS NULL OR started_at >= $1) AND ($2 IS NULL OR started_at <= $2) \
-             AND ($3 IS NULL OR status = $3) \
-             AND ($4 IS NULL OR caller_thumbprint = $4 OR object_key LIKE $5) \
-             ORDER BY started_at DESC, id DESC LIMIT $6 OFFSET $7",
+            "{} {} ORDER BY started_at DESC, id DESC LIMIT $6 OFFSET $7",
             select_operation!(),
-            list.join(", ")
+            search_where(search)?
         );
         let thumb = search.thumbprint.as_ref().map(thumb_key);
-        let like = thumb
-            .as_deref()
-            .map(|t| format!("%/certificates/{}", t.to_ascii_lowercase()));
+        let like = like_of(thumb.as_deref());
         // The database skips the earlier pages: a large page number costs no memory here.
         let limit = i64::from(search.limit.clamp(1, 1001));
         let offset = i64::from(search.offset);
@@ -136,4 +120,71 @@ impl Db {
         })?;
         rows.into_iter().map(operation).collect()
     }
+
+    /// How many operations match `search` in all (its offset and limit ignored).
+    pub async fn count_operations(&self, search: &OperationSearch) -> Result<u64, DbError> {
+        if search.subscriptions.is_empty() {
+            return Ok(0);
+        }
+        // $6 and $7 keep their numbers (unused here) so that one WHERE serves both.
+        let sql = format!(
+            "SELECT COUNT(*) FROM operations {} AND ($6 IS NULL OR $7 IS NULL OR TRUE)",
+            search_where(search)?
+        );
+        let thumb = search.thumbprint.as_ref().map(thumb_key);
+        let like = like_of(thumb.as_deref());
+        let (n,): (i64,) = with_pool!(self, |p| {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.clone()))
+                .bind(search.start.map(micros))
+                .bind(search.end.map(micros))
+                .bind(search.status.map(OperationStatus::as_str))
+                .bind(thumb.clone())
+                .bind(like.clone())
+                .bind(None::<i64>)
+                .bind(None::<i64>);
+            for s in &search.subscriptions {
+                q = q.bind(sub_key(s));
+            }
+            q.fetch_one(p).await
+        })?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The server CA's certificate (PEM), if one is stored: what clients trust as
+    /// `ca.pem` (public; the CA's key is not read).
+    pub async fn server_ca_certificate(&self) -> Result<Option<String>, DbError> {
+        let row: Option<(String,)> = fetch!(
+            self,
+            fetch_optional,
+            "SELECT cert_pem FROM server_ca WHERE id = 1",
+            []
+        )?;
+        Ok(row.map(|(pem,)| pem))
+    }
+}
+
+/// The WHERE clause of an operation search: fixed parameters $1..$7 ($1 start, $2 end,
+/// $3 status, $4 thumbprint, $5 its object pattern, $6 limit, $7 offset), then one per
+/// subscription; only placeholders are generated, never values.
+fn search_where(search: &OperationSearch) -> Result<String, DbError> {
+    if search.subscriptions.len() > MAX_SEARCH_SUBSCRIPTIONS {
+        return Err(DbError::Invalid(format!(
+            "at most {MAX_SEARCH_SUBSCRIPTIONS} subscriptions per search"
+        )));
+    }
+    let list: Vec<String> = (0..search.subscriptions.len())
+        .map(|i| format!("${}", i + 8))
+        .collect();
+    Ok(format!(
+        "WHERE subscription_id IN ({}) \
+         AND ($1 IS NULL OR started_at >= $1) AND ($2 IS NULL OR started_at <= $2) \
+         AND ($3 IS NULL OR status = $3) \
+         AND ($4 IS NULL OR caller_thumbprint = $4 OR object_key LIKE $5)",
+        list.join(", ")
+    ))
+}
+
+/// The object pattern of operations on a certificate.
+fn like_of(thumb: Option<&str>) -> Option<String> {
+    thumb.map(|t| format!("%/certificates/{}", t.to_ascii_lowercase()))
 }

@@ -287,8 +287,8 @@ impl Db {
     /// The `Current*` counters of Get Subscription. [`DbError::NotFound`] if there is no
     /// such subscription.
     ///
-    /// Cloud services, cores, storage accounts and reserved IPs are counted; the network
-    /// counters stay zero (there are no virtual networks yet).
+    /// Every counter is counted: cloud services, cores, storage accounts, reserved IPs, and
+    /// the sites and DNS servers of the network configuration.
     pub async fn subscription_usage(&self, subscription_id: &str) -> Result<Usage, DbError> {
         let exists: Option<(String,)> = fetch!(
             self,
@@ -305,12 +305,15 @@ impl Db {
         let (hosted_services, cores) = self.compute_usage(subscription_id).await?;
         let storage_accounts = self.storage_usage(subscription_id).await?;
         let reserved_ips = self.reserved_ip_usage(subscription_id).await?;
+        let network = self.network_usage(subscription_id).await?;
         Ok(Usage {
             hosted_services,
             cores,
             storage_accounts,
             reserved_ips,
-            ..Usage::default()
+            virtual_network_sites: network.virtual_network_sites,
+            local_network_sites: network.local_network_sites,
+            dns_servers: network.dns_servers,
         })
     }
 }

@@ -308,6 +308,15 @@ fn limit_message(limit: Limit, max: u32) -> String {
         Limit::SqlDatabases => format!(
             "The server already has the maximum of {max} databases. Delete one before creating another."
         ),
+        Limit::VirtualNetworkSites => format!(
+            "The network configuration has more virtual network sites than the subscription's maximum of {max} (MaxVirtualNetworkSites)."
+        ),
+        Limit::LocalNetworkSites => format!(
+            "The network configuration has more local network sites than the subscription's maximum of {max} (MaxLocalNetworkSites)."
+        ),
+        Limit::DnsServers => format!(
+            "The network configuration has more DNS servers than the subscription's maximum of {max} (MaxDnsServers)."
+        ),
         Limit::StorageAccounts => format!(
             "The subscription already has the maximum of {max} storage accounts (MaxStorageAccounts). Delete one before creating another."
         ),

@@ -15,7 +15,9 @@ mod affinity_groups;
 mod certificates;
 mod deployments;
 mod hosted_services;
+mod images;
 mod locations;
+mod networks;
 mod operations;
 mod reserved_ips;
 mod service_certificates;
@@ -26,9 +28,10 @@ mod websites;
 
 pub use azmc_wire::asm::{
     AffinityGroupXml, DeploymentXml, FirewallRuleXml, HostedServiceXml, LocationXml,
-    OperationStatusXml, ReservedIpXml, ServiceCertificateXml, SiteXml, SqlServerXml,
-    StorageServiceKeysXml, StorageServiceXml, SubscriptionCertificateXml,
-    SubscriptionOperationCollectionXml, SubscriptionXml, WebSpaceXml,
+    NetworkConfiguration, OperationStatusXml, OsImageInput, OsImageXml, ReservedIpXml,
+    ServiceCertificateXml, SiteXml, SqlServerXml, StorageServiceKeysXml, StorageServiceXml,
+    SubscriptionCertificateXml, SubscriptionOperationCollectionXml, SubscriptionXml,
+    VirtualNetworkSiteXml, WebSpaceXml,
 };
 pub use deployments::{CreateDeployment, Slot};
 pub use hosted_services::CreateCloudService;

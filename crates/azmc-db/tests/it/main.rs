@@ -7,6 +7,8 @@ mod affinity_storage;
 mod cloud_services;
 mod concurrency;
 mod connect;
+mod networks;
+mod os_images;
 mod portal;
 mod reserved_ips;
 mod soft_delete;
@@ -189,5 +191,23 @@ async fn postgres_reserved_ips() {
     reserved_ips::associations(&db).await;
     reserved_ips::changes_with_their_jobs(&db).await;
     reserved_ips::racing_creates(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_network_configuration_and_images() {
+    let t = SqliteTestDb::new();
+    let db = t.connect().await;
+    networks::story(&db).await;
+    os_images::story(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_network_configuration_and_images() {
+    let pg = PgTestDb::create().await;
+    let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
+    networks::story(&db).await;
+    os_images::story(&db).await;
     db.close().await;
 }

@@ -285,4 +285,23 @@ pub async fn search(db: &Db) {
     .await;
     assert_eq!(page.len(), 2);
     assert!(all(OperationSearch::default()).await.is_empty());
+    // Counts: the same filters, paging ignored.
+    let count = |s: OperationSearch| async move { db.count_operations(&s).await.unwrap() };
+    assert_eq!(count(base.clone()).await, 6);
+    let some = OperationSearch {
+        start: Some(at(10)),
+        end: Some(at(30)),
+        offset: 2,
+        limit: 1,
+        ..base.clone()
+    };
+    assert_eq!(count(some).await, 3);
+    let made_with = OperationSearch {
+        thumbprint: Some(thumb(&"AB".repeat(20))),
+        status: Some(OperationStatus::InProgress),
+        ..base.clone()
+    };
+    let listed = all(made_with.clone()).await.len();
+    assert_eq!(count(made_with).await, listed as u64);
+    assert_eq!(count(OperationSearch::default()).await, 0);
 }

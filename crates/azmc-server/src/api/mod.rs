@@ -4,7 +4,9 @@ pub mod affinity_groups;
 pub mod certificates;
 pub mod deployments;
 pub mod hosted_services;
+pub mod images;
 pub mod locations;
+pub mod networks;
 pub mod operations;
 pub mod reserved_ips;
 pub mod service_certificates;
@@ -40,6 +42,8 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .merge(websites::routes(st))
         .merge(sql_servers::routes(st))
         .merge(sql_databases::routes(st))
+        .merge(networks::routes(st))
+        .merge(images::routes(st))
         .merge(operations::routes(st))
 }
 

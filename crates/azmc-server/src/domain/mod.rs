@@ -25,6 +25,8 @@ pub mod affinity_groups;
 pub mod certificates;
 pub mod cloud_services;
 pub mod deployments;
+pub mod images;
+pub mod networks;
 pub mod operations;
 pub mod reserved_ips;
 pub mod sealing;
@@ -57,6 +59,8 @@ pub fn job_kinds() -> JobRegistry {
         .kind::<deployments::Swap>()
         .kind::<deployments::ReportChange>()
         .kind::<storage_accounts::CreateAccount>()
+        .kind::<networks::SetConfiguration>()
+        .kind::<images::CompleteVmImageOperation>()
         .kind::<reserved_ips::CreateReservedIp>()
         .kind::<reserved_ips::ReservedIpChanged>();
     r
@@ -191,6 +195,12 @@ pub enum ResourceKind {
     Operation,
     /// A storage account deleted within the restore window.
     DeletedStorageAccount,
+    /// A subscription's network configuration (none set yet).
+    NetworkConfiguration,
+    /// An OS image (the catalogue's or the subscription's).
+    OsImage,
+    /// A VM image of the subscription.
+    VmImage,
     /// A cloud service deleted within the restore window.
     DeletedHostedService,
     ReservedIp,
@@ -203,6 +213,9 @@ impl ResourceKind {
         match (self, name) {
             (ResourceKind::StorageAccount, Some(name)) => {
                 format!("The storage account '{name}' was not found.")
+            }
+            (ResourceKind::OsImage, _) => {
+                "The image with the specified name does not exist.".into()
             }
             (kind, Some(name)) => format!("The {kind} '{name}' does not exist."),
             (kind, None) => format!("The {kind} does not exist."),
@@ -230,6 +243,9 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Account => "account",
             ResourceKind::Operation => "operation",
             ResourceKind::DeletedStorageAccount => "deleted storage account",
+            ResourceKind::NetworkConfiguration => "network configuration",
+            ResourceKind::OsImage => "image",
+            ResourceKind::VmImage => "VM image",
             ResourceKind::DeletedHostedService => "deleted hosted service",
             ResourceKind::ReservedIp => "reserved IP",
         })
@@ -277,6 +293,8 @@ pub enum ConflictReason {
     WebSitePublishingPasswordPending { name: String },
     /// A restore into an affinity group deleted since.
     AffinityGroupGone { name: String },
+    /// The subscription (or the platform catalogue) has an OS image of that name.
+    OsImageExists { name: String },
     /// The subscription has a reserved IP of that name.
     ReservedIpExists { name: String },
     /// The reserved IP serves a deployment.
@@ -335,6 +353,9 @@ impl fmt::Display for ConflictReason {
                 f,
                 "The deployment is {status}: retry when the operation on it has finished."
             ),
+            ConflictReason::OsImageExists { name } => {
+                write!(f, "An image named '{name}' already exists.")
+            }
             ConflictReason::AffinityGroupGone { name } => write!(
                 f,
                 "It was in the affinity group '{name}', which no longer exists: create the affinity group again, then restore."

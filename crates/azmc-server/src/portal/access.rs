@@ -5,7 +5,7 @@
 use super::session::SignedIn;
 use super::{Portal, PortalError};
 use crate::domain::{Ctx, subscriptions};
-use azmc_db::{Role, Subscription};
+use azmc_db::{Role, Subscription, SubscriptionStatus};
 
 /// The user's subscriptions with their role: service administrator ones first.
 pub async fn subscriptions_of(
@@ -42,6 +42,12 @@ pub fn chosen(
             .iter()
             .find(|(s, _)| s.id.eq_ignore_ascii_case(id.trim()))
             .ok_or(PortalError::NotFound)?;
+        if s.0.status == SubscriptionStatus::Disabled {
+            return Err(PortalError::BadRequest(format!(
+                "{} is disabled: it takes no new management certificate.",
+                s.0.name
+            )));
+        }
         if !out.iter().any(|o| o.id == s.0.id) {
             out.push(s.0.clone());
         }
@@ -52,6 +58,15 @@ pub fn chosen(
         ));
     }
     Ok(out)
+}
+
+/// The user's subscriptions split into active ones (offered for uploads and downloads)
+/// and disabled ones.
+pub fn active(mine: &[(Subscription, Role)]) -> (Vec<&(Subscription, Role)>, Vec<&Subscription>) {
+    let (on, off): (Vec<_>, Vec<_>) = mine
+        .iter()
+        .partition(|(s, _)| s.status != SubscriptionStatus::Disabled);
+    (on, off.into_iter().map(|(s, _)| s).collect())
 }
 
 /// A role's name as the old portal showed it.

@@ -80,7 +80,12 @@ fn signin_response(
     error: Option<&str>,
 ) -> Result<Response, PortalError> {
     let token = session::new_token()?;
-    let body = html::page("Sign in", None, signin_form(&token, next, username, error));
+    let body = html::page(
+        "Sign in",
+        None,
+        html::Nav::SignIn,
+        signin_form(&token, next, username, error),
+    );
     let mut r = (status, body).into_response();
     r.headers_mut()
         .append(header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, &token));
@@ -180,24 +185,66 @@ pub async fn signout(
         .map_err(PortalError::db)?;
     tracing::info!(user = ?user.username, "portal sign-out");
     let mut r = see_other("/signin");
-    r.headers_mut()
-        .append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
+    // The session ends, and with it what this browser remembered for it.
+    for name in [
+        SESSION_COOKIE,
+        session::ISSUED_COOKIE,
+        session::FLASH_COOKIE,
+    ] {
+        r.headers_mut()
+            .append(header::SET_COOKIE, clear_cookie(name));
+    }
     Ok(r)
 }
 
-fn password_form(user: &SignedIn, error: Option<&str>, done: bool) -> maud::Markup {
+/// The field of the password form an error belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Current,
+    New,
+    Confirm,
+}
+
+fn password_field(
+    id: &str,
+    label: &str,
+    autocomplete: &str,
+    min: bool,
+    error: Option<&str>,
+) -> maud::Markup {
+    let err_id = format!("{id}-error");
+    // The new password's field is described by the rules, and by its error if any.
+    let described = match (error.is_some(), id == "new") {
+        (true, true) => Some(format!("{err_id} new-hint")),
+        (true, false) => Some(err_id.clone()),
+        (false, true) => Some("new-hint".to_string()),
+        (false, false) => None,
+    };
+    html! {
+        div class="field" {
+            label for=(id) { (label) }
+            @if let Some(e) = error {
+                p id=(err_id) class="field-error" { (e) }
+            }
+            input type="password" id=(id) name=(id) autocomplete=(autocomplete) required
+                minlength=[min.then_some("12")]
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
+        }
+    }
+}
+
+fn password_form(user: &SignedIn, error: Option<(Field, &str)>, done: bool) -> maud::Markup {
+    let at = |f: Field| error.filter(|(g, _)| *g == f).map(|(_, m)| m);
     html! {
         h1 { "Change password" }
         @if done { p class="notice" role="status" { "Your password was changed. Your other sessions were signed out." } }
-        @if let Some(e) = error { p class="error" role="alert" { (e) } }
+        @if error.is_some() { p class="error" role="alert" { "The password was not changed: see the message at the field. For safety, the fields are empty again." } }
         form method="post" action="/account/password" {
             (csrf_field(&user.csrf))
-            label for="current" { "Current password" }
-            input type="password" id="current" name="current" autocomplete="current-password" required;
-            label for="new" { "New password (at least 12 characters)" }
-            input type="password" id="new" name="new" autocomplete="new-password" minlength="12" required;
-            label for="confirm" { "New password again" }
-            input type="password" id="confirm" name="confirm" autocomplete="new-password" minlength="12" required;
+            (password_field("current", "Current password", "current-password", false, at(Field::Current)))
+            (password_field("new", "New password", "new-password", true, at(Field::New)))
+            p class="hint" id="new-hint" { "At least 12 characters. A few unrelated words make a strong password that is easy to remember; common passwords, repeats (aaaa) and sequences (1234, qwerty) are refused." }
+            (password_field("confirm", "New password again", "new-password", true, at(Field::Confirm)))
             p { button type="submit" { "Change password" } }
         }
     }
@@ -207,6 +254,7 @@ pub async fn password_page(user: SignedIn) -> impl IntoResponse {
     html::page(
         "Change password",
         Some(&user),
+        html::Nav::Password,
         password_form(&user, None, false),
     )
 }
@@ -215,13 +263,14 @@ pub async fn change_password(
     State(portal): State<Portal>,
     SignedPost { user, form }: SignedPost,
 ) -> Result<Response, PortalError> {
-    let refuse = |status: StatusCode, msg: &str| {
+    let refuse = |status: StatusCode, field: Field, msg: &str| {
         (
             status,
             html::page(
                 "Change password",
                 Some(&user),
-                password_form(&user, Some(msg), false),
+                html::Nav::Password,
+                password_form(&user, Some((field, msg)), false),
             ),
         )
             .into_response()
@@ -231,14 +280,25 @@ pub async fn change_password(
     if new.as_str() != form.get("confirm").unwrap_or_default() {
         return Ok(refuse(
             StatusCode::BAD_REQUEST,
+            Field::Confirm,
             "The two new passwords differ.",
         ));
     }
     if accounts::check_password(&new).is_err() {
         return Ok(refuse(
             StatusCode::BAD_REQUEST,
+            Field::New,
             "The new password must have at least 12 characters.",
         ));
+    }
+    let bits = super::password::estimate(&new, &user.username);
+    if bits < super::password::MIN_BITS {
+        let msg = format!(
+            "This password is {}: estimated strength about {bits} bits, at least {} needed. Avoid common passwords, your username, repeats and sequences; a few unrelated words work well.",
+            super::password::words(bits),
+            super::password::MIN_BITS
+        );
+        return Ok(refuse(StatusCode::BAD_REQUEST, Field::New, &msg));
     }
     if !portal.password_attempt_allowed(&user.username) {
         return Err(PortalError::TooManyRequests {
@@ -253,6 +313,7 @@ pub async fn change_password(
         tracing::warn!(user = ?user.username, "portal password change: wrong current password");
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
+            Field::Current,
             "The current password is incorrect.",
         ));
     }
@@ -276,6 +337,7 @@ pub async fn change_password(
     let mut r = html::page(
         "Change password",
         Some(&user),
+        html::Nav::Password,
         password_form(&user, None, true),
     )
     .into_response();

@@ -3,17 +3,20 @@
 //! (per subscription or from all, after a confirmation page). Links go through the same
 //! database verbs, limits and authorisation-index reload as the API.
 
-use super::access::{chosen, role_on, subscriptions_of};
+use super::access::{active, chosen, role_on, subscriptions_of};
 use super::form::pairs;
 use super::html::{self, csrf_field};
-use super::session::{SignedIn, SignedPost};
+use super::session::{SignedIn, SignedPost, redirect_with_flash};
+use super::subscriptions::name_of;
 use super::{Portal, PortalError, oplog};
 use crate::domain::{self, Actor, Ctx, DomainError};
 use axum::extract::{Path, State};
-use axum::http::Uri;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use azmc_db::{LinkedCertificate, Subscription};
 use azmc_pki::{Certificate, Thumbprint};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use maud::html;
 use time::OffsetDateTime;
 
@@ -129,6 +132,122 @@ pub(crate) fn expiry_banner(expiring: &[(&Subscription, usize)]) -> maud::Markup
     }
 }
 
+/// A certificate as the portal names it in words: its subject, the start of its
+/// thumbprint and when it was uploaded (certificates may share a name).
+fn cert_words(c: &LinkedCertificate) -> String {
+    format!(
+        "{} ({}…, uploaded {})",
+        c.certificate.subject,
+        html::short_thumb(&c.certificate.thumbprint.to_string()),
+        html::time_text(c.created_at)
+    )
+}
+
+/// `A`, `A and B`, `A, B and C`.
+pub(super) fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// How the certificates page orders its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Name,
+    Expiry,
+    LastUsed,
+}
+
+impl Sort {
+    fn parse(s: &str) -> Sort {
+        match s {
+            "expiry" => Sort::Expiry,
+            "used" => Sort::LastUsed,
+            _ => Sort::Name,
+        }
+    }
+}
+
+/// The certificates page's query: search text, subscription, order.
+#[derive(Debug, Default)]
+struct ListQuery {
+    q: String,
+    subscription: String,
+    sort: String,
+}
+
+impl ListQuery {
+    fn from_uri(uri: &Uri) -> ListQuery {
+        let mut l = ListQuery::default();
+        for (k, v) in pairs(uri.query().unwrap_or_default().as_bytes()) {
+            match k.as_str() {
+                "q" => l.q = v.trim().to_string(),
+                "subscription" => l.subscription = v.trim().to_string(),
+                "sort" => l.sort = v,
+                _ => {}
+            }
+        }
+        l
+    }
+
+    /// Whether the row matches the search (name or thumbprint, case-insensitive; spaces
+    /// in a pasted thumbprint ignored) and the subscription chosen.
+    fn matches(&self, r: &Row) -> bool {
+        if !self.subscription.is_empty() && !r.sub.id.eq_ignore_ascii_case(&self.subscription) {
+            return false;
+        }
+        if self.q.is_empty() {
+            return true;
+        }
+        let q = self.q.to_lowercase();
+        let compact: String = q
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != ':')
+            .collect();
+        r.cert.certificate.subject.to_lowercase().contains(&q)
+            || (!compact.is_empty()
+                && r.cert
+                    .certificate
+                    .thumbprint
+                    .to_string()
+                    .to_lowercase()
+                    .contains(&compact))
+    }
+}
+
+fn sort_rows(rows: &mut [Row], sort: Sort) {
+    rows.sort_by(|a, b| {
+        let name = |r: &Row| r.cert.certificate.subject.to_lowercase();
+        let tie = |a: &Row, b: &Row| {
+            (
+                name(a),
+                a.cert.created_at,
+                a.cert.certificate.thumbprint.to_string(),
+                a.sub.name.to_lowercase(),
+            )
+                .cmp(&(
+                    name(b),
+                    b.cert.created_at,
+                    b.cert.certificate.thumbprint.to_string(),
+                    b.sub.name.to_lowercase(),
+                ))
+        };
+        match sort {
+            Sort::Name => tie(a, b),
+            Sort::Expiry => a
+                .cert
+                .certificate
+                .not_after
+                .cmp(&b.cert.certificate.not_after)
+                .then_with(|| tie(a, b)),
+            // Most recently used first; never used last.
+            Sort::LastUsed => b.last_used.cmp(&a.last_used).then_with(|| tie(a, b)),
+        }
+    });
+}
+
 pub async fn list(
     State(portal): State<Portal>,
     user: SignedIn,
@@ -154,42 +273,74 @@ pub async fn list(
             });
         }
     }
-    rows.sort_by(|a, b| {
-        (
-            &a.cert.certificate.subject,
-            &a.cert.certificate.thumbprint,
-            &a.sub.name,
-        )
-            .cmp(&(
-                &b.cert.certificate.subject,
-                &b.cert.certificate.thumbprint,
-                &b.sub.name,
-            ))
-    });
+    // In how many of the user's subscriptions each certificate is, and how many
+    // certificates share each name.
+    let mut links: std::collections::HashMap<Thumbprint, usize> = Default::default();
+    let mut names: std::collections::HashMap<String, std::collections::HashSet<Thumbprint>> =
+        Default::default();
+    for r in &rows {
+        *links.entry(r.cert.certificate.thumbprint).or_default() += 1;
+        names
+            .entry(r.cert.certificate.subject.to_lowercase())
+            .or_default()
+            .insert(r.cert.certificate.thumbprint);
+    }
+    let total_certs = links.len();
+    let total_rows = rows.len();
+    let query = ListQuery::from_uri(&uri);
+    let sort = Sort::parse(&query.sort);
+    rows.retain(|r| query.matches(r));
+    sort_rows(&mut rows, sort);
+    let shown_certs: std::collections::HashSet<Thumbprint> =
+        rows.iter().map(|r| r.cert.certificate.thumbprint).collect();
     let banner = expiry_banner(&expiring);
-    let q = pairs(uri.query().unwrap_or_default().as_bytes());
-    let done = q
-        .iter()
-        .find(|(k, _)| k == "done")
-        .and_then(|(_, v)| match v.as_str() {
-            "uploaded" => Some("The certificate was uploaded."),
-            "deleted" => Some("The certificate was deleted."),
-            "disabled" => Some("The certificate was disabled: it is refused until enabled again."),
-            "enabled" => Some("The certificate was enabled again."),
-            _ => None,
-        });
     Ok(html::page(
         "Management certificates",
         Some(&user),
+        html::Nav::Certificates,
         html! {
             h1 { "Management certificates" }
             (banner)
-            (html::notice(done))
-            p { a href="/certificates/upload" { "Upload a management certificate (.cer)" } }
-            @if rows.is_empty() {
+            p { a class="button" href="/certificates/upload" { "Upload a management certificate (.cer)" } }
+            @if total_rows == 0 {
                 p { "No management certificate is linked to your subscriptions." }
             } @else {
-                table {
+                form method="get" action="/certificates" class="filters" role="search" {
+                    div class="field" {
+                        label for="c-q" { "Name or thumbprint" }
+                        input type="search" id="c-q" name="q" value=(query.q);
+                    }
+                    div class="field" {
+                        label for="c-sub" { "Subscription" }
+                        select id="c-sub" name="subscription" {
+                            option value="" selected[query.subscription.is_empty()] { "All my subscriptions" }
+                            @for (s, _) in &subs {
+                                option value=(s.id) selected[s.id.eq_ignore_ascii_case(&query.subscription)] { (super::subscriptions::option_name(s)) }
+                            }
+                        }
+                    }
+                    div class="field" {
+                        label for="c-sort" { "Sort by" }
+                        select id="c-sort" name="sort" {
+                            option value="name" selected[sort == Sort::Name] { "Name" }
+                            option value="expiry" selected[sort == Sort::Expiry] { "Expiry (soonest first)" }
+                            option value="used" selected[sort == Sort::LastUsed] { "Last used (latest first)" }
+                        }
+                    }
+                    div class="actions" {
+                        button type="submit" { "Apply" }
+                        a class="button secondary" href="/certificates" { "Clear" }
+                    }
+                }
+                p class="count" role="status" {
+                    "Showing " (shown_certs.len()) " of " (total_certs)
+                    (if total_certs == 1 { " certificate" } else { " certificates" })
+                    " (" (rows.len()) " of " (total_rows) (if total_rows == 1 { " link" } else { " links" }) " to subscriptions)."
+                }
+                @if rows.is_empty() {
+                    p { "No certificate matches. " a href="/certificates" { "Show all" } }
+                } @else {
+                div class="table-box" { table class="stack" {
                     caption { "Certificates that can manage your subscriptions, one row per subscription" }
                     thead { tr {
                         th scope="col" { "Name (subject)" }
@@ -202,32 +353,38 @@ pub async fn list(
                     } }
                     tbody {
                         @for r in &rows {
+                            @let t = r.cert.certificate.thumbprint.to_string();
+                            @let twin = names.get(&r.cert.certificate.subject.to_lowercase()).is_some_and(|n| n.len() > 1);
+                            @let label = format!("{} ({}…)", r.cert.certificate.subject, html::short_thumb(&t));
                             tr {
                                 th scope="row" {
                                     (r.cert.certificate.subject)
-                                    @if r.cert.disabled_at.is_some() { " " strong class="expired" { "Disabled" } }
+                                    @if twin { " " span class="mono nowrap" { "(" (html::short_thumb(&t)) "…)" } }
+                                    @if r.cert.disabled_at.is_some() { " " strong class="badge disabled" { "Disabled" } }
                                 }
-                                td class="mono" { (r.cert.certificate.thumbprint) }
-                                td { (r.sub.name) br; span class="mono" { (r.sub.id) } }
-                                td { (html::time(r.cert.created_at)) }
-                                td { (expiry(r.cert.certificate.not_after, now)) }
-                                td { @if let Some(t) = r.last_used { (html::time(t)) } @else { "Never" } }
-                                td {
-                                    a href={ "/certificates/" (r.cert.certificate.thumbprint) "/delete?subscription=" (r.sub.id) }
-                                      aria-label={ "Delete " (r.cert.certificate.thumbprint) " from " (r.sub.name) } { "Delete" }
-                                    " · "
-                                    a href={ "/certificates/" (r.cert.certificate.thumbprint) "/delete" }
-                                      aria-label={ "Delete " (r.cert.certificate.thumbprint) " from all your subscriptions" } { "Delete from all" }
-                                    @let (verb, label) = if r.cert.disabled_at.is_some() { ("enable", "Enable") } else { ("disable", "Disable") };
-                                    form class="inline" method="post" action={ "/certificates/" (r.cert.certificate.thumbprint) "/" (verb) } {
+                                td data-label="Thumbprint" { (html::thumbprint(&t)) }
+                                td data-label="Subscription" { (name_of(&r.sub)) }
+                                td data-label="Uploaded" { (html::time(r.cert.created_at)) }
+                                td data-label="Expires" { (expiry(r.cert.certificate.not_after, now)) }
+                                td data-label="Last used" { @if let Some(u) = r.last_used { (html::time(u)) } @else { "Never" } }
+                                td data-label="Actions" { div class="actions" {
+                                    @let (verb, action) = if r.cert.disabled_at.is_some() { ("enable", "Enable") } else { ("disable", "Disable") };
+                                    form class="inline" method="post" action={ "/certificates/" (t) "/" (verb) } {
                                         (csrf_field(&user.csrf))
                                         input type="hidden" name="subscription" value=(r.sub.id);
-                                        button type="submit" aria-label={ (label) " " (r.cert.certificate.thumbprint) " on " (r.sub.name) } { (label) }
+                                        button type="submit" class="secondary" aria-label={ (action) " " (label) " on " (r.sub.name) } { (action) }
                                     }
-                                }
+                                    a class="button danger" href={ "/certificates/" (t) "/delete?subscription=" (r.sub.id) }
+                                      aria-label={ "Delete " (t) " from " (r.sub.name) } { "Delete…" }
+                                    @if links.get(&r.cert.certificate.thumbprint).copied().unwrap_or(0) > 1 {
+                                        a class="button danger" href={ "/certificates/" (t) "/delete" }
+                                          aria-label={ "Delete " (t) " from all your subscriptions" } { "Delete from all…" }
+                                    }
+                                } }
                             }
                         }
                     }
+                } }
                 }
                 p { "Last-used times are recorded by the server about once a minute." }
             }
@@ -235,41 +392,175 @@ pub async fn list(
     ))
 }
 
+/// What the upload form shows again after a refusal or before a confirmation.
+#[derive(Debug, Default)]
+struct UploadForm {
+    /// The subscriptions ticked (ids as sent).
+    selected: Vec<String>,
+    /// Why the file was refused (shown at the file field).
+    file_error: Option<String>,
+    /// Why the subscriptions were refused (shown at the fieldset).
+    subscriptions_error: Option<String>,
+    /// A certificate that needs a confirmation (expired or not yet valid): its DER and why.
+    confirm: Option<(Vec<u8>, String)>,
+}
+
 pub async fn upload_page(
     State(portal): State<Portal>,
     user: SignedIn,
-) -> Result<impl IntoResponse, PortalError> {
-    let subs = subscriptions_of(&portal, &user).await?;
-    let only = subs.len() == 1;
+) -> Result<Response, PortalError> {
+    upload_form(&portal, &user, StatusCode::OK, UploadForm::default()).await
+}
+
+async fn upload_form(
+    portal: &Portal,
+    user: &SignedIn,
+    status: StatusCode,
+    form: UploadForm,
+) -> Result<Response, PortalError> {
+    let subs = subscriptions_of(portal, user).await?;
+    let (offered, disabled) = active(&subs);
+    let only = offered.len() == 1 && form.selected.is_empty();
     let limit_kib = portal.app.config.portal.upload_limit / 1024;
-    Ok(html::page(
+    let is_selected = |s: &Subscription| {
+        only || form
+            .selected
+            .iter()
+            .any(|id| id.trim().eq_ignore_ascii_case(&s.id))
+    };
+    let page = html::page(
         "Upload a management certificate",
-        Some(&user),
+        Some(user),
+        html::Nav::Certificates,
         html! {
             h1 { "Upload a management certificate" }
-            p { "Upload the public certificate (.cer, DER or PEM, at most " (limit_kib) " KiB) of a key you keep. Whoever holds its private key can manage the chosen subscriptions." }
-            @if subs.is_empty() {
-                p { "You administer no subscription." }
+            p { "Upload the public certificate (.cer, DER or PEM, at most " (limit_kib) " KiB) of a key you keep. Whoever holds its private key can manage the chosen subscriptions. Never upload the private key itself (.pfx, .key)." }
+            @if form.file_error.is_some() || form.subscriptions_error.is_some() {
+                p class="error" role="alert" { "Nothing was uploaded: see the message at the field." }
+            }
+            @if offered.is_empty() {
+                p { "You administer no active subscription." }
+            } @else if let Some((der, why)) = &form.confirm {
+                div class="warning" role="alert" {
+                    p { strong { (why) } }
+                    p { "A management certificate outside its validity period is refused by the API. Upload it anyway only if you know why you need it." }
+                }
+                form method="post" action="/certificates/upload" {
+                    (csrf_field(&user.csrf))
+                    input type="hidden" name="certificate_der" value=(STANDARD.encode(der));
+                    input type="hidden" name="confirm" value="validity";
+                    @for (s, _) in &offered { @if is_selected(s) {
+                        input type="hidden" name="subscription" value=(s.id);
+                    } }
+                    div class="actions" {
+                        button type="submit" { "Upload anyway" }
+                        a class="button secondary" href="/certificates/upload" { "Choose another file" }
+                    }
+                }
             } @else {
                 form method="post" action="/certificates/upload" enctype="multipart/form-data" {
                     (csrf_field(&user.csrf))
-                    label for="certificate" { "Certificate file (.cer)" }
-                    input type="file" id="certificate" name="certificate" accept=".cer,.crt,.pem,.der" required;
-                    fieldset {
-                        legend { "Subscriptions the certificate may manage" }
-                        @for (i, (s, _)) in subs.iter().enumerate() {
-                            div {
-                                input type="checkbox" id={ "sub" (i) } name="subscription" value=(s.id) checked[only];
-                                " "
-                                label for={ "sub" (i) } { (s.name) " " span class="mono" { "(" (s.id) ")" } }
-                            }
+                    div class="field" {
+                        label for="certificate" { "Certificate file (.cer)" }
+                        @if let Some(e) = &form.file_error {
+                            p id="certificate-error" class="field-error" { (e) }
+                            input type="file" id="certificate" name="certificate" accept=".cer,.crt,.pem,.der" required
+                                aria-invalid="true" aria-describedby="certificate-error";
+                        } @else {
+                            input type="file" id="certificate" name="certificate" accept=".cer,.crt,.pem,.der" required;
                         }
                     }
-                    button type="submit" { "Upload" }
+                    fieldset aria-describedby=[form.subscriptions_error.as_ref().map(|_| "subscriptions-error")] {
+                        legend { "Subscriptions the certificate may manage" }
+                        @if let Some(e) = &form.subscriptions_error {
+                            p id="subscriptions-error" class="field-error" { (e) }
+                        }
+                        @for (i, s) in offered.iter().enumerate() {
+                            div {
+                                input type="checkbox" id={ "sub" (i) } name="subscription" value=(s.0.id) checked[is_selected(&s.0)]
+                                    aria-invalid=[form.subscriptions_error.as_ref().map(|_| "true")];
+                                " "
+                                label for={ "sub" (i) } { (s.0.name) " " span class="mono" { "(" (s.0.id) ")" } }
+                            }
+                        }
+                        @if !disabled.is_empty() {
+                            p class="hint" { "Not offered, being disabled: " (and_list(&disabled.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())) "." }
+                        }
+                    }
+                    p { button type="submit" { "Upload" } }
                 }
             }
         },
-    ))
+    );
+    Ok((status, page).into_response())
+}
+
+/// What a file that is not a certificate is, and what to upload instead; `None` for
+/// content not recognised.
+fn what_instead(data: &[u8], filename: &str) -> Option<String> {
+    let lower = filename.to_ascii_lowercase();
+    let head = String::from_utf8_lossy(&data[..data.len().min(4096)]);
+    let text = head.trim_start_matches('\u{feff}').trim_start();
+    let key = "a private key. Never upload a private key: upload the certificate (.cer) that goes with it, and keep the key to yourself.";
+    let pfx = "a PKCS#12 (.pfx) file, which holds a private key. Upload only its certificate: export it as .cer (for example with openssl pkcs12 -in FILE -nokeys -clcerts -out cert.pem).";
+    if let Some(at) = text.find("-----BEGIN ") {
+        let label = text[at + 11..].split("-----").next().unwrap_or_default();
+        if label.contains("PRIVATE KEY") {
+            return Some(key.to_string());
+        }
+        if label.contains("PKCS12") {
+            return Some(pfx.to_string());
+        }
+        let label = label.trim();
+        if label == "CERTIFICATE" {
+            return None; // a damaged certificate: the parser's message says what is wrong
+        }
+        if label.contains("REQUEST") {
+            return Some("a certificate signing request. Upload the certificate issued for it, or a self-signed certificate (.cer), instead.".to_string());
+        }
+        return Some(format!(
+            "a PEM file holding {label}, not a CERTIFICATE. Upload the certificate (.cer) instead."
+        ));
+    }
+    if text.starts_with('<') && text.contains("<PublishData") {
+        return Some("a publish settings file: it already carries its own management certificate. Import it with azmc account import instead; to make a new one for these subscriptions, use Publish settings.".to_string());
+    }
+    if data.first() == Some(&0x30) {
+        let inner = match data.get(1) {
+            Some(&l) if l < 0x80 => 2,
+            Some(&l) => 2 + usize::from(l & 0x7f),
+            None => return None,
+        };
+        match (data.get(inner), data.get(inner + 1), data.get(inner + 2)) {
+            (Some(0x02), Some(0x01), Some(0x03)) => return Some(pfx.to_string()),
+            (Some(0x02), Some(0x01), Some(0x00 | 0x01)) => return Some(key.to_string()),
+            _ => {}
+        }
+    }
+    if lower.ends_with(".pfx") || lower.ends_with(".p12") {
+        return Some(pfx.to_string());
+    }
+    if lower.ends_with(".key") {
+        return Some(key.to_string());
+    }
+    None
+}
+
+/// Why `cert` needs a confirmation at `now`, if it does.
+fn validity_warning(cert: &Certificate, now: OffsetDateTime) -> Option<String> {
+    if cert.not_after() <= now {
+        Some(format!(
+            "This certificate expired on {}.",
+            html::time_text(cert.not_after())
+        ))
+    } else if cert.not_before() > now {
+        Some(format!(
+            "This certificate is not valid before {}.",
+            html::time_text(cert.not_before())
+        ))
+    } else {
+        None
+    }
 }
 
 pub async fn upload(
@@ -277,42 +568,125 @@ pub async fn upload(
     SignedPost { user, form }: SignedPost,
 ) -> Result<Response, PortalError> {
     let mine = subscriptions_of(&portal, &user).await?;
-    let subs = chosen(&mine, &form.all("subscription"))?;
-    let file = form
-        .file("certificate")
-        .filter(|f| !f.data.is_empty())
-        .ok_or_else(|| {
-            PortalError::BadRequest("Choose a certificate file (.cer) to upload.".into())
-        })?;
-    let cert = Certificate::parse(&file.data).map_err(|e| {
-        PortalError::BadRequest(format!(
-            "{} is not an X.509 certificate (.cer, DER or PEM): {e}",
-            if file.filename.is_empty() {
-                "The file"
-            } else {
-                &file.filename
-            }
-        ))
-    })?;
+    let selected: Vec<String> = form
+        .all("subscription")
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let again = |status: StatusCode, f: UploadForm| upload_form(&portal, &user, status, f);
+    let subs = match chosen(&mine, &form.all("subscription")) {
+        Ok(s) => s,
+        Err(PortalError::BadRequest(m)) => {
+            let f = UploadForm {
+                selected,
+                subscriptions_error: Some(m),
+                ..Default::default()
+            };
+            return again(StatusCode::BAD_REQUEST, f).await;
+        }
+        Err(e) => return Err(e),
+    };
+    let refuse_file = |status: StatusCode, message: String| {
+        UploadForm {
+            selected: selected.clone(),
+            file_error: Some(message),
+            ..Default::default()
+        }
+        .with_status(status)
+    };
+    let confirmed = form.get("confirm") == Some("validity");
+    let (data, filename) = match (
+        form.file("certificate").filter(|f| !f.data.is_empty()),
+        form.get("certificate_der"),
+    ) {
+        (Some(f), _) => (f.data.clone(), f.filename.clone()),
+        (None, Some(b64)) if confirmed => match STANDARD.decode(b64.trim()) {
+            Ok(d) => (d, String::new()),
+            Err(_) => return Err(PortalError::BadRequest("The form is malformed.".into())),
+        },
+        _ => {
+            let (st, f) = refuse_file(
+                StatusCode::BAD_REQUEST,
+                "Choose a certificate file (.cer) to upload.".into(),
+            );
+            return again(st, f).await;
+        }
+    };
+    let shown = if filename.is_empty() {
+        "The file"
+    } else {
+        filename.as_str()
+    };
+    let cert = match Certificate::parse(&data) {
+        Ok(c) => c,
+        Err(e) => {
+            let message = match what_instead(&data, &filename) {
+                Some(what) => format!("{shown} is {what}"),
+                None => format!("{shown} is not an X.509 certificate (.cer, DER or PEM): {e}"),
+            };
+            let (st, f) = refuse_file(StatusCode::BAD_REQUEST, message);
+            return again(st, f).await;
+        }
+    };
+    if let Some(why) = validity_warning(&cert, portal.app.clock.now())
+        && !confirmed
+    {
+        let f = UploadForm {
+            selected,
+            confirm: Some((cert.der().to_vec(), why)),
+            ..Default::default()
+        };
+        return again(StatusCode::OK, f).await;
+    }
     let thumb = cert.thumbprint().to_string();
     let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
     let linked =
         domain::certificates::already_linked(&Ctx::of(&portal.app), &ids, &cert.thumbprint())
             .await?;
-    let already: Vec<String> = subs
+    let already: Vec<&str> = subs
         .iter()
         .filter(|s| linked.contains(&s.id.as_str()))
-        .map(|s| s.name.clone())
+        .map(|s| s.name.as_str())
         .collect();
     if !already.is_empty() {
-        return Err(PortalError::Conflict(format!(
-            "The certificate {thumb} is already a management certificate of {}. Nothing was changed.",
-            already.join(", ")
-        )));
+        let (st, f) = refuse_file(
+            StatusCode::CONFLICT,
+            format!(
+                "The certificate {thumb} is already a management certificate of {}. Nothing was changed.",
+                and_list(&already)
+            ),
+        );
+        return again(st, f).await;
     }
-    link_to(&portal, &user, &subs, &cert, "portal-upload").await?;
+    match link_to(&portal, &user, &subs, &cert, "portal-upload").await {
+        Ok(()) => {}
+        Err(PortalError::Conflict(m)) => {
+            let f = UploadForm {
+                selected,
+                subscriptions_error: Some(m),
+                ..Default::default()
+            };
+            return again(StatusCode::CONFLICT, f).await;
+        }
+        Err(e) => return Err(e),
+    }
     tracing::info!(user = ?user.username, thumbprint = %thumb, subscriptions = subs.len(), "portal: certificate uploaded");
-    Ok(Redirect::to("/certificates?done=uploaded").into_response())
+    let names: Vec<&str> = subs.iter().map(|s| s.name.as_str()).collect();
+    Ok(redirect_with_flash(
+        "/certificates?done=uploaded",
+        &format!(
+            "Certificate {} ({}…) uploaded to {}.",
+            cert.subject(),
+            html::short_thumb(&thumb),
+            and_list(&names)
+        ),
+    ))
+}
+
+impl UploadForm {
+    fn with_status(self, s: StatusCode) -> (StatusCode, UploadForm) {
+        (s, self)
+    }
 }
 
 /// The subscriptions a delete concerns: the one named (which must link the
@@ -403,8 +777,25 @@ async fn set_disabled(
     oplog::finish(&portal, &[op], result.as_ref().map(|_| ())).await;
     result?;
     tracing::info!(user = ?user.username, thumbprint = %thumb, subscription = %s.id, disabled, "portal: certificate link changed");
-    let done = if disabled { "disabled" } else { "enabled" };
-    Ok(Redirect::to(&format!("/certificates?done={done}")).into_response())
+    let (done, words) = if disabled {
+        ("disabled", "disabled on")
+    } else {
+        ("enabled", "enabled again on")
+    };
+    let c = &found[0].1;
+    Ok(redirect_with_flash(
+        &format!("/certificates?done={done}"),
+        &format!(
+            "Certificate {} {words} {}.{}",
+            cert_words(c),
+            s.name,
+            if disabled {
+                " It is refused there until enabled again."
+            } else {
+                ""
+            }
+        ),
+    ))
 }
 
 pub async fn delete_page(
@@ -424,17 +815,24 @@ pub async fn delete_page(
     Ok(html::page(
         "Delete a management certificate",
         Some(&user),
+        html::Nav::Certificates,
         html! {
             h1 { "Delete a management certificate?" }
-            p { "The certificate " strong { (subject) } " (thumbprint " span class="mono" { (thumb) } ") will no longer be able to manage:" }
-            ul { @for (s, _) in &found { li { (s.name) " " span class="mono" { "(" (s.id) ")" } } } }
+            dl {
+                dt { "Certificate" } dd { strong { (subject) } }
+                dt { "Thumbprint" } dd { (html::thumbprint(&thumb.to_string())) }
+                dt { "Uploaded" } dd { (html::time(found[0].1.created_at)) }
+            }
+            p { "It will no longer be able to manage:" }
+            ul { @for (s, _) in &found { li { strong { (s.name) } " " (html::ident(&s.id)) } } }
             p class="warning" { "Programs that use this certificate for these subscriptions will be refused from their next request." }
             form method="post" action={ "/certificates/" (thumb) "/delete" } {
                 (csrf_field(&user.csrf))
                 input type="hidden" name="subscription" value=(sub.unwrap_or("all"));
-                button type="submit" { "Delete" }
-                " "
-                a href="/certificates" { "Cancel" }
+                div class="actions" {
+                    button type="submit" class="danger" { "Delete" }
+                    a class="button secondary" href="/certificates" { "Cancel" }
+                }
             }
         },
     ))
@@ -465,5 +863,53 @@ pub async fn delete(
         result?;
     }
     tracing::info!(user = ?user.username, thumbprint = %thumb, subscriptions = found.len(), "portal: certificate deleted");
-    Ok(Redirect::to("/certificates?done=deleted").into_response())
+    let names: Vec<&str> = found.iter().map(|(s, _)| s.name.as_str()).collect();
+    Ok(redirect_with_flash(
+        "/certificates?done=deleted",
+        &format!(
+            "Certificate {} deleted from {}.",
+            cert_words(&found[0].1),
+            and_list(&names)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{and_list, what_instead};
+
+    #[test]
+    fn files_that_are_not_certificates_are_named() {
+        let says = |data: &[u8], name: &str| what_instead(data, name).unwrap_or_default();
+        assert!(
+            says(b"-----BEGIN PRIVATE KEY-----\nMII=\n", "a.pem").starts_with("a private key.")
+        );
+        assert!(says(b"-----BEGIN RSA PRIVATE KEY-----\n", "k").starts_with("a private key."));
+        assert!(says(b"-----BEGIN EC PRIVATE KEY-----\n", "k").starts_with("a private key."));
+        assert!(says(&[0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03], "x").starts_with("a PKCS#12"));
+        assert!(says(&[0x30, 0x03, 0x02, 0x01, 0x00], "x").starts_with("a private key."));
+        assert!(says(b"garbage", "me.pfx").starts_with("a PKCS#12"));
+        assert!(
+            says(b"\xef\xbb\xbf<?xml version=\"1.0\"?>\n<PublishData>", "x")
+                .starts_with("a publish settings file")
+        );
+        assert!(
+            says(b"-----BEGIN CERTIFICATE REQUEST-----\n", "x")
+                .starts_with("a certificate signing request")
+        );
+        assert_eq!(
+            what_instead(b"-----BEGIN CERTIFICATE-----\nbroken", "c.pem"),
+            None
+        );
+        assert_eq!(what_instead(b"just text", "notes.txt"), None);
+        assert_eq!(what_instead(b"", ""), None);
+    }
+
+    #[test]
+    fn lists_read_as_words() {
+        assert_eq!(and_list(&[]), "");
+        assert_eq!(and_list(&["A"]), "A");
+        assert_eq!(and_list(&["A", "B"]), "A and B");
+        assert_eq!(and_list(&["A", "B", "C"]), "A, B and C");
+    }
 }

@@ -2,9 +2,13 @@
 //! meant for the user are shown; internal failures are logged where they happen and
 //! answered with a generic page.
 
-use super::html;
+use super::Portal;
+use super::html::{self, Nav};
+use super::session::{SESSION_COOKIE, SignedIn, cookie};
 use crate::domain::DomainError;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use azmc_db::DbError;
 use maud::html;
@@ -123,21 +127,127 @@ impl IntoResponse for PortalError {
                 "The server could not complete the request. Try again later.".to_string(),
             ),
         };
-        let body = html::page(
-            title,
-            None,
-            html! {
-                h1 { (title) }
-                p class="error" role="alert" { (message) }
-                p { a href="/subscriptions" { "Back to the portal" } }
-            },
-        );
+        let body = error_page(title, &message, None, "/subscriptions");
         let mut r = (status, body).into_response();
+        r.extensions_mut().insert(ErrorPage {
+            title: title.to_string(),
+            message,
+        });
         if let PortalError::TooManyRequests { retry_after, .. } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
         {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
         r
+    }
+}
+
+/// What an error page says, kept on the answer so that [`with_navigation`] can show it
+/// again with the signed-in user's navigation.
+#[derive(Debug, Clone)]
+struct ErrorPage {
+    title: String,
+    message: String,
+}
+
+fn error_page(
+    title: &str,
+    message: &str,
+    user: Option<&SignedIn>,
+    back: &str,
+) -> axum::response::Html<String> {
+    html::page(
+        title,
+        user,
+        Nav::Elsewhere,
+        html! {
+            h1 { (title) }
+            p class="error" role="alert" { (message) }
+            p { a class="button secondary" href=(back) data-back { "Back" } }
+        },
+    )
+}
+
+/// Where "Back" leads from an error on `path`: the page whose form was sent (for a
+/// POST), else the page itself when it is a list, else the subscriptions.
+fn back_from(method: &Method, path: &str) -> String {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let page = match parts.as_slice() {
+        ["subscriptions", id, "coadmins", ..] => format!("/subscriptions/{id}"),
+        ["certificates", "upload"] => "/certificates/upload".into(),
+        ["certificates", ..] => "/certificates".into(),
+        ["publishsettings"] => "/publishsettings".into(),
+        ["account", "password"] => "/account/password".into(),
+        ["operations"] if method == Method::GET => "/operations".into(),
+        _ => "/subscriptions".into(),
+    };
+    page.chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .collect()
+}
+
+/// Error pages of a signed-in user keep the navigation and lead back where the user
+/// was: an error answer ([`ErrorPage`]) is drawn again with the session's user.
+pub async fn with_navigation(State(portal): State<Portal>, req: Request, next: Next) -> Response {
+    // Only the cookies are kept (to find the session again), and only with a session.
+    let cookies: Vec<HeaderValue> = if cookie(req.headers(), SESSION_COOKIE).is_some() {
+        req.headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let Some(page) = resp.extensions().get::<ErrorPage>().cloned() else {
+        return resp;
+    };
+    let back = back_from(&method, &path);
+    let mut user = None;
+    if !cookies.is_empty() {
+        let mut builder = Request::builder().method(Method::GET).uri("/");
+        if let Some(h) = builder.headers_mut() {
+            for c in cookies {
+                h.append(header::COOKIE, c);
+            }
+        }
+        if let Ok(r) = builder.body(()) {
+            let (mut parts, ()) = r.into_parts();
+            user = SignedIn::from_request_parts(&mut parts, &portal).await.ok();
+        }
+    }
+    let (mut head, _) = resp.into_parts();
+    let body = error_page(&page.title, &page.message, user.as_ref(), &back).into_response();
+    head.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(head, body.into_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::back_from;
+    use axum::http::Method;
+
+    #[test]
+    fn back_leads_to_the_form_that_was_sent() {
+        let post = Method::POST;
+        assert_eq!(
+            back_from(&post, "/subscriptions/abc/coadmins"),
+            "/subscriptions/abc"
+        );
+        assert_eq!(
+            back_from(&post, "/subscriptions/abc/coadmins/remove"),
+            "/subscriptions/abc"
+        );
+        assert_eq!(
+            back_from(&post, "/certificates/upload"),
+            "/certificates/upload"
+        );
+        assert_eq!(back_from(&post, "/certificates/AB/delete"), "/certificates");
+        assert_eq!(back_from(&post, "/publishsettings"), "/publishsettings");
+        assert_eq!(back_from(&Method::GET, "/operations"), "/operations");
+        assert_eq!(back_from(&Method::GET, "/nowhere"), "/subscriptions");
     }
 }

@@ -2,8 +2,8 @@
 //! manage the management certificates of the subscriptions they administer or
 //! co-administer, download publish settings, and look at resources and the operation log.
 //!
-//! Server-rendered HTML ([maud](https://maud.lambda.xyz), compiled in), plain forms, no
-//! JavaScript. Served on the portal listener (HTTPS with the server certificate, no
+//! Server-rendered HTML ([maud](https://maud.lambda.xyz), compiled in), plain forms;
+//! one same-origin script adds conveniences (copy buttons) and nothing depends on it. Served on the portal listener (HTTPS with the server certificate, no
 //! client certificate) next to `/healthz` and `/metrics`.
 //!
 //! Security model, in one place:
@@ -21,8 +21,13 @@
 //! * access control ([`access`]): every page and action checks the user's role on the
 //!   subscription concerned; a subscription the user has no role on is "not found";
 //! * every change is recorded in the operation log with the portal user;
-//! * headers: a strict CSP (no inline script or style), `X-Frame-Options: DENY`,
-//!   `Referrer-Policy: no-referrer`, `Cache-Control: no-store` on pages.
+//! * headers: a strict CSP (no inline script or style; the one script is
+//!   `/static/portal.js`, same origin), `X-Frame-Options: DENY`,
+//!   `Referrer-Policy: no-referrer`, `Cache-Control: no-store` on pages;
+//! * messages after an action travel in the `__Host-azmc_flash` cookie, set by this server
+//!   only (a crafted link cannot make the portal say something) and cleared by the page
+//!   that shows them; `__Host-azmc_issued` holds the thumbprint (public) of the latest
+//!   publish settings certificate, looked up among the user's subscriptions like any other.
 //!
 //! Boundary: handlers call the same domain operations as the API (links, limits, the
 //! authorisation index reload); nothing here talks to rustls.
@@ -35,11 +40,13 @@ mod form;
 mod html;
 mod operations;
 mod oplog;
+mod password;
 mod publish;
 mod resources;
 mod session;
 mod signin_limits;
 mod subscriptions;
+mod trust;
 
 pub use error::PortalError;
 
@@ -135,7 +142,7 @@ pub fn router(portal: Portal) -> Router {
         )
         .route(
             "/subscriptions/{id}/coadmins/remove",
-            post(subscriptions::remove_coadmin),
+            get(subscriptions::remove_coadmin_page).post(subscriptions::remove_coadmin),
         )
         .route("/certificates", get(certificates::list))
         .route(
@@ -166,7 +173,14 @@ pub fn router(portal: Portal) -> Router {
         .route("/resources/restore", post(resources::restore))
         .route("/operations", get(operations::page))
         .route("/static/portal.css", get(html::stylesheet))
+        .route("/static/portal.js", get(html::script))
+        .route("/ca", get(trust::page))
+        .route("/ca.pem", get(trust::ca_pem))
         .fallback(|| async { PortalError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            portal.clone(),
+            error::with_navigation,
+        ))
         .layer(middleware::from_fn(security_headers))
         .with_state(portal)
 }
@@ -174,7 +188,15 @@ pub fn router(portal: Portal) -> Router {
 /// Headers on every portal answer.
 async fn security_headers(req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");
+    let had_flash = session::cookie(req.headers(), session::FLASH_COOKIE).is_some();
     let mut resp = next.run(req).await;
+    // A page shown (not a redirect) has shown the flash message: it is not shown twice.
+    if had_flash && !resp.status().is_redirection() && !is_static {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            session::clear_cookie(session::FLASH_COOKIE),
+        );
+    }
     let h = resp.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));

@@ -6,40 +6,92 @@
 //! the `legacy` PKCS#12 profile every client reads). The private key exists only in that
 //! answer: the server keeps the public certificate.
 
-use super::access::{chosen, subscriptions_of};
+use super::access::{active, chosen, subscriptions_of};
 use super::certificates::{check_room, link_to};
 use super::html::{self, csrf_field};
-use super::session::{SignedIn, SignedPost};
+use super::session::{ISSUED_COOKIE, SignedIn, SignedPost, cookie, issued_cookie};
 use super::{Portal, PortalError};
-use crate::domain::{Ctx, DomainError, on_blocking_pool};
+use crate::domain::{self, Ctx, DomainError, on_blocking_pool};
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use azmc_db::{LinkedCertificate, Role, Subscription};
+use azmc_pki::Thumbprint;
 use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
 use azmc_wire::publishsettings::{PublishEntry, write};
 use maud::html;
 
+/// The publish settings certificate this browser made last ([`ISSUED_COOKIE`]), where it
+/// is still linked to the user's subscriptions.
+async fn issued(
+    portal: &Portal,
+    headers: &HeaderMap,
+    mine: &[(Subscription, Role)],
+) -> Result<Option<(LinkedCertificate, Vec<Subscription>)>, PortalError> {
+    let Some(thumb) = cookie(headers, ISSUED_COOKIE).and_then(|t| t.parse::<Thumbprint>().ok())
+    else {
+        return Ok(None);
+    };
+    let ctx = Ctx::of(&portal.app);
+    let mut found: Option<LinkedCertificate> = None;
+    let mut subs = Vec::new();
+    for (s, _) in mine {
+        match domain::certificates::get(&ctx, &s.id, &thumb).await {
+            Ok(c) => {
+                found.get_or_insert(c);
+                subs.push(s.clone());
+            }
+            Err(DomainError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(found.map(|c| (c, subs)))
+}
+
 pub async fn page(
     State(portal): State<Portal>,
     user: SignedIn,
+    headers: HeaderMap,
 ) -> Result<impl IntoResponse, PortalError> {
-    let subs = subscriptions_of(&portal, &user).await?;
+    let mine = subscriptions_of(&portal, &user).await?;
+    let (subs, disabled) = active(&mine);
+    let made = issued(&portal, &headers, &mine).await?;
     Ok(html::page(
         "Download publish settings",
         Some(&user),
+        html::Nav::Publish,
         html! {
             h1 { "Download publish settings" }
+            @if let Some((c, in_subs)) = &made {
+                @let t = c.certificate.thumbprint.to_string();
+                section class="notice" aria-labelledby="issued" role="status" {
+                    h2 id="issued" { "Your latest publish settings" }
+                    p { "The file you downloaded holds a new management certificate:" }
+                    dl {
+                        dt { "Name" } dd { (c.certificate.subject) }
+                        dt { "Thumbprint" } dd { (html::thumbprint(&t)) }
+                        dt { "Subscriptions" } dd { (super::certificates::and_list(&in_subs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())) }
+                        dt { "Created" } dd { (html::time(c.created_at)) }
+                        dt { "Expires" } dd { (html::time(c.certificate.not_after)) }
+                    }
+                    p {
+                        "Lost the file, or shared it by mistake? "
+                        a class="button danger" href={ "/certificates/" (t) "/delete" } { "Revoke this certificate…" }
+                    }
+                }
+            }
             p class="warning" role="note" {
                 strong { "The file is a secret. " }
                 "It holds a new management certificate with its private key: whoever has the file can manage the chosen subscriptions. "
                 "Import it at once, for example with " code { "azmc account import FILE --ca-file ca.pem --delete-file" }
-                " (which keeps the key in the local store, not exportable, and removes the file). "
+                " (which keeps the key in the local store, not exportable, and removes the file; "
+                a href="/ca" { "get ca.pem here" } "). "
                 "The server does not keep the private key; to revoke the file, delete its certificate under Management certificates."
             }
             @if subs.is_empty() {
-                p { "You administer no subscription." }
+                p { "You administer no active subscription." }
             } @else {
-                form method="post" action="/publishsettings" {
+                form method="post" action="/publishsettings" data-issues {
                     (csrf_field(&user.csrf))
                     fieldset {
                         legend { "Subscriptions in the file (all are selected; clear the ones you do not want)" }
@@ -50,13 +102,69 @@ pub async fn page(
                                 label for={ "sub" (i) } { (s.name) " " span class="mono" { "(" (s.id) ")" } }
                             }
                         }
+                        @if !disabled.is_empty() {
+                            p class="hint" { "Not offered, being disabled: " (super::certificates::and_list(&disabled.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())) "." }
+                        }
                     }
-                    p { "A new management certificate is created and added to each selected subscription when you press the button." }
+                    p { "A new management certificate is created and added to each selected subscription when you press the button. This page then shows it, with a way to revoke it (reload the page if it does not)." }
                     button type="submit" { "Download publish settings" }
                 }
             }
         },
     ))
+}
+
+/// The most bytes of a certificate's common name (`ub-common-name`; the PKI refuses more).
+const CN_MAX: usize = 64;
+
+/// `s` cut to at most `max` bytes on a character boundary, with `…` where it was cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let ellipsis = '…';
+    let room = max.saturating_sub(ellipsis.len_utf8());
+    let mut end = room;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{ellipsis}", s[..end].trim_end())
+}
+
+/// The common name of a publish settings certificate: `<names>-<M-D-YYYY>-credentials`,
+/// as the old portal named it, within [`CN_MAX`] bytes. Too long, the names shrink
+/// first (the date and `-credentials` stay): several subscriptions become
+/// `<first> +N` (N the others), and a name still too long is cut with `…` on a
+/// character boundary. Control characters become spaces.
+fn cert_name(names: &[&str], date: &str) -> String {
+    let suffix = format!("-{date}-credentials");
+    let budget = CN_MAX.saturating_sub(suffix.len());
+    let clean = |n: &str| -> String {
+        let t: String = n
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        t.trim().to_string()
+    };
+    let names: Vec<String> = names.iter().map(|n| clean(n)).collect();
+    let joined = names.join("-");
+    let base = if joined.len() <= budget {
+        joined
+    } else if names.len() > 1 {
+        let more = format!(" +{}", names.len() - 1);
+        format!(
+            "{}{more}",
+            shorten(&names[0], budget.saturating_sub(more.len()))
+        )
+    } else {
+        shorten(&joined, budget)
+    };
+    let base = if base.trim().is_empty() {
+        "azmc".to_string()
+    } else {
+        base
+    };
+    format!("{base}{suffix}")
 }
 
 /// A file-name-safe version of `s` (letters, digits, space, `-`, `_`, `.`, `(`, `)`).
@@ -95,7 +203,7 @@ pub async fn download(
     let date = format!("{}-{}-{}", u8::from(now.month()), now.day(), now.year());
     let names: Vec<&str> = subs.iter().map(|s| s.name.as_str()).collect();
     let name = file_safe(&names.join("-"));
-    let cert_name = format!("{name}-{date}-credentials");
+    let cert_name = cert_name(&names, &date);
     let slots = Ctx::of(&portal.app).slots.map(|s| s.hashes);
     let (cert, key) = on_blocking_pool(slots, 1, "key generation", move || {
         create_self_signed(&NewCertificate {
@@ -138,12 +246,65 @@ pub async fn download(
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    h.append(
+        header::SET_COOKIE,
+        issued_cookie(&cert.thumbprint().to_string()),
+    );
     Ok(r)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::file_safe;
+    use super::{CN_MAX, cert_name, file_safe, shorten};
+    use azmc_pki::{KeyKind, NewCertificate, create_self_signed};
+
+    #[test]
+    fn short_names_are_kept_whole() {
+        assert_eq!(
+            cert_name(&["Pay-As-You-Go"], "12-7-2026"),
+            "Pay-As-You-Go-12-7-2026-credentials"
+        );
+        assert_eq!(
+            cert_name(&["Alpha One", "Alpha Two"], "1-2-2030"),
+            "Alpha One-Alpha Two-1-2-2030-credentials"
+        );
+        assert_eq!(cert_name(&[" \t"], "1-2-2030"), "azmc-1-2-2030-credentials");
+    }
+
+    #[test]
+    fn long_and_non_ascii_names_fit_the_common_name() {
+        let date = "12-31-2026";
+        let long51 = "A subscription name of exactly fifty-one characters";
+        assert_eq!(long51.len(), 51);
+        let one = cert_name(&[long51], date);
+        assert!(one.len() <= CN_MAX, "{one}");
+        assert!(one.starts_with("A subscription name of"), "{one}");
+        assert!(one.ends_with("…-12-31-2026-credentials"), "{one}");
+        let many = cert_name(
+            &["Production Europe West", "Staging Europe", "Test", "Dev"],
+            date,
+        );
+        assert!(many.len() <= CN_MAX, "{many}");
+        assert_eq!(many, "Production Europe West +3-12-31-2026-credentials");
+        let wide = "Zoë's café – ünïcödé 日本語の購読".repeat(4);
+        for names in [vec![wide.as_str()], vec![wide.as_str(), "x"], vec!["ü"; 40]] {
+            let n = cert_name(&names, date);
+            assert!(n.len() <= CN_MAX, "{n} is {} bytes", n.len());
+            assert!(n.ends_with("-12-31-2026-credentials"), "{n}");
+            assert!(n.starts_with("Zoë") || n.starts_with('ü'), "{n}");
+            // The PKI takes it.
+            let (cert, _) = create_self_signed(&NewCertificate {
+                name: &n,
+                key: KeyKind::P256,
+                days: 1,
+                now: time::macros::datetime!(2026-12-07 12:00 UTC),
+            })
+            .unwrap();
+            assert_eq!(cert.common_name(), Some(n.as_str()));
+        }
+        assert_eq!(shorten("日本語", 7), "日…");
+        assert_eq!(shorten("abc", 3), "abc");
+    }
 
     #[test]
     fn file_names_are_safe() {

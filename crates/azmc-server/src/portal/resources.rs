@@ -1,18 +1,20 @@
 //! Resources per subscription: storage accounts, cloud services with their deployments,
-//! SQL servers and web sites (read through the same domain operations as the API).
+//! deleted ones that can be restored, virtual networks, SQL servers and web sites (read
+//! through the same domain operations as the API).
 
 use super::access::subscriptions_of;
 use super::form::pairs;
 use super::html::{self, csrf_field};
 use super::oplog;
-use super::session::{SignedIn, SignedPost};
+use super::session::{SignedIn, SignedPost, redirect_with_flash};
 use super::{Portal, PortalError};
 use crate::domain::{
-    Ctx, DomainError, cloud_services, deployments, sql_servers, storage_accounts, websites,
+    Ctx, DomainError, cloud_services, deployments, networks, sql_servers, storage_accounts,
+    websites,
 };
 use axum::extract::State;
 use axum::http::Uri;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 /// A deleted storage account or cloud service as the page lists it.
@@ -79,6 +81,7 @@ async fn section(
         services.push((svc, deployments));
     }
     let deleted = restorable(&ctx, &s.id).await?;
+    let vnets = networks::sites(&ctx, &s.id).await?;
     let sql = sql_servers::list_servers(&ctx, &s.id).await?;
     let mut sites = Vec::new();
     for space in websites::webspaces(&ctx) {
@@ -86,10 +89,11 @@ async fn section(
     }
     Ok(html! {
         section aria-labelledby={ "h-" (s.id) } {
-            h2 id={ "h-" (s.id) } { (s.name) " " span class="mono" { "(" (s.id) ")" } }
+            h2 id={ "h-" (s.id) } { (super::subscriptions::name_of(s)) }
+            p { "Subscription ID " (html::ident(&s.id)) }
             h3 { "Storage accounts" }
             @if storage.is_empty() { p { "None." } } @else {
-                table {
+                div class="table-box" { table {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Location" }
                         th scope="col" { "Affinity group" } th scope="col" { "Type" }
@@ -100,11 +104,11 @@ async fn section(
                         td { (a.affinity_group.as_deref().unwrap_or("—")) } td { (a.account_type) }
                         td { (a.status) }
                     } } }
-                }
+                } }
             }
             h3 { "Cloud services" }
             @if services.is_empty() { p { "None." } } @else {
-                table {
+                div class="table-box" { table {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Location or affinity group" }
                         th scope="col" { "Status" } th scope="col" { "Deployments" }
@@ -124,11 +128,11 @@ async fn section(
                             }
                         }
                     } } }
-                }
+                } }
             }
             @if !deleted.is_empty() {
                 h3 { "Deleted, can be restored" }
-                table {
+                div class="table-box" { table class="stack" {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Kind" }
                         th scope="col" { "Location or affinity group" }
@@ -136,23 +140,48 @@ async fn section(
                         th scope="col" { "Action" }
                     } }
                     tbody { @for d in &deleted { tr {
-                        th scope="row" { (d.name) } td { (d.what) } td { (d.place) }
-                        td { (html::time(d.deleted)) } td { (html::time(d.until)) }
-                        td {
+                        th scope="row" { (d.name) } td data-label="Kind" { (d.what) } td data-label="Location or affinity group" { (d.place) }
+                        td data-label="Deleted" { (html::time(d.deleted)) } td data-label="Restorable until" { (html::time(d.until)) }
+                        td data-label="Action" {
                             form method="post" action="/resources/restore" {
                                 (csrf_field(&user.csrf))
                                 input type="hidden" name="subscription" value=(s.id);
                                 input type="hidden" name="kind" value=(d.kind);
                                 input type="hidden" name="name" value=(d.name);
-                                button type="submit" aria-label={ "Restore " (d.name) } { "Restore" }
+                                button type="submit" class="secondary" aria-label={ "Restore " (d.name) } { "Restore" }
                             }
                         }
                     } } }
-                }
+                } }
+            }
+            h3 { "Virtual networks" }
+            @if vnets.is_empty() { p { "None." } } @else {
+                div class="table-box" { table class="stack" {
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "Location or affinity group" }
+                        th scope="col" { "Address space" } th scope="col" { "Subnets" }
+                        th scope="col" { "DNS servers" }
+                    } }
+                    tbody { @for v in &vnets { tr {
+                        th scope="row" { (v.config.name) }
+                        td data-label="Location or affinity group" { (v.config.affinity_group.as_deref().or(v.location.as_deref()).unwrap_or("—")) }
+                        td data-label="Address space" { (v.config.address_prefixes.join(", ")) }
+                        td data-label="Subnets" {
+                            @if v.config.subnets.is_empty() { "None" } @else {
+                                ul { @for n in &v.config.subnets { li { (n.name) ": " (n.address_prefix) } } }
+                            }
+                        }
+                        td data-label="DNS servers" {
+                            @for (i, (name, address)) in v.dns_servers.iter().enumerate() {
+                                @if i > 0 { ", " } (name) " (" (address) ")"
+                            }
+                        }
+                    } } }
+                } }
             }
             h3 { "SQL Database servers" }
             @if sql.is_empty() { p { "None." } } @else {
-                table {
+                div class="table-box" { table {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Location" }
                         th scope="col" { "Version" } th scope="col" { "Administrator login" }
@@ -160,11 +189,11 @@ async fn section(
                     tbody { @for v in &sql { tr {
                         th scope="row" { (v.name) } td { (v.location) } td { (v.version) } td { (v.admin_login) }
                     } } }
-                }
+                } }
             }
             h3 { "Web sites" }
             @if sites.is_empty() { p { "None." } } @else {
-                table {
+                div class="table-box" { table {
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Webspace" }
                         th scope="col" { "Mode" } th scope="col" { "State" }
@@ -172,7 +201,7 @@ async fn section(
                     tbody { @for w in &sites { tr {
                         th scope="row" { (w.name) } td { (w.webspace) } td { (w.site_mode) } td { (w.state) }
                     } } }
-                }
+                } }
             }
         }
     })
@@ -203,25 +232,13 @@ pub async fn page(
     Ok(html::page(
         "Resources",
         Some(&user),
+        html::Nav::Resources,
         html! {
             h1 { "Resources" }
-            (html::notice(restored_message(&q).as_deref()))
             @if sections.is_empty() { p { "You administer no subscription." } }
             @for s in &sections { (s) }
         },
     ))
-}
-
-/// The notice after a restore (`?restored=KIND:NAME`).
-fn restored_message(q: &[(String, String)]) -> Option<String> {
-    let (_, v) = q.iter().find(|(k, _)| k == "restored")?;
-    let (kind, name) = v.split_once(':')?;
-    let what = match kind {
-        "storage" => "Storage account",
-        "service" => "Cloud service",
-        _ => return None,
-    };
-    Some(format!("{what} {name} restored."))
 }
 
 /// `POST /resources/restore`: restore a deleted storage account or cloud service of a
@@ -280,9 +297,17 @@ pub async fn restore(
     oplog::finish(&portal, &[op], result.as_ref().map(|_| ())).await;
     result?;
     tracing::info!(user = ?user.username, subscription = %s.id, kind = %kind, name = %name, "portal: deleted resource restored");
-    Ok(Redirect::to(&format!(
-        "/resources?restored={}",
-        form_urlencoded::byte_serialize(format!("{kind}:{name}").as_bytes()).collect::<String>()
+    let what = if kind == "storage" {
+        "Storage account"
+    } else {
+        "Cloud service"
+    };
+    Ok(redirect_with_flash(
+        &format!(
+            "/resources?restored={}",
+            form_urlencoded::byte_serialize(format!("{kind}:{name}").as_bytes())
+                .collect::<String>()
+        ),
+        &format!("{what} {name} restored. It is in {} again.", s.name),
     ))
-    .into_response())
 }

@@ -21,6 +21,15 @@ use std::net::IpAddr;
 pub const SESSION_COOKIE: &str = "__Host-azmc_session";
 /// The sign-in form's double-submit CSRF cookie.
 pub const SIGNIN_COOKIE: &str = "__Host-azmc_signin";
+/// A message for the next page, saying what an action changed (set by this server only:
+/// a link cannot put words in the portal's mouth); cleared by the page that shows it.
+pub const FLASH_COOKIE: &str = "__Host-azmc_flash";
+/// The thumbprint of the latest publish settings certificate made in this browser, so
+/// the publish settings page can show it (not secret; readable by the page's script,
+/// which reloads the page once it changes).
+pub const ISSUED_COOKIE: &str = "__Host-azmc_issued";
+/// The longest flash message kept.
+const FLASH_MAX: usize = 600;
 
 /// A signed-in user, extracted from the session cookie of the request.
 #[derive(Clone)]
@@ -33,6 +42,8 @@ pub struct SignedIn {
     pub ip: Option<IpAddr>,
     /// The session's absolute expiry (kept when the session is rotated).
     pub expires_at: time::OffsetDateTime,
+    /// The message the previous action left for this page ([`FLASH_COOKIE`]).
+    pub flash: Option<String>,
 }
 
 impl std::fmt::Debug for SignedIn {
@@ -90,6 +101,42 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 pub fn set_cookie(name: &str, value: &str) -> HeaderValue {
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A redirect to `to` (303) that leaves `message` for the next page.
+pub fn redirect_with_flash(to: &str, message: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut cut = message.len().min(FLASH_MAX);
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let encoded: String = form_urlencoded::byte_serialize(&message.as_bytes()[..cut]).collect();
+    let mut r = axum::response::Redirect::to(to).into_response();
+    r.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(FLASH_COOKIE, &encoded));
+    r
+}
+
+/// The flash message of a request, if it has one.
+pub fn flash_of(headers: &HeaderMap) -> Option<String> {
+    let raw = cookie(headers, FLASH_COOKIE)?;
+    let text: String = form_urlencoded::parse(format!("m={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(FLASH_MAX)
+        .collect();
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// `Set-Cookie` for [`ISSUED_COOKIE`]: a day long, readable by the page's script.
+pub fn issued_cookie(thumbprint: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{ISSUED_COOKIE}={thumbprint}; Path=/; Secure; SameSite=Strict; Max-Age=86400"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -229,6 +276,7 @@ impl FromRequestParts<Portal> for SignedIn {
             csrf: csrf_of(&token),
             ip: client_ip(parts),
             expires_at: session.expires_at,
+            flash: flash_of(&parts.headers),
         })
     }
 }
@@ -261,6 +309,37 @@ mod tests {
         );
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("tok"));
         assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn flash_messages_survive_the_cookie() {
+        let m = "Certificate CN=Zoë; ünïcödé (0123ABCD) deleted from Alpha One, Alpha Two.";
+        let r = redirect_with_flash("/certificates", m);
+        let set = r
+            .headers()
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(set.starts_with("__Host-azmc_flash=") && set.contains("HttpOnly"));
+        let value = set.split(';').next().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_str(value).unwrap());
+        assert_eq!(flash_of(&h).as_deref(), Some(m));
+        let long = "é".repeat(1000);
+        let r = redirect_with_flash("/x", &long);
+        let set = r
+            .headers()
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(set.split(';').next().unwrap()).unwrap(),
+        );
+        assert_eq!(flash_of(&h).unwrap().chars().count(), 300);
     }
 
     #[test]

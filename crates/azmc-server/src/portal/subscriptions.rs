@@ -4,23 +4,48 @@
 use super::access::{role_name, role_on, subscriptions_of};
 use super::form::pairs;
 use super::html::{self, csrf_field};
-use super::session::{SignedIn, SignedPost};
+use super::session::{SignedIn, SignedPost, redirect_with_flash};
 use super::{Portal, PortalError, oplog};
 use crate::domain::{Ctx, subscriptions};
 use axum::extract::{Path, State};
-use axum::http::Uri;
-use axum::response::{IntoResponse, Redirect, Response};
-use azmc_db::{Role, Subscription};
-use maud::html;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use azmc_db::{Role, Subscription, SubscriptionStatus};
+use maud::{Markup, html};
 
-fn done_message(uri: &Uri) -> Option<String> {
-    let q = pairs(uri.query().unwrap_or_default().as_bytes());
-    let done = q.iter().find(|(k, _)| k == "done")?;
-    Some(match done.1.as_str() {
-        "added" => "The co-administrator was added.".to_string(),
-        "removed" => "The co-administrator was removed.".to_string(),
-        _ => return None,
-    })
+/// The subscription's status, a disabled one marked as such.
+pub(super) fn status(s: &Subscription) -> Markup {
+    html! {
+        @if s.status == SubscriptionStatus::Disabled {
+            strong class="badge disabled" { "Disabled" }
+        } @else {
+            (s.status)
+        }
+    }
+}
+
+/// A subscription's name, with a "Disabled" mark when it is.
+pub(super) fn name_of(s: &Subscription) -> Markup {
+    html! {
+        (s.name)
+        @if s.status == SubscriptionStatus::Disabled { " " strong class="badge disabled" { "Disabled" } }
+    }
+}
+
+/// A subscription's name in a `<select>`: "(disabled)" after a disabled one.
+pub(super) fn option_name(s: &Subscription) -> String {
+    if s.status == SubscriptionStatus::Disabled {
+        format!("{} (disabled)", s.name)
+    } else {
+        s.name.clone()
+    }
+}
+
+/// What the co-administrator form shows after a refused change: the username typed and
+/// why it was refused.
+struct FormError {
+    username: String,
+    message: String,
 }
 
 pub async fn list(
@@ -45,13 +70,14 @@ pub async fn list(
     Ok(html::page(
         "Subscriptions",
         Some(&user),
+        html::Nav::Subscriptions,
         html! {
             h1 { "Subscriptions" }
             (banner)
             @if rows.is_empty() {
                 p { "You administer no subscription. Ask the server's administrator to make you the service administrator or a co-administrator of one." }
             } @else {
-                table {
+                div class="table-box" { table class="stack" {
                     caption { "The subscriptions you administer or co-administer" }
                     thead { tr {
                         th scope="col" { "Name" }
@@ -67,19 +93,19 @@ pub async fn list(
                     tbody {
                         @for (s, role, usage, certs) in &rows {
                             tr {
-                                th scope="row" { a href={ "/subscriptions/" (s.id) } { (s.name) } }
-                                td class="mono" { (s.id) }
-                                td { (role_name(*role)) }
-                                td { (s.status) }
-                                td { (s.service_admin) }
-                                td { (usage.hosted_services) " of " (s.quotas.max_hosted_services) }
-                                td { (usage.storage_accounts) " of " (s.quotas.max_storage_accounts) }
-                                td { (usage.cores) " of " (s.quotas.max_core_count) }
-                                td { (certs) " of " (limit) }
+                                th scope="row" { a href={ "/subscriptions/" (s.id) } { (s.name) } @if s.status == SubscriptionStatus::Disabled { " " strong class="badge disabled" { "Disabled" } } }
+                                td data-label="Subscription ID" { (html::ident(&s.id)) }
+                                td data-label="Your role" { (role_name(*role)) }
+                                td data-label="Status" { (status(s)) }
+                                td data-label="Service administrator" { (s.service_admin) }
+                                td data-label="Cloud services" { (usage.hosted_services) " of " (s.quotas.max_hosted_services) }
+                                td data-label="Storage accounts" { (usage.storage_accounts) " of " (s.quotas.max_storage_accounts) }
+                                td data-label="Cores" { (usage.cores) " of " (s.quotas.max_core_count) }
+                                td data-label="Management certificates" { (certs) " of " (limit) }
                             }
                         }
                     }
-                }
+                } }
             }
         },
     ))
@@ -90,14 +116,15 @@ fn coadmin_section(
     role: Role,
     coadmins: &[String],
     user: &SignedIn,
-) -> maud::Markup {
+    error: Option<&FormError>,
+) -> Markup {
     let manage = role == Role::ServiceAdministrator;
     html! {
         h2 { "Co-administrators" }
         @if coadmins.is_empty() {
             p { "This subscription has no co-administrator." }
         } @else {
-            table {
+            div class="table-box" { table {
                 thead { tr {
                     th scope="col" { "Username" }
                     @if manage { th scope="col" { "Action" } }
@@ -108,25 +135,29 @@ fn coadmin_section(
                             th scope="row" { (c) }
                             @if manage {
                                 td {
-                                    form class="inline" method="post" action={ "/subscriptions/" (s.id) "/coadmins/remove" } {
-                                        (csrf_field(&user.csrf))
-                                        input type="hidden" name="username" value=(c);
-                                        button type="submit" aria-label={ "Remove co-administrator " (c) } { "Remove" }
-                                    }
+                                    a class="button danger" href={ "/subscriptions/" (s.id) "/coadmins/remove?username=" (urlencode(c)) }
+                                      aria-label={ "Remove co-administrator " (c) } { "Remove…" }
                                 }
                             }
                         }
                     }
                 }
-            }
+            } }
         }
         @if manage {
             form method="post" action={ "/subscriptions/" (s.id) "/coadmins" } {
                 (csrf_field(&user.csrf))
-                label for="coadmin" { "Add a co-administrator (username of an existing account)" }
-                input type="text" id="coadmin" name="username" required;
-                " "
-                button type="submit" { "Add co-administrator" }
+                div class="field" {
+                    label for="coadmin" { "Add a co-administrator (username of an existing account)" }
+                    @if let Some(e) = error {
+                        p id="coadmin-error" class="field-error" { (e.message) }
+                        input type="text" id="coadmin" name="username" required value=(e.username)
+                            aria-invalid="true" aria-describedby="coadmin-error";
+                    } @else {
+                        input type="text" id="coadmin" name="username" required;
+                    }
+                }
+                p { button type="submit" { "Add co-administrator" } }
             }
         } @else {
             p { "Only the service administrator (" (s.service_admin) ") can add or remove co-administrators." }
@@ -134,27 +165,47 @@ fn coadmin_section(
     }
 }
 
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 pub async fn detail(
     State(portal): State<Portal>,
     user: SignedIn,
     Path(id): Path<String>,
-    uri: Uri,
-) -> Result<impl IntoResponse, PortalError> {
-    let (s, role) = role_on(&portal, &user, &id).await?;
+) -> Result<Response, PortalError> {
+    detail_page(&portal, &user, &id, None).await
+}
+
+/// The subscription's page; with `error`, the co-administrator form shows it (and the
+/// answer has its status).
+async fn detail_page(
+    portal: &Portal,
+    user: &SignedIn,
+    id: &str,
+    error: Option<(StatusCode, FormError)>,
+) -> Result<Response, PortalError> {
+    let (s, role) = role_on(portal, user, id).await?;
     let ctx = Ctx::of(&portal.app);
     let coadmins = subscriptions::coadmins(&ctx, &s.id).await?;
     let (usage, _) = subscriptions::usage(&ctx, &s.id).await?;
-    let refusals = refusals_of(&portal, &s.id).await?;
-    let done = done_message(&uri);
-    Ok(html::page(
+    let refusals = refusals_of(portal, &s.id).await?;
+    let (code, form_error) = match error {
+        Some((c, e)) => (c, Some(e)),
+        None => (StatusCode::OK, None),
+    };
+    let page = html::page(
         &s.name,
-        Some(&user),
+        Some(user),
+        html::Nav::Subscriptions,
         html! {
-            h1 { "Subscription " (s.name) }
-            (html::notice(done.as_deref()))
+            h1 { "Subscription " (name_of(&s)) }
+            @if let Some(e) = &form_error {
+                p class="error" role="alert" { "Not changed: " (e.message) }
+            }
             dl {
-                dt { "Subscription ID" } dd class="mono" { (s.id) }
-                dt { "Status" } dd { (s.status) }
+                dt { "Subscription ID" } dd { (html::ident(&s.id)) }
+                dt { "Status" } dd { (status(&s)) }
                 dt { "Your role" } dd { (role_name(role)) }
                 dt { "Service administrator" } dd { (s.service_admin) }
                 dt { "Cloud services" } dd { (usage.hosted_services) " of " (s.quotas.max_hosted_services) }
@@ -165,12 +216,12 @@ pub async fn detail(
                 a href={ "/resources?subscription=" (s.id) } { "Resources" } " · "
                 a href={ "/operations?subscription=" (s.id) } { "Operation log" }
             }
-            (coadmin_section(&s, role, &coadmins, &user))
+            (coadmin_section(&s, role, &coadmins, user, form_error.as_ref()))
             h2 { "Recent refusals" }
             @if refusals.is_empty() {
                 p { "No certificate of this subscription was refused recently." }
             } @else {
-                table {
+                div class="table-box" { table class="stack" {
                     caption { "Requests refused to certificates that are or were management certificates of this subscription (the caller was told only that it was not authorised)" }
                     thead { tr {
                         th scope="col" { "Time" }
@@ -180,17 +231,18 @@ pub async fn detail(
                     tbody {
                         @for r in &refusals {
                             tr {
-                                td { (html::time(r.at)) }
-                                td class="mono" { (r.thumbprint) }
-                                td { (r.reason.words()) }
+                                td data-label="Time" { (html::time(r.at)) }
+                                td data-label="Certificate" { (html::thumbprint(&r.thumbprint.to_string())) }
+                                td data-label="Why" { (r.reason.words()) }
                             }
                         }
                     }
-                }
+                } }
             }
             p { "Refusals are those this server saw since it last started, at most the latest " (REFUSALS_SHOWN) "." }
         },
-    ))
+    );
+    Ok((code, page).into_response())
 }
 
 /// How many refusals the subscription page shows.
@@ -251,13 +303,12 @@ async fn refusals_of(
     Ok(out)
 }
 
-async fn manage(
+/// The co-administrator change a service administrator may make, else why not.
+async fn service_admin_of(
     portal: &Portal,
-    SignedPost { user, form }: SignedPost,
+    user: &SignedIn,
     id: &str,
-    add: bool,
-) -> Result<Response, PortalError> {
-    let user = &user;
+) -> Result<Subscription, PortalError> {
     let (s, role) = role_on(portal, user, id).await?;
     if role != Role::ServiceAdministrator {
         return Err(PortalError::Forbidden(
@@ -265,9 +316,33 @@ async fn manage(
                 .into(),
         ));
     }
+    Ok(s)
+}
+
+async fn manage(
+    portal: &Portal,
+    SignedPost { user, form }: SignedPost,
+    id: &str,
+    add: bool,
+) -> Result<Response, PortalError> {
+    let user = &user;
+    let s = service_admin_of(portal, user, id).await?;
     let username = form.get("username").unwrap_or_default().trim().to_string();
+    let refused = |status: StatusCode, message: String, username: &str| {
+        let e = FormError {
+            username: username.to_string(),
+            message,
+        };
+        detail_page(portal, user, id, Some((status, e)))
+    };
     if username.is_empty() {
-        return Err(PortalError::BadRequest("Enter a username.".into()));
+        return if add {
+            refused(StatusCode::BAD_REQUEST, "Enter a username.".into(), "").await
+        } else {
+            Err(PortalError::BadRequest(
+                "No co-administrator was named.".into(),
+            ))
+        };
     }
     let name = if add {
         "AddCoAdministrator"
@@ -287,9 +362,31 @@ async fn manage(
         .await
         .map_err(PortalError::from);
     oplog::finish(portal, &[op], result.as_ref().map(|_| ())).await;
-    result?;
-    let done = if add { "added" } else { "removed" };
-    Ok(Redirect::to(&format!("/subscriptions/{}?done={done}", s.id)).into_response())
+    match result {
+        Ok(_) => {}
+        Err(PortalError::BadRequest(m)) if add => {
+            return refused(StatusCode::BAD_REQUEST, m, &username).await;
+        }
+        Err(PortalError::Conflict(m)) if add => {
+            return refused(StatusCode::CONFLICT, m, &username).await;
+        }
+        Err(e) => return Err(e),
+    }
+    let (done, message) = if add {
+        (
+            "added",
+            format!("{username} is now a co-administrator of {}.", s.name),
+        )
+    } else {
+        (
+            "removed",
+            format!("{username} is no longer a co-administrator of {}.", s.name),
+        )
+    };
+    Ok(redirect_with_flash(
+        &format!("/subscriptions/{}?done={done}", s.id),
+        &message,
+    ))
 }
 
 pub async fn add_coadmin(
@@ -298,6 +395,48 @@ pub async fn add_coadmin(
     post: SignedPost,
 ) -> Result<Response, PortalError> {
     manage(&portal, post, &id, true).await
+}
+
+/// `GET .../coadmins/remove?username=`: asks before removing a co-administrator.
+pub async fn remove_coadmin_page(
+    State(portal): State<Portal>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Result<Response, PortalError> {
+    let s = service_admin_of(&portal, &user, &id).await?;
+    let q = pairs(uri.query().unwrap_or_default().as_bytes());
+    let username = q
+        .iter()
+        .find(|(k, _)| k == "username")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    let coadmins = subscriptions::coadmins(&Ctx::of(&portal.app), &s.id).await?;
+    let Some(username) = coadmins
+        .into_iter()
+        .find(|c| c.eq_ignore_ascii_case(&username))
+    else {
+        return Err(PortalError::NotFound);
+    };
+    Ok(html::page(
+        "Remove a co-administrator",
+        Some(&user),
+        html::Nav::Subscriptions,
+        html! {
+            h1 { "Remove co-administrator " (username) "?" }
+            p { strong { (username) } " will no longer be able to see or manage " strong { (s.name) } " in the portal." }
+            p { "Subscription ID " (html::ident(&s.id)) }
+            form method="post" action={ "/subscriptions/" (s.id) "/coadmins/remove" } {
+                (csrf_field(&user.csrf))
+                input type="hidden" name="username" value=(username);
+                div class="actions" {
+                    button type="submit" class="danger" { "Remove " (username) }
+                    a class="button secondary" href={ "/subscriptions/" (s.id) } { "Cancel" }
+                }
+            }
+        },
+    )
+    .into_response())
 }
 
 pub async fn remove_coadmin(

@@ -9,9 +9,11 @@
 mod auth;
 mod certificates;
 mod client;
+mod images;
 mod jobs;
 mod keys;
 mod lifecycle;
+mod networks;
 mod operations;
 mod portal;
 mod replay;

@@ -875,6 +875,24 @@ async fn story(backend: Backend, last: Step) {
     let old = alice.cookies.clone();
     let r = alice.post("/signout", &[("csrf", &csrf_alice)]).await;
     assert_eq!((r.status, location(&r)), (303, "/signin"));
+    let cleared: Vec<&str> = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    for name in [
+        "__Host-azmc_session",
+        "__Host-azmc_issued",
+        "__Host-azmc_flash",
+    ] {
+        assert!(
+            cleared
+                .iter()
+                .any(|c| c.starts_with(&format!("{name}=;")) && c.contains("Max-Age=0")),
+            "{name} cleared at sign-out: {cleared:?}"
+        );
+    }
     assert!(alice.cookie("__Host-azmc_session").is_none());
     alice.cookies = old;
     assert_eq!(
@@ -1100,6 +1118,527 @@ async fn publish_settings_downloads_are_checked_first_and_limited() {
     api.stop().await;
 }
 
+/// Issue #17: the publish settings certificate's CN was the subscriptions' names joined,
+/// and a CN over 64 characters made every download with a long name (or with all of
+/// several subscriptions, the default) answer 500. Now the name shrinks and the file
+/// comes, with the subscriptions' names whole inside it.
+#[tokio::test]
+async fn publish_settings_download_with_long_and_non_ascii_subscription_names() {
+    let env = Env::new(Backend::Sqlite).await;
+    let api = start(&env, env.config(), azmc_pki::clock::system()).await;
+    account(api.db(), "lena").await;
+    let long = "A subscription name of exactly fifty-one characters";
+    assert_eq!(long.chars().count(), 51);
+    let l = subscription(api.db(), long, "lena").await;
+    let u = subscription(api.db(), "Zoë's café – ünïcödé 日本語の購読", "lena").await;
+    let p = subscription(api.db(), "Production Europe West", "lena").await;
+    let mut lena = Browser::signed_in(&api, "lena").await;
+    let page = lena.get("/publishsettings").await.text();
+    let csrf = csrf_in(&page);
+    let cases: [&[&str]; 3] = [&[&l], &[&u], &[&l, &u, &p]];
+    for subs in cases {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(subs.iter().map(|s| ("subscription", *s)));
+        let r = lena.post("/publishsettings", &form).await;
+        assert_eq!(r.status, 200, "{subs:?}: {}", r.text());
+        let ps = azmc_wire::publishsettings::parse(&r.body).unwrap();
+        let entries = ps.subscriptions().unwrap();
+        assert_eq!(entries.len(), subs.len());
+        let opened = entries[0].open_certificate(false).unwrap();
+        let cn = opened.certificate.common_name().unwrap().to_string();
+        assert!(cn.len() <= 64, "{cn}");
+        assert!(cn.ends_with("-credentials"), "{cn}");
+        let first = api.db().get_subscription(subs[0]).await.unwrap().name;
+        assert!(
+            cn.starts_with(&first.chars().take(10).collect::<String>()),
+            "recognisable: {cn}"
+        );
+        for (e, id) in entries.iter().zip(subs) {
+            let name = api.db().get_subscription(id).await.unwrap().name;
+            assert_eq!(
+                e.name.as_deref(),
+                Some(name.as_str()),
+                "names whole in the file"
+            );
+        }
+    }
+    // Every subscription ticked, as the page offers them.
+    assert_eq!(page.matches(" checked").count(), 3, "{page}");
+    api.stop().await;
+}
+
+/// The navigation is on the page, with `current` marked as the page the user is on.
+fn has_navigation(html: &str, current: &str) {
+    assert!(
+        html.contains("<nav aria-label=\"Main\">"),
+        "no navigation: {html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"{current}\" aria-current=\"page\"")),
+        "{current} not marked current: {html}"
+    );
+    assert_eq!(html.matches("aria-current=\"page\"").count(), 1, "{html}");
+}
+
+/// Issue #17, feedback: what changed is named, co-administrators are removed after a
+/// confirmation, refused forms come back with the error at the field and the input
+/// kept, error pages keep the navigation, uploads recognise keys, .pfx and publish
+/// settings and ask before an expired certificate, the latest publish settings are
+/// shown with a way to revoke them, ca.pem is served, disabled subscriptions are marked
+/// and not offered.
+async fn feedback(backend: Backend) {
+    let env = Env::new(backend).await;
+    let api = start(&env, env.config(), azmc_pki::clock::system()).await;
+    let db = api.db().clone();
+    for u in ["max", "nina"] {
+        account(&db, u).await;
+    }
+    let m1 = subscription(&db, "Main One", "max").await;
+    let m2 = subscription(&db, "Main Two", "max").await;
+    let off = subscription(&db, "Switched Off", "max").await;
+    db.set_subscription_status(&off, azmc_db::SubscriptionStatus::Disabled)
+        .await
+        .unwrap();
+    db.add_coadmin(&m1, "nina").await.unwrap();
+    let mut max = Browser::signed_in(&api, "max").await;
+
+    // ca.pem and its how-to, signed in or not.
+    let mut anon = Browser::new(&api);
+    let how = anon.get("/ca").await;
+    assert_eq!(how.status, 200);
+    has_navigation(&how.text(), "/ca");
+    assert!(how.text().contains("href=\"/ca.pem\""), "{}", how.text());
+    let pem = anon.get("/ca.pem").await;
+    assert_eq!(pem.status, 200);
+    let (stored, _) = db.get_server_ca().await.unwrap().unwrap();
+    assert_eq!(pem.text(), stored);
+    let ca = azmc_pki::Certificate::parse(pem.text().as_bytes()).unwrap();
+    let fp: Vec<String> = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, ca.der())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    assert!(how.text().contains(&fp.join(":")), "fingerprint shown");
+    assert!(max.get("/ca").await.text().contains("Signed in as"));
+
+    // Every signed-in page marks where the user is.
+    for (path, current) in [
+        ("/subscriptions", "/subscriptions"),
+        ("/certificates", "/certificates"),
+        ("/certificates/upload", "/certificates"),
+        ("/publishsettings", "/publishsettings"),
+        ("/resources", "/resources"),
+        ("/operations", "/operations"),
+        ("/account/password", "/account/password"),
+    ] {
+        let r = max.get(path).await;
+        assert_eq!(r.status, 200, "{path}");
+        has_navigation(&r.text(), current);
+    }
+
+    // Disabled subscriptions: marked, not offered, refused.
+    let subs = max.get("/subscriptions").await.text();
+    assert!(subs.contains("class=\"badge disabled\">Disabled"), "{subs}");
+    for page in ["/certificates/upload", "/publishsettings"] {
+        let text = max.get(page).await.text();
+        assert!(
+            !text.contains(&format!("value=\"{off}\"")),
+            "{page}: {text}"
+        );
+        assert!(
+            text.contains("Not offered, being disabled: Switched Off"),
+            "{page}"
+        );
+    }
+    for page in ["/operations"] {
+        let text = max.get(page).await.text();
+        assert!(
+            text.contains(">Switched Off (disabled)</option>"),
+            "{page}: {text}"
+        );
+    }
+    let text = max.get(&format!("/subscriptions/{off}")).await.text();
+    assert!(
+        text.contains(
+            "Subscription Switched Off <strong class=\"badge disabled\">Disabled</strong>"
+        ),
+        "{text}"
+    );
+    let csrf = max.csrf("/certificates/upload").await;
+    let one = Identity::p256("Twin");
+    let r = max.upload(&csrf, &[&off], "one.cer", one.cert.der()).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text().contains("Switched Off is disabled"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(db.count_links(&off).await.unwrap(), 0);
+
+    // Upload errors: on the form, at the field, the choice kept, the navigation there.
+    let r = max.upload(&csrf, &[], "one.cer", one.cert.der()).await;
+    assert_eq!(r.status, 400);
+    let t = r.text();
+    has_navigation(&t, "/certificates");
+    assert!(t.contains("id=\"subscriptions-error\""), "{t}");
+    assert!(t.contains("Choose at least one subscription."), "{t}");
+    let key_pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            one.key.pkcs8_der()
+        )
+    );
+    let publish =
+        "<?xml version=\"1.0\"?><PublishData><PublishProfile SchemaVersion=\"2.0\"/></PublishData>";
+    let pfx = [0x30u8, 0x03, 0x02, 0x01, 0x03];
+    for (file, data, says) in [
+        (
+            "me.key",
+            key_pem.as_bytes(),
+            "me.key is a private key. Never upload a private key",
+        ),
+        ("me.pfx", &pfx[..], "me.pfx is a PKCS#12 (.pfx) file"),
+        (
+            "x.publishsettings",
+            publish.as_bytes(),
+            "x.publishsettings is a publish settings file",
+        ),
+    ] {
+        let r = max.upload(&csrf, &[&m2], file, data).await;
+        assert_eq!(r.status, 400, "{file}");
+        let t = r.text();
+        assert!(t.contains(says), "{file}: {t}");
+        assert!(
+            t.contains("aria-invalid=\"true\" aria-describedby=\"certificate-error\""),
+            "{t}"
+        );
+        let kept = format!("value=\"{m2}\" checked");
+        assert!(
+            t.contains(&kept),
+            "the subscription ticked stays ticked: {t}"
+        );
+        assert!(!t.contains(&format!("value=\"{m1}\" checked")), "{t}");
+        has_navigation(&t, "/certificates");
+    }
+    assert_eq!(db.count_links(&m2).await.unwrap(), 0);
+    for (old, says) in [
+        (Identity::expired("Old one"), "This certificate expired on "),
+        (
+            Identity::not_yet_valid("Early one"),
+            "This certificate is not valid before ",
+        ),
+    ] {
+        let r = max.upload(&csrf, &[&m2], "old.cer", old.cert.der()).await;
+        assert_eq!(r.status, 200);
+        let t = r.text();
+        assert!(t.contains(says) && t.contains("Upload anyway"), "{t}");
+        assert!(
+            db.get_linked_certificate(&m2, &old.thumb()).await.is_err(),
+            "asked first"
+        );
+        let der = csrf_field_value(&t, "certificate_der");
+        let r = max
+            .post(
+                "/certificates/upload",
+                &[
+                    ("csrf", &csrf),
+                    ("certificate_der", &der),
+                    ("confirm", "validity"),
+                    ("subscription", &m2),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text());
+        db.get_linked_certificate(&m2, &old.thumb()).await.unwrap();
+    }
+
+    // Flash messages name the certificate and the subscriptions, once.
+    let twin = Identity::p256("Twin");
+    let r = max
+        .upload(&csrf, &[&m1, &m2], "one.cer", one.cert.der())
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = max.upload(&csrf, &[&m1], "twin.cer", twin.cert.der()).await;
+    assert_eq!(
+        (r.status, location(&r)),
+        (303, "/certificates?done=uploaded")
+    );
+    let page = max.get("/certificates?done=uploaded").await.text();
+    let said = format!(
+        "Certificate CN=Twin ({}…) uploaded to Main One.",
+        &twin.thumbprint()[..8]
+    );
+    assert!(page.contains(&said), "{page}");
+    assert!(
+        !max.get("/certificates").await.text().contains(&said),
+        "shown once"
+    );
+    // Two certificates named Twin are told apart by their thumbprints' start.
+    assert!(
+        page.contains(&format!("({}…)", &one.thumbprint()[..8])),
+        "{page}"
+    );
+    // Delete from all: for the certificate in two subscriptions only.
+    assert!(page.contains(&format!(
+        "Delete {} from all your subscriptions",
+        one.thumbprint()
+    )));
+    assert!(!page.contains(&format!(
+        "Delete {} from all your subscriptions",
+        twin.thumbprint()
+    )));
+    // Search, filter, sort, counts.
+    let r = max
+        .get(&format!(
+            "/certificates?q={}",
+            &twin.thumbprint()[..10].to_lowercase()
+        ))
+        .await
+        .text();
+    assert!(r.contains("Showing 1 of 4 certificates"), "{r}");
+    let r = max
+        .get(&format!("/certificates?subscription={m2}&sort=expiry"))
+        .await
+        .text();
+    assert!(r.contains("Showing 3 of 4 certificates"), "{r}");
+    let old = r.find("CN=Old one").unwrap();
+    let early = r.find("CN=Early one").unwrap();
+    assert!(old < early, "soonest expiry first");
+    assert!(r.contains(">Switched Off (disabled)</option>"), "{r}");
+    // Names sort without regard to case: apple before Early.
+    let apple = Identity::p256("apple");
+    let up = max
+        .upload(&csrf, &[&m2], "apple.cer", apple.cert.der())
+        .await;
+    assert_eq!(up.status, 303, "{}", up.text());
+    let r = max
+        .get(&format!("/certificates?subscription={m2}&sort=name"))
+        .await
+        .text();
+    let (a, e) = (r.find("CN=apple").unwrap(), r.find("CN=Early one").unwrap());
+    assert!(a < e, "case-insensitive: {r}");
+    db.unlink_certificate(&m2, &apple.thumb()).await.unwrap();
+    let r = max.get("/certificates?q=nothing+like+it").await.text();
+    assert!(r.contains("No certificate matches."), "{r}");
+    let csrf = max.csrf("/certificates").await;
+    let r = max
+        .post(
+            &format!("/certificates/{}/delete", one.thumbprint()),
+            &[("csrf", &csrf), ("subscription", "all")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let t = max.get("/certificates?done=deleted").await.text();
+    assert!(
+        t.contains(&format!(
+            "Certificate CN=Twin ({}…, uploaded ",
+            &one.thumbprint()[..8]
+        )) && t.contains("deleted from Main One and Main Two."),
+        "{t}"
+    );
+
+    // Co-administrators: asked before removal; named in the message; a wrong username
+    // comes back on the same form.
+    let detail = max.get(&format!("/subscriptions/{m1}")).await.text();
+    assert!(detail.contains(&format!(
+        "/subscriptions/{m1}/coadmins/remove?username=nina"
+    )));
+    assert!(
+        !detail.contains(&format!("action=\"/subscriptions/{m1}/coadmins/remove\"")),
+        "no removal without the confirmation page"
+    );
+    let confirm = max
+        .get(&format!(
+            "/subscriptions/{m1}/coadmins/remove?username=nina"
+        ))
+        .await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.text().contains("Remove co-administrator nina?"));
+    assert_eq!(
+        db.list_coadmins(&m1).await.unwrap(),
+        vec!["nina"],
+        "a GET changes nothing"
+    );
+    assert_eq!(
+        max.get(&format!(
+            "/subscriptions/{m1}/coadmins/remove?username=nobody"
+        ))
+        .await
+        .status,
+        404
+    );
+    let csrf = csrf_in(&confirm.text());
+    let r = max
+        .post(
+            &format!("/subscriptions/{m1}/coadmins/remove"),
+            &[("csrf", &csrf), ("username", "nina")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let t = max.get(location(&r)).await.text();
+    assert!(
+        t.contains("nina is no longer a co-administrator of Main One."),
+        "{t}"
+    );
+    let r = max
+        .post(
+            &format!("/subscriptions/{m1}/coadmins"),
+            &[("csrf", &csrf), ("username", "nobody")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let t = r.text();
+    has_navigation(&t, "/subscriptions");
+    assert!(t.contains("There is no account named nobody."), "{t}");
+    assert!(
+        t.contains("value=\"nobody\" aria-invalid=\"true\" aria-describedby=\"coadmin-error\""),
+        "{t}"
+    );
+
+    // Error pages keep the navigation and lead back.
+    let r = max
+        .get("/subscriptions/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("<nav aria-label=\"Main\">") && r.text().contains("Signed in as"));
+    let r = max.post("/publishsettings", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("Signed in as"), "{}", r.text());
+    assert!(
+        r.text().contains("href=\"/publishsettings\" data-back"),
+        "{}",
+        r.text()
+    );
+
+    // Publish settings: what was made is shown, with a way to revoke it.
+    let r = max
+        .post(
+            "/publishsettings",
+            &[("csrf", &csrf), ("subscription", &m2)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let ps = azmc_wire::publishsettings::parse(&r.body).unwrap();
+    let made = ps.subscriptions().unwrap()[0]
+        .open_certificate(false)
+        .unwrap()
+        .certificate;
+    let t = max.get("/publishsettings").await.text();
+    assert!(t.contains("Your latest publish settings"), "{t}");
+    assert!(
+        t.contains(&made.thumbprint().to_string()) && t.contains("Main Two"),
+        "{t}"
+    );
+    assert!(t.contains(&format!(
+        "href=\"/certificates/{}/delete\"",
+        made.thumbprint()
+    )));
+    db.unlink_certificate(&m2, &made.thumbprint())
+        .await
+        .unwrap();
+    let t = max.get("/publishsettings").await.text();
+    assert!(
+        !t.contains("Your latest publish settings"),
+        "revoked: not shown"
+    );
+
+    // The operation log: filters refused at their fields, the input kept; presets,
+    // a count, failures marked, the caller's certificate named.
+    let r = max
+        .get("/operations?from=yesterday&thumbprint=xyz&status=Failed")
+        .await;
+    assert_eq!(r.status, 400);
+    let t = r.text();
+    has_navigation(&t, "/operations");
+    assert!(
+        t.contains("value=\"yesterday\" aria-invalid=\"true\" aria-describedby=\"f-from-error\""),
+        "{t}"
+    );
+    assert!(
+        t.contains("value=\"xyz\" aria-invalid=\"true\" aria-describedby=\"f-thumb-error\""),
+        "{t}"
+    );
+    assert!(t.contains("<option value=\"Failed\" selected>"), "{t}");
+    let t = max.get("/operations?range=24h").await.text();
+    assert!(t.contains(" operations match"), "{t}");
+    assert!(t.contains("aria-current=\"true\">Last 24 hours"), "{t}");
+    assert!(
+        t.contains("<tr class=\"failed\">"),
+        "the refused co-administrator: {t}"
+    );
+    let t = max.get("/operations?status=Failed").await.text();
+    assert!(t.contains("1 operation matches"), "{t}");
+    let caller = Identity::p256("Zulu caller");
+    let r = max
+        .upload(&csrf, &[&m1], "caller.cer", caller.cert.der())
+        .await;
+    assert_eq!(r.status, 303);
+    let store = azmc_wire::asm::CreateStorageServiceInput {
+        service_name: Some("maxstore".into()),
+        label: Some(azmc_wire::asm::encode_label("maxstore")),
+        location: Some("West US".into()),
+        ..Default::default()
+    };
+    let c = api.client(Some(&caller));
+    post_xml(
+        &c,
+        format!("/{m1}/services/storageservices"),
+        store.to_xml(),
+        202,
+    )
+    .await;
+    let t = max
+        .get(&format!("/operations?thumbprint={}", caller.thumbprint()))
+        .await
+        .text();
+    assert!(
+        t.contains("Certificate <strong>CN=Zulu caller</strong>"),
+        "{t}"
+    );
+    // Sorted by last use: the certificate just used first, before those never used
+    // (by name it comes last).
+    let t = max.get("/certificates?sort=used").await.text();
+    let used = t.find("CN=Zulu caller").unwrap();
+    assert!(
+        ["CN=Early one", "CN=Old one", "CN=Twin"]
+            .iter()
+            .all(|n| t.find(n).is_none_or(|i| used < i)),
+        "{t}"
+    );
+    let t = max.get("/certificates?sort=name").await.text();
+    assert!(
+        t.find("CN=Zulu caller").unwrap() > t.find("CN=Twin").unwrap(),
+        "{t}"
+    );
+
+    // Weak passwords are refused with an estimate, at the field.
+    let csrf = max.csrf("/account/password").await;
+    let r = change_password(&mut max, &csrf, PASSWORD, "aaaaaaaaaaaa").await;
+    assert_eq!(r.status, 400);
+    let t = r.text();
+    assert!(
+        t.contains("This password is too weak: estimated strength about"),
+        "{t}"
+    );
+    assert!(t.contains("aria-describedby=\"new-error new-hint\""), "{t}");
+    let r = change_password(&mut max, &csrf, PASSWORD, "Password1234").await;
+    assert_eq!(r.status, 400, "a common password with digits");
+    api.stop().await;
+}
+
+/// The value of the hidden field `name` in `html`.
+fn csrf_field_value(html: &str, name: &str) -> String {
+    let at = format!("name=\"{name}\" value=\"");
+    let i = html
+        .find(&at)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + at.len();
+    html[i..i + html[i..].find('"').unwrap()].to_string()
+}
+
+on_both_backends!(portal_feedback_names_changes_and_keeps_forms_on_sqlite, portal_feedback_names_changes_and_keeps_forms_on_postgres => feedback());
+
 /// POST an XML body to the API and check the status.
 async fn post_xml(c: &Client, path: String, body: String, status: u16) -> Response {
     let r = c
@@ -1201,6 +1740,12 @@ async fn resources_page_lists_what_the_api_created() {
         200,
     )
     .await;
+    let netcfg = r#"<NetworkConfiguration xmlns="http://schemas.microsoft.com/ServiceHosting/2011/07/NetworkConfiguration"><VirtualNetworkConfiguration><VirtualNetworkSites><VirtualNetworkSite name="alicenet" Location="West US"><AddressSpace><AddressPrefix>10.7.0.0/16</AddressPrefix></AddressSpace><Subnets><Subnet name="alicesubnet"><AddressPrefix>10.7.1.0/24</AddressPrefix></Subnet></Subnets></VirtualNetworkSite></VirtualNetworkSites></VirtualNetworkConfiguration></NetworkConfiguration>"#;
+    let r = c
+        .send(Req::new("PUT", &format!("/{a}/services/networking/media")).body(netcfg))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 202, "{}", r.text());
     crate::support::eventually(
         std::time::Duration::from_secs(20),
         "the asynchronous creations finish",
@@ -1225,6 +1770,9 @@ async fn resources_page_lists_what_the_api_created() {
         "WebRole1",
         &server,
         "alicesite",
+        "alicenet",
+        "10.7.0.0/16",
+        "alicesubnet",
         &a,
     ] {
         assert!(
@@ -1238,7 +1786,13 @@ async fn resources_page_lists_what_the_api_created() {
     let mut bob = Browser::signed_in(&api, "bob").await;
     let page = bob.get("/resources").await.text();
     assert!(page.contains("bobstore"));
-    for hidden in ["alicestore", "alicesvc", server.as_str(), "alicesite"] {
+    for hidden in [
+        "alicestore",
+        "alicesvc",
+        server.as_str(),
+        "alicesite",
+        "alicenet",
+    ] {
         assert!(!page.contains(hidden), "bob sees {hidden}");
     }
     api.stop().await;
@@ -1327,8 +1881,16 @@ async fn deleted_resources_are_restored_from_the_resources_page() {
     assert_eq!(r.status, 303, "{}", r.text());
     let page = alice.get(location(&r)).await.text();
     assert!(
-        page.contains("Storage account undeleteme restored."),
-        "{page}"
+        page.contains("Storage account undeleteme restored. It is in Alice's again."),
+        "the message names the subscription: {page}"
+    );
+    assert!(
+        !alice
+            .get("/resources?restored=storage%3Aanything")
+            .await
+            .text()
+            .contains("restored."),
+        "a link cannot make the portal say it"
     );
     assert!(!page.contains("Deleted, can be restored"));
     let back = db.get_storage_account(&a, "undeleteme").await.unwrap();

@@ -47,7 +47,9 @@ mod deployment;
 mod dom;
 mod error;
 mod hosted_service;
+mod image;
 mod location;
+mod network;
 mod operation;
 mod reserved_ip;
 mod service_certificate;
@@ -56,6 +58,7 @@ mod sql_database;
 mod storage;
 mod subscription;
 mod values;
+mod vm_image;
 mod website;
 mod website_config;
 mod writer;
@@ -86,9 +89,19 @@ pub use hosted_service::{
     hosted_services_to_xml, parse_availability, parse_create_hosted_service, parse_hosted_service,
     parse_hosted_services, parse_update_hosted_service,
 };
+pub use image::{
+    OsImageDetailsXml, OsImageInput, OsImageXml, os_images_to_xml, parse_os_image,
+    parse_os_image_details, parse_os_image_input, parse_os_images, parse_replication_input,
+    replicated_name_to_xml, replication_input_to_xml,
+};
 pub use location::{
     LocationXml, RoleSizeXml, locations_to_xml, parse_locations, parse_role_sizes,
     role_sizes_to_xml,
+};
+pub use network::{
+    DnsServerConfig, GatewaySiteXml, LocalNetworkSiteConfig, NS_NETCFG, NetworkConfiguration,
+    SubnetConfig, VirtualNetworkSiteConfig, VirtualNetworkSiteXml, parse_network_configuration,
+    parse_virtual_network_sites, virtual_network_sites_to_xml,
 };
 pub use operation::{
     ErrorXml, ExtendedErrorXml, OperationStatus, OperationStatusXml, parse_error,
@@ -129,6 +142,10 @@ pub use subscription::{
 pub use values::{
     decode_label, encode_label, format_operation_id, format_time, format_time_precise,
     normalize_operation_id, normalize_subscription_id,
+};
+pub use vm_image::{
+    DataDiskConfigurationXml, OsDiskConfigurationXml, VmImageXml, parse_vm_image_input,
+    parse_vm_images, vm_images_to_xml,
 };
 pub use website::{
     NS_SERIALIZATION, NS_SERIALIZATION_ARRAYS, SiteInput, SiteXml, WebSpaceXml, dns_suffix_to_xml,

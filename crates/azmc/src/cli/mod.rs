@@ -26,6 +26,7 @@ mod site;
 mod sql;
 mod storage;
 mod subscription;
+mod vm;
 
 use crate::output::{Format, OutputFormat};
 use anyhow::{Context, Result};
@@ -110,10 +111,11 @@ const GROUPS: [(&str, &[&str]); 3] = [
             "location",
             "affinity-group",
             "storage",
-            "network",
             "service",
             "sql",
             "site",
+            "network",
+            "vm",
             "operation",
             "api",
             "doctor",
@@ -266,9 +268,6 @@ enum Command {
     /// Storage accounts and their keys.
     #[command(subcommand)]
     Storage(storage::StorageCommand),
-    /// Reserved IP addresses.
-    #[command(subcommand)]
-    Network(network::NetworkCommand),
     /// Cloud services, their deployments and certificates.
     #[command(subcommand)]
     Service(service::ServiceCommand),
@@ -278,6 +277,12 @@ enum Command {
     /// Web sites.
     #[command(subcommand)]
     Site(site::SiteCommand),
+    /// Virtual networks, the network configuration and reserved IP addresses.
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
+    /// Classic virtual machine resources: OS images.
+    #[command(subcommand)]
+    Vm(vm::VmCommand),
     /// Asynchronous operations and the subscription's operation log.
     #[command(subcommand)]
     Operation(operation::OperationCommand),
@@ -392,10 +397,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Location(c) => location::run(&ctx, c),
         Command::AffinityGroup(c) => affinity_group::run(&ctx, c),
         Command::Storage(c) => storage::run(&ctx, c),
-        Command::Network(c) => network::run(&ctx, c),
         Command::Service(c) => service::run(&ctx, c),
         Command::Sql(c) => sql::run(&ctx, c),
         Command::Site(c) => site::run(&ctx, c),
+        Command::Network(c) => network::run(&ctx, c),
+        Command::Vm(c) => vm::run(&ctx, c),
         Command::Operation(c) => operation::run(&ctx, c),
         Command::Api(a) => raw_api::run(&ctx, a),
         Command::Doctor => doctor::run(&ctx),

@@ -2979,6 +2979,218 @@ fn deleted_storage_accounts_and_cloud_services_are_restored() {
     );
 }
 
+/// `network vnet` and `network config` against a real server: create (with subnets and a
+/// DNS server), list and show in table, JSON and XML, the document as the server keeps it,
+/// a refused configuration (the server's own 400), delete; `config set` checks the file
+/// before sending it.
+#[test]
+fn virtual_network_commands() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &[]);
+    assert!(
+        az_json(&s, &["network", "vnet", "list"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let shown = az_json(&s, &["network", "config", "show"]);
+    assert_eq!(shown["document"], Value::Null);
+    az(
+        &s,
+        &[
+            "network",
+            "vnet",
+            "create",
+            "vnet1",
+            "--location",
+            "West US",
+            "--address-space",
+            "10.1.0.0/16",
+            "--subnet",
+            "front=10.1.1.0/24",
+            "--subnet",
+            "back=10.1.2.0/24",
+            "--dns-server",
+            "dns1=10.1.0.4",
+        ],
+    )
+    .ok();
+    az(
+        &s,
+        &[
+            "network",
+            "vnet",
+            "create",
+            "vnet2",
+            "--location",
+            "East US",
+        ],
+    )
+    .ok();
+    let list = az_json(&s, &["network", "vnet", "list"]);
+    assert_eq!(strings(&list, "name"), ["vnet1", "vnet2"]);
+    assert_eq!(
+        list[0]["address_spaces"],
+        serde_json::json!(["10.1.0.0/16"])
+    );
+    assert_eq!(list[0]["subnets"][1]["address_prefix"], "10.1.2.0/24");
+    assert_eq!(list[0]["dns_servers"][0]["address"], "10.1.0.4");
+    assert_eq!(list[1]["subnets"][0]["name"], "Subnet-1");
+    assert_eq!(list[0]["id"].as_str().unwrap().len(), 36);
+    let table = az(&s, &["network", "vnet", "list"]).ok().stdout;
+    assert!(
+        table.contains("ADDRESS SPACE") && table.contains("10.1.0.0/16"),
+        "{table}"
+    );
+    let xml = az(&s, &["network", "vnet", "show", "VNET1", "-o", "xml"])
+        .ok()
+        .stdout;
+    assert!(
+        xml.contains("<VirtualNetworkSites") && xml.contains("<Name>front</Name>"),
+        "{xml}"
+    );
+    let doc = az(&s, &["network", "config", "show"]).ok().stdout;
+    assert!(
+        doc.contains("<VirtualNetworkSite name=\"vnet2\" Location=\"East US\">"),
+        "{doc}"
+    );
+
+    // The server's rules, in its words: a subnet outside the address space.
+    api_error(
+        &az(
+            &s,
+            &[
+                "network",
+                "vnet",
+                "create",
+                "vnet3",
+                "--location",
+                "West US",
+                "--address-space",
+                "10.3.0.0/16",
+                "--subnet",
+                "out=10.4.0.0/24",
+            ],
+        ),
+        "BadRequest",
+        400,
+    );
+    let r = az(
+        &s,
+        &[
+            "network",
+            "vnet",
+            "create",
+            "VNET1",
+            "--location",
+            "West US",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("exists already"), "{}", r.stderr);
+
+    // config set: a file checked before it is sent, then the whole document replaced.
+    std::fs::write(s.path("bad.xml"), "<NetworkConfiguration><Oops>").unwrap();
+    let r = az(
+        &s,
+        &[
+            "network",
+            "config",
+            "set",
+            s.path("bad.xml").to_str().unwrap(),
+        ],
+    );
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("not a network configuration"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(s.path("net.xml"), doc.replace("vnet2", "vnet9")).unwrap();
+    az(
+        &s,
+        &[
+            "network",
+            "config",
+            "set",
+            s.path("net.xml").to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let list = az_json(&s, &["network", "vnet", "list"]);
+    assert_eq!(strings(&list, "name"), ["vnet1", "vnet9"]);
+
+    az(&s, &["network", "vnet", "delete", "vnet9"]).ok();
+    let list = az_json(&s, &["network", "vnet", "list"]);
+    assert_eq!(strings(&list, "name"), ["vnet1"]);
+    let r = az(&s, &["network", "vnet", "delete", "vnet9"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+/// `vm image` against a real server: the catalogue and the subscription's images in
+/// table, JSON and XML, create from a VHD, show, delete; a platform image cannot be
+/// deleted (the server's 400).
+#[test]
+fn vm_image_commands() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &[]);
+    let public = az_json(&s, &["vm", "image", "list", "--category", "public"]);
+    let names = strings(&public, "name");
+    assert!(names.len() >= 5, "{public}");
+    assert!(strings(&public, "category").iter().all(|c| c == "Public"));
+    assert!(
+        az_json(&s, &["vm", "image", "list", "--category", "user"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let created = az_json(
+        &s,
+        &[
+            "vm",
+            "image",
+            "create",
+            "myimage",
+            "--os",
+            "windows",
+            "--media-link",
+            "https://elsewhere.example.com/vhds/w.vhd",
+            "--description",
+            "mine",
+        ],
+    );
+    assert_eq!(created["category"], "User");
+    assert_eq!(created["size_gb"], 128);
+    let shown = az_json(&s, &["vm", "image", "show", "MYIMAGE"]);
+    assert_eq!(shown["description"], "mine");
+    let table = az(&s, &["vm", "image", "list"]).ok().stdout;
+    assert!(
+        table.contains("PUBLISHER") && table.contains("myimage"),
+        "{table}"
+    );
+    let xml = az(
+        &s,
+        &["vm", "image", "list", "--category", "user", "-o", "xml"],
+    )
+    .ok()
+    .stdout;
+    assert!(
+        xml.contains("<Images") && xml.contains("<Name>myimage</Name>"),
+        "{xml}"
+    );
+    api_error(
+        &az(&s, &["vm", "image", "delete", &names[0]]),
+        "BadRequest",
+        400,
+    );
+    az(&s, &["vm", "image", "delete", "myimage"]).ok();
+    api_error(
+        &az(&s, &["vm", "image", "show", "myimage"]),
+        "ResourceNotFound",
+        404,
+    );
+}
+
 #[test]
 fn reserved_ips_are_created_shown_listed_and_deleted() {
     let s = Sandbox::new();

@@ -167,20 +167,53 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The CLI in ASM mode with an environment for `served`'s endpoint and its bootstrap
+/// publish settings imported; (the CLI, its configuration directory).
+fn imported(s: &Sandbox, served: &Served) -> (Cli, PathBuf) {
+    let url = served.api_url.clone();
+    let cli = Cli {
+        bin: azure_bin(),
+        home: s.home().to_path_buf(),
+        ca: served.data.join("ca.pem"),
+    };
+    let cfg = s.path("azure-config");
+    std::fs::create_dir_all(&cfg).unwrap();
+    // no 30 s telemetry prompt
+    std::fs::write(cfg.join("telemetry.json"), r#"{"telemetry": false}"#).unwrap();
+    cli.ok(&cfg, &["config", "mode", "asm"]);
+    let resource = format!("{url}/");
+    cli.ok(
+        &cfg,
+        &[
+            "account",
+            "env",
+            "add",
+            "LocalASM",
+            "--management-endpoint-url",
+            &url,
+            "--active-directory-resource-id",
+            &resource,
+            "--active-directory-endpoint-url",
+            &url,
+            "--portal-url",
+            &url,
+            "--publishing-profile-url",
+            &resource,
+        ],
+    );
+    let ps = served.data.join("bootstrap.publishsettings");
+    cli.ok(&cfg, &["account", "import", ps.to_str().unwrap()]);
+    (cli, cfg)
+}
+
 #[test]
 fn classic_xplat_cli_drives_the_server() {
     let started = Instant::now();
-    let bin = azure_bin();
     let s = Sandbox::new();
     let served = Served::start(&s, &[("AZMC_ASYNC_DELAY_MS", "15000")], &[]);
     let sub = served.subscription();
     let url = served.api_url.clone();
-    let cli = Cli {
-        bin,
-        home: s.home().to_path_buf(),
-        ca: served.data.join("ca.pem"),
-    };
-    let cfg = imported(&cli, &s, &served);
+    let (cli, cfg) = imported(&s, &served);
     let profile: Value =
         serde_json::from_slice(&std::fs::read(cfg.join("azureProfile.json")).unwrap()).unwrap();
     let p = &profile["subscriptions"][0];
@@ -383,269 +416,6 @@ fn classic_xplat_cli_drives_the_server() {
         "the CLI waited for its poll of the asynchronous operation: {:?}",
         create1.0
     );
-}
-
-#[test]
-fn classic_xplat_cli_manages_reserved_ips() {
-    let started = Instant::now();
-    let bin = azure_bin();
-    let s = Sandbox::new();
-    // Operations finish in a moment: each create and delete waits for the CLI's one poll.
-    let served = Served::start(&s, &[("AZMC_ASYNC_DELAY_MS", "1000")], &[]);
-    let sub = served.subscription();
-    let cli = Cli {
-        bin,
-        home: s.home().to_path_buf(),
-        ca: served.data.join("ca.pem"),
-    };
-    let cfg = imported(&cli, &s, &served);
-    let rip = |rest: &[&str]| -> Vec<String> {
-        ["network", "reserved-ip"]
-            .iter()
-            .chain(rest)
-            .map(|a| a.to_string())
-            .collect()
-    };
-    let run = |cfg: &Path, rest: &[&str]| {
-        let args = rip(rest);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        cli.ok(cfg, &args)
-    };
-    let json = |rest: &[&str]| {
-        let args = rip(rest);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        cli.json(&cfg, &args)
-    };
-    // The table says so when there are none.
-    assert!(run(&cfg, &["list"]).contains("No reserved IP addresses found"));
-    // Made beforehand with curl: cloud services with a deployment each in West US, a
-    // reserved IP to delete, one to associate, one associated to disassociate.
-    let pem = bootstrap_pem(&s, &served);
-    let api = |method: &str, path: &str, body: &str, want: u16| {
-        let (status, answer) = curl(
-            &served,
-            Some(&pem),
-            method,
-            &format!("/{sub}{path}"),
-            Some(body),
-        );
-        assert_eq!(status, want, "{method} {path}: {answer}");
-    };
-    let ns = "xmlns=\"http://schemas.microsoft.com/windowsazure\"";
-    let cscfg = r#"<ServiceConfiguration serviceName="app" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration"><Role name="Web"><Instances count="1" /></Role></ServiceConfiguration>"#;
-    for svc in ["azripsvc1", "azripsvc2", "azripsvc3"] {
-        api(
-            "POST",
-            "/services/hostedservices",
-            &format!(
-                "<CreateHostedService {ns}><ServiceName>{svc}</ServiceName><Label>YQ==</Label><Location>West US</Location></CreateHostedService>"
-            ),
-            201,
-        );
-        api(
-            "POST",
-            &format!("/services/hostedservices/{svc}/deploymentslots/production"),
-            &format!(
-                "<CreateDeployment {ns}><Name>d1</Name><PackageUrl>https://a.blob.core.windows.net/p/app.cspkg</PackageUrl><Label>ZA==</Label><Configuration>{}</Configuration></CreateDeployment>",
-                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cscfg)
-            ),
-            202,
-        );
-    }
-    let ips = "/services/networking/reservedips";
-    for (name, location) in [
-        ("azip-old", "East US"),
-        ("azip-pre", "West US"),
-        ("azip-used", "West US"),
-    ] {
-        api(
-            "POST",
-            ips,
-            &format!(
-                "<ReservedIP {ns}><Name>{name}</Name><Location>{location}</Location></ReservedIP>"
-            ),
-            202,
-        );
-    }
-    let association = |svc: &str| {
-        format!(
-            "<ReservedIPAssociation {ns}><ServiceName>{svc}</ServiceName><DeploymentName>d1</DeploymentName></ReservedIPAssociation>"
-        )
-    };
-    api(
-        "POST",
-        &format!("{ips}/azip-used/operations/associate"),
-        &association("azripsvc3"),
-        202,
-    );
-
-    // Five lanes, each with its own configuration, each waiting for one poll.
-    let lanes: Vec<PathBuf> = (2..=5)
-        .map(|i| s.path(&format!("azure-config-{i}")))
-        .collect();
-    for c in &lanes {
-        copy_dir(&cfg, c);
-    }
-    let (created, deleted) = std::thread::scope(|scope| {
-        let create =
-            scope.spawn(|| timed(|| run(&cfg, &["create", "azip", "West US", "--label", "az ip"])));
-        let delete = scope.spawn(|| timed(|| run(&lanes[0], &["delete", "azip-old", "--quiet"])));
-        let born = scope.spawn(|| {
-            run(
-                &lanes[1],
-                &[
-                    "create",
-                    "azip-born",
-                    "West US",
-                    "--service-name",
-                    "azripsvc1",
-                    "--deployment-name",
-                    "d1",
-                ],
-            )
-        });
-        let associate =
-            scope.spawn(|| run(&lanes[2], &["associate", "azip-pre", "azripsvc2", "d1"]));
-        let disassociate =
-            scope.spawn(|| run(&lanes[3], &["disassociate", "azip-used", "azripsvc3", "d1"]));
-        born.join().unwrap();
-        associate.join().unwrap();
-        disassociate.join().unwrap();
-        (create.join().unwrap(), delete.join().unwrap())
-    });
-    assert!(
-        created.1.contains("reserved-ip create command OK"),
-        "{}",
-        created.1
-    );
-    // Associated at creation, associated, disassociated.
-    let born = json(&["show", "azip-born"]);
-    assert_eq!(
-        (
-            born["inUse"].as_bool(),
-            born["serviceName"].as_str(),
-            born["deploymentName"].as_str()
-        ),
-        (Some(true), Some("azripsvc1"), Some("d1")),
-        "{born}"
-    );
-    let pre = json(&["show", "azip-pre"]);
-    assert_eq!(
-        (pre["inUse"].as_bool(), pre["serviceName"].as_str()),
-        (Some(true), Some("azripsvc2")),
-        "{pre}"
-    );
-    let used = json(&["show", "azip-used"]);
-    assert!(
-        used["inUse"].is_null() && used["serviceName"].is_null(),
-        "{used}"
-    );
-    // Out of the way (the rest of the test sees azip alone).
-    for (name, svc) in [("azip-born", "azripsvc1"), ("azip-pre", "azripsvc2")] {
-        api(
-            "POST",
-            &format!("{ips}/{name}/operations/disassociate"),
-            &association(svc),
-            202,
-        );
-    }
-    for name in ["azip-born", "azip-pre", "azip-used"] {
-        let (status, answer) = curl(
-            &served,
-            Some(&pem),
-            "DELETE",
-            &format!("/{sub}{ips}/{name}"),
-            None,
-        );
-        assert_eq!(status, 202, "{answer}");
-    }
-
-    let list = json(&["list"]);
-    assert_eq!(names(&list, "name"), ["azip"], "{list}");
-    let ip = json(&["show", "azip"]);
-    assert_eq!(ip["name"], "azip", "{ip}");
-    assert_eq!(ip["label"], "az ip", "{ip}");
-    assert_eq!(ip["location"], "West US", "{ip}");
-    assert_eq!(ip["state"], "Created", "{ip}");
-    assert!(ip["inUse"].is_null(), "unused: {ip}");
-    let address = ip["address"].as_str().unwrap_or_else(|| panic!("{ip}"));
-    assert!(address.parse::<std::net::Ipv4Addr>().is_ok(), "{ip}");
-    assert_eq!(list[0]["address"], address);
-    let table = run(&cfg, &["list"]);
-    assert!(
-        table.contains("Address") && table.contains(address) && table.contains("az ip"),
-        "{table}"
-    );
-    let shown = run(&cfg, &["show", "azip"]);
-    assert!(
-        shown.contains(address) && shown.contains("West US"),
-        "{shown}"
-    );
-    // Gone: the CLI's show keys on the 404; delete reports the server's error.
-    assert!(
-        run(&cfg, &["show", "azip-old"]).contains("not found"),
-        "the deleted one"
-    );
-    cli.fails(
-        &cfg,
-        &["network", "reserved-ip", "delete", "nosuch", "--quiet"],
-        "does not exist",
-    );
-    cli.fails(
-        &cfg,
-        &["network", "reserved-ip", "create", "AZIP", "West US"],
-        "already exists",
-    );
-
-    served.stop();
-    eprintln!(
-        "azure-cli: reserved-ip create took {:?}, delete {:?}; the whole test {:?}",
-        created.0,
-        deleted.0,
-        started.elapsed()
-    );
-    assert!(
-        created.0 >= Duration::from_secs(29) && deleted.0 >= Duration::from_secs(29),
-        "the CLI waited for its poll of the asynchronous operations: {:?}, {:?}",
-        created.0,
-        deleted.0
-    );
-}
-
-/// A CLI configuration directory in ASM mode that has imported the server's publish
-/// settings, with an environment for its endpoint.
-fn imported(cli: &Cli, s: &Sandbox, served: &Served) -> PathBuf {
-    let url = served.api_url.clone();
-    let cfg = s.path("azure-config");
-    std::fs::create_dir_all(&cfg).unwrap();
-    // no 30 s telemetry prompt
-    std::fs::write(cfg.join("telemetry.json"), r#"{"telemetry": false}"#).unwrap();
-
-    // Import the server's publish settings: ASM mode, an environment for our endpoint.
-    cli.ok(&cfg, &["config", "mode", "asm"]);
-    let resource = format!("{url}/");
-    cli.ok(
-        &cfg,
-        &[
-            "account",
-            "env",
-            "add",
-            "LocalASM",
-            "--management-endpoint-url",
-            &url,
-            "--active-directory-resource-id",
-            &resource,
-            "--active-directory-endpoint-url",
-            &url,
-            "--portal-url",
-            &url,
-            "--publishing-profile-url",
-            &resource,
-        ],
-    );
-    let ps = served.data.join("bootstrap.publishsettings");
-    cli.ok(&cfg, &["account", "import", ps.to_str().unwrap()]);
-    cfg
 }
 
 /// The accounts appear as Creating while the CLI waits; then cloud services.
@@ -959,4 +729,286 @@ fn keys_and_delete(cli: &Cli, cfg: &Path) {
     );
     let check = cli.json(cfg, &["storage", "account", "check", "azstore1"]);
     assert_eq!(check["nameAvailable"], true, "{check}");
+}
+
+/// `azure network vnet create|list|show|delete` (Get/Set Network Configuration and List
+/// Virtual Network Sites through `azure-asm-network`): the CLI reads the configuration
+/// (404 before the first: an empty one), adds its site, sets the document and polls the
+/// operation (30 s before its first poll), then lists, shows and deletes it.
+#[test]
+fn classic_xplat_cli_manages_virtual_networks() {
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    let (cli, cfg) = imported(&s, &served);
+    assert_eq!(
+        cli.json(&cfg, &["network", "vnet", "list"]),
+        Value::Array(vec![])
+    );
+    cli.ok(
+        &cfg,
+        &[
+            "network",
+            "vnet",
+            "create",
+            "clivnet",
+            "--location",
+            "West US",
+            "--address-space",
+            "10.0.0.0",
+            "--cidr",
+            "16",
+            "--subnet-name",
+            "front",
+            "--subnet-start-ip",
+            "10.0.0.0",
+            "--subnet-cidr",
+            "24",
+        ],
+    );
+    let list = cli.json(&cfg, &["network", "vnet", "list"]);
+    assert_eq!(names(&list, "name"), ["clivnet"]);
+    let v = find(&list, "name", "clivnet");
+    assert_eq!(v["location"], "West US", "{v}");
+    assert_eq!(v["state"], "Created", "{v}");
+    assert_eq!(
+        v["addressSpace"]["addressPrefixes"][0], "10.0.0.0/16",
+        "{v}"
+    );
+    let shown = cli.json(&cfg, &["network", "vnet", "show", "clivnet"]);
+    assert_eq!(shown["subnets"][0]["name"], "front", "{shown}");
+    assert_eq!(
+        shown["subnets"][0]["addressPrefix"], "10.0.0.0/24",
+        "{shown}"
+    );
+    let table = cli.ok(&cfg, &["network", "vnet", "list"]);
+    assert!(
+        table.contains("clivnet") && table.contains("10.0.0.0/16"),
+        "{table}"
+    );
+    cli.ok(&cfg, &["network", "vnet", "delete", "clivnet", "--quiet"]);
+    assert_eq!(
+        cli.json(&cfg, &["network", "vnet", "list"]),
+        Value::Array(vec![])
+    );
+}
+
+#[test]
+fn classic_xplat_cli_manages_reserved_ips() {
+    let started = Instant::now();
+    let s = Sandbox::new();
+    // Operations finish in a moment: each create and delete waits for the CLI's one poll.
+    let served = Served::start(&s, &[("AZMC_ASYNC_DELAY_MS", "1000")], &[]);
+    let sub = served.subscription();
+    let (cli, cfg) = imported(&s, &served);
+    let rip = |rest: &[&str]| -> Vec<String> {
+        ["network", "reserved-ip"]
+            .iter()
+            .chain(rest)
+            .map(|a| a.to_string())
+            .collect()
+    };
+    let run = |cfg: &Path, rest: &[&str]| {
+        let args = rip(rest);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli.ok(cfg, &args)
+    };
+    let json = |rest: &[&str]| {
+        let args = rip(rest);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli.json(&cfg, &args)
+    };
+    // The table says so when there are none.
+    assert!(run(&cfg, &["list"]).contains("No reserved IP addresses found"));
+    // Made beforehand with curl: cloud services with a deployment each in West US, a
+    // reserved IP to delete, one to associate, one associated to disassociate.
+    let pem = bootstrap_pem(&s, &served);
+    let api = |method: &str, path: &str, body: &str, want: u16| {
+        let (status, answer) = curl(
+            &served,
+            Some(&pem),
+            method,
+            &format!("/{sub}{path}"),
+            Some(body),
+        );
+        assert_eq!(status, want, "{method} {path}: {answer}");
+    };
+    let ns = "xmlns=\"http://schemas.microsoft.com/windowsazure\"";
+    let cscfg = r#"<ServiceConfiguration serviceName="app" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration"><Role name="Web"><Instances count="1" /></Role></ServiceConfiguration>"#;
+    for svc in ["azripsvc1", "azripsvc2", "azripsvc3"] {
+        api(
+            "POST",
+            "/services/hostedservices",
+            &format!(
+                "<CreateHostedService {ns}><ServiceName>{svc}</ServiceName><Label>YQ==</Label><Location>West US</Location></CreateHostedService>"
+            ),
+            201,
+        );
+        api(
+            "POST",
+            &format!("/services/hostedservices/{svc}/deploymentslots/production"),
+            &format!(
+                "<CreateDeployment {ns}><Name>d1</Name><PackageUrl>https://a.blob.core.windows.net/p/app.cspkg</PackageUrl><Label>ZA==</Label><Configuration>{}</Configuration></CreateDeployment>",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cscfg)
+            ),
+            202,
+        );
+    }
+    let ips = "/services/networking/reservedips";
+    for (name, location) in [
+        ("azip-old", "East US"),
+        ("azip-pre", "West US"),
+        ("azip-used", "West US"),
+    ] {
+        api(
+            "POST",
+            ips,
+            &format!(
+                "<ReservedIP {ns}><Name>{name}</Name><Location>{location}</Location></ReservedIP>"
+            ),
+            202,
+        );
+    }
+    let association = |svc: &str| {
+        format!(
+            "<ReservedIPAssociation {ns}><ServiceName>{svc}</ServiceName><DeploymentName>d1</DeploymentName></ReservedIPAssociation>"
+        )
+    };
+    api(
+        "POST",
+        &format!("{ips}/azip-used/operations/associate"),
+        &association("azripsvc3"),
+        202,
+    );
+
+    // Five lanes, each with its own configuration, each waiting for one poll.
+    let lanes: Vec<PathBuf> = (2..=5)
+        .map(|i| s.path(&format!("azure-config-{i}")))
+        .collect();
+    for c in &lanes {
+        copy_dir(&cfg, c);
+    }
+    let (created, deleted) = std::thread::scope(|scope| {
+        let create =
+            scope.spawn(|| timed(|| run(&cfg, &["create", "azip", "West US", "--label", "az ip"])));
+        let delete = scope.spawn(|| timed(|| run(&lanes[0], &["delete", "azip-old", "--quiet"])));
+        let born = scope.spawn(|| {
+            run(
+                &lanes[1],
+                &[
+                    "create",
+                    "azip-born",
+                    "West US",
+                    "--service-name",
+                    "azripsvc1",
+                    "--deployment-name",
+                    "d1",
+                ],
+            )
+        });
+        let associate =
+            scope.spawn(|| run(&lanes[2], &["associate", "azip-pre", "azripsvc2", "d1"]));
+        let disassociate =
+            scope.spawn(|| run(&lanes[3], &["disassociate", "azip-used", "azripsvc3", "d1"]));
+        born.join().unwrap();
+        associate.join().unwrap();
+        disassociate.join().unwrap();
+        (create.join().unwrap(), delete.join().unwrap())
+    });
+    assert!(
+        created.1.contains("reserved-ip create command OK"),
+        "{}",
+        created.1
+    );
+    // Associated at creation, associated, disassociated.
+    let born = json(&["show", "azip-born"]);
+    assert_eq!(
+        (
+            born["inUse"].as_bool(),
+            born["serviceName"].as_str(),
+            born["deploymentName"].as_str()
+        ),
+        (Some(true), Some("azripsvc1"), Some("d1")),
+        "{born}"
+    );
+    let pre = json(&["show", "azip-pre"]);
+    assert_eq!(
+        (pre["inUse"].as_bool(), pre["serviceName"].as_str()),
+        (Some(true), Some("azripsvc2")),
+        "{pre}"
+    );
+    let used = json(&["show", "azip-used"]);
+    assert!(
+        used["inUse"].is_null() && used["serviceName"].is_null(),
+        "{used}"
+    );
+    // Out of the way (the rest of the test sees azip alone).
+    for (name, svc) in [("azip-born", "azripsvc1"), ("azip-pre", "azripsvc2")] {
+        api(
+            "POST",
+            &format!("{ips}/{name}/operations/disassociate"),
+            &association(svc),
+            202,
+        );
+    }
+    for name in ["azip-born", "azip-pre", "azip-used"] {
+        let (status, answer) = curl(
+            &served,
+            Some(&pem),
+            "DELETE",
+            &format!("/{sub}{ips}/{name}"),
+            None,
+        );
+        assert_eq!(status, 202, "{answer}");
+    }
+
+    let list = json(&["list"]);
+    assert_eq!(names(&list, "name"), ["azip"], "{list}");
+    let ip = json(&["show", "azip"]);
+    assert_eq!(ip["name"], "azip", "{ip}");
+    assert_eq!(ip["label"], "az ip", "{ip}");
+    assert_eq!(ip["location"], "West US", "{ip}");
+    assert_eq!(ip["state"], "Created", "{ip}");
+    assert!(ip["inUse"].is_null(), "unused: {ip}");
+    let address = ip["address"].as_str().unwrap_or_else(|| panic!("{ip}"));
+    assert!(address.parse::<std::net::Ipv4Addr>().is_ok(), "{ip}");
+    assert_eq!(list[0]["address"], address);
+    let table = run(&cfg, &["list"]);
+    assert!(
+        table.contains("Address") && table.contains(address) && table.contains("az ip"),
+        "{table}"
+    );
+    let shown = run(&cfg, &["show", "azip"]);
+    assert!(
+        shown.contains(address) && shown.contains("West US"),
+        "{shown}"
+    );
+    // Gone: the CLI's show keys on the 404; delete reports the server's error.
+    assert!(
+        run(&cfg, &["show", "azip-old"]).contains("not found"),
+        "the deleted one"
+    );
+    cli.fails(
+        &cfg,
+        &["network", "reserved-ip", "delete", "nosuch", "--quiet"],
+        "does not exist",
+    );
+    cli.fails(
+        &cfg,
+        &["network", "reserved-ip", "create", "AZIP", "West US"],
+        "already exists",
+    );
+
+    served.stop();
+    eprintln!(
+        "azure-cli: reserved-ip create took {:?}, delete {:?}; the whole test {:?}",
+        created.0,
+        deleted.0,
+        started.elapsed()
+    );
+    assert!(
+        created.0 >= Duration::from_secs(29) && deleted.0 >= Duration::from_secs(29),
+        "the CLI waited for its poll of the asynchronous operations: {:?}, {:?}",
+        created.0,
+        deleted.0
+    );
 }

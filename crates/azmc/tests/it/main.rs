@@ -7,6 +7,7 @@ mod certs;
 mod client_cli;
 mod compat_azurecli;
 mod compat_compute;
+mod compat_iaas;
 mod compat_network;
 mod compat_sql_web;
 mod compat_storage;

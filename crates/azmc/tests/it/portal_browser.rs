@@ -2,8 +2,12 @@
 //! from `.test-deps/browser`): sign in, upload a `.cer` and see it listed, download
 //! publish settings for one of two subscriptions, import that file with `azmc account
 //! import` and call the API with it (the chosen subscription answers, the other refuses), delete the certificate in the
-//! browser and see the next API call refused, sign out. Fails (never skips) when Chromium
-//! or playwright-core is missing. On failure the browser's screenshot is under `target/`.
+//! browser and see the next API call refused, sign out. Issue #17: a download with every
+//! subscription ticked and a 51-character name; a refused upload on the same form; every
+//! page at 1280 and 390 pixels wide without sideways scroll, with the navigation and the
+//! current page marked, its screenshot kept in `target/portal-screenshots/`. Fails
+//! (never skips) when Chromium or playwright-core is missing. On failure the browser's
+//! screenshot is under `target/`.
 
 use super::Sandbox;
 use super::server::{Served, curl};
@@ -127,10 +131,48 @@ fn portal_in_chromium() {
         .stdout
         .trim()
         .to_string();
+    // Issue #17: a name this long made the certificate's CN too long (500).
+    let long_name = "A subscription name of exactly fifty-one characters";
+    assert_eq!(long_name.len(), 51);
+    let long = admin(&[
+        "subscription",
+        "create",
+        "--name",
+        long_name,
+        "--admin",
+        "pat",
+    ])
+    .stdout
+    .trim()
+    .to_string();
+    // A co-administrator (for the removal's confirmation page) and a disabled
+    // subscription (marked, not offered).
+    s.write("pw2", "another browser password\n");
+    admin(&["account", "create", "sam", "--password-file", "pw2"]);
+    admin(&["subscription", "add-coadmin", &keep, "sam"]);
+    let retired = admin(&[
+        "subscription",
+        "create",
+        "--name",
+        "Retired",
+        "--admin",
+        "pat",
+    ])
+    .stdout
+    .trim()
+    .to_string();
+    admin(&["subscription", "disable", &retired]);
     let uploaded = s.new_cert("Browser upload", &[]);
     let download = s.path("downloaded.publishsettings");
     let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("portal-browser-failure.png");
     let _ = std::fs::remove_file(&screenshot);
+    // Every page's screenshot at both widths, for a reviewer: target/portal-screenshots.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory")
+        .join("portal-screenshots");
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/portal.mjs");
     let mut child = Command::new("node")
@@ -143,6 +185,9 @@ fn portal_in_chromium() {
         .env("CER_THUMBPRINT", &uploaded)
         .env("KEEP_SUB", &keep)
         .env("DROP_SUB", &drop_)
+        .env("LONG_SUB", &long)
+        .env("RETIRED_SUB", &retired)
+        .env("SCREENSHOT_DIR", &shots)
         .env("DOWNLOAD_TO", &download)
         .env("SCREENSHOT", &screenshot)
         .stdin(Stdio::piped())
@@ -203,6 +248,33 @@ fn portal_in_chromium() {
     let status = d.child.wait().unwrap();
     if !status.success() {
         d.fail(&format!("the browser script exited with {status}"));
+    }
+    for page in [
+        "subscriptions",
+        "subscription",
+        "certificates",
+        "upload",
+        "publishsettings",
+        "resources",
+        "operations",
+        "operations-filtered",
+        "password",
+        "trust",
+        "delete",
+        "coadmin-remove",
+        "not-found",
+        "operations-error",
+        "signin",
+        "trust-signed-out",
+    ] {
+        for width in [1280, 390] {
+            let shot = shots.join(format!("{page}-{width}.png"));
+            assert!(
+                std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000),
+                "no screenshot {}",
+                shot.display()
+            );
+        }
     }
     // The uploaded certificate is linked to the chosen subscription only.
     let (code, body) = curl(

@@ -1,6 +1,6 @@
--- azmc database schema, version 13 (PostgreSQL dialect): reserved IP addresses.
+-- azmc database schema, version 16 (SQLite dialect): reserved IP addresses.
 --
--- Kept in lockstep with ../sqlite/0013_reserved_ips.sql (same tables and columns).
+-- Kept in lockstep with ../postgres/0016_reserved_ips.sql (same tables and columns).
 -- Conventions as in 0001_init.sql.
 
 -- A reserved IP address of a subscription (names unique per subscription, compared

@@ -1,0 +1,937 @@
+//! OS images (asm-iaas §6) and VM images (§7): a built-in platform catalogue of the era's images (category
+//! `Public`, offered in every location, read-only) and the images each subscription adds
+//! from its own VHDs (category `User`). The server keeps management state only: an added
+//! image's VHD is not read, so its size is the platform's default for its OS (30 GB
+//! Linux, 128 GB Windows) and its location is that of the subscription's storage account
+//! named by the media link's host (`NAME.blob.…`), else the first offered location.
+
+use super::{ConflictReason, Ctx, DomainError, ResourceKind};
+use azmc_db::{DbError, NewOsImage, OsImage};
+use azmc_wire::asm::{
+    DataDiskConfigurationXml, OsDiskConfigurationXml, OsImageInput, OsImageXml, VmImageXml,
+};
+
+/// A platform image of the built-in catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformImage {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub os: &'static str,
+    pub family: &'static str,
+    pub publisher: &'static str,
+    pub size_gb: u32,
+    pub published: &'static str,
+    pub recommended_size: Option<&'static str>,
+    pub description: &'static str,
+}
+
+/// The catalogue: images the classic gallery offered in 2015 (names as the service
+/// listed them).
+pub const CATALOGUE: &[PlatformImage] = &[
+    PlatformImage {
+        name: "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-14_04_2-LTS-amd64-server-20150309-en-us-30GB",
+        label: "Ubuntu Server 14.04.2 LTS",
+        os: "Linux",
+        family: "Ubuntu Server 14.04 LTS",
+        publisher: "Canonical",
+        size_gb: 30,
+        published: "2015-03-09T00:00:00Z",
+        recommended_size: None,
+        description: "Ubuntu Server 14.04.2 LTS (amd64 20150309) for Microsoft Azure.",
+    },
+    PlatformImage {
+        name: "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-15_04-amd64-server-20150616.1-en-us-30GB",
+        label: "Ubuntu Server 15.04",
+        os: "Linux",
+        family: "Ubuntu Server 15.04",
+        publisher: "Canonical",
+        size_gb: 30,
+        published: "2015-06-16T00:00:00Z",
+        recommended_size: None,
+        description: "Ubuntu Server 15.04 (amd64 20150616.1) for Microsoft Azure.",
+    },
+    PlatformImage {
+        name: "5112500ae3b842c8b9c604889f8753c3__OpenLogic-CentOS-71-20150605",
+        label: "OpenLogic 7.1",
+        os: "Linux",
+        family: "OpenLogic 7.1",
+        publisher: "OpenLogic",
+        size_gb: 30,
+        published: "2015-06-05T00:00:00Z",
+        recommended_size: None,
+        description: "This distribution of Linux is based on CentOS version 7.1.",
+    },
+    PlatformImage {
+        name: "c290a6b031d841e09f2da759bbabe71f__Oracle-Linux-7",
+        label: "Oracle Linux 7.0.0.0.0",
+        os: "Linux",
+        family: "Oracle Linux 7.0.0.0.0",
+        publisher: "Oracle",
+        size_gb: 30,
+        published: "2014-12-18T06:00:00Z",
+        recommended_size: None,
+        description: "Oracle Linux 7.0 for Microsoft Azure.",
+    },
+    PlatformImage {
+        name: "b4590d9e3ed742e4a1d46e5424aa335e__suse-sles-12-v20150213",
+        label: "SUSE Linux Enterprise Server 12",
+        os: "Linux",
+        family: "SUSE Linux Enterprise Server 12",
+        publisher: "SUSE",
+        size_gb: 30,
+        published: "2015-02-13T00:00:00Z",
+        recommended_size: None,
+        description: "SUSE Linux Enterprise Server 12 for Microsoft Azure.",
+    },
+    PlatformImage {
+        name: "a699494373c04fc0bc8f2bb1389d6106__Windows-Server-2012-R2-201505.01-en.us-127GB.vhd",
+        label: "Windows Server 2012 R2 Datacenter, May 2015",
+        os: "Windows",
+        family: "Windows Server 2012 R2 Datacenter",
+        publisher: "Microsoft Windows Server Group",
+        size_gb: 128,
+        published: "2015-05-15T07:00:00Z",
+        recommended_size: None,
+        description: "At the heart of the Microsoft Cloud OS vision, Windows Server 2012 R2.",
+    },
+    PlatformImage {
+        name: "a699494373c04fc0bc8f2bb1389d6106__Win2K8R2SP1-Datacenter-201505.01-en.us-127GB.vhd",
+        label: "Windows Server 2008 R2 SP1, May 2015",
+        os: "Windows",
+        family: "Windows Server 2008 R2 SP1",
+        publisher: "Microsoft Windows Server Group",
+        size_gb: 128,
+        published: "2015-05-15T07:00:00Z",
+        recommended_size: None,
+        description: "Windows Server 2008 R2 SP1 Datacenter.",
+    },
+    PlatformImage {
+        name: "fb83b3509582419d99629ce476bcb5c8__SQL-Server-2014-RTM-12.0.2430.0-Std-ENU-Win2012R2-cy15su04",
+        label: "SQL Server 2014 RTM Standard on Windows Server 2012 R2",
+        os: "Windows",
+        family: "SQL Server 2014 RTM Standard on Windows Server 2012 R2",
+        publisher: "Microsoft SQL Server Group",
+        size_gb: 128,
+        published: "2015-04-15T07:00:00Z",
+        recommended_size: Some("Large"),
+        description: "This image contains the Standard edition of SQL Server 2014 RTM.",
+    },
+];
+
+fn platform(ctx: &Ctx<'_>, p: &PlatformImage) -> OsImageXml {
+    OsImageXml {
+        category: "Public".into(),
+        label: p.label.into(),
+        location: ctx.locations.join(";"),
+        logical_size_in_gb: p.size_gb,
+        name: p.name.into(),
+        os: p.os.into(),
+        eula: Some("http://www.microsoft.com/en-us/legal/intellectualproperty/copyright".into()),
+        description: Some(p.description.into()),
+        image_family: Some(p.family.into()),
+        show_in_gui: Some(true),
+        published_date: Some(p.published.into()),
+        recommended_vm_size: p.recommended_size.map(str::to_owned),
+        publisher_name: Some(p.publisher.into()),
+        io_type: "Standard_LRS".into(),
+        ..OsImageXml::default()
+    }
+}
+
+/// The wire names of the optional properties, as stored.
+const PROPERTIES: &[&str] = &[
+    "Eula",
+    "Description",
+    "ImageFamily",
+    "ShowInGui",
+    "PublishedDate",
+    "IsPremium",
+    "IconUri",
+    "PrivacyUri",
+    "RecommendedVMSize",
+    "SmallIconUri",
+    "Language",
+];
+
+/// Properties kept when sent empty (the live service answered `<Description/>` and
+/// `<Language/>` for them and dropped the other empty ones).
+const KEPT_EMPTY: &[&str] = &["Description", "Language"];
+
+fn properties(input: &OsImageInput) -> Result<Vec<(String, String)>, DomainError> {
+    let values = [
+        &input.eula,
+        &input.description,
+        &input.image_family,
+        &input.show_in_gui,
+        &input.published_date,
+        &input.is_premium,
+        &input.icon_uri,
+        &input.privacy_uri,
+        &input.recommended_vm_size,
+        &input.small_icon_uri,
+        &input.language,
+    ];
+    let mut out = Vec::new();
+    for (name, value) in PROPERTIES.iter().zip(values) {
+        let Some(v) = value else { continue };
+        let v = v.trim();
+        if v.is_empty() && !KEPT_EMPTY.contains(name) {
+            continue;
+        }
+        if matches!(*name, "ShowInGui" | "IsPremium")
+            && !v.eq_ignore_ascii_case("true")
+            && !v.eq_ignore_ascii_case("false")
+        {
+            return Err(DomainError::Invalid {
+                field: name,
+                message: format!("{name} must be true or false, not {v:?}."),
+            });
+        }
+        if v.len() > 4096 {
+            return Err(DomainError::Invalid {
+                field: name,
+                message: format!("{name} is longer than 4096 characters."),
+            });
+        }
+        out.push((name.to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
+fn user(i: &OsImage) -> OsImageXml {
+    let prop = |n: &str| {
+        i.properties
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+    };
+    let flag = |n: &str| prop(n).map(|v| v.eq_ignore_ascii_case("true"));
+    OsImageXml {
+        category: "User".into(),
+        label: i.label.clone(),
+        location: i.location.clone(),
+        logical_size_in_gb: u32::try_from(i.logical_size_gb).unwrap_or(u32::MAX),
+        media_link: Some(i.media_link.clone()),
+        name: i.name.clone(),
+        os: i.os.clone(),
+        eula: prop("Eula"),
+        description: prop("Description"),
+        image_family: prop("ImageFamily"),
+        show_in_gui: flag("ShowInGui"),
+        published_date: prop("PublishedDate"),
+        is_premium: flag("IsPremium").unwrap_or(false),
+        icon_uri: prop("IconUri"),
+        privacy_uri: prop("PrivacyUri"),
+        recommended_vm_size: prop("RecommendedVMSize"),
+        small_icon_uri: prop("SmallIconUri"),
+        language: prop("Language"),
+        os_state: Some("Generalized".into()),
+        io_type: "Standard".into(),
+        ..OsImageXml::default()
+    }
+}
+
+fn db_error(e: DbError) -> DomainError {
+    match e {
+        DbError::NotFound {
+            kind: azmc_db::ResourceKind::OsImage,
+            ..
+        } => DomainError::not_found(ResourceKind::OsImage),
+        DbError::NotFound { .. } => DomainError::not_found(ResourceKind::Subscription),
+        DbError::Conflict {
+            reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::OsImage),
+            id,
+        } => DomainError::Conflict(ConflictReason::OsImageExists { name: id }),
+        other => DomainError::from_db(other),
+    }
+}
+
+fn catalogue(name: &str) -> Option<&'static PlatformImage> {
+    CATALOGUE.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+fn platform_refused(name: &str) -> DomainError {
+    DomainError::Invalid {
+        field: "Name",
+        message: format!(
+            "The image '{name}' is a platform image: it cannot be changed or deleted."
+        ),
+    }
+}
+
+/// List OS Images: the catalogue, then the subscription's own images.
+pub async fn list(ctx: &Ctx<'_>, subscription: &str) -> Result<Vec<OsImageXml>, DomainError> {
+    let mut all: Vec<OsImageXml> = CATALOGUE.iter().map(|p| platform(ctx, p)).collect();
+    let own = ctx
+        .db
+        .list_os_images(subscription)
+        .await
+        .map_err(db_error)?;
+    all.extend(own.iter().map(user));
+    Ok(all)
+}
+
+/// Get OS Image: the subscription's image of that name, else the catalogue's.
+pub async fn get(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<OsImageXml, DomainError> {
+    match ctx.db.get_os_image(subscription, name).await {
+        Ok(i) => Ok(user(&i)),
+        Err(e) if e.is_not_found() => catalogue(name)
+            .map(|p| platform(ctx, p))
+            .ok_or(DomainError::not_found(ResourceKind::OsImage)),
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+/// Get OS Image Details: the image with the regions it was replicated to (done at once:
+/// there is nothing to copy).
+pub async fn details(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+) -> Result<(OsImageXml, Vec<String>), DomainError> {
+    match ctx.db.get_os_image(subscription, name).await {
+        Ok(i) => Ok((user(&i), i.replicated_to)),
+        Err(e) if e.is_not_found() => catalogue(name)
+            .map(|p| (platform(ctx, p), ctx.locations.to_vec()))
+            .ok_or(DomainError::not_found(ResourceKind::OsImage)),
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+fn required<'a>(value: &'a Option<String>, field: &'static str) -> Result<&'a str, DomainError> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| DomainError::Invalid {
+            field,
+            message: format!("{field} is required."),
+        })
+}
+
+fn operating_system(os: &str) -> Result<&'static str, DomainError> {
+    if os.eq_ignore_ascii_case("linux") {
+        Ok("Linux")
+    } else if os.eq_ignore_ascii_case("windows") {
+        Ok("Windows")
+    } else {
+        Err(DomainError::Invalid {
+            field: "OS",
+            message: format!("OS must be Linux or Windows, not {os:?}."),
+        })
+    }
+}
+
+/// The host of an http(s) URL with a path, or why not.
+fn media_host(link: &str) -> Result<&str, DomainError> {
+    let bad = || DomainError::Invalid {
+        field: "MediaLink",
+        message: format!("MediaLink {link:?} is not the http(s) URL of a VHD blob."),
+    };
+    let rest = link
+        .strip_prefix("https://")
+        .or_else(|| link.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let (host, path) = rest.split_once('/').ok_or_else(bad)?;
+    if host.is_empty() || path.is_empty() || link.chars().any(char::is_whitespace) {
+        return Err(bad());
+    }
+    Ok(host)
+}
+
+/// Add OS Image: Name, Label, MediaLink and OS required; the name free in the
+/// subscription and not a platform image's.
+pub async fn add(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    input: &OsImageInput,
+) -> Result<OsImageXml, DomainError> {
+    let name = required(&input.name, "Name")?;
+    let label = required(&input.label, "Label")?;
+    let link = required(&input.media_link, "MediaLink")?;
+    let os = operating_system(required(&input.os, "OS")?)?;
+    if name.len() > 256 || name.chars().any(|c| c.is_control() || c == '/') {
+        return Err(DomainError::Invalid {
+            field: "Name",
+            message: format!("Name {name:?} is not a valid image name."),
+        });
+    }
+    if catalogue(name).is_some() {
+        return Err(DomainError::Conflict(ConflictReason::OsImageExists {
+            name: name.into(),
+        }));
+    }
+    let host = media_host(link)?;
+    let account = host.split('.').next().unwrap_or_default();
+    let location = match ctx.db.get_storage_account(subscription, account).await {
+        Ok(a) => a.location,
+        Err(e) if e.is_not_found() => ctx.locations.first().cloned().unwrap_or_default(),
+        Err(e) => return Err(db_error(e)),
+    };
+    let props = properties(input)?;
+    let added = ctx
+        .db
+        .add_os_image(
+            &NewOsImage {
+                subscription_id: subscription,
+                name,
+                label,
+                os,
+                media_link: link,
+                location: &location,
+                logical_size_gb: if os == "Linux" { 30 } else { 128 },
+                properties: &props,
+            },
+            ctx.now,
+        )
+        .await
+        .map_err(db_error)?;
+    Ok(user(&added))
+}
+
+/// Update OS Image: the label and the descriptive properties; not a platform image.
+pub async fn update(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+    input: &OsImageInput,
+) -> Result<OsImageXml, DomainError> {
+    let label = input
+        .label
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let props = properties(input)?;
+    match ctx
+        .db
+        .update_os_image(subscription, name, label, &props, ctx.now)
+        .await
+    {
+        Ok(i) => Ok(user(&i)),
+        Err(e) if e.is_not_found() && catalogue(name).is_some() => Err(platform_refused(name)),
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+/// Delete OS Image (with `comp=media` too: there is no blob to delete).
+pub async fn delete(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<(), DomainError> {
+    match ctx.db.delete_os_image(subscription, name).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_not_found() && catalogue(name).is_some() => Err(platform_refused(name)),
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+/// Replicate OS Image to offered `regions`; answers the published name.
+pub async fn replicate(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+    regions: &[String],
+) -> Result<String, DomainError> {
+    if regions.is_empty() {
+        return Err(DomainError::Invalid {
+            field: "TargetLocations",
+            message: "TargetLocations needs at least one Region.".into(),
+        });
+    }
+    let mut canonical = Vec::with_capacity(regions.len());
+    for r in regions {
+        let Some(l) = ctx.locations.iter().find(|l| l.eq_ignore_ascii_case(r)) else {
+            return Err(DomainError::Invalid {
+                field: "Region",
+                message: format!("The region '{r}' is not one of the offered locations."),
+            });
+        };
+        canonical.push(l.clone());
+    }
+    match ctx
+        .db
+        .replicate_os_image(subscription, name, &canonical, ctx.now)
+        .await
+    {
+        Ok(i) => Ok(format!("{}__{}", subscription.replace('-', ""), i.name)),
+        Err(e) if e.is_not_found() && catalogue(name).is_some() => Err(platform_refused(name)),
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_links_and_systems() {
+        assert_eq!(
+            media_host("https://acct.blob.core.windows.net/vhds/os.vhd").unwrap(),
+            "acct.blob.core.windows.net"
+        );
+        for bad in [
+            "ftp://a/b",
+            "https://",
+            "https://host",
+            "https:///path",
+            "http://a b/c",
+        ] {
+            assert!(media_host(bad).is_err(), "{bad}");
+        }
+        assert_eq!(operating_system("linux").unwrap(), "Linux");
+        assert_eq!(operating_system("WINDOWS").unwrap(), "Windows");
+        assert!(operating_system("BeOS").is_err());
+    }
+
+    #[test]
+    fn properties_keep_what_the_service_kept() {
+        let input = OsImageInput {
+            description: Some(String::new()),
+            language: Some(String::new()),
+            eula: Some(String::new()),
+            published_date: Some(String::new()),
+            show_in_gui: Some("True".into()),
+            ..OsImageInput::default()
+        };
+        assert_eq!(
+            properties(&input).unwrap(),
+            [
+                ("Description".to_string(), String::new()),
+                ("ShowInGui".to_string(), "True".to_string()),
+                ("Language".to_string(), String::new()),
+            ]
+        );
+        let bad = OsImageInput {
+            is_premium: Some("maybe".into()),
+            ..OsImageInput::default()
+        };
+        assert!(properties(&bad).is_err());
+    }
+
+    #[test]
+    fn catalogue_names_are_unique() {
+        for (i, a) in CATALOGUE.iter().enumerate() {
+            assert!(
+                CATALOGUE[i + 1..]
+                    .iter()
+                    .all(|b| !b.name.eq_ignore_ascii_case(a.name))
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// VM images (asm-iaas §7): a built-in catalogue and the images each subscription makes
+// from its VHDs. Create and Delete are asynchronous (202; the change is stored with the
+// request and a job completes its operation); Update answers 200.
+
+/// The completion of an asynchronous VM image operation: the change was stored with the
+/// request. Idempotent.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct CompleteVmImageOperation {
+    pub subscription: String,
+    pub image: String,
+}
+
+impl crate::jobs::JobKind for CompleteVmImageOperation {
+    const KIND: &'static str = "VMImageOperation";
+    async fn run(self, _state: crate::state::AppState) -> crate::jobs::JobResult {
+        crate::jobs::JobResult::ok()
+    }
+}
+
+/// The platform VM images (as the live service listed them in 2015).
+fn vm_catalogue(ctx: &Ctx<'_>) -> Vec<VmImageXml> {
+    let everywhere = ctx.locations.join(";");
+    let long_ago = "1801-01-01T00:00:00Z".to_string();
+    vec![
+        VmImageXml {
+            name: Some("1acf693f34c74e86a50be61cb631ddfe__ClouderaGolden-202406-699696".into()),
+            label: Some("CDH 5.1 Evaluation".into()),
+            category: Some("Public".into()),
+            description: Some(
+                "Single click deployment of CDH 5.1 Evaluation for MR, HDFS and HIVE".into(),
+            ),
+            os_disk: Some(OsDiskConfigurationXml {
+                name: Some("ClouderaGolden-202406-699696-os-2014-10-06".into()),
+                host_caching: Some("ReadWrite".into()),
+                os_state: Some("Specialized".into()),
+                os: Some("Linux".into()),
+                media_link: None,
+                logical_disk_size_in_gb: Some(30),
+                io_type: Some("Standard_LRS".into()),
+            }),
+            data_disks: Some(Vec::new()),
+            location: Some(everywhere.clone()),
+            created_time: Some(long_ago.clone()),
+            modified_time: Some(long_ago.clone()),
+            image_family: Some("CDH 5.1 Evaluation".into()),
+            recommended_vm_size: Some("Standard_D14".into()),
+            is_premium: Some("false".into()),
+            eula: Some("http://www.gnu.org/copyleft/gpl.html".into()),
+            privacy_uri: Some("http://www.cloudera.com/content/cloudera/en/privacy-policy.html".into()),
+            publisher_name: Some("Cloudera".into()),
+            published_date: Some("2014-10-27T04:00:00Z".into()),
+            state: Some("VMImageReadyForUse".into()),
+            ..VmImageXml::default()
+        },
+        VmImageXml {
+            name: Some(
+                "d4a65b493c36471ba82b42d53fbd8063__Microsoft-Azure-Site-Recovery-Master-Target-Server-201503.08"
+                    .into(),
+            ),
+            label: Some("Microsoft Azure Site Recovery Master Target Server".into()),
+            category: Some("Public".into()),
+            description: Some(
+                "The Master Target Server receives the replicated data of protected machines."
+                    .into(),
+            ),
+            os_disk: Some(OsDiskConfigurationXml {
+                name: Some("Microsoft-Azure-Site-Recovery-Master-Target-Server-201503.08-os-2015-03-24".into()),
+                host_caching: Some("ReadWrite".into()),
+                os_state: Some("Generalized".into()),
+                os: Some("Windows".into()),
+                media_link: None,
+                logical_disk_size_in_gb: Some(128),
+                io_type: Some("Standard".into()),
+            }),
+            data_disks: Some(vec![DataDiskConfigurationXml {
+                name: Some(
+                    "Microsoft-Azure-Site-Recovery-Master-Target-Server-201503.08-datadisk-0-2015-03-24"
+                        .into(),
+                ),
+                host_caching: Some("None".into()),
+                lun: Some(0),
+                media_link: None,
+                logical_disk_size_in_gb: Some(1023),
+                io_type: Some("Standard".into()),
+            }]),
+            location: Some(everywhere),
+            created_time: Some(long_ago.clone()),
+            modified_time: Some(long_ago),
+            language: Some("English".into()),
+            image_family: Some("Microsoft Azure Site Recovery Master Target Server".into()),
+            recommended_vm_size: Some("ExtraLarge".into()),
+            is_premium: Some("false".into()),
+            eula: Some("http://azure.microsoft.com/en-us/support/legal/".into()),
+            icon_uri: Some("WindowsServer2012R2_100.png".into()),
+            small_icon_uri: Some("WindowsServer2012R2_45.png".into()),
+            privacy_uri: Some("http://go.microsoft.com/fwlink/?LinkId=309714".into()),
+            pricing_detail_link: Some("http://azure.microsoft.com/en-us/pricing/details/virtual-machines/".into()),
+            publisher_name: Some("Microsoft Azure Site Recovery group".into()),
+            published_date: Some("2015-03-20T04:30:00Z".into()),
+            show_in_gui: Some("false".into()),
+            state: Some("VMImageReadyForUse".into()),
+            ..VmImageXml::default()
+        },
+    ]
+}
+
+fn stored_vm_image(s: &azmc_db::StoredVmImage) -> Result<VmImageXml, DomainError> {
+    azmc_wire::asm::parse_vm_image_input(s.document.as_bytes()).map_err(|e| {
+        tracing::error!(error = %e, image = %s.name, "a stored VM image does not read");
+        DomainError::Internal
+    })
+}
+
+fn vm_db_error(e: DbError) -> DomainError {
+    match e {
+        DbError::NotFound {
+            kind: azmc_db::ResourceKind::VmImage,
+            ..
+        } => DomainError::not_found(ResourceKind::VmImage),
+        DbError::Conflict {
+            reason: azmc_db::ConflictReason::Exists(azmc_db::ResourceKind::VmImage),
+            id,
+        } => DomainError::Conflict(ConflictReason::OsImageExists { name: id }),
+        other => db_error(other),
+    }
+}
+
+/// The filters of List VM Images (each compared case-insensitively).
+#[derive(Debug, Clone, Default)]
+pub struct VmImageFilter {
+    pub location: Option<String>,
+    pub publisher: Option<String>,
+    pub category: Option<String>,
+}
+
+impl VmImageFilter {
+    fn keeps(&self, i: &VmImageXml) -> bool {
+        let eq = |a: &Option<String>, b: &Option<String>| match a {
+            None => true,
+            Some(a) => b.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(a)),
+        };
+        let located = match &self.location {
+            None => true,
+            Some(l) => i
+                .location
+                .as_deref()
+                .unwrap_or_default()
+                .split(';')
+                .any(|x| x.trim().eq_ignore_ascii_case(l)),
+        };
+        located && eq(&self.publisher, &i.publisher_name) && eq(&self.category, &i.category)
+    }
+}
+
+/// List VM Images: the catalogue, then the subscription's, filtered.
+pub async fn list_vm_images(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    filter: &VmImageFilter,
+) -> Result<Vec<VmImageXml>, DomainError> {
+    let mut all = vm_catalogue(ctx);
+    for s in ctx
+        .db
+        .list_vm_images(subscription)
+        .await
+        .map_err(vm_db_error)?
+    {
+        all.push(stored_vm_image(&s)?);
+    }
+    all.retain(|i| filter.keeps(i));
+    Ok(all)
+}
+
+fn host_caching(
+    value: &Option<String>,
+    field: &'static str,
+) -> Result<Option<String>, DomainError> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => ["None", "ReadOnly", "ReadWrite"]
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(v))
+            .map(|c| Some(c.to_string()))
+            .ok_or_else(|| DomainError::Invalid {
+                field,
+                message: format!("{field} must be None, ReadOnly or ReadWrite, not {v:?}."),
+            }),
+    }
+}
+
+fn vm_properties_from(input: &VmImageXml, into: &mut VmImageXml) {
+    let set = |slot: &mut Option<String>, v: &Option<String>| {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            *slot = Some(v.to_string());
+        }
+    };
+    set(&mut into.label, &input.label);
+    set(&mut into.description, &input.description);
+    set(&mut into.language, &input.language);
+    set(&mut into.image_family, &input.image_family);
+    set(&mut into.recommended_vm_size, &input.recommended_vm_size);
+    set(&mut into.eula, &input.eula);
+    set(&mut into.icon_uri, &input.icon_uri);
+    set(&mut into.small_icon_uri, &input.small_icon_uri);
+    set(&mut into.privacy_uri, &input.privacy_uri);
+    set(&mut into.published_date, &input.published_date);
+    if let Some(v) = input
+        .show_in_gui
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        into.show_in_gui = Some(v.to_ascii_lowercase());
+    }
+}
+
+/// Create VM Image: Name, Label and an OS disk (OS, OSState, MediaLink) required; data
+/// disks with distinct LUNs (0 to 15) and media links; the name free. Stored with the
+/// job that completes the operation `op`.
+pub async fn create_vm_image(
+    ctx: &Ctx<'_>,
+    op: &crate::identity::RequestId,
+    subscription: &str,
+    input: &VmImageXml,
+) -> Result<(), DomainError> {
+    let name = required(&input.name, "Name")?.to_string();
+    required(&input.label, "Label")?;
+    if name.len() > 256 || name.chars().any(|c| c.is_control() || c == '/') {
+        return Err(DomainError::Invalid {
+            field: "Name",
+            message: format!("Name {name:?} is not a valid image name."),
+        });
+    }
+    let Some(os_in) = &input.os_disk else {
+        return Err(DomainError::Invalid {
+            field: "OSDiskConfiguration",
+            message: "OSDiskConfiguration is required.".into(),
+        });
+    };
+    let os = operating_system(required(&os_in.os, "OS")?)?;
+    let state = required(&os_in.os_state, "OSState")?;
+    let state = ["Generalized", "Specialized"]
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(state))
+        .ok_or_else(|| DomainError::Invalid {
+            field: "OSState",
+            message: format!("OSState must be Generalized or Specialized, not {state:?}."),
+        })?;
+    let link = required(&os_in.media_link, "MediaLink")?;
+    let host = media_host(link)?;
+    let mut data_disks = Vec::new();
+    for d in input.data_disks.iter().flatten() {
+        let lun = d.lun.unwrap_or(0);
+        if lun > 15
+            || data_disks
+                .iter()
+                .any(|x: &DataDiskConfigurationXml| x.lun == Some(lun))
+        {
+            return Err(DomainError::Invalid {
+                field: "Lun",
+                message: format!("Lun {lun} is taken or not between 0 and 15."),
+            });
+        }
+        let dlink = required(&d.media_link, "MediaLink")?;
+        media_host(dlink)?;
+        data_disks.push(DataDiskConfigurationXml {
+            name: Some(format!("{name}-datadisk-{lun}")),
+            host_caching: Some(
+                host_caching(&d.host_caching, "HostCaching")?.unwrap_or_else(|| "None".into()),
+            ),
+            lun: Some(lun),
+            media_link: Some(dlink.to_string()),
+            logical_disk_size_in_gb: Some(d.logical_disk_size_in_gb.unwrap_or(1023).min(1023)),
+            io_type: Some("Standard".into()),
+        });
+    }
+    if vm_catalogue(ctx).iter().any(|c| {
+        c.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+    }) {
+        return Err(DomainError::Conflict(ConflictReason::OsImageExists {
+            name,
+        }));
+    }
+    let account = host.split('.').next().unwrap_or_default();
+    let location = match ctx.db.get_storage_account(subscription, account).await {
+        Ok(a) => a.location,
+        Err(e) if e.is_not_found() => ctx.locations.first().cloned().unwrap_or_default(),
+        Err(e) => return Err(db_error(e)),
+    };
+    let now = azmc_wire::asm::format_time_precise(ctx.now);
+    let mut image = VmImageXml {
+        name: Some(name.clone()),
+        category: Some("User".into()),
+        os_disk: Some(OsDiskConfigurationXml {
+            name: Some(
+                os_in
+                    .name
+                    .clone()
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| format!("{name}-os")),
+            ),
+            host_caching: Some(
+                host_caching(&os_in.host_caching, "HostCaching")?
+                    .unwrap_or_else(|| "ReadWrite".into()),
+            ),
+            os_state: Some(state.to_string()),
+            os: Some(os.to_string()),
+            media_link: Some(link.to_string()),
+            logical_disk_size_in_gb: Some(if os == "Linux" { 30 } else { 128 }),
+            io_type: Some("Standard".into()),
+        }),
+        data_disks: Some(data_disks),
+        location: Some(location),
+        created_time: Some(now.clone()),
+        modified_time: Some(now),
+        is_premium: Some("false".into()),
+        state: Some("VMImageReadyForUse".into()),
+        ..VmImageXml::default()
+    };
+    vm_properties_from(input, &mut image);
+    let work = CompleteVmImageOperation {
+        subscription: subscription.to_string(),
+        image: name.clone(),
+    };
+    let job = crate::jobs::new_job(ctx, op, subscription, &work)?;
+    ctx.db
+        .add_vm_image(subscription, &name, &image.to_xml(), Some(&job), ctx.now)
+        .await
+        .map_err(vm_db_error)
+}
+
+async fn own_vm_image(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+) -> Result<VmImageXml, DomainError> {
+    let stored = ctx
+        .db
+        .list_vm_images(subscription)
+        .await
+        .map_err(vm_db_error)?;
+    match stored.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
+        Some(s) => stored_vm_image(s),
+        None if vm_catalogue(ctx).iter().any(|c| {
+            c.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        }) =>
+        {
+            Err(platform_refused(name))
+        }
+        None => Err(DomainError::not_found(ResourceKind::VmImage)),
+    }
+}
+
+/// Update VM Image: label, description and the descriptive properties, the OS disk's
+/// host caching, the data disks' host caching (matched by name, else by LUN).
+pub async fn update_vm_image(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+    input: &VmImageXml,
+) -> Result<(), DomainError> {
+    let mut image = own_vm_image(ctx, subscription, name).await?;
+    vm_properties_from(input, &mut image);
+    if let (Some(change), Some(os)) = (&input.os_disk, image.os_disk.as_mut())
+        && let Some(c) = host_caching(&change.host_caching, "HostCaching")?
+    {
+        os.host_caching = Some(c);
+    }
+    for change in input.data_disks.iter().flatten() {
+        let Some(c) = host_caching(&change.host_caching, "HostCaching")? else {
+            continue;
+        };
+        let disk = image.data_disks.iter_mut().flatten().find(|d| {
+            (change.name.is_some() && d.name == change.name)
+                || (change.name.is_none() && change.lun.is_some() && d.lun == change.lun)
+        });
+        match disk {
+            Some(d) => d.host_caching = Some(c),
+            None => {
+                return Err(DomainError::Invalid {
+                    field: "DataDiskConfiguration",
+                    message: "A data disk to change names no data disk of the image.".into(),
+                });
+            }
+        }
+    }
+    image.modified_time = Some(azmc_wire::asm::format_time_precise(ctx.now));
+    let stored_name = image.name.clone().unwrap_or_else(|| name.to_string());
+    ctx.db
+        .set_vm_image(subscription, &stored_name, &image.to_xml(), None, ctx.now)
+        .await
+        .map_err(vm_db_error)
+}
+
+/// Delete VM Image (with `comp=media` too: there are no blobs to delete), with the job
+/// that completes the operation `op`.
+pub async fn delete_vm_image(
+    ctx: &Ctx<'_>,
+    op: &crate::identity::RequestId,
+    subscription: &str,
+    name: &str,
+) -> Result<(), DomainError> {
+    own_vm_image(ctx, subscription, name).await?;
+    let work = CompleteVmImageOperation {
+        subscription: subscription.to_string(),
+        image: name.to_string(),
+    };
+    let job = crate::jobs::new_job(ctx, op, subscription, &work)?;
+    ctx.db
+        .delete_vm_image(subscription, name, Some(&job))
+        .await
+        .map_err(vm_db_error)
+}

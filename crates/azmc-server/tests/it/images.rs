@@ -1,0 +1,381 @@
+//! OS images over the wire: the platform catalogue in every subscription, images added
+//! from a VHD (location from the subscription's storage account when the media link names
+//! one), updated, replicated, deleted; platform images are read-only; the errors.
+
+use crate::resource_api::{Api, BAD_REQUEST, CONFLICT, NOT_FOUND, expect_error};
+use azmc_wire::asm::{OsImageInput, parse_os_image, parse_os_image_details, parse_os_images};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use std::time::Duration;
+
+const IMAGES: &str = "/{s}/services/images";
+
+fn add_body(name: &str, link: &str, os: &str) -> String {
+    OsImageInput {
+        name: Some(name.into()),
+        label: Some(format!("{name} label")),
+        media_link: Some(link.into()),
+        os: Some(os.into()),
+        ..OsImageInput::default()
+    }
+    .to_xml()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn os_images_catalogue_and_user_images() {
+    let api = Api::start(Duration::ZERO).await;
+    let listed = api.get(IMAGES, parse_os_images).await;
+    assert!(listed.len() >= 5);
+    assert!(listed.iter().all(|i| i.category == "Public"));
+    let ubuntu = listed
+        .iter()
+        .find(|i| i.name.contains("Ubuntu-14_04"))
+        .unwrap();
+    assert_eq!(ubuntu.os, "Linux");
+    assert!(
+        ubuntu.location.contains("West US;East US"),
+        "{}",
+        ubuntu.location
+    );
+    let got = api
+        .get(&format!("{IMAGES}/{}", ubuntu.name), parse_os_image)
+        .await;
+    assert_eq!(&got, ubuntu);
+    expect_error(
+        &api,
+        "GET",
+        &format!("{IMAGES}/nosuch"),
+        None,
+        NOT_FOUND,
+        "The image with the specified name does not exist.",
+    )
+    .await;
+
+    // A storage account of the subscription gives the image its location.
+    let sa = format!(
+        "<CreateStorageServiceInput xmlns=\"http://schemas.microsoft.com/windowsazure\"><ServiceName>imgstore</ServiceName><Label>{}</Label><Location>East Asia</Location></CreateStorageServiceInput>",
+        STANDARD.encode("imgstore")
+    );
+    let r = api
+        .req("POST", "/{s}/services/storageservices", Some(&sa))
+        .await;
+    api.assert_succeeded(&r.request_id()).await;
+    let r = api
+        .req(
+            "POST",
+            IMAGES,
+            Some(&add_body(
+                "MyLinux",
+                "https://imgstore.blob.core.windows.net/vhds/os.vhd",
+                "linux",
+            )),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let added = parse_os_image(r.body.as_bytes()).unwrap();
+    assert_eq!(
+        (
+            added.category.as_str(),
+            added.location.as_str(),
+            added.os.as_str(),
+            added.logical_size_in_gb
+        ),
+        ("User", "East Asia", "Linux", 30)
+    );
+    api.assert_succeeded(&r.request_id()).await;
+    // Elsewhere: the first offered location; Windows images are 128 GB.
+    let r = api
+        .req(
+            "POST",
+            IMAGES,
+            Some(&add_body(
+                "win",
+                "http://other.blob.example.com/v/w.vhd",
+                "Windows",
+            )),
+        )
+        .await;
+    let win = parse_os_image(r.body.as_bytes()).unwrap();
+    assert_eq!(
+        (win.location.as_str(), win.logical_size_in_gb),
+        ("West US", 128)
+    );
+
+    for (body, error, needle) in [
+        (
+            add_body(
+                "mylinux",
+                "https://imgstore.blob.core.windows.net/vhds/x.vhd",
+                "Linux",
+            ),
+            CONFLICT,
+            "mylinux",
+        ),
+        (
+            add_body(&ubuntu.name, "https://a.b/c.vhd", "Linux"),
+            CONFLICT,
+            "already exists",
+        ),
+        (
+            add_body("x", "ftp://a/b.vhd", "Linux"),
+            BAD_REQUEST,
+            "MediaLink",
+        ),
+        (
+            add_body("x", "https://a.b/c.vhd", "BeOS"),
+            BAD_REQUEST,
+            "OS",
+        ),
+        (
+            OsImageInput {
+                name: Some("x".into()),
+                ..OsImageInput::default()
+            }
+            .to_xml(),
+            BAD_REQUEST,
+            "Label",
+        ),
+    ] {
+        expect_error(&api, "POST", IMAGES, Some(&body), error, needle).await;
+    }
+
+    // Update: the label and properties; an empty Description is kept, an empty Eula is not.
+    let update = OsImageInput {
+        label: Some("relabelled".into()),
+        description: Some(String::new()),
+        eula: Some(String::new()),
+        show_in_gui: Some("true".into()),
+        ..OsImageInput::default()
+    };
+    let r = api
+        .req("PUT", &format!("{IMAGES}/mylinux"), Some(&update.to_xml()))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let u = parse_os_image(r.body.as_bytes()).unwrap();
+    assert_eq!(u.label, "relabelled");
+    assert_eq!(
+        (u.description.as_deref(), u.eula.as_deref(), u.show_in_gui),
+        (Some(""), None, Some(true))
+    );
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{IMAGES}/{}", ubuntu.name),
+        Some(&update.to_xml()),
+        BAD_REQUEST,
+        "platform image",
+    )
+    .await;
+    expect_error(
+        &api,
+        "DELETE",
+        &format!("{IMAGES}/{}", ubuntu.name),
+        None,
+        BAD_REQUEST,
+        "platform image",
+    )
+    .await;
+
+    // Replicate, then the details list the regions.
+    let replicate =
+        azmc_wire::asm::replication_input_to_xml(&["west europe".into(), "East US".into()]);
+    let r = api
+        .req(
+            "PUT",
+            &format!("{IMAGES}/MyLinux/replicate"),
+            Some(&replicate),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("__MyLinux</string>"), "{}", r.body);
+    let bad = azmc_wire::asm::replication_input_to_xml(&["Mars".into()]);
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{IMAGES}/MyLinux/replicate"),
+        Some(&bad),
+        BAD_REQUEST,
+        "Mars",
+    )
+    .await;
+    let d = api
+        .get(&format!("{IMAGES}/mylinux/details"), parse_os_image_details)
+        .await;
+    assert_eq!(
+        d.replication_progress,
+        [
+            ("West Europe".to_string(), 100),
+            ("East US".to_string(), 100)
+        ]
+    );
+
+    let r = api
+        .req("DELETE", &format!("{IMAGES}/mylinux?comp=media"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    expect_error(
+        &api,
+        "GET",
+        &format!("{IMAGES}/mylinux"),
+        None,
+        NOT_FOUND,
+        "image",
+    )
+    .await;
+    let names: Vec<_> = api
+        .get(IMAGES, parse_os_images)
+        .await
+        .into_iter()
+        .filter(|i| i.category == "User")
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(names, ["win"]);
+    api.stop().await;
+}
+
+/// VM images: what Create refuses (400 naming the field, 409 for a taken name), the
+/// filters of List, Update of an unknown or platform image.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vm_images_are_checked_and_filtered() {
+    use azmc_wire::asm::{
+        DataDiskConfigurationXml, OsDiskConfigurationXml, VmImageXml, parse_vm_images,
+    };
+    let api = Api::start(Duration::ZERO).await;
+    let vm = "/{s}/services/vmimages";
+    let os_disk = OsDiskConfigurationXml {
+        os: Some("Windows".into()),
+        os_state: Some("Generalized".into()),
+        media_link: Some("https://a.blob.core.windows.net/v/os.vhd".into()),
+        ..OsDiskConfigurationXml::default()
+    };
+    let image = VmImageXml {
+        name: Some("vmimg".into()),
+        label: Some("l".into()),
+        os_disk: Some(os_disk.clone()),
+        ..VmImageXml::default()
+    };
+    let r = api.req("POST", vm, Some(&image.to_xml())).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    api.assert_succeeded(&r.request_id()).await;
+    let disk = |lun: u32| DataDiskConfigurationXml {
+        lun: Some(lun),
+        media_link: Some("https://a.blob.core.windows.net/v/d.vhd".into()),
+        ..DataDiskConfigurationXml::default()
+    };
+    for (bad, error, needle) in [
+        (
+            VmImageXml {
+                os_disk: None,
+                name: Some("x".into()),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "OSDiskConfiguration",
+        ),
+        (
+            VmImageXml {
+                name: Some("x".into()),
+                os_disk: Some(OsDiskConfigurationXml {
+                    os_state: Some("Frozen".into()),
+                    ..os_disk.clone()
+                }),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "OSState",
+        ),
+        (
+            VmImageXml {
+                name: Some("x".into()),
+                data_disks: Some(vec![disk(1), disk(1)]),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "Lun",
+        ),
+        (
+            VmImageXml {
+                name: Some("x".into()),
+                data_disks: Some(vec![disk(16)]),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "Lun",
+        ),
+        (
+            VmImageXml {
+                name: Some("x".into()),
+                os_disk: Some(OsDiskConfigurationXml {
+                    host_caching: Some("Sometimes".into()),
+                    ..os_disk.clone()
+                }),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "HostCaching",
+        ),
+        (
+            VmImageXml {
+                label: None,
+                name: Some("x".into()),
+                ..image.clone()
+            },
+            BAD_REQUEST,
+            "Label",
+        ),
+        (image.clone(), CONFLICT, "vmimg"),
+    ] {
+        expect_error(&api, "POST", vm, Some(&bad.to_xml()), error, needle).await;
+    }
+    let user = api
+        .get(&format!("{vm}?category=user"), parse_vm_images)
+        .await;
+    assert_eq!(user.len(), 1);
+    assert_eq!(
+        user[0].os_disk.as_ref().unwrap().logical_disk_size_in_gb,
+        Some(128)
+    );
+    assert!(
+        api.get(&format!("{vm}?location=Mars"), parse_vm_images)
+            .await
+            .is_empty()
+    );
+    let west = api
+        .get(&format!("{vm}?location=West%20US"), parse_vm_images)
+        .await;
+    assert!(west.len() >= 3, "{west:?}");
+    let cloudera = api
+        .get(&format!("{vm}?publisher=cloudera"), parse_vm_images)
+        .await;
+    assert_eq!(cloudera.len(), 1);
+    let platform = cloudera[0].name.clone().unwrap();
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{vm}/nosuch"),
+        Some(&image.to_xml()),
+        NOT_FOUND,
+        "VM image",
+    )
+    .await;
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{vm}/{platform}"),
+        Some(&image.to_xml()),
+        BAD_REQUEST,
+        "platform image",
+    )
+    .await;
+    let r = api
+        .req("DELETE", &format!("{vm}/VMIMG?comp=media"), None)
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    api.assert_succeeded(&r.request_id()).await;
+    assert!(
+        api.get(&format!("{vm}?category=User"), parse_vm_images)
+            .await
+            .is_empty()
+    );
+    api.stop().await;
+}
