@@ -59,6 +59,31 @@ pub(crate) const AFFINITY_GROUP_IN_USE_SQL: &str = "SELECT CASE WHEN \
      OR EXISTS (SELECT 1 FROM hosted_services WHERE subscription_id = $1 AND affinity_group_key = $2) \
      THEN 1 ELSE 0 END";
 
+/// In the transaction `$tx` of a restore: returns [`DbError::Conflict`]
+/// ([`ConflictReason::AffinityGroupGone`](crate::ConflictReason::AffinityGroupGone)) from
+/// the enclosing function unless the subscription `$sub` still has the affinity group the
+/// deleted resource was in (`$group` as stored, `$key` folded; nothing to check when it was
+/// in none), locking it on PostgreSQL.
+macro_rules! tx_require_group_for_restore {
+    ($tx:ident, $dialect:expr, $sub:expr, $group:expr, $key:expr) => {
+        if let Some(ag) = $key {
+            let found: Option<(String,)> =
+                sqlx::query_as($crate::affinity_groups::lock_group($dialect))
+                    .bind($sub)
+                    .bind(ag)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            if found.is_none() {
+                return Err($crate::error::DbError::conflict(
+                    $crate::error::ConflictReason::AffinityGroupGone,
+                    $group.unwrap_or(ag),
+                ));
+            }
+        }
+    };
+}
+pub(crate) use tx_require_group_for_restore;
+
 /// Reads (and on PostgreSQL locks) an affinity group row: `$1` subscription, `$2` key.
 pub(crate) fn lock_group(d: crate::db::Dialect) -> &'static str {
     for_update!(

@@ -606,19 +606,13 @@ impl Db {
                 [&sub, &key],
                 DbError::not_found(ResourceKind::DeletedStorageAccount, name)
             );
-            if let Some(ag) = &group_key {
-                let found: Option<(String,)> = sqlx::query_as(lock_group(d))
-                    .bind(&sub)
-                    .bind(ag)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if found.is_none() {
-                    return Err(DbError::conflict(
-                        ConflictReason::AffinityGroupGone,
-                        group.as_deref().unwrap_or(ag),
-                    ));
-                }
-            }
+            crate::affinity_groups::tx_require_group_for_restore!(
+                tx,
+                d,
+                &sub,
+                group.as_deref(),
+                group_key.as_deref()
+            );
             tx_check_count!(
                 tx,
                 "SELECT COUNT(*) FROM storage_accounts WHERE subscription_id = $1",
