@@ -159,6 +159,7 @@ pub fn run(data: &[u8]) {
             "VMImage",
             check(data, asm::parse_vm_image_input, |v| v.to_xml()),
         ),
+        ("Disk", check(data, asm::parse_disk_input, |v| v.to_xml())),
         (
             "ReplicationInput",
             check(data, asm::parse_replication_input, |v| {

@@ -78,6 +78,8 @@ pub enum ResourceKind {
     OsImage,
     /// A VM image a subscription made (migration 15).
     VmImage,
+    /// A disk of the disk repository (migration 17).
+    Disk,
     /// A cloud service kept after its delete, restorable (migration 12).
     DeletedHostedService,
     /// A reserved IP address (migration 16).
@@ -106,6 +108,7 @@ impl ResourceKind {
             ResourceKind::DeletedStorageAccount => "deleted storage account",
             ResourceKind::OsImage => "os image",
             ResourceKind::VmImage => "vm image",
+            ResourceKind::Disk => "disk",
             ResourceKind::DeletedHostedService => "deleted hosted service",
             ResourceKind::ReservedIp => "reserved ip",
         }
@@ -140,6 +143,10 @@ pub enum ConflictReason {
     /// A restore into an affinity group that no longer exists (the conflict's id is the
     /// group's name).
     AffinityGroupGone,
+    /// A media link another disk of the subscription uses (the id is that disk's name).
+    MediaInUse,
+    /// A disk attached to a virtual machine.
+    DiskAttached,
     /// A reserved IP associated with a deployment (the conflict's id is the deployment's
     /// name).
     ReservedIpInUse,
@@ -165,6 +172,8 @@ impl ConflictReason {
             ConflictReason::LeaseLost => "job",
             ConflictReason::NoUpgradeInProgress => "upgrade",
             ConflictReason::AffinityGroupGone => "affinity group gone",
+            ConflictReason::MediaInUse => "media in use",
+            ConflictReason::DiskAttached => "disk attached",
             ConflictReason::ReservedIpInUse => "reserved ip in use",
             ConflictReason::ReservedIpNotAssociated => "reserved ip association",
             ConflictReason::LocationMismatch => "location",

@@ -59,7 +59,7 @@
 //! * `network_configurations` (per subscription: the network configuration document as
 //!   sent, with its counts) and `virtual_network_site_ids` (a stable GUID per site name)
 //! * `os_images` and `vm_images` (the images a subscription added; the platform catalogue
-//!   is the server's)
+//!   is the server's) and `disks` (the disk repository: one disk per VHD blob)
 //!
 //! Times are BIGINT unix microseconds (UTC), bytes BLOB/BYTEA, enumerations TEXT with a
 //! CHECK. Case-insensitive keys are stored folded next to the value as given, so both
@@ -92,6 +92,7 @@ mod convert;
 mod db;
 mod deleted;
 mod deployments;
+mod disks;
 mod error;
 mod hosted_services;
 mod jobs;
@@ -118,6 +119,7 @@ pub use deleted::{Deleted, Purged};
 pub use deployments::{
     Deployment, DeploymentChange, NewConfiguration, NewDeployment, UpgradeProgress, slot_name,
 };
+pub use disks::{Disk, NewDisk};
 pub use error::{ConflictReason, DbError, Limit, ResourceKind};
 pub use hosted_services::{HostedService, HostedServiceUpdate, NewHostedService};
 pub use jobs::GIVE_UP_MESSAGE;

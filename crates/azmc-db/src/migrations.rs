@@ -107,6 +107,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0016_reserved_ips.sql",
         include_str!("../migrations/sqlite/0016_reserved_ips.sql"),
     ),
+    (
+        17,
+        "disks",
+        "0017_disks.sql",
+        include_str!("../migrations/sqlite/0017_disks.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -205,6 +211,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "reserved_ips",
         "0016_reserved_ips.sql",
         include_str!("../migrations/postgres/0016_reserved_ips.sql"),
+    ),
+    (
+        17,
+        "disks",
+        "0017_disks.sql",
+        include_str!("../migrations/postgres/0017_disks.sql"),
     ),
 ];
 

@@ -1,4 +1,4 @@
-//! OS images: the platform catalogue and the subscription's own.
+//! OS images (the platform catalogue and the subscription's own) and the disk repository.
 
 use super::seg;
 use crate::client::{Client, RawRequest, Submitted};
@@ -39,6 +39,44 @@ impl Client {
         self.submit(
             Method::DELETE,
             &format!("/services/images/{}", seg(name)),
+            None,
+        )
+        .await
+    }
+}
+
+impl Client {
+    /// List Disks.
+    pub async fn list_disks(&self) -> Result<Vec<wire::DiskXml>> {
+        self.get("/services/disks", "List Disks", wire::parse_disks)
+            .await
+    }
+
+    /// Get Disk.
+    pub async fn disk(&self, name: &str) -> Result<wire::DiskXml> {
+        self.get(
+            &format!("/services/disks/{}", seg(name)),
+            "Get Disk",
+            wire::parse_disk,
+        )
+        .await
+    }
+
+    /// Add Disk: the disk as added.
+    pub async fn add_disk(&self, input: &wire::DiskInput) -> Result<wire::DiskXml> {
+        let req = RawRequest::new(Method::POST, self.path("/services/disks")).xml(input.to_xml());
+        let resp = self.call(&req).await?;
+        wire::parse_disk(&resp.body).map_err(|e| ClientError::BadResponse {
+            what: "Add Disk".into(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Delete Disk.
+    pub async fn delete_disk(&self, name: &str) -> Result<Submitted> {
+        self.submit(
+            Method::DELETE,
+            &format!("/services/disks/{}", seg(name)),
             None,
         )
         .await

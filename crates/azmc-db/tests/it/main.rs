@@ -7,6 +7,7 @@ mod affinity_storage;
 mod cloud_services;
 mod concurrency;
 mod connect;
+mod disks;
 mod networks;
 mod os_images;
 mod portal;
@@ -200,6 +201,7 @@ async fn sqlite_network_configuration_and_images() {
     let db = t.connect().await;
     networks::story(&db).await;
     os_images::story(&db).await;
+    disks::story(&db).await;
     db.close().await;
 }
 
@@ -209,5 +211,6 @@ async fn postgres_network_configuration_and_images() {
     let db = Db::connect(&pg.url, CreateMode::MustExist).await.unwrap();
     networks::story(&db).await;
     os_images::story(&db).await;
+    disks::story(&db).await;
     db.close().await;
 }

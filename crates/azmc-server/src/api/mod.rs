@@ -3,6 +3,7 @@
 pub mod affinity_groups;
 pub mod certificates;
 pub mod deployments;
+pub mod disks;
 pub mod hosted_services;
 pub mod images;
 pub mod locations;
@@ -44,6 +45,7 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .merge(sql_databases::routes(st))
         .merge(networks::routes(st))
         .merge(images::routes(st))
+        .merge(disks::routes(st))
         .merge(operations::routes(st))
 }
 

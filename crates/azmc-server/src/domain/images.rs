@@ -298,7 +298,10 @@ pub async fn details(
     }
 }
 
-fn required<'a>(value: &'a Option<String>, field: &'static str) -> Result<&'a str, DomainError> {
+pub(crate) fn required<'a>(
+    value: &'a Option<String>,
+    field: &'static str,
+) -> Result<&'a str, DomainError> {
     value
         .as_deref()
         .map(str::trim)
@@ -309,7 +312,7 @@ fn required<'a>(value: &'a Option<String>, field: &'static str) -> Result<&'a st
         })
 }
 
-fn operating_system(os: &str) -> Result<&'static str, DomainError> {
+pub(crate) fn operating_system(os: &str) -> Result<&'static str, DomainError> {
     if os.eq_ignore_ascii_case("linux") {
         Ok("Linux")
     } else if os.eq_ignore_ascii_case("windows") {
@@ -323,7 +326,7 @@ fn operating_system(os: &str) -> Result<&'static str, DomainError> {
 }
 
 /// The host of an http(s) URL with a path, or why not.
-fn media_host(link: &str) -> Result<&str, DomainError> {
+pub(crate) fn media_host(link: &str) -> Result<&str, DomainError> {
     let bad = || DomainError::Invalid {
         field: "MediaLink",
         message: format!("MediaLink {link:?} is not the http(s) URL of a VHD blob."),
@@ -337,6 +340,21 @@ fn media_host(link: &str) -> Result<&str, DomainError> {
         return Err(bad());
     }
     Ok(host)
+}
+
+/// Where a VHD at `host` (`NAME.blob.…`) is: the location of the subscription's storage
+/// account NAME, else (a blob azmc cannot see) the first offered location.
+pub(crate) async fn media_location(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    host: &str,
+) -> Result<String, DomainError> {
+    let account = host.split('.').next().unwrap_or_default();
+    match ctx.db.get_storage_account(subscription, account).await {
+        Ok(a) => Ok(a.location),
+        Err(e) if e.is_not_found() => Ok(ctx.locations.first().cloned().unwrap_or_default()),
+        Err(e) => Err(db_error(e)),
+    }
 }
 
 /// Add OS Image: Name, Label, MediaLink and OS required; the name free in the
@@ -362,12 +380,7 @@ pub async fn add(
         }));
     }
     let host = media_host(link)?;
-    let account = host.split('.').next().unwrap_or_default();
-    let location = match ctx.db.get_storage_account(subscription, account).await {
-        Ok(a) => a.location,
-        Err(e) if e.is_not_found() => ctx.locations.first().cloned().unwrap_or_default(),
-        Err(e) => return Err(db_error(e)),
-    };
+    let location = media_location(ctx, subscription, host).await?;
     let props = properties(input)?;
     let added = ctx
         .db
@@ -803,12 +816,7 @@ pub async fn create_vm_image(
             name,
         }));
     }
-    let account = host.split('.').next().unwrap_or_default();
-    let location = match ctx.db.get_storage_account(subscription, account).await {
-        Ok(a) => a.location,
-        Err(e) if e.is_not_found() => ctx.locations.first().cloned().unwrap_or_default(),
-        Err(e) => return Err(db_error(e)),
-    };
+    let location = media_location(ctx, subscription, host).await?;
     let now = azmc_wire::asm::format_time_precise(ctx.now);
     let mut image = VmImageXml {
         name: Some(name.clone()),

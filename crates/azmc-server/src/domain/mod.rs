@@ -25,6 +25,7 @@ pub mod affinity_groups;
 pub mod certificates;
 pub mod cloud_services;
 pub mod deployments;
+pub mod disks;
 pub mod images;
 pub mod networks;
 pub mod operations;
@@ -62,7 +63,8 @@ pub fn job_kinds() -> JobRegistry {
         .kind::<networks::SetConfiguration>()
         .kind::<images::CompleteVmImageOperation>()
         .kind::<reserved_ips::CreateReservedIp>()
-        .kind::<reserved_ips::ReservedIpChanged>();
+        .kind::<reserved_ips::ReservedIpChanged>()
+        .kind::<disks::CompleteDiskOperation>();
     r
 }
 
@@ -201,6 +203,8 @@ pub enum ResourceKind {
     OsImage,
     /// A VM image of the subscription.
     VmImage,
+    /// A disk of the disk repository.
+    Disk,
     /// A cloud service deleted within the restore window.
     DeletedHostedService,
     ReservedIp,
@@ -217,6 +221,7 @@ impl ResourceKind {
             (ResourceKind::OsImage, _) => {
                 "The image with the specified name does not exist.".into()
             }
+            (ResourceKind::Disk, _) => "The disk with the specified name does not exist.".into(),
             (kind, Some(name)) => format!("The {kind} '{name}' does not exist."),
             (kind, None) => format!("The {kind} does not exist."),
         }
@@ -246,6 +251,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::NetworkConfiguration => "network configuration",
             ResourceKind::OsImage => "image",
             ResourceKind::VmImage => "VM image",
+            ResourceKind::Disk => "disk",
             ResourceKind::DeletedHostedService => "deleted hosted service",
             ResourceKind::ReservedIp => "reserved IP",
         })
@@ -295,6 +301,10 @@ pub enum ConflictReason {
     AffinityGroupGone { name: String },
     /// The subscription (or the platform catalogue) has an OS image of that name.
     OsImageExists { name: String },
+    /// The subscription has a disk of that name.
+    DiskExists { name: String },
+    /// Another disk of the subscription is made from that blob.
+    DiskMediaInUse { disk: String },
     /// The subscription has a reserved IP of that name.
     ReservedIpExists { name: String },
     /// The reserved IP serves a deployment.
@@ -352,6 +362,13 @@ impl fmt::Display for ConflictReason {
             ConflictReason::DeploymentBusy { status } => write!(
                 f,
                 "The deployment is {status}: retry when the operation on it has finished."
+            ),
+            ConflictReason::DiskExists { name } => {
+                write!(f, "A disk named '{name}' already exists.")
+            }
+            ConflictReason::DiskMediaInUse { disk } => write!(
+                f,
+                "The disk '{disk}' is already made from this blob (MediaLink): one disk per blob."
             ),
             ConflictReason::OsImageExists { name } => {
                 write!(f, "An image named '{name}' already exists.")
@@ -576,5 +593,22 @@ mod tests {
                 "ReservedIPChange",
             ]
         );
+        // The completions of IaaS changes stored with their requests.
+        let n: networks::SetConfiguration =
+            serde_json::from_str(r#"{"subscription":"s"}"#).unwrap();
+        assert_eq!(n.subscription, "s");
+        let v: images::CompleteVmImageOperation =
+            serde_json::from_str(r#"{"subscription":"s","image":"i"}"#).unwrap();
+        assert_eq!(v.image, "i");
+        let d: disks::CompleteDiskOperation =
+            serde_json::from_str(r#"{"subscription":"s","disk":"d"}"#).unwrap();
+        assert_eq!(d.disk, "d");
+        for (kind, want) in [
+            (networks::SetConfiguration::KIND, "SetNetworkConfiguration"),
+            (images::CompleteVmImageOperation::KIND, "VMImageOperation"),
+            (disks::CompleteDiskOperation::KIND, "DiskOperation"),
+        ] {
+            assert_eq!(kind, want);
+        }
     }
 }

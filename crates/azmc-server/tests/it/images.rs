@@ -379,3 +379,151 @@ async fn vm_images_are_checked_and_filtered() {
     );
     api.stop().await;
 }
+
+/// The disk repository: add OS and data disks (location from the subscription's storage
+/// account), names and blobs taken once, label changes (200 with the disk), a resize that
+/// grows (202, asynchronous), delete; the errors name the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disks_are_added_resized_and_deleted() {
+    use azmc_wire::asm::{DiskInput, parse_disk, parse_disks};
+    let api = Api::start(Duration::ZERO).await;
+    let disks = "/{s}/services/disks";
+    let body = |name: &str, link: &str, os: Option<&str>| {
+        DiskInput {
+            has_operating_system: Some("false".into()),
+            os: os.map(str::to_owned),
+            label: Some(format!("{name} label")),
+            media_link: Some(link.into()),
+            name: Some(name.into()),
+            resized_size_in_gb: None,
+        }
+        .to_xml()
+    };
+    assert!(api.get(disks, parse_disks).await.is_empty());
+    let r = api
+        .req(
+            "POST",
+            disks,
+            Some(&body(
+                "osdisk",
+                "https://x.blob.core.windows.net/v/os.vhd",
+                Some("Linux"),
+            )),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let d = parse_disk(r.body.as_bytes()).unwrap();
+    assert_eq!(
+        (
+            d.os.as_deref(),
+            d.logical_disk_size_in_gb,
+            d.location.as_str()
+        ),
+        (Some("Linux"), 30, "West US")
+    );
+    api.assert_succeeded(&r.request_id()).await;
+    let r = api
+        .req(
+            "POST",
+            disks,
+            Some(&body(
+                "datadisk",
+                "https://x.blob.core.windows.net/v/data.vhd",
+                Some(""),
+            )),
+        )
+        .await;
+    let data = parse_disk(r.body.as_bytes()).unwrap();
+    assert_eq!((data.os, data.logical_disk_size_in_gb), (None, 1023));
+    for (b, error, needle) in [
+        (
+            body(
+                "OSDISK",
+                "https://x.blob.core.windows.net/v/other.vhd",
+                None,
+            ),
+            CONFLICT,
+            "already exists",
+        ),
+        (
+            body("third", "https://X.blob.core.windows.net/v/OS.vhd", None),
+            CONFLICT,
+            "one disk per blob",
+        ),
+        (body("third", "nope", None), BAD_REQUEST, "MediaLink"),
+        (
+            body(
+                "third",
+                "https://x.blob.core.windows.net/v/t.vhd",
+                Some("Plan9"),
+            ),
+            BAD_REQUEST,
+            "OS",
+        ),
+    ] {
+        expect_error(&api, "POST", disks, Some(&b), error, needle).await;
+    }
+    let relabel = DiskInput {
+        label: Some("new label".into()),
+        ..DiskInput::default()
+    };
+    let r = api
+        .req("PUT", &format!("{disks}/OsDisk"), Some(&relabel.to_xml()))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(parse_disk(r.body.as_bytes()).unwrap().label, "new label");
+    let grow = DiskInput {
+        resized_size_in_gb: Some("60".into()),
+        ..relabel.clone()
+    };
+    let r = api
+        .req("PUT", &format!("{disks}/osdisk"), Some(&grow.to_xml()))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    api.assert_succeeded(&r.request_id()).await;
+    assert_eq!(
+        api.get(&format!("{disks}/osdisk"), parse_disk)
+            .await
+            .logical_disk_size_in_gb,
+        60
+    );
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{disks}/osdisk"),
+        Some(&grow.to_xml()),
+        BAD_REQUEST,
+        "ResizedSizeInGB",
+    )
+    .await;
+    expect_error(
+        &api,
+        "GET",
+        &format!("{disks}/nosuch"),
+        None,
+        NOT_FOUND,
+        "The disk with the specified name does not exist.",
+    )
+    .await;
+    let r = api
+        .req("DELETE", &format!("{disks}/osdisk?comp=media"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let names: Vec<_> = api
+        .get(disks, parse_disks)
+        .await
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(names, ["datadisk"]);
+    expect_error(
+        &api,
+        "DELETE",
+        &format!("{disks}/osdisk"),
+        None,
+        NOT_FOUND,
+        "disk",
+    )
+    .await;
+    api.stop().await;
+}

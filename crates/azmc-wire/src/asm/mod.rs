@@ -44,6 +44,7 @@ mod certificate;
 mod common;
 mod deleted;
 mod deployment;
+mod disk;
 mod dom;
 mod error;
 mod hosted_service;
@@ -81,6 +82,9 @@ pub use deployment::{
     parse_rollback, parse_service_configuration, parse_swap, parse_update_deployment_status,
     parse_walk_upgrade_domain, role_instance_names_to_xml, rollback_to_xml, swap_to_xml,
     update_deployment_status_to_xml, walk_upgrade_domain_to_xml,
+};
+pub use disk::{
+    AttachedToXml, DiskInput, DiskXml, disks_to_xml, parse_disk, parse_disk_input, parse_disks,
 };
 pub use dom::{Element, FlatXml, Limits, parse_document, parse_document_with, parse_flat};
 pub use error::XmlError;

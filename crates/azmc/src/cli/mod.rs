@@ -280,7 +280,7 @@ enum Command {
     /// Virtual networks, the network configuration and reserved IP addresses.
     #[command(subcommand)]
     Network(network::NetworkCommand),
-    /// Classic virtual machine resources: OS images.
+    /// Classic virtual machine resources: OS images and disks.
     #[command(subcommand)]
     Vm(vm::VmCommand),
     /// Asynchronous operations and the subscription's operation log.

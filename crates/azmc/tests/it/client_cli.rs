@@ -3292,3 +3292,85 @@ fn reserved_ips_are_created_shown_listed_and_deleted() {
     );
     assert_eq!(strings(&az_json(&s, &cmd(&["list"])), "name"), ["second"]);
 }
+
+/// `vm disk` against a real server: create an OS and a data disk, list in table, JSON and
+/// XML, show, the server's refusal of a second disk on one blob, delete.
+#[test]
+fn vm_disk_commands() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &[]);
+    assert!(
+        az_json(&s, &["vm", "disk", "list"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let os = az_json(
+        &s,
+        &[
+            "vm",
+            "disk",
+            "create",
+            "osdisk",
+            "--os",
+            "linux",
+            "--media-link",
+            "https://x.blob.core.windows.net/vhds/os.vhd",
+        ],
+    );
+    assert_eq!(
+        (os["os"].as_str(), os["size_gb"].as_u64()),
+        (Some("Linux"), Some(30))
+    );
+    let data = az_json(
+        &s,
+        &[
+            "vm",
+            "disk",
+            "create",
+            "datadisk",
+            "--media-link",
+            "https://x.blob.core.windows.net/vhds/data.vhd",
+        ],
+    );
+    assert_eq!(data["os"], Value::Null);
+    api_error(
+        &az(
+            &s,
+            &[
+                "vm",
+                "disk",
+                "create",
+                "third",
+                "--media-link",
+                "https://x.blob.core.windows.net/vhds/os.vhd",
+            ],
+        ),
+        "ConflictError",
+        409,
+    );
+    let list = az_json(&s, &["vm", "disk", "list"]);
+    assert_eq!(strings(&list, "name"), ["datadisk", "osdisk"]);
+    let table = az(&s, &["vm", "disk", "list"]).ok().stdout;
+    assert!(
+        table.contains("SIZE (GB)") && table.contains("1023"),
+        "{table}"
+    );
+    let xml = az(&s, &["vm", "disk", "show", "OSDISK", "-o", "xml"])
+        .ok()
+        .stdout;
+    assert!(
+        xml.contains("<Disk") && xml.contains("<OS>Linux</OS>"),
+        "{xml}"
+    );
+    az(&s, &["vm", "disk", "delete", "osdisk"]).ok();
+    assert_eq!(
+        strings(&az_json(&s, &["vm", "disk", "list"]), "name"),
+        ["datadisk"]
+    );
+    api_error(
+        &az(&s, &["vm", "disk", "show", "osdisk"]),
+        "ResourceNotFound",
+        404,
+    );
+}

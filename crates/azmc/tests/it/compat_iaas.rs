@@ -2,7 +2,7 @@
 //! (the Node `azure-asm-network` 0.13.0 client, the one the classic azure-cli pins, from
 //! its installation in `.test-deps/azcli`, sets, reads and lists the network
 //! configuration; the Python `azure-servicemanagement-legacy` SDK lists the sites it
-//! made), OS images and VM images (the Python SDK's calls).
+//! made), OS images, VM images and the disk repository (the Python SDK's calls).
 
 use super::Sandbox;
 use super::legacy::{check, python_output};
@@ -190,6 +190,48 @@ try:
     sms.delete_vm_image(public[0].name); raise SystemExit('expected 400')
 except AzureHttpError as e:
     assert e.status_code == 400, e
+print('ok')
+"#;
+    let host = served.api_url.trim_start_matches("https://").to_string();
+    check(
+        python_output(&deps, &s, &served, &[python, &host, &sub]),
+        "python",
+    );
+    served.stop();
+}
+
+#[test]
+fn python_sdk_manages_disks() {
+    let deps = super::legacy::deps(&[]);
+    let s = Sandbox::new();
+    let served = Served::start(&s, &[], &[]);
+    bootstrap_pem(&s, &served);
+    let sub = served.subscription();
+    let python = r#"
+import sys
+from azure.servicemanagement import ServiceManagementService
+from azure.common import AzureMissingResourceHttpError, AzureConflictHttpError
+host, sub = sys.argv[1:3]
+sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
+assert len(sms.list_disks()) == 0
+link = 'https://storagename.blob.core.windows.net/vhds/os.vhd'
+# Add, Update and Delete Disk are synchronous in the Python SDK.
+assert sms.add_disk(False, 'py disk', link, 'pydisk', 'Linux') is None
+d = sms.get_disk('pydisk')
+assert (d.name, d.label, d.media_link, d.os, d.logical_disk_size_in_gb, d.location) == ('pydisk', 'py disk', link, 'Linux', 30, 'West US'), vars(d)
+assert d.attached_to is None or d.attached_to.role_name in (None, ''), vars(d.attached_to)
+try:
+    sms.add_disk(False, 'again', link, 'other', 'Linux'); raise SystemExit('expected 409')
+except AzureConflictHttpError:
+    pass
+sms.update_disk('pydisk', label='new label')
+assert sms.get_disk('pydisk').label == 'new label'
+assert [x.name for x in sms.list_disks()] == ['pydisk']
+sms.delete_disk('pydisk', delete_vhd=True)
+try:
+    sms.get_disk('pydisk'); raise SystemExit('expected 404')
+except AzureMissingResourceHttpError:
+    pass
 print('ok')
 "#;
     let host = served.api_url.trim_start_matches("https://").to_string();
