@@ -1,6 +1,7 @@
 //! Resources per subscription: storage accounts, cloud services with their deployments,
-//! deleted ones that can be restored, virtual networks, SQL servers and web sites (read
-//! through the same domain operations as the API).
+//! deleted ones that can be restored, virtual networks, disks and the subscription's own
+//! OS images, SQL servers and web sites (read through the same domain operations as the
+//! API).
 
 use super::access::subscriptions_of;
 use super::form::pairs;
@@ -9,8 +10,8 @@ use super::oplog;
 use super::session::{SignedIn, SignedPost, redirect_with_flash};
 use super::{Portal, PortalError};
 use crate::domain::{
-    Ctx, DomainError, cloud_services, deployments, networks, sql_servers, storage_accounts,
-    websites,
+    Ctx, DomainError, cloud_services, deployments, disks, images, networks, sql_servers,
+    storage_accounts, websites,
 };
 use axum::extract::State;
 use axum::http::Uri;
@@ -82,6 +83,12 @@ async fn section(
     }
     let deleted = restorable(&ctx, &s.id).await?;
     let vnets = networks::sites(&ctx, &s.id).await?;
+    let disks = disks::list(&ctx, &s.id).await?;
+    let own_images: Vec<_> = images::list(&ctx, &s.id)
+        .await?
+        .into_iter()
+        .filter(|i| i.category == "User")
+        .collect();
     let sql = sql_servers::list_servers(&ctx, &s.id).await?;
     let mut sites = Vec::new();
     for space in websites::webspaces(&ctx) {
@@ -176,6 +183,40 @@ async fn section(
                                 @if i > 0 { ", " } (name) " (" (address) ")"
                             }
                         }
+                    } } }
+                } }
+            }
+            h3 { "Disks" }
+            @if disks.is_empty() { p { "None." } } @else {
+                div class="table-box" { table class="stack" {
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "Kind" }
+                        th scope="col" { "Size" } th scope="col" { "Location" }
+                        th scope="col" { "Attached to" }
+                    } }
+                    tbody { @for d in &disks { tr {
+                        th scope="row" { (d.name) }
+                        td data-label="Kind" { @if let Some(os) = &d.os { (os) " OS disk" } @else { "Data disk" } }
+                        td data-label="Size" { (d.size_gb) " GB" }
+                        td data-label="Location" { (d.location) }
+                        td data-label="Attached to" {
+                            @if let Some((svc, _, role)) = &d.attached_to { (role) " (" (svc) ")" } @else { "—" }
+                        }
+                    } } }
+                } }
+            }
+            h3 { "OS images" }
+            @if own_images.is_empty() { p { "None of the subscription's own (the platform catalogue is offered to every subscription)." } } @else {
+                div class="table-box" { table class="stack" {
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "OS" }
+                        th scope="col" { "Location" } th scope="col" { "Label" }
+                    } }
+                    tbody { @for i in &own_images { tr {
+                        th scope="row" { (i.name) }
+                        td data-label="OS" { (i.os) }
+                        td data-label="Location" { (i.location) }
+                        td data-label="Label" { (i.label) }
                     } } }
                 } }
             }

@@ -1746,6 +1746,21 @@ async fn resources_page_lists_what_the_api_created() {
         .await
         .unwrap();
     assert_eq!(r.status, 202, "{}", r.text());
+    let disk = azmc_wire::asm::DiskInput {
+        label: Some("alice disk".into()),
+        media_link: Some("https://alicestore.blob.core.windows.net/vhds/alicedisk.vhd".into()),
+        name: Some("alicedisk".into()),
+        ..Default::default()
+    };
+    post_xml(&c, format!("/{a}/services/disks"), disk.to_xml(), 200).await;
+    let image = azmc_wire::asm::OsImageInput {
+        label: Some("alice image".into()),
+        media_link: Some("https://alicestore.blob.core.windows.net/vhds/aliceimage.vhd".into()),
+        name: Some("aliceimage".into()),
+        os: Some("Linux".into()),
+        ..Default::default()
+    };
+    post_xml(&c, format!("/{a}/services/images"), image.to_xml(), 200).await;
     crate::support::eventually(
         std::time::Duration::from_secs(20),
         "the asynchronous creations finish",
@@ -1773,6 +1788,8 @@ async fn resources_page_lists_what_the_api_created() {
         "alicenet",
         "10.7.0.0/16",
         "alicesubnet",
+        "alicedisk",
+        "aliceimage",
         &a,
     ] {
         assert!(
@@ -1792,6 +1809,8 @@ async fn resources_page_lists_what_the_api_created() {
         server.as_str(),
         "alicesite",
         "alicenet",
+        "alicedisk",
+        "aliceimage",
     ] {
         assert!(!page.contains(hidden), "bob sees {hidden}");
     }
