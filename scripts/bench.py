@@ -27,6 +27,7 @@ import http.client
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -890,7 +891,8 @@ def machine_line(root):
     commit = run(["git", "-C", root, "rev-parse", "--short", "HEAD"]).stdout.strip() or "?"
     if run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"]).stdout.strip():
         commit += " (with uncommitted changes)"
-    wrk = re.search(r"wrk (?:debian/)?(\S+)", run(["wrk", "-v"]).stdout)
+    # wrk is installed only for the parts that use it (not for --only handshake).
+    wrk = shutil.which("wrk") and re.search(r"wrk (?:debian/)?(\S+)", run(["wrk", "-v"]).stdout)
     load = open("/proc/loadavg").read().split()[:3]
     return (f"machine: {os.cpu_count()} cores ({model}), {platform.system()} "
             f"{platform.release()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
