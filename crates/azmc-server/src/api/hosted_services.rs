@@ -167,9 +167,7 @@ pub async fn delete(
     uri: Uri,
     id: RequestId,
 ) -> Result<Response, ApiError> {
-    let media = query_params(uri.query())
-        .iter()
-        .any(|(k, v)| k == "comp" && v.eq_ignore_ascii_case("media"));
+    let media = comp_is(uri.query(), "media");
     let ctx = Ctx::of(&state);
     if !media {
         cloud_services::delete(&ctx, &s, &svc).await?;

@@ -48,6 +48,27 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
+/// A random GUID (version 4, lower case): subscription ids, virtual network site ids,
+/// reserved IP ids. `what` names it in the log when there is no randomness.
+pub(crate) fn new_guid(what: &str) -> Result<String, DomainError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| {
+        tracing::error!(error = %e, "no randomness for {what}");
+        DomainError::Internal
+    })?;
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // variant
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
+}
+
 /// Every job kind of the domain's asynchronous operations, for the job runner.
 pub fn job_kinds() -> JobRegistry {
     let mut r = JobRegistry::default();
@@ -529,6 +550,16 @@ mod tests {
 
     /// Queued jobs outlive upgrades: the kinds keep their stored names, and the payloads
     /// read what earlier versions wrote (and write the same fields).
+    #[test]
+    fn guids_are_random_version_4_in_lower_case() {
+        let a = new_guid("a test").unwrap();
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+        assert_eq!(a, a.to_lowercase());
+        assert_ne!(a, new_guid("a test").unwrap());
+    }
+
     #[test]
     fn job_payloads_read_what_earlier_versions_queued() {
         let status = r#"{"subscription":"s","service":"svc","name":"d","status":"Running"}"#;

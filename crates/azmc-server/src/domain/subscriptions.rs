@@ -20,22 +20,7 @@ pub fn check_id(id: &str) -> Result<(), DomainError> {
 
 /// A random subscription id (GUID version 4, lower case).
 pub fn new_id() -> Result<String, DomainError> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| {
-        tracing::error!(error = %e, "no randomness for a subscription id");
-        DomainError::Internal
-    })?;
-    b[6] = (b[6] & 0x0f) | 0x40; // version 4
-    b[8] = (b[8] & 0x3f) | 0x80; // variant
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+    super::new_guid("a subscription id")
 }
 
 fn db_error(e: DbError) -> DomainError {
