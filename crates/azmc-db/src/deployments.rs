@@ -35,6 +35,9 @@ pub struct Deployment {
     pub modified_at: OffsetDateTime,
     /// The upgrade in progress (Mode Manual), if any.
     pub upgrade: Option<UpgradeProgress>,
+    /// A virtual machine deployment's state document (JSON the server writes); `None` for
+    /// the deployment of a package.
+    pub vm_state: Option<String>,
 }
 
 /// An upgrade or configuration change in progress: it walks the upgrade domains one by
@@ -72,7 +75,7 @@ macro_rules! select_deployment {
     () => {
         "SELECT h.name, d.slot, d.name, d.private_id, d.label, d.package_url, d.configuration, \
          d.status, d.roles, d.cores, d.extended_properties, d.created_at, d.modified_at, \
-         d.upgrade_mode, d.upgrade_walked \
+         d.upgrade_mode, d.upgrade_walked, d.vm_state \
          FROM deployments d JOIN hosted_services h ON h.name_key = d.service_key \
          WHERE h.subscription_id = $1 AND h.name_key = $2 "
     };
@@ -98,6 +101,7 @@ type DeploymentRow = (
     i64,
     Option<String>,
     i64,
+    Option<String>,
 );
 
 fn deployment(row: DeploymentRow) -> Result<Deployment, DbError> {
@@ -129,6 +133,7 @@ fn deployment(row: DeploymentRow) -> Result<Deployment, DbError> {
             }),
             None => None,
         },
+        vm_state: row.15,
     })
 }
 
@@ -171,6 +176,30 @@ impl Db {
     pub async fn create_deployment(
         &self,
         new: &NewDeployment<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Deployment, DbError> {
+        self.insert_deployment(new, None, now).await
+    }
+
+    /// Creates a virtual machine deployment with its state document `vm_state` and, in the
+    /// same transaction, the disk changes of its roles (new OS and data disks attached,
+    /// existing disks attached): the errors of [`Db::create_deployment`], and those of
+    /// [`crate::DiskChange`].
+    pub async fn create_vm_deployment(
+        &self,
+        new: &NewDeployment<'_>,
+        vm_state: &str,
+        disks: &[crate::DiskChange<'_>],
+        now: OffsetDateTime,
+    ) -> Result<Deployment, DbError> {
+        self.insert_deployment(new, Some((vm_state, disks)), now)
+            .await
+    }
+
+    async fn insert_deployment(
+        &self,
+        new: &NewDeployment<'_>,
+        vm: Option<(&str, &[crate::DiskChange<'_>])>,
         now: OffsetDateTime,
     ) -> Result<Deployment, DbError> {
         let slot =
@@ -221,8 +250,8 @@ impl Db {
             sqlx::query(
                 "INSERT INTO deployments (service_key, slot, name, name_key, private_id, label, \
                  package_url, configuration, status, roles, cores, extended_properties, \
-                 created_at, modified_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+                 created_at, modified_at, vm_state) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)",
             )
             .bind(&key)
             .bind(slot)
@@ -237,9 +266,18 @@ impl Db {
             .bind(new.cores)
             .bind(props_to_json(new.extended_properties))
             .bind(micros(now))
+            .bind(vm.map(|(state, _)| state))
             .execute(&mut *tx)
             .await
             .map_err(|e| crate::error::conflict_on_unique(e, ResourceKind::Deployment, new.name))?;
+            if let Some((_, disks)) = vm {
+                let (service,): (String,) =
+                    sqlx::query_as("SELECT name FROM hosted_services WHERE name_key = $1")
+                        .bind(&key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                crate::vms::tx_apply_disk_changes!(tx, &sub, &service, new.name, disks, now);
+            }
             if let Some(job) = new.job {
                 crate::jobs::tx_enqueue_job!(tx, job);
             }
@@ -532,23 +570,61 @@ impl Db {
             .await
     }
 
-    /// Deletes the deployment `name` (idempotent: `Ok(false)` if it was not there).
+    /// Deletes the deployment `name` (idempotent: `Ok(false)` if it was not there); the
+    /// disks its virtual machines used are detached and stay in the repository.
     pub async fn delete_deployment(
         &self,
         subscription_id: &str,
         service: &str,
         name: &str,
     ) -> Result<bool, DbError> {
-        let n = with_pool!(self, |p| sqlx::query(
-            "DELETE FROM deployments WHERE service_key = $2 AND name_key = $3 AND EXISTS \
-             (SELECT 1 FROM hosted_services h WHERE h.name_key = $2 AND h.subscription_id = $1)"
-        )
-        .bind(sub_key(subscription_id))
-        .bind(service_key(service))
-        .bind(name.to_lowercase())
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+        self.delete_deployment_and_disks(subscription_id, service, name, false)
+            .await
+    }
+
+    /// [`Db::delete_deployment`]; with `delete_disks`, the disks its virtual machines
+    /// used are deleted too (`comp=media`), in the same transaction.
+    pub async fn delete_deployment_and_disks(
+        &self,
+        subscription_id: &str,
+        service: &str,
+        name: &str,
+        delete_disks: bool,
+    ) -> Result<bool, DbError> {
+        let sub = sub_key(subscription_id);
+        let key = service_key(service);
+        let name_key = name.to_lowercase();
+        let n = with_pool!(self, |p, d| {
+            let mut tx = p.begin_with(d.begin_write()).await?;
+            let found: Option<(String, String)> = sqlx::query_as(
+                "SELECT h.name, d.name FROM deployments d JOIN hosted_services h \
+                 ON h.name_key = d.service_key \
+                 WHERE h.subscription_id = $1 AND d.service_key = $2 AND d.name_key = $3",
+            )
+            .bind(&sub)
+            .bind(&key)
+            .bind(&name_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((service_name, deployment_name)) = found else {
+                return Ok(false);
+            };
+            crate::vms::tx_release_disks!(
+                tx,
+                &sub,
+                &service_name,
+                Some(&deployment_name),
+                delete_disks
+            );
+            let n = sqlx::query("DELETE FROM deployments WHERE service_key = $1 AND name_key = $2")
+                .bind(&key)
+                .bind(&name_key)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            n
+        });
         Ok(n > 0)
     }
 

@@ -158,6 +158,8 @@ pub enum ConflictReason {
     /// Another reserved IP serves that virtual IP of the deployment (the conflict's id is
     /// its name).
     DeploymentHasReservedIp,
+    /// A thing changed by another request since it was read (compare and swap lost).
+    Changed,
 }
 
 impl ConflictReason {
@@ -174,6 +176,7 @@ impl ConflictReason {
             ConflictReason::AffinityGroupGone => "affinity group gone",
             ConflictReason::MediaInUse => "media in use",
             ConflictReason::DiskAttached => "disk attached",
+            ConflictReason::Changed => "changed meanwhile",
             ConflictReason::ReservedIpInUse => "reserved ip in use",
             ConflictReason::ReservedIpNotAssociated => "reserved ip association",
             ConflictReason::LocationMismatch => "location",

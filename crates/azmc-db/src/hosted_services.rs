@@ -514,6 +514,13 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             }
+            let (service_name,): (String,) =
+                sqlx::query_as("SELECT name FROM hosted_services WHERE name_key = $1")
+                    .bind(&key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            // With its deployments go the disks of their virtual machines (`comp=media`).
+            crate::vms::tx_release_disks!(tx, &sub, &service_name, None::<&str>, true);
             for sql in [
                 "DELETE FROM deployments WHERE service_key = $1",
                 "DELETE FROM service_certificates WHERE service_key = $1",

@@ -110,6 +110,7 @@ mod sql_databases;
 mod sql_servers;
 mod storage_accounts;
 mod subscriptions;
+mod vms;
 mod websites;
 
 pub use affinity_groups::{AffinityGroup, AffinityGroupUpdate, NewAffinityGroup};
@@ -143,4 +144,5 @@ pub use sql_servers::{FirewallRule, NewSqlServer, SqlServer};
 pub use storage_accounts::{
     NewStorageAccount, StorageAccount, StorageAccountUpdate, StorageKeyType,
 };
+pub use vms::{DiskChange, VmChange};
 pub use websites::{NewWebsite, Website, WebsiteConfigChange, WebsiteSettings, WebsiteUpdate};

@@ -113,6 +113,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0017_disks.sql",
         include_str!("../migrations/sqlite/0017_disks.sql"),
     ),
+    (
+        18,
+        "virtual_machines",
+        "0018_virtual_machines.sql",
+        include_str!("../migrations/sqlite/0018_virtual_machines.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -217,6 +223,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "disks",
         "0017_disks.sql",
         include_str!("../migrations/postgres/0017_disks.sql"),
+    ),
+    (
+        18,
+        "virtual_machines",
+        "0018_virtual_machines.sql",
+        include_str!("../migrations/postgres/0018_virtual_machines.sql"),
     ),
 ];
 

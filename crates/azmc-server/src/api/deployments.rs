@@ -7,8 +7,8 @@
 
 use super::validate::{check_extended_properties, decode_base64, label_of, parse_input, required};
 use super::{empty, query_params, xml};
-use crate::domain::Ctx;
 use crate::domain::deployments::{self, InstanceAction, NewDeploymentRequest, Service};
+use crate::domain::{Ctx, vms};
 use crate::error::ApiError;
 use crate::identity::RequestId;
 use crate::ops::CreatedObject;
@@ -22,10 +22,10 @@ use axum::response::Response;
 use axum::routing::{self, MethodRouter};
 use azmc_db::{Deployment, DeploymentChange, DeploymentStatus, HostedService, NewConfiguration};
 use azmc_wire::asm::{
-    DeploymentXml, RoleInstanceXml, UpgradeStatusXml, encode_label, format_time,
-    parse_create_deployment, parse_deployment_change, parse_role_instance_names, parse_rollback,
-    parse_service_configuration, parse_swap, parse_update_deployment_status,
-    parse_walk_upgrade_domain,
+    DeploymentXml, RoleInstanceXml, UpgradeStatusXml, VirtualIpXml, encode_label, format_time,
+    parse_create_deployment, parse_deployment_change, parse_load_balanced_endpoints,
+    parse_role_instance_names, parse_rollback, parse_service_configuration, parse_swap,
+    parse_update_deployment_status, parse_walk_upgrade_domain,
 };
 
 fn service<'a>(s: &'a str, svc: &'a str) -> Service<'a> {
@@ -40,8 +40,31 @@ fn accepted() -> Response {
     empty(StatusCode::ACCEPTED)
 }
 
-/// The wire form of a stored deployment.
-pub fn to_xml(state: &AppState, d: &Deployment) -> DeploymentXml {
+/// The wire form of a stored deployment: a package's role instances (one Small instance
+/// per configured instance), or a virtual machine deployment's roles and instances; its
+/// VIP (a reserved IP's address when one is associated with it).
+pub async fn to_xml(
+    state: &AppState,
+    subscription: &str,
+    d: &Deployment,
+) -> Result<DeploymentXml, ApiError> {
+    let ctx = Ctx::of(state);
+    let reserved = state
+        .db
+        .list_reserved_ips(subscription)
+        .await
+        .map_err(crate::domain::cloud_services::db_error)?
+        .into_iter()
+        .find(|r| {
+            r.association.as_ref().is_some_and(|a| {
+                a.service_name.eq_ignore_ascii_case(&d.service_name)
+                    && a.deployment_name.eq_ignore_ascii_case(&d.name)
+            })
+        });
+    let vip = reserved
+        .as_ref()
+        .map_or_else(|| vms::vip_of(&d.private_id), |r| r.address.clone());
+    let vm = vms::view(&ctx, subscription, d, &vip).await?;
     let (instance_status, power) = match d.status {
         DeploymentStatus::Running => ("ReadyRole", "Started"),
         DeploymentStatus::Suspended => ("StoppedVM", "Stopped"),
@@ -49,25 +72,29 @@ pub fn to_xml(state: &AppState, d: &Deployment) -> DeploymentXml {
         DeploymentStatus::SuspendedTransitioning => ("StoppingRole", "Stopping"),
         DeploymentStatus::Deploying | DeploymentStatus::Deleting => ("Provisioning", "Starting"),
     };
-    let instances = deployments::role_instances(d)
-        .into_iter()
-        .map(|i| RoleInstanceXml {
-            ip_address: format!("10.0.{}.{}", i.ordinal / 250, i.ordinal % 250 + 4),
-            role_name: i.role,
-            instance_name: i.name,
-            instance_status: instance_status.into(),
-            upgrade_domain: i.upgrade_domain,
-            fault_domain: i.fault_domain,
-            instance_size: "Small".into(),
-            power_state: power.into(),
-        })
-        .collect();
+    let instances = match &vm {
+        Some(v) => v.instances.clone(),
+        None => deployments::role_instances(d)
+            .into_iter()
+            .map(|i| RoleInstanceXml {
+                ip_address: format!("10.0.{}.{}", i.ordinal / 250, i.ordinal % 250 + 4),
+                role_name: i.role,
+                instance_name: i.name,
+                instance_status: instance_status.into(),
+                upgrade_domain: i.upgrade_domain,
+                fault_domain: i.fault_domain,
+                instance_size: "Small".into(),
+                power_state: power.into(),
+                ..Default::default()
+            })
+            .collect(),
+    };
     let host = if d.slot == "Production" {
         d.service_name.to_ascii_lowercase()
     } else {
         d.private_id.clone()
     };
-    DeploymentXml {
+    let mut x = DeploymentXml {
         name: d.name.clone(),
         slot: d.slot.clone(),
         private_id: d.private_id.clone(),
@@ -89,7 +116,30 @@ pub fn to_xml(state: &AppState, d: &Deployment) -> DeploymentXml {
         created_time: format_time(d.created_at),
         last_modified_time: format_time(d.modified_at),
         extended_properties: d.extended_properties.clone(),
+        virtual_ips: vec![VirtualIpXml {
+            address: vip,
+            is_dns_programmed: true,
+            name: format!("{}ContractContract", d.name),
+            reserved_ip_name: reserved.as_ref().map(|r| r.name.clone()),
+        }],
+        reserved_ip_name: reserved.as_ref().map(|r| r.name.clone()),
+        ..Default::default()
+    };
+    if let Some(v) = vm {
+        x.configuration = vms::configuration(&v.roles);
+        x.roles = Vec::new();
+        x.vm_roles = v.roles;
+        x.upgrade_domain_count = 1;
+        x.sdk_version = String::new();
+        x.virtual_network_name = v.state.virtual_network.clone();
+        x.dns_servers = v.state.dns_servers.clone();
+        x.internal_dns_suffix = Some(format!(
+            "{}.d1.internal.cloudapp.{}",
+            d.service_name.to_ascii_lowercase(),
+            state.config.dns_suffix
+        ));
     }
+    Ok(x)
 }
 
 /// The deployments of a cloud service, for `embed-detail=true`.
@@ -103,7 +153,11 @@ pub async fn embedded(
         name: &service.name,
     };
     let deps = deployments::list(&Ctx::of(state), at).await?;
-    Ok(deps.iter().map(|d| to_xml(state, d)).collect())
+    let mut all = Vec::with_capacity(deps.len());
+    for d in &deps {
+        all.push(to_xml(state, &service.subscription_id, d).await?);
+    }
+    Ok(all)
 }
 
 fn comp(uri: &Uri) -> Option<String> {
@@ -165,6 +219,11 @@ async fn change_by_comp(
         "status" => update_status(ctx, id, at, d, bytes).await,
         "config" => change(ctx, id, at, d, bytes, "ChangeConfiguration").await,
         "upgrade" => change(ctx, id, at, d, bytes, "UpgradeDeployment").await,
+        "updatelbset" => {
+            let endpoints = parse_load_balanced_endpoints(bytes).map_err(ApiError::invalid_xml)?;
+            vms::update_lb_set(ctx, id, at, d, &endpoints).await?;
+            Ok(accepted())
+        }
         "walkupgradedomain" => {
             let ud = parse_walk_upgrade_domain(bytes).map_err(ApiError::invalid_xml)?;
             deployments::walk_upgrade_domain(ctx, id, at, d, ud.as_deref()).await?;
@@ -186,7 +245,7 @@ async fn change_by_comp(
             Ok(accepted())
         }
         other => Err(ApiError::bad_query(format!(
-            "comp={other} is not supported here (supported: status, config, upgrade, walkupgradedomain, rollback)."
+            "comp={other} is not supported here (supported: status, config, upgrade, walkupgradedomain, rollback, UpdateLbSet)."
         ))),
     }
 }
@@ -418,7 +477,7 @@ pub async fn get_by_slot(
     Path((s, svc, slot)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let d = deployments::by_slot(&Ctx::of(&state), service(&s, &svc), &slot).await?;
-    Ok(xml(StatusCode::OK, to_xml(&state, &d).to_xml()))
+    Ok(xml(StatusCode::OK, to_xml(&state, &s, &d).await?.to_xml()))
 }
 
 pub async fn get_by_name(
@@ -426,17 +485,23 @@ pub async fn get_by_name(
     Path((s, svc, name)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let d = deployments::by_name(&Ctx::of(&state), service(&s, &svc), &name).await?;
-    Ok(xml(StatusCode::OK, to_xml(&state, &d).to_xml()))
+    Ok(xml(StatusCode::OK, to_xml(&state, &s, &d).await?.to_xml()))
+}
+
+/// Whether the query has `comp=media`: the disks of a virtual machine deployment go too.
+fn with_media(uri: &Uri) -> bool {
+    comp(uri).as_deref() == Some("media")
 }
 
 pub async fn delete_by_slot(
     State(state): State<AppState>,
     Path((s, svc, slot)): Path<(String, String, String)>,
     id: RequestId,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
     let (ctx, at) = (Ctx::of(&state), service(&s, &svc));
     let d = deployments::by_slot(&ctx, at, &slot).await?;
-    deployments::delete(&ctx, &id, at, &d).await?;
+    deployments::delete(&ctx, &id, at, &d, with_media(&uri)).await?;
     Ok(accepted())
 }
 
@@ -444,10 +509,11 @@ pub async fn delete_by_name(
     State(state): State<AppState>,
     Path((s, svc, name)): Path<(String, String, String)>,
     id: RequestId,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
     let (ctx, at) = (Ctx::of(&state), service(&s, &svc));
     let d = deployments::by_name(&ctx, at, &name).await?;
-    deployments::delete(&ctx, &id, at, &d).await?;
+    deployments::delete(&ctx, &id, at, &d, with_media(&uri)).await?;
     Ok(accepted())
 }
 
@@ -472,6 +538,7 @@ const DEPLOYMENT_COMPS: &[(&str, &str)] = &[
     ("upgrade", "UpgradeDeployment"),
     ("walkupgradedomain", "WalkUpgradeDomain"),
     ("rollback", "RollbackDeploymentUpdateOrUpgrade"),
+    ("updatelbset", "UpdateLoadBalancedEndpointSet"),
 ];
 const INSTANCE_COMPS: &[(&str, &str)] = &[
     ("reboot", "RebootRoleInstance"),

@@ -13,18 +13,7 @@ use axum::response::Response;
 use axum::routing;
 use azmc_wire::asm::{LocationXml, RoleSizeXml, locations_to_xml, role_sizes_to_xml};
 
-/// A classic role size: (name, cores, memory MB, max data disks, web/worker resource disk
-/// MB, VM resource disk MB), as the live service listed them.
-pub const ROLE_SIZES: &[(&str, u32, u32, u32, u64, u64)] = &[
-    ("ExtraSmall", 1, 768, 1, 20_480, 20_480),
-    ("Small", 1, 1_792, 2, 230_400, 71_680),
-    ("Medium", 2, 3_584, 4, 501_760, 138_240),
-    ("Large", 4, 7_168, 8, 1_024_000, 291_840),
-    ("ExtraLarge", 8, 14_336, 16, 2_088_960, 619_520),
-    ("A5", 2, 14_336, 4, 501_760, 138_240),
-    ("A6", 4, 28_672, 8, 1_024_000, 291_840),
-    ("A7", 8, 57_344, 16, 2_088_960, 619_520),
-];
+pub use crate::domain::vms::ROLE_SIZES;
 
 /// The services every location offers.
 pub const AVAILABLE_SERVICES: &[&str] = &["Compute", "Storage", "PersistentVMRole", "HighMemory"];

@@ -16,6 +16,7 @@ pub mod sql_servers;
 pub mod storage_accounts;
 pub mod subscription;
 pub mod validate;
+pub mod vms;
 pub mod websites;
 
 use crate::error::ApiError;
@@ -39,6 +40,7 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .merge(reserved_ips::routes(st))
         .merge(hosted_services::routes(st))
         .merge(deployments::routes(st))
+        .merge(vms::routes(st))
         .merge(service_certificates::routes(st))
         .merge(websites::routes(st))
         .merge(sql_servers::routes(st))

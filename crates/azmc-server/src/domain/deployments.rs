@@ -453,15 +453,21 @@ pub async fn delete_instances(
     report_change(ctx, op, at, d, Some(&change), "delete instances").await
 }
 
-/// Marks `d` `Deleting` and queues the operation `op` that removes it.
+/// Marks `d` `Deleting` and queues the operation `op` that removes it; the disks of its
+/// virtual machines are then detached, or deleted with `media` (`comp=media`).
 pub async fn delete(
     ctx: &Ctx<'_>,
     op: &RequestId,
     at: Service<'_>,
     d: &Deployment,
+    media: bool,
 ) -> Result<(), DomainError> {
-    let work = DeleteDeployment(DeploymentRef::new(at, &d.name));
-    let job = jobs::new_job(ctx, op, at.subscription, &work)?;
+    let target = DeploymentRef::new(at, &d.name);
+    let job = if media {
+        jobs::new_job(ctx, op, at.subscription, &DeleteDeploymentAndMedia(target))?
+    } else {
+        jobs::new_job(ctx, op, at.subscription, &DeleteDeployment(target))?
+    };
     ctx.db
         .set_deployment_status(
             at.subscription,
@@ -566,7 +572,7 @@ pub struct DeploymentRef {
 }
 
 impl DeploymentRef {
-    fn new(at: Service<'_>, name: &str) -> Self {
+    pub(crate) fn new(at: Service<'_>, name: &str) -> Self {
         DeploymentRef {
             subscription: at.subscription.to_string(),
             service: at.name.to_string(),
@@ -639,6 +645,25 @@ impl JobKind for DeleteDeployment {
             state
                 .db
                 .delete_deployment(&d.subscription, &d.service, &d.name)
+                .await,
+            gone(),
+        )
+    }
+}
+
+/// Removes a deployment and the disks of its virtual machines (`comp=media`). Idempotent.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeleteDeploymentAndMedia(pub DeploymentRef);
+
+impl JobKind for DeleteDeploymentAndMedia {
+    const KIND: &'static str = "DeleteDeploymentAndMedia";
+    async fn run(self, state: AppState) -> JobResult {
+        let d = self.0;
+        JobResult::of(
+            state
+                .db
+                .delete_deployment_and_disks(&d.subscription, &d.service, &d.name, true)
                 .await,
             gone(),
         )

@@ -35,6 +35,7 @@ pub mod sql_databases;
 pub mod sql_servers;
 pub mod storage_accounts;
 pub mod subscriptions;
+pub mod vms;
 pub mod websites;
 
 use crate::auth::AuthIndex;
@@ -78,6 +79,7 @@ pub fn job_kinds() -> JobRegistry {
         .kind::<deployments::CreateDeployment>()
         .kind::<deployments::UpdateStatus>()
         .kind::<deployments::DeleteDeployment>()
+        .kind::<deployments::DeleteDeploymentAndMedia>()
         .kind::<deployments::Swap>()
         .kind::<deployments::ReportChange>()
         .kind::<storage_accounts::CreateAccount>()
@@ -85,7 +87,8 @@ pub fn job_kinds() -> JobRegistry {
         .kind::<images::CompleteVmImageOperation>()
         .kind::<reserved_ips::CreateReservedIp>()
         .kind::<reserved_ips::ReservedIpChanged>()
-        .kind::<disks::CompleteDiskOperation>();
+        .kind::<disks::CompleteDiskOperation>()
+        .kind::<vms::VmTransition>();
     r
 }
 
@@ -229,6 +232,10 @@ pub enum ResourceKind {
     /// A cloud service deleted within the restore window.
     DeletedHostedService,
     ReservedIp,
+    /// A persistent VM role of a deployment.
+    Role,
+    /// A data disk of a role, by LUN.
+    DataDisk,
 }
 
 impl ResourceKind {
@@ -243,6 +250,12 @@ impl ResourceKind {
                 "The image with the specified name does not exist.".into()
             }
             (ResourceKind::Disk, _) => "The disk with the specified name does not exist.".into(),
+            (ResourceKind::Role, Some(name)) => {
+                format!("Role {name} was not found in the currently deployed service.")
+            }
+            (ResourceKind::DataDisk, Some(lun)) => {
+                format!("The role has no data disk at LUN {lun}.")
+            }
             (kind, Some(name)) => format!("The {kind} '{name}' does not exist."),
             (kind, None) => format!("The {kind} does not exist."),
         }
@@ -275,6 +288,8 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Disk => "disk",
             ResourceKind::DeletedHostedService => "deleted hosted service",
             ResourceKind::ReservedIp => "reserved IP",
+            ResourceKind::Role => "role",
+            ResourceKind::DataDisk => "data disk",
         })
     }
 }
@@ -338,6 +353,18 @@ pub enum ConflictReason {
     SubscriptionExists { id: String },
     /// The account is already a co-administrator or the service administrator.
     AlreadyAdministrator { username: String },
+    /// Another operation runs on the deployment (or the role), or changed it meanwhile.
+    DeploymentExclusive { deployment: String },
+    /// The deployment has a role of that name.
+    RoleExists { name: String },
+    /// Another endpoint (not of the same load-balanced set) has that public port.
+    PortTaken { port: u32 },
+    /// The role has a data disk at that LUN.
+    LunTaken { lun: u32, role: String },
+    /// The disk is attached to a virtual machine.
+    DiskInUse { disk: String },
+    /// The operation needs the virtual machine stopped.
+    VmRunning { role: String },
 }
 
 impl fmt::Display for ConflictReason {
@@ -435,6 +462,28 @@ impl fmt::Display for ConflictReason {
             ),
             ConflictReason::UpgradeInProgress => f.write_str(
                 "An upgrade is in progress on this deployment: walk its remaining upgrade domains or roll it back first.",
+            ),
+            ConflictReason::DeploymentExclusive { deployment } => write!(
+                f,
+                "Windows Azure is currently performing an operation on deployment '{deployment}' that requires exclusive access. Retry when it has finished."
+            ),
+            ConflictReason::RoleExists { name } => {
+                write!(f, "The deployment already has a role named {name}.")
+            }
+            ConflictReason::PortTaken { port } => write!(
+                f,
+                "The public port {port} is already used by another endpoint of the deployment (only endpoints of one load-balanced set share a port)."
+            ),
+            ConflictReason::LunTaken { lun, role } => {
+                write!(f, "Role {role} already has a data disk at LUN {lun}.")
+            }
+            ConflictReason::DiskInUse { disk } => write!(
+                f,
+                "A disk with name {disk} is currently in use by a virtual machine."
+            ),
+            ConflictReason::VmRunning { role } => write!(
+                f,
+                "The virtual machine {role} must be stopped (shut down) for this operation."
             ),
             ConflictReason::StorageAccountNameTaken { name } => write!(
                 f,

@@ -40,6 +40,12 @@ pub fn check_name(name: &str) -> Result<(), DomainError> {
     })
 }
 
+/// The answers of the database about associating the reserved IP `name` (for a virtual
+/// machine deployment made with it).
+pub(crate) fn association_error(name: &str, e: DbError) -> DomainError {
+    db_error(e, name)
+}
+
 /// The answers of the database about the reserved IP `name`.
 fn db_error(e: DbError, name: &str) -> DomainError {
     use azmc_db::ConflictReason as Stored;

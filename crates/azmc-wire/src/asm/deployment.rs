@@ -5,7 +5,29 @@ use super::common::{
     write_request_extended_properties,
 };
 use super::dom::{Element, parse_flat};
+use super::vm::{RoleXml, read_dns, write_dns};
 use super::{XmlError, XmlWriter};
+
+/// An endpoint of a role instance (virtual machines).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InstanceEndpointXml {
+    pub name: String,
+    pub vip: String,
+    pub public_port: u32,
+    pub local_port: u32,
+    pub protocol: String,
+    pub idle_timeout_in_minutes: Option<u32>,
+}
+
+/// A virtual IP of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VirtualIpXml {
+    pub address: String,
+    pub is_dns_programmed: bool,
+    pub name: String,
+    /// The reserved IP it is, if any.
+    pub reserved_ip_name: Option<String>,
+}
 
 /// One role instance of a deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,9 +39,14 @@ pub struct RoleInstanceXml {
     pub upgrade_domain: u32,
     pub fault_domain: u32,
     pub instance_size: String,
+    /// Empty for a deallocated virtual machine (then not written).
     pub ip_address: String,
+    /// Virtual machines: the endpoints of the role's network configuration.
+    pub instance_endpoints: Vec<InstanceEndpointXml>,
     /// `Started` / `Stopped`.
     pub power_state: String,
+    /// Virtual machines, once provisioned.
+    pub host_name: Option<String>,
 }
 
 /// The upgrade in progress on a deployment (`UpgradeStatus`).
@@ -58,6 +85,15 @@ pub struct DeploymentXml {
     pub created_time: String,
     pub last_modified_time: String,
     pub extended_properties: Vec<(String, String)>,
+    /// Virtual machine deployments: the persistent VM roles (written in `RoleList`
+    /// instead of `roles`).
+    pub vm_roles: Vec<RoleXml>,
+    pub virtual_network_name: Option<String>,
+    pub virtual_ips: Vec<VirtualIpXml>,
+    /// (Name, Address) of the deployment's DNS servers.
+    pub dns_servers: Vec<(String, String)>,
+    pub reserved_ip_name: Option<String>,
+    pub internal_dns_suffix: Option<String>,
 }
 
 impl DeploymentXml {
@@ -85,9 +121,28 @@ impl DeploymentXml {
                 .int("InstanceUpgradeDomain", i.upgrade_domain)
                 .int("InstanceFaultDomain", i.fault_domain)
                 .text("InstanceSize", &i.instance_size)
-                .text("InstanceStateDetails", "")
-                .text("IpAddress", &i.ip_address)
-                .text("PowerState", &i.power_state)
+                .text("InstanceStateDetails", "");
+            if !i.ip_address.is_empty() {
+                w.text("IpAddress", &i.ip_address);
+            }
+            if !i.instance_endpoints.is_empty() {
+                w.open("InstanceEndpoints");
+                for e in &i.instance_endpoints {
+                    w.open("InstanceEndpoint")
+                        .text("Name", &e.name)
+                        .text("Vip", &e.vip)
+                        .int("PublicPort", e.public_port)
+                        .int("LocalPort", e.local_port)
+                        .text("Protocol", &e.protocol);
+                    if let Some(t) = e.idle_timeout_in_minutes {
+                        w.int("IdleTimeoutInMinutes", t);
+                    }
+                    w.close();
+                }
+                w.close();
+            }
+            w.text("PowerState", &i.power_state)
+                .opt_text("HostName", i.host_name.as_deref())
                 .close();
         }
         w.close();
@@ -106,13 +161,36 @@ impl DeploymentXml {
                 .text("OsVersion", "*")
                 .close();
         }
+        for r in &self.vm_roles {
+            w.open_with("Role", &[("i:type", "PersistentVMRole")]);
+            r.write_fields(w, false);
+            w.close();
+        }
         w.close()
             .text("SdkVersion", &self.sdk_version)
             .bool("Locked", self.locked)
             .bool("RollbackAllowed", self.rollback_allowed)
             .text("CreatedTime", &self.created_time)
-            .text("LastModifiedTime", &self.last_modified_time);
+            .text("LastModifiedTime", &self.last_modified_time)
+            .opt_text("VirtualNetworkName", self.virtual_network_name.as_deref());
         write_extended_properties(w, &self.extended_properties);
+        if !self.virtual_ips.is_empty() {
+            w.open("VirtualIPs");
+            for v in &self.virtual_ips {
+                w.open("VirtualIP")
+                    .text("Address", &v.address)
+                    .bool("IsDnsProgrammed", v.is_dns_programmed)
+                    .text("Name", &v.name);
+                if let Some(r) = &v.reserved_ip_name {
+                    w.bool("IsReserved", true).text("ReservedIPName", r);
+                }
+                w.close();
+            }
+            w.close();
+        }
+        write_dns(w, &self.dns_servers);
+        w.opt_text("ReservedIPName", self.reserved_ip_name.as_deref())
+            .opt_text("InternalDnsSuffix", self.internal_dns_suffix.as_deref());
     }
 
     pub(crate) fn from_element(el: &Element) -> DeploymentXml {
@@ -142,7 +220,28 @@ impl DeploymentXml {
                             fault_domain: num(i, "InstanceFaultDomain"),
                             instance_size: text(i, "InstanceSize"),
                             ip_address: text(i, "IpAddress"),
+                            instance_endpoints: i
+                                .child("InstanceEndpoints")
+                                .map(|l| {
+                                    l.children_named("InstanceEndpoint")
+                                        .map(|e| InstanceEndpointXml {
+                                            name: text(e, "Name"),
+                                            vip: text(e, "Vip"),
+                                            public_port: num(e, "PublicPort"),
+                                            local_port: num(e, "LocalPort"),
+                                            protocol: text(e, "Protocol"),
+                                            idle_timeout_in_minutes: e
+                                                .child_text("IdleTimeoutInMinutes")
+                                                .and_then(|t| t.trim().parse().ok()),
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
                             power_state: text(i, "PowerState"),
+                            host_name: i
+                                .child_text("HostName")
+                                .filter(|h| !h.is_empty())
+                                .map(str::to_owned),
                         })
                         .collect()
                 })
@@ -157,10 +256,49 @@ impl DeploymentXml {
                 .child("RoleList")
                 .map(|l| {
                     l.children_named("Role")
+                        .filter(|r| !is_vm_role(r))
                         .map(|r| text(r, "RoleName"))
                         .collect()
                 })
                 .unwrap_or_default(),
+            vm_roles: el
+                .child("RoleList")
+                .map(|l| {
+                    l.children_named("Role")
+                        .filter(|r| is_vm_role(r))
+                        .filter_map(|r| RoleXml::read(r).ok())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            virtual_network_name: el
+                .child_text("VirtualNetworkName")
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
+            virtual_ips: el
+                .child("VirtualIPs")
+                .map(|l| {
+                    l.children_named("VirtualIP")
+                        .map(|v| VirtualIpXml {
+                            address: text(v, "Address"),
+                            is_dns_programmed: v.child_text("IsDnsProgrammed") == Some("true"),
+                            name: text(v, "Name"),
+                            reserved_ip_name: v
+                                .child_text("ReservedIPName")
+                                .filter(|r| !r.is_empty())
+                                .map(str::to_owned),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            dns_servers: read_dns(el),
+            reserved_ip_name: el
+                .child_text("ReservedIPName")
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
+            internal_dns_suffix: el
+                .child_text("InternalDnsSuffix")
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
             sdk_version: text(el, "SdkVersion"),
             locked: el.child_text("Locked") == Some("true"),
             rollback_allowed: el.child_text("RollbackAllowed") == Some("true"),
@@ -169,6 +307,11 @@ impl DeploymentXml {
             extended_properties: read_extended_properties(el.child("ExtendedProperties")),
         }
     }
+}
+
+/// A `RoleList/Role` of a virtual machine deployment.
+fn is_vm_role(r: &Element) -> bool {
+    r.child_text("RoleType").map(str::trim) == Some("PersistentVMRole")
 }
 
 /// Read a Get Deployment response.

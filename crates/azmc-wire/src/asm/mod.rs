@@ -59,6 +59,7 @@ mod sql_database;
 mod storage;
 mod subscription;
 mod values;
+mod vm;
 mod vm_image;
 mod website;
 mod website_config;
@@ -77,9 +78,10 @@ pub use certificate::{
 pub use common::read_extended_properties;
 pub use deleted::{DeletedKind, DeletedResourceXml, deleted_to_xml, parse_deleted};
 pub use deployment::{
-    CreateDeploymentInput, DeploymentChangeInput, DeploymentXml, RoleInstanceXml, UpgradeStatusXml,
-    parse_create_deployment, parse_deployment, parse_deployment_change, parse_role_instance_names,
-    parse_rollback, parse_service_configuration, parse_swap, parse_update_deployment_status,
+    CreateDeploymentInput, DeploymentChangeInput, DeploymentXml, InstanceEndpointXml,
+    RoleInstanceXml, UpgradeStatusXml, VirtualIpXml, parse_create_deployment, parse_deployment,
+    parse_deployment_change, parse_role_instance_names, parse_rollback,
+    parse_service_configuration, parse_swap, parse_update_deployment_status,
     parse_walk_upgrade_domain, role_instance_names_to_xml, rollback_to_xml, swap_to_xml,
     update_deployment_status_to_xml, walk_upgrade_domain_to_xml,
 };
@@ -146,6 +148,14 @@ pub use subscription::{
 pub use values::{
     decode_label, encode_label, format_operation_id, format_time, format_time_precise,
     normalize_operation_id, normalize_subscription_id,
+};
+pub use vm::{
+    AclRuleXml, DataVirtualHardDiskXml, InputEndpointXml, LoadBalancerProbeXml,
+    NetworkConfigurationSetXml, OsVirtualHardDiskXml, ProvisioningKind, ProvisioningSetXml,
+    PublicIpXml, ResourceExtensionReferenceXml, RoleOperationXml, RoleXml, RolesOperationXml,
+    SshKeyXml, VmDeploymentInput, load_balanced_endpoints_to_xml, parse_data_disk,
+    parse_data_disk_response, parse_load_balanced_endpoints, parse_role, parse_role_operation,
+    parse_role_response, parse_roles_operation, parse_vm_deployment,
 };
 pub use vm_image::{
     DataDiskConfigurationXml, OsDiskConfigurationXml, VmImageXml, parse_vm_image_input,

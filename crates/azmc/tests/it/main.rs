@@ -11,6 +11,7 @@ mod compat_iaas;
 mod compat_network;
 mod compat_sql_web;
 mod compat_storage;
+mod compat_vms;
 mod legacy;
 mod pfx;
 mod portal_browser;
