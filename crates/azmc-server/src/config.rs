@@ -68,6 +68,10 @@ pub struct ServerConfig {
     pub job_max_attempts: u32,
     /// Regions offered by List Locations and accepted in create requests.
     pub locations: Vec<String>,
+    /// The platform image catalogue file (see [`crate::domain::images::catalogue`] for its
+    /// shape): read and checked at start, where a file that does not read or check stops
+    /// the start. `None` serves the built-in catalogue.
+    pub image_catalogue: Option<PathBuf>,
     /// DNS suffix of the endpoints the server reports for resources (storage accounts get
     /// `https://NAME.blob.SUFFIX/`, SQL servers `NAME.database.SUFFIX`, sites
     /// `NAME.azurewebsites.SUFFIX`). Nothing resolves them: they are names, not services.
@@ -181,6 +185,7 @@ impl ServerConfig {
             job_lease: Duration::from_secs(30),
             job_max_attempts: 3,
             locations: DEFAULT_LOCATIONS.iter().map(|s| s.to_string()).collect(),
+            image_catalogue: None,
             dns_suffix: "azmc.localhost".into(),
             async_delay: Duration::ZERO,
             portal: PortalConfig::default(),

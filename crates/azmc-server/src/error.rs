@@ -32,6 +32,9 @@ pub enum ServerError {
     /// A file the server writes in its data directory.
     #[error(transparent)]
     File(#[from] azmc_certstore::StoreError),
+    /// The image catalogue file does not read or check (the file and the cause).
+    #[error(transparent)]
+    Catalogue(#[from] crate::domain::images::CatalogueError),
     #[error("{0}")]
     Other(String),
 }

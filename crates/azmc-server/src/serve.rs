@@ -6,6 +6,7 @@
 
 use crate::bootstrap::{self, BootstrapReport};
 use crate::config::{ConnectionLimits, ServerConfig};
+use crate::domain::images::Catalogue;
 use crate::error::ServerError;
 use crate::identity::{ClientIdentity, Connection, address_key};
 use crate::jobs::{JobRegistry, JobRunner};
@@ -111,6 +112,21 @@ pub async fn start(
     clock: SharedClock,
     options: StartOptions,
 ) -> Result<Server, ServerError> {
+    // First: a catalogue file that does not read or check stops the start before
+    // anything is made.
+    let catalogue = match &config.image_catalogue {
+        None => Catalogue::built_in(),
+        Some(path) => {
+            let c = Catalogue::load(path, &config.locations)?;
+            tracing::info!(
+                file = %path.display(),
+                os_images = c.os_images().len(),
+                vm_images = c.vm_images().len(),
+                "image catalogue read"
+            );
+            c
+        }
+    };
     bootstrap::ensure_data_dir(&config.data_dir)?;
     let db = open_db(&config).await?;
     let api_listener = bind(config.api_listen).await?;
@@ -160,7 +176,7 @@ pub async fn start(
         kek_file: keys.created_kek,
         ..report
     };
-    let state = AppState::new(db, clock, config, keys.sealing);
+    let state = AppState::new(db, clock, config, keys.sealing, catalogue);
     state.auth.reload(&state.db).await?;
 
     let (shutdown, rx) = watch::channel(false);

@@ -2,6 +2,7 @@
 
 use crate::auth::AuthIndex;
 use crate::config::ServerConfig;
+use crate::domain::images::Catalogue;
 use crate::domain::sealing::SealingKey;
 use crate::metrics::Metrics;
 use crate::throttle::Throttle;
@@ -29,6 +30,8 @@ pub struct Inner {
     pub hash_slots: Arc<tokio::sync::Semaphore>,
     /// The key that seals stored private keys, unwrapped at start ([`crate::keys`]).
     pub sealing: SealingKey,
+    /// The platform images offered (built in, or read from `config.image_catalogue`).
+    pub catalogue: Catalogue,
     /// The answers that never change while the server runs (List Locations, List Role
     /// Sizes), serialised once.
     pub fixed: crate::api::locations::FixedBodies,
@@ -41,8 +44,15 @@ pub struct Inner {
 }
 
 impl AppState {
-    pub fn new(db: Db, clock: SharedClock, config: ServerConfig, sealing: SealingKey) -> Self {
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        config: ServerConfig,
+        sealing: SealingKey,
+        catalogue: Catalogue,
+    ) -> Self {
         Self(Arc::new(Inner {
+            catalogue,
             auth: AuthIndex::new(config.auth_max_staleness),
             throttle: Throttle::new(&config.throttle),
             fixed: crate::api::locations::FixedBodies::new(&config.locations),

@@ -1,9 +1,15 @@
-//! OS images (asm-iaas §6) and VM images (§7): a built-in platform catalogue of the era's images (category
-//! `Public`, offered in every location, read-only) and the images each subscription adds
-//! from its own VHDs (category `User`). The server keeps management state only: an added
-//! image's VHD is not read, so its size is the platform's default for its OS (30 GB
-//! Linux, 128 GB Windows) and its location is that of the subscription's storage account
-//! named by the media link's host (`NAME.blob.…`), else the first offered location.
+//! OS images (asm-iaas §6) and VM images (§7): the platform catalogue (category `Public`
+//! unless the catalogue file says otherwise, read-only; built in, or the file
+//! `azmc serve --image-catalogue` names: [`catalogue`]) and the images each subscription
+//! adds from its own VHDs (category `User`; a user image may not take a platform image's
+//! name). The server keeps management state only: an added image's VHD is not read, so
+//! its size is the platform's default for its OS (30 GB Linux, 128 GB Windows) and its
+//! location is that of the subscription's storage account named by the media link's host
+//! (`NAME.blob.…`), else the first offered location.
+
+pub mod catalogue;
+
+pub use catalogue::{Catalogue, CatalogueError};
 
 use super::{ConflictReason, Ctx, DomainError, ResourceKind};
 use azmc_db::{DbError, NewOsImage, OsImage};
@@ -11,130 +17,22 @@ use azmc_wire::asm::{
     DataDiskConfigurationXml, OsDiskConfigurationXml, OsImageInput, OsImageXml, VmImageXml,
 };
 
-/// A platform image of the built-in catalogue.
-#[derive(Debug, Clone, Copy)]
-pub struct PlatformImage {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub os: &'static str,
-    pub family: &'static str,
-    pub publisher: &'static str,
-    pub size_gb: u32,
-    pub published: &'static str,
-    pub recommended_size: Option<&'static str>,
-    pub description: &'static str,
+/// A platform OS image as served: in every offered location unless the catalogue names
+/// some.
+fn platform(ctx: &Ctx<'_>, image: &OsImageXml) -> OsImageXml {
+    let mut served = image.clone();
+    if served.location.is_empty() {
+        served.location = ctx.locations.join(";");
+    }
+    served
 }
 
-/// The catalogue: images the classic gallery offered in 2015 (names as the service
-/// listed them).
-pub const CATALOGUE: &[PlatformImage] = &[
-    PlatformImage {
-        name: "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-14_04_2-LTS-amd64-server-20150309-en-us-30GB",
-        label: "Ubuntu Server 14.04.2 LTS",
-        os: "Linux",
-        family: "Ubuntu Server 14.04 LTS",
-        publisher: "Canonical",
-        size_gb: 30,
-        published: "2015-03-09T00:00:00Z",
-        recommended_size: None,
-        description: "Ubuntu Server 14.04.2 LTS (amd64 20150309) for Microsoft Azure.",
-    },
-    PlatformImage {
-        name: "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-15_04-amd64-server-20150616.1-en-us-30GB",
-        label: "Ubuntu Server 15.04",
-        os: "Linux",
-        family: "Ubuntu Server 15.04",
-        publisher: "Canonical",
-        size_gb: 30,
-        published: "2015-06-16T00:00:00Z",
-        recommended_size: None,
-        description: "Ubuntu Server 15.04 (amd64 20150616.1) for Microsoft Azure.",
-    },
-    PlatformImage {
-        name: "5112500ae3b842c8b9c604889f8753c3__OpenLogic-CentOS-71-20150605",
-        label: "OpenLogic 7.1",
-        os: "Linux",
-        family: "OpenLogic 7.1",
-        publisher: "OpenLogic",
-        size_gb: 30,
-        published: "2015-06-05T00:00:00Z",
-        recommended_size: None,
-        description: "This distribution of Linux is based on CentOS version 7.1.",
-    },
-    PlatformImage {
-        name: "c290a6b031d841e09f2da759bbabe71f__Oracle-Linux-7",
-        label: "Oracle Linux 7.0.0.0.0",
-        os: "Linux",
-        family: "Oracle Linux 7.0.0.0.0",
-        publisher: "Oracle",
-        size_gb: 30,
-        published: "2014-12-18T06:00:00Z",
-        recommended_size: None,
-        description: "Oracle Linux 7.0 for Microsoft Azure.",
-    },
-    PlatformImage {
-        name: "b4590d9e3ed742e4a1d46e5424aa335e__suse-sles-12-v20150213",
-        label: "SUSE Linux Enterprise Server 12",
-        os: "Linux",
-        family: "SUSE Linux Enterprise Server 12",
-        publisher: "SUSE",
-        size_gb: 30,
-        published: "2015-02-13T00:00:00Z",
-        recommended_size: None,
-        description: "SUSE Linux Enterprise Server 12 for Microsoft Azure.",
-    },
-    PlatformImage {
-        name: "a699494373c04fc0bc8f2bb1389d6106__Windows-Server-2012-R2-201505.01-en.us-127GB.vhd",
-        label: "Windows Server 2012 R2 Datacenter, May 2015",
-        os: "Windows",
-        family: "Windows Server 2012 R2 Datacenter",
-        publisher: "Microsoft Windows Server Group",
-        size_gb: 128,
-        published: "2015-05-15T07:00:00Z",
-        recommended_size: None,
-        description: "At the heart of the Microsoft Cloud OS vision, Windows Server 2012 R2.",
-    },
-    PlatformImage {
-        name: "a699494373c04fc0bc8f2bb1389d6106__Win2K8R2SP1-Datacenter-201505.01-en.us-127GB.vhd",
-        label: "Windows Server 2008 R2 SP1, May 2015",
-        os: "Windows",
-        family: "Windows Server 2008 R2 SP1",
-        publisher: "Microsoft Windows Server Group",
-        size_gb: 128,
-        published: "2015-05-15T07:00:00Z",
-        recommended_size: None,
-        description: "Windows Server 2008 R2 SP1 Datacenter.",
-    },
-    PlatformImage {
-        name: "fb83b3509582419d99629ce476bcb5c8__SQL-Server-2014-RTM-12.0.2430.0-Std-ENU-Win2012R2-cy15su04",
-        label: "SQL Server 2014 RTM Standard on Windows Server 2012 R2",
-        os: "Windows",
-        family: "SQL Server 2014 RTM Standard on Windows Server 2012 R2",
-        publisher: "Microsoft SQL Server Group",
-        size_gb: 128,
-        published: "2015-04-15T07:00:00Z",
-        recommended_size: Some("Large"),
-        description: "This image contains the Standard edition of SQL Server 2014 RTM.",
-    },
-];
-
-fn platform(ctx: &Ctx<'_>, p: &PlatformImage) -> OsImageXml {
-    OsImageXml {
-        category: "Public".into(),
-        label: p.label.into(),
-        location: ctx.locations.join(";"),
-        logical_size_in_gb: p.size_gb,
-        name: p.name.into(),
-        os: p.os.into(),
-        eula: Some("http://www.microsoft.com/en-us/legal/intellectualproperty/copyright".into()),
-        description: Some(p.description.into()),
-        image_family: Some(p.family.into()),
-        show_in_gui: Some(true),
-        published_date: Some(p.published.into()),
-        recommended_vm_size: p.recommended_size.map(str::to_owned),
-        publisher_name: Some(p.publisher.into()),
-        io_type: "Standard_LRS".into(),
-        ..OsImageXml::default()
+/// The regions a platform OS image is offered in.
+fn platform_regions(ctx: &Ctx<'_>, image: &OsImageXml) -> Vec<String> {
+    if image.location.is_empty() {
+        ctx.locations.to_vec()
+    } else {
+        image.location.split(';').map(str::to_owned).collect()
     }
 }
 
@@ -246,10 +144,6 @@ fn db_error(e: DbError) -> DomainError {
     }
 }
 
-fn catalogue(name: &str) -> Option<&'static PlatformImage> {
-    CATALOGUE.iter().find(|p| p.name.eq_ignore_ascii_case(name))
-}
-
 fn platform_refused(name: &str) -> DomainError {
     DomainError::Invalid {
         field: "Name",
@@ -261,7 +155,12 @@ fn platform_refused(name: &str) -> DomainError {
 
 /// List OS Images: the catalogue, then the subscription's own images.
 pub async fn list(ctx: &Ctx<'_>, subscription: &str) -> Result<Vec<OsImageXml>, DomainError> {
-    let mut all: Vec<OsImageXml> = CATALOGUE.iter().map(|p| platform(ctx, p)).collect();
+    let mut all: Vec<OsImageXml> = ctx
+        .catalogue
+        .os_images()
+        .iter()
+        .map(|p| platform(ctx, p))
+        .collect();
     let own = ctx
         .db
         .list_os_images(subscription)
@@ -275,7 +174,9 @@ pub async fn list(ctx: &Ctx<'_>, subscription: &str) -> Result<Vec<OsImageXml>, 
 pub async fn get(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<OsImageXml, DomainError> {
     match ctx.db.get_os_image(subscription, name).await {
         Ok(i) => Ok(user(&i)),
-        Err(e) if e.is_not_found() => catalogue(name)
+        Err(e) if e.is_not_found() => ctx
+            .catalogue
+            .os_image(name)
             .map(|p| platform(ctx, p))
             .ok_or(DomainError::not_found(ResourceKind::OsImage)),
         Err(e) => Err(db_error(e)),
@@ -291,8 +192,10 @@ pub async fn details(
 ) -> Result<(OsImageXml, Vec<String>), DomainError> {
     match ctx.db.get_os_image(subscription, name).await {
         Ok(i) => Ok((user(&i), i.replicated_to)),
-        Err(e) if e.is_not_found() => catalogue(name)
-            .map(|p| (platform(ctx, p), ctx.locations.to_vec()))
+        Err(e) if e.is_not_found() => ctx
+            .catalogue
+            .os_image(name)
+            .map(|p| (platform(ctx, p), platform_regions(ctx, p)))
             .ok_or(DomainError::not_found(ResourceKind::OsImage)),
         Err(e) => Err(db_error(e)),
     }
@@ -374,7 +277,7 @@ pub async fn add(
             message: format!("Name {name:?} is not a valid image name."),
         });
     }
-    if catalogue(name).is_some() {
+    if ctx.catalogue.os_image(name).is_some() {
         return Err(DomainError::Conflict(ConflictReason::OsImageExists {
             name: name.into(),
         }));
@@ -421,7 +324,9 @@ pub async fn update(
         .await
     {
         Ok(i) => Ok(user(&i)),
-        Err(e) if e.is_not_found() && catalogue(name).is_some() => Err(platform_refused(name)),
+        Err(e) if e.is_not_found() && ctx.catalogue.os_image(name).is_some() => {
+            Err(platform_refused(name))
+        }
         Err(e) => Err(db_error(e)),
     }
 }
@@ -430,7 +335,9 @@ pub async fn update(
 pub async fn delete(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<(), DomainError> {
     match ctx.db.delete_os_image(subscription, name).await {
         Ok(()) => Ok(()),
-        Err(e) if e.is_not_found() && catalogue(name).is_some() => Err(platform_refused(name)),
+        Err(e) if e.is_not_found() && ctx.catalogue.os_image(name).is_some() => {
+            Err(platform_refused(name))
+        }
         Err(e) => Err(db_error(e)),
     }
 }
@@ -464,7 +371,9 @@ pub async fn replicate(
         .await
     {
         Ok(i) => Ok(format!("{}__{}", subscription.replace('-', ""), i.name)),
-        Err(e) if e.is_not_found() && catalogue(name).is_some() => Err(platform_refused(name)),
+        Err(e) if e.is_not_found() && ctx.catalogue.os_image(name).is_some() => {
+            Err(platform_refused(name))
+        }
         Err(e) => Err(db_error(e)),
     }
 }
@@ -517,17 +426,6 @@ mod tests {
         };
         assert!(properties(&bad).is_err());
     }
-
-    #[test]
-    fn catalogue_names_are_unique() {
-        for (i, a) in CATALOGUE.iter().enumerate() {
-            assert!(
-                CATALOGUE[i + 1..]
-                    .iter()
-                    .all(|b| !b.name.eq_ignore_ascii_case(a.name))
-            );
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -550,91 +448,21 @@ impl crate::jobs::JobKind for CompleteVmImageOperation {
     }
 }
 
-/// The platform VM images (as the live service listed them in 2015).
+/// The platform VM images as served: in every offered location unless the catalogue
+/// names some.
 fn vm_catalogue(ctx: &Ctx<'_>) -> Vec<VmImageXml> {
-    let everywhere = ctx.locations.join(";");
-    let long_ago = "1801-01-01T00:00:00Z".to_string();
-    vec![
-        VmImageXml {
-            name: Some("1acf693f34c74e86a50be61cb631ddfe__ClouderaGolden-202406-699696".into()),
-            label: Some("CDH 5.1 Evaluation".into()),
-            category: Some("Public".into()),
-            description: Some(
-                "Single click deployment of CDH 5.1 Evaluation for MR, HDFS and HIVE".into(),
+    ctx.catalogue
+        .vm_images()
+        .iter()
+        .map(|i| VmImageXml {
+            location: Some(
+                i.location
+                    .clone()
+                    .unwrap_or_else(|| ctx.locations.join(";")),
             ),
-            os_disk: Some(OsDiskConfigurationXml {
-                name: Some("ClouderaGolden-202406-699696-os-2014-10-06".into()),
-                host_caching: Some("ReadWrite".into()),
-                os_state: Some("Specialized".into()),
-                os: Some("Linux".into()),
-                media_link: None,
-                logical_disk_size_in_gb: Some(30),
-                io_type: Some("Standard_LRS".into()),
-            }),
-            data_disks: Some(Vec::new()),
-            location: Some(everywhere.clone()),
-            created_time: Some(long_ago.clone()),
-            modified_time: Some(long_ago.clone()),
-            image_family: Some("CDH 5.1 Evaluation".into()),
-            recommended_vm_size: Some("Standard_D14".into()),
-            is_premium: Some("false".into()),
-            eula: Some("http://www.gnu.org/copyleft/gpl.html".into()),
-            privacy_uri: Some("http://www.cloudera.com/content/cloudera/en/privacy-policy.html".into()),
-            publisher_name: Some("Cloudera".into()),
-            published_date: Some("2014-10-27T04:00:00Z".into()),
-            state: Some("VMImageReadyForUse".into()),
-            ..VmImageXml::default()
-        },
-        VmImageXml {
-            name: Some(
-                "d4a65b493c36471ba82b42d53fbd8063__Microsoft-Azure-Site-Recovery-Master-Target-Server-201503.08"
-                    .into(),
-            ),
-            label: Some("Microsoft Azure Site Recovery Master Target Server".into()),
-            category: Some("Public".into()),
-            description: Some(
-                "The Master Target Server receives the replicated data of protected machines."
-                    .into(),
-            ),
-            os_disk: Some(OsDiskConfigurationXml {
-                name: Some("Microsoft-Azure-Site-Recovery-Master-Target-Server-201503.08-os-2015-03-24".into()),
-                host_caching: Some("ReadWrite".into()),
-                os_state: Some("Generalized".into()),
-                os: Some("Windows".into()),
-                media_link: None,
-                logical_disk_size_in_gb: Some(128),
-                io_type: Some("Standard".into()),
-            }),
-            data_disks: Some(vec![DataDiskConfigurationXml {
-                name: Some(
-                    "Microsoft-Azure-Site-Recovery-Master-Target-Server-201503.08-datadisk-0-2015-03-24"
-                        .into(),
-                ),
-                host_caching: Some("None".into()),
-                lun: Some(0),
-                media_link: None,
-                logical_disk_size_in_gb: Some(1023),
-                io_type: Some("Standard".into()),
-            }]),
-            location: Some(everywhere),
-            created_time: Some(long_ago.clone()),
-            modified_time: Some(long_ago),
-            language: Some("English".into()),
-            image_family: Some("Microsoft Azure Site Recovery Master Target Server".into()),
-            recommended_vm_size: Some("ExtraLarge".into()),
-            is_premium: Some("false".into()),
-            eula: Some("http://azure.microsoft.com/en-us/support/legal/".into()),
-            icon_uri: Some("WindowsServer2012R2_100.png".into()),
-            small_icon_uri: Some("WindowsServer2012R2_45.png".into()),
-            privacy_uri: Some("http://go.microsoft.com/fwlink/?LinkId=309714".into()),
-            pricing_detail_link: Some("http://azure.microsoft.com/en-us/pricing/details/virtual-machines/".into()),
-            publisher_name: Some("Microsoft Azure Site Recovery group".into()),
-            published_date: Some("2015-03-20T04:30:00Z".into()),
-            show_in_gui: Some("false".into()),
-            state: Some("VMImageReadyForUse".into()),
-            ..VmImageXml::default()
-        },
-    ]
+            ..i.clone()
+        })
+        .collect()
 }
 
 fn stored_vm_image(s: &azmc_db::StoredVmImage) -> Result<VmImageXml, DomainError> {
@@ -807,11 +635,7 @@ pub async fn create_vm_image(
             io_type: Some("Standard".into()),
         });
     }
-    if vm_catalogue(ctx).iter().any(|c| {
-        c.name
-            .as_deref()
-            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
-    }) {
+    if ctx.catalogue.vm_image(&name).is_some() {
         return Err(DomainError::Conflict(ConflictReason::OsImageExists {
             name,
         }));
@@ -871,14 +695,7 @@ async fn own_vm_image(
         .map_err(vm_db_error)?;
     match stored.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
         Some(s) => stored_vm_image(s),
-        None if vm_catalogue(ctx).iter().any(|c| {
-            c.name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        }) =>
-        {
-            Err(platform_refused(name))
-        }
+        None if ctx.catalogue.vm_image(name).is_some() => Err(platform_refused(name)),
         None => Err(DomainError::not_found(ResourceKind::VmImage)),
     }
 }

@@ -2,7 +2,7 @@
 //! doors (`api/`, `portal/`, `admin.rs`, `bootstrap.rs`) and `azmc-db`.
 //!
 //! A domain operation takes one [`Ctx`] (database, authorisation index, limits, offered
-//! locations, the time)
+//! locations and platform images, the time)
 //! and the [`Actor`] it acts for, enforces the rules (limits, all-or-nothing links, the
 //! authorisation-index reload that makes a change visible to the very next request), and
 //! answers a typed [`DomainError`]. Each front door maps that error once:
@@ -129,6 +129,9 @@ pub struct Ctx<'a> {
     pub limits: Limits,
     /// The regions offered (`ServerConfig::locations`).
     pub locations: &'a [String],
+    /// The platform images offered ([`images::Catalogue`]: built in, or read from
+    /// `ServerConfig::image_catalogue` at start).
+    pub catalogue: &'a images::Catalogue,
     /// The slots that bound CPU-heavy work (files sent by clients, password hashes);
     /// `None` where no server runs in this process (the work then runs unbounded: there
     /// is no one else to serve).
@@ -172,6 +175,7 @@ impl<'a> Ctx<'a> {
                 per_service_admin: state.config.cert_limit_per_service_admin,
             },
             locations: &state.config.locations,
+            catalogue: &state.catalogue,
             slots: Some(Slots {
                 files: &state.file_slots,
                 pfx: state.config.pfx,
@@ -192,6 +196,7 @@ impl<'a> Ctx<'a> {
             index: None,
             limits,
             locations: &[],
+            catalogue: images::Catalogue::built_in_ref(),
             slots: None,
             sealing: None,
             keep_deleted: None,

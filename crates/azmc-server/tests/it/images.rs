@@ -233,6 +233,218 @@ async fn os_images_catalogue_and_user_images() {
     api.stop().await;
 }
 
+/// A server started with an image catalogue file serves exactly its images (with their
+/// locations, the server's spelling of the ones it offers, and recommended sizes) in place
+/// of the built-in ones; they are read-only and their names stay taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catalogue_file_replaces_the_built_in_images() {
+    use azmc_wire::asm::{OsDiskConfigurationXml, VmImageXml, parse_vm_images};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("catalogue.xml");
+    std::fs::write(
+        &file,
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<ImageCatalogue xmlns="http://schemas.microsoft.com/windowsazure">
+  <Images>
+    <OSImage>
+      <Name>corp__CentOS-6.6</Name><Label>Corp CentOS 6.6</Label><OS>Linux</OS>
+      <PublisherName>Corp IT</PublisherName><ImageFamily>CentOS 6</ImageFamily>
+      <Description>The company's CentOS.</Description>
+      <PublishedDate>2015-04-01T00:00:00Z</PublishedDate>
+    </OSImage>
+    <OSImage>
+      <Name>corp__WinSrv-2012R2-SQL</Name><Label>Corp SQL Server</Label><OS>windows</OS>
+      <Location>north europe;Japan East;West US</Location><LogicalSizeInGB>256</LogicalSizeInGB>
+      <RecommendedVMSize>A6</RecommendedVMSize>
+    </OSImage>
+  </Images>
+  <VMImages>
+    <VMImage>
+      <Name>corp__Appliance</Name><Label>Corp appliance</Label>
+      <OSDiskConfiguration><OSState>Specialized</OSState><OS>Linux</OS></OSDiskConfiguration>
+      <Location>East Asia</Location><PublisherName>Corp IT</PublisherName>
+      <RecommendedVMSize>Large</RecommendedVMSize>
+    </VMImage>
+  </VMImages>
+</ImageCatalogue>"#,
+    )
+    .unwrap();
+    let api = Api::start_with(|config| config.image_catalogue = Some(file.clone())).await;
+
+    let listed = api.get(IMAGES, parse_os_images).await;
+    let summary: Vec<_> = listed
+        .iter()
+        .map(|i| {
+            (
+                i.name.as_str(),
+                i.category.as_str(),
+                i.os.as_str(),
+                i.location.as_str(),
+                i.logical_size_in_gb,
+                i.recommended_vm_size.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "corp__CentOS-6.6",
+                "Public",
+                "Linux",
+                "West US;East US;North Europe;West Europe;East Asia;Southeast Asia",
+                30,
+                None
+            ),
+            (
+                "corp__WinSrv-2012R2-SQL",
+                "Public",
+                "Windows",
+                "West US;North Europe",
+                256,
+                Some("A6")
+            ),
+        ]
+    );
+    let centos = &listed[0];
+    assert_eq!(
+        (
+            centos.label.as_str(),
+            centos.publisher_name.as_deref(),
+            centos.image_family.as_deref(),
+            centos.description.as_deref(),
+            centos.published_date.as_deref()
+        ),
+        (
+            "Corp CentOS 6.6",
+            Some("Corp IT"),
+            Some("CentOS 6"),
+            Some("The company's CentOS."),
+            Some("2015-04-01T00:00:00Z")
+        )
+    );
+    let got = api
+        .get(&format!("{IMAGES}/CORP__winsrv-2012r2-sql"), parse_os_image)
+        .await;
+    assert_eq!(&got, &listed[1]);
+    let d = api
+        .get(
+            &format!("{IMAGES}/corp__WinSrv-2012R2-SQL/details"),
+            parse_os_image_details,
+        )
+        .await;
+    assert_eq!(
+        d.replication_progress,
+        [
+            ("West US".to_string(), 100),
+            ("North Europe".to_string(), 100)
+        ]
+    );
+    // The built-in images are gone: not found, and their names free for user images.
+    let built_in =
+        "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-14_04_2-LTS-amd64-server-20150309-en-us-30GB";
+    expect_error(
+        &api,
+        "GET",
+        &format!("{IMAGES}/{built_in}"),
+        None,
+        NOT_FOUND,
+        "does not exist",
+    )
+    .await;
+    let r = api
+        .req(
+            "POST",
+            IMAGES,
+            Some(&add_body(
+                built_in,
+                "https://a.blob.core.windows.net/v/u.vhd",
+                "Linux",
+            )),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The catalogue's are taken, and read-only.
+    expect_error(
+        &api,
+        "POST",
+        IMAGES,
+        Some(&add_body("CORP__centos-6.6", "https://a.b/c.vhd", "Linux")),
+        CONFLICT,
+        "already exists",
+    )
+    .await;
+    for method in ["PUT", "DELETE"] {
+        expect_error(
+            &api,
+            method,
+            &format!("{IMAGES}/corp__CentOS-6.6"),
+            (method == "PUT")
+                .then(|| add_body("x", "https://a.b/c.vhd", "Linux"))
+                .as_deref(),
+            BAD_REQUEST,
+            "platform image",
+        )
+        .await;
+    }
+
+    let vm = "/{s}/services/vmimages";
+    let platform = api
+        .get(&format!("{vm}?category=Public"), parse_vm_images)
+        .await;
+    assert_eq!(platform.len(), 1, "{platform:?}");
+    let appliance = &platform[0];
+    assert_eq!(
+        (
+            appliance.name.as_deref(),
+            appliance.location.as_deref(),
+            appliance.recommended_vm_size.as_deref(),
+            appliance.state.as_deref()
+        ),
+        (
+            Some("corp__Appliance"),
+            Some("East Asia"),
+            Some("Large"),
+            Some("VMImageReadyForUse")
+        )
+    );
+    assert!(
+        api.get(&format!("{vm}?location=West%20US"), parse_vm_images)
+            .await
+            .is_empty()
+    );
+    let taken = VmImageXml {
+        name: Some("CORP__APPLIANCE".into()),
+        label: Some("l".into()),
+        os_disk: Some(OsDiskConfigurationXml {
+            os: Some("Linux".into()),
+            os_state: Some("Generalized".into()),
+            media_link: Some("https://a.blob.core.windows.net/v/os.vhd".into()),
+            ..OsDiskConfigurationXml::default()
+        }),
+        ..VmImageXml::default()
+    };
+    expect_error(
+        &api,
+        "POST",
+        vm,
+        Some(&taken.to_xml()),
+        CONFLICT,
+        "CORP__APPLIANCE",
+    )
+    .await;
+    expect_error(
+        &api,
+        "DELETE",
+        &format!("{vm}/corp__Appliance"),
+        None,
+        BAD_REQUEST,
+        "platform image",
+    )
+    .await;
+    api.stop().await;
+}
+
 /// VM images: what Create refuses (400 naming the field, 409 for a taken name), the
 /// filters of List, Update of an unknown or platform image.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

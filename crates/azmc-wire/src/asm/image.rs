@@ -83,7 +83,9 @@ impl OsImageXml {
         }
     }
 
-    fn from_element(el: &Element) -> OsImageXml {
+    /// Read one `OSImage` element (of a List OS Images document, or of another document
+    /// holding them, such as the server's image catalogue file).
+    pub fn from_element(el: &Element) -> OsImageXml {
         OsImageXml {
             affinity_group: opt(el, "AffinityGroup"),
             category: opt(el, "Category").unwrap_or_default(),

@@ -141,7 +141,9 @@ impl VmImageXml {
             .opt_text("VMImageState", self.state.as_deref());
     }
 
-    fn from_element(el: &Element) -> VmImageXml {
+    /// Read one `VMImage` element (of a List VM Images document, or of another document
+    /// holding them, such as the server's image catalogue file).
+    pub fn from_element(el: &Element) -> VmImageXml {
         VmImageXml {
             name: text(el, "Name"),
             label: text(el, "Label"),

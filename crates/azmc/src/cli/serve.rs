@@ -4,12 +4,14 @@ use super::server_args::ServerLocation;
 use anyhow::{Context, Result};
 use azmc_server::{ServerConfig, StartOptions, ThrottleConfig};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   azmc serve                                   # SQLite in ~/.local/share/azmc-server, API on https://127.0.0.1:9443
   azmc serve --api-listen 0.0.0.0:9443 --hostname asm.example.test
   azmc serve --database-url postgres://azmc@db.internal/azmc   # several nodes on one database
+  azmc serve --image-catalogue images.xml      # platform images of a file, not the built-in ones
 
 First start on an empty database creates a key-encryption key (DATA_DIR/kek, mode 0600,
 or --kek-file / AZMC_KEK: it wraps the secrets stored in the database, and every node of
@@ -52,6 +54,16 @@ pub struct ServeArgs {
     /// East US, North Europe, West Europe, East Asia and Southeast Asia).
     #[arg(long = "location", env = "AZMC_LOCATIONS", value_delimiter = ',')]
     locations: Vec<String>,
+    /// The platform image catalogue: an XML file in the shape of the List OS Images answer
+    /// (<Images> of <OSImage>; a saved `GET /SUBSCRIPTION/services/images` answer serves as
+    /// it is), of the List VM Images answer (<VMImages>), or <ImageCatalogue> holding
+    /// either or both (docs/image-catalogue.xml). It replaces the built-in catalogue (8 OS
+    /// images and 2 VM images of the 2015 gallery). Each image needs a Name and an OS
+    /// (Linux or Windows); of its Location, the regions the server offers (--location) are
+    /// kept, and an image without one is in all of them. A file that does not read or check
+    /// stops the start, naming the cause.
+    #[arg(long, env = "AZMC_IMAGE_CATALOGUE", value_name = "FILE")]
+    image_catalogue: Option<PathBuf>,
     /// DNS suffix of the endpoints reported for resources (e.g. https://NAME.blob.SUFFIX/).
     #[arg(long, env = "AZMC_DNS_SUFFIX", default_value = "azmc.localhost")]
     dns_suffix: String,
@@ -88,6 +100,7 @@ pub fn run(a: ServeArgs) -> Result<()> {
     if !a.locations.is_empty() {
         config.locations = a.locations.clone();
     }
+    config.image_catalogue = a.image_catalogue.clone();
     config.dns_suffix = a.dns_suffix.clone();
     config.async_delay = std::time::Duration::from_millis(a.async_delay_ms);
     config.job_lease = std::time::Duration::from_secs(a.job_lease_secs);

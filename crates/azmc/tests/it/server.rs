@@ -328,6 +328,69 @@ fn the_kek_is_rotated_from_the_command_line_and_a_start_needs_it() {
     again.stop();
 }
 
+/// `--image-catalogue`: a file that does not check stops the start in one line naming the
+/// file and the cause, before anything is made; the example of `docs/` is served instead
+/// of the built-in catalogue.
+#[test]
+fn serve_reads_its_image_catalogue_or_says_why_not() {
+    let s = Sandbox::new();
+    let bad = s.write(
+        "bad.xml",
+        "<Images><OSImage><Name>a</Name><OS>Linux</OS></OSImage><OSImage><OS>Linux</OS></OSImage></Images>",
+    );
+    let data = s.path("server");
+    let run: Run = s
+        .command()
+        .args(["serve", "--data-dir", data.to_str().unwrap()])
+        .args([
+            "--api-listen",
+            "127.0.0.1:0",
+            "--portal-listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--image-catalogue")
+        .arg(&bad)
+        .output()
+        .unwrap()
+        .into();
+    let run = run.fails(1, "image 2 has no Name");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "azmc: error: image catalogue {}: image 2 has no Name\n",
+            bad.display()
+        )
+    );
+    assert!(!data.exists(), "nothing is made before the catalogue reads");
+
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/image-catalogue.xml"
+    );
+    let served = Served::start(&s, &[], &["--image-catalogue", example]);
+    let sub = served.subscription();
+    let pem = bootstrap_pem(&s, &served);
+    let (code, body) = curl(
+        &served,
+        Some(&pem),
+        "GET",
+        &format!("/{sub}/services/images"),
+        None,
+    );
+    assert_eq!(code, 200, "{body}");
+    let images = azmc_wire::asm::parse_os_images(body.as_bytes()).unwrap();
+    let names: Vec<_> = images.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-14_04_3-LTS-amd64-server-20150805-en-us-30GB",
+            "a699494373c04fc0bc8f2bb1389d6106__Windows-Server-2012-R2-201508.01-en.us-127GB.vhd",
+        ]
+    );
+    assert_eq!(images[1].location, "West US;West Europe");
+    served.stop();
+}
+
 #[test]
 fn admin_password_from_the_environment_is_not_written_to_disk() {
     let s = Sandbox::new();
