@@ -67,20 +67,20 @@ fn plain(text: &[u8]) -> String {
 }
 
 /// The CLI with a controlled environment: nothing inherited but PATH (for `node`).
-struct Cli {
+pub(super) struct Cli {
     bin: PathBuf,
     home: PathBuf,
     ca: PathBuf,
 }
 
-struct Out {
+pub(super) struct Out {
     ok: bool,
     stdout: String,
     stderr: String,
 }
 
 impl Cli {
-    fn raw(&self, cfg: &Path, args: &[&str]) -> Out {
+    pub(super) fn raw(&self, cfg: &Path, args: &[&str]) -> Out {
         let work = cfg.with_extension("work");
         std::fs::create_dir_all(&work).unwrap();
         let o = Command::new(&self.bin)
@@ -104,7 +104,7 @@ impl Cli {
     }
 
     /// Runs a command that must succeed without any `error:` line; returns its stdout.
-    fn ok(&self, cfg: &Path, args: &[&str]) -> String {
+    pub(super) fn ok(&self, cfg: &Path, args: &[&str]) -> String {
         let o = self.raw(cfg, args);
         assert!(
             o.ok && !o.stdout.contains("error:") && !o.stderr.contains("error:"),
@@ -116,7 +116,7 @@ impl Cli {
     }
 
     /// A `--json` command: its stdout parsed.
-    fn json(&self, cfg: &Path, args: &[&str]) -> Value {
+    pub(super) fn json(&self, cfg: &Path, args: &[&str]) -> Value {
         let mut all = args.to_vec();
         all.push("--json");
         let out = self.ok(cfg, &all);
@@ -125,7 +125,7 @@ impl Cli {
     }
 
     /// A command that must fail with `message` on stderr.
-    fn fails(&self, cfg: &Path, args: &[&str], message: &str) {
+    pub(super) fn fails(&self, cfg: &Path, args: &[&str], message: &str) {
         let o = self.raw(cfg, args);
         assert!(
             !o.ok && o.stderr.contains(message),
@@ -136,7 +136,7 @@ impl Cli {
     }
 }
 
-fn names(list: &Value, key: &str) -> Vec<String> {
+pub(super) fn names(list: &Value, key: &str) -> Vec<String> {
     list.as_array()
         .unwrap_or_else(|| panic!("not a list: {list}"))
         .iter()
@@ -149,7 +149,7 @@ fn names(list: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
-fn find<'a>(list: &'a Value, key: &str, name: &str) -> &'a Value {
+pub(super) fn find<'a>(list: &'a Value, key: &str, name: &str) -> &'a Value {
     list.as_array()
         .unwrap()
         .iter()
@@ -158,7 +158,7 @@ fn find<'a>(list: &'a Value, key: &str, name: &str) -> &'a Value {
 }
 
 /// Copies the CLI configuration directory (after the import) for one thread.
-fn copy_dir(from: &Path, to: &Path) {
+pub(super) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
         if e.path().is_file() {
@@ -169,7 +169,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// The CLI in ASM mode with an environment for `served`'s endpoint and its bootstrap
 /// publish settings imported; (the CLI, its configuration directory).
-fn imported(s: &Sandbox, served: &Served) -> (Cli, PathBuf) {
+pub(super) fn imported(s: &Sandbox, served: &Served) -> (Cli, PathBuf) {
     let url = served.api_url.clone();
     let cli = Cli {
         bin: azure_bin(),

@@ -8,6 +8,7 @@ mod client_cli;
 mod compat_azurecli;
 mod compat_compute;
 mod compat_iaas;
+mod compat_images;
 mod compat_network;
 mod compat_sql_web;
 mod compat_storage;
