@@ -185,6 +185,45 @@ pub fn run(data: &[u8]) {
         "the NetworkConfiguration reader and the document disagree"
     );
 
+    // The virtual machine readers also refuse values of the wrong type (a `Lun` that is
+    // not a number, an unknown `ConfigurationSetType`): each accepts only its own root.
+    for (reader, accepted) in [
+        (
+            "Deployment",
+            check(data, asm::parse_vm_deployment, |v| v.to_xml()),
+        ),
+        (
+            "PersistentVMRole",
+            check(data, asm::parse_role, |v| v.to_request_xml()),
+        ),
+        (
+            "DataVirtualHardDisk",
+            check(data, asm::parse_data_disk, |v| v.to_xml()),
+        ),
+        (
+            "LoadBalancedEndpointList",
+            check(data, asm::parse_load_balanced_endpoints, |v| {
+                asm::load_balanced_endpoints_to_xml(v)
+            }),
+        ),
+    ] {
+        if accepted {
+            assert_eq!(root, Some(reader), "the {reader} reader took another root");
+        }
+    }
+    // The role operations take any root, telling the known ones apart.
+    if let Ok(op) = asm::parse_role_operation(data) {
+        if !matches!(op, asm::RoleOperationXml::Unknown(_)) {
+            assert_eq!(root, Some(op.operation_type()));
+            check(data, asm::parse_role_operation, |v| v.to_xml());
+        }
+    }
+    if let Ok(op) = asm::parse_roles_operation(data) {
+        if !matches!(op, asm::RolesOperationXml::Unknown(_)) {
+            check(data, asm::parse_roles_operation, |v| v.to_xml());
+        }
+    }
+
     // The site configuration's reader also refuses values of the wrong type (a
     // `NumberOfWorkers` that is not a number): it accepts only its own root.
     if check(data, asm::parse_site_config, |v| v.to_xml()) {

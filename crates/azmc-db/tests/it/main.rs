@@ -17,6 +17,7 @@ mod sql_databases;
 mod sql_web;
 mod story;
 mod support;
+mod vms;
 
 use azmc_db::{CreateMode, Db};
 use support::{PgTestDb, SqliteTestDb};
@@ -202,6 +203,7 @@ async fn sqlite_network_configuration_and_images() {
     networks::story(&db).await;
     os_images::story(&db).await;
     disks::story(&db).await;
+    vms::story(&db).await;
     db.close().await;
 }
 
@@ -212,5 +214,6 @@ async fn postgres_network_configuration_and_images() {
     networks::story(&db).await;
     os_images::story(&db).await;
     disks::story(&db).await;
+    vms::story(&db).await;
     db.close().await;
 }

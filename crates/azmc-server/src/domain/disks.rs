@@ -156,10 +156,32 @@ pub async fn update(
 /// Delete Disk (with `comp=media` too: there is no blob to delete); refused while it is
 /// attached to a virtual machine.
 pub async fn delete(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<(), DomainError> {
-    ctx.db
-        .delete_disk(subscription, name)
-        .await
-        .map_err(db_error)
+    match ctx.db.delete_disk(subscription, name).await {
+        Err(DbError::Conflict {
+            reason: azmc_db::ConflictReason::DiskAttached,
+            id,
+        }) => {
+            // The live service's words name the virtual machine that uses it.
+            let user = ctx
+                .db
+                .get_disk(subscription, &id)
+                .await
+                .ok()
+                .and_then(|d| d.attached_to);
+            Err(DomainError::Invalid {
+                field: "Name",
+                message: match user {
+                    Some((svc, dep, role)) => format!(
+                        "A disk with name {id} is currently in use by virtual machine {role} running within hosted service {svc}, deployment {dep}."
+                    ),
+                    None => {
+                        format!("A disk with name {id} is currently in use by a virtual machine.")
+                    }
+                },
+            })
+        }
+        other => other.map_err(db_error),
+    }
 }
 
 /// The completion of an asynchronous disk change (a resize): stored with the request.

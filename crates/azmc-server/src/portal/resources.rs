@@ -1,5 +1,6 @@
 //! Resources per subscription: storage accounts, cloud services with their deployments,
-//! deleted ones that can be restored, virtual networks, disks and the subscription's own
+//! deleted ones that can be restored, virtual machines (status, size, private IP, disks),
+//! virtual networks, disks and the subscription's own
 //! OS images, SQL servers and web sites (read through the same domain operations as the
 //! API).
 
@@ -11,7 +12,7 @@ use super::session::{SignedIn, SignedPost, redirect_with_flash};
 use super::{Portal, PortalError};
 use crate::domain::{
     Ctx, DomainError, cloud_services, deployments, disks, images, networks, sql_servers,
-    storage_accounts, websites,
+    storage_accounts, vms, websites,
 };
 use axum::extract::State;
 use axum::http::Uri;
@@ -81,6 +82,15 @@ async fn section(
         let deployments = deployments::list(&ctx, at).await?;
         services.push((svc, deployments));
     }
+    let mut machines = Vec::new();
+    for (svc, deps) in &services {
+        for d in deps {
+            if let Some(state) = vms::state_of(d)? {
+                machines.extend(state.roles.into_iter().map(|r| (svc.name.clone(), r)));
+            }
+        }
+    }
+    let dns_suffix = &portal.app.config.dns_suffix;
     let deleted = restorable(&ctx, &s.id).await?;
     let vnets = networks::sites(&ctx, &s.id).await?;
     let disks = disks::list(&ctx, &s.id).await?;
@@ -132,6 +142,31 @@ async fn section(
                                         @if i > 0 { ", " } (role) " × " (n)
                                     } ")"
                                 } } }
+                            }
+                        }
+                    } } }
+                } }
+            }
+            h3 { "Virtual machines" }
+            @if machines.is_empty() { p { "None." } } @else {
+                div class="table-box" { table class="stack" {
+                    thead { tr {
+                        th scope="col" { "Name" } th scope="col" { "Cloud service" }
+                        th scope="col" { "Status" } th scope="col" { "Size" }
+                        th scope="col" { "OS" } th scope="col" { "Private IP" }
+                        th scope="col" { "Disks" }
+                    } }
+                    tbody { @for (svc, vm) in &machines { tr {
+                        th scope="row" { (vm.name) }
+                        td data-label="Cloud service" { (svc) " (" (svc.to_ascii_lowercase()) ".cloudapp." (dns_suffix) ")" }
+                        td data-label="Status" { (vm.state.wire().0) " / " (vm.state.wire().1) }
+                        td data-label="Size" { (vm.size) }
+                        td data-label="OS" { (vm.os) }
+                        td data-label="Private IP" { (vm.ip.as_deref().unwrap_or("—")) }
+                        td data-label="Disks" {
+                            ul {
+                                @if !vm.os_disk.is_empty() { li { "OS: " (vm.os_disk) } }
+                                @for dd in &vm.data_disks { li { "LUN " (dd.lun) ": " (dd.name) } }
                             }
                         }
                     } } }

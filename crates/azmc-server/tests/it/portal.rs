@@ -1761,14 +1761,62 @@ async fn resources_page_lists_what_the_api_created() {
         ..Default::default()
     };
     post_xml(&c, format!("/{a}/services/images"), image.to_xml(), 200).await;
+    let vms = CreateHostedServiceInput {
+        service_name: Some("alicevms".into()),
+        ..svc.clone()
+    };
+    post_xml(
+        &c,
+        format!("/{a}/services/hostedservices"),
+        vms.to_xml(),
+        201,
+    )
+    .await;
+    let vm = azmc_wire::asm::VmDeploymentInput {
+        name: Some("alicevms".into()),
+        deployment_slot: Some("Production".into()),
+        label: Some("alice vms".into()),
+        roles: vec![azmc_wire::asm::RoleXml {
+            role_name: "alicevm".into(),
+            role_size: Some("Medium".into()),
+            provisioning: Some(azmc_wire::asm::ProvisioningSetXml {
+                host_name: Some("alicehost".into()),
+                user_name: Some("alice".into()),
+                password: Some("Passw0rd!".into()),
+                ..azmc_wire::asm::ProvisioningSetXml::new(azmc_wire::asm::ProvisioningKind::Linux)
+            }),
+            os_disk: Some(azmc_wire::asm::OsVirtualHardDiskXml {
+                source_image_name: Some(
+                    "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-15_04-amd64-server-20150616.1-en-us-30GB"
+                        .into(),
+                ),
+                media_link: Some("https://alicestore.blob.core.windows.net/vhds/alicevm.vhd".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    post_xml(
+        &c,
+        format!("/{a}/services/hostedservices/alicevms/deployments"),
+        vm.to_xml(),
+        202,
+    )
+    .await;
     crate::support::eventually(
         std::time::Duration::from_secs(20),
         "the asynchronous creations finish",
         || async {
             let s = db.list_storage_accounts(&a).await.unwrap();
             let d = db.list_deployments(&a, "alicesvc").await.unwrap();
+            let vm = db
+                .get_deployment_by_name(&a, "alicevms", "alicevms")
+                .await
+                .unwrap();
             s.iter().all(|x| x.status.as_str() == "Created")
                 && d.iter().any(|x| x.status.as_str() == "Running")
+                && vm.vm_state.unwrap_or_default().contains("\"Ready\"")
         },
     )
     .await;
@@ -1790,6 +1838,10 @@ async fn resources_page_lists_what_the_api_created() {
         "alicesubnet",
         "alicedisk",
         "aliceimage",
+        "alicevm",
+        "Medium",
+        "ReadyRole / Started",
+        "alicevms-alicevm-0-",
         &a,
     ] {
         assert!(
@@ -1811,6 +1863,7 @@ async fn resources_page_lists_what_the_api_created() {
         "alicenet",
         "alicedisk",
         "aliceimage",
+        "alicevm",
     ] {
         assert!(!page.contains(hidden), "bob sees {hidden}");
     }

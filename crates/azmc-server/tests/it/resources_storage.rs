@@ -80,7 +80,20 @@ async fn locations_and_role_sizes() {
             "ExtraLarge",
             "A5",
             "A6",
-            "A7"
+            "A7",
+            "Basic_A0",
+            "Basic_A1",
+            "Basic_A2",
+            "Basic_A3",
+            "Basic_A4",
+            "Standard_D1",
+            "Standard_D2",
+            "Standard_D3",
+            "Standard_D4",
+            "Standard_D11",
+            "Standard_D12",
+            "Standard_D13",
+            "Standard_D14",
         ]
     );
     let a7 = sizes.iter().find(|s| s.name == "A7").unwrap();

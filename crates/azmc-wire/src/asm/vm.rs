@@ -403,20 +403,26 @@ impl ProvisioningSetXml {
                 })
                 .unwrap_or_default()
         };
-        Ok(ProvisioningSetXml {
-            kind,
+        let linux = kind == ProvisioningKind::Linux;
+        let mut set = ProvisioningSetXml {
             host_name: trimmed(el, host),
             user_name: trimmed(el, user),
             // Passwords are taken as sent: spaces may be part of them.
             password: text(el, password).filter(|p| !p.is_empty()),
-            disable_ssh_password_authentication: flag(el, "DisableSshPasswordAuthentication")?,
-            ssh_public_keys: keys("PublicKey"),
-            ssh_key_pairs: keys("KeyPair"),
-            reset_password_on_first_logon: flag(el, "ResetPasswordOnFirstLogon")?,
-            enable_automatic_updates: flag(el, "EnableAutomaticUpdates")?,
-            time_zone: trimmed(el, "TimeZone"),
             custom_data: trimmed(el, "CustomData"),
-        })
+            ..ProvisioningSetXml::new(kind)
+        };
+        // Each kind reads its own elements only (the other kind's mean nothing to it).
+        if linux {
+            set.disable_ssh_password_authentication = flag(el, "DisableSshPasswordAuthentication")?;
+            set.ssh_public_keys = keys("PublicKey");
+            set.ssh_key_pairs = keys("KeyPair");
+        } else {
+            set.reset_password_on_first_logon = flag(el, "ResetPasswordOnFirstLogon")?;
+            set.enable_automatic_updates = flag(el, "EnableAutomaticUpdates")?;
+            set.time_zone = trimmed(el, "TimeZone");
+        }
+        Ok(set)
     }
 
     /// The children, in the Python client's order.
@@ -730,10 +736,14 @@ impl RoleXml {
         if !with_provisioning {
             w.text("OsVersion", "");
         }
-        w.text(
-            "RoleType",
-            self.role_type.as_deref().unwrap_or("PersistentVMRole"),
-        );
+        if with_provisioning {
+            w.opt_text("RoleType", self.role_type.as_deref());
+        } else {
+            w.text(
+                "RoleType",
+                self.role_type.as_deref().unwrap_or("PersistentVMRole"),
+            );
+        }
         let provisioning = self.provisioning.as_ref().filter(|_| with_provisioning);
         if provisioning.is_some() || self.network.is_some() || !with_provisioning {
             w.open("ConfigurationSets");

@@ -65,7 +65,8 @@ assert os_name.startswith('pyvms-vm1-0-'), os_name
 disk = sms.get_disk(os_name)
 assert (disk.os, disk.attached_to.role_name, disk.attached_to.deployment_name, disk.attached_to.hosted_service_name) == ('Linux', 'vm1', 'dep', 'pyvms'), vars(disk)
 # An attached disk cannot be deleted.
-fails(lambda: sms.delete_disk(os_name), 400)
+msg = fails(lambda: sms.delete_disk(os_name), 400)
+assert 'virtual machine vm1 running within hosted service pyvms, deployment dep' in msg, msg
 # The slot is taken; a second role of the same name conflicts.
 fails(lambda: sms.create_virtual_machine_deployment('pyvms', 'dep2', 'production', 'lbl', 'vm9', linux('h9'), OSVirtualHardDisk(UBUNTU, BLOB + 'vm9.vhd'), role_size='Small'), 409)
 fails(lambda: sms.add_role('pyvms', 'dep', 'vm1', linux('h1'), OSVirtualHardDisk(UBUNTU, BLOB + 'dup.vhd'), role_size='Small'), 409)
