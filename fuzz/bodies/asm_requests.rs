@@ -212,16 +212,16 @@ pub fn run(data: &[u8]) {
         }
     }
     // The role operations take any root, telling the known ones apart.
-    if let Ok(op) = asm::parse_role_operation(data) {
-        if !matches!(op, asm::RoleOperationXml::Unknown(_)) {
-            assert_eq!(root, Some(op.operation_type()));
-            check(data, asm::parse_role_operation, |v| v.to_xml());
-        }
+    if let Ok(op) = asm::parse_role_operation(data)
+        && !matches!(op, asm::RoleOperationXml::Unknown(_))
+    {
+        assert_eq!(root, Some(op.operation_type()));
+        check(data, asm::parse_role_operation, |v| v.to_xml());
     }
-    if let Ok(op) = asm::parse_roles_operation(data) {
-        if !matches!(op, asm::RolesOperationXml::Unknown(_)) {
-            check(data, asm::parse_roles_operation, |v| v.to_xml());
-        }
+    if let Ok(op) = asm::parse_roles_operation(data)
+        && !matches!(op, asm::RolesOperationXml::Unknown(_))
+    {
+        check(data, asm::parse_roles_operation, |v| v.to_xml());
     }
 
     // The site configuration's reader also refuses values of the wrong type (a
