@@ -3903,7 +3903,7 @@ fn vm_disks_attach_detach_and_delete() {
 /// What `vm create` refuses: an unknown image (the server's 404, nothing created), no
 /// location for a new cloud service, no storage account for the default media link, bad
 /// names, endpoints and sizes, a password on the command line, SSH keys for Windows, a
-/// missing password file.
+/// missing password file; then `--vnet`/`--subnet`, and a second VM in another network.
 #[test]
 fn vm_create_errors() {
     let s = Sandbox::new();
@@ -4021,5 +4021,69 @@ fn vm_create_errors() {
             .unwrap()
             .is_empty(),
         "nothing was created"
+    );
+
+    // In a subnet of a virtual network; a second VM cannot name another network.
+    az(
+        &s,
+        &[
+            "network",
+            "vnet",
+            "create",
+            "vnet1",
+            "--location",
+            "West US",
+            "--address-space",
+            "10.1.0.0/16",
+            "--subnet",
+            "front=10.1.1.0/24",
+        ],
+    )
+    .ok();
+    let net = |name: &'static str, vnet: &'static str| {
+        az(
+            &s,
+            &[
+                "vm",
+                "create",
+                name,
+                "--service",
+                "netsvc",
+                "-l",
+                "West US",
+                "--image",
+                UBUNTU,
+                "--password-file",
+                "pw.txt",
+                "--media-link",
+                if name == "n1" {
+                    "https://x.blob.core.windows.net/v/n1.vhd"
+                } else {
+                    "https://x.blob.core.windows.net/v/n2.vhd"
+                },
+                "--vnet",
+                vnet,
+                "--subnet",
+                "front",
+            ],
+        )
+    };
+    net("n1", "vnet1").ok();
+    let n1 = vm_show(&s, "n1", &[]);
+    assert_eq!(
+        (&n1["virtual_network"], &n1["subnets"][0]),
+        (&Value::from("vnet1"), &Value::from("front")),
+        "{n1}"
+    );
+    assert!(
+        n1["ip_address"].as_str().unwrap().starts_with("10.1.1."),
+        "{n1}"
+    );
+    let r = net("n2", "othernet");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not in virtual network othernet"),
+        "{}",
+        r.stderr
     );
 }
