@@ -78,6 +78,11 @@ impl ClientError {
         }
     }
 
+    /// An answer 404 of the API (the resource does not exist).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ClientError::Api { status: 404, .. })
+    }
+
     /// The HTTP status for API errors.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -1,6 +1,6 @@
 //! The client as a library against a real in-process `azmc serve` (SQLite, real TLS):
-//! typed calls, errors, asynchronous operations, retries of throttled requests and of
-//! failed connections.
+//! typed calls (virtual machines too), errors, asynchronous operations, retries of
+//! throttled requests and of failed connections.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use azmc_client::api::{CreateStorageAccount, KeyType};
@@ -364,4 +364,210 @@ async fn a_certificate_of_the_store_found_by_thumbprint_authenticates() {
         client.subscription_info().await.unwrap().subscription_id,
         f.subscription
     );
+}
+
+/// Waits for an accepted change (a VM change always is one) and checks it succeeded.
+async fn settle(client: &Client, submitted: Submitted) {
+    let Submitted::Accepted { request_id } = &submitted else {
+        panic!("VM changes are asynchronous: {submitted:?}");
+    };
+    let done = client
+        .wait(request_id, fast_waits(), |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(done.status.as_str(), "Succeeded", "{done:?}");
+}
+
+#[tokio::test]
+async fn virtual_machine_calls() {
+    use azmc_client::api::{
+        CreateCloudService, DataVirtualHardDiskXml, OsVirtualHardDiskXml, PostShutdownAction,
+        ProvisioningKind, ProvisioningSetXml, RoleXml, Slot, VmDeploymentInput,
+    };
+    const UBUNTU: &str =
+        "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-15_04-amd64-server-20150616.1-en-us-30GB";
+    const BLOB: &str = "https://libvms.blob.core.windows.net/vhds/";
+    let f = start(|_| {}).await;
+    let client = f.client(RetryPolicy::default());
+    client
+        .create_cloud_service(&CreateCloudService {
+            name: "libvms".into(),
+            label: None,
+            description: None,
+            location: Some("West US".into()),
+            affinity_group: None,
+        })
+        .await
+        .unwrap();
+    let mut p = ProvisioningSetXml::new(ProvisioningKind::Linux);
+    p.host_name = Some("vm1".into());
+    p.user_name = Some("azureuser".into());
+    p.password = Some("Passw0rd!x".into());
+    let role = RoleXml {
+        role_name: "vm1".into(),
+        provisioning: Some(p),
+        os_disk: Some(OsVirtualHardDiskXml {
+            source_image_name: Some(UBUNTU.into()),
+            media_link: Some(format!("{BLOB}vm1.vhd")),
+            ..Default::default()
+        }),
+        role_size: Some("Small".into()),
+        ..Default::default()
+    };
+    let input = VmDeploymentInput {
+        name: Some("dep".into()),
+        deployment_slot: Some("Production".into()),
+        label: Some("dep".into()),
+        roles: vec![role],
+        ..Default::default()
+    };
+    settle(
+        &client,
+        client.create_vm_deployment("libvms", &input).await.unwrap(),
+    )
+    .await;
+    let d = client.deployment_by_name("libvms", "dep").await.unwrap();
+    assert_eq!(d.vm_roles.len(), 1);
+    assert_eq!(d.role_instances[0].instance_status, "ReadyRole");
+    assert_eq!(
+        client
+            .deployment("libvms", Slot::Production)
+            .await
+            .unwrap()
+            .name,
+        "dep"
+    );
+
+    // Get Role never answers the provisioning set; Update Role resizes.
+    let mut got = client.role("libvms", "dep", "vm1").await.unwrap();
+    assert!(got.provisioning.is_none());
+    assert_eq!(got.role_size.as_deref(), Some("Small"));
+    got.role_size = Some("Medium".into());
+    settle(
+        &client,
+        client.update_role("libvms", "dep", &got).await.unwrap(),
+    )
+    .await;
+    let got = client.role("libvms", "dep", "vm1").await.unwrap();
+    assert_eq!(got.role_size.as_deref(), Some("Medium"));
+
+    // Data disks: add, get, update, delete with its media.
+    let disk = DataVirtualHardDiskXml {
+        lun: Some(0),
+        logical_disk_size_in_gb: Some(5),
+        media_link: Some(format!("{BLOB}data0.vhd")),
+        ..Default::default()
+    };
+    settle(
+        &client,
+        client
+            .add_data_disk("libvms", "dep", "vm1", &disk)
+            .await
+            .unwrap(),
+    )
+    .await;
+    let dd = client.data_disk("libvms", "dep", "vm1", 0).await.unwrap();
+    assert_eq!(dd.logical_disk_size_in_gb, Some(5));
+    let update = DataVirtualHardDiskXml {
+        host_caching: Some("ReadWrite".into()),
+        lun: Some(0),
+        ..Default::default()
+    };
+    client
+        .update_data_disk("libvms", "dep", "vm1", 0, &update)
+        .await
+        .unwrap();
+    let dd2 = client.data_disk("libvms", "dep", "vm1", 0).await.unwrap();
+    assert_eq!(dd2.host_caching.as_deref(), Some("ReadWrite"));
+    settle(
+        &client,
+        client
+            .delete_data_disk("libvms", "dep", "vm1", 0, true)
+            .await
+            .unwrap(),
+    )
+    .await;
+    let e = client
+        .data_disk("libvms", "dep", "vm1", 0)
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    let e = client
+        .disk(dd.disk_name.as_deref().unwrap())
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "the disk went with its media: {e}");
+
+    // Role operations.
+    let instance = |d: azmc_client::api::DeploymentXml| {
+        let i = &d.role_instances[0];
+        (i.instance_status.clone(), i.power_state.clone())
+    };
+    settle(
+        &client,
+        client
+            .shutdown_role("libvms", "dep", "vm1", PostShutdownAction::Deallocated)
+            .await
+            .unwrap(),
+    )
+    .await;
+    let d = client.deployment_by_name("libvms", "dep").await.unwrap();
+    assert_eq!(instance(d), ("StoppedDeallocated".into(), "Stopped".into()));
+    settle(
+        &client,
+        client.start_role("libvms", "dep", "vm1").await.unwrap(),
+    )
+    .await;
+    settle(
+        &client,
+        client.restart_role("libvms", "dep", "vm1").await.unwrap(),
+    )
+    .await;
+    let d = client.deployment_by_name("libvms", "dep").await.unwrap();
+    assert_eq!(instance(d), ("ReadyRole".into(), "Started".into()));
+
+    // A second role, deleted with its media; then the deployment with its media.
+    let mut p = ProvisioningSetXml::new(ProvisioningKind::Linux);
+    p.host_name = Some("vm2".into());
+    p.user_name = Some("azureuser".into());
+    p.password = Some("Passw0rd!x".into());
+    let vm2 = RoleXml {
+        role_name: "vm2".into(),
+        provisioning: Some(p),
+        os_disk: Some(OsVirtualHardDiskXml {
+            source_image_name: Some(UBUNTU.into()),
+            media_link: Some(format!("{BLOB}vm2.vhd")),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    settle(
+        &client,
+        client.add_role("libvms", "dep", &vm2).await.unwrap(),
+    )
+    .await;
+    settle(
+        &client,
+        client
+            .delete_role("libvms", "dep", "vm2", true)
+            .await
+            .unwrap(),
+    )
+    .await;
+    let e = client.role("libvms", "dep", "vm2").await.unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    settle(
+        &client,
+        client
+            .delete_deployment_by_name("libvms", "dep", true)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(client.list_disks().await.unwrap().is_empty());
+    let e = client
+        .deployment_by_name("libvms", "dep")
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
 }

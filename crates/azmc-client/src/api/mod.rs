@@ -8,7 +8,8 @@
 //! One module per resource family, named as the server's handlers are: `subscription`,
 //! `certificates` (management certificates), `locations`, `affinity_groups`,
 //! `storage_accounts`, `reserved_ips`, `hosted_services` (cloud services), `deployments`,
-//! `service_certificates`, `sql_servers` (with their firewall rules), `websites` and
+//! `service_certificates`, `sql_servers` (with their firewall rules), `vms` (virtual
+//! machines: roles, role operations, data disks), `websites` and
 //! `operations`, each an `impl Client` block; the path helpers they share are here.
 
 mod affinity_groups;
@@ -24,6 +25,7 @@ mod service_certificates;
 mod sql_servers;
 mod storage_accounts;
 mod subscription;
+mod vms;
 mod websites;
 
 pub use azmc_wire::asm::{
@@ -33,10 +35,15 @@ pub use azmc_wire::asm::{
     SubscriptionCertificateXml, SubscriptionOperationCollectionXml, SubscriptionXml,
     VirtualNetworkSiteXml, WebSpaceXml,
 };
+pub use azmc_wire::asm::{
+    DataVirtualHardDiskXml, InputEndpointXml, NetworkConfigurationSetXml, OsVirtualHardDiskXml,
+    ProvisioningKind, ProvisioningSetXml, RoleOperationXml, RoleXml, SshKeyXml, VmDeploymentInput,
+};
 pub use deployments::{CreateDeployment, Slot};
 pub use hosted_services::CreateCloudService;
 pub use reserved_ips::CreateReservedIp;
 pub use storage_accounts::{CreateStorageAccount, KeyType};
+pub use vms::PostShutdownAction;
 
 /// The reason phrase of an HTTP status ("" if unknown).
 pub fn status_reason(status: u16) -> &'static str {

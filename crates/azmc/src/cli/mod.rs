@@ -280,7 +280,8 @@ enum Command {
     /// Virtual networks, the network configuration and reserved IP addresses.
     #[command(subcommand)]
     Network(network::NetworkCommand),
-    /// Classic virtual machine resources: OS images and disks.
+    /// Classic virtual machines (create, list, show, start, stop, restart, delete), their
+    /// data disks, the disk repository and OS images.
     #[command(subcommand)]
     Vm(vm::VmCommand),
     /// Asynchronous operations and the subscription's operation log.

@@ -3374,3 +3374,716 @@ fn vm_disk_commands() {
         404,
     );
 }
+
+const UBUNTU: &str =
+    "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-15_04-amd64-server-20150616.1-en-us-30GB";
+const WINDOWS: &str =
+    "a699494373c04fc0bc8f2bb1389d6106__Windows-Server-2012-R2-201505.01-en.us-127GB.vhd";
+const BLOB: &str = "https://vmstore.blob.core.windows.net/vhds/";
+
+/// `vm show NAME [more] -o json`.
+fn vm_show(s: &Sandbox, name: &str, more: &[&str]) -> Value {
+    az_json(s, &[&["vm", "show", name][..], more].concat())
+}
+
+/// (status, power state) of a virtual machine as `vm show` gives them.
+fn vm_state(s: &Sandbox, name: &str) -> (String, String) {
+    let j = vm_show(s, name, &[]);
+    (
+        j["status"].as_str().unwrap().to_string(),
+        j["power_state"].as_str().unwrap().to_string(),
+    )
+}
+
+fn state(status: &str, power: &str) -> (String, String) {
+    (status.to_string(), power.to_string())
+}
+
+/// `vm create` of a Linux virtual machine (password from a file, the OS disk in the
+/// subscription's storage account by default, the cloud service created) and of a Windows
+/// one (password on standard input, added to the same deployment); `vm list` and `vm show`
+/// in table, JSON and XML; stop, start, restart and deallocate, each waited for, and
+/// `--no-wait`. The password never shows.
+#[test]
+fn vm_create_list_show_and_power_operations() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &[]);
+    az(&s, &create_storage("vmstore", &["--location", "West US"])).ok();
+    s.write("pw.txt", "Passw0rd!x\n");
+    let r = az(
+        &s,
+        &[
+            "vm",
+            "create",
+            "web1",
+            "--service",
+            "websvc",
+            "--location",
+            "West US",
+            "--image",
+            UBUNTU,
+            "--password-file",
+            "pw.txt",
+            "--endpoint",
+            "ssh:tcp:22:22",
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr.contains("cloud service websvc created")
+            && r.stderr.contains(
+                "virtual machine web1 created in websvc (new deployment websvc): Succeeded"
+            ),
+        "{}",
+        r.stderr
+    );
+    assert!(!format!("{}{}", r.stdout, r.stderr).contains("Passw0rd"));
+    let web1 = vm_show(&s, "web1", &[]);
+    assert_eq!(
+        (
+            &web1["service"],
+            &web1["deployment"],
+            &web1["status"],
+            &web1["power_state"],
+            &web1["size"],
+            &web1["os"],
+            &web1["host_name"]
+        ),
+        (
+            &Value::from("websvc"),
+            &Value::from("websvc"),
+            &Value::from("ReadyRole"),
+            &Value::from("Started"),
+            &Value::from("Small"),
+            &Value::from("Linux"),
+            &Value::from("web1")
+        ),
+        "{web1}"
+    );
+    assert!(
+        web1["ip_address"].as_str().unwrap().starts_with("10."),
+        "{web1}"
+    );
+    assert!(
+        web1["dns_name"].as_str().unwrap().contains("websvc"),
+        "{web1}"
+    );
+    let endpoint = &web1["endpoints"][0];
+    assert_eq!(
+        (
+            &endpoint["name"],
+            &endpoint["public_port"],
+            &endpoint["local_port"]
+        ),
+        (&Value::from("ssh"), &Value::from(22), &Value::from(22)),
+        "{web1}"
+    );
+    assert_eq!(endpoint["vip"], web1["vip"]);
+    let media = web1["os_disk"]["media_link"].as_str().unwrap();
+    assert!(
+        media.starts_with("https://vmstore.blob.") && media.ends_with("/vhds/websvc-web1.vhd"),
+        "{media}"
+    );
+    assert_eq!(web1["os_disk"]["image"], UBUNTU);
+
+    // Windows, password on standard input, added to the deployment.
+    let r = s.run_with_stdin(
+        &[
+            "vm",
+            "create",
+            "win1",
+            "--service",
+            "websvc",
+            "--image",
+            WINDOWS,
+            "--size",
+            "Medium",
+            "--password-file",
+            "-",
+            "--endpoint",
+            "rdp:tcp:3389:3389",
+            "--media-link",
+            &format!("{BLOB}win1.vhd"),
+        ],
+        b"Passw0rd!w\n",
+    );
+    let r = r.ok();
+    assert!(
+        r.stderr
+            .contains("virtual machine win1 created in websvc (deployment websvc): Succeeded"),
+        "{}",
+        r.stderr
+    );
+    let win1 = vm_show(&s, "WIN1", &["--service", "websvc"]);
+    assert_eq!(
+        (&win1["os"], &win1["size"], &win1["status"]),
+        (
+            &Value::from("Windows"),
+            &Value::from("Medium"),
+            &Value::from("ReadyRole")
+        ),
+        "{win1}"
+    );
+    assert_eq!(win1["os_disk"]["media_link"], format!("{BLOB}win1.vhd"));
+
+    let list = az_json(&s, &["vm", "list"]);
+    assert_eq!(strings(&list, "name"), ["web1", "win1"]);
+    assert_eq!(strings(&list, "service"), ["websvc", "websvc"]);
+    assert_eq!(strings(&list, "status"), ["ReadyRole", "ReadyRole"]);
+    let table = az(&s, &["vm", "list"]).ok().stdout;
+    assert!(
+        table.starts_with("NAME")
+            && table.contains("POWER STATE")
+            && table.contains("DNS NAME")
+            && table.contains("win1")
+            && table.contains("Medium"),
+        "{table}"
+    );
+    let xml = az(&s, &["vm", "list", "-o", "xml"]).ok().stdout;
+    assert!(
+        xml.starts_with("<Deployments") && xml.contains("<RoleName>win1</RoleName>"),
+        "{xml}"
+    );
+    let shown = az(&s, &["vm", "show", "web1"]).ok().stdout;
+    assert!(
+        shown.contains("Power state:")
+            && shown.contains("ENDPOINT")
+            && shown.contains("ssh")
+            && shown.contains("websvc-web1.vhd"),
+        "{shown}"
+    );
+    let xml = az(&s, &["vm", "show", "web1", "-o", "xml"]).ok().stdout;
+    assert!(
+        xml.starts_with("<PersistentVMRole") && !xml.contains("Passw0rd"),
+        "{xml}"
+    );
+    assert!(
+        az_json(&s, &["vm", "list", "--service", "websvc"])
+            .as_array()
+            .unwrap()
+            .len()
+            == 2
+    );
+    api_error(
+        &az(&s, &["vm", "list", "--service", "nosuch"]),
+        "ResourceNotFound",
+        404,
+    );
+
+    // Power operations, each waited for: the state after is settled.
+    let r = az(&s, &["vm", "stop", "web1"]).ok();
+    assert!(
+        r.stderr.contains("virtual machine web1 stopped: Succeeded"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(vm_state(&s, "web1"), state("StoppedVM", "Stopped"));
+    az(&s, &["vm", "start", "web1", "--service", "websvc"]).ok();
+    assert_eq!(vm_state(&s, "web1"), state("ReadyRole", "Started"));
+    let r = az(&s, &["vm", "stop", "win1", "--deallocate"]).ok();
+    assert!(
+        r.stderr
+            .contains("virtual machine win1 stopped (deallocated): Succeeded"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(vm_state(&s, "win1"), state("StoppedDeallocated", "Stopped"));
+    let j = az_json(&s, &["vm", "restart", "web1"]);
+    assert_eq!(j["status"], "Succeeded");
+    assert_eq!(j["description"], "virtual machine web1 restarted");
+    assert_eq!(vm_state(&s, "web1"), state("ReadyRole", "Started"));
+
+    // --no-wait: the request id; the operation is waited for later.
+    let r = az(&s, &["vm", "start", "win1", "--no-wait"]).ok();
+    let id = r.stdout.trim().to_string();
+    assert!(is_request_id(&id), "{}", r.stdout);
+    az(&s, &["operation", "wait", &id]).ok();
+    assert_eq!(vm_state(&s, "win1"), state("ReadyRole", "Started"));
+    let j = az_json(&s, &["vm", "stop", "win1", "--no-wait"]);
+    assert_eq!(j["status"], "InProgress");
+    az(
+        &s,
+        &["operation", "wait", j["request_id"].as_str().unwrap()],
+    )
+    .ok();
+    assert_eq!(vm_state(&s, "win1"), state("StoppedVM", "Stopped"));
+}
+
+/// `vm disk attach|detach` (a new disk, an existing one at the lowest free LUN, detached
+/// kept or deleted) and `vm delete` (a role; the last one with its deployment, the cloud
+/// service kept or deleted; disks kept or deleted); the same name in two cloud services
+/// needs --service.
+#[test]
+fn vm_disks_attach_detach_and_delete() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &[]);
+    s.write("pw.txt", "Passw0rd!x\n");
+    let create = |name: &str, svc: &str| {
+        let media = format!("{BLOB}{svc}-{name}.vhd");
+        az(
+            &s,
+            &[
+                "vm",
+                "create",
+                name,
+                "--service",
+                svc,
+                "-l",
+                "West US",
+                "--image",
+                UBUNTU,
+                "--password-file",
+                "pw.txt",
+                "--media-link",
+                &media,
+            ],
+        )
+        .ok();
+    };
+    create("d1", "disksvc");
+    create("d2", "disksvc");
+    create("d1", "othersvc");
+
+    let r = az(
+        &s,
+        &[
+            "vm",
+            "disk",
+            "attach",
+            "d1",
+            "--service",
+            "disksvc",
+            "--new-size",
+            "10",
+            "--media-link",
+            &format!("{BLOB}data0.vhd"),
+            "--caching",
+            "ReadWrite",
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr
+            .contains("data disk attached to d1 at LUN 0: Succeeded"),
+        "{}",
+        r.stderr
+    );
+    az(
+        &s,
+        &[
+            "vm",
+            "disk",
+            "create",
+            "spare",
+            "--media-link",
+            &format!("{BLOB}spare.vhd"),
+        ],
+    )
+    .ok();
+    let r = az(
+        &s,
+        &[
+            "vm",
+            "disk",
+            "attach",
+            "d1",
+            "--service",
+            "disksvc",
+            "--disk",
+            "spare",
+        ],
+    )
+    .ok();
+    assert!(r.stderr.contains("at LUN 1"), "{}", r.stderr);
+    let d1 = vm_show(&s, "d1", &["--service", "disksvc"]);
+    let disks = d1["data_disks"].as_array().unwrap();
+    assert_eq!(
+        disks
+            .iter()
+            .map(|d| (d["lun"].as_u64().unwrap(), d["caching"].as_str().unwrap()))
+            .collect::<Vec<_>>(),
+        [(0, "ReadWrite"), (1, "ReadOnly")],
+        "{d1}"
+    );
+    assert_eq!(disks[0]["size_gb"], 10);
+    assert_eq!(disks[1]["name"], "spare");
+    let table = az(&s, &["vm", "show", "d1", "--service", "disksvc"])
+        .ok()
+        .stdout;
+    assert!(
+        table.contains("DATA DISK") && table.contains("spare"),
+        "{table}"
+    );
+    assert_eq!(
+        az_json(&s, &["vm", "disk", "show", "spare"])["attached_to"],
+        "disksvc/disksvc/d1"
+    );
+    let data0 = disks[0]["name"].as_str().unwrap().to_string();
+
+    // The same name in two cloud services: --service is needed.
+    let r = az(&s, &["vm", "show", "d1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("disksvc, othersvc: give --service"),
+        "{}",
+        r.stderr
+    );
+
+    az(
+        &s,
+        &[
+            "vm",
+            "disk",
+            "detach",
+            "d1",
+            "--service",
+            "disksvc",
+            "--lun",
+            "1",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        az_json(&s, &["vm", "disk", "show", "spare"])["attached_to"],
+        Value::Null
+    );
+    let r = az(
+        &s,
+        &[
+            "vm",
+            "disk",
+            "detach",
+            "d1",
+            "--service",
+            "disksvc",
+            "--lun",
+            "0",
+            "--delete-disk",
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr
+            .contains("data disk at LUN 0 of d1 detached and deleted: Succeeded"),
+        "{}",
+        r.stderr
+    );
+    let names = strings(&az_json(&s, &["vm", "disk", "list"]), "name");
+    assert!(
+        names.contains(&"spare".to_string()) && !names.contains(&data0),
+        "{names:?}"
+    );
+    api_error(
+        &az(
+            &s,
+            &[
+                "vm",
+                "disk",
+                "detach",
+                "d1",
+                "--service",
+                "disksvc",
+                "--lun",
+                "5",
+            ],
+        ),
+        "ResourceNotFound",
+        404,
+    );
+    assert!(
+        vm_show(&s, "d1", &["--service", "disksvc"])["data_disks"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Not the last: the role goes, its OS disk stays (detached).
+    let d2_disk = vm_show(&s, "d2", &[])["os_disk"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = az(&s, &["vm", "delete", "d2"]).ok();
+    assert!(
+        r.stderr.contains("virtual machine d2 deleted: Succeeded"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        az_json(&s, &["vm", "disk", "show", &d2_disk])["attached_to"],
+        Value::Null
+    );
+    // A kept OS disk boots a new virtual machine (no provisioning: no password).
+    let r = az(
+        &s,
+        &[
+            "vm",
+            "create",
+            "d3",
+            "--service",
+            "disksvc",
+            "--os-disk",
+            &d2_disk,
+            "--password-file",
+            "pw.txt",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    az(
+        &s,
+        &[
+            "vm",
+            "create",
+            "d3",
+            "--service",
+            "disksvc",
+            "--os-disk",
+            &d2_disk,
+        ],
+    )
+    .ok();
+    let d3 = vm_show(&s, "d3", &[]);
+    assert_eq!(
+        (&d3["os_disk"]["name"], &d3["status"], &d3["os"]),
+        (
+            &Value::from(d2_disk.as_str()),
+            &Value::from("ReadyRole"),
+            &Value::from("Linux")
+        ),
+        "{d3}"
+    );
+    az(&s, &["vm", "delete", "d3", "--delete-disks"]).ok();
+    api_error(
+        &az(&s, &["vm", "disk", "show", &d2_disk]),
+        "ResourceNotFound",
+        404,
+    );
+    // The last one, with its disks: the deployment goes, the cloud service stays.
+    let d1_disk = vm_show(&s, "d1", &["--service", "disksvc"])["os_disk"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = az(
+        &s,
+        &[
+            "vm",
+            "delete",
+            "d1",
+            "--service",
+            "disksvc",
+            "--delete-disks",
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr.contains(
+            "virtual machine d1 deleted with its disks (and its deployment disksvc): Succeeded"
+        ),
+        "{}",
+        r.stderr
+    );
+    api_error(
+        &az(&s, &["vm", "disk", "show", &d1_disk]),
+        "ResourceNotFound",
+        404,
+    );
+    let svc = az_json(&s, &["service", "show", "disksvc"]);
+    assert!(svc["deployments"].as_array().unwrap().is_empty(), "{svc}");
+    // Now d1 is only in othersvc; deleted with its cloud service.
+    let j = az_json(&s, &["vm", "delete", "d1", "--delete-service"]);
+    assert_eq!(j["status"], "Succeeded");
+    api_error(
+        &az(&s, &["service", "show", "othersvc"]),
+        "ResourceNotFound",
+        404,
+    );
+    assert!(az_json(&s, &["vm", "list"]).as_array().unwrap().is_empty());
+    az(&s, &["vm", "show", "d1"]).fails(1, "no virtual machine d1 in any cloud service");
+}
+
+/// What `vm create` refuses: an unknown image (the server's 404, nothing created), no
+/// location for a new cloud service, no storage account for the default media link, bad
+/// names, endpoints and sizes, a password on the command line, SSH keys for Windows, a
+/// missing password file; then `--vnet`/`--subnet`, and a second VM in another network.
+#[test]
+fn vm_create_errors() {
+    let s = Sandbox::new();
+    let _served = served_and_imported(&s, &[]);
+    s.write("pw.txt", "Passw0rd!x\n");
+    let create = |rest: &[&str]| {
+        az(
+            &s,
+            &[&["vm", "create", "vm1", "--service", "errsvc"][..], rest].concat(),
+        )
+    };
+    let with = |image: &'static str, more: &[&'static str]| -> Vec<&'static str> {
+        [
+            &[
+                "--image",
+                image,
+                "--password-file",
+                "pw.txt",
+                "-l",
+                "West US",
+            ][..],
+            more,
+        ]
+        .concat()
+    };
+    api_error(
+        &create(&with(
+            "nosuchimage",
+            &["--media-link", "https://x.blob.core.windows.net/v/a.vhd"],
+        )),
+        "ResourceNotFound",
+        404,
+    );
+    assert!(
+        az_json(&s, &["service", "list"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let r = create(&["--image", UBUNTU, "--password-file", "pw.txt"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cloud service errsvc does not exist: give --location or --affinity-group"),
+        "{}",
+        r.stderr
+    );
+    let r = create(&with(UBUNTU, &[]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no storage account"), "{}", r.stderr);
+    assert_eq!(
+        create(&with(
+            UBUNTU,
+            &[
+                "--size",
+                "Huge",
+                "--media-link",
+                "https://x.blob.core.windows.net/v/a.vhd",
+            ],
+        ))
+        .code,
+        2
+    );
+    let r = create(&with(
+        WINDOWS,
+        &[
+            "--ssh-key",
+            "AB12",
+            "--media-link",
+            "https://x.blob.core.windows.net/v/a.vhd",
+        ],
+    ));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--ssh-key is for Linux"), "{}", r.stderr);
+
+    for bad in [
+        &["--image", UBUNTU, "--password", "Passw0rd!x"][..],
+        &["--image", UBUNTU, "--endpoint", "ssh:tcp:22"],
+        &["--image", UBUNTU, "--endpoint", "ssh:icmp:22:22"],
+        &[],
+    ] {
+        let r = create(bad);
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+    }
+    let r = az(
+        &s,
+        &[
+            "vm",
+            "create",
+            "bad name",
+            "--service",
+            "errsvc",
+            "--image",
+            UBUNTU,
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("\"bad name\" is invalid"), "{}", r.stderr);
+    create(&["--image", UBUNTU, "--password-file", "missing.txt"]).fails(1, "missing.txt");
+    // Without a terminal and without --password-file there is no password to prompt for.
+    create(&[
+        "--image",
+        UBUNTU,
+        "-l",
+        "West US",
+        "--media-link",
+        "https://x.blob.core.windows.net/v/a.vhd",
+    ])
+    .fails(1, "--password-file");
+    assert!(az_json(&s, &["vm", "list"]).as_array().unwrap().is_empty());
+    assert!(
+        az_json(&s, &["service", "list"])
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing was created"
+    );
+
+    // In a subnet of a virtual network; a second VM cannot name another network.
+    az(
+        &s,
+        &[
+            "network",
+            "vnet",
+            "create",
+            "vnet1",
+            "--location",
+            "West US",
+            "--address-space",
+            "10.1.0.0/16",
+            "--subnet",
+            "front=10.1.1.0/24",
+        ],
+    )
+    .ok();
+    let net = |name: &'static str, vnet: &'static str| {
+        az(
+            &s,
+            &[
+                "vm",
+                "create",
+                name,
+                "--service",
+                "netsvc",
+                "-l",
+                "West US",
+                "--image",
+                UBUNTU,
+                "--password-file",
+                "pw.txt",
+                "--media-link",
+                if name == "n1" {
+                    "https://x.blob.core.windows.net/v/n1.vhd"
+                } else {
+                    "https://x.blob.core.windows.net/v/n2.vhd"
+                },
+                "--vnet",
+                vnet,
+                "--subnet",
+                "front",
+            ],
+        )
+    };
+    net("n1", "vnet1").ok();
+    let n1 = vm_show(&s, "n1", &[]);
+    assert_eq!(
+        (&n1["virtual_network"], &n1["subnets"][0]),
+        (&Value::from("vnet1"), &Value::from("front")),
+        "{n1}"
+    );
+    assert!(
+        n1["ip_address"].as_str().unwrap().starts_with("10.1.1."),
+        "{n1}"
+    );
+    let r = net("n2", "othernet");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not in virtual network othernet"),
+        "{}",
+        r.stderr
+    );
+}
