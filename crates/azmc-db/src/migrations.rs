@@ -119,6 +119,12 @@ pub(crate) const SQLITE: &[Embedded] = &[
         "0018_virtual_machines.sql",
         include_str!("../migrations/sqlite/0018_virtual_machines.sql"),
     ),
+    (
+        19,
+        "image_publishing",
+        "0019_image_publishing.sql",
+        include_str!("../migrations/sqlite/0019_image_publishing.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Embedded] = &[
@@ -229,6 +235,12 @@ pub(crate) const POSTGRES: &[Embedded] = &[
         "virtual_machines",
         "0018_virtual_machines.sql",
         include_str!("../migrations/postgres/0018_virtual_machines.sql"),
+    ),
+    (
+        19,
+        "image_publishing",
+        "0019_image_publishing.sql",
+        include_str!("../migrations/postgres/0019_image_publishing.sql"),
     ),
 ];
 

@@ -23,6 +23,8 @@ pub struct OsImage {
     pub properties: Vec<(String, String)>,
     /// Regions it was replicated to.
     pub replicated_to: Vec<String>,
+    /// `Private`, `Public` or `Msdn`.
+    pub sharing: String,
     pub created_at: OffsetDateTime,
     pub modified_at: OffsetDateTime,
 }
@@ -56,12 +58,13 @@ type ImageRow = (
     String,
     i64,
     i64,
+    String,
 );
 
 macro_rules! select_image {
     () => {
         "SELECT subscription_id, name, label, os, media_link, location, logical_size_gb, \
-         properties, replicated_to, created_at, modified_at FROM os_images "
+         properties, replicated_to, created_at, modified_at, sharing FROM os_images "
     };
 }
 
@@ -79,6 +82,7 @@ fn image(r: ImageRow) -> Result<OsImage, DbError> {
             .map_err(|e| DbError::Corrupt(format!("os image regions {:?}: {e}", r.8)))?,
         created_at: from_micros(r.9)?,
         modified_at: from_micros(r.10)?,
+        sharing: r.11,
     })
 }
 
@@ -213,6 +217,52 @@ impl Db {
         self.get_os_image(subscription_id, name).await
     }
 
+    /// Sets the publishing of the image `name`: its replication regions (`regions`) and
+    /// its sharing (`sharing`), each kept when `None`. [`DbError::NotFound`] ("os image").
+    pub async fn set_os_image_publishing(
+        &self,
+        subscription_id: &str,
+        name: &str,
+        regions: Option<&[String]>,
+        sharing: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<OsImage, DbError> {
+        let current = self.get_os_image(subscription_id, name).await?;
+        let regions = regions.unwrap_or(&current.replicated_to);
+        let json = serde_json::to_string(regions)
+            .map_err(|e| DbError::Invalid(format!("regions: {e}")))?;
+        change_one!(
+            self,
+            "UPDATE os_images SET replicated_to = $3, sharing = $4, modified_at = $5 \
+             WHERE subscription_id = $1 AND name_key = $2",
+            [
+                sub_key(subscription_id),
+                image_key(name),
+                json,
+                sharing.unwrap_or(&current.sharing),
+                micros(now)
+            ],
+            DbError::not_found(ResourceKind::OsImage, name)
+        )?;
+        self.get_os_image(subscription_id, name).await
+    }
+
+    /// The images their subscriptions share with every subscription (`Public` and
+    /// replicated somewhere), by subscription and name.
+    pub async fn list_public_os_images(&self) -> Result<Vec<OsImage>, DbError> {
+        let rows: Vec<ImageRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(
+                select_image!(),
+                "WHERE sharing = 'Public' AND replicated_to <> '[]' \
+                 ORDER BY subscription_id, name_key"
+            ),
+            []
+        )?;
+        rows.into_iter().map(image).collect()
+    }
+
     /// Deletes the image. [`DbError::NotFound`] ("os image").
     pub async fn delete_os_image(&self, subscription_id: &str, name: &str) -> Result<(), DbError> {
         change_one!(
@@ -228,10 +278,37 @@ impl Db {
 /// here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredVmImage {
+    pub subscription_id: String,
     pub name: String,
     pub document: String,
+    /// Regions it was replicated to.
+    pub replicated_to: Vec<String>,
+    /// `Private`, `Public` or `Msdn`.
+    pub sharing: String,
     pub created_at: OffsetDateTime,
     pub modified_at: OffsetDateTime,
+}
+
+type VmImageRow = (String, String, String, i64, i64, String, String);
+
+macro_rules! select_vm_image {
+    () => {
+        "SELECT subscription_id, name, document, created_at, modified_at, replicated_to, \
+         sharing FROM vm_images "
+    };
+}
+
+fn vm_image(r: VmImageRow) -> Result<StoredVmImage, DbError> {
+    Ok(StoredVmImage {
+        subscription_id: r.0,
+        name: r.1,
+        document: r.2,
+        created_at: from_micros(r.3)?,
+        modified_at: from_micros(r.4)?,
+        replicated_to: serde_json::from_str(&r.5)
+            .map_err(|e| DbError::Corrupt(format!("vm image regions {:?}: {e}", r.5)))?,
+        sharing: r.6,
+    })
 }
 
 impl Db {
@@ -281,23 +358,73 @@ impl Db {
         &self,
         subscription_id: &str,
     ) -> Result<Vec<StoredVmImage>, DbError> {
-        let rows: Vec<(String, String, i64, i64)> = fetch!(
+        let rows: Vec<VmImageRow> = fetch!(
             self,
             fetch_all,
-            "SELECT name, document, created_at, modified_at FROM vm_images \
-             WHERE subscription_id = $1 ORDER BY name_key",
+            concat!(
+                select_vm_image!(),
+                "WHERE subscription_id = $1 ORDER BY name_key"
+            ),
             [sub_key(subscription_id)]
         )?;
-        rows.into_iter()
-            .map(|(name, document, c, m)| {
-                Ok(StoredVmImage {
-                    name,
-                    document,
-                    created_at: from_micros(c)?,
-                    modified_at: from_micros(m)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(vm_image).collect()
+    }
+
+    /// The VM images their subscriptions share with every subscription (`Public` and
+    /// replicated somewhere), by subscription and name.
+    pub async fn list_public_vm_images(&self) -> Result<Vec<StoredVmImage>, DbError> {
+        let rows: Vec<VmImageRow> = fetch!(
+            self,
+            fetch_all,
+            concat!(
+                select_vm_image!(),
+                "WHERE sharing = 'Public' AND replicated_to <> '[]' \
+                 ORDER BY subscription_id, name_key"
+            ),
+            []
+        )?;
+        rows.into_iter().map(vm_image).collect()
+    }
+
+    /// Sets the publishing of the VM image `name` (each of `regions` and `sharing` kept
+    /// when `None`). [`DbError::NotFound`] ("vm image").
+    pub async fn set_vm_image_publishing(
+        &self,
+        subscription_id: &str,
+        name: &str,
+        regions: Option<&[String]>,
+        sharing: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<StoredVmImage, DbError> {
+        let key = image_key(name);
+        let found: Option<VmImageRow> = fetch!(
+            self,
+            fetch_optional,
+            concat!(
+                select_vm_image!(),
+                "WHERE subscription_id = $1 AND name_key = $2"
+            ),
+            [sub_key(subscription_id), &key]
+        )?;
+        let current =
+            vm_image(found.ok_or_else(|| DbError::not_found(ResourceKind::VmImage, name))?)?;
+        let regions = regions.unwrap_or(&current.replicated_to);
+        let json = serde_json::to_string(regions)
+            .map_err(|e| DbError::Invalid(format!("regions: {e}")))?;
+        let sharing = sharing.unwrap_or(&current.sharing).to_string();
+        change_one!(
+            self,
+            "UPDATE vm_images SET replicated_to = $3, sharing = $4, modified_at = $5 \
+             WHERE subscription_id = $1 AND name_key = $2",
+            [sub_key(subscription_id), &key, &json, &sharing, micros(now)],
+            DbError::not_found(ResourceKind::VmImage, name)
+        )?;
+        Ok(StoredVmImage {
+            replicated_to: regions.to_vec(),
+            sharing,
+            modified_at: now,
+            ..current
+        })
     }
 
     /// Replaces the document of the VM image `name`. [`DbError::NotFound`] ("vm image").

@@ -90,6 +90,76 @@ pub async fn replicate(
     Ok(xml(StatusCode::OK, replicated_name_to_xml(&published)))
 }
 
+/// `PUT …/images/{name}/unreplicate` (no body): 200.
+pub async fn unreplicate(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    images::unreplicate(&Ctx::of(&state), &s, &name).await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// The `permission` query parameter of Share (any case of the name).
+fn permission(uri: &Uri) -> Option<String> {
+    query_params(uri.query())
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("permission"))
+        .map(|(_, v)| v)
+}
+
+/// `PUT …/images/{name}/shareasync?permission=public|msdn|private` (no body): 202.
+pub async fn share(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+    id: RequestId,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let p = permission(&uri);
+    images::share(&Ctx::of(&state), &id, &s, &name, p.as_deref()).await?;
+    Ok(empty(StatusCode::ACCEPTED))
+}
+
+/// `GET …/vmimages/{name}/details`: 200, root `VMImageDetails`.
+pub async fn vm_details(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let d = images::vm_image_details(&Ctx::of(&state), &s, &name).await?;
+    Ok(xml(StatusCode::OK, d.to_xml()))
+}
+
+/// `PUT …/vmimages/{name}/replicate`: 200 with the published name.
+pub async fn replicate_vm(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let regions = parse_input(&body, parse_replication_input)?;
+    let published = images::replicate_vm_image(&Ctx::of(&state), &s, &name, &regions).await?;
+    Ok(xml(StatusCode::OK, replicated_name_to_xml(&published)))
+}
+
+/// `PUT …/vmimages/{name}/unreplicate` (no body): 200.
+pub async fn unreplicate_vm(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    images::unreplicate_vm_image(&Ctx::of(&state), &s, &name).await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// `PUT …/vmimages/{name}/shareasync?permission=…` (no body): 202.
+pub async fn share_vm(
+    State(state): State<AppState>,
+    Path((s, name)): Path<(String, String)>,
+    id: RequestId,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let p = permission(&uri);
+    images::share_vm_image(&Ctx::of(&state), &id, &s, &name, p.as_deref()).await?;
+    Ok(empty(StatusCode::ACCEPTED))
+}
+
 pub async fn list_vm(
     State(state): State<AppState>,
     Path(s): Path<String>,
@@ -194,6 +264,53 @@ pub fn routes(st: &AppState) -> Router<AppState> {
                 st,
                 routing::MethodRouter::new(),
                 [(OpName::new("ReplicateOSImage"), routing::put(replicate))],
+            ),
+        )
+        .route(
+            "/{s}/services/images/{name}/unreplicate",
+            methods(
+                st,
+                routing::MethodRouter::new(),
+                [(OpName::new("UnreplicateOSImage"), routing::put(unreplicate))],
+            ),
+        )
+        .route(
+            "/{s}/services/images/{name}/shareasync",
+            methods(
+                st,
+                routing::MethodRouter::new(),
+                [(OpName::new("ShareOSImage"), routing::put(share))],
+            ),
+        )
+        .route(
+            "/{s}/services/vmimages/{name}/details",
+            routing::get(vm_details),
+        )
+        .route(
+            "/{s}/services/vmimages/{name}/replicate",
+            methods(
+                st,
+                routing::MethodRouter::new(),
+                [(OpName::new("ReplicateVMImage"), routing::put(replicate_vm))],
+            ),
+        )
+        .route(
+            "/{s}/services/vmimages/{name}/unreplicate",
+            methods(
+                st,
+                routing::MethodRouter::new(),
+                [(
+                    OpName::new("UnreplicateVMImage"),
+                    routing::put(unreplicate_vm),
+                )],
+            ),
+        )
+        .route(
+            "/{s}/services/vmimages/{name}/shareasync",
+            methods(
+                st,
+                routing::MethodRouter::new(),
+                [(OpName::new("ShareVMImage"), routing::put(share_vm))],
             ),
         )
 }

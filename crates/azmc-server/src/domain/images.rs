@@ -167,6 +167,13 @@ pub async fn list(ctx: &Ctx<'_>, subscription: &str) -> Result<Vec<OsImageXml>, 
         .await
         .map_err(db_error)?;
     all.extend(own.iter().map(user));
+    let shared = ctx.db.list_public_os_images().await.map_err(db_error)?;
+    all.extend(
+        shared
+            .iter()
+            .filter(|i| i.subscription_id != subscription)
+            .map(shared_view),
+    );
     Ok(all)
 }
 
@@ -174,11 +181,10 @@ pub async fn list(ctx: &Ctx<'_>, subscription: &str) -> Result<Vec<OsImageXml>, 
 pub async fn get(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<OsImageXml, DomainError> {
     match ctx.db.get_os_image(subscription, name).await {
         Ok(i) => Ok(user(&i)),
-        Err(e) if e.is_not_found() => ctx
-            .catalogue
-            .os_image(name)
-            .map(|p| platform(ctx, p))
-            .ok_or(DomainError::not_found(ResourceKind::OsImage)),
+        Err(e) if e.is_not_found() => match ctx.catalogue.os_image(name) {
+            Some(p) => Ok(platform(ctx, p)),
+            None => Ok(shared_view(&shared_os_image(ctx, name).await?)),
+        },
         Err(e) => Err(db_error(e)),
     }
 }
@@ -192,11 +198,13 @@ pub async fn details(
 ) -> Result<(OsImageXml, Vec<String>), DomainError> {
     match ctx.db.get_os_image(subscription, name).await {
         Ok(i) => Ok((user(&i), i.replicated_to)),
-        Err(e) if e.is_not_found() => ctx
-            .catalogue
-            .os_image(name)
-            .map(|p| (platform(ctx, p), platform_regions(ctx, p)))
-            .ok_or(DomainError::not_found(ResourceKind::OsImage)),
+        Err(e) if e.is_not_found() => match ctx.catalogue.os_image(name) {
+            Some(p) => Ok((platform(ctx, p), platform_regions(ctx, p))),
+            None => {
+                let i = shared_os_image(ctx, name).await?;
+                Ok((shared_view(&i), i.replicated_to))
+            }
+        },
         Err(e) => Err(db_error(e)),
     }
 }
@@ -355,22 +363,13 @@ pub async fn replicate(
             message: "TargetLocations needs at least one Region.".into(),
         });
     }
-    let mut canonical = Vec::with_capacity(regions.len());
-    for r in regions {
-        let Some(l) = ctx.locations.iter().find(|l| l.eq_ignore_ascii_case(r)) else {
-            return Err(DomainError::Invalid {
-                field: "Region",
-                message: format!("The region '{r}' is not one of the offered locations."),
-            });
-        };
-        canonical.push(l.clone());
-    }
+    let canonical = canonical_regions(ctx, regions)?;
     match ctx
         .db
         .replicate_os_image(subscription, name, &canonical, ctx.now)
         .await
     {
-        Ok(i) => Ok(format!("{}__{}", subscription.replace('-', ""), i.name)),
+        Ok(i) => Ok(published_name(subscription, &i.name)),
         Err(e) if e.is_not_found() && ctx.catalogue.os_image(name).is_some() => {
             Err(platform_refused(name))
         }
@@ -527,6 +526,11 @@ pub async fn list_vm_images(
         .map_err(vm_db_error)?
     {
         all.push(stored_vm_image(&s)?);
+    }
+    for s in ctx.db.list_public_vm_images().await.map_err(vm_db_error)? {
+        if s.subscription_id != subscription {
+            all.push(shared_vm_view(&s)?);
+        }
     }
     all.retain(|i| filter.keeps(i));
     Ok(all)
@@ -759,4 +763,340 @@ pub async fn delete_vm_image(
         .delete_vm_image(subscription, name, Some(&job))
         .await
         .map_err(vm_db_error)
+}
+
+// Publishing (Replicate, Unreplicate, Share): a subscription's own image, replicated to
+// some offered regions and shared `Public`, is offered to every other subscription under
+// its published name `{subscription id without hyphens}__{name}` (category `Public`, in
+// the regions it was replicated to, read-only to them). `Msdn` is stored and reported;
+// azmc has no MSDN subscriptions, so such an image stays its owner's. Unreplicating
+// withdraws it (sharing goes back to `Private`).
+
+/// The name other subscriptions see a shared image under.
+pub fn published_name(subscription: &str, name: &str) -> String {
+    format!("{}__{}", subscription.replace('-', ""), name)
+}
+
+/// The owner's subscription id and the image name a published name is made of.
+fn parse_published(name: &str) -> Option<(String, &str)> {
+    let (hex, image) = name.split_once("__")?;
+    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) || image.is_empty() {
+        return None;
+    }
+    let h = hex.to_ascii_lowercase();
+    Some((
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        ),
+        image,
+    ))
+}
+
+fn is_public(sharing: &str, regions: &[String]) -> bool {
+    sharing == "Public" && !regions.is_empty()
+}
+
+/// Another subscription's image shared under the published `name`.
+async fn shared_os_image(ctx: &Ctx<'_>, name: &str) -> Result<OsImage, DomainError> {
+    let missing = || DomainError::not_found(ResourceKind::OsImage);
+    let (owner, image) = parse_published(name).ok_or_else(missing)?;
+    match ctx.db.get_os_image(&owner, image).await {
+        Ok(i) if is_public(&i.sharing, &i.replicated_to) => Ok(i),
+        Ok(_) => Err(missing()),
+        Err(e) if e.is_not_found() => Err(missing()),
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+/// A shared image as other subscriptions see it.
+fn shared_view(i: &OsImage) -> OsImageXml {
+    OsImageXml {
+        category: "Public".into(),
+        name: published_name(&i.subscription_id, &i.name),
+        location: i.replicated_to.join(";"),
+        media_link: None,
+        ..user(i)
+    }
+}
+
+/// A shared VM image as other subscriptions see it.
+fn shared_vm_view(s: &azmc_db::StoredVmImage) -> Result<VmImageXml, DomainError> {
+    let mut i = stored_vm_image(s)?;
+    i.name = Some(published_name(&s.subscription_id, &s.name));
+    i.category = Some("Public".into());
+    i.location = Some(s.replicated_to.join(";"));
+    Ok(i)
+}
+
+/// The offered locations `regions` name (any case), or 400 naming the first that is not.
+fn canonical_regions(ctx: &Ctx<'_>, regions: &[String]) -> Result<Vec<String>, DomainError> {
+    if regions.is_empty() {
+        return Err(DomainError::Invalid {
+            field: "TargetLocations",
+            message: "TargetLocations needs at least one Region.".into(),
+        });
+    }
+    regions
+        .iter()
+        .map(|r| {
+            ctx.locations
+                .iter()
+                .find(|l| l.eq_ignore_ascii_case(r))
+                .cloned()
+                .ok_or_else(|| DomainError::Invalid {
+                    field: "Region",
+                    message: format!("The region '{r}' is not one of the offered locations."),
+                })
+        })
+        .collect()
+}
+
+/// `public`, `msdn` or `private` (any case) → `Public`, `Msdn`, `Private`.
+fn sharing_of(permission: Option<&str>) -> Result<&'static str, DomainError> {
+    let p = permission.unwrap_or_default();
+    ["Public", "Msdn", "Private"]
+        .into_iter()
+        .find(|s| s.eq_ignore_ascii_case(p))
+        .ok_or_else(|| DomainError::Invalid {
+            field: "permission",
+            message: format!(
+                "The query parameter permission must be public, msdn or private, not {p:?}."
+            ),
+        })
+}
+
+fn replicate_first(name: &str) -> DomainError {
+    DomainError::Invalid {
+        field: "permission",
+        message: format!("The image '{name}' is not replicated: replicate it before sharing it."),
+    }
+}
+
+/// Unreplicate OS Image: the image is replicated nowhere and shared with no one.
+pub async fn unreplicate(ctx: &Ctx<'_>, subscription: &str, name: &str) -> Result<(), DomainError> {
+    match ctx
+        .db
+        .set_os_image_publishing(subscription, name, Some(&[]), Some("Private"), ctx.now)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() && ctx.catalogue.os_image(name).is_some() => {
+            Err(platform_refused(name))
+        }
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+/// Share OS Image (`permission` public, msdn or private): the image must be replicated
+/// to share it beyond its subscription; the operation `op` reports the end.
+pub async fn share(
+    ctx: &Ctx<'_>,
+    op: &crate::identity::RequestId,
+    subscription: &str,
+    name: &str,
+    permission: Option<&str>,
+) -> Result<(), DomainError> {
+    let sharing = sharing_of(permission)?;
+    let current = match ctx.db.get_os_image(subscription, name).await {
+        Ok(i) => i,
+        Err(e) if e.is_not_found() && ctx.catalogue.os_image(name).is_some() => {
+            return Err(platform_refused(name));
+        }
+        Err(e) => return Err(db_error(e)),
+    };
+    if sharing != "Private" && current.replicated_to.is_empty() {
+        return Err(replicate_first(name));
+    }
+    ctx.db
+        .set_os_image_publishing(subscription, name, None, Some(sharing), ctx.now)
+        .await
+        .map_err(db_error)?;
+    let work = CompleteVmImageOperation {
+        subscription: subscription.to_string(),
+        image: current.name,
+    };
+    crate::jobs::enqueue(ctx, op, subscription, &work).await
+}
+
+/// Get VM Image Details: the subscription's own VM image, a platform one, or another
+/// subscription's shared under its published name, with its publishing state.
+pub async fn vm_image_details(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+) -> Result<azmc_wire::asm::VmImageDetailsXml, DomainError> {
+    let details =
+        |image: VmImageXml, published: Option<String>, sharing: &str, regions: &[String]| {
+            azmc_wire::asm::VmImageDetailsXml {
+                image,
+                is_corrupted: false,
+                published_name: published,
+                sharing_status: sharing.to_string(),
+                replication_progress: regions.iter().map(|r| (r.clone(), 100)).collect(),
+            }
+        };
+    let own = ctx
+        .db
+        .list_vm_images(subscription)
+        .await
+        .map_err(vm_db_error)?;
+    if let Some(s) = own.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
+        let published =
+            (!s.replicated_to.is_empty()).then(|| published_name(subscription, &s.name));
+        return Ok(details(
+            stored_vm_image(s)?,
+            published,
+            &s.sharing,
+            &s.replicated_to,
+        ));
+    }
+    if let Some(p) = vm_catalogue(ctx).into_iter().find(|i| {
+        i.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    }) {
+        let regions: Vec<String> = p
+            .location
+            .as_deref()
+            .unwrap_or_default()
+            .split(';')
+            .map(str::to_string)
+            .collect();
+        return Ok(details(p.clone(), p.name.clone(), "Public", &regions));
+    }
+    if let Some((owner, image)) = parse_published(name) {
+        let shared = ctx.db.list_public_vm_images().await.map_err(vm_db_error)?;
+        if let Some(s) = shared
+            .iter()
+            .find(|s| s.subscription_id == owner && s.name.eq_ignore_ascii_case(image))
+        {
+            return Ok(details(
+                shared_vm_view(s)?,
+                Some(published_name(&owner, &s.name)),
+                &s.sharing,
+                &s.replicated_to,
+            ));
+        }
+    }
+    Err(DomainError::not_found(ResourceKind::VmImage))
+}
+
+/// The refusal for a platform VM image, else the database's answer.
+fn vm_publishing_error(ctx: &Ctx<'_>, name: &str, e: DbError) -> DomainError {
+    let platform = vm_catalogue(ctx).iter().any(|i| {
+        i.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    });
+    if e.is_not_found() && platform {
+        platform_refused(name)
+    } else {
+        vm_db_error(e)
+    }
+}
+
+/// Replicate VM Image to offered `regions` (added to those it has); answers the
+/// published name.
+pub async fn replicate_vm_image(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+    regions: &[String],
+) -> Result<String, DomainError> {
+    let mut all = canonical_regions(ctx, regions)?;
+    let current = ctx
+        .db
+        .list_vm_images(subscription)
+        .await
+        .map_err(vm_db_error)?
+        .into_iter()
+        .find(|s| s.name.eq_ignore_ascii_case(name));
+    if let Some(c) = &current {
+        for r in &c.replicated_to {
+            if !all.iter().any(|a| a.eq_ignore_ascii_case(r)) {
+                all.insert(0, r.clone());
+            }
+        }
+    }
+    let s = ctx
+        .db
+        .set_vm_image_publishing(subscription, name, Some(&all), None, ctx.now)
+        .await
+        .map_err(|e| vm_publishing_error(ctx, name, e))?;
+    Ok(published_name(subscription, &s.name))
+}
+
+/// Unreplicate VM Image: replicated nowhere, shared with no one.
+pub async fn unreplicate_vm_image(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    name: &str,
+) -> Result<(), DomainError> {
+    ctx.db
+        .set_vm_image_publishing(subscription, name, Some(&[]), Some("Private"), ctx.now)
+        .await
+        .map(|_| ())
+        .map_err(|e| vm_publishing_error(ctx, name, e))
+}
+
+/// Share VM Image (`permission` public, msdn or private), as [`share`] for OS images.
+pub async fn share_vm_image(
+    ctx: &Ctx<'_>,
+    op: &crate::identity::RequestId,
+    subscription: &str,
+    name: &str,
+    permission: Option<&str>,
+) -> Result<(), DomainError> {
+    let sharing = sharing_of(permission)?;
+    let current = ctx
+        .db
+        .list_vm_images(subscription)
+        .await
+        .map_err(vm_db_error)?
+        .into_iter()
+        .find(|s| s.name.eq_ignore_ascii_case(name));
+    let Some(current) = current else {
+        let platform = vm_catalogue(ctx).iter().any(|i| {
+            i.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        });
+        return Err(if platform {
+            platform_refused(name)
+        } else {
+            DomainError::not_found(ResourceKind::VmImage)
+        });
+    };
+    if sharing != "Private" && current.replicated_to.is_empty() {
+        return Err(replicate_first(name));
+    }
+    ctx.db
+        .set_vm_image_publishing(subscription, name, None, Some(sharing), ctx.now)
+        .await
+        .map_err(vm_db_error)?;
+    let work = CompleteVmImageOperation {
+        subscription: subscription.to_string(),
+        image: current.name,
+    };
+    crate::jobs::enqueue(ctx, op, subscription, &work).await
+}
+
+#[cfg(test)]
+mod publishing_tests {
+    use super::*;
+
+    #[test]
+    fn published_names_name_their_owner() {
+        let sub = "0123abcd-0000-4000-8000-00000000beef";
+        let p = published_name(sub, "my__image");
+        assert_eq!(p, "0123abcd00004000800000000000beef__my__image");
+        assert_eq!(parse_published(&p), Some((sub.to_string(), "my__image")));
+        assert_eq!(parse_published("short__x"), None);
+        assert_eq!(parse_published("0123abcd00004000800000000000beef__"), None);
+    }
 }

@@ -739,3 +739,211 @@ async fn disks_are_added_resized_and_deleted() {
     .await;
     api.stop().await;
 }
+
+/// Publishing: an image replicated and shared `Public` is offered to every other
+/// subscription under its published name, read-only, in the regions it was replicated
+/// to; sharing needs a replication first; unreplicating withdraws it. OS and VM images.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_images_are_offered_to_other_subscriptions() {
+    use azmc_wire::asm::{
+        OsDiskConfigurationXml, VmImageXml, parse_vm_image_details, parse_vm_images,
+        replication_input_to_xml,
+    };
+    let api = Api::start(Duration::ZERO).await;
+    let other = "5ec0dd00-0000-4000-8000-0000000000a1";
+    api.second_subscription(other, &azmc_db::Quotas::default())
+        .await;
+    let r = api
+        .req(
+            "POST",
+            IMAGES,
+            Some(&add_body(
+                "pub",
+                "https://a.blob.core.windows.net/v/pub.vhd",
+                "Linux",
+            )),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let theirs = |list: Vec<azmc_wire::asm::OsImageXml>| {
+        list.into_iter()
+            .filter(|i| i.name.ends_with("__pub"))
+            .collect::<Vec<_>>()
+    };
+    // Private until replicated and shared; sharing first is refused.
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{IMAGES}/pub/shareasync?permission=public"),
+        None,
+        BAD_REQUEST,
+        "replicate it before sharing it",
+    )
+    .await;
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{IMAGES}/pub/shareasync?permission=everyone"),
+        None,
+        BAD_REQUEST,
+        "permission must be public, msdn or private",
+    )
+    .await;
+    let r = api
+        .req(
+            "PUT",
+            &format!("{IMAGES}/pub/replicate"),
+            Some(&replication_input_to_xml(&["west us".into()])),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let others = format!("/{other}/services/images");
+    assert!(theirs(api.get(&others, parse_os_images).await).is_empty());
+    let r = api
+        .req(
+            "PUT",
+            &format!("{IMAGES}/pub/shareasync?permission=Public"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    api.assert_succeeded(&r.request_id()).await;
+    let seen = theirs(api.get(&others, parse_os_images).await);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let published = seen[0].name.clone();
+    assert_eq!(published, format!("{}__pub", api.sub.replace('-', "")));
+    assert_eq!(
+        (
+            seen[0].category.as_str(),
+            seen[0].location.as_str(),
+            &seen[0].media_link
+        ),
+        ("Public", "West US", &None)
+    );
+    let got = api
+        .get(&format!("{others}/{published}"), parse_os_image)
+        .await;
+    assert_eq!(got.name, published);
+    let details = api
+        .get(
+            &format!("{others}/{published}/details"),
+            parse_os_image_details,
+        )
+        .await;
+    assert_eq!(details.replication_progress, [("West US".to_string(), 100)]);
+    // Read-only to them.
+    let r = api
+        .req("DELETE", &format!("{others}/{published}"), None)
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    // The owner still sees it as its own.
+    let own = api.get(&format!("{IMAGES}/pub"), parse_os_image).await;
+    assert_eq!(own.category, "User");
+    // Unreplicated: withdrawn.
+    let r = api
+        .req("PUT", &format!("{IMAGES}/pub/unreplicate"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(theirs(api.get(&others, parse_os_images).await).is_empty());
+    let r = api.req("GET", &format!("{others}/{published}"), None).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let platform = api.get(IMAGES, parse_os_images).await[0].name.clone();
+    expect_error(
+        &api,
+        "PUT",
+        &format!("{IMAGES}/{platform}/unreplicate"),
+        None,
+        BAD_REQUEST,
+        "is a platform image",
+    )
+    .await;
+
+    // VM images: details, replicate, share, unreplicate.
+    let vm = "/{s}/services/vmimages";
+    let image = VmImageXml {
+        name: Some("vmpub".into()),
+        label: Some("l".into()),
+        os_disk: Some(OsDiskConfigurationXml {
+            os: Some("Linux".into()),
+            os_state: Some("Generalized".into()),
+            media_link: Some("https://a.blob.core.windows.net/v/vmpub.vhd".into()),
+            ..OsDiskConfigurationXml::default()
+        }),
+        ..VmImageXml::default()
+    };
+    let r = api.req("POST", vm, Some(&image.to_xml())).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    api.assert_succeeded(&r.request_id()).await;
+    let d = api
+        .get(&format!("{vm}/vmpub/details"), parse_vm_image_details)
+        .await;
+    assert_eq!(
+        (
+            d.sharing_status.as_str(),
+            &d.published_name,
+            d.replication_progress.len()
+        ),
+        ("Private", &None, 0)
+    );
+    expect_error(
+        &api,
+        "GET",
+        &format!("{vm}/nosuch/details"),
+        None,
+        NOT_FOUND,
+        "",
+    )
+    .await;
+    let r = api
+        .req(
+            "PUT",
+            &format!("{vm}/vmpub/replicate"),
+            Some(&replication_input_to_xml(&["East US".into()])),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = api
+        .req(
+            "PUT",
+            &format!("{vm}/vmpub/shareasync?permission=public"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    api.assert_succeeded(&r.request_id()).await;
+    let d = api
+        .get(&format!("{vm}/vmpub/details"), parse_vm_image_details)
+        .await;
+    assert_eq!(d.sharing_status, "Public");
+    let published = d.published_name.clone().unwrap();
+    let theirs_vm = api
+        .get(&format!("/{other}/services/vmimages"), parse_vm_images)
+        .await;
+    let shown = theirs_vm
+        .iter()
+        .find(|i| i.name.as_deref() == Some(published.as_str()))
+        .expect("the shared VM image is offered");
+    assert_eq!(
+        (shown.category.as_deref(), shown.location.as_deref()),
+        (Some("Public"), Some("East US"))
+    );
+    let d = api
+        .get(
+            &format!("/{other}/services/vmimages/{published}/details"),
+            parse_vm_image_details,
+        )
+        .await;
+    assert_eq!(d.sharing_status, "Public");
+    let r = api
+        .req("PUT", &format!("{vm}/vmpub/unreplicate"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let theirs_vm = api
+        .get(&format!("/{other}/services/vmimages"), parse_vm_images)
+        .await;
+    assert!(
+        !theirs_vm
+            .iter()
+            .any(|i| i.name.as_deref() == Some(published.as_str()))
+    );
+}

@@ -158,8 +158,8 @@ pub use vm::{
     parse_role_response, parse_roles_operation, parse_vm_deployment,
 };
 pub use vm_image::{
-    DataDiskConfigurationXml, OsDiskConfigurationXml, VmImageXml, parse_vm_image_input,
-    parse_vm_images, vm_images_to_xml,
+    DataDiskConfigurationXml, OsDiskConfigurationXml, VmImageDetailsXml, VmImageXml,
+    parse_vm_image_details, parse_vm_image_input, parse_vm_images, vm_images_to_xml,
 };
 pub use website::{
     NS_SERIALIZATION, NS_SERIALIZATION_ARRAYS, SiteInput, SiteXml, WebSpaceXml, dns_suffix_to_xml,

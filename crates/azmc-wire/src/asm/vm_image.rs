@@ -274,3 +274,90 @@ mod tests {
         assert_eq!(parse_vm_images(xml.as_bytes()).unwrap(), [image]);
     }
 }
+
+/// Get VM Image Details (`GET /{s}/services/vmimages/{name}/details`, Node): the VM image
+/// with its publishing state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VmImageDetailsXml {
+    pub image: VmImageXml,
+    pub is_corrupted: bool,
+    /// The name other subscriptions see once it is shared (`{subscription}__{name}`).
+    pub published_name: Option<String>,
+    /// `Private`, `Public` or `Msdn`.
+    pub sharing_status: String,
+    /// (location, progress in percent).
+    pub replication_progress: Vec<(String, u32)>,
+}
+
+impl VmImageDetailsXml {
+    /// The answer (root `VMImageDetails`).
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::root("VMImageDetails");
+        self.image.write_fields(&mut w);
+        w.bool("IsCorrupted", self.is_corrupted)
+            .opt_text("PublishedName", self.published_name.as_deref())
+            .text("SharingStatus", &self.sharing_status)
+            .open("ReplicationProgress");
+        for (location, progress) in &self.replication_progress {
+            w.open("ReplicationProgressElement")
+                .text("Location", location)
+                .int("Progress", *progress)
+                .close();
+        }
+        w.close();
+        w.finish()
+    }
+}
+
+/// Read a Get VM Image Details answer.
+pub fn parse_vm_image_details(body: &[u8]) -> Result<VmImageDetailsXml, XmlError> {
+    let doc = super::common::parse_response(body, "VMImageDetails")?;
+    let text = |n: &str| doc.child_text(n).map(str::to_owned);
+    Ok(VmImageDetailsXml {
+        image: VmImageXml::from_element(&doc),
+        is_corrupted: text("IsCorrupted").is_some_and(|v| v.trim() == "true"),
+        published_name: text("PublishedName").filter(|v| !v.is_empty()),
+        sharing_status: text("SharingStatus").unwrap_or_default(),
+        replication_progress: doc
+            .child("ReplicationProgress")
+            .map(|l| {
+                l.children_named("ReplicationProgressElement")
+                    .map(|e| {
+                        (
+                            e.child_text("Location").unwrap_or_default().to_owned(),
+                            e.child_text("Progress")
+                                .and_then(|p| p.trim().parse().ok())
+                                .unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod details_tests {
+    use super::*;
+
+    #[test]
+    fn details_round_trip() {
+        let d = VmImageDetailsXml {
+            image: VmImageXml {
+                name: Some("img".into()),
+                label: Some("l".into()),
+                category: Some("User".into()),
+                ..Default::default()
+            },
+            is_corrupted: false,
+            published_name: Some("0123__img".into()),
+            sharing_status: "Public".into(),
+            replication_progress: vec![("West US".into(), 100)],
+        };
+        let back = parse_vm_image_details(d.to_xml().as_bytes()).unwrap();
+        assert_eq!(back.published_name, d.published_name);
+        assert_eq!(back.sharing_status, "Public");
+        assert_eq!(back.replication_progress, d.replication_progress);
+        assert_eq!(back.image.name.as_deref(), Some("img"));
+    }
+}
