@@ -285,6 +285,17 @@ fn read_certificate_file(
         message,
     };
     match format {
+        // The classic azure-cli's `vm create --ssh-cert FILE.pem` uploads the PEM
+        // certificate itself as `pfx`; Azure took it as a certificate without a key.
+        CertificateFormat::Pfx
+            if data
+                .trim_ascii_start()
+                .starts_with(b"-----BEGIN CERTIFICATE-----") =>
+        {
+            let cert = Certificate::from_pem(data)
+                .map_err(|e| invalid(format!("Data is not an X.509 certificate: {e}")))?;
+            Ok((cert, None))
+        }
         CertificateFormat::Pfx => {
             let options = ReadOptions {
                 max_iterations: Some(limits.max_iterations),
@@ -518,5 +529,26 @@ mod tests {
             CertificateFormat::Cer
         );
         assert!(CertificateFormat::of(Some("p7b")).is_err());
+    }
+
+    #[test]
+    fn a_pem_certificate_sent_as_pfx_is_read_without_a_key() {
+        let (cert, _) = azmc_pki::create_self_signed(&azmc_pki::NewCertificate {
+            name: "ssh",
+            key: azmc_pki::KeyKind::Rsa2048,
+            days: 1,
+            now: time::macros::datetime!(2026-01-01 00:00 UTC),
+        })
+        .unwrap();
+        let pem = format!("\n{}", cert.to_pem());
+        let read = |data: &[u8]| {
+            read_certificate_file(data, CertificateFormat::Pfx, "", PfxLimits::default())
+        };
+        let (got, key) = read(pem.as_bytes()).unwrap();
+        assert_eq!(got.thumbprint(), cert.thumbprint());
+        assert!(key.is_none());
+        let broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert!(read(broken.as_bytes()).is_err());
+        assert!(read(b"not a pfx").is_err());
     }
 }

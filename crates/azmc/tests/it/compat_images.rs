@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The installed clients; `azure-asm-compute` must be the classic CLI's.
-fn deps() -> PathBuf {
+pub(super) fn deps() -> PathBuf {
     let deps = super::legacy::deps(&[]);
     assert!(
         deps.join("azcli/node_modules/azure-asm-compute").exists(),
@@ -36,7 +36,7 @@ fn deps() -> PathBuf {
 
 /// A running server whose asynchronous operations stay InProgress for a moment, so the
 /// clients' polling is exercised, and the bootstrap PEM.
-fn served(delay_ms: &str) -> (Sandbox, Served) {
+pub(super) fn served(delay_ms: &str) -> (Sandbox, Served) {
     let s = Sandbox::new();
     let served = Served::start(&s, &[("AZMC_ASYNC_DELAY_MS", delay_ms)], &[]);
     bootstrap_pem(&s, &served);
@@ -69,7 +69,7 @@ const POSTLUDE: &str = r#"
 "#;
 
 /// Runs `PRELUDE + body + POSTLUDE` with the classic CLI's Node modules against `served`.
-fn node(deps: &Path, s: &Sandbox, served: &Served, body: &str) -> Output {
+pub(super) fn node(deps: &Path, s: &Sandbox, served: &Served, body: &str) -> Output {
     let script = [PRELUDE, body, POSTLUDE].concat();
     Command::new("node")
         .arg("-e")
