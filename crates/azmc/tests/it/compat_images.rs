@@ -12,9 +12,9 @@
 //! waits 30 s before its first poll (a generated default the CLI does not change), so it
 //! runs in a thread of its own while every other command runs.
 //!
-//! Not offered by azmc, so answered 404 `ResourceNotFound` (checked): OS image Unreplicate
-//! and Share (which the Node client cannot even send: see [`UNREPLICATE_AND_SHARE`]) and
-//! Get VM Image Details.
+//! Publishing (Unreplicate and Share OS Image, which the Node client cannot send without
+//! help: see [`UNREPLICATE_AND_SHARE`]; Get VM Image Details, Replicate, Unreplicate and
+//! Share VM Image) with the Node client too.
 
 use super::Sandbox;
 use super::compat_azurecli::{Cli, copy_dir, find, imported, names};
@@ -152,13 +152,19 @@ fn node_sdk_manages_os_images() {
 /// Unreplicate and Share OS Image. azure-asm-compute 0.18.0 never sends them: both are PUTs
 /// without a body, into which azure-common's pipeline pipes an input stream that never
 /// ends, so the request never starts and Node exits without calling back. With an empty
-/// body they are sent, and azmc answers them as any path it does not serve: these
-/// publisher-only operations are not offered (404 `ResourceNotFound`).
+/// body they are sent: sharing the replicated image answers 202, unreplicating 200 (and
+/// withdraws its replication), and sharing it again is refused until it is replicated.
 const UNREPLICATE_AND_SHARE: &str = r#"
   const send = c.pipeline;
   c.pipeline = function (req, cb) { if (req.method === 'PUT' && !('body' in req)) req.body = ''; return send.call(this, req, cb); };
-  await fails(cb => os.beginUnreplicating('nodeimage', cb), 404, 'ResourceNotFound');
-  await fails(cb => os.beginSharing('nodeimage', 'public', cb), 404, 'ResourceNotFound');
+  const shared = await p(cb => os.beginSharing('nodeimage', 'public', cb));
+  check(shared.statusCode === 202 && shared.requestId, 'share', shared);
+  const unreplicated = await p(cb => os.beginUnreplicating('nodeimage', cb));
+  check(unreplicated.statusCode === 200, 'unreplicate', unreplicated);
+  check((await p(cb => os.getDetails('nodeimage', cb))).replicationProgress.length === 0, 'unreplicated', null);
+  await fails(cb => os.beginSharing('nodeimage', 'public', cb), 400, 'BadRequest');
+  await fails(cb => os.beginSharing('nodeimage', 'everyone', cb), 400, 'BadRequest');
+  await fails(cb => os.beginUnreplicating(ubuntu.name, cb), 400, 'BadRequest');
   c.pipeline = send;
 "#;
 
@@ -226,10 +232,25 @@ fn node_sdk_manages_vm_images() {
     served.stop();
 }
 
-/// Get VM Image Details: not offered by azmc (404 `ResourceNotFound`, as any path it does
-/// not serve).
+/// Get VM Image Details, then Replicate, Share and Unreplicate VM Image (the bodiless PUTs
+/// sent as for OS images, see [`UNREPLICATE_AND_SHARE`]).
 const VM_IMAGE_DETAILS: &str = r#"
-  await fails(cb => v.getDetails('nodevmimage', cb), 404, 'ResourceNotFound');
+  const det = await p(cb => v.getDetails('nodevmimage', cb));
+  check(det.statusCode === 200 && det.name === 'nodevmimage' && det.label === 'Updated label' && det.sharingStatus === 'Private' && det.replicationProgress.length === 0 && !det.publishedName, 'details', det);
+  await fails(cb => v.getDetails('nosuch', cb), 404, 'ResourceNotFound');
+  const rep = await p(cb => v.replicate('nodevmimage', { targetLocations: ['East US'], computeImageAttributes: { offer: 'o', sku: 's', version: '1' } }, cb));
+  check(rep.statusCode === 200, 'replicate', rep);
+  const send = c.pipeline;
+  c.pipeline = function (req, cb) { if (req.method === 'PUT' && !('body' in req)) req.body = ''; return send.call(this, req, cb); };
+  const sh = await p(cb => v.beginSharing('nodevmimage', 'public', cb));
+  check(sh.statusCode === 202, 'share', sh);
+  const det2 = await p(cb => v.getDetails('nodevmimage', cb));
+  check(det2.sharingStatus === 'Public' && det2.publishedName.endsWith('__nodevmimage') && det2.replicationProgress.map(r => r.location).join() === 'East US', 'shared details', det2);
+  const un = await p(cb => v.beginUnreplicating('nodevmimage', cb));
+  check(un.statusCode === 200, 'unreplicate', un);
+  c.pipeline = send;
+  const det3 = await p(cb => v.getDetails('nodevmimage', cb));
+  check(det3.sharingStatus === 'Private' && det3.replicationProgress.length === 0, 'unreplicated details', det3);
 "#;
 
 #[test]
