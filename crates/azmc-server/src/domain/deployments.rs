@@ -135,6 +135,22 @@ pub fn check_package_url(url: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// The changes of a package's deployment (status, configuration, upgrade, role
+/// instances, swap) are not a virtual machine deployment's: its roles change through the
+/// role operations.
+fn check_package(d: &Deployment) -> Result<(), DomainError> {
+    if d.vm_state.is_some() {
+        return Err(invalid(
+            "Deployment",
+            format!(
+                "The deployment {} is a virtual machine deployment: change its virtual machines with the role operations (Add/Update/Delete Role, Start/Shutdown/Restart Role).",
+                d.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// A deployment busy with an operation refuses changes.
 fn check_idle(d: &Deployment) -> Result<(), DomainError> {
     if matches!(
@@ -236,6 +252,7 @@ pub async fn set_status(
     d: &Deployment,
     status: DeploymentStatus,
 ) -> Result<(), DomainError> {
+    check_package(d)?;
     check_idle(d)?;
     let work = UpdateStatus(SetStatus {
         deployment: DeploymentRef::new(at, &d.name),
@@ -272,6 +289,7 @@ pub async fn change(
     if let Some(url) = &change.package_url {
         check_package_url(url)?;
     }
+    check_package(d)?;
     check_idle(d)?;
     check_no_upgrade(d)?;
     report_change(ctx, op, at, d, Some(change), what).await
@@ -300,6 +318,7 @@ pub async fn walk_upgrade_domain(
                 ),
             )
         })?;
+    check_package(d)?;
     check_idle(d)?;
     let Some(upgrade) = &d.upgrade else {
         return Err(DomainError::Conflict(ConflictReason::NoUpgradeToWalk));
@@ -348,6 +367,7 @@ pub async fn rollback(
     at: Service<'_>,
     d: &Deployment,
 ) -> Result<(), DomainError> {
+    check_package(d)?;
     check_idle(d)?;
     if d.upgrade.is_none() {
         return Err(DomainError::Conflict(ConflictReason::NothingToRollBack));
@@ -402,6 +422,7 @@ pub async fn instance_action(
     if !known {
         return Err(DomainError::not_found(ResourceKind::RoleInstance));
     }
+    check_package(d)?;
     check_idle(d)?;
     let what = format!("{} {instance}", action.name());
     report_change(ctx, op, at, d, None, &what).await
@@ -441,6 +462,7 @@ pub async fn delete_instances(
             ),
         ));
     }
+    check_package(d)?;
     check_idle(d)?;
     check_no_upgrade(d)?;
     let cores = roles.iter().map(|(_, c)| i64::from(*c)).sum();
@@ -491,6 +513,7 @@ pub async fn swap(
     source: &str,
 ) -> Result<(), DomainError> {
     let src = by_name(ctx, at, source).await?;
+    check_package(&src)?;
     if src.slot != "Staging" {
         return Err(invalid(
             "SourceDeployment",

@@ -28,6 +28,7 @@ use azmc_wire::asm::{
     RolesOperationXml, VmImageXml, parse_role_response,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::str::FromStr;
 
 /// A classic role size: (name, cores, memory MB, max data disks, web/worker resource disk
@@ -724,6 +725,7 @@ fn assign_addresses(
     state: &mut VmState,
     subnets: Option<&[(String, String)]>,
     private_id: &str,
+    elsewhere: &HashSet<u32>,
 ) -> Result<(), DomainError> {
     let hex =
         |i: usize| u32::from_str_radix(private_id.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
@@ -731,11 +733,12 @@ fn assign_addresses(
         let base = (10 << 24) | (hex(0) << 16) | (hex(2) << 8);
         (base, base | 0xff)
     };
-    let mut taken: std::collections::HashSet<u32> = state
+    let mut taken: HashSet<u32> = state
         .roles
         .iter()
         .filter_map(|r| r.ip.as_deref().and_then(parse_ipv4))
         .collect();
+    taken.extend(elsewhere);
     for i in 0..state.roles.len() {
         let r = &state.roles[i];
         if r.ip.is_some() || matches!(r.state, RoleState::Deallocated | RoleState::Deleting) {
@@ -780,6 +783,54 @@ fn assign_addresses(
         state.roles[i].ip = Some(dotted(a));
     }
     Ok(())
+}
+
+/// The private addresses the subscription's other virtual machine deployments in the
+/// virtual network `vnet` use (none outside a virtual network: each cloud service has its
+/// own private network there).
+async fn addresses_elsewhere(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    vnet: Option<&str>,
+    this: (&str, &str),
+) -> Result<HashSet<u32>, DomainError> {
+    let mut taken = HashSet::new();
+    let Some(vnet) = vnet else {
+        return Ok(taken);
+    };
+    for svc in ctx
+        .db
+        .list_hosted_services(subscription)
+        .await
+        .map_err(db_error)?
+    {
+        for d in ctx
+            .db
+            .list_deployments(subscription, &svc.name)
+            .await
+            .map_err(db_error)?
+        {
+            let same = svc.name.eq_ignore_ascii_case(this.0) && d.name.eq_ignore_ascii_case(this.1);
+            let Ok(Some(state)) = state_of(&d) else {
+                continue;
+            };
+            if same
+                || !state
+                    .virtual_network
+                    .as_deref()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(vnet))
+            {
+                continue;
+            }
+            taken.extend(
+                state
+                    .roles
+                    .iter()
+                    .filter_map(|r| r.ip.as_deref().and_then(parse_ipv4)),
+            );
+        }
+    }
+    Ok(taken)
 }
 
 /// The subnets of the virtual network site `name` of the subscription.
@@ -1195,7 +1246,19 @@ pub async fn create(
         disks.extend(d);
     }
     check_ports(&networks)?;
-    assign_addresses(&mut state, place.subnets.as_deref(), &private_id)?;
+    let elsewhere = addresses_elsewhere(
+        ctx,
+        at.subscription,
+        new.virtual_network,
+        (at.name, new.name),
+    )
+    .await?;
+    assign_addresses(
+        &mut state,
+        place.subnets.as_deref(),
+        &private_id,
+        &elsewhere,
+    )?;
     let names: Vec<String> = state.roles.iter().map(|r| r.name.clone()).collect();
     let roles: Vec<(String, u32)> = names.iter().map(|n| (n.clone(), 1)).collect();
     let work = VmTransition {
@@ -1324,7 +1387,19 @@ pub async fn add_role(
     let name = role.name.clone();
     state.roles.push(role);
     check_ports(&all_networks(&state)?)?;
-    assign_addresses(&mut state, place.subnets.as_deref(), &d.private_id)?;
+    let elsewhere = addresses_elsewhere(
+        ctx,
+        at.subscription,
+        state.virtual_network.as_deref(),
+        (&d.service_name, &d.name),
+    )
+    .await?;
+    assign_addresses(
+        &mut state,
+        place.subnets.as_deref(),
+        &d.private_id,
+        &elsewhere,
+    )?;
     commit(ctx, op, at, d, state, &disks, vec![name], "add role").await
 }
 
@@ -1459,7 +1534,19 @@ pub async fn update_role(
         role.ip = None;
     }
     check_ports(&all_networks(&state)?)?;
-    assign_addresses(&mut state, place.subnets.as_deref(), &d.private_id)?;
+    let elsewhere = addresses_elsewhere(
+        ctx,
+        at.subscription,
+        state.virtual_network.as_deref(),
+        (&d.service_name, &d.name),
+    )
+    .await?;
+    assign_addresses(
+        &mut state,
+        place.subnets.as_deref(),
+        &d.private_id,
+        &elsewhere,
+    )?;
     commit(ctx, op, at, d, state, &[], settle, "update role").await
 }
 
@@ -1612,7 +1699,14 @@ pub async fn role_operation(
         r.state = next;
         settle.push(r.name.clone());
     }
-    assign_addresses(&mut state, subnets.as_deref(), &d.private_id)?;
+    let elsewhere = addresses_elsewhere(
+        ctx,
+        at.subscription,
+        state.virtual_network.as_deref(),
+        (&d.service_name, &d.name),
+    )
+    .await?;
+    assign_addresses(&mut state, subnets.as_deref(), &d.private_id, &elsewhere)?;
     commit(
         ctx,
         op,
@@ -1669,7 +1763,14 @@ pub async fn roles_operation(
         Some(v) => Some(subnets_of(ctx, at.subscription, v).await?),
         None => None,
     };
-    assign_addresses(&mut state, subnets.as_deref(), &d.private_id)?;
+    let elsewhere = addresses_elsewhere(
+        ctx,
+        at.subscription,
+        state.virtual_network.as_deref(),
+        (&d.service_name, &d.name),
+    )
+    .await?;
+    assign_addresses(&mut state, subnets.as_deref(), &d.private_id, &elsewhere)?;
     let what = if start {
         "start roles"
     } else {
@@ -2370,16 +2471,18 @@ mod tests {
             ("front".to_string(), "10.1.0.0/24".to_string()),
             ("back".to_string(), "10.1.1.0/24".to_string()),
         ];
-        assign_addresses(&mut state, Some(&subnets), "00").unwrap();
+        let elsewhere: HashSet<u32> = [parse_ipv4("10.1.0.5").unwrap()].into();
+        assign_addresses(&mut state, Some(&subnets), "00", &elsewhere).unwrap();
         let ips: Vec<_> = state.roles.iter().map(|r| r.ip.clone().unwrap()).collect();
-        assert_eq!(ips, ["10.1.0.4", "10.1.0.5", "10.1.1.4", "10.1.1.50"]);
+        // 10.1.0.5 is another deployment's in the same virtual network.
+        assert_eq!(ips, ["10.1.0.4", "10.1.0.6", "10.1.1.4", "10.1.1.50"]);
         // Outside a virtual network: 10.x.y.0/24 from the private id.
         let mut alone = VmState {
             virtual_network: None,
             roles: vec![role("e", None, NetworkConfigurationSetXml::default())],
             ..state
         };
-        assign_addresses(&mut alone, None, "0a0b0c").unwrap();
+        assign_addresses(&mut alone, None, "0a0b0c", &HashSet::new()).unwrap();
         assert_eq!(alone.roles[0].ip.as_deref(), Some("10.10.11.4"));
     }
 

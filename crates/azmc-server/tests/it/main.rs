@@ -25,4 +25,5 @@ mod resources_sql_web;
 mod resources_storage;
 mod restore;
 mod support;
+mod vms;
 mod wire;
