@@ -173,7 +173,8 @@ fn check_no_upgrade(d: &Deployment) -> Result<(), DomainError> {
     Ok(())
 }
 
-fn random_hex() -> Result<String, DomainError> {
+/// A deployment's private id: 32 random lower-case hex digits.
+pub(crate) fn random_hex() -> Result<String, DomainError> {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).map_err(|_| {
         tracing::error!("no randomness for a private id");

@@ -783,18 +783,7 @@ fn parse_published(name: &str) -> Option<(String, &str)> {
     if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) || image.is_empty() {
         return None;
     }
-    let h = hex.to_ascii_lowercase();
-    Some((
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        ),
-        image,
-    ))
+    Some((super::guid_of(&hex.to_ascii_lowercase()), image))
 }
 
 fn is_public(sharing: &str, regions: &[String]) -> bool {

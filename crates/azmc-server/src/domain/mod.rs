@@ -60,14 +60,19 @@ pub(crate) fn new_guid(what: &str) -> Result<String, DomainError> {
     b[6] = (b[6] & 0x0f) | 0x40; // version 4
     b[8] = (b[8] & 0x3f) | 0x80; // variant
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!(
+    Ok(guid_of(&h))
+}
+
+/// The GUID form (`8-4-4-4-12`) of 32 lower-case hex digits.
+pub(crate) fn guid_of(h: &str) -> String {
+    format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],
         &h[8..12],
         &h[12..16],
         &h[16..20],
         &h[20..32]
-    ))
+    )
 }
 
 /// Every job kind of the domain's asynchronous operations, for the job runner.

@@ -1219,7 +1219,7 @@ pub async fn create(
         subnets,
         stamp: stamp(ctx),
     };
-    let private_id = random_hex()?;
+    let private_id = super::deployments::random_hex()?;
     let mut state = VmState {
         version: 1,
         virtual_network: new.virtual_network.map(str::to_string),
@@ -1325,15 +1325,6 @@ pub async fn create(
         }
     }
     Ok(())
-}
-
-fn random_hex() -> Result<String, DomainError> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|_| {
-        tracing::error!("no randomness for a private id");
-        DomainError::Internal
-    })?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
 async fn place<'a>(

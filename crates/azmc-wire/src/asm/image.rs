@@ -156,16 +156,22 @@ impl OsImageDetailsXml {
             ..self.image.clone()
         }
         .write_fields(&mut w);
-        w.open("ReplicationProgress");
-        for (location, progress) in &self.replication_progress {
-            w.open("ReplicationProgressElement")
-                .text("Location", location)
-                .int("Progress", *progress)
-                .close();
-        }
-        w.close();
+        write_replication_progress(&mut w, &self.replication_progress);
         w.finish()
     }
+}
+
+/// `<ReplicationProgress>` with a `ReplicationProgressElement` (Location, Progress) per
+/// region (always written, empty when there are none).
+pub(crate) fn write_replication_progress(w: &mut XmlWriter, progress: &[(String, u32)]) {
+    w.open("ReplicationProgress");
+    for (location, p) in progress {
+        w.open("ReplicationProgressElement")
+            .text("Location", location)
+            .int("Progress", *p)
+            .close();
+    }
+    w.close();
 }
 
 /// Read a Get OS Image Details response.

@@ -296,15 +296,8 @@ impl VmImageDetailsXml {
         self.image.write_fields(&mut w);
         w.bool("IsCorrupted", self.is_corrupted)
             .opt_text("PublishedName", self.published_name.as_deref())
-            .text("SharingStatus", &self.sharing_status)
-            .open("ReplicationProgress");
-        for (location, progress) in &self.replication_progress {
-            w.open("ReplicationProgressElement")
-                .text("Location", location)
-                .int("Progress", *progress)
-                .close();
-        }
-        w.close();
+            .text("SharingStatus", &self.sharing_status);
+        super::image::write_replication_progress(&mut w, &self.replication_progress);
         w.finish()
     }
 }
