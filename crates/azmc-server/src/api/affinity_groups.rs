@@ -2,7 +2,7 @@
 //! clients': list/get/update/delete 200, create 201. Delete is refused (409) while
 //! resources still reference the group (`Db::affinity_group_in_use`).
 
-use super::locations::{CAPABILITIES, role_size_names};
+use super::locations::{CAPABILITIES, role_size_names, web_worker_size_names};
 use super::validate::{available_location, parse_input, required, with_location};
 pub use super::validate::{base_url, check_description, label_of};
 use super::{empty, xml};
@@ -35,7 +35,7 @@ fn to_xml(g: &AffinityGroup) -> AffinityGroupXml {
         storage_services: None,
         capabilities: CAPABILITIES.iter().map(|c| c.to_string()).collect(),
         created_time: format_time(g.created_at),
-        web_worker_role_sizes: role_size_names(),
+        web_worker_role_sizes: web_worker_size_names(),
         virtual_machines_role_sizes: role_size_names(),
     }
 }

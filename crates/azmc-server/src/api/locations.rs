@@ -26,6 +26,21 @@ pub fn role_size_names() -> Vec<String> {
     ROLE_SIZES.iter().map(|r| r.0.to_string()).collect()
 }
 
+/// Whether cloud services (web and worker roles) run in the size: every size but the
+/// Basic tier, which the live service offered to virtual machines only.
+pub fn for_web_worker_roles(size: &str) -> bool {
+    !size.starts_with("Basic_")
+}
+
+/// The names of the sizes web and worker roles run in.
+pub fn web_worker_size_names() -> Vec<String> {
+    ROLE_SIZES
+        .iter()
+        .filter(|r| for_web_worker_roles(r.0))
+        .map(|r| r.0.to_string())
+        .collect()
+}
+
 /// The configured location matching `name` case-insensitively, in its configured spelling.
 pub fn canonical_location(state: &AppState, name: &str) -> Option<String> {
     location_named(&state.config.locations, name)
@@ -71,7 +86,7 @@ fn locations_document(locations: &[String]) -> String {
             name: l.clone(),
             display_name: l.clone(),
             available_services: AVAILABLE_SERVICES.iter().map(|s| s.to_string()).collect(),
-            web_worker_role_sizes: role_size_names(),
+            web_worker_role_sizes: web_worker_size_names(),
             virtual_machines_role_sizes: role_size_names(),
             storage_account_types: crate::domain::storage_accounts::ACCOUNT_TYPES
                 .iter()
@@ -90,7 +105,7 @@ fn role_sizes_document() -> String {
             label: format!("{name} ({cores} cores, {mem} MB)"),
             cores,
             memory_in_mb: mem,
-            supported_by_web_worker_roles: true,
+            supported_by_web_worker_roles: for_web_worker_roles(name),
             supported_by_virtual_machines: true,
             max_data_disk_count: disks,
             web_worker_resource_disk_size_in_mb: ww,

@@ -62,6 +62,13 @@ async fn locations_and_role_sizes() {
         assert!(l.available_services.iter().any(|s| s == "Compute"));
         assert!(l.available_services.iter().any(|s| s == "Storage"));
         assert!(l.web_worker_role_sizes.iter().any(|s| s == "Small"));
+        // The Basic tier is for virtual machines only.
+        assert!(!l.web_worker_role_sizes.iter().any(|s| s == "Basic_A1"));
+        assert!(
+            l.virtual_machines_role_sizes
+                .iter()
+                .any(|s| s == "Basic_A1")
+        );
         assert!(l.virtual_machines_role_sizes.iter().any(|s| s == "A7"));
         assert_eq!(l.storage_account_types.len(), 5);
         assert!(l.storage_account_types.iter().any(|s| s == "Premium_LRS"));

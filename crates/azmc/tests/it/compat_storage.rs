@@ -185,7 +185,9 @@ const check = (ok, what, v) => { if (!ok) throw new Error(what + ': ' + JSON.str
   check(l0.storageCapabilities.storageAccountTypes.length === 5 && l0.storageCapabilities.storageAccountTypes.includes('Standard_RAGRS'), 'storage caps', l0);
   const sizes = await p(cb => m.roleSizes.list(cb));
   const a6 = sizes.roleSizes.find(r => r.name === 'A6');
-  check(sizes.roleSizes.length === 8 && a6.cores === 4 && a6.memoryInMb === 28672 && a6.supportedByWebWorkerRoles === true, 'role sizes', sizes);
+  check(sizes.roleSizes.length === 21 && a6.cores === 4 && a6.memoryInMb === 28672 && a6.supportedByWebWorkerRoles === true, 'role sizes', sizes);
+  const basic = sizes.roleSizes.find(r => r.name === 'Basic_A1');
+  check(basic.supportedByWebWorkerRoles === false && basic.supportedByVirtualMachines === true && basic.maxDataDiskCount === 2, 'basic size', basic);
 
   const created = await p(cb => m.affinityGroups.create({ name: 'nodegroup', label: 'node label', description: 'nd', location: 'East Asia' }, cb));
   check(created.statusCode === 201, 'ag create', created);
