@@ -35,6 +35,9 @@ pub struct Inner {
     /// The answers that never change while the server runs (List Locations, List Role
     /// Sizes), serialised once.
     pub fixed: crate::api::locations::FixedBodies,
+    /// The answers of the read-only catalogues of classic IaaS (guest OS versions and
+    /// families, resource extensions), serialised once.
+    pub catalogues: crate::api::catalogues::CatalogueBodies,
     /// Wakes this node's job runner when a request has queued a job (after its
     /// transaction committed), so that an operation with no delay finishes at once rather
     /// than at the runner's next poll.
@@ -56,6 +59,7 @@ impl AppState {
             auth: AuthIndex::new(config.auth_max_staleness),
             throttle: Throttle::new(&config.throttle),
             fixed: crate::api::locations::FixedBodies::new(&config.locations),
+            catalogues: crate::api::catalogues::CatalogueBodies::new(),
             metrics: Metrics::default(),
             job_wake: tokio::sync::Notify::new(),
             refusals: crate::auth::RefusalLog::default(),

@@ -1,6 +1,7 @@
 //! Thin handlers: extract, call the domain (`crate::domain`), map the result.
 
 pub mod affinity_groups;
+pub mod catalogues;
 pub mod certificates;
 pub mod deployments;
 pub mod disks;
@@ -47,6 +48,7 @@ pub fn routes(st: &AppState) -> Router<AppState> {
         .merge(sql_databases::routes(st))
         .merge(networks::routes(st))
         .merge(images::routes(st))
+        .merge(catalogues::routes(st))
         .merge(disks::routes(st))
         .merge(operations::routes(st))
 }

@@ -14,7 +14,8 @@
 //! ([`affinity_groups`]), storage accounts ([`storage_accounts`]), reserved IP addresses
 //! ([`reserved_ips`]), cloud services and their service certificates ([`cloud_services`]),
 //! deployments ([`deployments`]), web sites ([`websites`]), SQL servers and firewall rules
-//! ([`sql_servers`]); and the sealing of kept private keys ([`sealing`]). Every change is recorded in the operation log
+//! ([`sql_servers`]); the read-only catalogues of classic IaaS, guest OS versions and
+//! resource extensions ([`catalogues`]); and the sealing of kept private keys ([`sealing`]). Every change is recorded in the operation log
 //! ([`operations`]). Asynchronous operations queue their work as jobs: with the change
 //! the job finishes, in one transaction ([`crate::jobs::new_job`], handed to the database
 //! method that begins the change), or alone when nothing changes before it
@@ -22,6 +23,7 @@
 
 pub mod accounts;
 pub mod affinity_groups;
+pub mod catalogues;
 pub mod certificates;
 pub mod cloud_services;
 pub mod deployments;

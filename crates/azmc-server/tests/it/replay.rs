@@ -33,14 +33,6 @@ const MANAGEMENT: &str = "https://management.core.windows.net";
 /// Path prefixes (after `/{s}`, lower case) of areas azmc does not serve, with the reason.
 const NOT_SERVED: &[(&str, &str)] = &[
     (
-        "/operatingsystems",
-        "guest OS versions: classic IaaS, issue #15",
-    ),
-    (
-        "/services/resourceextensions",
-        "VM extensions: classic IaaS, issue #15",
-    ),
-    (
         "/cloudservices",
         "the Scheduler service: not in azmc's scope",
     ),

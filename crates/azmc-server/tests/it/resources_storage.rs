@@ -1,16 +1,113 @@
-//! Locations, role sizes, affinity groups and storage accounts end to end: an in-process
-//! server, real TLS with the bootstrap management certificate, raw HTTP/1.1 requests.
+//! Locations, role sizes, the catalogues of classic IaaS (guest OS versions, resource
+//! extensions), affinity groups and storage accounts end to end: an in-process server,
+//! real TLS with the bootstrap management certificate, raw HTTP/1.1 requests.
 
 use crate::resource_api::{Api, BAD_REQUEST, CONFLICT, NOT_FOUND, expect_error, operation_names};
 use azmc_db::Quotas;
 use azmc_wire::asm::{
     OperationStatus, parse_affinity_group, parse_affinity_groups, parse_availability,
-    parse_locations, parse_role_sizes, parse_storage_keys, parse_storage_service,
+    parse_locations, parse_operating_system_families, parse_operating_systems,
+    parse_resource_extensions, parse_role_sizes, parse_storage_keys, parse_storage_service,
     parse_storage_services, parse_subscription,
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_os_versions_and_resource_extensions_are_read_only_catalogues() {
+    let api = Api::start(Duration::ZERO).await;
+    let r = api.req("GET", "/{s}/operatingsystems", None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let versions = parse_operating_systems(r.body.as_bytes()).unwrap();
+    assert_eq!(versions.len(), 18);
+    let r = api.req("GET", "/{s}/OperatingSystemFamilies", None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let families = parse_operating_system_families(r.body.as_bytes()).unwrap();
+    assert_eq!(
+        families.iter().map(|f| f.name).collect::<Vec<_>>(),
+        [2, 3, 4]
+    );
+    // The same versions, family by family.
+    let flat: Vec<_> = families
+        .into_iter()
+        .flat_map(|f| f.operating_systems)
+        .collect();
+    assert_eq!(flat, versions);
+
+    let r = api
+        .req("GET", "/{s}/services/resourceextensions", None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let listed = parse_resource_extensions(r.body.as_bytes()).unwrap();
+    for (publisher, name) in [
+        ("Microsoft.Compute", "BGInfo"),
+        ("Microsoft.Compute", "VMAccessAgent"),
+        ("Microsoft.Compute", "CustomScriptExtension"),
+        ("Microsoft.OSTCExtensions", "VMAccessForLinux"),
+        ("Microsoft.OSTCExtensions", "CustomScriptForLinux"),
+        ("Chef.Bootstrap.WindowsAzure", "ChefClient"),
+    ] {
+        let e = listed
+            .iter()
+            .find(|e| e.publisher == publisher && e.name == name)
+            .unwrap_or_else(|| panic!("{publisher}/{name} not listed"));
+        // Each listed version is the last of its versions, as major.minor.
+        let r = api
+            .req(
+                "GET",
+                &format!("/{{s}}/services/resourceextensions/{publisher}/{name}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let all = parse_resource_extensions(r.body.as_bytes()).unwrap();
+        assert!(
+            all.iter()
+                .all(|v| v.publisher == publisher && v.name == name)
+        );
+        assert!(all.last().unwrap().version.starts_with(&e.version), "{e:?}");
+    }
+    // Any case; answered in the catalogue's spelling.
+    let r = api
+        .req(
+            "GET",
+            "/{s}/services/resourceextensions/CHEF.bootstrap.windowsazure/chefCLIENT",
+            None,
+        )
+        .await;
+    let chef = parse_resource_extensions(r.body.as_bytes()).unwrap();
+    assert_eq!(chef.len(), 8);
+    assert_eq!(chef[0].publisher, "Chef.Bootstrap.WindowsAzure");
+    expect_error(
+        &api,
+        "GET",
+        "/{s}/services/resourceextensions/Microsoft.Compute/NoSuch",
+        None,
+        NOT_FOUND,
+        "microsoft.compute/nosuch",
+    )
+    .await;
+    expect_error(
+        &api,
+        "GET",
+        "/{s}/services/resourceextensions/Microsoft.Compute",
+        None,
+        NOT_FOUND,
+        "",
+    )
+    .await;
+    // Read-only.
+    for path in [
+        "/{s}/operatingsystems",
+        "/{s}/services/resourceextensions",
+        "/{s}/services/resourceextensions/Microsoft.Compute/BGInfo",
+    ] {
+        let r = api.req("DELETE", path, None).await;
+        assert!(r.status >= 400, "DELETE {path}: {} {}", r.status, r.body);
+    }
+    assert!(operation_names(&api).await.is_empty());
+}
 
 fn ag_body(name: &str, label: &str, location: &str) -> String {
     format!(

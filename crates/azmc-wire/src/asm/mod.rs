@@ -32,7 +32,9 @@
 //! * Reading responses (for the client): [`parse_error`], [`parse_operation_status`],
 //!   [`parse_subscription`], [`parse_subscription_certificate_xml`],
 //!   [`parse_subscription_certificates`], [`parse_subscription_operations`], the Create SQL
-//!   Server answer [`parse_sql_server_name`], and the resource readers. Names are
+//!   Server answer [`parse_sql_server_name`], and the resource readers (among them the
+//!   read-only catalogues of classic IaaS: [`parse_operating_systems`],
+//!   [`parse_operating_system_families`], [`parse_resource_extensions`]). Names are
 //!   matched case-sensitively by local name, as the Python client does.
 //! * Helpers: operation ids ([`format_operation_id`], [`normalize_operation_id`]), times
 //!   ([`format_time`], [`format_time_precise`]) and labels ([`encode_label`], [`decode_label`]).
@@ -47,10 +49,12 @@ mod deployment;
 mod disk;
 mod dom;
 mod error;
+mod extension;
 mod hosted_service;
 mod image;
 mod location;
 mod network;
+mod operating_system;
 mod operation;
 mod reserved_ip;
 mod service_certificate;
@@ -90,6 +94,7 @@ pub use disk::{
 };
 pub use dom::{Element, FlatXml, Limits, parse_document, parse_document_with, parse_flat};
 pub use error::XmlError;
+pub use extension::{ResourceExtensionXml, parse_resource_extensions, resource_extensions_to_xml};
 pub use hosted_service::{
     CreateHostedServiceInput, HostedServiceXml, UpdateHostedServiceInput, availability_to_xml,
     hosted_services_to_xml, parse_availability, parse_create_hosted_service, parse_hosted_service,
@@ -108,6 +113,10 @@ pub use network::{
     DnsServerConfig, GatewaySiteXml, LocalNetworkSiteConfig, NS_NETCFG, NetworkConfiguration,
     SubnetConfig, VirtualNetworkSiteConfig, VirtualNetworkSiteXml, parse_network_configuration,
     parse_virtual_network_sites, virtual_network_sites_to_xml,
+};
+pub use operating_system::{
+    OperatingSystemFamilyXml, OperatingSystemXml, operating_system_families_to_xml,
+    operating_systems_to_xml, parse_operating_system_families, parse_operating_systems,
 };
 pub use operation::{
     ErrorXml, ExtendedErrorXml, OperationStatus, OperationStatusXml, parse_error,

@@ -15,10 +15,14 @@
 //! Publishing (Unreplicate and Share OS Image, which the Node client cannot send without
 //! help: see [`UNREPLICATE_AND_SHARE`]; Get VM Image Details, Replicate, Unreplicate and
 //! Share VM Image) with the Node client too.
+//!
+//! The read-only catalogues of classic IaaS (guest OS versions and families, resource
+//! extensions and their versions) with the Python `azure-servicemanagement-legacy` SDK,
+//! the Node client and the CLI's `vm extension list`.
 
 use super::Sandbox;
 use super::compat_azurecli::{Cli, copy_dir, find, imported, names};
-use super::legacy::check;
+use super::legacy::{check, python_output};
 use super::server::{Served, bootstrap_pem, curl};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -315,6 +319,88 @@ fn node_sdk_manages_disks() {
 /// A VM image made with curl for the CLI to show and delete.
 const CLI_VM_IMAGE: &str = r#"<VMImage xmlns="http://schemas.microsoft.com/windowsazure"><Name>clivmimage</Name><Label>cli vm image</Label><Description>made with curl</Description><OSDiskConfiguration><HostCaching>ReadWrite</HostCaching><OSState>Generalized</OSState><OS>Linux</OS><MediaLink>https://clistore.blob.core.windows.net/vhds/vm.vhd</MediaLink></OSDiskConfiguration><DataDiskConfigurations /></VMImage>"#;
 
+/// The read-only catalogues of classic IaaS with the Python SDK (List Operating Systems,
+/// List Operating System Families, List Resource Extensions, List Resource Extension
+/// Versions) and the Node client (`operatingSystems.list|listFamilies`,
+/// `virtualMachineExtensions.list|listVersions`, what the classic CLI's
+/// `vm extension list` sends).
+#[test]
+fn python_and_node_sdks_list_guest_os_versions_and_extensions() {
+    let deps = deps();
+    let (s, served) = served("0");
+    let python = r#"
+import sys
+from azure.servicemanagement import ServiceManagementService
+from azure.common import AzureMissingResourceHttpError
+host, sub = sys.argv[1:3]
+sms = ServiceManagementService(sub, 'bootstrap.pem', host=host)
+oses = sms.list_operating_systems()
+assert len(oses) == 18, len(oses)
+assert sorted(set(o.family for o in oses)) == [2, 3, 4], [vars(o) for o in oses]
+d = [o for o in oses if o.is_default and o.family == 4]
+assert len(d) == 1 and d[0].version == 'WA-GUEST-OS-4.21_201506-01' and d[0].is_active, [vars(o) for o in d]
+assert d[0].label == 'Windows Azure Guest OS 4.21 (Release 201506-01)' and d[0].family_label == 'Windows Server 2012 R2', vars(d[0])
+assert [o.is_active for o in oses if o.version == 'WA-GUEST-OS-2.36_201502-01'] == [False]
+families = sms.list_operating_system_families()
+assert [f.name for f in families] == ['2', '3', '4'], [vars(f) for f in families]
+assert families[0].label == 'Windows Server 2008 R2', vars(families[0])
+v = families[1].operating_systems
+assert len(v) == 6 and v[5].version == 'WA-GUEST-OS-3.28_201506-01' and v[5].is_default and not v[4].is_default, [vars(o) for o in v]
+assert v[5].label == 'Windows Azure Guest OS 3.28 (Release 201506-01)', vars(v[5])
+exts = sms.list_resource_extensions()
+byname = dict(((e.publisher, e.name), e) for e in exts)
+for key in [('Microsoft.Compute', 'BGInfo'), ('Microsoft.Compute', 'VMAccessAgent'), ('Microsoft.Compute', 'CustomScriptExtension'), ('Microsoft.OSTCExtensions', 'VMAccessForLinux'), ('Microsoft.OSTCExtensions', 'CustomScriptForLinux'), ('Chef.Bootstrap.WindowsAzure', 'ChefClient')]:
+    assert key in byname, (key, list(byname))
+chef = byname[('Chef.Bootstrap.WindowsAzure', 'ChefClient')]
+assert (chef.version, chef.label, chef.company_name, chef.is_json_extension, chef.replication_completed) == ('1207.12', 'Chef Extension for windows', 'Chef Software, Inc.', True, True), vars(chef)
+linux = byname[('Microsoft.OSTCExtensions', 'CustomScriptForLinux')]
+assert (linux.version, linux.supported_os) == ('1.3', 'Linux'), vars(linux)
+assert byname[('Microsoft.Compute', 'BGInfo')].version == '1.1'
+versions = sms.list_resource_extension_versions('Chef.Bootstrap.WindowsAzure', 'ChefClient')
+assert [e.version for e in versions] == ['11.10.4', '11.12.0.0', '11.18.6.1', '1203.12.1.1', '1204.12.2.1', '1205.12.2.1', '1206.12.3.0', '1207.12.3.0'], [vars(e) for e in versions]
+assert versions[0].label == 'Chef Client' and versions[7].published_date == '2015-05-14T14:50:57.3799892Z', [vars(e) for e in versions]
+assert [e.version for e in sms.list_resource_extension_versions('microsoft.compute', 'bginfo')] == ['1.1']
+try:
+    sms.list_resource_extension_versions('Microsoft.Compute', 'NoSuch'); raise SystemExit('expected 404')
+except AzureMissingResourceHttpError as e:
+    assert 'ResourceNotFound' in str(e), e
+print('ok')
+"#;
+    let host = served.api_url.trim_start_matches("https://").to_string();
+    check(
+        python_output(&deps, &s, &served, &[python, &host, &served.subscription()]),
+        "python",
+    );
+    let body = r#"
+  const oses = await p(cb => c.operatingSystems.list(cb));
+  check(oses.statusCode === 200 && oses.operatingSystems.length === 18, 'os list', oses);
+  const def = oses.operatingSystems.filter(o => o.isDefault && o.family === 2);
+  check(def.length === 1 && def[0].version === 'WA-GUEST-OS-2.40_201506-01' && def[0].isActive && def[0].label === 'Windows Azure Guest OS 2.40 (Release 201506-01)' && def[0].familyLabel === 'Windows Server 2008 R2', 'os default', def);
+  const families = await p(cb => c.operatingSystems.listFamilies(cb));
+  check(families.operatingSystemFamilies.map(f => f.name).join() === '2,3,4' && families.operatingSystemFamilies[2].label === 'Windows Server 2012 R2', 'families', families);
+  const f4 = families.operatingSystemFamilies[2].operatingSystems;
+  check(f4.length === 6 && f4[5].isDefault && f4[5].isActive && f4[5].version === 'WA-GUEST-OS-4.21_201506-01' && !f4[3].isActive && f4[3].label === 'Windows Azure Guest OS 4.20 (Release 201505-01)', 'family 4', f4);
+
+  const x = c.virtualMachineExtensions;
+  const list = await p(cb => x.list(cb));
+  check(list.statusCode === 200 && list.resourceExtensions.length >= 6, 'extensions', list);
+  const vmaccess = list.resourceExtensions.find(e => e.publisher === 'Microsoft.Compute' && e.name === 'VMAccessAgent');
+  check(vmaccess && vmaccess.version === '2.0' && vmaccess.isJsonExtension === true && vmaccess.publicConfigurationSchema === '' && vmaccess.publishedDate instanceof Date && +vmaccess.publishedDate === Date.parse('2015-02-07T01:54:39.2945583Z'), 'vmaccess', vmaccess);
+  const antimalware = list.resourceExtensions.find(e => e.name === 'IaaSAntimalware');
+  check(JSON.parse(antimalware.sampleConfig).PublicConfig === '{"AntimalwareEnabled":true}', 'sample config', antimalware);
+  const hpc = list.resourceExtensions.find(e => e.name === 'LinuxNodeAgent');
+  check(hpc.disallowMajorVersionUpgrade === true && hpc.supportedOS === 'Linux', 'hpc', hpc);
+  const versions = await p(cb => x.listVersions('Chef.Bootstrap.WindowsAzure', 'ChefClient', cb));
+  check(versions.statusCode === 200 && versions.resourceExtensions.length === 8 && versions.resourceExtensions.every(e => e.publisher === 'Chef.Bootstrap.WindowsAzure' && e.name === 'ChefClient'), 'versions', versions);
+  check(versions.resourceExtensions[7].version === '1207.12.3.0' && versions.resourceExtensions[0].eula === 'https://github.com/opscode/chef/blob/master/LICENSE', 'chef versions', versions);
+  const linux = await p(cb => x.listVersions('Microsoft.OSTCExtensions', 'VMAccessForLinux', cb));
+  check(linux.resourceExtensions.map(e => e.version).join() === '1.1' && linux.resourceExtensions[0].homepageUri === 'https://github.com/Azure/azure-linux-extensions', 'linux versions', linux);
+  await fails(cb => x.listVersions('NoSuch.Publisher', 'ChefClient', cb), 404, 'ResourceNotFound');
+"#;
+    check(node(&deps, &s, &served, body), "node");
+    served.stop();
+}
+
 #[test]
 fn classic_cli_manages_images_and_disks() {
     let (s, served) = served("1000");
@@ -386,6 +472,39 @@ fn classic_cli_manages_images_and_disks() {
         vm["oSDiskConfiguration"]["mediaLink"],
         "https://clistore.blob.core.windows.net/vhds/vm.vhd",
         "{vm}"
+    );
+
+    // vm extension list: the latest of each extension, or every version of one.
+    let extensions = cli.json(&cfg, &["vm", "extension", "list"]);
+    let bginfo = find(&extensions, "name", "BGInfo");
+    assert_eq!(bginfo["publisher"], "Microsoft.Compute", "{bginfo}");
+    assert_eq!(bginfo["version"], "1.1", "{bginfo}");
+    let chef = cli.json(
+        &cfg,
+        &[
+            "vm",
+            "extension",
+            "list",
+            "-n",
+            "ChefClient",
+            "-p",
+            "Chef.Bootstrap.WindowsAzure",
+            "-a",
+        ],
+    );
+    assert_eq!(
+        names(&chef, "version"),
+        [
+            "11.10.4",
+            "11.12.0.0",
+            "11.18.6.1",
+            "1203.12.1.1",
+            "1204.12.2.1",
+            "1205.12.2.1",
+            "1206.12.3.0",
+            "1207.12.3.0"
+        ],
+        "{chef}"
     );
 
     // Deleting the VM image waits 30 s for its first poll: in a lane of its own.
