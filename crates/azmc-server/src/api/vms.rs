@@ -74,17 +74,6 @@ async fn deployment(ctx: &Ctx<'_>, s: &str, svc: &str, name: &str) -> Result<Dep
     Ok(deployments::by_name(ctx, service(s, svc), name).await?)
 }
 
-/// A role's deployment: a missing deployment answers as a missing role would (the live
-/// service's words name the role).
-async fn role_deployment(
-    ctx: &Ctx<'_>,
-    s: &str,
-    svc: &str,
-    name: &str,
-) -> Result<Deployment, ApiError> {
-    deployment(ctx, s, svc, name).await
-}
-
 /// `POST …/deployments/{d}/roles`: Add Role.
 pub async fn add_role(
     State(state): State<AppState>,
@@ -111,7 +100,7 @@ pub async fn get_role(
     Path((s, svc, d, vm)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
     let ctx = Ctx::of(&state);
-    let dep = role_deployment(&ctx, &s, &svc, &d).await?;
+    let dep = deployment(&ctx, &s, &svc, &d).await?;
     let role = vms::get_role(&ctx, &s, &dep, &vm).await?;
     Ok(xml(StatusCode::OK, role.to_xml()))
 }
@@ -125,7 +114,7 @@ pub async fn update_role(
 ) -> Result<Response, ApiError> {
     let input = parse_input(&body, parse_role)?;
     let ctx = Ctx::of(&state);
-    let dep = role_deployment(&ctx, &s, &svc, &d).await?;
+    let dep = deployment(&ctx, &s, &svc, &d).await?;
     vms::update_role(&ctx, &id, service(&s, &svc), &dep, &vm, &input).await?;
     Ok(accepted())
 }
@@ -138,7 +127,7 @@ pub async fn delete_role(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let ctx = Ctx::of(&state);
-    let dep = role_deployment(&ctx, &s, &svc, &d).await?;
+    let dep = deployment(&ctx, &s, &svc, &d).await?;
     vms::delete_role(&ctx, &id, service(&s, &svc), &dep, &vm, media(&uri)).await?;
     Ok(accepted())
 }
@@ -152,7 +141,7 @@ pub async fn role_operation(
 ) -> Result<Response, ApiError> {
     let operation = parse_input(&body, parse_role_operation)?;
     let ctx = Ctx::of(&state);
-    let dep = role_deployment(&ctx, &s, &svc, &d).await?;
+    let dep = deployment(&ctx, &s, &svc, &d).await?;
     vms::role_operation(&ctx, &id, service(&s, &svc), &dep, &vm, &operation).await?;
     Ok(accepted())
 }
@@ -190,7 +179,7 @@ pub async fn rdp_file(
         ));
     }
     let ctx = Ctx::of(&state);
-    let dep = role_deployment(&ctx, &s, &svc, &d).await?;
+    let dep = deployment(&ctx, &s, &svc, &d).await?;
     let text = vms::rdp_file(&dep, &vm, &state.config.dns_suffix)?;
     let mut r = (StatusCode::OK, text).into_response();
     r.headers_mut().insert(
@@ -214,7 +203,7 @@ pub async fn add_data_disk(
 ) -> Result<Response, ApiError> {
     let input = parse_input(&body, parse_data_disk)?;
     let ctx = Ctx::of(&state);
-    let dep = role_deployment(&ctx, &s, &svc, &d).await?;
+    let dep = deployment(&ctx, &s, &svc, &d).await?;
     vms::add_data_disk(&ctx, &id, service(&s, &svc), &dep, &vm, &input).await?;
     Ok(accepted())
 }
@@ -226,7 +215,7 @@ pub async fn get_data_disk(
 ) -> Result<Response, ApiError> {
     let lun = lun_of(&lun)?;
     let ctx = Ctx::of(&state);
-    let dep = role_deployment(&ctx, &s, &svc, &d).await?;
+    let dep = deployment(&ctx, &s, &svc, &d).await?;
     let disk = vms::get_data_disk(&ctx, &s, &dep, &vm, lun).await?;
     Ok(xml(StatusCode::OK, disk.to_xml()))
 }
@@ -241,7 +230,7 @@ pub async fn update_data_disk(
     let lun = lun_of(&lun)?;
     let input = parse_input(&body, parse_data_disk)?;
     let ctx = Ctx::of(&state);
-    let dep = role_deployment(&ctx, &s, &svc, &d).await?;
+    let dep = deployment(&ctx, &s, &svc, &d).await?;
     vms::update_data_disk(&ctx, &id, service(&s, &svc), &dep, &vm, lun, &input).await?;
     Ok(empty(StatusCode::OK))
 }
@@ -255,7 +244,7 @@ pub async fn delete_data_disk(
 ) -> Result<Response, ApiError> {
     let lun = lun_of(&lun)?;
     let ctx = Ctx::of(&state);
-    let dep = role_deployment(&ctx, &s, &svc, &d).await?;
+    let dep = deployment(&ctx, &s, &svc, &d).await?;
     vms::delete_data_disk(&ctx, &id, service(&s, &svc), &dep, &vm, lun, media(&uri)).await?;
     Ok(accepted())
 }

@@ -238,9 +238,11 @@ fn invalid(field: &'static str, message: impl Into<String>) -> DomainError {
     }
 }
 
-fn busy(d: &Deployment) -> DomainError {
+/// Another operation runs on the deployment `d` (or one of its roles), or changed it
+/// meanwhile.
+fn busy(d: &str) -> DomainError {
     DomainError::Conflict(ConflictReason::DeploymentExclusive {
-        deployment: d.name.clone(),
+        deployment: d.to_string(),
     })
 }
 
@@ -251,7 +253,7 @@ fn check_idle(d: &Deployment, role: Option<&VmRole>) -> Result<(), DomainError> 
         DeploymentStatus::Deploying | DeploymentStatus::Deleting
     ) || role.is_some_and(|r| r.state.transitional())
     {
-        return Err(busy(d));
+        return Err(busy(&d.name));
     }
     Ok(())
 }
@@ -321,9 +323,7 @@ fn vm_db_error(d: &str, e: DbError) -> DomainError {
         DbError::Conflict {
             reason: Stored::Changed,
             ..
-        } => DomainError::Conflict(ConflictReason::DeploymentExclusive {
-            deployment: d.to_string(),
-        }),
+        } => busy(d),
         DbError::Conflict {
             reason: Stored::DiskAttached,
             id,
@@ -2300,14 +2300,8 @@ impl JobKind for VmTransition {
                 Err(e) => return vm_db_error(&d.name, e).into(),
             }
         }
-        JobResult::from(busy_named(&r.name))
+        JobResult::from(busy(&r.name))
     }
-}
-
-fn busy_named(d: &str) -> DomainError {
-    DomainError::Conflict(ConflictReason::DeploymentExclusive {
-        deployment: d.to_string(),
-    })
 }
 
 /// What Get Deployment shows of a virtual machine deployment.
