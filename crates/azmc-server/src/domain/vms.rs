@@ -833,12 +833,32 @@ async fn addresses_elsewhere(
     Ok(taken)
 }
 
-/// The subnets of the virtual network site `name` of the subscription.
+/// Gives the roles of `state` (the deployment `this`: cloud service, deployment) that need
+/// one a private address ([`assign_addresses`]), avoiding the addresses of the other
+/// deployments in its virtual network.
+async fn readdress(
+    ctx: &Ctx<'_>,
+    subscription: &str,
+    this: (&str, &str),
+    state: &mut VmState,
+    subnets: Option<&[(String, String)]>,
+    private_id: &str,
+) -> Result<(), DomainError> {
+    let elsewhere =
+        addresses_elsewhere(ctx, subscription, state.virtual_network.as_deref(), this).await?;
+    assign_addresses(state, subnets, private_id, &elsewhere)
+}
+
+/// The subnets of the virtual network site `name` of the subscription (`None` outside a
+/// virtual network).
 async fn subnets_of(
     ctx: &Ctx<'_>,
     subscription: &str,
-    name: &str,
-) -> Result<Vec<(String, String)>, DomainError> {
+    name: Option<&str>,
+) -> Result<Option<Vec<(String, String)>>, DomainError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
     let sites = networks::sites(ctx, subscription).await?;
     let site = sites
         .iter()
@@ -849,12 +869,13 @@ async fn subnets_of(
                 format!("The virtual network {name} does not exist in the subscription's network configuration."),
             )
         })?;
-    Ok(site
-        .config
-        .subnets
-        .iter()
-        .map(|s| (s.name.clone(), s.address_prefix.clone()))
-        .collect())
+    Ok(Some(
+        site.config
+            .subnets
+            .iter()
+            .map(|s| (s.name.clone(), s.address_prefix.clone()))
+            .collect(),
+    ))
 }
 
 /// A VM image of the catalogue or the subscription, by name (any case).
@@ -1191,10 +1212,7 @@ pub async fn create(
         .get_hosted_service(at.subscription, at.name)
         .await
         .map_err(db_error)?;
-    let subnets = match new.virtual_network {
-        Some(v) => Some(subnets_of(ctx, at.subscription, v).await?),
-        None => None,
-    };
+    let subnets = subnets_of(ctx, at.subscription, new.virtual_network).await?;
     let reserved = match new.reserved_ip {
         Some(r) => {
             let ip = ctx
@@ -1246,19 +1264,15 @@ pub async fn create(
         disks.extend(d);
     }
     check_ports(&networks)?;
-    let elsewhere = addresses_elsewhere(
+    readdress(
         ctx,
         at.subscription,
-        new.virtual_network,
         (at.name, new.name),
-    )
-    .await?;
-    assign_addresses(
         &mut state,
         place.subnets.as_deref(),
         &private_id,
-        &elsewhere,
-    )?;
+    )
+    .await?;
     let names: Vec<String> = state.roles.iter().map(|r| r.name.clone()).collect();
     let roles: Vec<(String, u32)> = names.iter().map(|n| (n.clone(), 1)).collect();
     let work = VmTransition {
@@ -1337,10 +1351,7 @@ async fn place<'a>(
         at,
         service: d.service_name.clone(),
         location: service_location(ctx, at).await?,
-        subnets: match &state.virtual_network {
-            Some(v) => Some(subnets_of(ctx, at.subscription, v).await?),
-            None => None,
-        },
+        subnets: subnets_of(ctx, at.subscription, state.virtual_network.as_deref()).await?,
         stamp: stamp(ctx),
     })
 }
@@ -1378,19 +1389,15 @@ pub async fn add_role(
     let name = role.name.clone();
     state.roles.push(role);
     check_ports(&all_networks(&state)?)?;
-    let elsewhere = addresses_elsewhere(
+    readdress(
         ctx,
         at.subscription,
-        state.virtual_network.as_deref(),
         (&d.service_name, &d.name),
-    )
-    .await?;
-    assign_addresses(
         &mut state,
         place.subnets.as_deref(),
         &d.private_id,
-        &elsewhere,
-    )?;
+    )
+    .await?;
     commit(ctx, op, at, d, state, &disks, vec![name], "add role").await
 }
 
@@ -1525,19 +1532,15 @@ pub async fn update_role(
         role.ip = None;
     }
     check_ports(&all_networks(&state)?)?;
-    let elsewhere = addresses_elsewhere(
+    readdress(
         ctx,
         at.subscription,
-        state.virtual_network.as_deref(),
         (&d.service_name, &d.name),
-    )
-    .await?;
-    assign_addresses(
         &mut state,
         place.subnets.as_deref(),
         &d.private_id,
-        &elsewhere,
-    )?;
+    )
+    .await?;
     commit(ctx, op, at, d, state, &[], settle, "update role").await
 }
 
@@ -1610,10 +1613,7 @@ pub async fn role_operation(
         vm_state(d).map_err(|_| DomainError::not_found_named(ResourceKind::Role, name))?;
     let role = state.role(name)?.clone();
     check_idle(d, Some(&role))?;
-    let subnets = match &state.virtual_network {
-        Some(v) => Some(subnets_of(ctx, at.subscription, v).await?),
-        None => None,
-    };
+    let subnets = subnets_of(ctx, at.subscription, state.virtual_network.as_deref()).await?;
     let next = match operation {
         RoleOperationXml::Start => power(&role, true, None),
         RoleOperationXml::Restart
@@ -1690,14 +1690,15 @@ pub async fn role_operation(
         r.state = next;
         settle.push(r.name.clone());
     }
-    let elsewhere = addresses_elsewhere(
+    readdress(
         ctx,
         at.subscription,
-        state.virtual_network.as_deref(),
         (&d.service_name, &d.name),
+        &mut state,
+        subnets.as_deref(),
+        &d.private_id,
     )
     .await?;
-    assign_addresses(&mut state, subnets.as_deref(), &d.private_id, &elsewhere)?;
     commit(
         ctx,
         op,
@@ -1750,18 +1751,16 @@ pub async fn roles_operation(
             settle.push(role.name.clone());
         }
     }
-    let subnets = match &state.virtual_network {
-        Some(v) => Some(subnets_of(ctx, at.subscription, v).await?),
-        None => None,
-    };
-    let elsewhere = addresses_elsewhere(
+    let subnets = subnets_of(ctx, at.subscription, state.virtual_network.as_deref()).await?;
+    readdress(
         ctx,
         at.subscription,
-        state.virtual_network.as_deref(),
         (&d.service_name, &d.name),
+        &mut state,
+        subnets.as_deref(),
+        &d.private_id,
     )
     .await?;
-    assign_addresses(&mut state, subnets.as_deref(), &d.private_id, &elsewhere)?;
     let what = if start {
         "start roles"
     } else {
